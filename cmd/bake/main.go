@@ -1,0 +1,33 @@
+// Command bake bakes immutable images, validates them in a sandbox, and
+// promotes and rolls them back through environments by digest.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/bakehq/bake/internal/cli"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	// Libraries that log (retry loops) must not write over bake's own output.
+	log.SetOutput(io.Discard)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := cli.NewFactory()
+	defer f.Close()
+	err := cli.NewRootCmd(f).ExecuteContext(ctx)
+	if err != nil {
+		fmt.Fprintln(f.Err, cli.Message(err))
+	}
+	return cli.ExitCode(err)
+}

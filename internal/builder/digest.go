@@ -1,0 +1,26 @@
+package builder
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+)
+
+// inputsDigest hashes everything that decides the bytes of an image: the
+// builder version, the base image's digest, the variables (in sorted order)
+// and the build context with the rendered template in it.
+func inputsDigest(s Spec, context []byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "builder %s\nbase %s\n", Version, s.BaseRef)
+	keys := make([]string, 0, len(s.Image.Vars))
+	for k := range s.Image.Vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "var %q=%q\n", k, s.Image.Vars[k])
+	}
+	h.Write(context)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}

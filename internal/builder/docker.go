@@ -1,0 +1,87 @@
+package builder
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/moby/moby/api/types/build"
+	"github.com/moby/moby/client"
+
+	"github.com/bakehq/bake/internal/engine"
+)
+
+// DockerfileTemplate is the file a Docker template directory holds.
+const DockerfileTemplate = "Dockerfile.tmpl"
+
+// Docker builds a Dockerfile template through the Engine API.
+type Docker struct {
+	Engine *client.Client
+}
+
+// Build renders the template, packs the context and builds the image.
+func (d *Docker) Build(ctx context.Context, s Spec) (Built, error) {
+	dockerfile, err := Render(s, DockerfileTemplate)
+	if err != nil {
+		return Built{}, err
+	}
+	tarball, err := contextTar(s.Image.Context, dockerfile)
+	if err != nil {
+		return Built{}, err
+	}
+	built := Built{Tag: s.Tag(), InputsDigest: inputsDigest(s, tarball)}
+	res, err := d.Engine.ImageBuild(ctx, bytes.NewReader(tarball), client.ImageBuildOptions{
+		Tags:        []string{built.Tag},
+		Dockerfile:  dockerfileName,
+		Labels:      imageLabels(s, built.InputsDigest, time.Now()),
+		Remove:      true,
+		ForceRemove: true, // no intermediate container survives a failed step
+		Version:     build.BuilderV1,
+	})
+	if err != nil {
+		return Built{}, fmt.Errorf("building %s: %w", built.Tag, err)
+	}
+	defer res.Body.Close()
+	err = engine.ReadStream(res.Body, s.Progress, func(aux json.RawMessage) {
+		var id struct{ ID string }
+		if json.Unmarshal(aux, &id) == nil && id.ID != "" {
+			built.ImageID = id.ID
+		}
+	})
+	if err != nil {
+		return Built{}, fmt.Errorf("building %s: %w", built.Tag, err)
+	}
+	if built.ImageID == "" {
+		insp, err := d.Engine.ImageInspect(ctx, built.Tag)
+		if err != nil {
+			return Built{}, fmt.Errorf("building %s: the engine reported no image: %w", built.Tag, err)
+		}
+		built.ImageID = insp.ID
+	}
+	return built, nil
+}
+
+// imageLabels are the OCI annotations and bake's own labels every image carries.
+func imageLabels(s Spec, inputs string, created time.Time) map[string]string {
+	l := map[string]string{
+		"org.opencontainers.image.title":   s.Image.Name,
+		"org.opencontainers.image.version": s.Version,
+		"org.opencontainers.image.created": created.UTC().Format(time.RFC3339),
+		engine.LabelProject:                s.Project,
+		engine.LabelImage:                  s.Image.Name,
+		engine.LabelVersion:                s.Version,
+		"dev.bake.inputs-digest":           inputs,
+	}
+	if s.GitCommit != "" {
+		l["org.opencontainers.image.revision"] = s.GitCommit
+	}
+	if s.Source != "" {
+		l["org.opencontainers.image.source"] = s.Source
+	}
+	if s.BaseRef != "" {
+		l["org.opencontainers.image.base.name"] = s.BaseRef
+	}
+	return l
+}

@@ -1,0 +1,47 @@
+// Package builder turns an image definition into an image in the Docker
+// engine and publishes it to the registry by digest.
+package builder
+
+import (
+	"errors"
+	"io"
+
+	"github.com/bakehq/bake/internal/config"
+)
+
+// ErrTemplate marks a template that cannot be rendered: bad input, not a failed build.
+var ErrTemplate = errors.New("template error")
+
+// Version is the builder's own version; it is part of every inputs digest so
+// a change in how bake builds invalidates earlier builds.
+const Version = "bake-builder/1"
+
+// Spec is everything a build needs.
+type Spec struct {
+	Project     string
+	Registry    string
+	Image       *config.Image
+	Version     string
+	GitCommit   string
+	Source      string // where the definition comes from (git remote or directory)
+	BaseRef     string // registry reference by digest of the base release ("" if none)
+	OperationID string
+	Progress    io.Writer // build output for people; may be nil
+}
+
+// Repository is the registry repository of an image: REGISTRY/PROJECT/IMAGE.
+func (s Spec) Repository() string {
+	return s.Registry + "/" + s.Project + "/" + s.Image.Name
+}
+
+// Tag is the mutable tag the build is pushed under; releases are referred to by digest.
+func (s Spec) Tag() string {
+	return s.Repository() + ":" + s.Version
+}
+
+// Built is an image in the local engine, not yet published.
+type Built struct {
+	ImageID      string // engine image id (config digest)
+	Tag          string
+	InputsDigest string
+}

@@ -1,0 +1,33 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+func newCmdConfig(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Work with bake.yaml"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "validate",
+		Short: "Check bake.yaml and the image definitions it names",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := f.Project()
+			if err != nil {
+				return err
+			}
+			res := struct {
+				File         string `json:"file"`
+				Valid        bool   `json:"valid"`
+				Images       int    `json:"images"`
+				Environments int    `json:"environments"`
+			}{p.File, true, len(p.Images), len(p.Environments)}
+			return f.render(res, func(w io.Writer) {
+				fmt.Fprintf(w, "%s is valid: %d images, %d environments\n", p.File, res.Images, res.Environments)
+			})
+		},
+	})
+	return cmd
+}

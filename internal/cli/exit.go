@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/bakehq/bake/internal/builder"
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/promote"
+	"github.com/bakehq/bake/internal/release"
+	"github.com/bakehq/bake/internal/rollback"
+	"github.com/bakehq/bake/internal/version"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailed  = 1 // the operation failed
+	ExitInput   = 2 // bad input: flags, config, template, unknown name
+	ExitRefused = 3 // refused by policy or a lock
+)
+
+// ErrUsage marks a mistake in how a command was called.
+var ErrUsage = errors.New("usage")
+
+// usageError wraps a flag or argument mistake so it exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return ErrUsage }
+
+// ExitCode maps an error to bake's exit code: the one place that does.
+func ExitCode(err error) int {
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, promote.ErrRefused), errors.Is(err, ledger.ErrLocked),
+		errors.Is(err, rollback.ErrNothingToRollBack):
+		return ExitRefused
+	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, version.ErrInvalid),
+		errors.Is(err, ledger.ErrExists), errors.Is(err, ledger.ErrNotFound), errors.Is(err, promote.ErrUnknown),
+		errors.Is(err, rollback.ErrNeverRan), errors.Is(err, builder.ErrTemplate), errors.Is(err, release.ErrNoBase),
+		errors.Is(err, engine.ErrUnreachable):
+		return ExitInput
+	}
+	return ExitFailed
+}
+
+// Message renders an error as the one line bake prints, with a hint where
+// one helps.
+func Message(err error) string {
+	msg := "bake: " + strings.TrimSpace(err.Error())
+	if errors.Is(err, engine.ErrUnreachable) {
+		msg += "\nhint: start the engine with `scripts/services.sh up` (or `dockerd`), or set DOCKER_HOST"
+	}
+	return msg
+}

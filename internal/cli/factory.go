@@ -1,0 +1,133 @@
+// Package cli holds bake's commands: one file per command, each parsing its
+// flags and calling the package that does the work.
+package cli
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+
+	"github.com/mattn/go-isatty"
+	"github.com/moby/moby/client"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/frontdoor"
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+// Factory holds the IO streams, global flags and lazily built clients every
+// command shares.
+type Factory struct {
+	In       io.Reader
+	Out      io.Writer
+	Err      io.Writer
+	Terminal bool // stdout is a terminal
+
+	ConfigPath string // --config
+	Output     string // --output: text or json
+	Yes        bool   // --yes
+
+	Operation string // id of this bake run, on every resource it creates
+
+	project *config.Project
+	store   ledger.Store
+	engine  *client.Client
+}
+
+// NewFactory returns a Factory on the process's standard streams.
+func NewFactory() *Factory {
+	return &Factory{
+		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		Terminal:  isatty.IsTerminal(os.Stdout.Fd()),
+		Operation: engine.NewOperationID(),
+	}
+}
+
+// JSON reports whether output must be machine readable.
+func (f *Factory) JSON() bool { return f.Output == "json" }
+
+// Progress is where human progress goes: stderr, and nothing in JSON mode
+// unless it is a terminal.
+func (f *Factory) Progress() io.Writer {
+	if f.JSON() {
+		return io.Discard
+	}
+	return f.Err
+}
+
+// Project loads bake.yaml once.
+func (f *Factory) Project() (*config.Project, error) {
+	if f.project == nil {
+		p, err := config.Load(f.ConfigPath)
+		if err != nil {
+			return nil, err
+		}
+		f.project = p
+	}
+	return f.project, nil
+}
+
+// Store opens the ledger named by bake.yaml once.
+func (f *Factory) Store(ctx context.Context) (ledger.Store, error) {
+	if f.store == nil {
+		p, err := f.Project()
+		if err != nil {
+			return nil, err
+		}
+		s, err := ledger.OpenSQLite(ctx, p.Ledger)
+		if err != nil {
+			return nil, err
+		}
+		f.store = s
+	}
+	return f.store, nil
+}
+
+// Engine connects to the Docker engine once.
+func (f *Factory) Engine(ctx context.Context) (*client.Client, error) {
+	if f.engine == nil {
+		c, err := engine.Connect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		f.engine = c
+	}
+	return f.engine, nil
+}
+
+// FrontDoor returns the Caddy front door named by bake.yaml, started if none answers.
+func (f *Factory) FrontDoor(ctx context.Context) (*frontdoor.Caddy, error) {
+	p, err := f.Project()
+	if err != nil {
+		return nil, err
+	}
+	c := &frontdoor.Caddy{Admin: p.FrontDoor.Admin, StateDir: filepath.Join(filepath.Dir(p.Ledger), "caddy")}
+	if err := c.Ensure(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// User names who runs bake, for the record.
+func (f *Factory) User() string {
+	if u := os.Getenv("BAKE_USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "unknown"
+}
+
+// Close releases the clients.
+func (f *Factory) Close() {
+	if f.store != nil {
+		_ = f.store.Close()
+	}
+	if f.engine != nil {
+		_ = f.engine.Close()
+	}
+}

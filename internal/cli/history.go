@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+func newCmdHistory(f *Factory) *cobra.Command {
+	var env string
+	cmd := &cobra.Command{
+		Use:   "history IMAGE [--env ENV]",
+		Short: "List an image's releases and deployments, newest first",
+		Args:  exactArgs(1, "IMAGE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runHistory(cmd.Context(), f, args[0], env)
+		},
+	}
+	cmd.Flags().StringVar(&env, "env", "", "only deployments to this environment")
+	return cmd
+}
+
+type history struct {
+	Releases    []ledger.Release    `json:"releases"`
+	Deployments []ledger.Deployment `json:"deployments"`
+}
+
+func runHistory(ctx context.Context, f *Factory, image, env string) error {
+	p, _, err := f.image(image)
+	if err != nil {
+		return err
+	}
+	if env != "" {
+		if _, err := environment(p, env); err != nil {
+			return err
+		}
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	h := history{Releases: []ledger.Release{}, Deployments: []ledger.Deployment{}}
+	if h.Releases, err = store.Releases(ctx, image); err != nil {
+		return err
+	}
+	if h.Deployments, err = store.Deployments(ctx, image, env); err != nil {
+		return err
+	}
+	return f.render(h, func(w io.Writer) {
+		if env == "" {
+			fmt.Fprintln(w, "RELEASE\tSTATUS\tDIGEST\tCREATED\tBY")
+			for _, r := range h.Releases {
+				fmt.Fprintf(w, "%s@%s\t%s\t%s\t%s\t%s\n", r.Image, r.Version, r.Status, dash(shortDigest(r.Digest)),
+					r.CreatedAt.Local().Format("2006-01-02 15:04:05"), r.CreatedBy)
+			}
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w, "ID\tWHEN\tENV\tKIND\tVERSION\tREPLACED\tOUTCOME\tBY")
+		for _, d := range h.Deployments {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.FinishedAt.Local().Format("2006-01-02 15:04:05"),
+				d.Env, d.Kind, d.Version, dash(d.Previous), d.Outcome, d.By)
+			if d.Reason != "" {
+				fmt.Fprintf(w, "\t\treason: %s\n", d.Reason)
+			}
+		}
+	})
+}

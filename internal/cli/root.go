@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// NewRootCmd builds the bake command tree on f.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "bake",
+		Short: "Bake immutable images, prove them in a sandbox, promote and roll them back by digest",
+		Long: `bake turns templates into versioned, immutable images, validates each one in a
+throwaway sandbox, and moves one recorded artifact through ordered environments
+by replacing what runs there. Rolling back redeploys a recorded release.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if f.Output != "text" && f.Output != "json" {
+				return &usageError{fmt.Sprintf("--output %q: expected text or json", f.Output)}
+			}
+			return nil
+		},
+	}
+	root.SetIn(f.In)
+	root.SetOut(f.Out)
+	root.SetErr(f.Err)
+	root.PersistentFlags().StringVarP(&f.ConfigPath, "config", "c", "bake.yaml", "path of bake.yaml")
+	root.PersistentFlags().StringVarP(&f.Output, "output", "o", "text", "output format: text or json")
+	root.PersistentFlags().BoolVarP(&f.Yes, "yes", "y", false, "answer yes to every question (required when stdin is not a terminal)")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &usageError{fmt.Sprintf("%s: %v (see `%s --help`)", cmd.CommandPath(), err, cmd.CommandPath())}
+	})
+	root.AddCommand(
+		newCmdInit(f), newCmdConfig(f), newCmdBuild(f), newCmdValidate(f), newCmdRelease(f),
+		newCmdPromote(f), newCmdRollback(f), newCmdStatus(f), newCmdHistory(f), newCmdVersion(f),
+	)
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with bake's usage error and a named argument.
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return &usageError{fmt.Sprintf("%s: expected %s, got %d argument(s) (see `%s --help`)",
+				cmd.CommandPath(), names, len(args), cmd.CommandPath())}
+		}
+		return nil
+	}
+}
+
+// splitRef splits IMAGE@VERSION.
+func splitRef(ref string) (image, version string, err error) {
+	image, version, ok := strings.Cut(ref, "@")
+	if !ok || image == "" || version == "" {
+		return "", "", &usageError{fmt.Sprintf("%q: expected IMAGE@VERSION, like hello@1.0.0", ref)}
+	}
+	return image, version, nil
+}

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/target"
+)
+
+func newCmdStatus(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status [IMAGE]",
+		Short: "Show what each environment runs, with the newest releases",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return exactArgs(1, "at most one IMAGE")(cmd, args)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			image := ""
+			if len(args) == 1 {
+				image = args[0]
+			}
+			return runStatus(cmd.Context(), f, image)
+		},
+	}
+}
+
+type imageStatus struct {
+	Image        string      `json:"image"`
+	Latest       string      `json:"latest_release,omitempty"`
+	Environments []envStatus `json:"environments"`
+}
+
+type envStatus struct {
+	Env       string           `json:"env"`
+	Version   string           `json:"version,omitempty"`
+	Digest    string           `json:"digest,omitempty"`
+	Since     *time.Time       `json:"since,omitempty"`
+	By        string           `json:"by,omitempty"`
+	Listen    string           `json:"listen"`
+	Replicas  []target.Replica `json:"replicas"`
+	Upstreams []string         `json:"upstreams"`
+}
+
+func runStatus(ctx context.Context, f *Factory, only string) error {
+	p, err := f.Project()
+	if err != nil {
+		return err
+	}
+	images := p.Images
+	if only != "" {
+		_, img, err := f.image(only)
+		if err != nil {
+			return err
+		}
+		images = []*config.Image{img}
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	live := f.liveView(ctx, p)
+	var out []imageStatus
+	for _, img := range images {
+		st := imageStatus{Image: img.Name, Environments: []envStatus{}}
+		if rels, err := store.Releases(ctx, img.Name); err == nil && len(rels) > 0 {
+			st.Latest = rels[0].Version + " (" + rels[0].Status + ")"
+		}
+		for _, env := range p.Environments {
+			tgt, ok := env.Targets[img.Name]
+			if !ok {
+				continue
+			}
+			es := envStatus{Env: env.Name, Listen: tgt.Listen, Replicas: []target.Replica{}, Upstreams: []string{}}
+			cur, err := store.Current(ctx, img.Name, env.Name)
+			switch {
+			case err == nil:
+				since := cur.FinishedAt
+				es.Version, es.Digest, es.Since, es.By = cur.Version, cur.Digest, &since, cur.By
+			case !errors.Is(err, ledger.ErrNotFound):
+				return err
+			}
+			live.fill(ctx, &es, env.Name, img.Name)
+			st.Environments = append(st.Environments, es)
+		}
+		out = append(out, st)
+	}
+	return f.render(out, func(w io.Writer) {
+		for _, st := range out {
+			fmt.Fprintf(w, "%s\tlatest release: %s\n", st.Image, orNone(st.Latest))
+			fmt.Fprintln(w, "  ENV\tVERSION\tDIGEST\tSINCE\tBY\tREPLICAS\tFRONT DOOR")
+			for _, es := range st.Environments {
+				since := "-"
+				if es.Since != nil {
+					since = es.Since.Local().Format("2006-01-02 15:04:05")
+				}
+				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, dash(es.Version), dash(shortDigest(es.Digest)),
+					since, dash(es.By), replicaSummary(es.Replicas), es.Listen)
+			}
+		}
+	})
+}
+
+func replicaSummary(rs []target.Replica) string {
+	running, stopped := map[string]int{}, map[string]int{}
+	var order []string
+	for _, r := range rs {
+		if running[r.Version]+stopped[r.Version] == 0 {
+			order = append(order, r.Version)
+		}
+		if r.Running {
+			running[r.Version]++
+		} else {
+			stopped[r.Version]++
+		}
+	}
+	var parts []string
+	for _, v := range order {
+		if running[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d running %s", running[v], v))
+		}
+		if stopped[v] > 0 {
+			parts = append(parts, fmt.Sprintf("%d stopped %s", stopped[v], v))
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,167 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"text/template"
+
+	"gopkg.in/yaml.v3"
+)
+
+// checks decodes an image's checks: list. img.Port must already be set: it is
+// the default port of http checks. portGiven says whether the image has a
+// port: key at all, so that an invalid one is not reported twice.
+func (d *decoder) checks(path string, n *yaml.Node, img *Image, portGiven bool) []Check {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "expected a list of checks, got %s", describe(n))
+		return nil
+	}
+	var out []Check
+	first := map[string]*yaml.Node{}
+	for i, item := range n.Content {
+		item = resolve(item)
+		c, nameNode, ok := d.check(index(path, i), item, img, portGiven)
+		if !ok {
+			continue
+		}
+		if prev, dup := first[c.Name]; dup {
+			d.errorf(nameNode, join(index(path, i), "name"), "duplicate check name %q; first used at line %d", c.Name, prev.Line)
+			continue
+		}
+		first[c.Name] = nameNode
+		out = append(out, c)
+	}
+	return out
+}
+
+// check decodes one check and returns the node of its name for duplicate reports.
+func (d *decoder) check(path string, n *yaml.Node, img *Image, portGiven bool) (Check, *yaml.Node, bool) {
+	var c Check
+	s, ok := d.section(path, n, n, "name", "http", "command")
+	if !ok {
+		return c, nil, false
+	}
+	before := len(d.errs)
+	nameNode := s.require("name")
+	if nameNode != nil {
+		c.Name, _ = d.str(join(path, "name"), nameNode)
+	}
+	httpNode, cmdNode := s.get("http"), s.get("command")
+	switch {
+	case httpNode != nil && cmdNode != nil:
+		d.errorf(s.key("command"), path, "set either http or command, not both")
+	case httpNode != nil:
+		c.HTTP = d.httpCheck(join(path, "http"), s.key("http"), httpNode, img, portGiven)
+	case cmdNode != nil:
+		c.Command = d.commandCheck(join(path, "command"), s.key("command"), cmdNode)
+	default:
+		d.errorf(n, path, "set one of http or command")
+	}
+	return c, nameNode, len(d.errs) == before
+}
+
+// httpCheck decodes the http: part of a check and applies its defaults.
+func (d *decoder) httpCheck(path string, at, n *yaml.Node, img *Image, portGiven bool) *HTTPCheck {
+	h := &HTTPCheck{Port: img.Port, Path: "/", Status: 200, Timeout: DefaultCheckTimeout}
+	s, ok := d.section(path, at, n, "port", "path", "status", "body", "timeout")
+	if !ok {
+		return nil
+	}
+	if v := s.get("port"); v != nil {
+		h.Port, _ = d.number(join(path, "port"), v, 1, 65535)
+	} else if !portGiven {
+		d.errorf(at, join(path, "port"), "required because images.%s has no port", img.Name)
+	}
+	if v := s.get("path"); v != nil {
+		if p, ok := d.str(join(path, "path"), v); ok {
+			if !strings.HasPrefix(p, "/") {
+				d.errorf(v, join(path, "path"), "must start with \"/\", got %q", p)
+			} else if err := checkTemplate(p); err != nil {
+				d.errorf(v, join(path, "path"), "%v", err)
+			}
+			h.Path = p
+		}
+	}
+	if v := s.get("status"); v != nil {
+		h.Status, _ = d.number(join(path, "status"), v, 100, 599)
+	}
+	if v := s.get("body"); v != nil {
+		h.Body = d.pattern(join(path, "body"), v)
+	}
+	if v := s.get("timeout"); v != nil {
+		h.Timeout, _ = d.duration(join(path, "timeout"), v)
+	}
+	return h
+}
+
+// commandCheck decodes the command: part of a check and applies its defaults.
+func (d *decoder) commandCheck(path string, at, n *yaml.Node) *CommandCheck {
+	c := &CommandCheck{Timeout: DefaultCheckTimeout}
+	s, ok := d.section(path, at, n, "argv", "exit", "stdout", "timeout")
+	if !ok {
+		return nil
+	}
+	if v := s.require("argv"); v != nil {
+		if argv, ok := d.strings(join(path, "argv"), v); ok {
+			c.Argv = argv
+			for i, a := range argv {
+				if err := checkTemplate(a); err != nil {
+					d.errorf(v.Content[i], index(join(path, "argv"), i), "%v", err)
+				}
+			}
+		}
+	}
+	if v := s.get("exit"); v != nil {
+		c.ExitCode, _ = d.number(join(path, "exit"), v, 0, 255)
+	}
+	if v := s.get("stdout"); v != nil {
+		c.Stdout = d.pattern(join(path, "stdout"), v)
+	}
+	if v := s.get("timeout"); v != nil {
+		c.Timeout, _ = d.duration(join(path, "timeout"), v)
+	}
+	return c
+}
+
+// pattern reads a regular expression that may hold template actions.
+func (d *decoder) pattern(path string, n *yaml.Node) string {
+	s, ok := d.str(path, n)
+	if !ok {
+		return ""
+	}
+	if err := checkPattern(s); err != nil {
+		d.errorf(n, path, "%v", err)
+	}
+	return s
+}
+
+// templateAction matches one {{ ... }} action of a Go template.
+var templateAction = regexp.MustCompile(`(?s)\{\{.*?\}\}`)
+
+// checkPattern checks that s parses as a Go template and, with each action
+// standing in for plain text, compiles as a regular expression.
+func checkPattern(s string) error {
+	if err := checkTemplate(s); err != nil {
+		return err
+	}
+	if _, err := regexp.Compile(templateAction.ReplaceAllString(s, "x")); err != nil {
+		return fmt.Errorf("invalid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	}
+	return nil
+}
+
+// templateErrPrefix is what text/template puts before its message; the file
+// position already says where the value is.
+var templateErrPrefix = regexp.MustCompile(`^template: value:\d+:(\d+:)? `)
+
+// checkTemplate checks that s parses as a Go template.
+func checkTemplate(s string) error {
+	if !strings.Contains(s, "{{") {
+		return nil
+	}
+	if _, err := template.New("value").Parse(s); err != nil {
+		return fmt.Errorf("invalid template: %s", templateErrPrefix.ReplaceAllString(err.Error(), ""))
+	}
+	return nil
+}

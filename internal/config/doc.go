@@ -1,0 +1,49 @@
+// Package config loads bake.yaml: the project's images, how each is checked
+// in the sandbox, and the environments releases move through.
+//
+// A complete file, with what each key means:
+//
+//	project: demo                 # required; lowercase letters, digits, hyphens
+//	registry: 127.0.0.1:5000      # host:port; default DefaultRegistry
+//	ledger: .bake/ledger.db       # default DefaultLedger, relative to bake.yaml
+//	frontdoor:
+//	  admin: 127.0.0.1:2019       # Caddy admin API, loopback only; default DefaultFrontDoor
+//	images:                       # required; name -> definition, file order kept
+//	  debian:
+//	    template: templates/base/debian   # required; an existing directory
+//	    context: images/debian            # default images/<name>; an existing directory
+//	    vars: {suite: bookworm}           # strings; numbers and booleans keep their text
+//	  hello:
+//	    template: templates/docker/go-service
+//	    base: debian                      # another image here; no cycles
+//	    port: 8080                        # 1..65535
+//	    checks:
+//	      - name: healthz                 # required, unique within the image
+//	        http:                         # exactly one of http and command
+//	          port: 8080                  # default: the image's port
+//	          path: /healthz              # default "/"
+//	          status: 200                 # default 200
+//	          body: '"version":"{{ .Version }}"'  # regular expression; may use template actions
+//	          timeout: 30s                # default DefaultCheckTimeout
+//	      - name: version-flag
+//	        command:
+//	          argv: ["/hello", "-version"]  # required list
+//	          exit: 0                     # default 0
+//	          stdout: '{{ .Version }}'    # regular expression; may use template actions
+//	          timeout: 10s
+//	environments:                 # required; promotion order
+//	  - name: dev                 # required, unique
+//	    targets:                  # image name -> target
+//	      hello:
+//	        type: docker          # default and only type so far
+//	        replicas: 2           # 1..20, default 1
+//	        listen: 127.0.0.1:8101  # required; loopback, unique, not the registry's or front door's
+//	        health_timeout: 60s   # default DefaultHealthTimeout
+//
+// An image that an environment targets needs a port and an http check: the
+// first http check is what a deployment waits on before switching traffic.
+//
+// Every error wraps ErrInvalid and says where the problem is:
+//
+//	bake.yaml:7:5: images.hello.tempalte: unknown key; did you mean "template"?
+package config

@@ -1,0 +1,108 @@
+package config
+
+import (
+	"gopkg.in/yaml.v3"
+)
+
+// environments decodes the environments: list, in promotion order.
+func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []*Environment {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "environments", "expected a list of environments, got %s", describe(n))
+		return nil
+	}
+	if len(n.Content) == 0 {
+		d.errorf(n, "environments", "must define at least one environment")
+	}
+	var out []*Environment
+	names := map[string]*yaml.Node{}
+	needsHealth := map[string]bool{} // images already checked for a port and an http check
+	for i, item := range n.Content {
+		path := index("environments", i)
+		s, ok := d.section(path, resolve(item), item, "name", "targets")
+		if !ok {
+			continue
+		}
+		env := &Environment{Targets: map[string]*Target{}}
+		if v := s.require("name"); v != nil {
+			if name, ok := d.str(join(path, "name"), v); ok {
+				switch first, dup := names[name]; {
+				case dup:
+					d.errorf(v, join(path, "name"), "duplicate environment %q; first defined at line %d", name, first.Line)
+				case !nameRule.MatchString(name):
+					d.errorf(v, join(path, "name"), "%q %s", name, nameRuleText)
+				default:
+					names[name] = v
+				}
+				env.Name = name
+			}
+		}
+		if v := s.get("targets"); v != nil {
+			d.targets(join(path, "targets"), v, env, imgs, used, needsHealth)
+		}
+		out = append(out, env)
+	}
+	return out
+}
+
+// targets decodes an environment's targets: mapping of image name to target.
+func (d *decoder) targets(path string, n *yaml.Node, env *Environment, imgs *imageSet, used *listenUse, checked map[string]bool) {
+	entries, ok := d.mapping(path, n)
+	if !ok {
+		return
+	}
+	for _, e := range entries {
+		name := e.name()
+		tpath := join(path, name)
+		img := imgs.byName[name]
+		if img == nil {
+			d.errorf(e.key, tpath, "%s", unknownName("image", name, imgs.names))
+			continue
+		}
+		if !checked[name] && !imgs.broken[name] {
+			checked[name] = true
+			if img.Port == 0 {
+				d.errorf(e.key, tpath, "%s has no port; set images.%s.port so deployments can route traffic to it", name, name)
+			}
+			if img.HealthCheck() == nil {
+				d.errorf(e.key, tpath, "%s has no http check; add one under images.%s.checks so deployments can wait for health", name, name)
+			}
+		}
+		if t := d.target(tpath, e, used); t != nil {
+			env.Targets[name] = t
+		}
+	}
+}
+
+// target decodes one target and applies its defaults.
+func (d *decoder) target(path string, e entry, used *listenUse) *Target {
+	t := &Target{Type: "docker", Replicas: 1, HealthTimeout: DefaultHealthTimeout}
+	s, ok := d.section(path, e.key, e.value, "type", "replicas", "listen", "health_timeout")
+	if !ok {
+		return nil
+	}
+	if v := s.get("type"); v != nil {
+		if typ, ok := d.str(join(path, "type"), v); ok {
+			if typ != "docker" {
+				d.errorf(v, join(path, "type"), "unknown target type %q; only \"docker\" is supported", typ)
+			}
+			t.Type = typ
+		}
+	}
+	if v := s.get("replicas"); v != nil {
+		t.Replicas, _ = d.number(join(path, "replicas"), v, 1, 20)
+	}
+	if v := s.require("listen"); v != nil {
+		if addr, ok := d.str(join(path, "listen"), v); ok {
+			if err := checkLoopback(addr); err != nil {
+				d.errorf(v, join(path, "listen"), "%v", err)
+			} else if clash := used.claim(addr, join(path, "listen"), v); clash != "" {
+				d.errorf(v, join(path, "listen"), "%q is already used by %s", addr, clash)
+			}
+			t.Listen = addr
+		}
+	}
+	if v := s.get("health_timeout"); v != nil {
+		t.HealthTimeout, _ = d.duration(join(path, "health_timeout"), v)
+	}
+	return t
+}

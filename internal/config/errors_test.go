@@ -1,0 +1,97 @@
+package config
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestErrorFormat(t *testing.T) {
+	tests := []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{File: "bake.yaml", Line: 7, Column: 5, Key: "images.hello.tempalte", Msg: "unknown key"}, "bake.yaml:7:5: images.hello.tempalte: unknown key"},
+		{&Error{File: "bake.yaml", Line: 3, Msg: "malformed YAML: x"}, "bake.yaml:3: malformed YAML: x"},
+		{&Error{File: "bake.yaml", Msg: "file is empty"}, "bake.yaml: file is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			assert.EqualError(t, tt.err, tt.want)
+			assert.ErrorIs(t, tt.err, ErrInvalid)
+		})
+	}
+}
+
+func TestErrorListSortsByPosition(t *testing.T) {
+	l := ErrorList{
+		{File: "f", Line: 9, Column: 1, Msg: "c"},
+		{File: "f", Line: 2, Column: 7, Msg: "b"},
+		{File: "f", Line: 2, Column: 3, Msg: "a"},
+	}
+	err := l.err()
+	assert.EqualError(t, err, "f:2:3: a\nf:2:7: b\nf:9:1: c")
+	assert.ErrorIs(t, err, ErrInvalid)
+	var first *Error
+	require.True(t, errors.As(err, &first))
+	assert.Equal(t, "a", first.Msg)
+
+	assert.NoError(t, ErrorList(nil).err())
+	assert.Same(t, l[0], ErrorList{l[0]}.err())
+}
+
+func TestParseDocumentErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		want string
+	}{
+		{"empty", "", "bake.yaml: file is empty; it needs at least project, images and environments"},
+		{"only null", "~\n", "bake.yaml: file is empty; it needs at least project, images and environments"},
+		{"top level is a list", "- a\n- b\n", "bake.yaml:1:1: expected a mapping at the top level, got a list"},
+		{"two documents", "project: a\n---\nproject: b\n", "bake.yaml:2:1: found a second YAML document; bake.yaml holds exactly one"},
+		{"tab indentation", "project: a\nimages:\n\thello: {}\n", "bake.yaml:3: malformed YAML: found character that cannot start any token"},
+		{"unclosed flow", "project: [a\n", "bake.yaml:1: malformed YAML: did not find expected ',' or ']'"},
+		{"images not a mapping", "project: a\nimages: [x]\nenvironments: [{name: dev}]\n", "bake.yaml:2:9: images: expected a mapping, got a list"},
+		{"environments not a list", "project: a\nimages: {}\nenvironments: {dev: {}}\n",
+			"bake.yaml:2:9: images: must define at least one image\nbake.yaml:3:15: environments: expected a list of environments, got a mapping"},
+		{"duplicate top-level key", "project: a\nproject: b\n",
+			"bake.yaml:1:1: images: required\nbake.yaml:1:1: environments: required\nbake.yaml:2:1: project: duplicate key; first defined at line 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("bake.yaml", []byte(tt.data))
+			require.Error(t, err)
+			assert.ErrorIs(t, err, ErrInvalid)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Equal(t, tt.want[:len("bake.yaml")], err.Error()[:len("bake.yaml")])
+		})
+	}
+}
+
+func TestCheckPattern(t *testing.T) {
+	tests := []struct {
+		pattern string
+		wantErr string
+	}{
+		{`"version":"{{ .Version }}"`, ""},
+		{`^{{ .Image }}-{{ index .Vars "suite" }}$`, ""},
+		{`ok|ready`, ""},
+		{`[a-`, "invalid regular expression: missing closing ]: `[a-`"},
+		{`({{ .Version }}`, "invalid regular expression: missing closing ): `(x`"},
+		{`{{ .Version `, "invalid template: unclosed action"},
+		{`{{ nosuchfunc .Version }}`, `invalid template: function "nosuchfunc" not defined`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pattern, func(t *testing.T) {
+			err := checkPattern(tt.pattern)
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.EqualError(t, err, tt.wantErr)
+		})
+	}
+}

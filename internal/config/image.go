@@ -1,0 +1,126 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+)
+
+// imageSet is the decoded images: section, with what environments and base
+// checks need to point back at the file.
+type imageSet struct {
+	list   []*Image
+	names  []string
+	byName map[string]*Image
+	key    map[string]*yaml.Node // the key that names each image
+	base   map[string]*yaml.Node // the base: value of each image that has one
+	broken map[string]bool       // images whose definition had problems of its own
+}
+
+// images decodes the images: mapping, keeping file order.
+func (d *decoder) images(s *section) *imageSet {
+	set := &imageSet{
+		byName: map[string]*Image{},
+		key:    map[string]*yaml.Node{},
+		base:   map[string]*yaml.Node{},
+		broken: map[string]bool{},
+	}
+	n := s.require("images")
+	if n == nil {
+		return set
+	}
+	entries, ok := d.mapping("images", n)
+	if !ok {
+		return set
+	}
+	if len(entries) == 0 {
+		d.errorf(n, "images", "must define at least one image")
+	}
+	for _, e := range entries {
+		before := len(d.errs)
+		img := d.image(e, set)
+		set.list = append(set.list, img)
+		set.names = append(set.names, img.Name)
+		set.byName[img.Name] = img
+		set.key[img.Name] = e.key
+		set.broken[img.Name] = len(d.errs) > before
+	}
+	d.checkBases(set)
+	return set
+}
+
+// image decodes one image definition.
+func (d *decoder) image(e entry, set *imageSet) *Image {
+	name := e.name()
+	path := join("images", name)
+	img := &Image{Name: name, Vars: map[string]string{}}
+	if !nameRule.MatchString(name) {
+		d.errorf(e.key, path, "image name %q %s", name, nameRuleText)
+	}
+	s, ok := d.section(path, e.key, e.value, "template", "context", "base", "port", "vars", "checks")
+	if !ok {
+		return img
+	}
+	if n := s.require("template"); n != nil {
+		if v, ok := d.str(join(path, "template"), n); ok {
+			img.Template = d.abs(v)
+			d.checkDir(n, join(path, "template"), "template", img.Template)
+		}
+	}
+	if n := s.get("context"); n != nil {
+		if v, ok := d.str(join(path, "context"), n); ok {
+			img.Context = d.abs(v)
+			d.checkDir(n, join(path, "context"), "build context", img.Context)
+		}
+	} else {
+		img.Context = d.abs(filepath.Join("images", name))
+		d.checkDir(e.key, join(path, "context"), "default build context", img.Context)
+	}
+	if n := s.get("base"); n != nil {
+		if v, ok := d.str(join(path, "base"), n); ok {
+			img.Base = v
+			set.base[name] = n
+		}
+	}
+	portNode := s.get("port")
+	if portNode != nil {
+		img.Port, _ = d.number(join(path, "port"), portNode, 1, 65535)
+	}
+	if n := s.get("vars"); n != nil {
+		d.vars(join(path, "vars"), n, img.Vars)
+	}
+	if n := s.get("checks"); n != nil {
+		img.Checks = d.checks(join(path, "checks"), n, img, portNode != nil)
+	}
+	return img
+}
+
+// vars decodes a mapping of template variables; numbers and booleans keep their text.
+func (d *decoder) vars(path string, n *yaml.Node, into map[string]string) {
+	entries, ok := d.mapping(path, n)
+	if !ok {
+		return
+	}
+	for _, e := range entries {
+		v := resolve(e.value)
+		if v.Kind != yaml.ScalarNode || isNull(v) {
+			d.errorf(v, join(path, e.name()), "expected a string, number or boolean, got %s", describe(v))
+			continue
+		}
+		into[e.name()] = v.Value
+	}
+}
+
+// checkDir reports a path from bake.yaml that is not an existing directory.
+func (d *decoder) checkDir(n *yaml.Node, key, what, dir string) {
+	st, err := os.Stat(dir)
+	switch {
+	case os.IsNotExist(err):
+		d.errorf(n, key, "%s directory %s does not exist", what, dir)
+	case err != nil:
+		d.errorf(n, key, "%s directory %s: %v", what, dir, err)
+	case !st.IsDir():
+		d.errorf(n, key, "%s %s is not a directory", what, dir)
+	}
+}

@@ -1,0 +1,109 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// FileName is the name bake looks for when given a directory.
+const FileName = "bake.yaml"
+
+// Load reads, validates and resolves the bake.yaml at path. When path is a
+// directory, Load reads the bake.yaml inside it.
+func Load(path string) (*Project, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, FileName)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		shown := path
+		if abs, absErr := filepath.Abs(path); absErr == nil {
+			shown = abs
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, newFileError(err, "bake.yaml not found at %s: run \"bake init\" to create one", shown)
+		}
+		return nil, newFileError(err, "reading bake.yaml at %s: %v", shown, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates and resolves a bake.yaml held in data. file names it in
+// messages, and relative paths resolve against its directory.
+func Parse(file string, data []byte) (*Project, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, newFileError(err, "resolving %s: %v", file, err)
+	}
+	d := &decoder{file: file, dir: filepath.Dir(abs)}
+	root, ok := d.parse(data)
+	if !ok {
+		return nil, d.errs.err()
+	}
+	p := d.project(root)
+	p.File = abs
+	p.Dir = d.dir
+	if err := d.errs.err(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// yamlLine finds the line yaml.v3 names in its syntax errors.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// parse turns data into the root mapping node, reporting malformed YAML,
+// an empty file and more than one document.
+func (d *decoder) parse(data []byte) (*yaml.Node, bool) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			d.errorf(nil, "", "file is empty; it needs at least project, images and environments")
+			return nil, false
+		}
+		d.malformed(err)
+		return nil, false
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		d.errorf(&next, "", "found a second YAML document; bake.yaml holds exactly one")
+		return nil, false
+	} else if !errors.Is(err, io.EOF) {
+		d.malformed(err)
+		return nil, false
+	}
+	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		d.errorf(nil, "", "file is empty; it needs at least project, images and environments")
+		return nil, false
+	}
+	root := resolve(doc.Content[0])
+	if root.Kind != yaml.MappingNode {
+		d.errorf(root, "", "expected a mapping at the top level, got %s", describe(root))
+		return nil, false
+	}
+	return root, true
+}
+
+// malformed records a YAML syntax error as FILE:LINE: malformed YAML: MESSAGE.
+func (d *decoder) malformed(err error) {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	e := &Error{File: d.file}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	e.Msg = "malformed YAML: " + msg
+	d.errs = append(d.errs, e)
+}

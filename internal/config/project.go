@@ -1,0 +1,93 @@
+package config
+
+import (
+	"path/filepath"
+	"regexp"
+
+	"gopkg.in/yaml.v3"
+)
+
+// nameRule is what project and environment names look like: they end up in
+// container names and registry repositories.
+var nameRule = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+const nameRuleText = "must be lowercase letters, digits and hyphens, starting with a letter or digit"
+
+// project decodes the top level of bake.yaml. Images are decoded before
+// environments because targets refer to them.
+func (d *decoder) project(root *yaml.Node) *Project {
+	p := &Project{
+		Registry:  DefaultRegistry,
+		Ledger:    filepath.Join(d.dir, DefaultLedger),
+		FrontDoor: FrontDoor{Admin: DefaultFrontDoor},
+	}
+	s, ok := d.section("", root, root, "project", "registry", "ledger", "frontdoor", "images", "environments")
+	if !ok {
+		return p
+	}
+	if n := s.require("project"); n != nil {
+		if v, ok := d.str("project", n); ok {
+			if nameRule.MatchString(v) {
+				p.Name = v
+			} else {
+				d.errorf(n, "project", "%q %s", v, nameRuleText)
+			}
+		}
+	}
+	registryNode := s.get("registry")
+	if registryNode != nil {
+		if v, ok := d.str("registry", registryNode); ok {
+			if _, _, err := splitHostPort(v); err != nil {
+				d.errorf(registryNode, "registry", "%v", err)
+			} else {
+				p.Registry = v
+			}
+		}
+	}
+	if n := s.get("ledger"); n != nil {
+		if v, ok := d.str("ledger", n); ok {
+			p.Ledger = d.abs(v)
+		}
+	}
+	frontDoorNode := d.frontDoor(s, p)
+
+	imgs := d.images(s)
+	p.Images = imgs.list
+	if n := s.require("environments"); n != nil {
+		u := newListenUse(p, registryNode, frontDoorNode)
+		p.Environments = d.environments(n, imgs, u)
+	}
+	return p
+}
+
+// frontDoor decodes frontdoor: and returns the node of its admin address, if given.
+func (d *decoder) frontDoor(s *section, p *Project) *yaml.Node {
+	n := s.get("frontdoor")
+	if n == nil {
+		return nil
+	}
+	fd, ok := d.section("frontdoor", s.key("frontdoor"), n, "admin")
+	if !ok {
+		return nil
+	}
+	admin := fd.get("admin")
+	if admin == nil {
+		return nil
+	}
+	if v, ok := d.str("frontdoor.admin", admin); ok {
+		if err := checkLoopback(v); err != nil {
+			d.errorf(admin, "frontdoor.admin", "%v", err)
+		} else {
+			p.FrontDoor.Admin = v
+		}
+	}
+	return admin
+}
+
+// abs resolves a path from bake.yaml against its directory.
+func (d *decoder) abs(path string) string {
+	if filepath.IsAbs(path) {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(d.dir, path)
+}

@@ -1,0 +1,117 @@
+package config
+
+import "time"
+
+// Defaults used when bake.yaml leaves a field out.
+const (
+	DefaultRegistry      = "127.0.0.1:5000"
+	DefaultLedger        = ".bake/ledger.db"
+	DefaultFrontDoor     = "127.0.0.1:2019"
+	DefaultHealthTimeout = 60 * time.Second
+	DefaultCheckTimeout  = 30 * time.Second
+)
+
+// Project is a loaded and validated bake.yaml.
+type Project struct {
+	File         string         // absolute path of bake.yaml
+	Dir          string         // directory of bake.yaml; relative paths resolve against it
+	Name         string         // `project:`, used in resource names and registry repositories
+	Registry     string         // host:port of the OCI registry releases are pushed to
+	Ledger       string         // absolute path of the SQLite ledger
+	FrontDoor    FrontDoor      // the Caddy admin API the docker target configures
+	Images       []*Image       // in file order
+	Environments []*Environment // in promotion order: a release enters Environments[i] only after Environments[i-1]
+}
+
+// FrontDoor says where Caddy's admin API answers.
+type FrontDoor struct {
+	Admin string // host:port, loopback only
+}
+
+// Image is one image definition: what to build and how to check it.
+type Image struct {
+	Name     string
+	Template string            // absolute path of the template directory (holds Dockerfile.tmpl, or rootfs.yaml)
+	Context  string            // absolute path of the build context
+	Base     string            // name of another image whose newest validated release this one builds FROM ("" for none)
+	Vars     map[string]string // template variables
+	Port     int               // port the service listens on inside the container (0: not a service)
+	Checks   []Check           // run in the sandbox at release time; the first http check is also the deploy health check
+}
+
+// HealthCheck returns the check a deployment waits for, or nil if the image has no http check.
+func (i *Image) HealthCheck() *Check {
+	for k := range i.Checks {
+		if i.Checks[k].HTTP != nil {
+			return &i.Checks[k]
+		}
+	}
+	return nil
+}
+
+// Check is one sandbox check. Exactly one of HTTP and Command is set.
+// String fields may use {{ .Version }}, {{ .Image }} and {{ .Vars.NAME }}.
+type Check struct {
+	Name    string
+	HTTP    *HTTPCheck
+	Command *CommandCheck
+}
+
+// Kind names the kind of check ("http" or "command").
+func (c Check) Kind() string {
+	if c.HTTP != nil {
+		return "http"
+	}
+	return "command"
+}
+
+// HTTPCheck asks a URL until it answers as expected or the timeout passes.
+type HTTPCheck struct {
+	Port    int           // container port; defaults to the image's port
+	Path    string        // defaults to "/"
+	Status  int           // expected status; defaults to 200
+	Body    string        // regular expression the body must match ("" for any)
+	Timeout time.Duration // deadline for all retries; defaults to 30s
+}
+
+// CommandCheck runs a command inside the container.
+type CommandCheck struct {
+	Argv     []string
+	ExitCode int           // expected exit code (default 0)
+	Stdout   string        // regular expression stdout must match ("" for any)
+	Timeout  time.Duration // defaults to 30s
+}
+
+// Environment is one stage of the promotion path.
+type Environment struct {
+	Name    string
+	Targets map[string]*Target // by image name
+}
+
+// Target says how an image runs in an environment.
+type Target struct {
+	Type          string        // "docker" (the only type so far)
+	Replicas      int           // defaults to 1
+	Listen        string        // 127.0.0.1:PORT where the front door serves this image in this environment
+	HealthTimeout time.Duration // how long new replicas have to pass the health check; defaults to 60s
+}
+
+// Image returns the image definition with that name, or nil.
+func (p *Project) Image(name string) *Image {
+	for _, i := range p.Images {
+		if i.Name == name {
+			return i
+		}
+	}
+	return nil
+}
+
+// Environment returns the environment with that name and its position, or nil and -1.
+func (p *Project) Environment(name string) (*Environment, int) {
+	for k, e := range p.Environments {
+		if e.Name == name {
+			return e, k
+		}
+	}
+	return nil, -1
+}

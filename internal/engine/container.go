@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+)
+
+// Service describes a container that serves on one port.
+type Service struct {
+	Name   string
+	Image  string // image id or reference by digest
+	Port   int    // container port published on 127.0.0.1 at a free host port (0: none)
+	Labels map[string]string
+	Env    []string
+	// Restart keeps the container running across engine restarts (replicas);
+	// throwaway containers leave it false.
+	Restart bool
+}
+
+// StartService creates and starts a service container and returns its id and
+// the 127.0.0.1 port its service port was published on. If the container
+// could not be started it is removed again.
+func StartService(ctx context.Context, eng *client.Client, s Service) (id string, hostPort int, err error) {
+	cfg := &container.Config{Image: s.Image, Labels: s.Labels, Env: s.Env}
+	host := &container.HostConfig{}
+	if s.Restart {
+		host.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyUnlessStopped}
+	}
+	if s.Port > 0 {
+		p, perr := network.ParsePort(strconv.Itoa(s.Port) + "/tcp")
+		if perr != nil {
+			return "", 0, perr
+		}
+		cfg.ExposedPorts = network.PortSet{p: {}}
+		host.PortBindings = network.PortMap{p: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: ""}}}
+	}
+	created, err := eng.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host, Name: s.Name})
+	if err != nil {
+		return "", 0, fmt.Errorf("creating container %q: %w", s.Name, err)
+	}
+	id = created.ID
+	defer func() {
+		if err != nil {
+			_ = Remove(context.Background(), eng, id)
+		}
+	}()
+	if _, err = eng.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+		return "", 0, fmt.Errorf("starting container %q: %w", s.Name, err)
+	}
+	if s.Port == 0 {
+		return id, 0, nil
+	}
+	hostPort, err = PublishedPort(ctx, eng, id, s.Port)
+	return id, hostPort, err
+}
+
+// PublishedPort returns the 127.0.0.1 port a running container's port is published on.
+func PublishedPort(ctx context.Context, eng *client.Client, id string, port int) (int, error) {
+	insp, err := eng.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return 0, fmt.Errorf("inspecting container %s: %w", short(id), err)
+	}
+	p, _ := network.ParsePort(strconv.Itoa(port) + "/tcp")
+	if insp.Container.NetworkSettings != nil {
+		for _, b := range insp.Container.NetworkSettings.Ports[p] {
+			if n, err := strconv.Atoi(b.HostPort); err == nil && b.HostIP.IsLoopback() {
+				return n, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("container %s publishes no loopback port for %d", short(id), port)
+}
+
+// Remove force-removes a container and its anonymous volumes on a context of
+// its own, so it also works while the caller's context is being cancelled.
+func Remove(ctx context.Context, eng *client.Client, id string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_, err := eng.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("removing container %s: %w", short(id), err)
+	}
+	return nil
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// EnsureImage pulls ref (a reference by digest) unless the engine has it already.
+func EnsureImage(ctx context.Context, eng *client.Client, ref string) error {
+	if _, err := eng.ImageInspect(ctx, ref); err == nil {
+		return nil
+	}
+	res, err := eng.ImagePull(ctx, ref, client.ImagePullOptions{})
+	if err != nil {
+		return fmt.Errorf("pulling %s: %w", ref, err)
+	}
+	defer res.Close()
+	if err := ReadStream(res, nil, nil); err != nil {
+		return fmt.Errorf("pulling %s: %w", ref, err)
+	}
+	return nil
+}

@@ -1,0 +1,334 @@
+package frontdoor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// freeAddr returns a loopback address with a port nothing listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// newCaddy returns a client for a Caddy of its own (free admin port, fresh
+// state dir) that is stopped when the test ends.
+func newCaddy(t *testing.T) *Caddy {
+	t.Helper()
+	_, err := exec.LookPath("caddy")
+	require.NoError(t, err, "caddy must be installed (apt-get install -y caddy)")
+	c := &Caddy{Admin: freeAddr(t), StateDir: t.TempDir()}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("caddy log:\n%s", logTail(filepath.Join(c.StateDir, logFileName), 40))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		assert.NoError(t, c.Stop(ctx))
+		killCaddy(t, c)
+	})
+	return c
+}
+
+// caddyPID reads the pid Caddy wrote into the state dir.
+func caddyPID(t *testing.T, c *Caddy) int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(c.StateDir, pidFileName))
+	require.NoError(t, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	require.NoError(t, err)
+	return pid
+}
+
+// killCaddy kills Caddy's process group, as a crash or `kill -9` would, and
+// waits until its admin API is gone.
+func killCaddy(t *testing.T, c *Caddy) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(c.StateDir, pidFileName))
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 1 {
+		return
+	}
+	if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("killing caddy process group %d: %v", pid, err)
+	}
+	require.Eventually(t, func() bool { return !c.answers(context.Background()) }, 10*time.Second, 20*time.Millisecond)
+}
+
+// backend starts an upstream on loopback that answers body to every request.
+func backend(t *testing.T, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.Listener.Addr().String()
+}
+
+// get returns the body of GET http://addr/ or the reason it failed.
+func get(client *http.Client, addr string) (string, error) {
+	resp, err := client.Get("http://" + addr + "/")
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("status %d: %s", resp.StatusCode, body)
+	}
+	return string(body), nil
+}
+
+func mustGet(t *testing.T, addr string) string {
+	t.Helper()
+	body, err := get(http.DefaultClient, addr)
+	require.NoError(t, err)
+	return body
+}
+
+func startCount(t *testing.T, c *Caddy) int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(c.StateDir, logFileName))
+	require.NoError(t, err)
+	return strings.Count(string(data), `"msg":"`+startMessage+`"`)
+}
+
+func TestSetUpstreamsSwitches(t *testing.T) {
+	ctx := t.Context()
+	c := newCaddy(t)
+	require.NoError(t, c.Ensure(ctx))
+	a, b := backend(t, "a"), backend(t, "b")
+	route := Route{ID: "bake-test-switch", Listen: freeAddr(t)}
+
+	_, err := c.Upstreams(ctx, route.ID)
+	require.ErrorIs(t, err, ErrNoRoute)
+
+	require.NoError(t, c.SetUpstreams(ctx, route, []string{a}))
+	assert.Equal(t, "a", mustGet(t, route.Listen))
+
+	require.NoError(t, c.SetUpstreams(ctx, route, []string{b}))
+	assert.Equal(t, "b", mustGet(t, route.Listen))
+	ups, err := c.Upstreams(ctx, route.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{b}, ups)
+
+	// A second route lands next to the first in the existing servers map.
+	other := Route{ID: "bake-test-other", Listen: freeAddr(t)}
+	require.NoError(t, c.SetUpstreams(ctx, other, []string{a, b}))
+	ups, err = c.Upstreams(ctx, other.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{a, b}, ups)
+	assert.Equal(t, "b", mustGet(t, route.Listen))
+
+	// A route moved to another listen address is rewritten as a whole.
+	moved := Route{ID: route.ID, Listen: freeAddr(t)}
+	require.NoError(t, c.SetUpstreams(ctx, moved, []string{a}))
+	assert.Equal(t, "a", mustGet(t, moved.Listen))
+
+	require.NoError(t, c.Remove(ctx, route.ID))
+	_, err = c.Upstreams(ctx, route.ID)
+	require.ErrorIs(t, err, ErrNoRoute)
+	require.NoError(t, c.Remove(ctx, route.ID))
+}
+
+func TestSetUpstreamsRejects(t *testing.T) {
+	ctx := t.Context()
+	c := &Caddy{Admin: freeAddr(t), StateDir: t.TempDir()}
+	ok := Route{ID: "bake-test", Listen: "127.0.0.1:8103"}
+	tests := []struct {
+		name      string
+		route     Route
+		upstreams []string
+		want      error
+	}{
+		{"public listen", Route{ID: "x", Listen: "0.0.0.0:8103"}, []string{"127.0.0.1:9000"}, ErrNotLoopback},
+		{"remote upstream", ok, []string{"10.0.0.1:9000"}, ErrNotLoopback},
+		{"bad id", Route{ID: "a/b", Listen: "127.0.0.1:8103"}, []string{"127.0.0.1:9000"}, nil},
+		{"no upstreams", ok, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := c.SetUpstreams(ctx, tt.route, tt.upstreams)
+			require.Error(t, err)
+			if tt.want != nil {
+				require.ErrorIs(t, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSwitchDropsNoRequests(t *testing.T) {
+	ctx := t.Context()
+	c := newCaddy(t)
+	require.NoError(t, c.Ensure(ctx))
+	a, b := backend(t, "a"), backend(t, "b")
+	route := Route{ID: "bake-test-load", Listen: freeAddr(t)}
+	require.NoError(t, c.SetUpstreams(ctx, route, []string{a}))
+
+	const maxRequests = 200000
+	var (
+		wg       sync.WaitGroup
+		stop     = make(chan struct{})
+		sent     int
+		failures []string
+		seen     = map[string]int{}
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		client := &http.Client{Timeout: 10 * time.Second}
+		deadline := time.Now().Add(3 * time.Second)
+		for sent < maxRequests && time.Now().Before(deadline) {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			sent++
+			body, err := get(client, route.Listen)
+			if err == nil && body != "a" && body != "b" {
+				err = fmt.Errorf("unexpected body %q", body)
+			}
+			if err != nil {
+				failures = append(failures, err.Error())
+				continue
+			}
+			seen[body]++
+		}
+	}()
+
+	for i := range 10 {
+		time.Sleep(250 * time.Millisecond)
+		next := a
+		if i%2 == 0 {
+			next = b
+		}
+		if !assert.NoError(t, c.SetUpstreams(ctx, route, []string{next})) {
+			break
+		}
+	}
+	close(stop)
+	wg.Wait()
+
+	t.Logf("%d requests through the front door during 10 switches: a=%d b=%d failed=%d", sent, seen["a"], seen["b"], len(failures))
+	assert.Empty(t, failures)
+	assert.Positive(t, seen["a"])
+	assert.Positive(t, seen["b"])
+}
+
+func TestEnsureStartsOneCaddy(t *testing.T) {
+	ctx := t.Context()
+	c := newCaddy(t)
+
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = (&Caddy{Admin: c.Admin, StateDir: c.StateDir}).Ensure(ctx)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	pid := caddyPID(t, c)
+
+	require.NoError(t, c.Ensure(ctx))
+	assert.Equal(t, pid, caddyPID(t, c))
+	assert.Equal(t, 1, startCount(t, c))
+}
+
+func TestEnsureResumesAfterKill(t *testing.T) {
+	ctx := t.Context()
+	c := newCaddy(t)
+	require.NoError(t, c.Ensure(ctx))
+	a := backend(t, "a")
+	route := Route{ID: "bake-test-resume", Listen: freeAddr(t)}
+	require.NoError(t, c.SetUpstreams(ctx, route, []string{a}))
+	first := caddyPID(t, c)
+
+	killCaddy(t, c)
+	require.NoError(t, c.Ensure(ctx))
+	assert.NotEqual(t, first, caddyPID(t, c))
+	ups, err := c.Upstreams(ctx, route.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{a}, ups)
+	assert.Equal(t, "a", mustGet(t, route.Listen))
+
+	// The same after a clean stop.
+	require.NoError(t, c.Stop(ctx))
+	require.NoError(t, c.Ensure(ctx))
+	ups, err = c.Upstreams(ctx, route.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{a}, ups)
+	assert.Equal(t, 3, startCount(t, c))
+}
+
+func TestEnsurePinsResumedAdmin(t *testing.T) {
+	ctx := t.Context()
+	c := newCaddy(t)
+	require.NoError(t, c.Ensure(ctx))
+	route := Route{ID: "bake-test-pin", Listen: freeAddr(t)}
+	require.NoError(t, c.SetUpstreams(ctx, route, []string{backend(t, "a")}))
+	killCaddy(t, c)
+
+	// An autosave whose admin points elsewhere, as if edited or loaded by hand.
+	autosave := filepath.Join(c.StateDir, configDirName, "caddy", "autosave.json")
+	data, err := os.ReadFile(autosave)
+	require.NoError(t, err)
+	var cfg map[string]any
+	require.NoError(t, json.Unmarshal(data, &cfg))
+	cfg["admin"] = map[string]any{"listen": "0.0.0.0:2019", "disabled": true, "config": map[string]any{"persist": false}}
+	require.NoError(t, writeJSON(autosave, cfg))
+
+	require.NoError(t, c.Ensure(ctx))
+	var admin map[string]any
+	require.NoError(t, c.call(ctx, http.MethodGet, "/config/admin", nil, &admin))
+	assert.Equal(t, map[string]any{"listen": c.Admin, "config": map[string]any{"persist": true}}, admin)
+	assert.Equal(t, "a", mustGet(t, route.Listen))
+}
+
+func TestEnsureReportsEarlyExit(t *testing.T) {
+	c := &Caddy{Admin: freeAddr(t), StateDir: t.TempDir(), Binary: "false"}
+	err := c.Ensure(t.Context())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "exited before its admin api answered")
+	assert.Contains(t, err.Error(), startMessage)
+}
+
+func TestEnsureRejectsPublicAdmin(t *testing.T) {
+	for _, admin := range []string{"0.0.0.0:2019", ":2019", "localhost:2019", "192.168.1.10:2019"} {
+		c := &Caddy{Admin: admin, StateDir: t.TempDir()}
+		require.ErrorIs(t, c.Ensure(t.Context()), ErrNotLoopback, admin)
+	}
+}

@@ -1,0 +1,134 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// busyTimeout is how long a connection waits for another connection or process
+// to release the write lock before SQLite reports SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// maxOpenConns bounds the pool: WAL lets readers run beside the one writer,
+// and more connections than this only add file handles and lock contention.
+const maxOpenConns = 4
+
+// timeLayout is RFC 3339 with a fixed-width fraction, so stored times compare
+// correctly as text (RFC3339Nano trims trailing zeros and does not).
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// SQLite is the embedded ledger: one database file, safe to share between
+// goroutines and between processes.
+type SQLite struct {
+	db   *sql.DB
+	path string
+}
+
+var _ Store = (*SQLite)(nil)
+
+// OpenSQLite opens the ledger at path, creating the file, its parent directory
+// and the schema as needed, and migrating an older schema to the current one.
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening ledger %q: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("opening ledger %q: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", sqliteDSN(abs))
+	if err != nil {
+		return nil, fmt.Errorf("opening ledger %q: %w", path, err)
+	}
+	db.SetMaxOpenConns(maxOpenConns)
+	db.SetMaxIdleConns(maxOpenConns)
+
+	if err := retryBusy(ctx, func() error { return migrate(ctx, db) }); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("opening ledger %q: %w", path, err)
+	}
+	return &SQLite{db: db, path: abs}, nil
+}
+
+// sqliteDSN builds a file: URI whose parameters the driver applies to every
+// pooled connection. busy_timeout makes lock waits block instead of failing,
+// and _txlock=immediate makes every transaction take the write lock at BEGIN:
+// a deferred transaction that upgrades from reading to writing gets
+// SQLITE_BUSY at once, without waiting, when another process wrote meanwhile.
+func sqliteDSN(abs string) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Path returns the absolute path of the database file.
+func (s *SQLite) Path() string { return s.path }
+
+// Close closes the database.
+func (s *SQLite) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("closing ledger %q: %w", s.path, err)
+	}
+	return nil
+}
+
+// retryBusy runs fn again while it fails with SQLITE_BUSY, for up to
+// busyTimeout. busy_timeout covers every later wait, but not the first
+// connections to a new file: when processes race to create it, the DSN's
+// switch to WAL can fail with SQLITE_BUSY without waiting.
+func retryBusy(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(busyTimeout)
+	delay := 5 * time.Millisecond
+	for {
+		err := fn()
+		if sqliteCode(err)&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		// Jitter keeps processes that collided from colliding again in step.
+		wait := delay/2 + rand.N(delay)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		delay = min(2*delay, 200*time.Millisecond)
+	}
+}
+
+// sqliteCode returns the extended result code of a SQLite error, or 0.
+func sqliteCode(err error) int {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
+
+// formatTime renders t for storage: UTC, fixed width, sortable as text.
+func formatTime(t time.Time) string {
+	return t.UTC().Format(timeLayout)
+}
+
+// parseTime reads a time written by formatTime and returns it in UTC.
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading stored time %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}

@@ -1,0 +1,120 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+const deploymentColumns = `id, env, image, version, digest, previous, kind, outcome, reason,
+	started_at, finished_at, by_user`
+
+// AppendDeployment records a deployment and returns its id. The release it
+// deploys must be recorded; otherwise the error wraps ErrNotFound.
+func (s *SQLite) AppendDeployment(ctx context.Context, d Deployment) (int64, error) {
+	if err := validateDeployment(d); err != nil {
+		return 0, fmt.Errorf("recording deployment of %s@%s to %q: %w", d.Image, d.Version, d.Env, err)
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO deployments
+		(env, image, version, digest, previous, kind, outcome, reason, started_at, finished_at, by_user)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.Env, d.Image, d.Version, d.Digest, d.Previous, d.Kind, d.Outcome, d.Reason,
+		formatTime(d.StartedAt), formatTime(d.FinishedAt), d.By)
+	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+		return 0, fmt.Errorf("recording deployment of %s@%s to %q: release %w", d.Image, d.Version, d.Env, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("recording deployment of %s@%s to %q: %w", d.Image, d.Version, d.Env, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("recording deployment of %s@%s to %q: %w", d.Image, d.Version, d.Env, err)
+	}
+	return id, nil
+}
+
+// validateDeployment rejects a record rollback could not act on.
+func validateDeployment(d Deployment) error {
+	switch {
+	case d.Env == "":
+		return errors.New("env is empty")
+	case d.Image == "":
+		return errors.New("image is empty")
+	case d.Version == "":
+		return errors.New("version is empty")
+	case d.Kind != KindPromote && d.Kind != KindRollback:
+		return fmt.Errorf("kind %q is neither %q nor %q", d.Kind, KindPromote, KindRollback)
+	case d.Outcome != OutcomeSucceeded && d.Outcome != OutcomeFailed:
+		return fmt.Errorf("outcome %q is neither %q nor %q", d.Outcome, OutcomeSucceeded, OutcomeFailed)
+	}
+	return nil
+}
+
+// Deployments lists deployments of image (in env, if env != ""), newest first.
+func (s *SQLite) Deployments(ctx context.Context, image, env string) ([]Deployment, error) {
+	query := `SELECT ` + deploymentColumns + ` FROM deployments WHERE image = ?`
+	args := []any{image}
+	if env != "" {
+		query += ` AND env = ?`
+		args = append(args, env)
+	}
+	// ids grow with every insert (AUTOINCREMENT never reuses one), so they
+	// order deployments by when they were recorded, unlike clock readings.
+	query += ` ORDER BY id DESC`
+
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing deployments of %q: %w", image, err)
+	}
+	defer func() { _ = rows.Close() }()
+
+	ds := []Deployment{}
+	for rows.Next() {
+		d, err := scanDeployment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing deployments of %q: %w", image, err)
+		}
+		ds = append(ds, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing deployments of %q: %w", image, err)
+	}
+	return ds, nil
+}
+
+// Current returns the newest succeeded deployment of image in env; ErrNotFound if none.
+func (s *SQLite) Current(ctx context.Context, image, env string) (Deployment, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+deploymentColumns+` FROM deployments
+		WHERE image = ? AND env = ? AND outcome = ? ORDER BY id DESC LIMIT 1`,
+		image, env, OutcomeSucceeded)
+	d, err := scanDeployment(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Deployment{}, fmt.Errorf("reading what %q runs in %q: %w", image, env, ErrNotFound)
+	}
+	if err != nil {
+		return Deployment{}, fmt.Errorf("reading what %q runs in %q: %w", image, env, err)
+	}
+	return d, nil
+}
+
+func scanDeployment(row rowScanner) (Deployment, error) {
+	var (
+		d                 Deployment
+		started, finished string
+	)
+	err := row.Scan(&d.ID, &d.Env, &d.Image, &d.Version, &d.Digest, &d.Previous, &d.Kind,
+		&d.Outcome, &d.Reason, &started, &finished, &d.By)
+	if err != nil {
+		return Deployment{}, err
+	}
+	if d.StartedAt, err = parseTime(started); err != nil {
+		return Deployment{}, err
+	}
+	if d.FinishedAt, err = parseTime(finished); err != nil {
+		return Deployment{}, err
+	}
+	return d, nil
+}

@@ -1,0 +1,208 @@
+package ledger_test
+
+import (
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+// rawDB opens the ledger file directly, bypassing the Store, to prove what the
+// schema itself refuses.
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, db.Close()) })
+	return db
+}
+
+var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// deployment builds a succeeded promote of image@version to env, started at
+// t0 plus minute minutes.
+func deployment(env, image, version string, minute int) ledger.Deployment {
+	start := t0.Add(time.Duration(minute) * time.Minute)
+	return ledger.Deployment{
+		Env:        env,
+		Image:      image,
+		Version:    version,
+		Digest:     "sha256:" + version,
+		Kind:       ledger.KindPromote,
+		Outcome:    ledger.OutcomeSucceeded,
+		StartedAt:  start,
+		FinishedAt: start.Add(42 * time.Second),
+		By:         "ci",
+	}
+}
+
+// seedReleases records validated releases so deployments may reference them.
+func seedReleases(t *testing.T, s ledger.Store, image string, versions ...string) {
+	t.Helper()
+	for _, v := range versions {
+		require.NoError(t, s.PutRelease(t.Context(), release(image, v)))
+	}
+}
+
+func TestAppendDeploymentRoundTrip(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t)
+	seedReleases(t, s, "web", "1.0.0", "1.1.0")
+
+	want := deployment("prod", "web", "1.1.0", 0)
+	want.Previous = "1.0.0"
+	want.Kind = ledger.KindRollback
+	want.Outcome = ledger.OutcomeFailed
+	want.Reason = "health check /healthz: 503 after 30s"
+	want.StartedAt = time.Date(2025, 3, 1, 13, 0, 0, 987654321, time.FixedZone("CET", 3600))
+	want.FinishedAt = want.StartedAt.Add(time.Minute)
+	id, err := s.AppendDeployment(ctx, want)
+	require.NoError(t, err)
+	assert.Positive(t, id)
+
+	ds, err := s.Deployments(ctx, "web", "prod")
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	want.ID = id
+	want.StartedAt = want.StartedAt.UTC()
+	want.FinishedAt = want.FinishedAt.UTC()
+	assert.Equal(t, want, ds[0])
+	assert.Equal(t, time.UTC, ds[0].StartedAt.Location())
+}
+
+func TestDeploymentsNewestFirstAndFiltered(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t)
+	seedReleases(t, s, "web", "1.0.0", "1.1.0", "1.2.0")
+	seedReleases(t, s, "api", "1.0.0")
+
+	var ids []int64
+	for i, d := range []ledger.Deployment{
+		deployment("dev", "web", "1.0.0", 0),
+		deployment("prod", "web", "1.0.0", 1),
+		deployment("dev", "web", "1.1.0", 2),
+		deployment("dev", "api", "1.0.0", 3),
+		// Recorded last with an earlier clock: order follows recording, not clocks.
+		deployment("dev", "web", "1.2.0", -10),
+	} {
+		id, err := s.AppendDeployment(ctx, d)
+		require.NoError(t, err, "deployment %d", i)
+		ids = append(ids, id)
+	}
+	assert.IsIncreasing(t, ids)
+
+	tests := []struct {
+		name, image, env string
+		want             []string // env/version, newest first
+	}{
+		{name: "one env", image: "web", env: "dev", want: []string{"dev/1.2.0", "dev/1.1.0", "dev/1.0.0"}},
+		{name: "all envs", image: "web", env: "", want: []string{"dev/1.2.0", "dev/1.1.0", "prod/1.0.0", "dev/1.0.0"}},
+		{name: "other image", image: "api", env: "dev", want: []string{"dev/1.0.0"}},
+		{name: "nothing", image: "web", env: "qa", want: []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ds, err := s.Deployments(ctx, tt.image, tt.env)
+			require.NoError(t, err)
+			got := []string{}
+			for _, d := range ds {
+				assert.Equal(t, tt.image, d.Image)
+				got = append(got, d.Env+"/"+d.Version)
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestCurrentSkipsFailed(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t)
+	seedReleases(t, s, "web", "1.0.0", "1.1.0", "1.2.0")
+
+	_, err := s.Current(ctx, "web", "prod")
+	require.ErrorIs(t, err, ledger.ErrNotFound)
+
+	failedFirst := deployment("prod", "web", "1.0.0", 0)
+	failedFirst.Outcome = ledger.OutcomeFailed
+	_, err = s.AppendDeployment(ctx, failedFirst)
+	require.NoError(t, err)
+	_, err = s.Current(ctx, "web", "prod")
+	require.ErrorIs(t, err, ledger.ErrNotFound, "a failed deployment is not what runs")
+
+	_, err = s.AppendDeployment(ctx, deployment("prod", "web", "1.1.0", 1))
+	require.NoError(t, err)
+	failed := deployment("prod", "web", "1.2.0", 2)
+	failed.Outcome = ledger.OutcomeFailed
+	failed.Previous = "1.1.0"
+	_, err = s.AppendDeployment(ctx, failed)
+	require.NoError(t, err)
+	_, err = s.AppendDeployment(ctx, deployment("dev", "web", "1.2.0", 3))
+	require.NoError(t, err)
+
+	cur, err := s.Current(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.Equal(t, "1.1.0", cur.Version)
+	cur, err = s.Current(ctx, "web", "dev")
+	require.NoError(t, err)
+	assert.Equal(t, "1.2.0", cur.Version)
+}
+
+func TestAppendDeploymentRejects(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*ledger.Deployment)
+		want   string
+		is     error
+	}{
+		{name: "no env", change: func(d *ledger.Deployment) { d.Env = "" }, want: "env is empty"},
+		{name: "no image", change: func(d *ledger.Deployment) { d.Image = "" }, want: "image is empty"},
+		{name: "no version", change: func(d *ledger.Deployment) { d.Version = "" }, want: "version is empty"},
+		{name: "bad kind", change: func(d *ledger.Deployment) { d.Kind = "deploy" }, want: `kind "deploy"`},
+		{name: "bad outcome", change: func(d *ledger.Deployment) { d.Outcome = "ok" }, want: `outcome "ok"`},
+		{name: "unrecorded release", change: func(d *ledger.Deployment) { d.Version = "9.9.9" }, want: "web@9.9.9", is: ledger.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t)
+			seedReleases(t, s, "web", "1.0.0")
+			d := deployment("prod", "web", "1.0.0", 0)
+			tt.change(&d)
+			_, err := s.AppendDeployment(t.Context(), d)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			if tt.is != nil {
+				assert.ErrorIs(t, err, tt.is)
+			}
+			ds, err := s.Deployments(t.Context(), "web", "")
+			require.NoError(t, err)
+			assert.Empty(t, ds)
+		})
+	}
+}
+
+func TestDeploymentsAreAppendOnly(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t)
+	seedReleases(t, s, "web", "1.0.0")
+	id, err := s.AppendDeployment(ctx, deployment("prod", "web", "1.0.0", 0))
+	require.NoError(t, err)
+
+	db := rawDB(t, s.Path())
+	for _, stmt := range []string{
+		`UPDATE deployments SET outcome = 'failed' WHERE id = ?`,
+		`DELETE FROM deployments WHERE id = ?`,
+	} {
+		_, err := db.ExecContext(ctx, stmt, id)
+		require.Error(t, err, stmt)
+		assert.Contains(t, err.Error(), "deployments are append-only", stmt)
+	}
+
+	ds, err := s.Deployments(ctx, "web", "prod")
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, ledger.OutcomeSucceeded, ds[0].Outcome)
+}

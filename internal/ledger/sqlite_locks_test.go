@@ -1,0 +1,109 @@
+package ledger_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+func TestLockHeldByAnother(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t)
+
+	first, err := s.Lock(ctx, "env/prod", "ci-1", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, "env/prod", first.Key)
+	assert.Equal(t, "ci-1", first.Holder)
+	assert.Equal(t, time.UTC, first.Since.Location())
+	assert.Equal(t, time.Minute, first.Expires.Sub(first.Since))
+
+	_, err = s.Lock(ctx, "env/prod", "ci-2", time.Minute)
+	require.ErrorIs(t, err, ledger.ErrLocked)
+	var locked *ledger.LockedError
+	require.True(t, errors.As(err, &locked))
+	assert.Equal(t, "env/prod", locked.Key)
+	assert.Equal(t, "ci-1", locked.Holder)
+	assert.True(t, first.Since.Equal(locked.Since), "since %s, want %s", locked.Since, first.Since)
+	assert.Contains(t, err.Error(), "env/prod is locked by ci-1")
+
+	other, err := s.Lock(ctx, "env/qa", "ci-2", time.Minute)
+	require.NoError(t, err, "another key is independent")
+	assert.Equal(t, "ci-2", other.Holder)
+}
+
+func TestLockRenewBySameHolder(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t)
+	first, err := s.Lock(ctx, "env/prod", "ci-1", time.Minute)
+	require.NoError(t, err)
+
+	renewed, err := s.Lock(ctx, "env/prod", "ci-1", time.Hour)
+	require.NoError(t, err)
+	assert.True(t, first.Since.Equal(renewed.Since), "renewal keeps since")
+	assert.True(t, renewed.Expires.After(first.Expires))
+}
+
+func TestLockExpiredIsTakenOver(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t)
+	stale, err := s.Lock(ctx, "env/prod", "crashed", 20*time.Millisecond)
+	require.NoError(t, err)
+	time.Sleep(50 * time.Millisecond)
+
+	taken, err := s.Lock(ctx, "env/prod", "ci-2", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, "ci-2", taken.Holder)
+	assert.True(t, taken.Since.After(stale.Since))
+
+	// The old holder coming back neither releases nor retakes the lock.
+	require.ErrorIs(t, s.Unlock(ctx, stale), ledger.ErrNotFound)
+	_, err = s.Lock(ctx, "env/prod", "crashed", time.Minute)
+	require.ErrorIs(t, err, ledger.ErrLocked)
+}
+
+func TestUnlock(t *testing.T) {
+	ctx := t.Context()
+	s := openStore(t)
+	l, err := s.Lock(ctx, "env/prod", "ci-1", time.Minute)
+	require.NoError(t, err)
+
+	wrong := l
+	wrong.Holder = "ci-2"
+	require.ErrorIs(t, s.Unlock(ctx, wrong), ledger.ErrNotFound)
+	_, err = s.Lock(ctx, "env/prod", "ci-3", time.Minute)
+	require.ErrorIs(t, err, ledger.ErrLocked, "the wrong holder did not release it")
+
+	require.NoError(t, s.Unlock(ctx, l))
+	require.ErrorIs(t, s.Unlock(ctx, l), ledger.ErrNotFound, "already released")
+
+	next, err := s.Lock(ctx, "env/prod", "ci-3", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, "ci-3", next.Holder)
+}
+
+func TestLockRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name, key, holder string
+		ttl               time.Duration
+		want              string
+	}{
+		{name: "no key", key: "", holder: "ci", ttl: time.Minute, want: "key is empty"},
+		{name: "no holder", key: "env/prod", holder: "", ttl: time.Minute, want: "holder is empty"},
+		{name: "zero ttl", key: "env/prod", holder: "ci", ttl: 0, want: "ttl 0s is not positive"},
+		{name: "negative ttl", key: "env/prod", holder: "ci", ttl: -time.Second, want: "ttl -1s is not positive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t)
+			_, err := s.Lock(t.Context(), tt.key, tt.holder, tt.ttl)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.NotErrorIs(t, err, ledger.ErrLocked)
+		})
+	}
+}

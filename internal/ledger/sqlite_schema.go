@@ -1,0 +1,103 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations holds the schema history: migrations[i] brings a database from
+// user_version i to i+1. Append new steps; never edit a step that has shipped.
+var migrations = [][]string{
+	{
+		`CREATE TABLE releases (
+			image         TEXT NOT NULL,
+			version       TEXT NOT NULL,
+			digest        TEXT NOT NULL,
+			reference     TEXT NOT NULL,
+			inputs_digest TEXT NOT NULL,
+			base          TEXT NOT NULL DEFAULT '',
+			git_commit    TEXT NOT NULL DEFAULT '',
+			status        TEXT NOT NULL,
+			checks        TEXT NOT NULL DEFAULT '[]',
+			created_at    TEXT NOT NULL,
+			created_by    TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (image, version)
+		)`,
+		`CREATE INDEX releases_by_inputs ON releases (image, inputs_digest)`,
+		`CREATE TABLE deployments (
+			id          INTEGER PRIMARY KEY AUTOINCREMENT,
+			env         TEXT NOT NULL,
+			image       TEXT NOT NULL,
+			version     TEXT NOT NULL,
+			digest      TEXT NOT NULL,
+			previous    TEXT NOT NULL DEFAULT '',
+			kind        TEXT NOT NULL,
+			outcome     TEXT NOT NULL,
+			reason      TEXT NOT NULL DEFAULT '',
+			started_at  TEXT NOT NULL,
+			finished_at TEXT NOT NULL,
+			by_user     TEXT NOT NULL DEFAULT '',
+			FOREIGN KEY (image, version) REFERENCES releases (image, version)
+		)`,
+		`CREATE INDEX deployments_by_image_env ON deployments (image, env, id)`,
+		// The deployment history is what rollback trusts: no statement may rewrite it.
+		`CREATE TRIGGER deployments_no_update BEFORE UPDATE ON deployments
+		BEGIN SELECT RAISE(ABORT, 'deployments are append-only'); END`,
+		`CREATE TRIGGER deployments_no_delete BEFORE DELETE ON deployments
+		BEGIN SELECT RAISE(ABORT, 'deployments are append-only'); END`,
+		`CREATE TABLE locks (
+			key     TEXT PRIMARY KEY,
+			holder  TEXT NOT NULL,
+			since   TEXT NOT NULL,
+			expires TEXT NOT NULL
+		)`,
+	},
+}
+
+// schemaVersion is the user_version of a fully migrated database.
+var schemaVersion = len(migrations)
+
+// migrate brings the schema up to schemaVersion in one write transaction, so
+// processes opening a new ledger at the same moment create it exactly once.
+func migrate(ctx context.Context, db *sql.DB) error {
+	// Most opens find the schema current; checking first spares them the write lock.
+	var current int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&current); err != nil {
+		return fmt.Errorf("reading schema version: %w", err)
+	}
+	if current == schemaVersion {
+		return nil
+	}
+
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrating schema: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&current); err != nil {
+		return fmt.Errorf("reading schema version: %w", err)
+	}
+	if current > schemaVersion {
+		return fmt.Errorf("schema version %d is newer than this bake supports (%d): upgrade bake", current, schemaVersion)
+	}
+	if current == schemaVersion {
+		return nil
+	}
+	for v := current; v < schemaVersion; v++ {
+		for _, stmt := range migrations[v] {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("migrating schema to version %d: %w", v+1, err)
+			}
+		}
+	}
+	// PRAGMA takes no bound parameters; schemaVersion is a constant integer.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
+		return fmt.Errorf("setting schema version %d: %w", schemaVersion, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrating schema to version %d: %w", schemaVersion, err)
+	}
+	return nil
+}

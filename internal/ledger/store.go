@@ -1,0 +1,121 @@
+// Package ledger records releases and deployments: the single source of truth
+// for promote and rollback.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sentinel errors callers branch on.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already recorded")
+	ErrLocked   = errors.New("locked")
+)
+
+// Release statuses.
+const (
+	StatusValidated = "validated" // built, pushed and every check passed
+	StatusFailed    = "failed"    // built but a check failed: can never be promoted
+)
+
+// Deployment kinds and outcomes.
+const (
+	KindPromote  = "promote"
+	KindRollback = "rollback"
+
+	OutcomeSucceeded = "succeeded"
+	OutcomeFailed    = "failed"
+)
+
+// Release is an immutable, recorded image@version.
+type Release struct {
+	Image        string        `json:"image"`
+	Version      string        `json:"version"`
+	Digest       string        `json:"digest"`    // manifest digest, sha256:...
+	Reference    string        `json:"reference"` // registry/repository@digest, what targets run
+	InputsDigest string        `json:"inputs_digest"`
+	Base         string        `json:"base,omitempty"` // parent release image@version, if any
+	GitCommit    string        `json:"git_commit,omitempty"`
+	Status       string        `json:"status"`
+	Checks       []CheckResult `json:"checks"`
+	CreatedAt    time.Time     `json:"created_at"`
+	CreatedBy    string        `json:"created_by"`
+}
+
+// CheckResult is one sandbox check's verdict.
+type CheckResult struct {
+	Name     string        `json:"name"`
+	Kind     string        `json:"kind"`
+	Passed   bool          `json:"passed"`
+	Detail   string        `json:"detail"` // what was expected and what was seen
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Deployment is one append-only record of "env now runs image@version".
+type Deployment struct {
+	ID         int64     `json:"id"`
+	Env        string    `json:"env"`
+	Image      string    `json:"image"`
+	Version    string    `json:"version"`
+	Digest     string    `json:"digest"`
+	Previous   string    `json:"previous,omitempty"` // version it replaced, "" if none
+	Kind       string    `json:"kind"`               // promote or rollback
+	Outcome    string    `json:"outcome"`            // succeeded or failed
+	Reason     string    `json:"reason,omitempty"`   // why it failed
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	By         string    `json:"by"`
+}
+
+// Lock is a held environment lock.
+type Lock struct {
+	Key     string
+	Holder  string
+	Since   time.Time
+	Expires time.Time
+}
+
+// LockedError says who holds a lock; errors.Is(err, ErrLocked) is true.
+type LockedError struct {
+	Key    string
+	Holder string
+	Since  time.Time
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("%s is locked by %s since %s", e.Key, e.Holder, e.Since.Local().Format("15:04:05"))
+}
+
+// Unwrap lets errors.Is match ErrLocked.
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// Store is the ledger contract every backend implements.
+type Store interface {
+	// PutRelease records a new release; ErrExists if image@version is already recorded.
+	PutRelease(ctx context.Context, r Release) error
+	// Release returns one release; ErrNotFound if unknown.
+	Release(ctx context.Context, image, version string) (Release, error)
+	// Releases lists an image's releases, newest version first (semver order).
+	Releases(ctx context.Context, image string) ([]Release, error)
+	// ReleaseByInputs returns the newest validated release built from these inputs; ErrNotFound if none.
+	ReleaseByInputs(ctx context.Context, image, inputsDigest string) (Release, error)
+
+	// AppendDeployment records a deployment and returns its id.
+	AppendDeployment(ctx context.Context, d Deployment) (int64, error)
+	// Deployments lists deployments of image (in env, if env != ""), newest first.
+	Deployments(ctx context.Context, image, env string) ([]Deployment, error)
+	// Current returns the newest succeeded deployment of image in env; ErrNotFound if none.
+	Current(ctx context.Context, image, env string) (Deployment, error)
+
+	// Lock takes key for holder until ttl passes; a *LockedError if someone else holds it.
+	// An expired lock is taken over.
+	Lock(ctx context.Context, key, holder string, ttl time.Duration) (Lock, error)
+	// Unlock releases a lock taken by Lock (only if still held by the same holder).
+	Unlock(ctx context.Context, l Lock) error
+
+	Close() error
+}

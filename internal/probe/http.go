@@ -1,0 +1,91 @@
+// Package probe asks a service whether it is healthy, retrying until a
+// deadline, and says exactly what it expected and what it saw.
+package probe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/hashicorp/packer-plugin-sdk/retry"
+)
+
+// ErrUnhealthy means the service never answered as expected before the deadline.
+var ErrUnhealthy = errors.New("unhealthy")
+
+// HTTPExpect is what a healthy answer looks like.
+type HTTPExpect struct {
+	Status  int
+	Body    *regexp.Regexp // nil: any body
+	Timeout time.Duration  // deadline for all tries
+}
+
+var client = &http.Client{Timeout: 5 * time.Second}
+
+// HTTP asks url until it answers as expected or the deadline passes. On
+// success it returns a short description of the answer; otherwise an error
+// wrapping ErrUnhealthy that names what was expected and the last answer seen.
+func HTTP(ctx context.Context, url string, want HTTPExpect) (string, error) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, want.Timeout)
+	defer cancel()
+	tries := 0
+	err := retry.Config{
+		StartTimeout: want.Timeout,
+		RetryDelay:   func() time.Duration { return 200 * time.Millisecond },
+	}.Run(ctx, func(ctx context.Context) error {
+		tries++
+		return ask(ctx, url, want)
+	})
+	if err != nil {
+		return "", fmt.Errorf("%w: GET %s: expected %s; %v (after %d tries in %s)",
+			ErrUnhealthy, url, describe(want), err, tries, time.Since(start).Round(100*time.Millisecond))
+	}
+	return fmt.Sprintf("GET %s answered %d after %d tries in %s", url, want.Status, tries, time.Since(start).Round(10*time.Millisecond)), nil
+}
+
+func ask(ctx context.Context, url string, want HTTPExpect) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("got no answer: %v", unwrapURLError(err))
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	if res.StatusCode != want.Status || (want.Body != nil && !want.Body.Match(body)) {
+		return fmt.Errorf("got %d %q", res.StatusCode, clip(body))
+	}
+	return nil
+}
+
+func describe(want HTTPExpect) string {
+	if want.Body == nil {
+		return fmt.Sprintf("status %d", want.Status)
+	}
+	return fmt.Sprintf("status %d and a body matching %q", want.Status, want.Body.String())
+}
+
+func unwrapURLError(err error) error {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		if inner := ue.Unwrap(); inner != nil {
+			return inner
+		}
+	}
+	return err
+}
+
+func clip(b []byte) string {
+	const max = 200
+	if len(b) > max {
+		return string(b[:max]) + "..."
+	}
+	return string(b)
+}

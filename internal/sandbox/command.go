@@ -1,0 +1,112 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+// commandChecks runs each command check in a container of its own with no
+// network: the command replaces the image's entrypoint, so it also works on
+// images without a shell.
+func (r *run) commandChecks(ctx context.Context) error {
+	for k, c := range r.subject.Image.Checks {
+		if c.Command == nil {
+			continue
+		}
+		start := time.Now()
+		detail, passed, err := r.commandCheck(ctx, k, c)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			detail, passed = err.Error(), false
+		}
+		r.record(ledger.CheckResult{Name: c.Name, Kind: "command", Passed: passed, Detail: detail, Duration: time.Since(start)})
+	}
+	return nil
+}
+
+func (r *run) commandCheck(ctx context.Context, index int, c config.Check) (string, bool, error) {
+	s := r.sandbox
+	argv := make([]string, len(c.Command.Argv))
+	for i, a := range c.Command.Argv {
+		var err error
+		if argv[i], err = r.data.Render("argv", a); err != nil {
+			return "", false, err
+		}
+	}
+	want, err := r.data.Pattern("stdout", c.Command.Stdout)
+	if err != nil {
+		return "", false, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.Command.Timeout)
+	defer cancel()
+	created, err := s.Engine.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Name: fmt.Sprintf("bake-check-%s-%s-%s-%d", s.Project, r.subject.Image.Name, s.Operation, index),
+		Config: &container.Config{
+			Image: r.subject.Ref, Entrypoint: argv, Cmd: []string{},
+			Labels: engine.Labels(s.Operation, engine.KindSandbox, map[string]string{
+				engine.LabelProject: s.Project, engine.LabelImage: r.subject.Image.Name, engine.LabelVersion: r.subject.Version,
+			}),
+		},
+		HostConfig: &container.HostConfig{NetworkMode: "none"},
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("creating check container: %w", err)
+	}
+	defer engine.Remove(ctx, s.Engine, created.ID)
+	wait := s.Engine.ContainerWait(ctx, created.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	if _, err := s.Engine.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
+		return "", false, fmt.Errorf("running %q: %w", strings.Join(argv, " "), err)
+	}
+	var code int64
+	select {
+	case res := <-wait.Result:
+		code = res.StatusCode
+	case err := <-wait.Error:
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", false, fmt.Errorf("running %q: no exit within %s", strings.Join(argv, " "), c.Command.Timeout)
+		}
+		return "", false, fmt.Errorf("running %q: %w", strings.Join(argv, " "), err)
+	}
+	stdout, stderr := output(ctx, s.Engine, created.ID)
+	cmd := strings.Join(argv, " ")
+	switch {
+	case int(code) != c.Command.ExitCode:
+		return fmt.Sprintf("%q: expected exit %d, got %d; stderr %q", cmd, c.Command.ExitCode, code, clip(stderr)), false, nil
+	case want != nil && !want.MatchString(strings.TrimRight(stdout, "\r\n")):
+		return fmt.Sprintf("%q: expected stdout matching %q, got %q", cmd, want.String(), clip(stdout)), false, nil
+	}
+	return fmt.Sprintf("%q exited %d", cmd, code), true, nil
+}
+
+func output(ctx context.Context, eng *client.Client, id string) (string, string) {
+	logs, err := eng.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		return "", ""
+	}
+	defer logs.Close()
+	var out, errOut bytes.Buffer
+	_, _ = stdcopy.StdCopy(&out, &errOut, logs)
+	return out.String(), errOut.String()
+}
+
+func clip(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 200 {
+		return s[:200] + "..."
+	}
+	return s
+}

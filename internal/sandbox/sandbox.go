@@ -1,0 +1,85 @@
+// Package sandbox starts a new image in a throwaway container, runs its
+// checks and always tears the container down.
+package sandbox
+
+import (
+	"context"
+	"io"
+
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+	"github.com/moby/moby/client"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/probe"
+	"github.com/bakehq/bake/internal/steps"
+)
+
+// Sandbox runs checks against images in the local engine.
+type Sandbox struct {
+	Engine    *client.Client
+	Project   string
+	Operation string
+	Progress  io.Writer // one line per check; may be nil
+}
+
+// Subject is the image under test.
+type Subject struct {
+	Image   *config.Image
+	Ref     string // engine image id or reference by digest
+	Version string
+}
+
+// Passed reports whether every check passed.
+func Passed(results []ledger.CheckResult) bool {
+	for _, r := range results {
+		if !r.Passed {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate runs every check of the image and returns their results. A failed
+// check is a result, not an error; the error reports a sandbox that could not
+// run (engine down, cancelled). Containers are removed in every case.
+func (s *Sandbox) Validate(ctx context.Context, subj Subject) ([]ledger.CheckResult, error) {
+	data := probe.Data{Image: subj.Image.Name, Version: subj.Version, Vars: subj.Image.Vars}
+	run := &run{sandbox: s, subject: subj, data: data}
+	list := []multistep.Step{}
+	if hasHTTP(subj.Image) {
+		list = append(list, &stepStartService{run: run}, steps.Func(run.httpChecks))
+	}
+	list = append(list, steps.Func(run.commandChecks))
+	err := steps.Run(ctx, list...)
+	return run.results, err
+}
+
+// run is the state one validation shares between its steps.
+type run struct {
+	sandbox  *Sandbox
+	subject  Subject
+	data     probe.Data
+	hostPort map[int]int // container port -> 127.0.0.1 port
+	results  []ledger.CheckResult
+}
+
+func (r *run) record(res ledger.CheckResult) {
+	r.results = append(r.results, res)
+	if w := r.sandbox.Progress; w != nil {
+		mark := "ok  "
+		if !res.Passed {
+			mark = "FAIL"
+		}
+		io.WriteString(w, "  "+mark+" "+res.Name+": "+res.Detail+"\n")
+	}
+}
+
+func hasHTTP(img *config.Image) bool {
+	for _, c := range img.Checks {
+		if c.HTTP != nil {
+			return true
+		}
+	}
+	return false
+}

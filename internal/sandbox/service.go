@@ -1,0 +1,49 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+
+	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/steps"
+)
+
+// stepStartService runs the image as a service with its ports published on
+// 127.0.0.1, for the http checks; Cleanup removes it.
+type stepStartService struct {
+	run         *run
+	containerID string
+}
+
+func (st *stepStartService) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
+	s, subj := st.run.sandbox, st.run.subject
+	port := subj.Image.Port
+	if port == 0 {
+		port = subj.Image.HealthCheck().HTTP.Port
+	}
+	id, hostPort, err := engine.StartService(ctx, s.Engine, engine.Service{
+		Name:  fmt.Sprintf("bake-sandbox-%s-%s-%s", s.Project, subj.Image.Name, s.Operation),
+		Image: subj.Ref,
+		Port:  port,
+		Labels: engine.Labels(s.Operation, engine.KindSandbox, map[string]string{
+			engine.LabelProject: s.Project, engine.LabelImage: subj.Image.Name, engine.LabelVersion: subj.Version,
+		}),
+	})
+	if err != nil {
+		return steps.Halt(state, fmt.Errorf("starting sandbox for %s@%s: %w", subj.Image.Name, subj.Version, err))
+	}
+	st.containerID = id
+	st.run.hostPort = map[int]int{port: hostPort}
+	return multistep.ActionContinue
+}
+
+func (st *stepStartService) Cleanup(multistep.StateBag) {
+	if st.containerID == "" {
+		return
+	}
+	if err := engine.Remove(context.Background(), st.run.sandbox.Engine, st.containerID); err != nil && st.run.sandbox.Progress != nil {
+		fmt.Fprintf(st.run.sandbox.Progress, "warning: %v; run `docker rm -f %s`\n", err, st.containerID)
+	}
+}

@@ -1,0 +1,96 @@
+package target
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+	"github.com/moby/moby/client"
+
+	"github.com/bakehq/bake/internal/frontdoor"
+	"github.com/bakehq/bake/internal/steps"
+)
+
+// Docker runs releases as replica containers on the local engine behind a
+// Caddy front door.
+type Docker struct {
+	Engine    *client.Client
+	FrontDoor *frontdoor.Caddy
+	Project   string
+	Operation string
+	Progress  io.Writer // one line per step; may be nil
+}
+
+// RouteID names the front-door route of image in env.
+func (d *Docker) RouteID(env, image string) string {
+	return fmt.Sprintf("bake-%s-%s-%s", d.Project, env, image)
+}
+
+// Deploy starts the release's replicas, waits until every one passes the
+// image's health check, and switches the front door to them in one call.
+// Nothing that serves traffic is touched before that switch; if any step
+// fails, the replicas it started are removed (or stopped again, if they
+// were kept from an earlier release) and the old release keeps serving.
+func (d *Docker) Deploy(ctx context.Context, req Request) ([]Replica, error) {
+	start := &stepStartReplicas{d: d, req: req}
+	err := steps.Run(ctx,
+		start,
+		steps.Func(func(ctx context.Context) error { return d.waitHealthy(ctx, req, start.ready) }),
+		steps.Func(func(ctx context.Context) error { return d.switchTraffic(ctx, req, start.ready) }),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return start.ready, nil
+}
+
+func (d *Docker) switchTraffic(ctx context.Context, req Request, ready []Replica) error {
+	upstreams := make([]string, len(ready))
+	for i, r := range ready {
+		upstreams[i] = r.Upstream
+	}
+	route := frontdoor.Route{ID: d.RouteID(req.Env, req.Image.Name), Listen: req.Target.Listen}
+	if err := d.FrontDoor.SetUpstreams(ctx, route, upstreams); err != nil {
+		return fmt.Errorf("switching %s front door to %s: %w", req.Target.Listen, req.Release.Version, err)
+	}
+	d.say("switched %s to %s@%s (%d replicas)", req.Target.Listen, req.Image.Name, req.Release.Version, len(ready))
+	return nil
+}
+
+// Retire stops every replica of image in env that is not of the release now
+// serving, and removes stopped replicas of releases older than the one just
+// replaced: one previous release stays ready for a fast rollback.
+func (d *Docker) Retire(ctx context.Context, req Request, previousVersion string) error {
+	all, err := d.replicas(ctx, req.Env, req.Image.Name)
+	if err != nil {
+		return err
+	}
+	for _, r := range all {
+		switch {
+		case r.Version == req.Release.Version && r.Digest == req.Release.Digest:
+			continue
+		case r.Version == previousVersion:
+			if r.Running {
+				if err := d.stop(ctx, r); err != nil {
+					return err
+				}
+				d.say("stopped %s (kept for rollback)", r.Name)
+			}
+		default:
+			if err := removeReplica(ctx, d, r); err != nil {
+				return err
+			}
+			d.say("removed %s", r.Name)
+		}
+	}
+	return nil
+}
+
+func (d *Docker) say(format string, args ...any) {
+	if d.Progress != nil {
+		fmt.Fprintf(d.Progress, format+"\n", args...)
+	}
+}
+
+var _ multistep.Step = (*stepStartReplicas)(nil)

@@ -1,0 +1,115 @@
+package target
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+	"github.com/moby/moby/client"
+
+	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/steps"
+)
+
+// stepStartReplicas brings up the release's replicas: it restarts replicas
+// kept stopped from an earlier deployment of the same digest, and creates
+// the rest. Cleanup undoes exactly that if the deployment does not finish.
+type stepStartReplicas struct {
+	d         *Docker
+	req       Request
+	ready     []Replica
+	created   []Replica
+	restarted []Replica
+}
+
+func (st *stepStartReplicas) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
+	if err := st.start(ctx); err != nil {
+		return steps.Halt(state, err)
+	}
+	return multistep.ActionContinue
+}
+
+func (st *stepStartReplicas) start(ctx context.Context) error {
+	d, req := st.d, st.req
+	existing, err := d.replicas(ctx, req.Env, req.Image.Name)
+	if err != nil {
+		return err
+	}
+	for _, r := range existing {
+		if len(st.ready) == req.Target.Replicas || r.Digest != req.Release.Digest || r.Running {
+			continue
+		}
+		if _, err := d.Engine.ContainerStart(ctx, r.ID, client.ContainerStartOptions{}); err != nil {
+			return fmt.Errorf("restarting replica %s: %w", r.Name, err)
+		}
+		st.restarted = append(st.restarted, r)
+		if err := st.addReady(ctx, r); err != nil {
+			return err
+		}
+		d.say("restarted %s", r.Name)
+	}
+	if len(st.ready) < req.Target.Replicas {
+		if err := engine.EnsureImage(ctx, d.Engine, req.Release.Reference); err != nil {
+			return err
+		}
+	}
+	for i := len(st.ready); i < req.Target.Replicas; i++ {
+		name := fmt.Sprintf("bake-%s-%s-%s-%s-%s-%d", d.Project, req.Env, req.Image.Name,
+			strings.ReplaceAll(req.Release.Version, "+", "_"), d.Operation, i+1)
+		id, _, err := engine.StartService(ctx, d.Engine, engine.Service{
+			Name: name, Image: req.Release.Reference, Port: req.Image.Port, Restart: true,
+			Labels: engine.Labels(d.Operation, engine.KindReplica, map[string]string{
+				engine.LabelProject: d.Project, engine.LabelEnv: req.Env, engine.LabelImage: req.Image.Name,
+				engine.LabelVersion: req.Release.Version, engine.LabelDigest: req.Release.Digest,
+			}),
+		})
+		if err != nil {
+			return fmt.Errorf("starting replica of %s@%s: %w", req.Image.Name, req.Release.Version, err)
+		}
+		r := Replica{ID: id, Name: name, Version: req.Release.Version, Digest: req.Release.Digest, Running: true}
+		st.created = append(st.created, r)
+		if err := st.addReady(ctx, r); err != nil {
+			return err
+		}
+		d.say("started %s", name)
+	}
+	return nil
+}
+
+func (st *stepStartReplicas) addReady(ctx context.Context, r Replica) error {
+	port, err := engine.PublishedPort(ctx, st.d.Engine, r.ID, st.req.Image.Port)
+	if err != nil {
+		return err
+	}
+	r.Upstream = fmt.Sprintf("127.0.0.1:%d", port)
+	r.Running = true
+	st.ready = append(st.ready, r)
+	return nil
+}
+
+// Cleanup disposes of the new replicas unless the deployment finished.
+func (st *stepStartReplicas) Cleanup(state multistep.StateBag) {
+	_, halted := state.GetOk(multistep.StateHalted)
+	_, cancelled := state.GetOk(multistep.StateCancelled)
+	if !halted && !cancelled {
+		return
+	}
+	ctx := context.Background()
+	for _, r := range st.created {
+		if err := removeReplica(ctx, st.d, r); err != nil {
+			st.d.say("warning: %v; run `docker rm -f %s`", err, r.Name)
+		} else {
+			st.d.say("removed %s", r.Name)
+		}
+	}
+	for _, r := range st.restarted {
+		if err := st.d.stop(ctx, r); err != nil {
+			st.d.say("warning: %v", err)
+		}
+	}
+}
+
+func removeReplica(ctx context.Context, d *Docker, r Replica) error {
+	return engine.Remove(ctx, d.Engine, r.ID)
+}

@@ -1,0 +1,31 @@
+// Package target runs releases: start the new version, prove it healthy,
+// switch traffic, and only then retire the old one.
+package target
+
+import (
+	"errors"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+// ErrUnhealthy means the new replicas never became healthy; traffic did not move.
+var ErrUnhealthy = errors.New("new replicas did not become healthy")
+
+// Request is one deployment of a release to an environment.
+type Request struct {
+	Env     string
+	Image   *config.Image
+	Target  *config.Target
+	Release ledger.Release // what to run, by digest
+}
+
+// Replica is one running container of a release.
+type Replica struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Digest   string `json:"digest"`
+	Running  bool   `json:"running"`
+	Upstream string `json:"upstream,omitempty"` // 127.0.0.1:PORT
+}

@@ -1,0 +1,68 @@
+package version
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+)
+
+// Parse parses a strict X.Y.Z version, optionally followed by -prerelease and
+// build metadata (1.2.3-rc.1+abc). A leading "v" is refused: releases are IMAGE@X.Y.Z.
+func Parse(s string) (*semver.Version, error) {
+	if len(s) > 1 && (s[0] == 'v' || s[0] == 'V') {
+		return nil, fmt.Errorf("version %q is not X.Y.Z semver: %w",
+			s, invalidError{errors.New(`drop the leading "v"`)})
+	}
+	v, err := semver.StrictNewVersion(s)
+	if err != nil {
+		return nil, fmt.Errorf("version %q is not X.Y.Z semver: %w", s, invalidError{err})
+	}
+	return v, nil
+}
+
+// MustParse is Parse for versions known to be valid, such as constants in tests;
+// it panics on an invalid version.
+func MustParse(s string) *semver.Version {
+	v, err := Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// Highest returns the highest of vs by semver precedence, ignoring nils;
+// it returns nil when there is none.
+func Highest(vs ...*semver.Version) *semver.Version {
+	var top *semver.Version
+	for _, v := range vs {
+		if v != nil && (top == nil || v.GreaterThan(top)) {
+			top = v
+		}
+	}
+	return top
+}
+
+// SortDescending sorts vs in place from the highest version to the lowest;
+// versions of equal precedence keep their order.
+func SortDescending(vs []*semver.Version) {
+	slices.SortStableFunc(vs, func(a, b *semver.Version) int { return b.Compare(a) })
+}
+
+// TagName returns the git tag that marks release v of image: IMAGE/vX.Y.Z.
+func TagName(image string, v *semver.Version) string {
+	return tagPrefix(image) + v.String()
+}
+
+func tagPrefix(image string) string {
+	return image + "/v"
+}
+
+func validateImage(image string) error {
+	if strings.TrimSpace(image) == "" {
+		return invalidError{errors.New("image name is empty")}
+	}
+	return nil
+}

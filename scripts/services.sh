@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# Installs and runs the services that bake's tests, demo and benchmarks use:
+# the Docker engine, an OCI registry on 127.0.0.1:5000 and moto_server (the AWS
+# API) on 127.0.0.1:5001. Caddy is only installed: bake starts it itself.
+#
+# usage: scripts/services.sh up|status|down
+#
+#   up      install what is missing, start what does not answer, print status
+#   status  one line per service; exit 0 when docker, registry and moto are up
+#   down    stop what `up` started (found by pid files); data stays in place
+#
+# Logs, pid files, the registry's config and storage live in
+# ${BAKE_SERVICES_DIR:-<repo>/.services}.
+set -euo pipefail
+shopt -s inherit_errexit
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE="$(realpath -m "${BAKE_SERVICES_DIR:-$ROOT/.services}")"
+DOCKER_SOCK=/var/run/docker.sock
+REGISTRY_ADDR=127.0.0.1:5000
+MOTO_HOST=127.0.0.1
+MOTO_PORT=5001
+CADDY_ADMIN=127.0.0.1:2019
+START_TIMEOUT=60
+STOP_TIMEOUT=30
+
+# command:package pairs, the command telling whether the package is installed.
+PACKAGES=(
+  dockerd:docker.io docker-registry:docker-registry caddy:caddy packer:packer
+  mmdebstrap:mmdebstrap hey:hey git:git curl:curl
+)
+
+log() { printf 'services: %s\n' "$*" >&2; }
+die() {
+  log "$*"
+  exit 1
+}
+
+# Probes: each succeeds when the service answers.
+probe() { curl -sf --max-time 2 -o /dev/null "$@" 2>/dev/null; }
+docker_up() { probe --unix-socket "$DOCKER_SOCK" http://localhost/_ping; }
+registry_up() { probe "http://$REGISTRY_ADDR/v2/"; }
+moto_up() { probe "http://$MOTO_HOST:$MOTO_PORT/moto-api/"; }
+caddy_up() { probe "http://$CADDY_ADMIN/config/"; }
+
+# have CMD also looks in the sbin directories, which a user's PATH may lack.
+have() { command -v "$1" >/dev/null || [[ -x /usr/sbin/$1 || -x /sbin/$1 ]]; }
+
+missing_packages() {
+  local entry
+  for entry in "${PACKAGES[@]}"; do
+    have "${entry%%:*}" || printf '%s\n' "${entry#*:}"
+  done
+}
+
+install_packages() {
+  local missing
+  mapfile -t missing < <(missing_packages)
+  ((${#missing[@]} > 0)) || return 0
+  if ((EUID != 0)) || ! have apt-get; then
+    log "missing Debian packages: ${missing[*]}; install them with:"
+    install_command "${missing[@]}"
+    exit 1
+  fi
+  log "installing ${missing[*]}"
+  apt_install "${missing[@]}"
+}
+
+install_command() {
+  local sudo=""
+  ((EUID == 0)) || sudo="sudo "
+  printf '%sapt-get update && %sapt-get install -y --no-install-recommends %s\n' "$sudo" "$sudo" "$*"
+}
+
+# apt_install runs in a subshell so its trap always removes the policy file.
+# Debian's caddy, docker.io and docker-registry start their services on
+# install, listening on every address; a policy-rc.d that exits 101 stops that.
+apt_install() (
+  local policy=/usr/sbin/policy-rc.d
+  if [[ ! -e $policy ]]; then
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+  fi
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+)
+
+# ensure_loopback_only fails when one of the service ports is bound on an
+# address other than loopback: a probe would then reach the wrong server.
+ensure_loopback_only() {
+  command -v ss >/dev/null || return 0
+  local port bound
+  for port in "${REGISTRY_ADDR##*:}" "$MOTO_PORT" "${CADDY_ADMIN##*:}"; do
+    bound=$(ss -Hltn "sport = :$port" | awk '$4 !~ /^(127\.0\.0\.1|\[::1\]):/ {print $4}')
+    [[ -z $bound ]] || die "port $port is bound on $bound; stop that service, bake's services listen on 127.0.0.1 only"
+  done
+}
+
+pid_of() { [[ -s $STATE/$1.pid ]] && cat "$STATE/$1.pid"; }
+alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; }
+
+# spawn NAME CMD... runs CMD from / in its own session, detached from this
+# shell, logging to NAME.log and recording its pid in NAME.pid. The lock's fd
+# is closed so that the daemon does not hold the lock forever.
+spawn() {
+  local name=$1 _
+  shift
+  rm -f "$STATE/$name.pid"
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  setsid bash -c 'cd / && echo $$ >"$1" && shift && exec "$@"' "$name" "$STATE/$name.pid" "$@" \
+    </dev/null >"$STATE/$name.log" 2>&1 9>&- &
+  for _ in {1..100}; do
+    [[ -s $STATE/$name.pid ]] && return 0
+    sleep 0.02
+  done
+  die "$name: could not start $1"
+}
+
+# wait_for NAME PROBE waits until PROBE succeeds; it fails early when NAME's
+# process exits, and shows the end of its log.
+wait_for() {
+  local name=$1 probe=$2 deadline=$((SECONDS + START_TIMEOUT))
+  until "$probe"; do
+    alive "$(pid_of "$name")" || fail_start "$name" "exited"
+    ((SECONDS < deadline)) || fail_start "$name" "did not answer within ${START_TIMEOUT}s"
+    sleep 0.2
+  done
+  log "$name: started (pid $(pid_of "$name"), log $STATE/$name.log)"
+}
+
+# fail_start NAME REASON shows the end of NAME's log and stops what is left
+# of it, so that the next run starts afresh.
+fail_start() {
+  log "$1 $2; end of $STATE/$1.log:"
+  tail -n 30 "$STATE/$1.log" >&2
+  stop "$1" ""
+  exit 1
+}
+
+start_docker() {
+  docker_up && return 0
+  ((EUID == 0)) || die "no Docker engine answers on $DOCKER_SOCK for $(id -un); run this as root to start one"
+  spawn docker dockerd
+  wait_for docker docker_up
+}
+
+# write_registry_config keeps the upload secret of an earlier config, so that
+# uploads in progress survive a restart.
+write_registry_config() {
+  local config=$STATE/registry/config.yml secret
+  secret=$(sed -n 's/^  secret: //p' "$config" 2>/dev/null || true)
+  [[ -n $secret ]] || secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  mkdir -p "$STATE/registry/storage"
+  cat >"$config" <<EOF
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: "$STATE/registry/storage"
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY_ADDR
+  secret: $secret
+EOF
+}
+
+start_registry() {
+  registry_up && return 0
+  write_registry_config
+  spawn registry docker-registry serve "$STATE/registry/config.yml"
+  wait_for registry registry_up
+}
+
+# moto_bin prints the moto_server to run, installing moto[server] into a
+# virtualenv in the state directory only when none is on PATH.
+moto_bin() {
+  local venv=$STATE/venv
+  command -v moto_server && return 0
+  if [[ ! -x $venv/bin/moto_server ]]; then
+    log "installing moto[server] into $venv"
+    python3 -m venv "$venv" >&2 || die "python3 -m venv failed; install python3-venv"
+    "$venv/bin/pip" install -q 'moto[server]' >&2
+  fi
+  echo "$venv/bin/moto_server"
+}
+
+start_moto() {
+  moto_up && return 0
+  local bin
+  bin=$(moto_bin)
+  spawn moto "$bin" -H "$MOTO_HOST" -p "$MOTO_PORT"
+  wait_for moto moto_up
+}
+
+# stop NAME PATTERN stops the process in NAME.pid if it is still the one this
+# script started (its command line matches PATTERN).
+stop() {
+  local name=$1 pattern=$2 pid
+  pid=$(pid_of "$name") || return 0
+  rm -f "$STATE/$name.pid"
+  if ! alive "$pid" || ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$pattern"; then
+    return 0
+  fi
+  kill -TERM "$pid"
+  wait_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+  log "$name: stopped (pid $pid)"
+}
+
+wait_gone() {
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while alive "$1"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+# lock serialises concurrent up and down runs (e.g. parallel make targets).
+lock() {
+  mkdir -p "$STATE"
+  exec 9>"$STATE/lock"
+  flock 9
+}
+
+# report NAME PROBE ADDRESS prints one status line; it fails when down.
+report() {
+  local state=down
+  "$2" && state=up
+  printf '%-9s %-5s %s\n' "$1" "$state" "$3"
+  [[ $state == up ]]
+}
+
+cmd_status() {
+  local rc=0
+  report docker docker_up "unix://$DOCKER_SOCK" || rc=1
+  report registry registry_up "http://$REGISTRY_ADDR" || rc=1
+  report moto moto_up "http://$MOTO_HOST:$MOTO_PORT" || rc=1
+  report caddy caddy_up "http://$CADDY_ADMIN" || true
+  return "$rc"
+}
+
+cmd_up() {
+  lock
+  install_packages
+  ensure_loopback_only
+  start_docker
+  start_registry
+  start_moto
+  cmd_status
+}
+
+cmd_down() {
+  lock
+  stop moto moto_server
+  stop registry docker-registry
+  stop docker dockerd
+}
+
+main() {
+  case "${1:-}" in
+  up) cmd_up ;;
+  status) cmd_status ;;
+  down) cmd_down ;;
+  *)
+    echo "usage: $0 up|status|down" >&2
+    exit 2
+    ;;
+  esac
+}
+
+main "$@"
