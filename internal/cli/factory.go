@@ -104,7 +104,7 @@ func (f *Factory) FrontDoor(ctx context.Context) (*frontdoor.Caddy, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &frontdoor.Caddy{Admin: p.FrontDoor.Admin, StateDir: filepath.Join(filepath.Dir(p.Ledger), "caddy")}
+	c := &frontdoor.Caddy{Admin: p.FrontDoor.Admin, StateDir: stateDir("caddy")}
 	if err := c.Ensure(ctx); err != nil {
 		return nil, err
 	}
@@ -130,4 +130,21 @@ func (f *Factory) Close() {
 	if f.engine != nil {
 		_ = f.engine.Close()
 	}
+}
+
+// stateDir is where bake keeps machine-wide state, such as the Caddy it
+// starts (one front door serves every project): $BAKE_STATE_DIR, or
+// $XDG_STATE_HOME/bake, or ~/.local/state/bake.
+func stateDir(name string) string {
+	if d := os.Getenv("BAKE_STATE_DIR"); d != "" {
+		return filepath.Join(d, name)
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "bake", name)
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "bake", name)
+	}
+	return filepath.Join(home, ".local", "state", "bake", name)
 }

@@ -63,6 +63,8 @@ func runRollback(ctx context.Context, o *rollbackOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.Progress(), "rolling back %s in %q from %s to %s\n", o.image, env.Name, choice.Current.Version, choice.Target.Version)
+	if choice.Current.Digest != choice.Target.Digest {
+		fmt.Fprintf(f.Progress(), "rolling back %s in %q from %s to %s\n", o.image, env.Name, choice.Current.Version, choice.Target.Version)
+	}
 	return deploy(ctx, f, p, env, choice.Target, ledger.KindRollback)
 }

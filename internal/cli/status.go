@@ -98,6 +98,9 @@ func runStatus(ctx context.Context, f *Factory, only string) error {
 	return f.render(out, func(w io.Writer) {
 		for _, st := range out {
 			fmt.Fprintf(w, "%s\tlatest release: %s\n", st.Image, orNone(st.Latest))
+			if len(st.Environments) == 0 {
+				continue
+			}
 			fmt.Fprintln(w, "  ENV\tVERSION\tDIGEST\tSINCE\tBY\tREPLICAS\tFRONT DOOR")
 			for _, es := range st.Environments {
 				since := "-"

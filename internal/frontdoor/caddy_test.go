@@ -185,6 +185,40 @@ func TestSetUpstreamsRejects(t *testing.T) {
 	}
 }
 
+// loadResult is what one load generator saw through the front door.
+type loadResult struct {
+	sent     int
+	failures []string
+	bodies   map[string]int
+}
+
+// keepLoad sends requests one after another through addr until stop is
+// closed, limit passes or 200,000 were sent; the result arrives when done.
+func keepLoad(addr string, stop <-chan struct{}, limit time.Duration) <-chan loadResult {
+	done := make(chan loadResult, 1)
+	go func() {
+		res := loadResult{bodies: map[string]int{}}
+		defer func() { done <- res }()
+		client := &http.Client{Timeout: 10 * time.Second}
+		deadline := time.Now().Add(limit)
+		for res.sent < 200000 && time.Now().Before(deadline) {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			res.sent++
+			body, err := get(client, addr)
+			if err != nil {
+				res.failures = append(res.failures, err.Error())
+				continue
+			}
+			res.bodies[body]++
+		}
+	}()
+	return done
+}
+
 func TestSwitchDropsNoRequests(t *testing.T) {
 	ctx := t.Context()
 	c := newCaddy(t)
@@ -193,38 +227,8 @@ func TestSwitchDropsNoRequests(t *testing.T) {
 	route := Route{ID: "bake-test-load", Listen: freeAddr(t)}
 	require.NoError(t, c.SetUpstreams(ctx, route, []string{a}))
 
-	const maxRequests = 200000
-	var (
-		wg       sync.WaitGroup
-		stop     = make(chan struct{})
-		sent     int
-		failures []string
-		seen     = map[string]int{}
-	)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		client := &http.Client{Timeout: 10 * time.Second}
-		deadline := time.Now().Add(3 * time.Second)
-		for sent < maxRequests && time.Now().Before(deadline) {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			sent++
-			body, err := get(client, route.Listen)
-			if err == nil && body != "a" && body != "b" {
-				err = fmt.Errorf("unexpected body %q", body)
-			}
-			if err != nil {
-				failures = append(failures, err.Error())
-				continue
-			}
-			seen[body]++
-		}
-	}()
-
+	stop := make(chan struct{})
+	load := keepLoad(route.Listen, stop, 3*time.Second)
 	for i := range 10 {
 		time.Sleep(250 * time.Millisecond)
 		next := a
@@ -236,12 +240,55 @@ func TestSwitchDropsNoRequests(t *testing.T) {
 		}
 	}
 	close(stop)
-	wg.Wait()
+	res := <-load
 
-	t.Logf("%d requests through the front door during 10 switches: a=%d b=%d failed=%d", sent, seen["a"], seen["b"], len(failures))
-	assert.Empty(t, failures)
-	assert.Positive(t, seen["a"])
-	assert.Positive(t, seen["b"])
+	t.Logf("%d requests during 10 switches: %v, %d failed", res.sent, res.bodies, len(res.failures))
+	assert.Empty(t, res.failures)
+	assert.Equal(t, res.sent, res.bodies["a"]+res.bodies["b"])
+	assert.Positive(t, res.bodies["a"])
+	assert.Positive(t, res.bodies["b"])
+}
+
+// TestReplaceDropsNoRequests follows a deploy: each switch goes to a new
+// upstream and the previous one is closed DrainDelay later.
+func TestReplaceDropsNoRequests(t *testing.T) {
+	ctx := t.Context()
+	c := newCaddy(t)
+	require.NoError(t, c.Ensure(ctx))
+	newUpstream := func(body string) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = io.WriteString(w, body)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	current := newUpstream("v0")
+	route := Route{ID: "bake-test-replace", Listen: freeAddr(t)}
+	require.NoError(t, c.SetUpstreams(ctx, route, []string{current.Listener.Addr().String()}))
+
+	var drained sync.WaitGroup
+	stop := make(chan struct{})
+	load := keepLoad(route.Listen, stop, 10*time.Second)
+	for i := range 10 {
+		time.Sleep(200 * time.Millisecond)
+		next := newUpstream(fmt.Sprintf("v%d", i+1))
+		if !assert.NoError(t, c.SetUpstreams(ctx, route, []string{next.Listener.Addr().String()})) {
+			break
+		}
+		old := current
+		current = next
+		drained.Go(func() {
+			time.Sleep(DrainDelay)
+			old.Close()
+		})
+	}
+	drained.Wait()
+	close(stop)
+	res := <-load
+
+	t.Logf("%d requests during 10 replacements: %v, %d failed", res.sent, res.bodies, len(res.failures))
+	assert.Empty(t, res.failures)
+	assert.Positive(t, res.bodies["v10"])
 }
 
 func TestEnsureStartsOneCaddy(t *testing.T) {
@@ -266,6 +313,12 @@ func TestEnsureStartsOneCaddy(t *testing.T) {
 	require.NoError(t, c.Ensure(ctx))
 	assert.Equal(t, pid, caddyPID(t, c))
 	assert.Equal(t, 1, startCount(t, c))
+
+	// Its own process group, so Ctrl-C in bake's terminal does not reach it.
+	pgid, err := syscall.Getpgid(pid)
+	require.NoError(t, err)
+	assert.Equal(t, pid, pgid)
+	assert.NotEqual(t, syscall.Getpgrp(), pgid)
 }
 
 func TestEnsureResumesAfterKill(t *testing.T) {

@@ -116,20 +116,28 @@ func (c *Caddy) start(ctx context.Context, stateDir string) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %q: %w", bin, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
 
-	if err := c.waitAdmin(ctx, exited); err != nil {
-		// A Caddy that never answered is of no use; do not leave it behind.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if err := c.waitAdmin(ctx, exited, func() error { return waitErr }); err != nil {
+		select {
+		case <-exited:
+		default:
+			// A Caddy that never answered is of no use; do not leave it behind.
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
 		return fmt.Errorf("%w; %s ends with:\n%s", err, logPath, logTail(logPath, 20))
 	}
 	return nil
 }
 
-// waitAdmin polls the admin API until it answers, Caddy exits, the start
-// timeout passes or ctx is done.
-func (c *Caddy) waitAdmin(ctx context.Context, exited <-chan error) error {
+// waitAdmin polls the admin API until it answers, Caddy exits (exited is
+// closed, then waitErr tells why), the start timeout passes or ctx is done.
+func (c *Caddy) waitAdmin(ctx context.Context, exited <-chan struct{}, waitErr func() error) error {
 	deadline := time.NewTimer(startTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -139,12 +147,12 @@ func (c *Caddy) waitAdmin(ctx context.Context, exited <-chan error) error {
 			return nil
 		}
 		select {
-		case err := <-exited:
+		case <-exited:
 			// It may have lost the port to a Caddy started by someone else.
 			if c.answers(ctx) {
 				return nil
 			}
-			return fmt.Errorf("caddy exited before its admin api answered: %v", err)
+			return fmt.Errorf("caddy exited before its admin api answered: %v", waitErr())
 		case <-deadline.C:
 			return fmt.Errorf("admin api not answering after %s", startTimeout)
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package frontdoor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -53,7 +54,7 @@ func (c *Caddy) setUpstreams(ctx context.Context, route Route, upstreams []strin
 		return fmt.Errorf("listen address: %w", err)
 	}
 	if len(upstreams) == 0 {
-		return fmt.Errorf("no upstreams")
+		return errors.New("no upstreams")
 	}
 	for _, u := range upstreams {
 		if err := checkLoopback(u); err != nil {

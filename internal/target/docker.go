@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	"github.com/moby/moby/client"
 
 	"github.com/bakehq/bake/internal/frontdoor"
+	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/steps"
 )
 
@@ -66,6 +68,15 @@ func (d *Docker) Retire(ctx context.Context, req Request, previousVersion string
 	if err != nil {
 		return err
 	}
+	if retiring(all, req.Release) {
+		// Requests the front door accepted before the switch still finish on
+		// the old replicas: give them time before stopping anything.
+		select {
+		case <-time.After(frontdoor.DrainDelay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	for _, r := range all {
 		switch {
 		case r.Version == req.Release.Version && r.Digest == req.Release.Digest:
@@ -85,6 +96,16 @@ func (d *Docker) Retire(ctx context.Context, req Request, previousVersion string
 		}
 	}
 	return nil
+}
+
+// retiring reports whether any replica other than rel's still runs.
+func retiring(all []Replica, rel ledger.Release) bool {
+	for _, r := range all {
+		if r.Running && r.Digest != rel.Digest {
+			return true
+		}
+	}
+	return false
 }
 
 func (d *Docker) say(format string, args ...any) {
