@@ -11,7 +11,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/hashicorp/packer-plugin-sdk/retry"
+	"github.com/cenkalti/backoff/v5"
 )
 
 // ErrUnhealthy means the service never answered as expected before the deadline.
@@ -24,23 +24,23 @@ type HTTPExpect struct {
 	Timeout time.Duration  // deadline for all tries
 }
 
-var client = &http.Client{Timeout: 5 * time.Second}
+const requestTimeout = 5 * time.Second
+
+var client = &http.Client{}
 
 // HTTP asks url until it answers as expected or the deadline passes. On
 // success it returns a short description of the answer; otherwise an error
 // wrapping ErrUnhealthy that names what was expected and the last answer seen.
 func HTTP(ctx context.Context, url string, want HTTPExpect) (string, error) {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, want.Timeout)
-	defer cancel()
 	tries := 0
-	err := retry.Config{
-		StartTimeout: want.Timeout,
-		RetryDelay:   func() time.Duration { return 200 * time.Millisecond },
-	}.Run(ctx, func(ctx context.Context) error {
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
 		tries++
-		return ask(ctx, url, want)
-	})
+		// No single try may outlive the deadline by much.
+		tryCtx, cancel := context.WithTimeout(ctx, min(requestTimeout, max(want.Timeout-time.Since(start), 100*time.Millisecond)))
+		defer cancel()
+		return struct{}{}, ask(tryCtx, url, want)
+	}, backoff.WithBackOff(backoff.NewConstantBackOff(200*time.Millisecond)), backoff.WithMaxElapsedTime(want.Timeout))
 	if err != nil {
 		return "", fmt.Errorf("%w: GET %s: expected %s; %v (after %d tries in %s)",
 			ErrUnhealthy, url, describe(want), err, tries, time.Since(start).Round(100*time.Millisecond))

@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/bakehq/bake/internal/builder"
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/promote"
+	"github.com/bakehq/bake/internal/release"
+	"github.com/bakehq/bake/internal/rollback"
+	"github.com/bakehq/bake/internal/version"
+)
+
+func TestExitCode(t *testing.T) {
+	wrap := func(err error) error { return fmt.Errorf("promoting web@1.0.0 to %q: %w", "prod", err) }
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, ExitOK},
+		{errors.New("engine said no"), ExitFailed},
+		{wrap(promote.ErrFailed), ExitFailed},
+		{wrap(release.ErrValidationFailed), ExitFailed},
+		{wrap(promote.ErrRefused), ExitRefused},
+		{wrap(&ledger.LockedError{Key: "env/prod", Holder: "ci"}), ExitRefused},
+		{wrap(rollback.ErrNothingToRollBack), ExitRefused},
+		{&usageError{"bad flag"}, ExitInput},
+		{wrap(config.ErrInvalid), ExitInput},
+		{wrap(version.ErrInvalid), ExitInput},
+		{wrap(ledger.ErrExists), ExitInput},
+		{wrap(ledger.ErrNotFound), ExitInput},
+		{wrap(promote.ErrUnknown), ExitInput},
+		{wrap(rollback.ErrNeverRan), ExitInput},
+		{wrap(builder.ErrTemplate), ExitInput},
+		{wrap(release.ErrNoBase), ExitInput},
+		{wrap(engine.ErrUnreachable), ExitInput},
+	}
+	for _, tt := range tests {
+		name := "nil"
+		if tt.err != nil {
+			name = tt.err.Error()
+		}
+		t.Run(name, func(t *testing.T) {
+			assert.Equal(t, tt.want, ExitCode(tt.err))
+		})
+	}
+}
+
+func TestMessageAddsHintForUnreachableEngine(t *testing.T) {
+	msg := Message(fmt.Errorf("%w at unix:///nope.sock: connection refused", engine.ErrUnreachable))
+	assert.Contains(t, msg, "bake: docker engine not reachable")
+	assert.Contains(t, msg, "hint: start the engine")
+}

@@ -1,0 +1,71 @@
+package probe
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/config"
+)
+
+func TestHTTPRetriesUntilHealthy(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte(`{"version":"1.2.3"}`))
+	}))
+	defer srv.Close()
+	detail, err := HTTP(context.Background(), srv.URL, HTTPExpect{Status: 200, Body: regexp.MustCompile(`"version":"1\.2\.3"`), Timeout: 5 * time.Second})
+	require.NoError(t, err)
+	assert.Contains(t, detail, "after 3 tries")
+}
+
+func TestHTTPSaysWhatItExpectedAndSaw(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte(`{"version":"1.0.0"}`))
+	}))
+	defer srv.Close()
+	_, err := HTTP(context.Background(), srv.URL+"/healthz", HTTPExpect{Status: 200, Body: regexp.MustCompile(`1\.1\.0`), Timeout: 600 * time.Millisecond})
+	require.ErrorIs(t, err, ErrUnhealthy)
+	assert.Contains(t, err.Error(), `expected status 200 and a body matching "1\\.1\\.0"`)
+	assert.Contains(t, err.Error(), `got 200 "{\"version\":\"1.0.0\"}`)
+}
+
+func TestHTTPNoAnswer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	_, err = HTTP(context.Background(), "http://127.0.0.1:"+strconv.Itoa(port)+"/", HTTPExpect{Status: 200, Timeout: 500 * time.Millisecond})
+	require.ErrorIs(t, err, ErrUnhealthy)
+	assert.Contains(t, err.Error(), "got no answer")
+}
+
+func TestCheckHTTPRendersFields(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("path=" + r.URL.Path))
+	}))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	d := Data{Image: "web", Version: "2.0.0", Vars: map[string]string{"p": "ready"}}
+	c := &config.HTTPCheck{Path: "/{{ .Vars.p }}/{{ .Image }}", Status: 200, Body: "^path=/ready/web$", Timeout: time.Second}
+	_, err := CheckHTTP(context.Background(), port, c, d)
+	require.NoError(t, err)
+
+	c.Path = "/{{ .Vars.nope }}"
+	_, err = CheckHTTP(context.Background(), port, c, d)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nope")
+}
