@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -76,10 +77,35 @@ func runInit(f *Factory, dir string, force bool) error {
 	if err != nil {
 		return fmt.Errorf("writing the example project to %s: %w", dir, err)
 	}
+	if added, err := ignoreLedger(dir); err != nil {
+		return err
+	} else if added {
+		res.Files = append(res.Files, ".gitignore")
+	}
 	return f.render(res, func(w io.Writer) {
 		for _, p := range res.Files {
 			fmt.Fprintf(w, "wrote %s\n", filepath.Join(dir, p))
 		}
 		fmt.Fprintf(w, "next: bake release debian && bake release hello && bake promote hello@<version> --to dev\n")
 	})
+}
+
+// ignoreLedger makes sure DIR/.gitignore keeps bake's local state (the
+// ledger) out of git, so it never makes the tree dirty.
+func ignoreLedger(dir string) (bool, error) {
+	path := filepath.Join(dir, ".gitignore")
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if l := strings.TrimSpace(line); l == ".bake/" || l == ".bake" || l == "/.bake/" {
+			return false, nil
+		}
+	}
+	if len(data) > 0 && !strings.HasSuffix(string(data), "\n") {
+		data = append(data, '\n')
+	}
+	data = append(data, "# bake's local state: the ledger\n.bake/\n"...)
+	return true, os.WriteFile(path, data, 0o644)
 }
