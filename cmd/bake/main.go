@@ -25,7 +25,7 @@ func run() int {
 	defer stop()
 	f := cli.NewFactory()
 	defer f.Close()
-	err := cli.NewRootCmd(f).ExecuteContext(ctx)
+	err := cli.Execute(ctx, f)
 	if err != nil {
 		fmt.Fprintln(f.Err, cli.Message(err))
 	}

@@ -21,18 +21,33 @@ type Docker struct {
 	Engine *client.Client
 }
 
-// Build renders the template, packs the context and builds the image.
-func (d *Docker) Build(ctx context.Context, s Spec) (Built, error) {
+// Prepare renders the template and packs the build context.
+func (d *Docker) Prepare(s Spec) (Job, error) {
 	dockerfile, err := Render(s, DockerfileTemplate)
 	if err != nil {
-		return Built{}, err
+		return nil, err
 	}
 	tarball, err := contextTar(s.Image.Context, dockerfile)
 	if err != nil {
-		return Built{}, err
+		return nil, err
 	}
-	built := Built{Tag: s.Tag(), InputsDigest: inputsDigest(s, tarball)}
-	res, err := d.Engine.ImageBuild(ctx, bytes.NewReader(tarball), client.ImageBuildOptions{
+	return &dockerJob{engine: d.Engine, spec: s, context: tarball, inputs: inputsDigest(s, tarball)}, nil
+}
+
+type dockerJob struct {
+	engine  *client.Client
+	spec    Spec
+	context []byte
+	inputs  string
+}
+
+func (j *dockerJob) InputsDigest() string { return j.inputs }
+
+// Run builds the image through the Engine API.
+func (j *dockerJob) Run(ctx context.Context) (Built, error) {
+	s, d := j.spec, j
+	built := Built{Tag: s.Tag(), InputsDigest: j.inputs}
+	res, err := d.engine.ImageBuild(ctx, bytes.NewReader(j.context), client.ImageBuildOptions{
 		Tags:        []string{built.Tag},
 		Dockerfile:  dockerfileName,
 		Labels:      imageLabels(s, built.InputsDigest, time.Now()),
@@ -54,7 +69,7 @@ func (d *Docker) Build(ctx context.Context, s Spec) (Built, error) {
 		return Built{}, fmt.Errorf("building %s: %w", built.Tag, err)
 	}
 	if built.ImageID == "" {
-		insp, err := d.Engine.ImageInspect(ctx, built.Tag)
+		insp, err := d.engine.ImageInspect(ctx, built.Tag)
 		if err != nil {
 			return Built{}, fmt.Errorf("building %s: the engine reported no image: %w", built.Tag, err)
 		}

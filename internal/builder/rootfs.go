@@ -45,21 +45,37 @@ type Rootfs struct {
 	TmpDir string // where the root filesystem tarball is written ("" for the system default)
 }
 
-// Build runs mmdebstrap and loads the result into the engine.
-func (r *Rootfs) Build(ctx context.Context, s Spec) (Built, error) {
+// Prepare renders and parses the recipe.
+func (r *Rootfs) Prepare(s Spec) (Job, error) {
 	rendered, err := Render(s, RootfsTemplate)
 	if err != nil {
-		return Built{}, err
+		return nil, err
 	}
 	var rec Recipe
 	if err := yaml.Unmarshal(rendered, &rec); err != nil {
-		return Built{}, fmt.Errorf("%w: %s: %v", ErrTemplate, filepath.Join(s.Image.Template, RootfsTemplate), err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrTemplate, filepath.Join(s.Image.Template, RootfsTemplate), err)
 	}
 	if rec.Suite == "" {
-		return Built{}, fmt.Errorf("%w: %s: suite is empty", ErrTemplate, filepath.Join(s.Image.Template, RootfsTemplate))
+		return nil, fmt.Errorf("%w: %s: suite is empty", ErrTemplate, filepath.Join(s.Image.Template, RootfsTemplate))
 	}
 	h := sha256.Sum256(rendered)
-	built := Built{Tag: s.Tag(), InputsDigest: inputsDigest(s, []byte("rootfs "+hex.EncodeToString(h[:])))}
+	inputs := inputsDigest(s, []byte("rootfs "+hex.EncodeToString(h[:])))
+	return &rootfsJob{rootfs: r, spec: s, recipe: rec, inputs: inputs}, nil
+}
+
+type rootfsJob struct {
+	rootfs *Rootfs
+	spec   Spec
+	recipe Recipe
+	inputs string
+}
+
+func (j *rootfsJob) InputsDigest() string { return j.inputs }
+
+// Run bakes the root filesystem with mmdebstrap and loads the image into the engine.
+func (j *rootfsJob) Run(ctx context.Context) (Built, error) {
+	r, s, rec := j.rootfs, j.spec, j.recipe
+	built := Built{Tag: s.Tag(), InputsDigest: j.inputs}
 
 	dir, err := os.MkdirTemp(r.TmpDir, "bake-rootfs-")
 	if err != nil {

@@ -3,6 +3,7 @@
 package builder
 
 import (
+	"context"
 	"errors"
 	"io"
 
@@ -44,4 +45,11 @@ type Built struct {
 	ImageID      string // engine image id (config digest)
 	Tag          string
 	InputsDigest string
+}
+
+// Job is a build whose template is rendered and whose inputs are hashed,
+// but which has not run: template errors surface before anything starts.
+type Job interface {
+	InputsDigest() string
+	Run(ctx context.Context) (Built, error)
 }

@@ -51,7 +51,11 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 	}
 	commit, _, _ := version.GitCommit(ctx, p.Dir)
 	r := &release.Releaser{Project: p, Store: store, Engine: eng, Operation: f.Operation, User: f.User(), Progress: f.Progress()}
-	built, _, err := r.Build(ctx, release.Options{Image: img, Version: o.version, GitCommit: commit, Source: p.Dir})
+	job, _, err := r.Prepare(ctx, release.Options{Image: img, Version: o.version, GitCommit: commit, Source: p.Dir})
+	if err != nil {
+		return err
+	}
+	built, err := job.Run(ctx)
 	if err != nil {
 		return err
 	}

@@ -30,10 +30,10 @@ func (lv liveView) fill(ctx context.Context, es *envStatus, env, image string) {
 	if lv.docker == nil {
 		return
 	}
-	if rs, err := lv.docker.Replicas(ctx, env, image); err == nil {
+	if rs, err := lv.docker.Replicas(ctx, env, image); err == nil && rs != nil {
 		es.Replicas = rs
 	}
-	if ups, err := lv.caddy.Upstreams(ctx, lv.docker.RouteID(env, image)); err == nil {
+	if ups, err := lv.caddy.Upstreams(ctx, lv.docker.RouteID(env, image)); err == nil && ups != nil {
 		es.Upstreams = ups
 	}
 }

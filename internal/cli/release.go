@@ -69,12 +69,11 @@ func runRelease(ctx context.Context, o *releaseOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.Progress(), "releasing %s@%s (%s)\n", img.Name, v, reason)
 	if dirty {
-		fmt.Fprintf(f.Progress(), "note: the git tree has uncommitted changes\n")
+		reason += "; the git tree has uncommitted changes"
 	}
 	r := &release.Releaser{Project: p, Store: store, Engine: eng, Operation: f.Operation, User: f.User(), Progress: f.Progress()}
-	rel, err := r.Release(ctx, release.Options{Image: img, Version: v.String(), GitCommit: commit, Source: p.Dir})
+	rel, err := r.Release(ctx, release.Options{Image: img, Version: v.String(), GitCommit: commit, Source: p.Dir, Reason: reason})
 	if err != nil {
 		if errors.Is(err, release.ErrValidationFailed) {
 			_ = f.render(releaseResult{Release: rel, Reason: reason}, func(io.Writer) {})

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -38,6 +40,34 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 		newCmdPromote(f), newCmdRollback(f), newCmdStatus(f), newCmdHistory(f), newCmdVersion(f),
 	)
 	return root
+}
+
+// Execute runs the command tree and turns cobra's own complaints (a missing
+// required flag, an unknown command) into usage errors, which exit 2.
+func Execute(ctx context.Context, f *Factory) error {
+	cmd, err := NewRootCmd(f).ExecuteContextC(ctx)
+	if err == nil {
+		return nil
+	}
+	var usage *usageError
+	if !errors.As(err, &usage) && cobraComplaint(err) {
+		msg := fmt.Sprintf("%v (see `%s --help`)", err, cmd.CommandPath())
+		if cmd.HasParent() {
+			msg = cmd.CommandPath() + ": " + msg
+		}
+		return &usageError{msg}
+	}
+	return err
+}
+
+func cobraComplaint(err error) bool {
+	msg := err.Error()
+	for _, prefix := range []string{"required flag(s)", "unknown command", "if any flags in the group", "invalid argument"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // exactArgs is cobra.ExactArgs with bake's usage error and a named argument.

@@ -71,7 +71,7 @@ func (d *decoder) parse(data []byte) (*yaml.Node, bool) {
 			d.errorf(nil, "", "file is empty; it needs at least project, images and environments")
 			return nil, false
 		}
-		d.malformed(err)
+		d.malformed(err, bytes.Count(bytes.TrimRight(data, "\n"), []byte("\n"))+1)
 		return nil, false
 	}
 	var next yaml.Node
@@ -79,7 +79,7 @@ func (d *decoder) parse(data []byte) (*yaml.Node, bool) {
 		d.errorf(&next, "", "found a second YAML document; bake.yaml holds exactly one")
 		return nil, false
 	} else if !errors.Is(err, io.EOF) {
-		d.malformed(err)
+		d.malformed(err, bytes.Count(bytes.TrimRight(data, "\n"), []byte("\n"))+1)
 		return nil, false
 	}
 	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
@@ -94,13 +94,35 @@ func (d *decoder) parse(data []byte) (*yaml.Node, bool) {
 	return root, true
 }
 
+// parserProblems are the messages of yaml.v3's parser (as opposed to its
+// scanner): for these it names the line counting from 0, where the
+// collection that could not be closed starts.
+var parserProblems = []string{
+	"did not find expected key", "did not find expected node content", "did not find expected '-' indicator",
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'", "did not find expected <document start>",
+	"found undefined tag handle", "found duplicate %YAML directive", "found duplicate %TAG directive",
+	"found incompatible YAML document",
+}
+
+func parserProblem(msg string) bool {
+	for _, p := range parserProblems {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // malformed records a YAML syntax error as FILE:LINE: malformed YAML: MESSAGE.
-func (d *decoder) malformed(err error) {
+func (d *decoder) malformed(err error, lines int) {
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	e := &Error{File: d.file}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
+		if parserProblem(msg) && e.Line < lines {
+			e.Line++
+		}
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}

@@ -27,7 +27,7 @@ var (
 
 // Builder turns an image definition into an image in the local engine.
 type Builder interface {
-	Build(ctx context.Context, s builder.Spec) (builder.Built, error)
+	Prepare(s builder.Spec) (builder.Job, error)
 }
 
 // Releaser holds what a release needs.
@@ -46,10 +46,11 @@ type Options struct {
 	Version   string // decided by the caller (see package version)
 	GitCommit string
 	Source    string
+	Reason    string // why this version, shown when the build starts
 }
 
-// Build builds the image without recording anything.
-func (r *Releaser) Build(ctx context.Context, o Options) (builder.Built, *ledger.Release, error) {
+// Prepare renders the image's template and hashes its inputs; nothing runs yet.
+func (r *Releaser) Prepare(ctx context.Context, o Options) (builder.Job, *ledger.Release, error) {
 	spec := builder.Spec{
 		Project: r.Project.Name, Registry: r.Project.Registry, Image: o.Image, Version: o.Version,
 		GitCommit: o.GitCommit, Source: o.Source, OperationID: r.Operation, Progress: r.Progress,
@@ -58,12 +59,12 @@ func (r *Releaser) Build(ctx context.Context, o Options) (builder.Built, *ledger
 	if o.Image.Base != "" {
 		b, err := r.newestValidated(ctx, o.Image.Base)
 		if err != nil {
-			return builder.Built{}, nil, err
+			return nil, nil, err
 		}
 		base, spec.BaseRef = &b, b.Reference
 	}
-	built, err := r.builderFor(o.Image).Build(ctx, spec)
-	return built, base, err
+	job, err := r.builderFor(o.Image).Prepare(spec)
+	return job, base, err
 }
 
 // Release builds, validates, publishes and records image@version. A release
@@ -77,7 +78,12 @@ func (r *Releaser) Release(ctx context.Context, o Options) (ledger.Release, erro
 	} else if !errors.Is(err, ledger.ErrNotFound) {
 		return ledger.Release{}, err
 	}
-	built, base, err := r.Build(ctx, o)
+	job, base, err := r.Prepare(ctx, o)
+	if err != nil {
+		return ledger.Release{}, err
+	}
+	r.say("releasing %s (%s)", name, o.Reason)
+	built, err := job.Run(ctx)
 	if err != nil {
 		return ledger.Release{}, err
 	}

@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// demoTimeout bounds scripts/demo.sh: it bakes a Debian base and compiles Go.
+const demoTimeout = 10 * time.Minute
+
+// demoProdHealthz is the step header demo.sh prints before asking prod.
+const demoProdHealthz = "curl -s http://127.0.0.1:18083/healthz"
+
+// TestDemo runs scripts/demo.sh end to end: prod answers 1.1.0, then 1.0.0
+// after the rollback, and the ledger holds all seven deployments.
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	// Its images stay: they are the build cache of the next demo.
+	t.Cleanup(func() { removeProject(t, "demo", routeIDs("demo", "hello"), false) })
+
+	ctx, cancel := context.WithTimeout(context.Background(), demoTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(repoRoot, "scripts", "demo.sh"))
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "BAKE_BIN="+bakeBin, "BAKE_DEMO_DIR="+dir, "BAKE_USER=e2e")
+	cmd.WaitDelay = 10 * time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	require.NoError(t, ctx.Err(), "demo.sh did not finish within %s\n%s", demoTimeout, out.String())
+	require.NoError(t, err, "demo.sh failed\n%s", out.String())
+
+	answers := prodAnswers(out.String())
+	require.Len(t, answers, 2, "demo.sh asks prod twice\n%s", out.String())
+	assert.Contains(t, answers[0], `"version":"1.1.0"`, "prod after promoting 1.1.0")
+	assert.Contains(t, answers[1], `"version":"1.0.0"`, "prod after the rollback")
+
+	res := mustBake(t, dir, "-c", filepath.Join(dir, "bake.yaml"), "history", "hello", "-o", "json")
+	var h historyDoc
+	decodeOne(t, res.stdout, &h)
+	require.Len(t, h.Deployments, 7, "3 promotions of 1.0.0, 3 of 1.1.0 and a rollback")
+	newest := h.Deployments[0]
+	assert.Equal(t, "prod", newest.Env)
+	assert.Equal(t, "rollback", newest.Kind)
+	assert.Equal(t, "succeeded", newest.Outcome)
+	assert.Equal(t, "1.0.0", newest.Version)
+	assert.Equal(t, "1.1.0", newest.Previous)
+	for _, d := range h.Deployments {
+		assert.Equal(t, "succeeded", d.Outcome, "deployment %d to %s", d.ID, d.Env)
+	}
+}
+
+// prodAnswers returns what followed each of demo.sh's "ask prod" steps, in order.
+func prodAnswers(out string) []string {
+	var answers []string
+	for _, step := range strings.Split(out, "==> ")[1:] {
+		if strings.HasPrefix(step, demoProdHealthz) {
+			_, answer, _ := strings.Cut(step, "\n")
+			answers = append(answers, answer)
+		}
+	}
+	return answers
+}

@@ -1,0 +1,185 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// envNames are the environments of every test project, in promotion order.
+var envNames = []string{"dev", "qa", "prod"}
+
+// dockerfileTemplate is the svc image's template.
+const dockerfileTemplate = `FROM scratch
+COPY svc /svc
+ENV SVC_VERSION={{ .Version }} SVC_HEALTHY_UNTIL={{ .Vars.healthy_until }}
+EXPOSE 8080
+ENTRYPOINT ["/svc"]
+`
+
+// configTemplate renders a project's bake.yaml.
+var configTemplate = template.Must(template.New("bake.yaml").Parse(`project: {{ .Name }}
+registry: 127.0.0.1:5000
+ledger: ledger.db
+frontdoor:
+  admin: 127.0.0.1:2019
+images:
+  svc:
+    template: templates/svc
+    context: images/svc
+    port: 8080
+    vars:
+      healthy_until: "{{ .HealthyUntil }}"
+    checks:
+      - name: healthz
+        http:
+          path: /healthz
+          status: 200
+          body: '"version":"{{ "{{" }} .Version {{ "}}" }}"'
+          timeout: 10s
+      - name: version-flag
+        command:
+          argv: ["/svc", "-version"]
+          stdout: '{{ "{{" }} .Version {{ "}}" }}'
+environments:
+{{- range .Envs }}
+  - name: {{ .Name }}
+    targets:
+      svc: {replicas: 2, listen: "{{ .Listen }}", health_timeout: 8s}
+{{- end }}
+`))
+
+// projectOptions changes what newProject writes.
+type projectOptions struct {
+	// HealthyUntil is the svc image's healthy_until var: unix seconds, "0" for ever.
+	HealthyUntil string
+}
+
+// project is one test's bake project in a directory of its own.
+type project struct {
+	Name         string
+	Dir          string
+	HealthyUntil string
+	Envs         []projectEnv
+}
+
+type projectEnv struct {
+	Name   string
+	Listen string
+}
+
+// newProject writes a project with a unique name into a temporary directory
+// and removes its containers, images and front doors when the test ends.
+func newProject(t *testing.T, opts projectOptions) *project {
+	t.Helper()
+	p := &project{Name: "e2e-" + randomHex(t, 4), Dir: t.TempDir(), HealthyUntil: opts.HealthyUntil}
+	if p.HealthyUntil == "" {
+		p.HealthyUntil = "0"
+	}
+	for _, name := range envNames {
+		p.Envs = append(p.Envs, projectEnv{Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", freePort(t))})
+	}
+	writeFile(t, filepath.Join(p.Dir, "templates", "svc", "Dockerfile.tmpl"), dockerfileTemplate)
+	bin, err := os.ReadFile(svcBin)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Join(p.Dir, "images", "svc"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(p.Dir, "images", "svc", "svc"), bin, 0o755))
+	p.writeConfig(t)
+	t.Cleanup(func() { removeProject(t, p.Name, routeIDs(p.Name, "svc"), true) })
+	t.Logf("project %s in %s", p.Name, p.Dir)
+	return p
+}
+
+// ConfigPath is the project's bake.yaml.
+func (p *project) ConfigPath() string { return filepath.Join(p.Dir, "bake.yaml") }
+
+func (p *project) writeConfig(t *testing.T) {
+	t.Helper()
+	var b strings.Builder
+	require.NoError(t, configTemplate.Execute(&b, p))
+	writeFile(t, p.ConfigPath(), b.String())
+}
+
+// setHealthyUntil rewrites bake.yaml so the next release turns unhealthy at until.
+func (p *project) setHealthyUntil(t *testing.T, until time.Time) {
+	t.Helper()
+	p.HealthyUntil = fmt.Sprint(until.Unix())
+	p.writeConfig(t)
+}
+
+// url is the front door of env.
+func (p *project) url(env, path string) string {
+	for _, e := range p.Envs {
+		if e.Name == env {
+			return "http://" + e.Listen + path
+		}
+	}
+	panic("no environment " + env)
+}
+
+// release records svc@version and fails the test unless it exits 0.
+func (p *project) release(t *testing.T, version string) {
+	t.Helper()
+	mustBake(t, p.Dir, "release", "svc", "--version", version)
+}
+
+// routeIDs names the front doors bake creates for image in project.
+func routeIDs(project, image string) []string {
+	ids := make([]string, len(envNames))
+	for i, env := range envNames {
+		ids[i] = fmt.Sprintf("bake-%s-%s-%s", project, env, image)
+	}
+	return ids
+}
+
+// removeProject removes every container labelled with the project, its front
+// doors and, with images, its local images.
+func removeProject(t *testing.T, name string, routes []string, images bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := removeContainers(ctx, name); err != nil {
+		t.Errorf("cleanup: %v", err)
+	}
+	if err := removeRoutes(ctx, routes); err != nil {
+		t.Errorf("cleanup: %v", err)
+	}
+	if !images {
+		return
+	}
+	if err := removeImages(ctx, name); err != nil {
+		t.Logf("cleanup: %v", err)
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+}
+
+func randomHex(t *testing.T, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return hex.EncodeToString(b)
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
