@@ -27,6 +27,9 @@ func run() int {
 	defer f.Close()
 	err := cli.Execute(ctx, f)
 	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("interrupted: %w", err)
+		}
 		fmt.Fprintln(f.Err, cli.Message(err))
 	}
 	return cli.ExitCode(err)

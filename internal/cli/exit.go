@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"strings"
 
@@ -53,9 +52,6 @@ func ExitCode(err error) int {
 // one helps.
 func Message(err error) string {
 	msg := "bake: " + strings.TrimSpace(err.Error())
-	if errors.Is(err, context.Canceled) {
-		msg = strings.Replace(msg, context.Canceled.Error(), "interrupted", 1)
-	}
 	if errors.Is(err, engine.ErrUnreachable) {
 		msg += "\nhint: start the engine with `scripts/services.sh up` (or `dockerd`), or set DOCKER_HOST"
 	}

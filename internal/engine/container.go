@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
@@ -43,12 +44,14 @@ func StartService(ctx context.Context, eng *client.Client, s Service) (id string
 	}
 	created, err := eng.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host, Name: s.Name})
 	if err != nil {
+		// Cancelled mid-request, the engine may still have created it: remove it by name.
+		_ = Remove(ctx, eng, s.Name)
 		return "", 0, fmt.Errorf("creating container %q: %w", s.Name, err)
 	}
 	id = created.ID
 	defer func() {
 		if err != nil {
-			_ = Remove(context.Background(), eng, id)
+			_ = Remove(ctx, eng, created.ID)
 		}
 	}()
 	if _, err = eng.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
@@ -78,13 +81,22 @@ func PublishedPort(ctx context.Context, eng *client.Client, id string, port int)
 	return 0, fmt.Errorf("container %s publishes no loopback port for %d", short(id), port)
 }
 
-// Remove force-removes a container and its anonymous volumes on a context of
-// its own, so it also works while the caller's context is being cancelled.
+// Remove force-removes a container (by id or name) and its anonymous
+// volumes. It runs on a context of its own, so it also works while the
+// caller's context is being cancelled, and retries while the engine is
+// still busy with the container (a start or create that was cancelled on
+// bake's side may still be finishing on the engine's).
 func Remove(ctx context.Context, eng *client.Client, id string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	_, err := eng.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-	if err != nil && !isNotFound(err) {
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		_, err := eng.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+		if err == nil || isNotFound(err) {
+			return struct{}{}, nil
+		}
+		return struct{}{}, err
+	}, backoff.WithBackOff(backoff.NewConstantBackOff(250*time.Millisecond)), backoff.WithMaxElapsedTime(20*time.Second))
+	if err != nil {
 		return fmt.Errorf("removing container %s: %w", short(id), err)
 	}
 	return nil

@@ -53,8 +53,9 @@ func (r *run) commandCheck(ctx context.Context, index int, c config.Check) (stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.Command.Timeout)
 	defer cancel()
+	name := fmt.Sprintf("bake-check-%s-%s-%s-%d", s.Project, r.subject.Image.Name, s.Operation, index)
 	created, err := s.Engine.ContainerCreate(ctx, client.ContainerCreateOptions{
-		Name: fmt.Sprintf("bake-check-%s-%s-%s-%d", s.Project, r.subject.Image.Name, s.Operation, index),
+		Name: name,
 		Config: &container.Config{
 			Image: r.subject.Ref, Entrypoint: argv, Cmd: []string{},
 			Labels: engine.Labels(s.Operation, engine.KindSandbox, map[string]string{
@@ -64,6 +65,8 @@ func (r *run) commandCheck(ctx context.Context, index int, c config.Check) (stri
 		HostConfig: &container.HostConfig{NetworkMode: "none"},
 	})
 	if err != nil {
+		// Cancelled mid-request, the engine may still have created it: remove it by name.
+		_ = engine.Remove(ctx, s.Engine, name)
 		return "", false, fmt.Errorf("creating check container: %w", err)
 	}
 	defer engine.Remove(ctx, s.Engine, created.ID)

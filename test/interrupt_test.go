@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// startBake starts bake in the background and returns the command and its stderr.
+func startBake(t *testing.T, dir string, args ...string) (*execution, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	cmd := bakeCmd(ctx, dir, nil, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	run := &execution{pid: cmd.Process.Pid, stderr: &stderr}
+	return run, func() int {
+		defer cancel()
+		_ = cmd.Wait()
+		return cmd.ProcessState.ExitCode()
+	}
+}
+
+type execution struct {
+	pid    int
+	stderr *bytes.Buffer
+}
+
+// waitForContainer waits until a container with the labels exists.
+func waitForContainer(t *testing.T, labels ...string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		list, err := listContainers(context.Background(), labels...)
+		return err == nil && len(list) > 0
+	}, 60*time.Second, 100*time.Millisecond, "no container with %v appeared", labels)
+}
+
+// TestInterruptDuringValidation stops bake with SIGINT and SIGTERM while its
+// sandbox runs a check that will never pass: the sandbox is removed and
+// nothing is recorded.
+func TestInterruptDuringValidation(t *testing.T) {
+	p := newProject(t, projectOptions{})
+	p.setHealthyUntil(t, time.Now().Add(-time.Hour)) // the http check retries until its deadline
+	before := history(t, p, "")
+	for i, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		version := []string{"3.0.0", "3.0.1"}[i]
+		run, wait := startBake(t, p.Dir, "release", "svc", "--version", version)
+		waitForContainer(t, "dev.bake.project="+p.Name, "dev.bake.kind=sandbox", "dev.bake.version="+version)
+		proc, err := os.FindProcess(run.pid)
+		require.NoError(t, err)
+		require.NoError(t, proc.Signal(sig))
+		code := wait()
+		assert.NotZero(t, code, "%v: bake must not succeed", sig)
+		assert.Contains(t, run.stderr.String(), "interrupted", sig.String())
+
+		left, err := listContainers(context.Background(), "dev.bake.project="+p.Name, "dev.bake.kind=sandbox")
+		require.NoError(t, err)
+		assert.Empty(t, left, "%v: sandbox containers left behind", sig)
+	}
+	assert.Equal(t, before, history(t, p, ""), "an interrupted release records nothing")
+}
+
+// TestInterruptDuringPromote stops a promotion while its new replicas wait
+// for health: they are removed, the old release keeps serving, the
+// deployment is recorded as failed, and the lock is released.
+func TestInterruptDuringPromote(t *testing.T) {
+	p := newProject(t, projectOptions{})
+	p.release(t, "1.0.0")
+	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
+	bomb := time.Now().Add(6 * time.Second)
+	p.setHealthyUntil(t, bomb)
+	p.release(t, "1.1.0")
+	time.Sleep(time.Until(bomb) + time.Second)
+
+	run, wait := startBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
+	waitForContainer(t, "dev.bake.project="+p.Name, "dev.bake.kind=replica", "dev.bake.version=1.1.0")
+	proc, err := os.FindProcess(run.pid)
+	require.NoError(t, err)
+	require.NoError(t, proc.Signal(syscall.SIGINT))
+	assert.Equal(t, 1, wait(), run.stderr.String())
+
+	left, err := listContainers(context.Background(), "dev.bake.project="+p.Name, "dev.bake.version=1.1.0")
+	require.NoError(t, err)
+	assert.Empty(t, left, "replicas of the interrupted promotion left behind")
+	assertServes(t, p, "dev", "1.0.0")
+	deps := history(t, p, "dev").Deployments
+	require.NotEmpty(t, deps)
+	assert.Equal(t, "failed", deps[0].Outcome)
+
+	// The lock was released: the next promotion to dev is not refused.
+	res := bake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
+	assert.Equal(t, 0, res.code, res.String())
+	assert.Contains(t, res.stdout, "already runs")
+}
