@@ -26,7 +26,6 @@ PROJECT=bench
 ROUNDS=5                       # promote/rollback pairs, and floor runs
 LOAD_DURATION=20s              # each hey run
 LOAD_WORKERS=20
-LOAD_RUNS=2                    # hey runs with a promote and a rollback each
 PAUSE=3                        # seconds between starting hey and each switch
 FRONT_DOOR=http://127.0.0.1:18091
 OP_TIMEOUT=300                 # bound on one promote, rollback or floor start
@@ -246,12 +245,16 @@ hey_summary() {
 
 LOAD=()
 LOAD_ERRORS=()
-# load_run NAME SWITCH: hey against dev's front door; with SWITCH=yes a
-# promote of 1.1.0 and a rollback run while it does.
+# load_run NAME METHOD SWITCH: hey against dev's front door with METHOD
+# requests; with SWITCH=yes a promote of 1.1.0 and a rollback run meanwhile.
+# A GET without a body is one that Go's client (hey's) silently sends again
+# when a reused connection breaks; a POST with a body is not, so it shows
+# every request a switch breaks.
 load_run() {
-  local name=$1 switch=$2 ops="none" out="$LOGS/$1.hey"
-  log "$name: hey -z $LOAD_DURATION -c $LOAD_WORKERS $FRONT_DOOR/healthz (switches: $switch)"
-  timeout --kill-after=10 120 hey -z "$LOAD_DURATION" -c "$LOAD_WORKERS" -t 10 "$FRONT_DOOR/healthz" >"$out" 2>&1 &
+  local name=$1 method=$2 switch=$3 ops="none" out="$LOGS/$1.hey" args=()
+  [[ $method == GET ]] || args=(-m "$method" -d ping -T text/plain)
+  log "$name: hey -z $LOAD_DURATION -c $LOAD_WORKERS ${args[*]} $FRONT_DOOR/healthz (switches: $switch)"
+  timeout --kill-after=10 120 hey -z "$LOAD_DURATION" -c "$LOAD_WORKERS" -t 10 "${args[@]}" "$FRONT_DOOR/healthz" >"$out" 2>&1 &
   HEY_PID=$!
   if [[ $switch == yes ]]; then
     sleep "$PAUSE"
@@ -266,16 +269,16 @@ load_run() {
   local requests failed rps codes errors
   read -r requests failed rps codes errors < <(hey_summary "$out")
   ((requests > 0)) || die "$name: no requests in hey's summary; see $out"
-  LOAD+=("| $name | $ops | $requests | $failed | $rps | ${codes//,/, } | $errors |")
+  LOAD+=("| $name | $method | $ops | $requests | $failed | $rps | ${codes//,/, } | $errors |")
   if [[ $errors != - ]]; then
     LOAD_ERRORS+=("$name:" "$(sed -n '/^Error distribution:/,$p' "$out" | tail -n +2 | head -n 10)")
   fi
 }
 
-load_run control no
-for i in $(seq 1 "$LOAD_RUNS"); do
-  load_run "switch-$i" yes
-done
+load_run control-get GET no
+load_run switch-get GET yes
+load_run control-post POST no
+load_run switch-post POST yes
 
 # ---- 5. the report -------------------------------------------------------
 
@@ -302,17 +305,17 @@ tables() {
 | rollback: until the front door answers 1.0.0 | $rs_med | $rs_min | $rs_max | ${#ROLLBACK_SERVED[@]}/$ROUNDS | ${ROLLBACK_SERVED[*]:--} | $(ratio "$rs_med" "$f_med") |
 | floor: \`docker run\` one container, poll /healthz to the first 200 | $f_med | $f_min | $f_max | ${#FLOOR[@]}/$ROUNDS | ${FLOOR[*]} | 1.0 |
 
-### Zero downtime: \`hey -z $LOAD_DURATION -c $LOAD_WORKERS $FRONT_DOOR/healthz\` (dev's front door)
+### Zero downtime: \`hey -z $LOAD_DURATION -c $LOAD_WORKERS [-m POST -d ping] $FRONT_DOOR/healthz\` (dev's front door)
 
 Goal: 0 failed (failed = non-2xx responses + transport errors).
 
-| run | switches during the load | requests | failed | requests/s | status codes | errors |
-| --- | --- | ---: | ---: | ---: | --- | ---: |
+| run | method | switches during the load | requests | failed | requests/s | status codes | errors |
+| --- | --- | --- | ---: | ---: | ---: | --- | ---: |
 $(printf '%s\n' "${LOAD[@]}")
 EOF
   if ((${#LOAD_ERRORS[@]} > 0)); then
     local fence='```'
-    printf '\nErrors reported by hey:\n\n%s\n%s\n%s\n' "$fence" "$(printf '%s\n' "${LOAD_ERRORS[@]}")" "$fence"
+    printf '\nErrors reported by hey (at most 10 lines a run):\n\n%s\n%s\n%s\n' "$fence" "$(printf '%s\n' "${LOAD_ERRORS[@]}")" "$fence"
   fi
   if ((${#FAILED_OPS[@]} > 0)); then
     printf '\nbake commands that failed:\n\n'
@@ -343,7 +346,10 @@ What is measured, on the example project of \`bake init\` (renamed \`$PROJECT\`,
   $ROUNDS runs, each container removed after.
 - **Zero downtime**: \`hey\` against dev's front door for $LOAD_DURATION with $LOAD_WORKERS
   workers; in a switch run a promote to 1.1.0 starts ${PAUSE} s in and a rollback
-  ${PAUSE} s after it ends. The control run has no switch. The front door is a server
+  ${PAUSE} s after it ends; a control run has no switch. hey's client silently sends a
+  bodiless GET again when a reused connection breaks, so the GET runs show what a
+  retrying client sees; the POST runs (with a body, never resent) show every request
+  the front door broke. The front door is a server
   in the one Caddy that every bake project on the machine shares, and each change to
   any project's front door reloads that Caddy's whole config.
 
