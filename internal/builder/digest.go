@@ -24,3 +24,9 @@ func inputsDigest(s Spec, context []byte) string {
 	h.Write(context)
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
+
+// sha names bytes by their sha256 digest.
+func sha(b []byte) string {
+	h := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(h[:])
+}

@@ -31,14 +31,15 @@ func (d *Docker) Prepare(s Spec) (Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &dockerJob{engine: d.Engine, spec: s, context: tarball, inputs: inputsDigest(s, tarball)}, nil
+	return &dockerJob{engine: d.Engine, spec: s, context: tarball, inputs: inputsDigest(s, tarball), template: sha(dockerfile)}, nil
 }
 
 type dockerJob struct {
-	engine  *client.Client
-	spec    Spec
-	context []byte
-	inputs  string
+	engine   *client.Client
+	spec     Spec
+	context  []byte
+	inputs   string
+	template string
 }
 
 func (j *dockerJob) InputsDigest() string { return j.inputs }
@@ -46,7 +47,7 @@ func (j *dockerJob) InputsDigest() string { return j.inputs }
 // Run builds the image through the Engine API.
 func (j *dockerJob) Run(ctx context.Context) (Built, error) {
 	s, d := j.spec, j
-	built := Built{Tag: s.Tag(), InputsDigest: j.inputs}
+	built := Built{Tag: s.Tag(), InputsDigest: j.inputs, TemplateDigest: j.template, Builder: "docker"}
 	res, err := d.engine.ImageBuild(ctx, bytes.NewReader(j.context), client.ImageBuildOptions{
 		Tags:        []string{built.Tag},
 		Dockerfile:  dockerfileName,

@@ -2,8 +2,6 @@ package builder
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -58,16 +56,17 @@ func (r *Rootfs) Prepare(s Spec) (Job, error) {
 	if rec.Suite == "" {
 		return nil, fmt.Errorf("%w: %s: suite is empty", ErrTemplate, filepath.Join(s.Image.Template, RootfsTemplate))
 	}
-	h := sha256.Sum256(rendered)
-	inputs := inputsDigest(s, []byte("rootfs "+hex.EncodeToString(h[:])))
-	return &rootfsJob{rootfs: r, spec: s, recipe: rec, inputs: inputs}, nil
+	template := sha(rendered)
+	inputs := inputsDigest(s, []byte("rootfs "+template))
+	return &rootfsJob{rootfs: r, spec: s, recipe: rec, inputs: inputs, template: template}, nil
 }
 
 type rootfsJob struct {
-	rootfs *Rootfs
-	spec   Spec
-	recipe Recipe
-	inputs string
+	rootfs   *Rootfs
+	spec     Spec
+	recipe   Recipe
+	inputs   string
+	template string
 }
 
 func (j *rootfsJob) InputsDigest() string { return j.inputs }
@@ -75,7 +74,7 @@ func (j *rootfsJob) InputsDigest() string { return j.inputs }
 // Run bakes the root filesystem with mmdebstrap and loads the image into the engine.
 func (j *rootfsJob) Run(ctx context.Context) (Built, error) {
 	r, s, rec := j.rootfs, j.spec, j.recipe
-	built := Built{Tag: s.Tag(), InputsDigest: j.inputs}
+	built := Built{Tag: s.Tag(), InputsDigest: j.inputs, TemplateDigest: j.template, Builder: "rootfs"}
 
 	dir, err := os.MkdirTemp(r.TmpDir, "bake-rootfs-")
 	if err != nil {

@@ -42,9 +42,11 @@ func (s Spec) Tag() string {
 
 // Built is an image in the local engine, not yet published.
 type Built struct {
-	ImageID      string // engine image id (config digest)
-	Tag          string
-	InputsDigest string
+	ImageID        string // engine image id (config digest)
+	Tag            string
+	InputsDigest   string
+	TemplateDigest string // sha256 of the rendered template
+	Builder        string // docker, rootfs or packer
 }
 
 // Job is a build whose template is rendered and whose inputs are hashed,

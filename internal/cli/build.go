@@ -15,6 +15,7 @@ type buildOptions struct {
 	f       *Factory
 	image   string
 	version string
+	force   bool
 }
 
 func newCmdBuild(f *Factory) *cobra.Command {
@@ -29,6 +30,7 @@ func newCmdBuild(f *Factory) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&o.version, "version", "0.0.0-dev", "version to build as (X.Y.Z)")
+	cmd.Flags().BoolVar(&o.force, "force", false, "build even if a release with the same inputs exists")
 	return cmd
 }
 
@@ -51,15 +53,33 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 	}
 	commit, _, _ := version.GitCommit(ctx, p.Dir)
 	r := &release.Releaser{Project: p, Store: store, Engine: eng, Operation: f.Operation, User: f.User(), Progress: f.Progress()}
-	job, _, err := r.Prepare(ctx, release.Options{Image: img, Version: o.version, GitCommit: commit, Source: p.Dir})
+	opts := release.Options{Image: img, Version: o.version, GitCommit: commit, Source: p.Dir, Force: o.force}
+	job, _, err := r.Prepare(ctx, opts)
 	if err != nil {
+		return err
+	}
+	if prev, err := r.Reusable(ctx, opts, job); err == nil {
+		res := buildResult{Reused: prev.Image + "@" + prev.Version, Reference: prev.Reference, InputsDigest: prev.InputsDigest}
+		return f.render(res, func(w io.Writer) {
+			fmt.Fprintf(w, "reused %s\t%s\ninputs\t%s\n", res.Reused, res.Reference, res.InputsDigest)
+		})
+	} else if !release.IsNotReusable(err) {
 		return err
 	}
 	built, err := job.Run(ctx)
 	if err != nil {
 		return err
 	}
-	return f.render(built, func(w io.Writer) {
+	res := buildResult{Tag: built.Tag, ImageID: built.ImageID, InputsDigest: built.InputsDigest}
+	return f.render(res, func(w io.Writer) {
 		fmt.Fprintf(w, "built %s\t%s\ninputs\t%s\n", built.Tag, built.ImageID, built.InputsDigest)
 	})
+}
+
+type buildResult struct {
+	Tag          string `json:"tag,omitempty"`
+	ImageID      string `json:"image_id,omitempty"`
+	Reused       string `json:"reused,omitempty"` // image@version whose artifact has the same inputs
+	Reference    string `json:"reference,omitempty"`
+	InputsDigest string `json:"inputs_digest"`
 }

@@ -22,6 +22,7 @@ type releaseOptions struct {
 	version string
 	bump    string
 	noTag   bool
+	force   bool
 }
 
 func newCmdRelease(f *Factory) *cobra.Command {
@@ -41,6 +42,7 @@ func newCmdRelease(f *Factory) *cobra.Command {
 	cmd.Flags().StringVar(&o.version, "version", "", "release exactly this version (X.Y.Z)")
 	cmd.Flags().StringVar(&o.bump, "bump", "auto", "how to derive the next version: auto, major, minor or patch")
 	cmd.Flags().BoolVar(&o.noTag, "no-tag", false, "do not create the git tag IMAGE/vX.Y.Z")
+	cmd.Flags().BoolVar(&o.force, "force", false, "build even if a release with the same inputs exists")
 	return cmd
 }
 
@@ -73,7 +75,9 @@ func runRelease(ctx context.Context, o *releaseOptions) error {
 		reason += "; the git tree has uncommitted changes"
 	}
 	r := &release.Releaser{Project: p, Store: store, Engine: eng, Operation: f.Operation, User: f.User(), Progress: f.Progress()}
-	rel, err := r.Release(ctx, release.Options{Image: img, Version: v.String(), GitCommit: commit, Source: p.Dir, Reason: reason})
+	rel, err := r.Release(ctx, release.Options{
+		Image: img, Version: v.String(), GitCommit: commit, GitDirty: dirty, Source: p.Dir, Reason: reason, Force: o.force,
+	})
 	if err != nil {
 		if errors.Is(err, release.ErrValidationFailed) {
 			_ = f.render(releaseResult{Release: rel, Reason: reason}, func(io.Writer) {})
@@ -90,6 +94,9 @@ func runRelease(ctx context.Context, o *releaseOptions) error {
 	}
 	return f.render(res, func(w io.Writer) {
 		fmt.Fprintf(w, "released %s@%s\t%s\n", rel.Image, rel.Version, rel.Reference)
+		if rel.Provenance.ReusedFrom != "" {
+			fmt.Fprintf(w, "reused\tthe artifact of %s (inputs unchanged)\n", rel.Provenance.ReusedFrom)
+		}
 		if res.GitTag != "" {
 			fmt.Fprintf(w, "tagged\t%s\n", res.GitTag)
 		}

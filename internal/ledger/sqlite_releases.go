@@ -12,7 +12,7 @@ import (
 )
 
 const releaseColumns = `image, version, digest, reference, inputs_digest, base, git_commit,
-	status, checks, created_at, created_by`
+	status, checks, created_at, created_by, amis, provenance`
 
 // PutRelease records a new release; ErrExists if image@version is already
 // recorded. A zero CreatedAt is recorded as now.
@@ -32,13 +32,21 @@ func (s *SQLite) PutRelease(ctx context.Context, r Release) error {
 	if created.IsZero() {
 		created = time.Now()
 	}
+	amis, err := json.Marshal(orEmpty(r.AMIs))
+	if err != nil {
+		return fmt.Errorf("recording release %s@%s: encoding AMIs: %w", r.Image, r.Version, err)
+	}
+	provenance, err := json.Marshal(r.Provenance)
+	if err != nil {
+		return fmt.Errorf("recording release %s@%s: encoding provenance: %w", r.Image, r.Version, err)
+	}
 
 	// The primary key decides a duplicate, so two writers racing on the same
 	// image@version cannot both succeed.
 	_, err = s.db.ExecContext(ctx, `INSERT INTO releases (`+releaseColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Image, r.Version, r.Digest, r.Reference, r.InputsDigest, r.Base, r.GitCommit,
-		r.Status, string(checksJSON), formatTime(created), r.CreatedBy)
+		r.Status, string(checksJSON), formatTime(created), r.CreatedBy, string(amis), string(provenance))
 	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
 		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, ErrExists)
 	}
@@ -130,11 +138,21 @@ func scanRelease(row rowScanner) (Release, error) {
 	var (
 		r                 Release
 		checks, createdAt string
+		amis, provenance  string
 	)
 	err := row.Scan(&r.Image, &r.Version, &r.Digest, &r.Reference, &r.InputsDigest, &r.Base,
-		&r.GitCommit, &r.Status, &checks, &createdAt, &r.CreatedBy)
+		&r.GitCommit, &r.Status, &checks, &createdAt, &r.CreatedBy, &amis, &provenance)
 	if err != nil {
 		return Release{}, err
+	}
+	if err := json.Unmarshal([]byte(amis), &r.AMIs); err != nil {
+		return Release{}, fmt.Errorf("decoding AMIs of %s@%s: %w", r.Image, r.Version, err)
+	}
+	if len(r.AMIs) == 0 {
+		r.AMIs = nil
+	}
+	if err := json.Unmarshal([]byte(provenance), &r.Provenance); err != nil {
+		return Release{}, fmt.Errorf("decoding provenance of %s@%s: %w", r.Image, r.Version, err)
 	}
 	if err := json.Unmarshal([]byte(checks), &r.Checks); err != nil {
 		return Release{}, fmt.Errorf("decoding checks of %s@%s: %w", r.Image, r.Version, err)
@@ -146,4 +164,11 @@ func scanRelease(row rowScanner) (Release, error) {
 		return Release{}, err
 	}
 	return r, nil
+}
+
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }

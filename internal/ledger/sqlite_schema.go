@@ -53,6 +53,10 @@ var migrations = [][]string{
 			expires TEXT NOT NULL
 		)`,
 	},
+	{
+		`ALTER TABLE releases ADD COLUMN amis TEXT NOT NULL DEFAULT '{}'`,
+		`ALTER TABLE releases ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}'`,
+	},
 }
 
 // schemaVersion is the user_version of a fully migrated database.

@@ -44,6 +44,20 @@ type Release struct {
 	Checks       []CheckResult `json:"checks"`
 	CreatedAt    time.Time     `json:"created_at"`
 	CreatedBy    string        `json:"created_by"`
+	// AMIs are the machine images of an AMI release, by region.
+	AMIs       map[string]string `json:"amis,omitempty"`
+	Provenance Provenance        `json:"provenance"`
+}
+
+// Provenance says how a release's artifact came to be.
+type Provenance struct {
+	GitDirty       bool          `json:"git_dirty"`                 // the tree had uncommitted changes
+	TemplateDigest string        `json:"template_digest,omitempty"` // sha256 of the rendered template
+	Builder        string        `json:"builder,omitempty"`         // docker, rootfs or packer
+	BuilderVersion string        `json:"builder_version,omitempty"`
+	BuiltAt        time.Time     `json:"built_at"`              // when the artifact was built
+	BuildDuration  time.Duration `json:"build_duration_ns"`     // 0 when reused
+	ReusedFrom     string        `json:"reused_from,omitempty"` // image@version whose artifact this release reuses
 }
 
 // CheckResult is one sandbox check's verdict.

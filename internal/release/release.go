@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -25,11 +23,6 @@ var (
 	ErrNoBase           = errors.New("base has no validated release")
 )
 
-// Builder turns an image definition into an image in the local engine.
-type Builder interface {
-	Prepare(s builder.Spec) (builder.Job, error)
-}
-
 // Releaser holds what a release needs.
 type Releaser struct {
 	Project   *config.Project
@@ -45,31 +38,15 @@ type Options struct {
 	Image     *config.Image
 	Version   string // decided by the caller (see package version)
 	GitCommit string
+	GitDirty  bool
 	Source    string
 	Reason    string // why this version, shown when the build starts
+	Force     bool   // build even when a release with the same inputs exists
 }
 
-// Prepare renders the image's template and hashes its inputs; nothing runs yet.
-func (r *Releaser) Prepare(ctx context.Context, o Options) (builder.Job, *ledger.Release, error) {
-	spec := builder.Spec{
-		Project: r.Project.Name, Registry: r.Project.Registry, Image: o.Image, Version: o.Version,
-		GitCommit: o.GitCommit, Source: o.Source, OperationID: r.Operation, Progress: r.Progress,
-	}
-	var base *ledger.Release
-	if o.Image.Base != "" {
-		b, err := r.newestValidated(ctx, o.Image.Base)
-		if err != nil {
-			return nil, nil, err
-		}
-		base, spec.BaseRef = &b, b.Reference
-	}
-	job, err := r.builderFor(o.Image).Prepare(spec)
-	return job, base, err
-}
-
-// Release builds, validates, publishes and records image@version. A release
-// whose checks fail is recorded as failed (never published) and returned
-// with ErrValidationFailed.
+// Release builds (or reuses), validates, publishes and records
+// image@version. A release whose checks fail is recorded as failed (never
+// published) and returned with ErrValidationFailed.
 func (r *Releaser) Release(ctx context.Context, o Options) (ledger.Release, error) {
 	name := o.Image.Name + "@" + o.Version
 	if existing, err := r.Store.Release(ctx, o.Image.Name, o.Version); err == nil {
@@ -82,61 +59,60 @@ func (r *Releaser) Release(ctx context.Context, o Options) (ledger.Release, erro
 	if err != nil {
 		return ledger.Release{}, err
 	}
-	r.say("releasing %s (%s)", name, o.Reason)
-	built, err := job.Run(ctx)
-	if err != nil {
-		return ledger.Release{}, err
-	}
 	rel := ledger.Release{
-		Image: o.Image.Name, Version: o.Version, InputsDigest: built.InputsDigest,
+		Image: o.Image.Name, Version: o.Version, InputsDigest: job.InputsDigest(),
 		GitCommit: o.GitCommit, CreatedBy: r.User,
 	}
 	if base != nil {
 		rel.Base = base.Image + "@" + base.Version
 	}
-	r.say("validating %s in a sandbox", name)
-	sb := &sandbox.Sandbox{Engine: r.Engine, Project: r.Project.Name, Operation: r.Operation, Progress: r.Progress}
-	rel.Checks, err = sb.Validate(ctx, sandbox.Subject{Image: o.Image, Ref: built.ImageID, Version: o.Version})
-	if err != nil {
-		return ledger.Release{}, fmt.Errorf("validating %s: %w", name, err)
+	if prev, ok := r.reusable(ctx, o, job); ok {
+		return r.releaseReused(ctx, o, rel, prev)
 	}
-	if !sandbox.Passed(rel.Checks) {
-		rel.Status, rel.CreatedAt = ledger.StatusFailed, time.Now().UTC()
-		if err := r.Store.PutRelease(context.WithoutCancel(ctx), rel); err != nil {
-			return ledger.Release{}, err
-		}
-		return rel, fmt.Errorf("%w: %s: %s", ErrValidationFailed, name, firstFailure(rel.Checks))
+	r.say("releasing %s (%s)", name, o.Reason)
+	start := time.Now()
+	built, err := job.Run(ctx)
+	if err != nil {
+		return ledger.Release{}, err
+	}
+	rel.Provenance = ledger.Provenance{
+		GitDirty: o.GitDirty, TemplateDigest: built.TemplateDigest, Builder: built.Builder,
+		BuilderVersion: builder.Version, BuiltAt: start.UTC(), BuildDuration: time.Since(start),
+	}
+	if err := r.validate(ctx, o, &rel, built.ImageID); err != nil {
+		return rel, err
 	}
 	art, err := builder.Publish(ctx, r.Engine, built, nil)
 	if err != nil {
 		return ledger.Release{}, err
 	}
 	rel.Digest, rel.Reference = art.Digest, art.Reference
-	rel.Status, rel.CreatedAt = ledger.StatusValidated, time.Now().UTC()
-	if err := r.Store.PutRelease(context.WithoutCancel(ctx), rel); err != nil {
-		return ledger.Release{}, err
-	}
-	return rel, nil
+	return rel, r.record(ctx, &rel, ledger.StatusValidated)
 }
 
-func (r *Releaser) newestValidated(ctx context.Context, image string) (ledger.Release, error) {
-	rels, err := r.Store.Releases(ctx, image)
+// validate runs the image's checks on ref and records a failed release if
+// any fails.
+func (r *Releaser) validate(ctx context.Context, o Options, rel *ledger.Release, ref string) error {
+	name := rel.Image + "@" + rel.Version
+	r.say("validating %s in a sandbox", name)
+	sb := &sandbox.Sandbox{Engine: r.Engine, Project: r.Project.Name, Operation: r.Operation, Progress: r.Progress}
+	var err error
+	rel.Checks, err = sb.Validate(ctx, sandbox.Subject{Image: o.Image, Ref: ref, Version: o.Version})
 	if err != nil {
-		return ledger.Release{}, err
+		return fmt.Errorf("validating %s: %w", name, err)
 	}
-	for _, rel := range rels {
-		if rel.Status == ledger.StatusValidated {
-			return rel, nil
-		}
+	if sandbox.Passed(rel.Checks) {
+		return nil
 	}
-	return ledger.Release{}, fmt.Errorf("%w: %s has no validated release to build FROM: run `bake release %s` first", ErrNoBase, image, image)
+	if err := r.record(ctx, rel, ledger.StatusFailed); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %s", ErrValidationFailed, name, firstFailure(rel.Checks))
 }
 
-func (r *Releaser) builderFor(img *config.Image) Builder {
-	if _, err := os.Stat(filepath.Join(img.Template, builder.RootfsTemplate)); err == nil {
-		return &builder.Rootfs{Engine: r.Engine}
-	}
-	return &builder.Docker{Engine: r.Engine}
+func (r *Releaser) record(ctx context.Context, rel *ledger.Release, status string) error {
+	rel.Status, rel.CreatedAt = status, time.Now().UTC()
+	return r.Store.PutRelease(context.WithoutCancel(ctx), *rel)
 }
 
 func (r *Releaser) say(format string, args ...any) {

@@ -1,0 +1,56 @@
+package release
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/bakehq/bake/internal/builder"
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+// Builder turns an image definition into an image in the local engine.
+type Builder interface {
+	Prepare(s builder.Spec) (builder.Job, error)
+}
+
+// Prepare renders the image's template and hashes its inputs; nothing runs
+// yet. It returns the base release the image builds FROM, if any.
+func (r *Releaser) Prepare(ctx context.Context, o Options) (builder.Job, *ledger.Release, error) {
+	spec := builder.Spec{
+		Project: r.Project.Name, Registry: r.Project.Registry, Image: o.Image, Version: o.Version,
+		GitCommit: o.GitCommit, Source: o.Source, OperationID: r.Operation, Progress: r.Progress,
+	}
+	var base *ledger.Release
+	if o.Image.Base != "" {
+		b, err := r.newestValidated(ctx, o.Image.Base)
+		if err != nil {
+			return nil, nil, err
+		}
+		base, spec.BaseRef = &b, b.Reference
+	}
+	job, err := r.builderFor(o.Image).Prepare(spec)
+	return job, base, err
+}
+
+func (r *Releaser) newestValidated(ctx context.Context, image string) (ledger.Release, error) {
+	rels, err := r.Store.Releases(ctx, image)
+	if err != nil {
+		return ledger.Release{}, err
+	}
+	for _, rel := range rels {
+		if rel.Status == ledger.StatusValidated {
+			return rel, nil
+		}
+	}
+	return ledger.Release{}, fmt.Errorf("%w: %s has no validated release to build FROM: run `bake release %s` first", ErrNoBase, image, image)
+}
+
+func (r *Releaser) builderFor(img *config.Image) Builder {
+	if _, err := os.Stat(filepath.Join(img.Template, builder.RootfsTemplate)); err == nil {
+		return &builder.Rootfs{Engine: r.Engine}
+	}
+	return &builder.Docker{Engine: r.Engine}
+}
