@@ -51,7 +51,7 @@ func (j *dockerJob) Run(ctx context.Context) (Built, error) {
 	res, err := d.engine.ImageBuild(ctx, bytes.NewReader(j.context), client.ImageBuildOptions{
 		Tags:        []string{built.Tag},
 		Dockerfile:  dockerfileName,
-		Labels:      imageLabels(s, built.InputsDigest, time.Now()),
+		Labels:      imageLabels(s, built, time.Now()),
 		Remove:      true,
 		ForceRemove: true, // no intermediate container survives a failed step
 		Version:     build.BuilderV1,
@@ -80,7 +80,8 @@ func (j *dockerJob) Run(ctx context.Context) (Built, error) {
 }
 
 // imageLabels are the OCI annotations and bake's own labels every image carries.
-func imageLabels(s Spec, inputs string, created time.Time) map[string]string {
+// The same facts go into the ledger's provenance of the release.
+func imageLabels(s Spec, b Built, created time.Time) map[string]string {
 	l := map[string]string{
 		"org.opencontainers.image.title":   s.Image.Name,
 		"org.opencontainers.image.version": s.Version,
@@ -88,7 +89,15 @@ func imageLabels(s Spec, inputs string, created time.Time) map[string]string {
 		engine.LabelProject:                s.Project,
 		engine.LabelImage:                  s.Image.Name,
 		engine.LabelVersion:                s.Version,
-		"dev.bake.inputs-digest":           inputs,
+		"dev.bake.inputs-digest":           b.InputsDigest,
+		"dev.bake.template-digest":         b.TemplateDigest,
+		"dev.bake.builder":                 b.Builder + " " + Version,
+	}
+	if s.GitDirty {
+		l["dev.bake.git-dirty"] = "true"
+	}
+	if s.User != "" {
+		l["dev.bake.built-by"] = s.User
 	}
 	if s.GitCommit != "" {
 		l["org.opencontainers.image.revision"] = s.GitCommit

@@ -85,7 +85,10 @@ func (j *rootfsJob) Run(ctx context.Context) (Built, error) {
 	if err := mmdebstrap(ctx, rec, rootfs, s.Progress); err != nil {
 		return Built{}, fmt.Errorf("baking %s root filesystem: %w", s.Image.Name, err)
 	}
-	img, err := rootfsImage(rootfs, rec, imageLabels(s, built.InputsDigest, time.Unix(rec.Epoch, 0)))
+	// Who bakes it is not an input: it stays out of a base image's bytes.
+	anyone := s
+	anyone.User = ""
+	img, err := rootfsImage(rootfs, rec, imageLabels(anyone, built, time.Unix(rec.Epoch, 0)))
 	if err != nil {
 		return Built{}, fmt.Errorf("assembling %s: %w", s.Image.Name, err)
 	}

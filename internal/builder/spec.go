@@ -24,6 +24,8 @@ type Spec struct {
 	Image       *config.Image
 	Version     string
 	GitCommit   string
+	GitDirty    bool   // the tree had uncommitted changes
+	User        string // who runs the build (not set for reproducible base images)
 	Source      string // where the definition comes from (git remote or directory)
 	BaseRef     string // registry reference by digest of the base release ("" if none)
 	OperationID string

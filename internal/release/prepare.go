@@ -21,7 +21,8 @@ type Builder interface {
 func (r *Releaser) Prepare(ctx context.Context, o Options) (builder.Job, *ledger.Release, error) {
 	spec := builder.Spec{
 		Project: r.Project.Name, Registry: r.Project.Registry, Image: o.Image, Version: o.Version,
-		GitCommit: o.GitCommit, Source: o.Source, OperationID: r.Operation, Progress: r.Progress,
+		GitCommit: o.GitCommit, GitDirty: o.GitDirty, User: r.User, Source: o.Source,
+		OperationID: r.Operation, Progress: r.Progress,
 	}
 	var base *ledger.Release
 	if o.Image.Base != "" {

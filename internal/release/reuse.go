@@ -39,7 +39,6 @@ func (r *Releaser) releaseReused(ctx context.Context, o Options, rel, prev ledge
 	rel.Digest, rel.Reference, rel.AMIs = prev.Digest, prev.Reference, prev.AMIs
 	rel.Provenance = prev.Provenance
 	rel.Provenance.GitDirty = o.GitDirty
-	rel.Provenance.BuildDuration = 0
 	if rel.Provenance.ReusedFrom == "" {
 		rel.Provenance.ReusedFrom = prev.Image + "@" + prev.Version
 	}

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+func newCmdShow(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show IMAGE@VERSION",
+		Short: "Show everything recorded about a release: artifact, provenance, checks, where it runs",
+		Args:  exactArgs(1, "IMAGE@VERSION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runShow(cmd.Context(), f, args[0])
+		},
+	}
+}
+
+type showResult struct {
+	ledger.Release
+	RunsIn []string `json:"runs_in"` // environments whose current deployment is this release
+}
+
+func runShow(ctx context.Context, f *Factory, ref string) error {
+	p, rel, err := f.release(ctx, ref)
+	if err != nil {
+		return err
+	}
+	store, _ := f.Store(ctx)
+	res := showResult{Release: rel, RunsIn: []string{}}
+	for _, env := range p.Environments {
+		if cur, err := store.Current(ctx, rel.Image, env.Name); err == nil && cur.Version == rel.Version {
+			res.RunsIn = append(res.RunsIn, env.Name)
+		}
+	}
+	return f.render(res, func(w io.Writer) { printRelease(w, res) })
+}
+
+func printRelease(w io.Writer, res showResult) {
+	r, pv := res.Release, res.Provenance
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "%s\t%s\n", k, v)
+		}
+	}
+	row("release", r.Image+"@"+r.Version)
+	row("status", r.Status)
+	row("digest", r.Digest)
+	row("reference", r.Reference)
+	regions := make([]string, 0, len(r.AMIs))
+	for region := range r.AMIs {
+		regions = append(regions, region)
+	}
+	sort.Strings(regions)
+	for _, region := range regions {
+		row("ami "+region, r.AMIs[region])
+	}
+	row("inputs digest", r.InputsDigest)
+	row("template digest", pv.TemplateDigest)
+	row("base", r.Base)
+	commit := r.GitCommit
+	if commit != "" && pv.GitDirty {
+		commit += " (with uncommitted changes)"
+	}
+	row("git commit", commit)
+	if pv.Builder != "" {
+		row("builder", pv.Builder+" ("+pv.BuilderVersion+")")
+	}
+	if !pv.BuiltAt.IsZero() {
+		row("built", pv.BuiltAt.Local().Format(time.DateTime)+" in "+pv.BuildDuration.Round(100*time.Millisecond).String())
+	}
+	row("reuses the artifact of", pv.ReusedFrom)
+	row("recorded", r.CreatedAt.Local().Format(time.DateTime)+" by "+r.CreatedBy)
+	if len(res.RunsIn) > 0 {
+		row("runs in", fmt.Sprint(res.RunsIn))
+	}
+	fmt.Fprintln(w, "checks")
+	for _, c := range r.Checks {
+		mark := "ok"
+		if !c.Passed {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "  %s\t%s %s: %s\n", mark, c.Kind, c.Name, c.Detail)
+	}
+}
