@@ -39,6 +39,9 @@ type imageStatus struct {
 	Image        string      `json:"image"`
 	Latest       string      `json:"latest_release,omitempty"`
 	Environments []envStatus `json:"environments"`
+	// OutdatedBase names the newer base release when the latest release was
+	// built FROM an older one.
+	OutdatedBase string `json:"outdated_base,omitempty"`
 }
 
 type envStatus struct {
@@ -50,6 +53,9 @@ type envStatus struct {
 	Listen    string           `json:"listen"`
 	Replicas  []target.Replica `json:"replicas"`
 	Upstreams []string         `json:"upstreams"`
+	// OutdatedBase names the newer base release when the running release was
+	// built FROM an older one.
+	OutdatedBase string `json:"outdated_base,omitempty"`
 }
 
 func runStatus(ctx context.Context, f *Factory, only string) error {
@@ -70,11 +76,13 @@ func runStatus(ctx context.Context, f *Factory, only string) error {
 		return err
 	}
 	live := f.liveView(ctx, p)
+	bases := newBaseCheck(ctx, store)
 	var out []imageStatus
 	for _, img := range images {
 		st := imageStatus{Image: img.Name, Environments: []envStatus{}}
 		if rels, err := store.Releases(ctx, img.Name); err == nil && len(rels) > 0 {
 			st.Latest = rels[0].Version + " (" + rels[0].Status + ")"
+			st.OutdatedBase = bases.newer(rels[0].Base)
 		}
 		for _, env := range p.Environments {
 			tgt, ok := env.Targets[img.Name]
@@ -87,6 +95,9 @@ func runStatus(ctx context.Context, f *Factory, only string) error {
 			case err == nil:
 				since := cur.FinishedAt
 				es.Version, es.Digest, es.Since, es.By = cur.Version, cur.Digest, &since, cur.By
+				if rel, err := store.Release(ctx, img.Name, cur.Version); err == nil {
+					es.OutdatedBase = bases.newer(rel.Base)
+				}
 			case !errors.Is(err, ledger.ErrNotFound):
 				return err
 			}
@@ -97,7 +108,11 @@ func runStatus(ctx context.Context, f *Factory, only string) error {
 	}
 	return f.render(out, func(w io.Writer) {
 		for _, st := range out {
-			fmt.Fprintf(w, "%s\tlatest release: %s\n", st.Image, orNone(st.Latest))
+			latest := orNone(st.Latest)
+			if st.OutdatedBase != "" {
+				latest += ", outdated base: " + st.OutdatedBase + " is newer"
+			}
+			fmt.Fprintf(w, "%s\tlatest release: %s\n", st.Image, latest)
 			if len(st.Environments) == 0 {
 				continue
 			}
@@ -107,7 +122,11 @@ func runStatus(ctx context.Context, f *Factory, only string) error {
 				if es.Since != nil {
 					since = es.Since.Local().Format("2006-01-02 15:04:05")
 				}
-				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, dash(es.Version), dash(shortDigest(es.Digest)),
+				version := dash(es.Version)
+				if es.OutdatedBase != "" {
+					version += " (outdated base)"
+				}
+				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, version, dash(shortDigest(es.Digest)),
 					since, dash(es.By), replicaSummary(es.Replicas), es.Listen)
 			}
 		}
@@ -147,4 +166,40 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// baseCheck tells whether a release's base (image@version) has a newer
+// validated release, reading each base image's releases once.
+type baseCheck struct {
+	ctx    context.Context
+	store  ledger.Store
+	newest map[string]string // base image -> newest validated version
+}
+
+func newBaseCheck(ctx context.Context, store ledger.Store) *baseCheck {
+	return &baseCheck{ctx: ctx, store: store, newest: map[string]string{}}
+}
+
+// newer returns "image@version" of the newer base release, or "".
+func (b *baseCheck) newer(base string) string {
+	image, version, ok := strings.Cut(base, "@")
+	if !ok {
+		return ""
+	}
+	newest, seen := b.newest[image]
+	if !seen {
+		if rels, err := b.store.Releases(b.ctx, image); err == nil {
+			for _, r := range rels {
+				if r.Status == ledger.StatusValidated {
+					newest = r.Version
+					break
+				}
+			}
+		}
+		b.newest[image] = newest
+	}
+	if newest == "" || newest == version {
+		return ""
+	}
+	return image + "@" + newest
 }
