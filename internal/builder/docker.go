@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strconv"
 	"time"
 
 	"github.com/moby/moby/api/types/build"
@@ -31,15 +33,15 @@ func (d *Docker) Prepare(s Spec) (Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &dockerJob{engine: d.Engine, spec: s, context: tarball, inputs: inputsDigest(s, tarball), template: sha(dockerfile)}, nil
+	return &dockerJob{engine: d.Engine, spec: s, dockerfile: dockerfile, inputs: inputsDigest(s, tarball), template: sha(dockerfile)}, nil
 }
 
 type dockerJob struct {
-	engine   *client.Client
-	spec     Spec
-	context  []byte
-	inputs   string
-	template string
+	engine     *client.Client
+	spec       Spec
+	dockerfile []byte
+	inputs     string
+	template   string
 }
 
 func (j *dockerJob) InputsDigest() string { return j.inputs }
@@ -48,10 +50,16 @@ func (j *dockerJob) InputsDigest() string { return j.inputs }
 func (j *dockerJob) Run(ctx context.Context) (Built, error) {
 	s, d := j.spec, j
 	built := Built{Tag: s.Tag(), InputsDigest: j.inputs, TemplateDigest: j.template, Builder: "docker"}
-	res, err := d.engine.ImageBuild(ctx, bytes.NewReader(j.context), client.ImageBuildOptions{
+	// The labels go in as one last instruction (one build step, where the
+	// API's labels cost one step each); they are not inputs.
+	dockerfile := append(append([]byte{}, j.dockerfile...), labelInstruction(imageLabels(s, built, time.Now()))...)
+	tarball, err := contextTar(s.Image.Context, dockerfile)
+	if err != nil {
+		return Built{}, err
+	}
+	res, err := d.engine.ImageBuild(ctx, bytes.NewReader(tarball), client.ImageBuildOptions{
 		Tags:        []string{built.Tag},
 		Dockerfile:  dockerfileName,
-		Labels:      imageLabels(s, built, time.Now()),
 		Remove:      true,
 		ForceRemove: true, // no intermediate container survives a failed step
 		Version:     build.BuilderV1,
@@ -109,4 +117,20 @@ func imageLabels(s Spec, b Built, created time.Time) map[string]string {
 		l["org.opencontainers.image.base.name"] = s.BaseRef
 	}
 	return l
+}
+
+// labelInstruction is a LABEL line setting every label, in sorted order.
+func labelInstruction(labels map[string]string) []byte {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b bytes.Buffer
+	b.WriteString("\nLABEL")
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%s", k, strconv.Quote(labels[k]))
+	}
+	b.WriteString("\n")
+	return b.Bytes()
 }

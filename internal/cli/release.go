@@ -17,25 +17,35 @@ import (
 )
 
 type releaseOptions struct {
-	f       *Factory
-	image   string
-	version string
-	bump    string
-	noTag   bool
-	force   bool
+	f        *Factory
+	image    string
+	version  string
+	bump     string
+	noTag    bool
+	force    bool
+	all      bool
+	parallel int
 }
 
 func newCmdRelease(f *Factory) *cobra.Command {
 	o := &releaseOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   "release IMAGE",
+		Use:   "release IMAGE | --all",
 		Short: "Bake the next version of an image, validate it in a sandbox, publish and record it",
 		Example: `  bake release hello                    # next version from git tags and conventional commits
   bake release hello --version 1.2.0
-  bake release hello --bump minor --output json`,
-		Args: exactArgs(1, "IMAGE"),
+  bake release hello --bump minor --output json
+  bake release --all --parallel 4             # every image whose inputs changed, bases first`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if o.all {
+				return exactArgs(0, "no IMAGE with --all")(cmd, args)
+			}
+			return exactArgs(1, "IMAGE")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.image = args[0]
+			if len(args) == 1 {
+				o.image = args[0]
+			}
 			return runRelease(cmd.Context(), o)
 		},
 	}
@@ -43,64 +53,101 @@ func newCmdRelease(f *Factory) *cobra.Command {
 	cmd.Flags().StringVar(&o.bump, "bump", "auto", "how to derive the next version: auto, major, minor or patch")
 	cmd.Flags().BoolVar(&o.noTag, "no-tag", false, "do not create the git tag IMAGE/vX.Y.Z")
 	cmd.Flags().BoolVar(&o.force, "force", false, "build even if a release with the same inputs exists")
+	cmd.Flags().BoolVar(&o.all, "all", false, "release every image whose inputs changed, bases first")
+	cmd.Flags().IntVar(&o.parallel, "parallel", 2, "with --all: how many images build at once")
 	return cmd
 }
 
 type releaseResult struct {
-	Release ledger.Release `json:"release"`
-	Reason  string         `json:"reason,omitempty"`
-	GitTag  string         `json:"git_tag,omitempty"`
+	Release   ledger.Release `json:"release"`
+	Reason    string         `json:"reason,omitempty"`
+	GitTag    string         `json:"git_tag,omitempty"`
+	Unchanged bool           `json:"unchanged,omitempty"` // --all: inputs already recorded, nothing released
+	Error     string         `json:"error,omitempty"`     // --all: why this image failed
 }
 
 func runRelease(ctx context.Context, o *releaseOptions) error {
 	f := o.f
+	if o.all {
+		return runReleaseAll(ctx, o)
+	}
+	if o.image == "" {
+		return &usageError{"bake release: expected IMAGE or --all (see `bake release --help`)"}
+	}
 	p, img, err := f.image(o.image)
 	if err != nil {
 		return err
 	}
-	store, err := f.Store(ctx)
+	res, err := releaseOne(ctx, o, p, img, f.Progress(), false)
 	if err != nil {
+		if errors.Is(err, release.ErrValidationFailed) {
+			_ = f.render(res, func(io.Writer) {})
+		}
 		return err
 	}
-	commit, dirty, _ := version.GitCommit(ctx, p.Dir)
-	v, reason, err := decideVersion(ctx, store, p, img, o.version, o.bump)
+	return f.render(res, func(w io.Writer) { printReleased(w, res) })
+}
+
+// releaseOne decides the version of img and releases it. With skipUnchanged,
+// an image whose inputs are already recorded is left alone.
+func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *config.Image, progress io.Writer, skipUnchanged bool) (releaseResult, error) {
+	f := o.f
+	store, err := f.Store(ctx)
 	if err != nil {
-		return err
+		return releaseResult{}, err
 	}
 	eng, err := f.Engine(ctx)
 	if err != nil {
-		return err
+		return releaseResult{}, err
+	}
+	commit, dirty, _ := version.GitCommit(ctx, p.Dir)
+	r := &release.Releaser{Project: p, Store: store, Engine: eng, Operation: f.Operation, User: f.User(), Progress: progress}
+	opts := release.Options{Image: img, GitCommit: commit, GitDirty: dirty, Source: p.Dir, Force: o.force}
+	if skipUnchanged && !o.force {
+		job, _, err := r.Prepare(ctx, opts)
+		if err != nil {
+			return releaseResult{}, err
+		}
+		if prev, err := store.ReleaseByInputs(ctx, img.Name, job.InputsDigest()); err == nil {
+			return releaseResult{Release: prev, Unchanged: true}, nil
+		}
+	}
+	v, reason, err := decideVersion(ctx, store, p, img, o.version, o.bump)
+	if err != nil {
+		return releaseResult{}, err
 	}
 	if dirty {
 		reason += "; the git tree has uncommitted changes"
 	}
-	r := &release.Releaser{Project: p, Store: store, Engine: eng, Operation: f.Operation, User: f.User(), Progress: f.Progress()}
-	rel, err := r.Release(ctx, release.Options{
-		Image: img, Version: v.String(), GitCommit: commit, GitDirty: dirty, Source: p.Dir, Reason: reason, Force: o.force,
-	})
-	if err != nil {
-		if errors.Is(err, release.ErrValidationFailed) {
-			_ = f.render(releaseResult{Release: rel, Reason: reason}, func(io.Writer) {})
-		}
-		return err
-	}
+	opts.Version, opts.Reason = v.String(), reason
+	rel, err := r.Release(ctx, opts)
 	res := releaseResult{Release: rel, Reason: reason}
+	if err != nil {
+		return res, err
+	}
 	if !o.noTag && commit != "" {
 		if err := version.Tag(ctx, p.Dir, img.Name, v, commit); err != nil {
-			fmt.Fprintf(f.Err, "note: release recorded, but the git tag was not created: %v\n", err)
+			fmt.Fprintf(f.Err, "note: %s@%s recorded, but the git tag was not created: %v\n", img.Name, v, err)
 		} else {
 			res.GitTag = version.TagName(img.Name, v)
 		}
 	}
-	return f.render(res, func(w io.Writer) {
-		fmt.Fprintf(w, "released %s@%s\t%s\n", rel.Image, rel.Version, rel.Reference)
-		if rel.Provenance.ReusedFrom != "" {
-			fmt.Fprintf(w, "reused\tthe artifact of %s (inputs unchanged)\n", rel.Provenance.ReusedFrom)
-		}
-		if res.GitTag != "" {
-			fmt.Fprintf(w, "tagged\t%s\n", res.GitTag)
-		}
-	})
+	return res, nil
+}
+
+func printReleased(w io.Writer, res releaseResult) {
+	rel := res.Release
+	if res.Unchanged {
+		fmt.Fprintf(w, "unchanged %s\tinputs as in %s@%s\n", rel.Image, rel.Image, rel.Version)
+		return
+	}
+	fmt.Fprintf(w, "released %s@%s\t%s\n", rel.Image, rel.Version, rel.Reference)
+	if rel.Provenance.ReusedFrom != "" {
+		fmt.Fprintf(w, "reused\tthe artifact of %s (inputs unchanged)\n", rel.Provenance.ReusedFrom)
+	}
+	if res.GitTag != "" {
+		fmt.Fprintf(w, "tagged\t%s\n", res.GitTag)
+	}
 }
 
 // decideVersion returns the explicit version, or the next one from git and the ledger.
