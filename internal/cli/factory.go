@@ -32,9 +32,10 @@ type Factory struct {
 
 	Operation string // id of this bake run, on every resource it creates
 
-	project *config.Project
-	store   ledger.Store
-	engine  *client.Client
+	progress io.Writer
+	project  *config.Project
+	store    ledger.Store
+	engine   *client.Client
 }
 
 // NewFactory returns a Factory on the process's standard streams.
@@ -49,13 +50,17 @@ func NewFactory() *Factory {
 // JSON reports whether output must be machine readable.
 func (f *Factory) JSON() bool { return f.Output == "json" }
 
-// Progress is where human progress goes: stderr, and nothing in JSON mode
-// unless it is a terminal.
+// Progress is where progress goes: human lines on stderr, or JSON lines on
+// stderr with --output json (stdout keeps the one result document).
 func (f *Factory) Progress() io.Writer {
-	if f.JSON() {
-		return io.Discard
+	if f.progress == nil {
+		if f.JSON() {
+			f.progress = newEventWriter(f.Err)
+		} else {
+			f.progress = f.Err
+		}
 	}
-	return f.Err
+	return f.progress
 }
 
 // Project loads bake.yaml once.

@@ -19,8 +19,8 @@ type prefixWriter struct {
 var outputMu sync.Mutex
 
 func prefixed(w io.Writer, name string) io.Writer {
-	if w == io.Discard {
-		return w
+	if ev, ok := w.(*eventWriter); ok {
+		return ev.forImage(name)
 	}
 	return &prefixWriter{mu: &outputMu, out: w, prefix: []byte("[" + name + "] ")}
 }
