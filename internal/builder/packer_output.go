@@ -19,7 +19,7 @@ var ErrPackerInterrupted = errors.New("packer build interrupted")
 // Builder ids of the Packer artifacts bake knows how to use.
 const (
 	PackerDockerCommit = "packer.post-processor.docker-import" // docker builder with commit = true: ID is the image id
-	PackerDockerExport = "packer.docker"                       // docker builder with export_path: ID is a file
+	PackerDockerExport = "packer.docker"                       // docker builder with export_path: a tarball in Files
 	PackerAmazonEBS    = "mitchellh.amazonebs"
 )
 
@@ -66,7 +66,7 @@ func (a PackerArtifact) AMIs() map[string]string {
 
 // DockerImageID returns the engine image id of a committed docker build, "" for any other artifact.
 func (a PackerArtifact) DockerImageID() string {
-	if (a.BuilderID == PackerDockerCommit || a.BuilderID == PackerDockerExport) && strings.HasPrefix(a.ID, "sha256:") {
+	if a.BuilderID == PackerDockerCommit && strings.HasPrefix(a.ID, "sha256:") {
 		return a.ID
 	}
 	return ""

@@ -53,6 +53,8 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 	}
 	commit, _, _ := version.GitCommit(ctx, p.Dir)
 	r := &release.Releaser{Project: p, Store: store, Engine: eng, Operation: f.Operation, User: f.User(), Progress: f.Progress()}
+	out, done := f.buildOutput(img.Name)
+	r.BuildOutput = out
 	opts := release.Options{Image: img, Version: o.version, GitCommit: commit, Source: p.Dir, Force: o.force}
 	job, _, err := r.Prepare(ctx, opts)
 	if err != nil {
@@ -67,6 +69,7 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 		return err
 	}
 	built, err := job.Run(ctx)
+	done(err != nil)
 	if err != nil {
 		return err
 	}

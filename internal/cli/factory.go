@@ -21,10 +21,11 @@ import (
 // Factory holds the IO streams, global flags and lazily built clients every
 // command shares.
 type Factory struct {
-	In       io.Reader
-	Out      io.Writer
-	Err      io.Writer
-	Terminal bool // stdout is a terminal
+	In          io.Reader
+	Out         io.Writer
+	Err         io.Writer
+	Terminal    bool // stdout is a terminal
+	ErrTerminal bool // stderr is a terminal: progress bars instead of build logs
 
 	ConfigPath string // --config
 	Output     string // --output: text or json
@@ -42,8 +43,9 @@ type Factory struct {
 func NewFactory() *Factory {
 	return &Factory{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
-		Terminal:  isatty.IsTerminal(os.Stdout.Fd()),
-		Operation: engine.NewOperationID(),
+		Terminal:    isatty.IsTerminal(os.Stdout.Fd()),
+		ErrTerminal: isatty.IsTerminal(os.Stderr.Fd()),
+		Operation:   engine.NewOperationID(),
 	}
 }
 
@@ -152,4 +154,14 @@ func stateDir(name string) string {
 		return filepath.Join(os.TempDir(), "bake", name)
 	}
 	return filepath.Join(home, ".local", "state", "bake", name)
+}
+
+// buildOutput is where a single build's own output goes: a progress bar on a
+// terminal, otherwise the progress stream. Call done when the build ends.
+func (f *Factory) buildOutput(image string) (io.Writer, func(failed bool)) {
+	if f.ErrTerminal && !f.JSON() {
+		bar := newStepBar(f.Err, image)
+		return bar, bar.done
+	}
+	return f.Progress(), func(bool) {}
 }

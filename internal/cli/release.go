@@ -90,7 +90,7 @@ func runRelease(ctx context.Context, o *releaseOptions) error {
 
 // releaseOne decides the version of img and releases it. With skipUnchanged,
 // an image whose inputs are already recorded is left alone.
-func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *config.Image, progress io.Writer, skipUnchanged bool) (releaseResult, error) {
+func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *config.Image, progress io.Writer, skipUnchanged bool) (_ releaseResult, err error) {
 	f := o.f
 	store, err := f.Store(ctx)
 	if err != nil {
@@ -102,6 +102,11 @@ func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *
 	}
 	commit, dirty, _ := version.GitCommit(ctx, p.Dir)
 	r := &release.Releaser{Project: p, Store: store, Engine: eng, Operation: f.Operation, User: f.User(), Progress: progress}
+	if !skipUnchanged {
+		out, done := f.buildOutput(img.Name)
+		r.BuildOutput = out
+		defer func() { done(err != nil) }()
+	}
 	opts := release.Options{Image: img, GitCommit: commit, GitDirty: dirty, Source: p.Dir, Force: o.force}
 	if skipUnchanged && !o.force {
 		job, _, err := r.Prepare(ctx, opts)

@@ -24,6 +24,9 @@ func (r *Releaser) Prepare(ctx context.Context, o Options) (builder.Job, *ledger
 		GitCommit: o.GitCommit, GitDirty: o.GitDirty, User: r.User, Source: o.Source,
 		OperationID: r.Operation, Progress: r.Progress,
 	}
+	if r.BuildOutput != nil {
+		spec.Progress = r.BuildOutput
+	}
 	var base *ledger.Release
 	if o.Image.Base != "" {
 		b, err := r.newestValidated(ctx, o.Image.Base)

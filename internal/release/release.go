@@ -30,7 +30,10 @@ type Releaser struct {
 	Engine    *client.Client
 	Operation string
 	User      string
-	Progress  io.Writer // build output and check lines; may be nil
+	Progress  io.Writer // what bake does and each check's result; may be nil
+	// BuildOutput receives the builder's own output (build steps, mmdebstrap);
+	// nil sends it to Progress.
+	BuildOutput io.Writer
 }
 
 // Options says which release to make.
