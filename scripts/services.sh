@@ -27,7 +27,7 @@ STOP_TIMEOUT=30
 # command:package pairs, the command telling whether the package is installed.
 PACKAGES=(
   dockerd:docker.io docker-registry:docker-registry caddy:caddy packer:packer
-  mmdebstrap:mmdebstrap hey:hey git:git curl:curl
+  mmdebstrap:mmdebstrap hey:hey git:git curl:curl busybox:busybox-static
 )
 
 log() { printf 'services: %s\n' "$*" >&2; }

@@ -90,8 +90,12 @@ type PackerResult struct {
 	Artifacts   []PackerArtifact   // complete artifacts, in the order Packer finished them
 	Errors      []PackerBuildError // builds that failed
 	UIErrors    []string           // errors shown to people: the only trace of a template Packer rejected
+	Unparsed    []string           // the last lines that were not machine-readable (a crash, stray stderr)
 	Interrupted bool
 }
+
+// maxUnparsed bounds PackerResult.Unparsed.
+const maxUnparsed = 20
 
 // Err says why the run failed, or nil if it reported no failure.
 // Failed builds come first; a run that reported only errors for people is a
@@ -188,9 +192,14 @@ func (p *packerParser) line(raw string) {
 
 // raw passes on a line that is not machine-readable (a crash, a plugin's stray output).
 func (p *packerParser) raw(line string) {
-	if strings.TrimSpace(line) != "" {
-		p.ui(PackerUI{Text: line})
+	if strings.TrimSpace(line) == "" {
+		return
 	}
+	p.ui(PackerUI{Text: line})
+	if len(p.res.Unparsed) == maxUnparsed {
+		p.res.Unparsed = p.res.Unparsed[1:]
+	}
+	p.res.Unparsed = append(p.res.Unparsed, line)
 }
 
 func (p *packerParser) uiLine(data []string) {

@@ -195,8 +195,8 @@ func TestParsePackerOutputEdgeCases(t *testing.T) {
 		},
 		{
 			name: "lines that are not machine-readable reach people as they are",
-			in:   "panic: oops\n\n1,,ui\nnot,a,number,line\n",
-			ui:   []PackerUI{{Text: "panic: oops"}, {Text: "1,,ui"}, {Text: "not,a,number,line"}},
+			in:   "panic: oops\n\nshort,line\nnot,a,number,line\n",
+			ui:   []PackerUI{{Text: "panic: oops"}, {Text: "short,line"}, {Text: "not,a,number,line"}},
 		},
 		{
 			name: "an artifact counts only once it ends",

@@ -42,13 +42,15 @@ func (s Spec) Tag() string {
 	return s.Repository() + ":" + s.Version
 }
 
-// Built is an image in the local engine, not yet published.
+// Built is an image in the local engine, not yet published, or the AMIs of an AMI build.
 type Built struct {
 	ImageID        string // engine image id (config digest)
 	Tag            string
 	InputsDigest   string
 	TemplateDigest string // sha256 of the rendered template
 	Builder        string // docker, rootfs or packer
+	// AMIs maps region to AMI id for a build that made AMIs; ImageID and Tag are empty then.
+	AMIs map[string]string
 }
 
 // Job is a build whose template is rendered and whose inputs are hashed,

@@ -56,5 +56,8 @@ func (r *Releaser) builderFor(img *config.Image) Builder {
 	if _, err := os.Stat(filepath.Join(img.Template, builder.RootfsTemplate)); err == nil {
 		return &builder.Rootfs{Engine: r.Engine}
 	}
+	if builder.IsPackerTemplate(img.Template) {
+		return &builder.Packer{Engine: r.Engine}
+	}
 	return &builder.Docker{Engine: r.Engine}
 }

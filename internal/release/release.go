@@ -82,6 +82,11 @@ func (r *Releaser) Release(ctx context.Context, o Options) (ledger.Release, erro
 		GitDirty: o.GitDirty, TemplateDigest: built.TemplateDigest, Builder: built.Builder,
 		BuilderVersion: builder.Version, BuiltAt: start.UTC(), BuildDuration: time.Since(start),
 	}
+	if len(built.AMIs) > 0 {
+		// The AMIs are the artifact: nothing to push, and an AMI cannot start
+		// in the docker sandbox.
+		return r.releaseAMIs(ctx, o, rel, built.AMIs)
+	}
 	if err := r.validate(ctx, o, &rel, built.ImageID); err != nil {
 		return rel, err
 	}
@@ -111,6 +116,22 @@ func (r *Releaser) validate(ctx context.Context, o Options, rel *ledger.Release,
 		return err
 	}
 	return fmt.Errorf("%w: %s: %s", ErrValidationFailed, name, firstFailure(rel.Checks))
+}
+
+// releaseAMIs records an AMI release. Its container checks cannot run on a
+// machine image, so an image that defines checks is refused rather than
+// recorded as validated without them.
+func (r *Releaser) releaseAMIs(ctx context.Context, o Options, rel ledger.Release, amis map[string]string) (ledger.Release, error) {
+	rel.AMIs = amis
+	r.say("%s@%s made AMIs %v", rel.Image, rel.Version, amis)
+	if len(o.Image.Checks) > 0 {
+		rel.Checks = []ledger.CheckResult{{Name: "sandbox", Kind: "ami", Detail: "container checks cannot run on an AMI; remove them from this image or validate it on EC2"}}
+		if err := r.record(ctx, &rel, ledger.StatusFailed); err != nil {
+			return rel, err
+		}
+		return rel, fmt.Errorf("%w: %s@%s: %s", ErrValidationFailed, rel.Image, rel.Version, rel.Checks[0].Detail)
+	}
+	return rel, r.record(ctx, &rel, ledger.StatusValidated)
 }
 
 func (r *Releaser) record(ctx context.Context, rel *ledger.Release, status string) error {
