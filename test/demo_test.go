@@ -57,6 +57,24 @@ func TestDemo(t *testing.T) {
 	for _, d := range h.Deployments {
 		assert.Equal(t, "succeeded", d.Outcome, "deployment %d to %s", d.ID, d.Env)
 	}
+
+	// The example's Packer template bakes FROM the same debian release.
+	mustBake(t, dir, "release", "tools", "--version", "1.0.0")
+	var tools showDoc
+	decodeOne(t, mustBake(t, dir, "show", "tools@1.0.0", "-o", "json").stdout, &tools)
+	assert.Equal(t, "validated", tools.Status)
+	assert.Equal(t, "packer", tools.Provenance.Builder)
+	assert.Regexp(t, `^sha256:[0-9a-f]{64}$`, tools.Digest)
+
+	// Nothing changed since: --all releases nothing.
+	var all []struct {
+		Unchanged bool `json:"unchanged"`
+	}
+	decodeOne(t, mustBake(t, dir, "release", "--all", "-o", "json").stdout, &all)
+	require.Len(t, all, 3)
+	for i, r := range all {
+		assert.True(t, r.Unchanged, "image %d of --all", i)
+	}
 }
 
 // prodAnswers returns what followed each of demo.sh's "ask prod" steps, in order.

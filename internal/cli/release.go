@@ -109,11 +109,9 @@ func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *
 	}
 	opts := release.Options{Image: img, GitCommit: commit, GitDirty: dirty, Source: p.Dir, Force: o.force}
 	if skipUnchanged && !o.force {
-		job, _, err := r.Prepare(ctx, opts)
-		if err != nil {
+		if prev, ok, err := unchangedSince(ctx, r, store, opts); err != nil {
 			return releaseResult{}, err
-		}
-		if prev, err := store.ReleaseByInputs(ctx, img.Name, job.InputsDigest()); err == nil {
+		} else if ok {
 			return releaseResult{Release: prev, Unchanged: true}, nil
 		}
 	}
@@ -138,6 +136,29 @@ func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *
 		}
 	}
 	return res, nil
+}
+
+// unchangedSince reports whether the image's newest validated release was
+// built from exactly the inputs it has now. The inputs are rendered with
+// that release's version, so a template that uses {{ .Version }} is not
+// "changed" by the version alone.
+func unchangedSince(ctx context.Context, r *release.Releaser, store ledger.Store, opts release.Options) (ledger.Release, bool, error) {
+	rels, err := store.Releases(ctx, opts.Image.Name)
+	if err != nil {
+		return ledger.Release{}, false, err
+	}
+	for _, prev := range rels {
+		if prev.Status != ledger.StatusValidated {
+			continue
+		}
+		opts.Version = prev.Version
+		job, _, err := r.Prepare(ctx, opts)
+		if err != nil {
+			return ledger.Release{}, false, err
+		}
+		return prev, job.InputsDigest() == prev.InputsDigest, nil
+	}
+	return ledger.Release{}, false, nil
 }
 
 func printReleased(w io.Writer, res releaseResult) {
