@@ -10,6 +10,7 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/release"
+	"github.com/bakehq/bake/internal/report"
 	"github.com/bakehq/bake/internal/rollback"
 	"github.com/bakehq/bake/internal/version"
 )
@@ -42,7 +43,7 @@ func ExitCode(err error) int {
 	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, version.ErrInvalid),
 		errors.Is(err, ledger.ErrExists), errors.Is(err, ledger.ErrNotFound), errors.Is(err, promote.ErrUnknown),
 		errors.Is(err, rollback.ErrNeverRan), errors.Is(err, builder.ErrTemplate), errors.Is(err, release.ErrNoBase),
-		errors.Is(err, engine.ErrUnreachable):
+		errors.Is(err, engine.ErrUnreachable), errors.Is(err, report.ErrInvalid):
 		return ExitInput
 	}
 	return ExitFailed

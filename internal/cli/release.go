@@ -13,6 +13,7 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/release"
+	"github.com/bakehq/bake/internal/report"
 	"github.com/bakehq/bake/internal/version"
 )
 
@@ -25,6 +26,8 @@ type releaseOptions struct {
 	force    bool
 	all      bool
 	parallel int
+	reports  []string
+	keep     bool
 }
 
 func newCmdRelease(f *Factory) *cobra.Command {
@@ -53,6 +56,8 @@ func newCmdRelease(f *Factory) *cobra.Command {
 	cmd.Flags().StringVar(&o.bump, "bump", "auto", "how to derive the next version: auto, major, minor or patch")
 	cmd.Flags().BoolVar(&o.noTag, "no-tag", false, "do not create the git tag IMAGE/vX.Y.Z")
 	cmd.Flags().BoolVar(&o.force, "force", false, "build even if a release with the same inputs exists")
+	cmd.Flags().StringArrayVar(&o.reports, "report", nil, "also write the check results as FORMAT=PATH (junit=checks.xml)")
+	cmd.Flags().BoolVar(&o.keep, "keep-on-failure", false, "keep a failed sandbox running for debugging (prints how to reach and remove it)")
 	cmd.Flags().BoolVar(&o.all, "all", false, "release every image whose inputs changed, bases first")
 	cmd.Flags().IntVar(&o.parallel, "parallel", 2, "with --all: how many images build at once")
 	return cmd
@@ -74,11 +79,20 @@ func runRelease(ctx context.Context, o *releaseOptions) error {
 	if o.image == "" {
 		return &usageError{"bake release: expected IMAGE or --all (see `bake release --help`)"}
 	}
+	reports, err := report.Parse(o.reports)
+	if err != nil {
+		return err
+	}
 	p, img, err := f.image(o.image)
 	if err != nil {
 		return err
 	}
 	res, err := releaseOne(ctx, o, p, img, f.Progress(), false)
+	if len(res.Release.Checks) > 0 {
+		if rerr := report.Write(reports, res.Release.Image+"@"+res.Release.Version, res.Release.Checks); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
 	if err != nil {
 		if errors.Is(err, release.ErrValidationFailed) {
 			_ = f.render(res, func(io.Writer) {})
@@ -101,7 +115,7 @@ func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *
 		return releaseResult{}, err
 	}
 	commit, dirty, _ := version.GitCommit(ctx, p.Dir)
-	r := &release.Releaser{Project: p, Store: store, Engine: eng, Operation: f.Operation, User: f.User(), Progress: progress}
+	r := &release.Releaser{Project: p, Store: store, Engine: eng, Operation: f.Operation, User: f.User(), Progress: progress, KeepOnFailure: o.keep}
 	if !skipUnchanged {
 		out, done := f.buildOutput(img.Name)
 		r.BuildOutput = out

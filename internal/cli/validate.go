@@ -10,11 +10,14 @@ import (
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/release"
+	"github.com/bakehq/bake/internal/report"
 	"github.com/bakehq/bake/internal/sandbox"
 )
 
 func newCmdValidate(f *Factory) *cobra.Command {
-	return &cobra.Command{
+	var reports []string
+	var keep bool
+	cmd := &cobra.Command{
 		Use:   "validate IMAGE@VERSION",
 		Short: "Run a recorded release's checks again in a throwaway sandbox",
 		Long: `Runs the image's checks against the recorded artifact (by digest) in a new
@@ -22,12 +25,19 @@ sandbox and prints the verdict. The recorded release itself is immutable: its
 verdict from release time stays as it was.`,
 		Args: exactArgs(1, "IMAGE@VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runValidate(cmd.Context(), f, args[0])
+			return runValidate(cmd.Context(), f, args[0], reports, keep)
 		},
 	}
+	cmd.Flags().StringArrayVar(&reports, "report", nil, "also write the check results as FORMAT=PATH (junit=checks.xml)")
+	cmd.Flags().BoolVar(&keep, "keep-on-failure", false, "keep a failed sandbox running for debugging (prints how to reach and remove it)")
+	return cmd
 }
 
-func runValidate(ctx context.Context, f *Factory, ref string) error {
+func runValidate(ctx context.Context, f *Factory, ref string, reportFlags []string, keep bool) error {
+	reports, err := report.Parse(reportFlags)
+	if err != nil {
+		return err
+	}
 	p, rel, err := f.release(ctx, ref)
 	if err != nil {
 		return err
@@ -42,7 +52,7 @@ func runValidate(ctx context.Context, f *Factory, ref string) error {
 	if err := engine.EnsureImage(ctx, eng, rel.Reference); err != nil {
 		return err
 	}
-	sb := &sandbox.Sandbox{Engine: eng, Project: p.Name, Operation: f.Operation, Progress: f.Progress()}
+	sb := &sandbox.Sandbox{Engine: eng, Project: p.Name, Operation: f.Operation, Progress: f.Progress(), KeepOnFailure: keep}
 	results, err := sb.Validate(ctx, sandbox.Subject{Image: p.Image(rel.Image), Ref: rel.Reference, Version: rel.Version})
 	if err != nil {
 		return err
@@ -52,6 +62,9 @@ func runValidate(ctx context.Context, f *Factory, ref string) error {
 		Passed  bool                 `json:"passed"`
 		Checks  []ledger.CheckResult `json:"checks"`
 	}{rel.Image + "@" + rel.Version, sandbox.Passed(results), results}
+	if err := report.Write(reports, out.Release, results); err != nil {
+		return err
+	}
 	if err := f.render(out, func(w io.Writer) {
 		for _, c := range results {
 			fmt.Fprintf(w, "%s\t%s\t%s\n", map[bool]string{true: "ok", false: "FAIL"}[c.Passed], c.Name, c.Detail)

@@ -23,6 +23,8 @@ type Service struct {
 	// Restart keeps the container running across engine restarts (replicas);
 	// throwaway containers leave it false.
 	Restart bool
+	// Isolated applies the sandbox restrictions (see Isolate).
+	Isolated bool
 }
 
 // StartService creates and starts a service container and returns its id and
@@ -33,6 +35,9 @@ func StartService(ctx context.Context, eng *client.Client, s Service) (id string
 	host := &container.HostConfig{}
 	if s.Restart {
 		host.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyUnlessStopped}
+	}
+	if s.Isolated {
+		Isolate(host)
 	}
 	if s.Port > 0 {
 		p, perr := network.ParsePort(strconv.Itoa(s.Port) + "/tcp")

@@ -31,6 +31,8 @@ type Releaser struct {
 	Operation string
 	User      string
 	Progress  io.Writer // what bake does and each check's result; may be nil
+	// KeepOnFailure keeps a failed sandbox running for debugging.
+	KeepOnFailure bool
 	// BuildOutput receives the builder's own output (build steps, mmdebstrap);
 	// nil sends it to Progress.
 	BuildOutput io.Writer
@@ -103,7 +105,7 @@ func (r *Releaser) Release(ctx context.Context, o Options) (ledger.Release, erro
 func (r *Releaser) validate(ctx context.Context, o Options, rel *ledger.Release, ref string) error {
 	name := rel.Image + "@" + rel.Version
 	r.say("validating %s in a sandbox", name)
-	sb := &sandbox.Sandbox{Engine: r.Engine, Project: r.Project.Name, Operation: r.Operation, Progress: r.Progress}
+	sb := &sandbox.Sandbox{Engine: r.Engine, Project: r.Project.Name, Operation: r.Operation, Progress: r.Progress, KeepOnFailure: r.KeepOnFailure}
 	var err error
 	rel.Checks, err = sb.Validate(ctx, sandbox.Subject{Image: o.Image, Ref: ref, Version: o.Version})
 	if err != nil {

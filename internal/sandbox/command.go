@@ -62,7 +62,7 @@ func (r *run) commandCheck(ctx context.Context, index int, c config.Check) (stri
 				engine.LabelProject: s.Project, engine.LabelImage: r.subject.Image.Name, engine.LabelVersion: r.subject.Version,
 			}),
 		},
-		HostConfig: &container.HostConfig{NetworkMode: "none"},
+		HostConfig: isolated(&container.HostConfig{NetworkMode: "none"}),
 	})
 	if err != nil {
 		// Cancelled mid-request, the engine may still have created it: remove it by name.
@@ -112,4 +112,9 @@ func clip(s string) string {
 		return s[:200] + "..."
 	}
 	return s
+}
+
+func isolated(h *container.HostConfig) *container.HostConfig {
+	engine.Isolate(h)
+	return h
 }

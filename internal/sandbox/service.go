@@ -15,6 +15,7 @@ import (
 type stepStartService struct {
 	run         *run
 	containerID string
+	name        string
 }
 
 func (st *stepStartService) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
@@ -23,10 +24,12 @@ func (st *stepStartService) Run(ctx context.Context, state multistep.StateBag) m
 	if port == 0 {
 		port = subj.Image.HealthCheck().HTTP.Port
 	}
+	st.name = fmt.Sprintf("bake-sandbox-%s-%s-%s", s.Project, subj.Image.Name, s.Operation)
 	id, hostPort, err := engine.StartService(ctx, s.Engine, engine.Service{
-		Name:  fmt.Sprintf("bake-sandbox-%s-%s-%s", s.Project, subj.Image.Name, s.Operation),
-		Image: subj.Ref,
-		Port:  port,
+		Name:     st.name,
+		Image:    subj.Ref,
+		Port:     port,
+		Isolated: true,
 		Labels: engine.Labels(s.Operation, engine.KindSandbox, map[string]string{
 			engine.LabelProject: s.Project, engine.LabelImage: subj.Image.Name, engine.LabelVersion: subj.Version,
 		}),
@@ -41,6 +44,18 @@ func (st *stepStartService) Run(ctx context.Context, state multistep.StateBag) m
 
 func (st *stepStartService) Cleanup(multistep.StateBag) {
 	if st.containerID == "" {
+		return
+	}
+	s := st.run.sandbox
+	if s.KeepOnFailure && !Passed(st.run.results) && s.Progress != nil {
+		port := 0
+		for _, p := range st.run.hostPort {
+			port = p
+		}
+		fmt.Fprintf(s.Progress, "kept the failed sandbox %s, serving on http://127.0.0.1:%d\n"+
+			"  look inside: docker logs %s; docker exec -it %s sh (if the image has a shell)\n"+
+			"  remove it:   docker rm -f %s   or   bake sweep --operation %s\n",
+			st.name, port, st.name, st.name, st.name, s.Operation)
 		return
 	}
 	if err := engine.Remove(context.Background(), st.run.sandbox.Engine, st.containerID); err != nil && st.run.sandbox.Progress != nil {
