@@ -21,6 +21,9 @@ type Sandbox struct {
 	Project   string
 	Operation string
 	Progress  io.Writer // one line per check; may be nil
+	// KeepOnFailure leaves the service container running when a check
+	// fails, and says how to reach it and how to remove it.
+	KeepOnFailure bool
 }
 
 // Subject is the image under test.
