@@ -38,7 +38,7 @@ func (d *decoder) checks(path string, n *yaml.Node, img *Image, portGiven bool) 
 // check decodes one check and returns the node of its name for duplicate reports.
 func (d *decoder) check(path string, n *yaml.Node, img *Image, portGiven bool) (Check, *yaml.Node, bool) {
 	var c Check
-	s, ok := d.section(path, n, n, "name", "http", "command")
+	s, ok := d.section(path, n, n, "name", "http", "tcp", "command")
 	if !ok {
 		return c, nil, false
 	}
@@ -47,16 +47,23 @@ func (d *decoder) check(path string, n *yaml.Node, img *Image, portGiven bool) (
 	if nameNode != nil {
 		c.Name, _ = d.str(join(path, "name"), nameNode)
 	}
-	httpNode, cmdNode := s.get("http"), s.get("command")
+	var kinds []string
+	for _, k := range []string{"http", "tcp", "command"} {
+		if s.get(k) != nil {
+			kinds = append(kinds, k)
+		}
+	}
 	switch {
-	case httpNode != nil && cmdNode != nil:
-		d.errorf(s.key("command"), path, "set either http or command, not both")
-	case httpNode != nil:
-		c.HTTP = d.httpCheck(join(path, "http"), s.key("http"), httpNode, img, portGiven)
-	case cmdNode != nil:
-		c.Command = d.commandCheck(join(path, "command"), s.key("command"), cmdNode)
+	case len(kinds) > 1:
+		d.errorf(s.key(kinds[1]), path, "set one of http, tcp or command, not %s", strings.Join(kinds, " and "))
+	case len(kinds) == 0:
+		d.errorf(n, path, "set one of http, tcp or command")
+	case kinds[0] == "http":
+		c.HTTP = d.httpCheck(join(path, "http"), s.key("http"), s.get("http"), img, portGiven)
+	case kinds[0] == "tcp":
+		c.TCP = d.tcpCheck(join(path, "tcp"), s.key("tcp"), s.get("tcp"), img, portGiven)
 	default:
-		d.errorf(n, path, "set one of http or command")
+		c.Command = d.commandCheck(join(path, "command"), s.key("command"), s.get("command"))
 	}
 	return c, nameNode, len(d.errs) == before
 }
@@ -93,6 +100,24 @@ func (d *decoder) httpCheck(path string, at, n *yaml.Node, img *Image, portGiven
 		h.Timeout, _ = d.duration(join(path, "timeout"), v)
 	}
 	return h
+}
+
+// tcpCheck decodes the tcp: part of a check and applies its defaults.
+func (d *decoder) tcpCheck(path string, at, n *yaml.Node, img *Image, portGiven bool) *TCPCheck {
+	t := &TCPCheck{Port: img.Port, Timeout: DefaultCheckTimeout}
+	s, ok := d.section(path, at, n, "port", "timeout")
+	if !ok {
+		return nil
+	}
+	if v := s.get("port"); v != nil {
+		t.Port, _ = d.number(join(path, "port"), v, 1, 65535)
+	} else if !portGiven {
+		d.errorf(at, join(path, "port"), "required because images.%s has no port", img.Name)
+	}
+	if v := s.get("timeout"); v != nil {
+		t.Timeout, _ = d.duration(join(path, "timeout"), v)
+	}
+	return t
 }
 
 // commandCheck decodes the command: part of a check and applies its defaults.

@@ -198,13 +198,13 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 				return edit(t, "        http: {path: /healthz}\n", "        http: {path: /healthz}\n        command: {argv: [/hello]}\n")
 			},
 			position: "9:9",
-			message:  `images.hello.checks[0]: set either http or command, not both`,
+			message:  `images.hello.checks[0]: set one of http, tcp or command, not http and command`,
 		},
 		{
 			name:     "check with neither http nor command",
 			content:  func(t *testing.T) string { return edit(t, "        http: {path: /healthz}\n", "") },
 			position: "7:9",
-			message:  `images.hello.checks[0]: set one of http or command`,
+			message:  `images.hello.checks[0]: set one of http, tcp or command`,
 		},
 		{
 			name: "duplicate check name",

@@ -49,18 +49,22 @@ func (i *Image) HealthCheck() *Check {
 	return nil
 }
 
-// Check is one sandbox check. Exactly one of HTTP and Command is set.
+// Check is one sandbox check. Exactly one of HTTP, TCP and Command is set.
 // String fields may use {{ .Version }}, {{ .Image }} and {{ .Vars.NAME }}.
 type Check struct {
 	Name    string
 	HTTP    *HTTPCheck
+	TCP     *TCPCheck
 	Command *CommandCheck
 }
 
-// Kind names the kind of check ("http" or "command").
+// Kind names the kind of check ("http", "tcp" or "command").
 func (c Check) Kind() string {
-	if c.HTTP != nil {
+	switch {
+	case c.HTTP != nil:
 		return "http"
+	case c.TCP != nil:
+		return "tcp"
 	}
 	return "command"
 }
@@ -72,6 +76,12 @@ type HTTPCheck struct {
 	Status  int           // expected status; defaults to 200
 	Body    string        // regular expression the body must match ("" for any)
 	Timeout time.Duration // deadline for all retries; defaults to 30s
+}
+
+// TCPCheck connects to a port until it accepts or the timeout passes.
+type TCPCheck struct {
+	Port    int           // container port; defaults to the image's port
+	Timeout time.Duration // deadline for all tries; defaults to 30s
 }
 
 // CommandCheck runs a command inside the container.

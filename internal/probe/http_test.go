@@ -69,3 +69,16 @@ func TestCheckHTTPRendersFields(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nope")
 }
+
+func TestTCP(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	detail, err := TCP(context.Background(), addr, time.Second)
+	require.NoError(t, err)
+	assert.Contains(t, detail, "accepted")
+	l.Close()
+	_, err = TCP(context.Background(), addr, 500*time.Millisecond)
+	require.ErrorIs(t, err, ErrUnhealthy)
+	assert.Contains(t, err.Error(), "expected a connection")
+}
