@@ -25,6 +25,8 @@ type Service struct {
 	Restart bool
 	// Isolated applies the sandbox restrictions (see Isolate).
 	Isolated bool
+	// Network is the network to attach to ("" for the engine's default).
+	Network string
 }
 
 // StartService creates and starts a service container and returns its id and
@@ -38,6 +40,9 @@ func StartService(ctx context.Context, eng *client.Client, s Service) (id string
 	}
 	if s.Isolated {
 		Isolate(host)
+	}
+	if s.Network != "" {
+		host.NetworkMode = container.NetworkMode(s.Network)
 	}
 	if s.Port > 0 {
 		p, perr := network.ParsePort(strconv.Itoa(s.Port) + "/tcp")
