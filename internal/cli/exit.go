@@ -6,6 +6,7 @@ import (
 
 	"github.com/bakehq/bake/internal/builder"
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/cst"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
@@ -43,7 +44,8 @@ func ExitCode(err error) int {
 	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, version.ErrInvalid),
 		errors.Is(err, ledger.ErrExists), errors.Is(err, ledger.ErrNotFound), errors.Is(err, promote.ErrUnknown),
 		errors.Is(err, rollback.ErrNeverRan), errors.Is(err, builder.ErrTemplate), errors.Is(err, release.ErrNoBase),
-		errors.Is(err, engine.ErrUnreachable), errors.Is(err, report.ErrInvalid):
+		errors.Is(err, engine.ErrUnreachable), errors.Is(err, report.ErrInvalid),
+		errors.Is(err, cst.ErrInvalid):
 		return ExitInput
 	}
 	return ExitFailed

@@ -10,18 +10,24 @@ import (
 	"github.com/bakehq/bake/internal/probe"
 )
 
-// httpChecks runs every http check against the sandbox's published port.
-func (r *run) httpChecks(ctx context.Context) error {
+// serviceChecks runs every http and tcp check against the sandbox's published port.
+func (r *run) serviceChecks(ctx context.Context) error {
 	for _, c := range r.subject.Image.Checks {
-		if c.HTTP == nil {
+		if c.HTTP == nil && c.TCP == nil {
 			continue
 		}
 		start := time.Now()
-		detail, err := r.httpCheck(ctx, c)
+		var detail string
+		var err error
+		if c.HTTP != nil {
+			detail, err = r.httpCheck(ctx, c)
+		} else {
+			detail, err = r.tcpCheck(ctx, c)
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		res := ledger.CheckResult{Name: c.Name, Kind: "http", Passed: err == nil, Detail: detail, Duration: time.Since(start)}
+		res := ledger.CheckResult{Name: c.Name, Kind: c.Kind(), Passed: err == nil, Detail: detail, Duration: time.Since(start)}
 		if err != nil {
 			res.Detail = err.Error()
 		}
@@ -40,4 +46,16 @@ func (r *run) httpCheck(ctx context.Context, c config.Check) (string, error) {
 		return "", fmt.Errorf("port %d is not the image's service port %d", port, r.subject.Image.Port)
 	}
 	return probe.CheckHTTP(ctx, hostPort, c.HTTP, r.data)
+}
+
+func (r *run) tcpCheck(ctx context.Context, c config.Check) (string, error) {
+	port := c.TCP.Port
+	if port == 0 {
+		port = r.subject.Image.Port
+	}
+	hostPort, ok := r.hostPort[port]
+	if !ok {
+		return "", fmt.Errorf("port %d is not the image's service port %d", port, r.subject.Image.Port)
+	}
+	return probe.TCP(ctx, fmt.Sprintf("127.0.0.1:%d", hostPort), c.TCP.Timeout)
 }

@@ -4,12 +4,19 @@ package sandbox
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	"github.com/moby/moby/client"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/cst"
+	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/probe"
 	"github.com/bakehq/bake/internal/steps"
@@ -43,17 +50,40 @@ func Passed(results []ledger.CheckResult) bool {
 	return true
 }
 
-// Validate runs every check of the image and returns their results. A failed
-// check is a result, not an error; the error reports a sandbox that could not
-// run (engine down, cancelled). Containers are removed in every case.
+// Validate runs every check of the image, then the container-structure-test
+// file in its build context (checks.yaml) when it has one, and returns their
+// results. A failed check is a result, not an error; the error reports a
+// sandbox that could not run (engine down, cancelled) or a checks.yaml that
+// is invalid (cst.ErrInvalid). Containers are removed in every case.
 func (s *Sandbox) Validate(ctx context.Context, subj Subject) ([]ledger.CheckResult, error) {
+	// A container-structure-test file in the build context runs after
+	// bake's own checks; a bad one stops validation before anything starts.
+	var suite *cst.Suite
+	if subj.Image.Context != "" {
+		file := filepath.Join(subj.Image.Context, cst.FileName)
+		if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+			if suite, err = cst.Load(file); err != nil {
+				return nil, err
+			}
+		}
+	}
 	data := probe.Data{Image: subj.Image.Name, Version: subj.Version, Vars: subj.Image.Vars}
 	run := &run{sandbox: s, subject: subj, data: data}
 	list := []multistep.Step{}
-	if hasHTTP(subj.Image) {
-		list = append(list, &stepStartService{run: run}, steps.Func(run.httpChecks))
+	if hasService(subj.Image) {
+		list = append(list, &stepStartService{run: run}, steps.Func(run.serviceChecks))
 	}
 	list = append(list, steps.Func(run.commandChecks))
+	if suite != nil {
+		structure := &cst.Runner{
+			Engine: s.Engine, Image: subj.Ref, Data: data,
+			Labels: engine.Labels(s.Operation, engine.KindSandbox, map[string]string{
+				engine.LabelProject: s.Project, engine.LabelImage: subj.Image.Name, engine.LabelVersion: subj.Version,
+			}),
+			NamePrefix: fmt.Sprintf("bake-cst-%s-%s-%s", s.Project, subj.Image.Name, s.Operation),
+		}
+		list = append(list, steps.Func(func(ctx context.Context) error { return structure.Run(ctx, suite, run.record) }))
+	}
 	err := steps.Run(ctx, list...)
 	return run.results, err
 }
@@ -78,9 +108,10 @@ func (r *run) record(res ledger.CheckResult) {
 	}
 }
 
-func hasHTTP(img *config.Image) bool {
+// hasService reports whether a check needs the image running as a service.
+func hasService(img *config.Image) bool {
 	for _, c := range img.Checks {
-		if c.HTTP != nil {
+		if c.HTTP != nil || c.TCP != nil {
 			return true
 		}
 	}

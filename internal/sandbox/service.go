@@ -21,8 +21,14 @@ type stepStartService struct {
 func (st *stepStartService) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	s, subj := st.run.sandbox, st.run.subject
 	port := subj.Image.Port
-	if port == 0 {
-		port = subj.Image.HealthCheck().HTTP.Port
+	for _, c := range subj.Image.Checks {
+		switch {
+		case port != 0:
+		case c.HTTP != nil:
+			port = c.HTTP.Port
+		case c.TCP != nil:
+			port = c.TCP.Port
+		}
 	}
 	st.name = fmt.Sprintf("bake-sandbox-%s-%s-%s", s.Project, subj.Image.Name, s.Operation)
 	id, hostPort, err := engine.StartService(ctx, s.Engine, engine.Service{
