@@ -10,11 +10,13 @@ import (
 	"github.com/bakehq/bake/internal/steps"
 )
 
-// stepStartService runs the image as a service with its ports published on
-// 127.0.0.1, for the http checks; Cleanup removes it.
+// stepStartService runs the image as a service on a network of its own with
+// no route out, its port published on 127.0.0.1 for the http and tcp checks;
+// Cleanup removes the container and the network.
 type stepStartService struct {
 	run         *run
 	containerID string
+	networkID   string
 	name        string
 }
 
@@ -31,14 +33,16 @@ func (st *stepStartService) Run(ctx context.Context, state multistep.StateBag) m
 		}
 	}
 	st.name = fmt.Sprintf("bake-sandbox-%s-%s-%s", s.Project, subj.Image.Name, s.Operation)
+	labels := engine.Labels(s.Operation, engine.KindSandbox, map[string]string{
+		engine.LabelProject: s.Project, engine.LabelImage: subj.Image.Name, engine.LabelVersion: subj.Version,
+	})
+	netID, err := engine.CreateSandboxNetwork(ctx, s.Engine, st.name, labels)
+	if err != nil {
+		return steps.Halt(state, fmt.Errorf("starting sandbox for %s@%s: %w", subj.Image.Name, subj.Version, err))
+	}
+	st.networkID = netID
 	id, hostPort, err := engine.StartService(ctx, s.Engine, engine.Service{
-		Name:     st.name,
-		Image:    subj.Ref,
-		Port:     port,
-		Isolated: true,
-		Labels: engine.Labels(s.Operation, engine.KindSandbox, map[string]string{
-			engine.LabelProject: s.Project, engine.LabelImage: subj.Image.Name, engine.LabelVersion: subj.Version,
-		}),
+		Name: st.name, Image: subj.Ref, Port: port, Isolated: true, Network: st.name, Labels: labels,
 	})
 	if err != nil {
 		return steps.Halt(state, fmt.Errorf("starting sandbox for %s@%s: %w", subj.Image.Name, subj.Version, err))
@@ -49,22 +53,35 @@ func (st *stepStartService) Run(ctx context.Context, state multistep.StateBag) m
 }
 
 func (st *stepStartService) Cleanup(multistep.StateBag) {
+	s := st.run.sandbox
+	if st.networkID != "" && !st.kept() {
+		defer func() {
+			if err := engine.RemoveNetwork(context.Background(), s.Engine, st.networkID); err != nil && s.Progress != nil {
+				fmt.Fprintf(s.Progress, "warning: %v; run `docker network rm %s`\n", err, st.name)
+			}
+		}()
+	}
 	if st.containerID == "" {
 		return
 	}
-	s := st.run.sandbox
-	if s.KeepOnFailure && !Passed(st.run.results) && s.Progress != nil {
+	if st.kept() {
 		port := 0
 		for _, p := range st.run.hostPort {
 			port = p
 		}
 		fmt.Fprintf(s.Progress, "kept the failed sandbox %s, serving on http://127.0.0.1:%d\n"+
 			"  look inside: docker logs %s; docker exec -it %s sh (if the image has a shell)\n"+
-			"  remove it:   docker rm -f %s   or   bake sweep --operation %s\n",
-			st.name, port, st.name, st.name, st.name, s.Operation)
+			"  remove it:   docker rm -f %s; docker network rm %s   or   bake sweep --operation %s\n",
+			st.name, port, st.name, st.name, st.name, st.name, s.Operation)
 		return
 	}
 	if err := engine.Remove(context.Background(), st.run.sandbox.Engine, st.containerID); err != nil && st.run.sandbox.Progress != nil {
 		fmt.Fprintf(st.run.sandbox.Progress, "warning: %v; run `docker rm -f %s`\n", err, st.containerID)
 	}
+}
+
+// kept reports whether a failed sandbox stays for debugging.
+func (st *stepStartService) kept() bool {
+	s := st.run.sandbox
+	return s.KeepOnFailure && st.containerID != "" && !Passed(st.run.results) && s.Progress != nil
 }
