@@ -243,10 +243,21 @@ cmd_status() {
   return "$rc"
 }
 
+# When Caddy swaps its listening socket on a config change (bake's front-door
+# switch), connections still waiting in the old socket's accept queue move to
+# the new one instead of being reset. Best effort: a kernel without it, or a
+# machine where it cannot be set, keeps working as before.
+migrate_pending_connections() {
+  local knob=/proc/sys/net/ipv4/tcp_migrate_req
+  [[ -w $knob ]] || return 0
+  [[ $(cat "$knob") == 1 ]] || echo 1 >"$knob" 2>/dev/null || log "could not set net.ipv4.tcp_migrate_req=1"
+}
+
 cmd_up() {
   lock
   install_packages
   ensure_loopback_only
+  migrate_pending_connections
   start_docker
   start_registry
   start_moto
