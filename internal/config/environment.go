@@ -18,7 +18,7 @@ func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []
 	needsHealth := map[string]bool{} // images already checked for a port and an http check
 	for i, item := range n.Content {
 		path := index("environments", i)
-		s, ok := d.section(path, resolve(item), item, "name", "targets")
+		s, ok := d.section(path, resolve(item), item, "name", "gates", "targets")
 		if !ok {
 			continue
 		}
@@ -35,6 +35,9 @@ func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []
 				}
 				env.Name = name
 			}
+		}
+		if v := s.get("gates"); v != nil {
+			d.gates(join(path, "gates"), s.key("gates"), v, env)
 		}
 		if v := s.get("targets"); v != nil {
 			d.targets(join(path, "targets"), v, env, imgs, used, needsHealth)
@@ -105,4 +108,18 @@ func (d *decoder) target(path string, e entry, used *listenUse) *Target {
 		t.HealthTimeout, _ = d.duration(join(path, "health_timeout"), v)
 	}
 	return t
+}
+
+// gates decodes what a release must have done before it enters an environment.
+func (d *decoder) gates(path string, at, n *yaml.Node, env *Environment) {
+	s, ok := d.section(path, at, n, "approval", "soak")
+	if !ok {
+		return
+	}
+	if v := s.get("approval"); v != nil {
+		env.Gates.Approval, _ = d.boolean(join(path, "approval"), v)
+	}
+	if v := s.get("soak"); v != nil {
+		env.Gates.Soak, _ = d.duration(join(path, "soak"), v)
+	}
 }

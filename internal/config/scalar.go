@@ -79,3 +79,18 @@ func (d *decoder) strings(path string, n *yaml.Node) ([]string, bool) {
 	}
 	return out, ok
 }
+
+// boolean reads true or false.
+func (d *decoder) boolean(path string, n *yaml.Node) (bool, bool) {
+	n = resolve(n)
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+		d.errorf(n, path, "expected true or false, got %s", describe(n))
+		return false, false
+	}
+	var v bool
+	if err := n.Decode(&v); err != nil {
+		d.errorf(n, path, "expected true or false, got %q", n.Value)
+		return false, false
+	}
+	return v, true
+}

@@ -95,7 +95,16 @@ type CommandCheck struct {
 // Environment is one stage of the promotion path.
 type Environment struct {
 	Name    string
+	Gates   Gates
 	Targets map[string]*Target // by image name
+}
+
+// Gates are what a release must have done before it enters an environment,
+// beyond the rules that always hold: validated, never revoked, and (after
+// the first environment) succeeded in the environment before.
+type Gates struct {
+	Approval bool          // someone ran `bake approve IMAGE@VERSION --env ENV`
+	Soak     time.Duration // it has run in the environment before for at least this long
 }
 
 // Target says how an image runs in an environment.

@@ -57,6 +57,35 @@ var migrations = [][]string{
 		`ALTER TABLE releases ADD COLUMN amis TEXT NOT NULL DEFAULT '{}'`,
 		`ALTER TABLE releases ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}'`,
 	},
+	{
+		`CREATE TABLE approvals (
+			image   TEXT NOT NULL,
+			version TEXT NOT NULL,
+			env     TEXT NOT NULL,
+			by_user TEXT NOT NULL,
+			at      TEXT NOT NULL,
+			FOREIGN KEY (image, version) REFERENCES releases (image, version)
+		)`,
+		`CREATE INDEX approvals_by_release ON approvals (image, version)`,
+		`CREATE TABLE revocations (
+			image   TEXT NOT NULL,
+			version TEXT NOT NULL,
+			reason  TEXT NOT NULL,
+			by_user TEXT NOT NULL,
+			at      TEXT NOT NULL,
+			PRIMARY KEY (image, version),
+			FOREIGN KEY (image, version) REFERENCES releases (image, version)
+		)`,
+		// Who approved and what was revoked is history: no statement may rewrite it.
+		`CREATE TRIGGER approvals_no_update BEFORE UPDATE ON approvals
+		BEGIN SELECT RAISE(ABORT, 'approvals are append-only'); END`,
+		`CREATE TRIGGER approvals_no_delete BEFORE DELETE ON approvals
+		BEGIN SELECT RAISE(ABORT, 'approvals are append-only'); END`,
+		`CREATE TRIGGER revocations_no_update BEFORE UPDATE ON revocations
+		BEGIN SELECT RAISE(ABORT, 'revocations are final'); END`,
+		`CREATE TRIGGER revocations_no_delete BEFORE DELETE ON revocations
+		BEGIN SELECT RAISE(ABORT, 'revocations are final'); END`,
+	},
 }
 
 // schemaVersion is the user_version of a fully migrated database.

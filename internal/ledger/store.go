@@ -131,5 +131,33 @@ type Store interface {
 	// Unlock releases a lock taken by Lock (only if still held by the same holder).
 	Unlock(ctx context.Context, l Lock) error
 
+	// Approve records a manual approval of image@version for env (append-only).
+	Approve(ctx context.Context, a Approval) error
+	// Approvals lists the approvals of image@version, oldest first.
+	Approvals(ctx context.Context, image, version string) ([]Approval, error)
+	// Revoke records that image@version must never be promoted again;
+	// ErrExists if it is already revoked.
+	Revoke(ctx context.Context, r Revocation) error
+	// Revocation returns the revocation of image@version; ErrNotFound if none.
+	Revocation(ctx context.Context, image, version string) (Revocation, error)
+
 	Close() error
+}
+
+// Approval is a person's go-ahead for a release to enter an environment.
+type Approval struct {
+	Image   string    `json:"image"`
+	Version string    `json:"version"`
+	Env     string    `json:"env"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// Revocation marks a release that may never be promoted again.
+type Revocation struct {
+	Image   string    `json:"image"`
+	Version string    `json:"version"`
+	Reason  string    `json:"reason"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
@@ -12,35 +14,110 @@ import (
 // ErrUnknown means a name given by the user does not exist (exit 2).
 var ErrUnknown = errors.New("unknown")
 
-// Check applies the promotion policy: a failed release never enters any
-// environment, the first environment takes validated releases, and every
-// later one only releases that succeeded in the environment before it.
+// Gate is one rule a release must meet to enter an environment.
+type Gate struct {
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	Detail string `json:"detail"`
+}
+
+// Check applies the promotion policy and refuses with every unmet gate named.
 func Check(ctx context.Context, p *config.Project, store ledger.Store, rel ledger.Release, env string) error {
-	e, idx := p.Environment(env)
-	if e == nil {
-		return fmt.Errorf("%w environment %q: bake.yaml defines %s", ErrUnknown, env, envNames(p))
-	}
-	if _, ok := e.Targets[rel.Image]; !ok {
-		return fmt.Errorf("%w: environment %q has no target for %s in bake.yaml", ErrUnknown, env, rel.Image)
-	}
-	if rel.Status != ledger.StatusValidated {
-		return fmt.Errorf("%w: %s@%s %s validation and can never be promoted", ErrRefused, rel.Image, rel.Version, rel.Status)
-	}
-	if idx == 0 {
-		return nil
-	}
-	prev := p.Environments[idx-1].Name
-	deps, err := store.Deployments(ctx, rel.Image, prev)
+	gates, err := Gates(ctx, p, store, rel, env)
 	if err != nil {
 		return err
 	}
-	for _, d := range deps {
-		if d.Digest == rel.Digest && d.Outcome == ledger.OutcomeSucceeded {
-			return nil
+	var unmet []string
+	for _, g := range gates {
+		if !g.Passed {
+			unmet = append(unmet, g.Name+": "+g.Detail)
 		}
 	}
-	return fmt.Errorf("%w: %s@%s has not succeeded in %q, which comes before %q: promote it to %q first",
-		ErrRefused, rel.Image, rel.Version, prev, env, prev)
+	if len(unmet) > 0 {
+		return fmt.Errorf("%w: %s", ErrRefused, strings.Join(unmet, "; "))
+	}
+	return nil
+}
+
+// Gates evaluates every gate of env for rel. A failed release never enters
+// any environment, nor does a revoked one; the first environment takes
+// validated releases, every later one only releases that succeeded in the
+// environment before it; an environment may also ask for a soak time there
+// and a manual approval.
+func Gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledger.Release, env string) ([]Gate, error) {
+	e, idx := p.Environment(env)
+	if e == nil {
+		return nil, fmt.Errorf("%w environment %q: bake.yaml defines %s", ErrUnknown, env, envNames(p))
+	}
+	if _, ok := e.Targets[rel.Image]; !ok {
+		return nil, fmt.Errorf("%w: environment %q has no target for %s in bake.yaml", ErrUnknown, env, rel.Image)
+	}
+	name := rel.Image + "@" + rel.Version
+	gates := []Gate{{Name: "validated", Passed: rel.Status == ledger.StatusValidated, Detail: name + " " + rel.Status + " validation"}}
+	if !gates[0].Passed {
+		gates[0].Detail += " and can never be promoted"
+	}
+
+	rev, err := store.Revocation(ctx, rel.Image, rel.Version)
+	switch {
+	case err == nil:
+		gates = append(gates, Gate{Name: "not revoked", Detail: fmt.Sprintf("%s was revoked by %s: %s", name, rev.By, rev.Reason)})
+	case errors.Is(err, ledger.ErrNotFound):
+		gates = append(gates, Gate{Name: "not revoked", Passed: true, Detail: name + " is not revoked"})
+	default:
+		return nil, err
+	}
+
+	if idx > 0 {
+		prev := p.Environments[idx-1].Name
+		deps, err := store.Deployments(ctx, rel.Image, prev)
+		if err != nil {
+			return nil, err
+		}
+		ran := ranFor(deps, rel.Digest, time.Now())
+		g := Gate{Name: "passed " + prev, Passed: ran >= 0, Detail: fmt.Sprintf("%s succeeded in %q", name, prev)}
+		if !g.Passed {
+			g.Detail = fmt.Sprintf("%s has not succeeded in %q, which comes before %q: promote it to %q first", name, prev, env, prev)
+		}
+		gates = append(gates, g)
+		if soak := e.Gates.Soak; soak > 0 {
+			g := Gate{Name: "soak", Passed: ran >= soak,
+				Detail: fmt.Sprintf("%s ran %s in %q; %q asks for %s", name, max(ran, 0).Round(time.Second), prev, env, soak)}
+			gates = append(gates, g)
+		}
+	}
+
+	if e.Gates.Approval {
+		approvals, err := store.Approvals(ctx, rel.Image, rel.Version)
+		if err != nil {
+			return nil, err
+		}
+		g := Gate{Name: "approval", Detail: fmt.Sprintf("%q needs an approval: run `bake approve %s --env %s`", env, name, env)}
+		for _, a := range approvals {
+			if a.Env == env {
+				g.Passed, g.Detail = true, fmt.Sprintf("approved by %s at %s", a.By, a.At.Local().Format(time.DateTime))
+			}
+		}
+		gates = append(gates, g)
+	}
+	return gates, nil
+}
+
+// ranFor returns the longest time a release (by digest) served in an
+// environment, from its deployments listed newest first; -1 if it never did.
+func ranFor(deps []ledger.Deployment, digest string, now time.Time) time.Duration {
+	longest := time.Duration(-1)
+	end := now // when the deployment after the one looked at took over
+	for _, d := range deps {
+		if d.Outcome != ledger.OutcomeSucceeded {
+			continue
+		}
+		if d.Digest == digest {
+			longest = max(longest, end.Sub(d.FinishedAt))
+		}
+		end = d.FinishedAt
+	}
+	return longest
 }
 
 func envNames(p *config.Project) string {

@@ -71,3 +71,52 @@ func TestCheck(t *testing.T) {
 	err = Check(ctx, p, store, good, "prod")
 	assert.Contains(t, err.Error(), `has not succeeded in "qa"`)
 }
+
+func TestGatesSoakApprovalRevocation(t *testing.T) {
+	ctx := context.Background()
+	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	require.NoError(t, err)
+	defer store.Close()
+	p := project()
+	p.Environments[2].Gates = config.Gates{Approval: true, Soak: time.Hour}
+
+	rel := ledger.Release{Image: "web", Version: "2.0.0", Digest: "sha256:bb", Status: ledger.StatusValidated, CreatedAt: time.Now()}
+	require.NoError(t, store.PutRelease(ctx, rel))
+	_, err = store.AppendDeployment(ctx, ledger.Deployment{Env: "qa", Image: "web", Version: "2.0.0", Digest: "sha256:bb",
+		Kind: ledger.KindPromote, Outcome: ledger.OutcomeSucceeded, StartedAt: time.Now(), FinishedAt: time.Now().Add(-10 * time.Minute), By: "t"})
+	require.NoError(t, err)
+
+	err = Check(ctx, p, store, rel, "prod")
+	require.ErrorIs(t, err, ErrRefused)
+	assert.Contains(t, err.Error(), "soak: web@2.0.0 ran 10m0s in \"qa\"; \"prod\" asks for 1h0m0s")
+	assert.Contains(t, err.Error(), "approval: \"prod\" needs an approval: run `bake approve web@2.0.0 --env prod`")
+
+	require.NoError(t, store.Approve(ctx, ledger.Approval{Image: "web", Version: "2.0.0", Env: "prod", By: "alice"}))
+	gates, err := Gates(ctx, p, store, rel, "prod")
+	require.NoError(t, err)
+	byName := map[string]Gate{}
+	for _, g := range gates {
+		byName[g.Name] = g
+	}
+	assert.True(t, byName["approval"].Passed)
+	assert.True(t, byName["passed qa"].Passed)
+	assert.False(t, byName["soak"].Passed)
+
+	require.NoError(t, store.Revoke(ctx, ledger.Revocation{Image: "web", Version: "2.0.0", Reason: "leaks memory", By: "bob"}))
+	err = Check(ctx, p, store, rel, "qa")
+	require.ErrorIs(t, err, ErrRefused)
+	assert.Contains(t, err.Error(), "not revoked: web@2.0.0 was revoked by bob: leaks memory")
+}
+
+func TestRanFor(t *testing.T) {
+	now := time.Now()
+	at := func(ago time.Duration) time.Time { return now.Add(-ago) }
+	deps := []ledger.Deployment{ // newest first
+		{Digest: "c", Outcome: ledger.OutcomeSucceeded, FinishedAt: at(time.Hour)},
+		{Digest: "b", Outcome: ledger.OutcomeFailed, FinishedAt: at(2 * time.Hour)},
+		{Digest: "a", Outcome: ledger.OutcomeSucceeded, FinishedAt: at(5 * time.Hour)},
+	}
+	assert.Equal(t, time.Hour, ranFor(deps, "c", now).Round(time.Minute), "still current")
+	assert.Equal(t, 4*time.Hour, ranFor(deps, "a", now).Round(time.Minute), "until c replaced it")
+	assert.Equal(t, time.Duration(-1), ranFor(deps, "b", now), "a failed deployment never served")
+}

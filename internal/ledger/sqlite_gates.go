@@ -1,0 +1,93 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Approve records a manual approval of image@version for env.
+func (s *SQLite) Approve(ctx context.Context, a Approval) error {
+	if a.Env == "" || a.By == "" {
+		return fmt.Errorf("recording approval of %s@%s: env and approver are required", a.Image, a.Version)
+	}
+	at := a.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO approvals (image, version, env, by_user, at) VALUES (?, ?, ?, ?, ?)`,
+		a.Image, a.Version, a.Env, a.By, formatTime(at))
+	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, err)
+	}
+	return nil
+}
+
+// Approvals lists the approvals of image@version, oldest first.
+func (s *SQLite) Approvals(ctx context.Context, image, version string) ([]Approval, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT env, by_user, at FROM approvals
+		WHERE image = ? AND version = ? ORDER BY rowid`, image, version)
+	if err != nil {
+		return nil, fmt.Errorf("listing approvals of %s@%s: %w", image, version, err)
+	}
+	defer rows.Close()
+	out := []Approval{}
+	for rows.Next() {
+		a := Approval{Image: image, Version: version}
+		var at string
+		if err := rows.Scan(&a.Env, &a.By, &at); err != nil {
+			return nil, err
+		}
+		if a.At, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Revoke records that image@version may never be promoted again.
+func (s *SQLite) Revoke(ctx context.Context, r Revocation) error {
+	if r.Reason == "" || r.By == "" {
+		return fmt.Errorf("revoking %s@%s: a reason and who revokes are required", r.Image, r.Version)
+	}
+	at := r.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO revocations (image, version, reason, by_user, at) VALUES (?, ?, ?, ?, ?)`,
+		r.Image, r.Version, r.Reason, r.By, formatTime(at))
+	switch sqliteCode(err) {
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, ErrExists)
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, err)
+	}
+	return nil
+}
+
+// Revocation returns the revocation of image@version; ErrNotFound if none.
+func (s *SQLite) Revocation(ctx context.Context, image, version string) (Revocation, error) {
+	r := Revocation{Image: image, Version: version}
+	var at string
+	err := s.db.QueryRowContext(ctx, `SELECT reason, by_user, at FROM revocations WHERE image = ? AND version = ?`,
+		image, version).Scan(&r.Reason, &r.By, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Revocation{}, fmt.Errorf("revocation of %s@%s: %w", image, version, ErrNotFound)
+	}
+	if err != nil {
+		return Revocation{}, fmt.Errorf("reading revocation of %s@%s: %w", image, version, err)
+	}
+	r.At, err = parseTime(at)
+	return r, err
+}
