@@ -17,6 +17,7 @@ type promoteOptions struct {
 	ref  string // IMAGE@VERSION, or IMAGE with --from
 	from string
 	to   string
+	plan bool
 }
 
 func newCmdPromote(f *Factory) *cobra.Command {
@@ -34,6 +35,7 @@ func newCmdPromote(f *Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.to, "to", "", "environment to deploy to (required)")
 	cmd.Flags().StringVar(&o.from, "from", "", "promote what this environment runs now")
+	cmd.Flags().BoolVar(&o.plan, "plan", false, "print the gates and the exact actions, and change nothing (exit 3 if a gate is unmet)")
 	_ = cmd.MarkFlagRequired("to")
 	return cmd
 }
@@ -53,6 +55,9 @@ func runPromote(ctx context.Context, o *promoteOptions) error {
 		return err
 	}
 	store, _ := f.Store(ctx)
+	if o.plan {
+		return runPlan(ctx, f, p, rel, o.to)
+	}
 	if err := promote.Check(ctx, p, store, rel, o.to); err != nil {
 		return fmt.Errorf("promoting %s@%s to %q: %w", rel.Image, rel.Version, o.to, err)
 	}

@@ -37,7 +37,8 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 	})
 	root.AddCommand(
 		newCmdInit(f), newCmdConfig(f), newCmdBuild(f), newCmdValidate(f), newCmdRelease(f),
-		newCmdPromote(f), newCmdRollback(f), newCmdStatus(f), newCmdHistory(f), newCmdShow(f), newCmdVersion(f),
+		newCmdPromote(f), newCmdRollback(f), newCmdStatus(f), newCmdHistory(f), newCmdShow(f),
+		newCmdApprove(f), newCmdRevoke(f), newCmdVersion(f),
 	)
 	return root
 }

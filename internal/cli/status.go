@@ -56,6 +56,8 @@ type envStatus struct {
 	// OutdatedBase names the newer base release when the running release was
 	// built FROM an older one.
 	OutdatedBase string `json:"outdated_base,omitempty"`
+	// Revoked says why the running release was revoked: it should not run.
+	Revoked string `json:"revoked,omitempty"`
 }
 
 func runStatus(ctx context.Context, f *Factory, only string) error {
@@ -98,6 +100,9 @@ func runStatus(ctx context.Context, f *Factory, only string) error {
 				if rel, err := store.Release(ctx, img.Name, cur.Version); err == nil {
 					es.OutdatedBase = bases.newer(rel.Base)
 				}
+				if rev, err := store.Revocation(ctx, img.Name, cur.Version); err == nil {
+					es.Revoked = rev.Reason
+				}
 			case !errors.Is(err, ledger.ErrNotFound):
 				return err
 			}
@@ -108,6 +113,12 @@ func runStatus(ctx context.Context, f *Factory, only string) error {
 	}
 	return f.render(out, func(w io.Writer) {
 		for _, st := range out {
+			for _, es := range st.Environments {
+				if es.Revoked != "" {
+					fmt.Fprintf(f.Err, "warning: %s runs %s@%s, which was revoked (%s): roll it back or promote a fix\n",
+						es.Env, st.Image, es.Version, es.Revoked)
+				}
+			}
 			latest := orNone(st.Latest)
 			if st.OutdatedBase != "" {
 				latest += ", outdated base: " + st.OutdatedBase + " is newer"
@@ -125,6 +136,9 @@ func runStatus(ctx context.Context, f *Factory, only string) error {
 				version := dash(es.Version)
 				if es.OutdatedBase != "" {
 					version += " (outdated base)"
+				}
+				if es.Revoked != "" {
+					version += " (REVOKED)"
 				}
 				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, version, dash(shortDigest(es.Digest)),
 					since, dash(es.By), replicaSummary(es.Replicas), es.Listen)

@@ -53,9 +53,9 @@ func Gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 		return nil, fmt.Errorf("%w: environment %q has no target for %s in bake.yaml", ErrUnknown, env, rel.Image)
 	}
 	name := rel.Image + "@" + rel.Version
-	gates := []Gate{{Name: "validated", Passed: rel.Status == ledger.StatusValidated, Detail: name + " " + rel.Status + " validation"}}
+	gates := []Gate{{Name: "validated", Passed: rel.Status == ledger.StatusValidated, Detail: name + " passed validation"}}
 	if !gates[0].Passed {
-		gates[0].Detail += " and can never be promoted"
+		gates[0].Detail = name + " failed validation and can never be promoted"
 	}
 
 	rev, err := store.Revocation(ctx, rel.Image, rel.Version)

@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+func newCmdApprove(f *Factory) *cobra.Command {
+	var env string
+	cmd := &cobra.Command{
+		Use:   "approve IMAGE@VERSION --env ENV",
+		Short: "Record a manual approval for a release to enter an environment",
+		Long: `Environments with "gates: {approval: true}" in bake.yaml take a release only
+after someone approved it for them. The approval is recorded with who and when.`,
+		Example: "  bake approve hello@1.2.0 --env prod",
+		Args:    exactArgs(1, "IMAGE@VERSION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runApprove(cmd.Context(), f, args[0], env)
+		},
+	}
+	cmd.Flags().StringVar(&env, "env", "", "environment the approval is for (required)")
+	_ = cmd.MarkFlagRequired("env")
+	return cmd
+}
+
+func runApprove(ctx context.Context, f *Factory, ref, env string) error {
+	p, rel, err := f.release(ctx, ref)
+	if err != nil {
+		return err
+	}
+	if _, err := environment(p, env); err != nil {
+		return err
+	}
+	store, _ := f.Store(ctx)
+	a := ledger.Approval{Image: rel.Image, Version: rel.Version, Env: env, By: f.User(), At: time.Now().UTC()}
+	if err := store.Approve(ctx, a); err != nil {
+		return err
+	}
+	return f.render(a, func(w io.Writer) {
+		fmt.Fprintf(w, "%s approved %s@%s for %s\n", a.By, a.Image, a.Version, a.Env)
+	})
+}

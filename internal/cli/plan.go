@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/promote"
+	"github.com/bakehq/bake/internal/target"
+)
+
+type planResult struct {
+	Release   string         `json:"release"`
+	Env       string         `json:"env"`
+	Current   string         `json:"current,omitempty"` // what the environment runs now
+	Gates     []promote.Gate `json:"gates"`
+	Allowed   bool           `json:"allowed"`
+	Unchanged bool           `json:"unchanged"` // the environment already runs it
+	Actions   *target.Plan   `json:"actions,omitempty"`
+}
+
+// runPlan prints what `bake promote` would check and do; nothing changes.
+func runPlan(ctx context.Context, f *Factory, p *config.Project, rel ledger.Release, envName string) error {
+	store, _ := f.Store(ctx)
+	gates, err := promote.Gates(ctx, p, store, rel, envName)
+	if err != nil {
+		return err
+	}
+	env, _ := p.Environment(envName)
+	res := planResult{Release: rel.Image + "@" + rel.Version, Env: envName, Gates: gates, Allowed: true}
+	for _, g := range gates {
+		res.Allowed = res.Allowed && g.Passed
+	}
+	cur, err := store.Current(ctx, rel.Image, envName)
+	switch {
+	case err == nil:
+		res.Current, res.Unchanged = cur.Version, cur.Digest == rel.Digest
+	case !errors.Is(err, ledger.ErrNotFound):
+		return err
+	}
+	if !res.Unchanged {
+		eng, err := f.Engine(ctx)
+		if err != nil {
+			return err
+		}
+		d := &target.Docker{Engine: eng, Project: p.Name}
+		req := target.Request{Env: envName, Image: p.Image(rel.Image), Target: env.Targets[rel.Image], Release: rel}
+		plan, err := d.Plan(ctx, req, res.Current)
+		if err != nil {
+			return err
+		}
+		res.Actions = &plan
+	}
+	if err := f.render(res, func(w io.Writer) { printPlan(w, res, env.Targets[rel.Image]) }); err != nil {
+		return err
+	}
+	if !res.Allowed {
+		return fmt.Errorf("%w: %s may not enter %q yet (see the gates above)", promote.ErrRefused, res.Release, envName)
+	}
+	return nil
+}
+
+func printPlan(w io.Writer, res planResult, tgt *config.Target) {
+	fmt.Fprintf(w, "plan: %s to %s (now %s)\n", res.Release, res.Env, orNone(res.Current))
+	fmt.Fprintln(w, "gates")
+	for _, g := range res.Gates {
+		mark := "ok"
+		if !g.Passed {
+			mark = "UNMET"
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\n", mark, g.Name, g.Detail)
+	}
+	if res.Unchanged {
+		fmt.Fprintf(w, "actions\n  none: %s already runs %s\n", res.Env, res.Release)
+		return
+	}
+	a := res.Actions
+	fmt.Fprintln(w, "actions")
+	step := 1
+	line := func(format string, args ...any) {
+		fmt.Fprintf(w, "  %d. %s\n", step, fmt.Sprintf(format, args...))
+		step++
+	}
+	if len(a.Restart) > 0 {
+		line("restart %d kept replica(s): %v", len(a.Restart), a.Restart)
+	}
+	if a.Start > 0 {
+		line("start %d new replica(s) of %s", a.Start, res.Release)
+	}
+	line("wait until every replica passes the health check (within %s)", tgt.HealthTimeout)
+	line("switch %s to the new replicas in one step", a.Switch)
+	line("record the deployment")
+	if len(a.Stop) > 0 {
+		line("stop %d replica(s) of %s, kept for rollback: %v", len(a.Stop), res.Current, a.Stop)
+	}
+	if len(a.Remove) > 0 {
+		line("remove %d replica(s) of older releases: %v", len(a.Remove), a.Remove)
+	}
+}

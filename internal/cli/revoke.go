@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+func newCmdRevoke(f *Factory) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "revoke IMAGE@VERSION --reason TEXT",
+		Short: "Mark a release that must never be promoted again",
+		Long: `A revoked release is refused by every promotion, for good. bake status warns
+about every environment that still runs one: roll it back or promote a fix.`,
+		Example: `  bake revoke hello@1.2.0 --reason "leaks memory under load"`,
+		Args:    exactArgs(1, "IMAGE@VERSION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRevoke(cmd.Context(), f, args[0], reason)
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why it is revoked (required)")
+	_ = cmd.MarkFlagRequired("reason")
+	return cmd
+}
+
+func runRevoke(ctx context.Context, f *Factory, ref, reason string) error {
+	if reason == "" {
+		return &usageError{"bake revoke: --reason must say why"}
+	}
+	_, rel, err := f.release(ctx, ref)
+	if err != nil {
+		return err
+	}
+	store, _ := f.Store(ctx)
+	r := ledger.Revocation{Image: rel.Image, Version: rel.Version, Reason: reason, By: f.User(), At: time.Now().UTC()}
+	if err := store.Revoke(ctx, r); err != nil {
+		return err
+	}
+	return f.render(r, func(w io.Writer) {
+		fmt.Fprintf(w, "%s revoked %s@%s: %s\n", r.By, r.Image, r.Version, r.Reason)
+	})
+}
