@@ -19,12 +19,14 @@
 //	    port: 8080                        # 1..65535
 //	    checks:
 //	      - name: healthz                 # required, unique within the image
-//	        http:                         # exactly one of http and command
+//	        http:                         # exactly one of http, tcp and command
 //	          port: 8080                  # default: the image's port
 //	          path: /healthz              # default "/"
 //	          status: 200                 # default 200
 //	          body: '"version":"{{ .Version }}"'  # regular expression; may use template actions
 //	          timeout: 30s                # default DefaultCheckTimeout
+//	      - name: port-open
+//	        tcp: {port: 8080, timeout: 10s}  # port defaults to the image's
 //	      - name: version-flag
 //	        command:
 //	          argv: ["/hello", "-version"]  # required list
@@ -33,6 +35,9 @@
 //	          timeout: 10s
 //	environments:                 # required; promotion order
 //	  - name: dev                 # required, unique
+//	    gates:                    # optional, beyond validated, not revoked, passed the environment before
+//	      approval: true          # needs `bake approve IMAGE@VERSION --env dev`
+//	      soak: 1h                # ran at least this long in the environment before
 //	    targets:                  # image name -> target
 //	      hello:
 //	        type: docker          # default and only type so far
