@@ -91,23 +91,21 @@ func (r *Runner) runCommand(ctx context.Context, name string, argv, env []string
 	cmd := strings.Join(argv, " ")
 	ctx, cancel := context.WithTimeout(ctx, r.timeout())
 	defer cancel()
-	created, err := r.Engine.ContainerCreate(ctx, client.ContainerCreateOptions{
+	host := &container.HostConfig{NetworkMode: "none"}
+	engine.Isolate(host)
+	createdID, err := engine.CreateContainer(ctx, r.Engine, client.ContainerCreateOptions{
 		Name: name,
 		Config: &container.Config{
 			Image: r.Image, Entrypoint: argv[:1], Cmd: append([]string{}, argv[1:]...), Env: env, Labels: r.Labels,
 		},
-		HostConfig: &container.HostConfig{NetworkMode: "none"},
+		HostConfig: host,
 	})
 	if err != nil {
-		if name != "" {
-			// Cancelled mid-request, the engine may still have created it: remove it by name.
-			_ = engine.Remove(ctx, r.Engine, name)
-		}
 		return out, fmt.Errorf("creating container for %q: %w", cmd, err)
 	}
-	defer engine.Remove(ctx, r.Engine, created.ID)
-	wait := r.Engine.ContainerWait(ctx, created.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
-	if _, err := r.Engine.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
+	defer engine.Remove(ctx, r.Engine, createdID)
+	wait := r.Engine.ContainerWait(ctx, createdID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	if _, err := r.Engine.ContainerStart(ctx, createdID, client.ContainerStartOptions{}); err != nil {
 		return out, fmt.Errorf("running %q: %w", cmd, err)
 	}
 	select {
@@ -119,7 +117,7 @@ func (r *Runner) runCommand(ctx context.Context, name string, argv, env []string
 		}
 		return out, fmt.Errorf("running %q: %w", cmd, err)
 	}
-	out.Stdout, out.Stderr, err = r.logs(ctx, created.ID)
+	out.Stdout, out.Stderr, err = r.logs(ctx, createdID)
 	if err != nil {
 		return out, fmt.Errorf("reading the output of %q: %w", cmd, err)
 	}

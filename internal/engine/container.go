@@ -52,16 +52,14 @@ func StartService(ctx context.Context, eng *client.Client, s Service) (id string
 		cfg.ExposedPorts = network.PortSet{p: {}}
 		host.PortBindings = network.PortMap{p: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: ""}}}
 	}
-	created, err := eng.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: host, Name: s.Name})
+	createdID, err := CreateContainer(ctx, eng, client.ContainerCreateOptions{Config: cfg, HostConfig: host, Name: s.Name})
 	if err != nil {
-		// Cancelled mid-request, the engine may still have created it: remove it by name.
-		_ = Remove(ctx, eng, s.Name)
-		return "", 0, fmt.Errorf("creating container %q: %w", s.Name, err)
+		return "", 0, err
 	}
-	id = created.ID
+	id = createdID
 	defer func() {
 		if err != nil {
-			_ = Remove(ctx, eng, created.ID)
+			_ = Remove(ctx, eng, createdID)
 		}
 	}()
 	if _, err = eng.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {

@@ -13,7 +13,10 @@ import (
 // route out: no masquerading, so their packets never leave the host, and no
 // traffic between containers. Ports published on 127.0.0.1 still reach them.
 func CreateSandboxNetwork(ctx context.Context, eng *client.Client, name string, labels map[string]string) (string, error) {
-	res, err := eng.NetworkCreate(ctx, name, client.NetworkCreateOptions{
+	// Like containers: never cancel the create itself, remove it if bake was stopped meanwhile.
+	createCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	res, err := eng.NetworkCreate(createCtx, name, client.NetworkCreateOptions{
 		Driver: "bridge",
 		Options: map[string]string{
 			"com.docker.network.bridge.enable_ip_masquerade": "false",
@@ -22,9 +25,11 @@ func CreateSandboxNetwork(ctx context.Context, eng *client.Client, name string, 
 		Labels: labels,
 	})
 	if err != nil {
-		// Cancelled mid-request, the engine may still have created it.
-		_ = RemoveNetwork(ctx, eng, name)
 		return "", fmt.Errorf("creating sandbox network %q: %w", name, err)
+	}
+	if ctx.Err() != nil {
+		_ = RemoveNetwork(ctx, eng, res.ID)
+		return "", fmt.Errorf("creating sandbox network %q: %w", name, context.Cause(ctx))
 	}
 	return res.ID, nil
 }

@@ -54,7 +54,7 @@ func (r *run) commandCheck(ctx context.Context, index int, c config.Check) (stri
 	ctx, cancel := context.WithTimeout(ctx, c.Command.Timeout)
 	defer cancel()
 	name := fmt.Sprintf("bake-check-%s-%s-%s-%d", s.Project, r.subject.Image.Name, s.Operation, index)
-	created, err := s.Engine.ContainerCreate(ctx, client.ContainerCreateOptions{
+	createdID, err := engine.CreateContainer(ctx, s.Engine, client.ContainerCreateOptions{
 		Name: name,
 		Config: &container.Config{
 			Image: r.subject.Ref, Entrypoint: argv, Cmd: []string{},
@@ -65,13 +65,11 @@ func (r *run) commandCheck(ctx context.Context, index int, c config.Check) (stri
 		HostConfig: isolated(&container.HostConfig{NetworkMode: "none"}),
 	})
 	if err != nil {
-		// Cancelled mid-request, the engine may still have created it: remove it by name.
-		_ = engine.Remove(ctx, s.Engine, name)
 		return "", false, fmt.Errorf("creating check container: %w", err)
 	}
-	defer engine.Remove(ctx, s.Engine, created.ID)
-	wait := s.Engine.ContainerWait(ctx, created.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
-	if _, err := s.Engine.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
+	defer engine.Remove(ctx, s.Engine, createdID)
+	wait := s.Engine.ContainerWait(ctx, createdID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	if _, err := s.Engine.ContainerStart(ctx, createdID, client.ContainerStartOptions{}); err != nil {
 		return "", false, fmt.Errorf("running %q: %w", strings.Join(argv, " "), err)
 	}
 	var code int64
@@ -84,7 +82,7 @@ func (r *run) commandCheck(ctx context.Context, index int, c config.Check) (stri
 		}
 		return "", false, fmt.Errorf("running %q: %w", strings.Join(argv, " "), err)
 	}
-	stdout, stderr := output(ctx, s.Engine, created.ID)
+	stdout, stderr := output(ctx, s.Engine, createdID)
 	cmd := strings.Join(argv, " ")
 	switch {
 	case int(code) != c.Command.ExitCode:
