@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bakehq/bake/internal/sweep"
+)
+
+type sweepOptions struct {
+	f           *Factory
+	olderThan   time.Duration
+	operation   string
+	dryRun      bool
+	allProjects bool
+}
+
+func newCmdSweep(f *Factory) *cobra.Command {
+	o := &sweepOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "sweep [--older-than DURATION | --operation ID] [--dry-run] [--all-projects]",
+		Short: "Remove sandbox containers, networks and volumes a killed bake left behind",
+		Long: `Finds what a bake run that could not clean up (killed with SIGKILL, a machine
+that lost power) left in the Docker engine, and removes it: containers labelled
+dev.bake.kind=sandbox (sandboxes and their check containers), and every network
+and volume bake labelled, of this project (--all-projects: of every project),
+created more than --older-than ago or, with --operation, made by that bake run
+whatever their age. The operation id is the dev.bake.operation label.
+
+Replicas (dev.bake.kind=replica) are never swept: environments run them, or
+keep them stopped for rollback. A sandbox younger than --older-than may belong
+to a bake that is still running, so keep the default unless you know none is.`,
+		Example: `  bake sweep --dry-run
+  bake sweep --older-than 10m
+  bake sweep --operation 3f9a0c1b2d4e`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSweep(cmd.Context(), o)
+		},
+	}
+	cmd.Flags().DurationVar(&o.olderThan, "older-than", time.Hour, "sweep what was created at least this long ago")
+	cmd.Flags().StringVar(&o.operation, "operation", "", "sweep what this bake run created, whatever its age")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print what would be removed and remove nothing")
+	cmd.Flags().BoolVar(&o.allProjects, "all-projects", false, "sweep every project, not only bake.yaml's (needs no bake.yaml)")
+	cmd.MarkFlagsMutuallyExclusive("older-than", "operation")
+	return cmd
+}
+
+// sweepReport is the --output json document.
+type sweepReport struct {
+	DryRun    bool             `json:"dry_run"`
+	Project   string           `json:"project,omitempty"`
+	OlderThan string           `json:"older_than,omitempty"`
+	Operation string           `json:"operation,omitempty"`
+	Leftovers []sweep.Leftover `json:"leftovers"`
+}
+
+func runSweep(ctx context.Context, o *sweepOptions) error {
+	f := o.f
+	if o.olderThan < 0 {
+		return &usageError{fmt.Sprintf("bake sweep: --older-than %s: must not be negative", o.olderThan)}
+	}
+	sel := sweep.Selector{OlderThan: o.olderThan, Operation: o.operation}
+	if !o.allProjects {
+		p, err := f.Project()
+		if err != nil {
+			return err
+		}
+		sel.Project = p.Name
+	}
+	eng, err := f.Engine(ctx)
+	if err != nil {
+		return err
+	}
+	sw := &sweep.Sweeper{Engine: eng}
+	found, err := sw.Find(ctx, sel)
+	if err != nil {
+		return err
+	}
+	var removeErr error
+	if !o.dryRun {
+		removeErr = sw.Remove(ctx, found)
+	}
+	report := sweepReport{DryRun: o.dryRun, Project: sel.Project, Operation: sel.Operation, Leftovers: found}
+	if report.Leftovers == nil {
+		report.Leftovers = []sweep.Leftover{}
+	}
+	if sel.Operation == "" {
+		report.OlderThan = sel.OlderThan.String()
+	}
+	if err := f.render(report, func(w io.Writer) { sweepText(w, report) }); err != nil {
+		return err
+	}
+	return removeErr
+}
+
+func sweepText(w io.Writer, r sweepReport) {
+	if len(r.Leftovers) == 0 {
+		fmt.Fprintln(w, "nothing to sweep")
+		return
+	}
+	fmt.Fprintln(w, "RESOURCE\tNAME\tPROJECT\tOPERATION\tAGE\tSTATUS")
+	count := map[sweep.Resource]int{}
+	for _, l := range r.Leftovers {
+		status := "would remove"
+		switch {
+		case l.Removed:
+			status = "removed"
+			count[l.Resource]++
+		case l.Error != "":
+			status = "failed: " + l.Error
+		case r.DryRun:
+			count[l.Resource]++
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Resource, l.Name, dash(l.Project), dash(l.Operation), l.Age, status)
+	}
+	var parts []string
+	for _, res := range []sweep.Resource{sweep.Container, sweep.Network, sweep.Volume} {
+		if n := count[res]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s%s", n, res, map[bool]string{true: "s"}[n > 1]))
+		}
+	}
+	summary := "swept " + strings.Join(parts, ", ")
+	if r.DryRun {
+		summary = "dry run: would sweep " + strings.Join(parts, ", ") + "; nothing was removed"
+	}
+	if len(parts) == 0 {
+		summary = "swept nothing"
+	}
+	fmt.Fprintln(w, summary)
+}
