@@ -2,6 +2,9 @@
 # Installs and runs the services that bake's tests, demo and benchmarks use:
 # the Docker engine, an OCI registry on 127.0.0.1:5000 and moto_server (the AWS
 # API) on 127.0.0.1:5001. Caddy is only installed: bake starts it itself.
+# It is built with `go install` (into /usr/local/bin as root, else $STATE/bin)
+# because bake needs Caddy 2.11.4 or later, which reads upstream addresses
+# from files on every request; Debian's caddy reloads on every change.
 #
 # usage: scripts/services.sh up|status|down
 #
@@ -21,12 +24,14 @@ REGISTRY_ADDR=127.0.0.1:5000
 MOTO_HOST=127.0.0.1
 MOTO_PORT=5001
 CADDY_ADMIN=127.0.0.1:2019
+CADDY_VERSION=v2.11.9
+CADDY_MODULE=github.com/caddyserver/caddy/v2
 START_TIMEOUT=60
 STOP_TIMEOUT=30
 
 # command:package pairs, the command telling whether the package is installed.
 PACKAGES=(
-  dockerd:docker.io docker-registry:docker-registry caddy:caddy packer:packer
+  dockerd:docker.io docker-registry:docker-registry packer:packer
   mmdebstrap:mmdebstrap hey:hey git:git curl:curl busybox:busybox-static
 )
 
@@ -138,6 +143,37 @@ fail_start() {
   exit 1
 }
 
+caddy_dir() {
+  if ((EUID == 0)); then echo /usr/local/bin; else echo "$STATE/bin"; fi
+}
+
+# caddy_version BINARY prints the Caddy module version BINARY was built from,
+# or nothing ("caddy version" of a `go install` build only says "unknown").
+caddy_version() {
+  [[ -x $1 ]] || return 0
+  go version -m "$1" 2>/dev/null | awk -v m="$CADDY_MODULE" '$1 == "mod" && $2 == m {print $3}'
+}
+
+# install_caddy builds CADDY_VERSION into caddy_dir unless it is already there.
+install_caddy() {
+  local dir bin tmp
+  dir=$(caddy_dir)
+  bin=$dir/caddy
+  [[ $(caddy_version "$bin") == "$CADDY_VERSION" ]] && return 0
+  command -v go >/dev/null || die "building caddy $CADDY_VERSION needs Go 1.26 or later on PATH"
+  log "building caddy $CADDY_VERSION into $bin (a few minutes)"
+  mkdir -p "$dir"
+  tmp=$(mktemp -d "$dir/.caddy-build.XXXXXX")
+  if ! (cd / && GOBIN=$tmp go install -ldflags='-s -w' -trimpath "$CADDY_MODULE/cmd/caddy@$CADDY_VERSION") >&2; then
+    rm -rf "$tmp"
+    die "building caddy $CADDY_VERSION failed"
+  fi
+  chmod 755 "$tmp/caddy"
+  mv -f "$tmp/caddy" "$bin"
+  rm -rf "$tmp"
+  [[ $(command -v caddy) == "$bin" ]] || log "put $dir first on PATH: bake runs the caddy it finds there"
+}
+
 start_docker() {
   docker_up && return 0
   ((EUID == 0)) || die "no Docker engine answers on $DOCKER_SOCK for $(id -un); run this as root to start one"
@@ -239,7 +275,10 @@ cmd_status() {
   report docker docker_up "unix://$DOCKER_SOCK" || rc=1
   report registry registry_up "http://$REGISTRY_ADDR" || rc=1
   report moto moto_up "http://$MOTO_HOST:$MOTO_PORT" || rc=1
-  report caddy caddy_up "http://$CADDY_ADMIN" || true
+  local caddy_bin caddy_ver
+  caddy_bin=$(command -v caddy || true)
+  caddy_ver=$(caddy_version "$caddy_bin")
+  report caddy caddy_up "http://$CADDY_ADMIN (binary ${caddy_bin:-none} ${caddy_ver:-not $CADDY_VERSION})" || true
   return "$rc"
 }
 
@@ -256,6 +295,7 @@ migrate_pending_connections() {
 cmd_up() {
   lock
   install_packages
+  install_caddy
   ensure_loopback_only
   migrate_pending_connections
   start_docker

@@ -37,9 +37,12 @@ func freeAddr(t *testing.T) string {
 // state dir) that is stopped when the test ends.
 func newCaddy(t *testing.T) *Caddy {
 	t.Helper()
-	_, err := exec.LookPath("caddy")
-	require.NoError(t, err, "caddy must be installed (apt-get install -y caddy)")
-	c := &Caddy{Admin: freeAddr(t), StateDir: t.TempDir()}
+	bin, err := exec.LookPath("caddy")
+	require.NoError(t, err, "caddy must be installed: run scripts/services.sh up")
+	version, err := binaryVersion(t.Context(), bin)
+	require.NoError(t, err)
+	require.True(t, atLeast(version, MinVersion), "caddy on PATH (%s) is %s, older than %s: run scripts/services.sh up", bin, version, MinVersion)
+	c := &Caddy{Admin: freeAddr(t), StateDir: t.TempDir(), Binary: bin}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("caddy log:\n%s", logTail(filepath.Join(c.StateDir, logFileName), 40))
@@ -195,11 +198,17 @@ type loadResult struct {
 // keepLoad sends requests one after another through addr until stop is
 // closed, limit passes or 200,000 were sent; the result arrives when done.
 func keepLoad(addr string, stop <-chan struct{}, limit time.Duration) <-chan loadResult {
+	client := &http.Client{Timeout: 10 * time.Second}
+	return sendUntil(stop, limit, func() (string, error) { return get(client, addr) })
+}
+
+// sendUntil calls send until stop is closed, limit passes or 200,000 calls
+// were made, and collects what it answered.
+func sendUntil(stop <-chan struct{}, limit time.Duration, send func() (string, error)) <-chan loadResult {
 	done := make(chan loadResult, 1)
 	go func() {
 		res := loadResult{bodies: map[string]int{}}
 		defer func() { done <- res }()
-		client := &http.Client{Timeout: 10 * time.Second}
 		deadline := time.Now().Add(limit)
 		for res.sent < 200000 && time.Now().Before(deadline) {
 			select {
@@ -208,7 +217,7 @@ func keepLoad(addr string, stop <-chan struct{}, limit time.Duration) <-chan loa
 			default:
 			}
 			res.sent++
-			body, err := get(client, addr)
+			body, err := send()
 			if err != nil {
 				res.failures = append(res.failures, err.Error())
 				continue
@@ -371,8 +380,27 @@ func TestEnsurePinsResumedAdmin(t *testing.T) {
 	assert.Equal(t, "a", mustGet(t, route.Listen))
 }
 
+// fakeCaddy writes a script that prints version for `caddy version` and
+// fails for anything else.
+func fakeCaddy(t *testing.T, version string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "caddy")
+	script := "#!/bin/sh\n[ \"$1\" = version ] && { echo '" + version + " h1:x='; exit 0; }\necho 'no config' >&2\nexit 1\n"
+	require.NoError(t, os.WriteFile(path, []byte(script), 0o700))
+	return path
+}
+
+func TestEnsureRefusesOldCaddy(t *testing.T) {
+	c := &Caddy{Admin: freeAddr(t), StateDir: t.TempDir(), Binary: fakeCaddy(t, "2.6.2")}
+	err := c.Ensure(t.Context())
+	require.ErrorIs(t, err, ErrOldCaddy)
+	assert.Contains(t, err.Error(), "run scripts/services.sh up")
+	assert.NotContains(t, err.Error(), "\n")
+	assert.NoFileExists(t, filepath.Join(c.StateDir, logFileName))
+}
+
 func TestEnsureReportsEarlyExit(t *testing.T) {
-	c := &Caddy{Admin: freeAddr(t), StateDir: t.TempDir(), Binary: "false"}
+	c := &Caddy{Admin: freeAddr(t), StateDir: t.TempDir(), Binary: fakeCaddy(t, "v2.11.9")}
 	err := c.Ensure(t.Context())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "exited before its admin api answered")

@@ -75,8 +75,17 @@ func (c *Caddy) Ensure(ctx context.Context) error {
 
 // start runs Caddy detached and waits for its admin API.
 func (c *Caddy) start(ctx context.Context, stateDir string) error {
+	bin, version, err := c.checkBinary(ctx)
+	if err != nil {
+		return err
+	}
+	// A record left by an earlier start must not vouch for this one.
+	record := filepath.Join(stateDir, startRecordFileName)
+	if err := os.Remove(record); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("removing %q: %w", record, err)
+	}
 	configHome := filepath.Join(stateDir, configDirName)
-	if err := c.pinAdmin(filepath.Join(configHome, "caddy", "autosave.json")); err != nil {
+	if err = c.pinAdmin(filepath.Join(configHome, "caddy", "autosave.json")); err != nil {
 		return err
 	}
 	initial := filepath.Join(stateDir, initialFileName)
@@ -91,10 +100,6 @@ func (c *Caddy) start(ctx context.Context, stateDir string) error {
 	// The child keeps its own descriptor; this one is not needed after Start.
 	defer func() { _ = logFile.Close() }()
 
-	bin := c.Binary
-	if bin == "" {
-		bin = "caddy"
-	}
 	// --resume wins over --config once an autosave exists (pinAdmin has
 	// fixed its admin section); before that the initial config puts the admin
 	// API on c.Admin. Caddy 2.7 and later also take CADDY_ADMIN as the
@@ -115,6 +120,10 @@ func (c *Caddy) start(ctx context.Context, stateDir string) error {
 	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %q: %w", bin, err)
+	}
+	if err := writeJSON(record, startRecord{Binary: bin, Version: version, PID: cmd.Process.Pid}); err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		return err
 	}
 	exited := make(chan struct{})
 	var waitErr error

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"regexp"
 	"time"
 )
@@ -36,9 +37,12 @@ func checkID(id string) error {
 }
 
 // SetUpstreams makes route send its traffic to upstreams ("127.0.0.1:PORT").
-// An existing route is switched with one admin request that replaces only its
-// upstreams: new requests go to the new upstreams once it answers, while
-// requests already running finish on the old ones. A missing route is created.
+// When ReloadFree, an existing route with as many upstreams is switched by
+// rewriting its upstream files, without touching Caddy's config; otherwise
+// the upstream files are written first and the server is created or replaced
+// in one admin request. Without ReloadFree, the upstreams are changed in the
+// config with one admin request. Either way new requests go to the new
+// upstreams while requests already running finish on the old ones.
 func (c *Caddy) SetUpstreams(ctx context.Context, route Route, upstreams []string) error {
 	if err := c.setUpstreams(ctx, route, upstreams); err != nil {
 		return fmt.Errorf("pointing front door %q at %v: %w", route.ID, upstreams, err)
@@ -61,6 +65,9 @@ func (c *Caddy) setUpstreams(ctx context.Context, route Route, upstreams []strin
 			return fmt.Errorf("upstream: %w", err)
 		}
 	}
+	if c.ReloadFree() {
+		return c.setSlots(ctx, route, upstreams)
+	}
 
 	// Creating uses PUT, which fails when another bake created the same path
 	// first; reading again then finds it and switches it instead.
@@ -73,8 +80,44 @@ func (c *Caddy) setUpstreams(ctx context.Context, route Route, upstreams []strin
 		if cur, ok := apps.servers[route.ID]; ok {
 			return c.switchUpstreams(ctx, route, cur, upstreams)
 		}
-		if err = c.createServer(ctx, apps, route, upstreams); err == nil {
+		if err = c.createServer(ctx, apps, route, newServer(route, upstreams)); err == nil {
 			return nil
+		}
+	}
+	return err
+}
+
+// setSlots switches route by rewriting its upstream files when its server
+// already dials exactly those slots, else writes the files and then creates
+// or replaces the server, so no config ever names a missing file.
+func (c *Caddy) setSlots(ctx context.Context, route Route, upstreams []string) error {
+	dir, err := c.slotDir(route.ID)
+	if err != nil {
+		return err
+	}
+	want := newServer(route, slotDials(dir, len(upstreams)))
+	for range 3 {
+		var apps httpApps
+		if apps, err = c.readApps(ctx); err != nil {
+			return err
+		}
+		cur, exists := apps.servers[route.ID]
+		if err = writeSlots(dir, upstreams); err != nil {
+			return err
+		}
+		if exists && sameJSON(cur, want) {
+			return nil
+		}
+		if exists {
+			err = c.call(ctx, http.MethodPatch, serverPath(route.ID), want, nil)
+		} else {
+			err = c.createServer(ctx, apps, route, want)
+		}
+		if err == nil {
+			return trimSlots(dir, len(upstreams))
+		}
+		if exists {
+			return err
 		}
 	}
 	return err
@@ -89,10 +132,9 @@ func (c *Caddy) switchUpstreams(ctx context.Context, route Route, cur json.RawMe
 	return c.call(ctx, http.MethodPatch, serverPath(route.ID), newServer(route, upstreams), nil)
 }
 
-// createServer adds the server under the deepest of apps/http/servers that
-// exists, creating the missing parents in the same request.
-func (c *Caddy) createServer(ctx context.Context, apps httpApps, route Route, upstreams []string) error {
-	srv := newServer(route, upstreams)
+// createServer adds srv under the deepest of apps/http/servers that exists,
+// creating the missing parents in the same request.
+func (c *Caddy) createServer(ctx context.Context, apps httpApps, route Route, srv server) error {
 	servers := map[string]any{route.ID: srv}
 	// No grace_period: Caddy 2.6 cancels it as soon as a reload returns, which
 	// only logs errors; unset, replaced servers finish their requests.
@@ -110,7 +152,7 @@ func (c *Caddy) createServer(ctx context.Context, apps httpApps, route Route, up
 }
 
 // Upstreams returns the addresses the route with id currently sends traffic
-// to, or ErrNoRoute.
+// to, reading its upstream files where it has them, or ErrNoRoute.
 func (c *Caddy) Upstreams(ctx context.Context, id string) ([]string, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
@@ -123,10 +165,17 @@ func (c *Caddy) Upstreams(ctx context.Context, id string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading front door %q upstreams: %w", id, err)
 	}
-	return toDials(ups), nil
+	addrs := toDials(ups)
+	for i, dial := range addrs {
+		if addrs[i], err = readDial(dial); err != nil {
+			return nil, fmt.Errorf("reading front door %q upstreams: %w", id, err)
+		}
+	}
+	return addrs, nil
 }
 
-// Remove deletes the route's server; a missing route is not an error.
+// Remove deletes the route's server and then its upstream files; a missing
+// route is not an error.
 func (c *Caddy) Remove(ctx context.Context, id string) error {
 	if err := checkID(id); err != nil {
 		return err
@@ -135,11 +184,29 @@ func (c *Caddy) Remove(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("removing front door %q: %w", id, err)
 	}
-	if _, ok := apps.servers[id]; !ok {
-		return nil
+	dirs := map[string]bool{}
+	if dir, err := c.slotDir(id); err == nil {
+		dirs[dir] = true
 	}
-	if err := c.call(ctx, http.MethodDelete, serverPath(id), nil, nil); err != nil {
-		return fmt.Errorf("removing front door %q: %w", id, err)
+	if cur, ok := apps.servers[id]; ok {
+		// The files may live in another state dir than c's (or c has none).
+		for _, d := range serverDials(cur) {
+			if dir, ok := slotDirOf(d, id); ok {
+				dirs[dir] = true
+			}
+		}
+		if err := c.call(ctx, http.MethodDelete, serverPath(id), nil, nil); err != nil {
+			return fmt.Errorf("removing front door %q: %w", id, err)
+		}
+	}
+	var errs []error
+	for dir := range dirs {
+		if err := os.RemoveAll(dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("removing front door %q upstream files: %w", id, err)
 	}
 	return nil
 }

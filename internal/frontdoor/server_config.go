@@ -120,6 +120,16 @@ func toDials(ups []upstream) []string {
 	return dials
 }
 
+// serverDials returns the dial addresses of a server read from Caddy that
+// has the shape newServer builds, or nil.
+func serverDials(cur json.RawMessage) []string {
+	var s server
+	if json.Unmarshal(cur, &s) != nil || len(s.Routes) != 1 || len(s.Routes[0].Handle) != 1 {
+		return nil
+	}
+	return toDials(s.Routes[0].Handle[0].Upstreams)
+}
+
 // onlyUpstreamsDiffer reports whether cur, a server read from Caddy, is what
 // newServer would build for route apart from its upstreams, so that changing
 // the upstreams alone brings it up to date.
