@@ -38,7 +38,7 @@ func (d *decoder) checks(path string, n *yaml.Node, img *Image, portGiven bool) 
 // check decodes one check and returns the node of its name for duplicate reports.
 func (d *decoder) check(path string, n *yaml.Node, img *Image, portGiven bool) (Check, *yaml.Node, bool) {
 	var c Check
-	s, ok := d.section(path, n, n, "name", "http", "tcp", "command")
+	s, ok := d.section(path, n, n, "name", "http", "tcp", "command", "user")
 	if !ok {
 		return c, nil, false
 	}
@@ -48,20 +48,22 @@ func (d *decoder) check(path string, n *yaml.Node, img *Image, portGiven bool) (
 		c.Name, _ = d.str(join(path, "name"), nameNode)
 	}
 	var kinds []string
-	for _, k := range []string{"http", "tcp", "command"} {
+	for _, k := range []string{"http", "tcp", "command", "user"} {
 		if s.get(k) != nil {
 			kinds = append(kinds, k)
 		}
 	}
 	switch {
 	case len(kinds) > 1:
-		d.errorf(s.key(kinds[1]), path, "set one of http, tcp or command, not %s", strings.Join(kinds, " and "))
+		d.errorf(s.key(kinds[1]), path, "set one of http, tcp, command or user, not %s", strings.Join(kinds, " and "))
 	case len(kinds) == 0:
-		d.errorf(n, path, "set one of http, tcp or command")
+		d.errorf(n, path, "set one of http, tcp, command or user")
 	case kinds[0] == "http":
 		c.HTTP = d.httpCheck(join(path, "http"), s.key("http"), s.get("http"), img, portGiven)
 	case kinds[0] == "tcp":
 		c.TCP = d.tcpCheck(join(path, "tcp"), s.key("tcp"), s.get("tcp"), img, portGiven)
+	case kinds[0] == "user":
+		c.User = d.userCheck(join(path, "user"), s.key("user"), s.get("user"))
 	default:
 		c.Command = d.commandCheck(join(path, "command"), s.key("command"), s.get("command"))
 	}
@@ -118,6 +120,25 @@ func (d *decoder) tcpCheck(path string, at, n *yaml.Node, img *Image, portGiven 
 		t.Timeout, _ = d.duration(join(path, "timeout"), v)
 	}
 	return t
+}
+
+// userCheck decodes the user: part of a check.
+func (d *decoder) userCheck(path string, at, n *yaml.Node) *UserCheck {
+	u := &UserCheck{}
+	s, ok := d.section(path, at, n, "not_root", "name")
+	if !ok {
+		return nil
+	}
+	if v := s.get("not_root"); v != nil {
+		u.NotRoot, _ = d.boolean(join(path, "not_root"), v)
+	}
+	if v := s.get("name"); v != nil {
+		u.Name, _ = d.str(join(path, "name"), v)
+	}
+	if !u.NotRoot && u.Name == "" {
+		d.errorf(at, path, "set not_root: true or a name")
+	}
+	return u
 }
 
 // commandCheck decodes the command: part of a check and applies its defaults.

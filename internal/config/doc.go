@@ -17,6 +17,7 @@
 //	    template: templates/docker/go-service
 //	    base: debian                      # another image here; no cycles
 //	    port: 8080                        # 1..65535
+//	    sandbox: {read_only: false}       # default true: a read-only root filesystem in the sandbox
 //	    checks:
 //	      - name: healthz                 # required, unique within the image
 //	        http:                         # exactly one of http, tcp and command
@@ -27,6 +28,8 @@
 //	          timeout: 30s                # default DefaultCheckTimeout
 //	      - name: port-open
 //	        tcp: {port: 8080, timeout: 10s}  # port defaults to the image's
+//	      - name: not-root
+//	        user: {not_root: true}        # or name: "65534:65534"; read from the image's config
 //	      - name: version-flag
 //	        command:
 //	          argv: ["/hello", "-version"]  # required list

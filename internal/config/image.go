@@ -54,11 +54,11 @@ func (d *decoder) images(s *section) *imageSet {
 func (d *decoder) image(e entry, set *imageSet) *Image {
 	name := e.name()
 	path := join("images", name)
-	img := &Image{Name: name, Vars: map[string]string{}}
+	img := &Image{Name: name, Vars: map[string]string{}, Sandbox: Sandbox{ReadOnly: true}}
 	if !nameRule.MatchString(name) {
 		d.errorf(e.key, path, "image name %q %s", name, nameRuleText)
 	}
-	s, ok := d.section(path, e.key, e.value, "template", "context", "base", "port", "vars", "checks")
+	s, ok := d.section(path, e.key, e.value, "template", "context", "base", "port", "vars", "sandbox", "checks")
 	if !ok {
 		return img
 	}
@@ -90,10 +90,24 @@ func (d *decoder) image(e entry, set *imageSet) *Image {
 	if n := s.get("vars"); n != nil {
 		d.vars(join(path, "vars"), n, img.Vars)
 	}
+	if n := s.get("sandbox"); n != nil {
+		d.sandbox(join(path, "sandbox"), s.key("sandbox"), n, img)
+	}
 	if n := s.get("checks"); n != nil {
 		img.Checks = d.checks(join(path, "checks"), n, img, portNode != nil)
 	}
 	return img
+}
+
+// sandbox decodes how the image runs in its sandbox.
+func (d *decoder) sandbox(path string, at, n *yaml.Node, img *Image) {
+	s, ok := d.section(path, at, n, "read_only")
+	if !ok {
+		return
+	}
+	if v := s.get("read_only"); v != nil {
+		img.Sandbox.ReadOnly, _ = d.boolean(join(path, "read_only"), v)
+	}
 }
 
 // vars decodes a mapping of template variables; numbers and booleans keep their text.

@@ -60,7 +60,7 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 			name:     "unknown nested key without suggestion",
 			content:  func(t *testing.T) string { return edit(t, "    port: 8080\n", "    port: 8080\n    colour: red\n") },
 			position: "6:5",
-			message:  `images.hello.colour: unknown key; expected one of: template, context, base, port, vars, checks`,
+			message:  `images.hello.colour: unknown key; expected one of: template, context, base, port, vars, sandbox, checks`,
 		},
 		{
 			name:     "prefix suggestion",
@@ -198,13 +198,13 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 				return edit(t, "        http: {path: /healthz}\n", "        http: {path: /healthz}\n        command: {argv: [/hello]}\n")
 			},
 			position: "9:9",
-			message:  `images.hello.checks[0]: set one of http, tcp or command, not http and command`,
+			message:  `images.hello.checks[0]: set one of http, tcp, command or user, not http and command`,
 		},
 		{
 			name:     "check with neither http nor command",
 			content:  func(t *testing.T) string { return edit(t, "        http: {path: /healthz}\n", "") },
 			position: "7:9",
-			message:  `images.hello.checks[0]: set one of http, tcp or command`,
+			message:  `images.hello.checks[0]: set one of http, tcp, command or user`,
 		},
 		{
 			name: "duplicate check name",

@@ -36,7 +36,15 @@ type Image struct {
 	Base     string            // name of another image whose newest validated release this one builds FROM ("" for none)
 	Vars     map[string]string // template variables
 	Port     int               // port the service listens on inside the container (0: not a service)
+	Sandbox  Sandbox           // how the image runs in its sandbox
 	Checks   []Check           // run in the sandbox at release time; the first http check is also the deploy health check
+}
+
+// Sandbox says how an image runs in its sandbox.
+type Sandbox struct {
+	// ReadOnly runs it with a read-only root filesystem (and a private /tmp);
+	// true unless the image must write elsewhere.
+	ReadOnly bool
 }
 
 // HealthCheck returns the check a deployment waits for, or nil if the image has no http check.
@@ -56,6 +64,7 @@ type Check struct {
 	HTTP    *HTTPCheck
 	TCP     *TCPCheck
 	Command *CommandCheck
+	User    *UserCheck
 }
 
 // Kind names the kind of check ("http", "tcp" or "command").
@@ -65,6 +74,8 @@ func (c Check) Kind() string {
 		return "http"
 	case c.TCP != nil:
 		return "tcp"
+	case c.User != nil:
+		return "user"
 	}
 	return "command"
 }
@@ -82,6 +93,12 @@ type HTTPCheck struct {
 type TCPCheck struct {
 	Port    int           // container port; defaults to the image's port
 	Timeout time.Duration // deadline for all tries; defaults to 30s
+}
+
+// UserCheck asserts which user the image runs as, from its config.
+type UserCheck struct {
+	NotRoot bool   // the image must not run as root (nor as an unset user, which is root)
+	Name    string // the exact user (and group) the image must run as; "" for any
 }
 
 // CommandCheck runs a command inside the container.

@@ -92,7 +92,7 @@ func (r *Runner) runCommand(ctx context.Context, name string, argv, env []string
 	ctx, cancel := context.WithTimeout(ctx, r.timeout())
 	defer cancel()
 	host := &container.HostConfig{NetworkMode: "none"}
-	engine.Isolate(host)
+	engine.Isolate(host, !r.Writable)
 	createdID, err := engine.CreateContainer(ctx, r.Engine, client.ContainerCreateOptions{
 		Name: name,
 		Config: &container.Config{

@@ -34,6 +34,8 @@ type Runner struct {
 	// engine choose.
 	NamePrefix string
 	Timeout    time.Duration // per command test; 0 is DefaultTimeout
+	// Writable keeps command test containers' root filesystem writable.
+	Writable bool
 
 	imageEnv map[string]string // the image's environment, once read
 }

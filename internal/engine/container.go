@@ -25,6 +25,8 @@ type Service struct {
 	Restart bool
 	// Isolated applies the sandbox restrictions (see Isolate).
 	Isolated bool
+	// Writable keeps an isolated container's root filesystem writable.
+	Writable bool
 	// Network is the network to attach to ("" for the engine's default).
 	Network string
 }
@@ -39,7 +41,7 @@ func StartService(ctx context.Context, eng *client.Client, s Service) (id string
 		host.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyUnlessStopped}
 	}
 	if s.Isolated {
-		Isolate(host)
+		Isolate(host, !s.Writable)
 	}
 	if s.Network != "" {
 		host.NetworkMode = container.NetworkMode(s.Network)

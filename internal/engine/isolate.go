@@ -10,12 +10,12 @@ const (
 	SandboxPids   = 512
 )
 
-// Isolate restricts a throwaway container: a read-only root filesystem (with
-// a private /tmp), no new privileges, no capabilities, and memory, CPU and
-// process limits. The image's own user is kept, so a check can tell whether
-// it runs as root.
-func Isolate(h *container.HostConfig) {
-	h.ReadonlyRootfs = true
+// Isolate restricts a throwaway container: a read-only root filesystem
+// unless the image must write (always with a private /tmp), no new
+// privileges, no capabilities, and memory, CPU and process limits. The
+// image's own user is kept, so a check can tell whether it runs as root.
+func Isolate(h *container.HostConfig, readOnly bool) {
+	h.ReadonlyRootfs = readOnly
 	h.Tmpfs = map[string]string{"/tmp": "rw,nosuid,nodev,size=64m"}
 	h.SecurityOpt = append(h.SecurityOpt, "no-new-privileges")
 	h.CapDrop = []string{"ALL"}

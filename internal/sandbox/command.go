@@ -62,7 +62,7 @@ func (r *run) commandCheck(ctx context.Context, index int, c config.Check) (stri
 				engine.LabelProject: s.Project, engine.LabelImage: r.subject.Image.Name, engine.LabelVersion: r.subject.Version,
 			}),
 		},
-		HostConfig: isolated(&container.HostConfig{NetworkMode: "none"}),
+		HostConfig: isolated(&container.HostConfig{NetworkMode: "none"}, r.subject.Image.Sandbox.ReadOnly),
 	})
 	if err != nil {
 		return "", false, fmt.Errorf("creating check container: %w", err)
@@ -112,7 +112,7 @@ func clip(s string) string {
 	return s
 }
 
-func isolated(h *container.HostConfig) *container.HostConfig {
-	engine.Isolate(h)
+func isolated(h *container.HostConfig, readOnly bool) *container.HostConfig {
+	engine.Isolate(h, readOnly)
 	return h
 }

@@ -73,7 +73,7 @@ func (s *Sandbox) Validate(ctx context.Context, subj Subject) ([]ledger.CheckRes
 	if hasService(subj.Image) {
 		list = append(list, &stepStartService{run: run}, steps.Func(run.serviceChecks))
 	}
-	list = append(list, steps.Func(run.commandChecks))
+	list = append(list, steps.Func(run.userChecks), steps.Func(run.commandChecks))
 	if suite != nil {
 		structure := &cst.Runner{
 			Engine: s.Engine, Image: subj.Ref, Data: data,
@@ -81,6 +81,7 @@ func (s *Sandbox) Validate(ctx context.Context, subj Subject) ([]ledger.CheckRes
 				engine.LabelProject: s.Project, engine.LabelImage: subj.Image.Name, engine.LabelVersion: subj.Version,
 			}),
 			NamePrefix: fmt.Sprintf("bake-cst-%s-%s-%s", s.Project, subj.Image.Name, s.Operation),
+			Writable:   !subj.Image.Sandbox.ReadOnly,
 		}
 		list = append(list, steps.Func(func(ctx context.Context) error { return structure.Run(ctx, suite, run.record) }))
 	}

@@ -42,7 +42,8 @@ func (st *stepStartService) Run(ctx context.Context, state multistep.StateBag) m
 	}
 	st.networkID = netID
 	id, hostPort, err := engine.StartService(ctx, s.Engine, engine.Service{
-		Name: st.name, Image: subj.Ref, Port: port, Isolated: true, Network: st.name, Labels: labels,
+		Name: st.name, Image: subj.Ref, Port: port, Network: st.name, Labels: labels,
+		Isolated: true, Writable: !subj.Image.Sandbox.ReadOnly,
 	})
 	if err != nil {
 		return steps.Halt(state, fmt.Errorf("starting sandbox for %s@%s: %w", subj.Image.Name, subj.Version, err))
