@@ -128,11 +128,11 @@ func (f *Filesystem) resolveFile(p string) (string, *tar.Header, error) {
 // resolve walks p component by component from /, following symbolic links
 // on the way and, with final, one that p itself names.
 func (f *Filesystem) resolve(p string, final bool) (string, *tar.Header, error) {
-	todo := components(p)
+	rest := components(p)
 	cur, links := "/", 0
-	for len(todo) > 0 {
-		name := todo[0]
-		todo = todo[1:]
+	for len(rest) > 0 {
+		name := rest[0]
+		rest = rest[1:]
 		switch name {
 		case ".":
 			continue
@@ -145,16 +145,16 @@ func (f *Filesystem) resolve(p string, final bool) (string, *tar.Header, error) 
 		switch {
 		case h == nil:
 			return next, nil, fmt.Errorf("%s: %w", p, fs.ErrNotExist)
-		case h.Typeflag == tar.TypeSymlink && (len(todo) > 0 || final):
+		case h.Typeflag == tar.TypeSymlink && (len(rest) > 0 || final):
 			if links++; links > maxLinks {
 				return next, nil, fmt.Errorf("%s: too many levels of symbolic links", p)
 			}
 			if path.IsAbs(h.Linkname) {
 				cur = "/"
 			}
-			todo = append(components(h.Linkname), todo...)
+			rest = append(components(h.Linkname), rest...)
 			continue
-		case len(todo) > 0 && h.Typeflag != tar.TypeDir:
+		case len(rest) > 0 && h.Typeflag != tar.TypeDir:
 			return next, nil, fmt.Errorf("%s: %s is %w", p, next, errNotDir)
 		}
 		cur = next
