@@ -599,9 +599,9 @@ What is measured, on the example project of \`bake init\` (renamed \`$PROJECT\`,
   ${PAUSE} s after it ends; a control run has no switch. hey's client silently sends a
   bodiless GET again when a reused connection breaks, so the GET runs show what a
   retrying client sees; the POST runs (with a body, never resent) show every request
-  the front door broke. The front door is a server
-  in the one Caddy that every bake project on the machine shares, and each change to
-  any project's front door reloads that Caddy's whole config.
+  the front door broke. The front door is a server in the one Caddy that every bake
+  project on the machine shares; a switch rewrites the files its upstreams read, so
+  Caddy's config does not change and nothing is reloaded.
 - **Baking**: \`webapp\` (test/bench/templates/apt-service): FROM debian@1.0.0 by
   digest, one \`RUN apt-get update && apt-get install -y --no-install-recommends curl
   ca-certificates\`, one COPY of a script from its context, a CMD, and
