@@ -3,9 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/bakehq/bake/internal/yamlerr"
 )
 
 // ErrInvalid is wrapped by every error Load and Parse return.
@@ -22,20 +21,7 @@ type Error struct {
 
 // Error formats the problem as FILE:LINE:COL: KEY: MSG, leaving out the parts it lacks.
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		b.WriteString(":" + strconv.Itoa(e.Line))
-		if e.Column > 0 {
-			b.WriteString(":" + strconv.Itoa(e.Column))
-		}
-	}
-	b.WriteString(": ")
-	if e.Key != "" {
-		b.WriteString(e.Key + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
+	return yamlerr.Format(e.File, e.Line, e.Column, e.Key, e.Msg)
 }
 
 // Unwrap returns ErrInvalid.
@@ -43,42 +29,10 @@ func (e *Error) Unwrap() error { return ErrInvalid }
 
 // ErrorList is every problem found in one bake.yaml, in file order.
 // Parse returns one when it finds more than one problem.
-type ErrorList []*Error
+type ErrorList = yamlerr.List[*Error]
 
-// Error prints one problem a line.
-func (l ErrorList) Error() string {
-	lines := make([]string, len(l))
-	for k, e := range l {
-		lines[k] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Unwrap returns the problems, so errors.Is and errors.As see each of them.
-func (l ErrorList) Unwrap() []error {
-	errs := make([]error, len(l))
-	for k, e := range l {
-		errs[k] = e
-	}
-	return errs
-}
-
-// err returns nil, the only problem, or the list sorted by position.
-func (l ErrorList) err() error {
-	switch len(l) {
-	case 0:
-		return nil
-	case 1:
-		return l[0]
-	}
-	sort.SliceStable(l, func(i, j int) bool {
-		if l[i].Line != l[j].Line {
-			return l[i].Line < l[j].Line
-		}
-		return l[i].Column < l[j].Column
-	})
-	return l
-}
+// Position places the problem for sorting.
+func (e *Error) Position() (line, column int) { return e.Line, e.Column }
 
 // fileError is a problem with bake.yaml as a whole, such as it being absent.
 type fileError struct {

@@ -31,15 +31,15 @@ func TestErrorListSortsByPosition(t *testing.T) {
 		{File: "f", Line: 2, Column: 7, Msg: "b"},
 		{File: "f", Line: 2, Column: 3, Msg: "a"},
 	}
-	err := l.err()
+	err := l.Err()
 	assert.EqualError(t, err, "f:2:3: a\nf:2:7: b\nf:9:1: c")
 	assert.ErrorIs(t, err, ErrInvalid)
 	var first *Error
 	require.True(t, errors.As(err, &first))
 	assert.Equal(t, "a", first.Msg)
 
-	assert.NoError(t, ErrorList(nil).err())
-	assert.Same(t, l[0], ErrorList{l[0]}.err())
+	assert.NoError(t, ErrorList(nil).Err())
+	assert.Same(t, l[0], ErrorList{l[0]}.Err())
 }
 
 func TestParseDocumentErrors(t *testing.T) {

@@ -47,12 +47,12 @@ func Parse(file string, data []byte) (*Project, error) {
 	d := &decoder{file: file, dir: filepath.Dir(abs)}
 	root, ok := d.parse(data)
 	if !ok {
-		return nil, d.errs.err()
+		return nil, d.errs.Err()
 	}
 	p := d.project(root)
 	p.File = abs
 	p.Dir = d.dir
-	if err := d.errs.err(); err != nil {
+	if err := d.errs.Err(); err != nil {
 		return nil, err
 	}
 	return p, nil

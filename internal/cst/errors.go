@@ -2,9 +2,8 @@ package cst
 
 import (
 	"errors"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/bakehq/bake/internal/yamlerr"
 )
 
 // ErrInvalid is wrapped by every error Load and Parse return: the file is
@@ -24,20 +23,7 @@ type Error struct {
 
 // Error formats the problem as FILE:LINE:COL: KEY: MSG, leaving out the parts it lacks.
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		b.WriteString(":" + strconv.Itoa(e.Line))
-		if e.Column > 0 {
-			b.WriteString(":" + strconv.Itoa(e.Column))
-		}
-	}
-	b.WriteString(": ")
-	if e.Key != "" {
-		b.WriteString(e.Key + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
+	return yamlerr.Format(e.File, e.Line, e.Column, e.Key, e.Msg)
 }
 
 // Unwrap returns ErrInvalid and, for a file that could not be read, why.
@@ -49,39 +35,7 @@ func (e *Error) Unwrap() []error {
 }
 
 // ErrorList is every problem found in one file, in file order.
-type ErrorList []*Error
+type ErrorList = yamlerr.List[*Error]
 
-// Error prints one problem a line.
-func (l ErrorList) Error() string {
-	lines := make([]string, len(l))
-	for k, e := range l {
-		lines[k] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Unwrap returns the problems, so errors.Is and errors.As see each of them.
-func (l ErrorList) Unwrap() []error {
-	errs := make([]error, len(l))
-	for k, e := range l {
-		errs[k] = e
-	}
-	return errs
-}
-
-// err returns nil, the only problem, or the list sorted by position.
-func (l ErrorList) err() error {
-	switch len(l) {
-	case 0:
-		return nil
-	case 1:
-		return l[0]
-	}
-	sort.SliceStable(l, func(i, j int) bool {
-		if l[i].Line != l[j].Line {
-			return l[i].Line < l[j].Line
-		}
-		return l[i].Column < l[j].Column
-	})
-	return l
-}
+// Position places the problem for sorting.
+func (e *Error) Position() (line, column int) { return e.Line, e.Column }

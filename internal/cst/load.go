@@ -31,7 +31,7 @@ func Parse(file string, data []byte) (*Suite, error) {
 	}
 	s := d.suite(root)
 	s.File = file
-	if err := d.errs.err(); err != nil {
+	if err := d.errs.Err(); err != nil {
 		return nil, err
 	}
 	return s, nil
