@@ -22,6 +22,7 @@ const (
 	ExitFailed  = 1 // the operation failed
 	ExitInput   = 2 // bad input: flags, config, template, unknown name
 	ExitRefused = 3 // refused by policy or a lock
+	ExitDrift   = 4 // status --check: what runs differs from the record
 )
 
 // ErrUsage marks a mistake in how a command was called.
@@ -38,6 +39,8 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.Is(err, ErrDrift):
+		return ExitDrift
 	case errors.Is(err, promote.ErrRefused), errors.Is(err, ledger.ErrLocked),
 		errors.Is(err, rollback.ErrNothingToRollBack):
 		return ExitRefused

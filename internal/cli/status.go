@@ -16,9 +16,10 @@ import (
 )
 
 func newCmdStatus(f *Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:   "status [IMAGE]",
-		Short: "Show what each environment runs, with the newest releases",
+	var check bool
+	cmd := &cobra.Command{
+		Use:   "status [IMAGE] [--check]",
+		Short: "Show what each environment runs, with the newest releases, and any drift from the record",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return exactArgs(1, "at most one IMAGE")(cmd, args)
@@ -30,9 +31,11 @@ func newCmdStatus(f *Factory) *cobra.Command {
 			if len(args) == 1 {
 				image = args[0]
 			}
-			return runStatus(cmd.Context(), f, image)
+			return runStatus(cmd.Context(), f, image, check)
 		},
 	}
+	cmd.Flags().BoolVar(&check, "check", false, "exit 4 when what runs differs from the record (for monitoring)")
+	return cmd
 }
 
 type imageStatus struct {
@@ -58,9 +61,11 @@ type envStatus struct {
 	OutdatedBase string `json:"outdated_base,omitempty"`
 	// Revoked says why the running release was revoked: it should not run.
 	Revoked string `json:"revoked,omitempty"`
+	// Drift lists every difference between the record and what runs.
+	Drift []string `json:"drift,omitempty"`
 }
 
-func runStatus(ctx context.Context, f *Factory, only string) error {
+func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 	p, err := f.Project()
 	if err != nil {
 		return err
@@ -78,6 +83,11 @@ func runStatus(ctx context.Context, f *Factory, only string) error {
 		return err
 	}
 	live := f.liveView(ctx, p)
+	if check && live.docker == nil {
+		_, err := f.Engine(ctx) // says why the engine cannot be read
+		return fmt.Errorf("checking for drift: %w", err)
+	}
+	drifted := false
 	bases := newBaseCheck(ctx, store)
 	var out []imageStatus
 	for _, img := range images {
@@ -107,11 +117,15 @@ func runStatus(ctx context.Context, f *Factory, only string) error {
 				return err
 			}
 			live.fill(ctx, &es, env.Name, img.Name)
+			if live.docker != nil {
+				es.Drift = driftOf(es, tgt.Replicas)
+				drifted = drifted || len(es.Drift) > 0
+			}
 			st.Environments = append(st.Environments, es)
 		}
 		out = append(out, st)
 	}
-	return f.render(out, func(w io.Writer) {
+	err = f.render(out, func(w io.Writer) {
 		for _, st := range out {
 			for _, es := range st.Environments {
 				if es.Revoked != "" {
@@ -144,7 +158,21 @@ func runStatus(ctx context.Context, f *Factory, only string) error {
 					since, dash(es.By), replicaSummary(es.Replicas), es.Listen)
 			}
 		}
+		for _, st := range out {
+			for _, es := range st.Environments {
+				for _, d := range es.Drift {
+					fmt.Fprintf(w, "drift: %s in %s: %s\n", st.Image, es.Env, d)
+				}
+			}
+		}
 	})
+	if err != nil {
+		return err
+	}
+	if check && drifted {
+		return fmt.Errorf("%w: what runs differs from the record (see above)", ErrDrift)
+	}
+	return nil
 }
 
 func replicaSummary(rs []target.Replica) string {
