@@ -3,10 +3,11 @@ package config
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/bakehq/bake/internal/yamlerr"
 )
 
 // decoder walks the YAML nodes of one bake.yaml and collects every problem it finds.
@@ -32,50 +33,6 @@ type entry struct {
 
 // name is the entry's key as written.
 func (e entry) name() string { return e.key.Value }
-
-// join extends the key path with a key.
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// index extends the key path with a list position.
-func index(path string, i int) string {
-	return path + "[" + strconv.Itoa(i) + "]"
-}
-
-// resolve follows aliases to the node they name.
-func resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-// isNull reports whether n is absent or an explicit null.
-func isNull(n *yaml.Node) bool {
-	n = resolve(n)
-	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
-}
-
-// describe names what a node holds, for "expected X, got Y" messages.
-func describe(n *yaml.Node) string {
-	n = resolve(n)
-	switch {
-	case isNull(n):
-		return "nothing"
-	case n.Kind == yaml.MappingNode:
-		return "a mapping"
-	case n.Kind == yaml.SequenceNode:
-		return "a list"
-	case n.ShortTag() == "!!str":
-		return strconv.Quote(n.Value)
-	default:
-		return n.Value
-	}
-}
 
 // mapping returns the entries of a mapping node in file order, with merge keys
 // (<<) expanded and explicit keys taking precedence over merged ones. It reports
@@ -199,3 +156,12 @@ func (s *section) require(key string) *yaml.Node {
 	}
 	return v
 }
+
+// The key paths and node descriptions of messages, shared with other loaders.
+var (
+	resolve  = yamlerr.Resolve
+	isNull   = yamlerr.IsNull
+	describe = yamlerr.Describe
+	join     = yamlerr.Join
+	index    = yamlerr.Index
+)

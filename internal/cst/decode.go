@@ -4,12 +4,13 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"text/template"
 
 	"github.com/agext/levenshtein"
 	"gopkg.in/yaml.v3"
+
+	"github.com/bakehq/bake/internal/yamlerr"
 )
 
 // decoder walks the YAML nodes of one file and collects every problem.
@@ -194,46 +195,6 @@ func (d *decoder) boolean(path string, n *yaml.Node) bool {
 	return v
 }
 
-// resolve follows aliases to the node they name.
-func resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-// isNull reports whether n is absent or an explicit null.
-func isNull(n *yaml.Node) bool {
-	n = resolve(n)
-	return n == nil || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
-}
-
-// describe names what a node holds, for "expected X, got Y" messages.
-func describe(n *yaml.Node) string {
-	n = resolve(n)
-	switch {
-	case isNull(n):
-		return "nothing"
-	case n.Kind == yaml.MappingNode:
-		return "a mapping"
-	case n.Kind == yaml.SequenceNode:
-		return "a list"
-	case n.ShortTag() == "!!str":
-		return strconv.Quote(n.Value)
-	default:
-		return n.Value
-	}
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
-
 // suggest returns the known key closest to a misspelt one: at most two
 // edits away, ignoring case.
 func suggest(key string, known []string) string {
@@ -245,3 +206,12 @@ func suggest(key string, known []string) string {
 	}
 	return best
 }
+
+// The key paths and node descriptions of messages, shared with other loaders.
+var (
+	resolve  = yamlerr.Resolve
+	isNull   = yamlerr.IsNull
+	describe = yamlerr.Describe
+	join     = yamlerr.Join
+	index    = yamlerr.Index
+)

@@ -1,5 +1,6 @@
-// Package yamlerr collects the problems found in one YAML file, each at its
-// place, so a user sees every problem at once, in file order.
+// Package yamlerr is what bake's YAML loaders share to report problems: each
+// at its place (FILE:LINE:COL: KEY: MSG), all of a file's at once in file
+// order, with key paths and descriptions of the nodes they found.
 package yamlerr
 
 import (
