@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -120,7 +121,13 @@ func removeRoutes(ctx context.Context, ids []string) error {
 	c := &frontdoor.Caddy{Admin: caddyAdmin}
 	var errs []error
 	for _, id := range ids {
-		if err := c.Remove(ctx, id); err != nil {
+		err := c.Remove(ctx, id)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			// No front door runs, so it has no routes: the test never
+			// promoted, and nothing started Caddy before it.
+			return nil
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
