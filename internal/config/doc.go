@@ -8,6 +8,8 @@
 //	ledger: .bake/ledger.db       # default DefaultLedger, relative to bake.yaml
 //	frontdoor:
 //	  admin: 127.0.0.1:2019       # Caddy admin API, loopback only; default DefaultFrontDoor
+//	notify:
+//	  webhook: https://hooks.example.com/bake  # one JSON POST per event; BAKE_WEBHOOK_URL overrides
 //	images:                       # required; name -> definition, file order kept
 //	  debian:
 //	    template: templates/base/debian   # required; an existing directory
@@ -41,12 +43,20 @@
 //	    gates:                    # optional, beyond validated, not revoked, passed the environment before
 //	      approval: true          # needs `bake approve IMAGE@VERSION --env dev`
 //	      soak: 1h                # ran at least this long in the environment before
+//	    retention:
+//	      previous: warm          # the replaced release's replicas: warm (running, out of traffic),
+//	                              # stopped (default) or removed
+//	      releases: 3             # rollback candidates `bake gc` keeps; default DefaultKeepReleases
 //	    targets:                  # image name -> target
 //	      hello:
 //	        type: docker          # default and only type so far
 //	        replicas: 2           # 1..20, default 1
 //	        listen: 127.0.0.1:8101  # required; loopback, unique, not the registry's or front door's
 //	        health_timeout: 60s   # default DefaultHealthTimeout
+//	        strategy: rolling     # blue-green (default): all new replicas, then one switch;
+//	                              # rolling: one replica at a time, each health-gated
+//	        min_healthy: 1        # rolling only; healthy replicas in traffic never fewer; default replicas
+//	        watch: 30s            # after the switch, watch health this long; on failure switch back
 //
 // An image that an environment targets needs a port and an http check: the
 // first http check is what a deployment waits on before switching traffic.

@@ -18,11 +18,12 @@ func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []
 	needsHealth := map[string]bool{} // images already checked for a port and an http check
 	for i, item := range n.Content {
 		path := index("environments", i)
-		s, ok := d.section(path, resolve(item), item, "name", "gates", "targets")
+		s, ok := d.section(path, resolve(item), item, "name", "gates", "retention", "targets")
 		if !ok {
 			continue
 		}
-		env := &Environment{Targets: map[string]*Target{}}
+		env := &Environment{Targets: map[string]*Target{},
+			Retention: Retention{Previous: KeepStopped, Releases: DefaultKeepReleases}}
 		if v := s.require("name"); v != nil {
 			if name, ok := d.str(join(path, "name"), v); ok {
 				switch first, dup := names[name]; {
@@ -38,6 +39,9 @@ func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []
 		}
 		if v := s.get("gates"); v != nil {
 			d.gates(join(path, "gates"), s.key("gates"), v, env)
+		}
+		if v := s.get("retention"); v != nil {
+			d.retention(join(path, "retention"), s.key("retention"), v, env)
 		}
 		if v := s.get("targets"); v != nil {
 			d.targets(join(path, "targets"), v, env, imgs, used, needsHealth)
@@ -78,8 +82,9 @@ func (d *decoder) targets(path string, n *yaml.Node, env *Environment, imgs *ima
 
 // target decodes one target and applies its defaults.
 func (d *decoder) target(path string, e entry, used *listenUse) *Target {
-	t := &Target{Type: "docker", Replicas: 1, HealthTimeout: DefaultHealthTimeout}
-	s, ok := d.section(path, e.key, e.value, "type", "replicas", "listen", "health_timeout")
+	t := &Target{Type: "docker", Replicas: 1, HealthTimeout: DefaultHealthTimeout, Strategy: BlueGreen}
+	s, ok := d.section(path, e.key, e.value, "type", "replicas", "listen", "health_timeout",
+		"strategy", "min_healthy", "watch")
 	if !ok {
 		return nil
 	}
@@ -107,7 +112,34 @@ func (d *decoder) target(path string, e entry, used *listenUse) *Target {
 	if v := s.get("health_timeout"); v != nil {
 		t.HealthTimeout, _ = d.duration(join(path, "health_timeout"), v)
 	}
+	if v := s.get("strategy"); v != nil {
+		t.Strategy, _ = d.oneOf(join(path, "strategy"), v, BlueGreen, Rolling)
+	}
+	t.MinHealthy = t.Replicas
+	if v := s.get("min_healthy"); v != nil {
+		t.MinHealthy, _ = d.number(join(path, "min_healthy"), v, 1, max(t.Replicas, 1))
+		if t.Strategy != Rolling {
+			d.errorf(v, join(path, "min_healthy"), "only applies to strategy %q; remove it or set strategy: %s", Rolling, Rolling)
+		}
+	}
+	if v := s.get("watch"); v != nil {
+		t.Watch, _ = d.duration(join(path, "watch"), v)
+	}
 	return t
+}
+
+// retention decodes what an environment keeps for rollbacks.
+func (d *decoder) retention(path string, at, n *yaml.Node, env *Environment) {
+	s, ok := d.section(path, at, n, "previous", "releases")
+	if !ok {
+		return
+	}
+	if v := s.get("previous"); v != nil {
+		env.Retention.Previous, _ = d.oneOf(join(path, "previous"), v, KeepWarm, KeepStopped, KeepRemoved)
+	}
+	if v := s.get("releases"); v != nil {
+		env.Retention.Releases, _ = d.number(join(path, "releases"), v, 1, 100)
+	}
 }
 
 // gates decodes what a release must have done before it enters an environment.

@@ -249,6 +249,44 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 			message:  `environments[0].targets.hello.health_timeout: expected a duration such as "30s", got 60`,
 		},
 		{
+			name: "misspelt strategy",
+			content: func(t *testing.T) string {
+				return edit(t, "{listen: 127.0.0.1:8101}", "{listen: 127.0.0.1:8101, strategy: rollin}")
+			},
+			position: "12:49",
+			message:  `environments[0].targets.hello.strategy: unknown value "rollin"; did you mean "rolling"?`,
+		},
+		{
+			name: "min_healthy above replicas",
+			content: func(t *testing.T) string {
+				return edit(t, "{listen: 127.0.0.1:8101}", "{listen: 127.0.0.1:8101, strategy: rolling, replicas: 2, min_healthy: 3}")
+			},
+			position: "12:84",
+			message:  `environments[0].targets.hello.min_healthy: must be between 1 and 2, got 3`,
+		},
+		{
+			name: "min_healthy without rolling",
+			content: func(t *testing.T) string {
+				return edit(t, "{listen: 127.0.0.1:8101}", "{listen: 127.0.0.1:8101, min_healthy: 1}")
+			},
+			position: "12:52",
+			message:  `environments[0].targets.hello.min_healthy: only applies to strategy "rolling"; remove it or set strategy: rolling`,
+		},
+		{
+			name: "unknown retention",
+			content: func(t *testing.T) string {
+				return edit(t, "  - name: dev\n", "  - name: dev\n    retention: {previous: hot}\n")
+			},
+			position: "11:27",
+			message:  `environments[0].retention.previous: unknown value "hot"; expected one of: warm, stopped, removed`,
+		},
+		{
+			name:     "webhook not a URL",
+			content:  func(t *testing.T) string { return edit(t, "images:\n", "notify: {webhook: hooks.local}\nimages:\n") },
+			position: "2:19",
+			message:  `notify.webhook: "hooks.local" is not an http or https URL`,
+		},
+		{
 			name:     "bad status",
 			content:  func(t *testing.T) string { return edit(t, "{path: /healthz}", "{path: /healthz, status: 999}") },
 			position: "8:40",

@@ -41,6 +41,8 @@ registry: 127.0.0.1:5001
 ledger: state/ledger.db
 frontdoor:
   admin: localhost:2020
+notify:
+  webhook: https://hooks.example.test/bake
 images:
   debian:
     template: templates/base/debian
@@ -83,6 +85,14 @@ environments:
         listen: 127.0.0.1:8102
         health_timeout: 2m
   - name: prod
+    retention: {previous: warm, releases: 5}
+    targets:
+      hello:
+        replicas: 3
+        listen: 127.0.0.1:8103
+        strategy: rolling
+        min_healthy: 2
+        watch: 30s
 `
 
 func TestLoadCompleteFile(t *testing.T) {
@@ -125,14 +135,22 @@ func TestLoadCompleteFile(t *testing.T) {
 	require.Len(t, p.Environments, 3)
 	assert.Equal(t, "dev", p.Environments[0].Name)
 	assert.Equal(t, map[string]*Target{
-		"hello": {Type: "docker", Replicas: 2, Listen: "127.0.0.1:8101", HealthTimeout: DefaultHealthTimeout},
+		"hello": {Type: "docker", Replicas: 2, Listen: "127.0.0.1:8101", HealthTimeout: DefaultHealthTimeout,
+			Strategy: BlueGreen, MinHealthy: 2},
 	}, p.Environments[0].Targets)
 	assert.Equal(t, "qa", p.Environments[1].Name)
 	assert.Equal(t, map[string]*Target{
-		"hello": {Type: "docker", Replicas: 1, Listen: "127.0.0.1:8102", HealthTimeout: 2 * time.Minute},
+		"hello": {Type: "docker", Replicas: 1, Listen: "127.0.0.1:8102", HealthTimeout: 2 * time.Minute,
+			Strategy: BlueGreen, MinHealthy: 1},
 	}, p.Environments[1].Targets)
+	assert.Equal(t, Retention{Previous: KeepStopped, Releases: DefaultKeepReleases}, p.Environments[1].Retention)
 	assert.Equal(t, "prod", p.Environments[2].Name)
-	assert.Empty(t, p.Environments[2].Targets)
+	assert.Equal(t, Retention{Previous: KeepWarm, Releases: 5}, p.Environments[2].Retention)
+	assert.Equal(t, map[string]*Target{
+		"hello": {Type: "docker", Replicas: 3, Listen: "127.0.0.1:8103", HealthTimeout: DefaultHealthTimeout,
+			Strategy: Rolling, MinHealthy: 2, Watch: 30 * time.Second},
+	}, p.Environments[2].Targets)
+	assert.Equal(t, "https://hooks.example.test/bake", p.Notify.Webhook)
 
 	env, pos := p.Environment("qa")
 	require.NotNil(t, env)
@@ -184,7 +202,8 @@ environments:
 `)
 	p, err := Load(path)
 	require.NoError(t, err)
-	assert.Equal(t, &Target{Type: "docker", Replicas: 3, Listen: "127.0.0.1:8102", HealthTimeout: 5 * time.Second},
+	assert.Equal(t, &Target{Type: "docker", Replicas: 3, Listen: "127.0.0.1:8102", HealthTimeout: 5 * time.Second,
+		Strategy: BlueGreen, MinHealthy: 3},
 		p.Environments[1].Targets["hello"])
 	assert.Equal(t, &HTTPCheck{Port: 8080, Path: "/", Status: 200, Timeout: DefaultCheckTimeout}, p.Images[0].Checks[0].HTTP)
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"path/filepath"
 	"regexp"
 
@@ -21,7 +22,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 		Ledger:    filepath.Join(d.dir, DefaultLedger),
 		FrontDoor: FrontDoor{Admin: DefaultFrontDoor},
 	}
-	s, ok := d.section("", root, root, "project", "registry", "ledger", "frontdoor", "images", "environments")
+	s, ok := d.section("", root, root, "project", "registry", "ledger", "frontdoor", "notify", "images", "environments")
 	if !ok {
 		return p
 	}
@@ -50,6 +51,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 		}
 	}
 	frontDoorNode := d.frontDoor(s, p)
+	d.notify(s, p)
 
 	imgs := d.images(s)
 	p.Images = imgs.list
@@ -82,6 +84,28 @@ func (d *decoder) frontDoor(s *section, p *Project) *yaml.Node {
 		}
 	}
 	return admin
+}
+
+// notify decodes notify:, the webhook events go to.
+func (d *decoder) notify(s *section, p *Project) {
+	n := s.get("notify")
+	if n == nil {
+		return
+	}
+	ns, ok := d.section("notify", s.key("notify"), n, "webhook")
+	if !ok {
+		return
+	}
+	if v := ns.get("webhook"); v != nil {
+		if raw, ok := d.str("notify.webhook", v); ok {
+			u, err := url.Parse(raw)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				d.errorf(v, "notify.webhook", "%q is not an http or https URL", raw)
+				return
+			}
+			p.Notify.Webhook = raw
+		}
+	}
 }
 
 // abs resolves a path from bake.yaml against its directory.

@@ -1,7 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -91,6 +94,23 @@ func (d *decoder) boolean(path string, n *yaml.Node) (bool, bool) {
 	if err := n.Decode(&v); err != nil {
 		d.errorf(n, path, "expected true or false, got %q", n.Value)
 		return false, false
+	}
+	return v, true
+}
+
+// oneOf reads a string that must be one of allowed.
+func (d *decoder) oneOf(path string, n *yaml.Node, allowed ...string) (string, bool) {
+	v, ok := d.str(path, n)
+	if !ok {
+		return "", false
+	}
+	if !slices.Contains(allowed, v) {
+		msg := fmt.Sprintf("unknown value %q; expected one of: %s", v, strings.Join(allowed, ", "))
+		if s := suggest(v, allowed); s != "" {
+			msg = fmt.Sprintf("unknown value %q; did you mean %q?", v, s)
+		}
+		d.errorf(n, path, "%s", msg)
+		return "", false
 	}
 	return v, true
 }

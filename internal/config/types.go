@@ -9,6 +9,7 @@ const (
 	DefaultFrontDoor     = "127.0.0.1:2019"
 	DefaultHealthTimeout = 60 * time.Second
 	DefaultCheckTimeout  = 30 * time.Second
+	DefaultKeepReleases  = 3
 )
 
 // Project is a loaded and validated bake.yaml.
@@ -19,6 +20,7 @@ type Project struct {
 	Registry     string         // host:port of the OCI registry releases are pushed to
 	Ledger       string         // absolute path of the SQLite ledger
 	FrontDoor    FrontDoor      // the Caddy admin API the docker target configures
+	Notify       Notify         // where events about releases and deployments go
 	Images       []*Image       // in file order
 	Environments []*Environment // in promotion order: a release enters Environments[i] only after Environments[i-1]
 }
@@ -26,6 +28,12 @@ type Project struct {
 // FrontDoor says where Caddy's admin API answers.
 type FrontDoor struct {
 	Admin string // host:port, loopback only
+}
+
+// Notify says where bake sends an event for each release, promotion,
+// rollback, automatic rollback and failure.
+type Notify struct {
+	Webhook string // http(s) URL receiving one JSON POST per event; "" for none
 }
 
 // Image is one image definition: what to build and how to check it.
@@ -111,10 +119,30 @@ type CommandCheck struct {
 
 // Environment is one stage of the promotion path.
 type Environment struct {
-	Name    string
-	Gates   Gates
-	Targets map[string]*Target // by image name
+	Name      string
+	Gates     Gates
+	Retention Retention
+	Targets   map[string]*Target // by image name
 }
+
+// What happens to the replicas of the release a deployment replaces.
+const (
+	KeepWarm    = "warm"    // kept running out of traffic: rollback is one front-door switch
+	KeepStopped = "stopped" // stopped and kept: rollback starts them again
+	KeepRemoved = "removed" // removed: rollback starts new replicas from the local image
+)
+
+// Retention says what an environment keeps for rollbacks.
+type Retention struct {
+	Previous string // KeepWarm, KeepStopped (default) or KeepRemoved
+	Releases int    // rollback candidates `bake gc` keeps, besides the running release; default 3
+}
+
+// Deployment strategies of the docker target.
+const (
+	BlueGreen = "blue-green" // start every new replica, then switch traffic in one step
+	Rolling   = "rolling"    // replace one replica at a time, each health-gated
+)
 
 // Gates are what a release must have done before it enters an environment,
 // beyond the rules that always hold: validated, never revoked, and (after
@@ -130,6 +158,9 @@ type Target struct {
 	Replicas      int           // defaults to 1
 	Listen        string        // 127.0.0.1:PORT where the front door serves this image in this environment
 	HealthTimeout time.Duration // how long new replicas have to pass the health check; defaults to 60s
+	Strategy      string        // BlueGreen (default) or Rolling
+	MinHealthy    int           // rolling: healthy replicas in traffic never fewer than this; defaults to Replicas
+	Watch         time.Duration // after the switch, how long health is watched before the old release is retired; 0 for no watch
 }
 
 // Image returns the image definition with that name, or nil.
