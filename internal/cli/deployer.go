@@ -23,5 +23,6 @@ func (f *Factory) deployer(ctx context.Context, p *config.Project) (*promote.Dep
 		return nil, err
 	}
 	tgt := &target.Docker{Engine: eng, FrontDoor: fd, Project: p.Name, Operation: f.Operation, Progress: f.Progress()}
-	return &promote.Deployer{Project: p, Store: store, Target: tgt, User: f.User(), Progress: f.Progress()}, nil
+	return &promote.Deployer{Project: p, Store: store, Target: tgt, User: f.User(), Progress: f.Progress(),
+		Recorded: f.notifyDeployment}, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/notify"
 )
 
 // Factory holds the IO streams, global flags and lazily built clients every
@@ -37,6 +38,7 @@ type Factory struct {
 	project  *config.Project
 	store    ledger.Store
 	engine   *client.Client
+	webhook  *notify.Webhook
 }
 
 // NewFactory returns a Factory on the process's standard streams.
@@ -131,6 +133,7 @@ func (f *Factory) User() string {
 
 // Close releases the clients.
 func (f *Factory) Close() {
+	f.closeWebhook()
 	if f.store != nil {
 		_ = f.store.Close()
 	}

@@ -23,11 +23,19 @@ type planResult struct {
 }
 
 // runPlan prints what `bake promote` would check and do; nothing changes.
-func runPlan(ctx context.Context, f *Factory, p *config.Project, rel ledger.Release, envName string) error {
+// With fromEnv (promote --from), a pinned environment is an unmet gate.
+func runPlan(ctx context.Context, f *Factory, p *config.Project, rel ledger.Release, envName string, fromEnv bool) error {
 	store, _ := f.Store(ctx)
 	gates, err := promote.Gates(ctx, p, store, rel, envName)
 	if err != nil {
 		return err
+	}
+	if fromEnv {
+		g, err := promote.PinGate(ctx, store, rel.Image, envName)
+		if err != nil {
+			return err
+		}
+		gates = append(gates, g)
 	}
 	env, _ := p.Environment(envName)
 	res := planResult{Release: rel.Image + "@" + rel.Version, Env: envName, Gates: gates, Allowed: true}
@@ -47,7 +55,8 @@ func runPlan(ctx context.Context, f *Factory, p *config.Project, rel ledger.Rele
 			return err
 		}
 		d := &target.Docker{Engine: eng, Project: p.Name}
-		req := target.Request{Env: envName, Image: p.Image(rel.Image), Target: env.Targets[rel.Image], Release: rel}
+		req := target.Request{Env: envName, Image: p.Image(rel.Image), Target: env.Targets[rel.Image], Release: rel,
+			Keep: env.Retention.Previous}
 		plan, err := d.Plan(ctx, req, res.Current)
 		if err != nil {
 			return err
@@ -84,19 +93,33 @@ func printPlan(w io.Writer, res planResult, tgt *config.Target) {
 		fmt.Fprintf(w, "  %d. %s\n", step, fmt.Sprintf(format, args...))
 		step++
 	}
+	if len(a.Reuse) > 0 {
+		line("use %d replica(s) kept warm: %v", len(a.Reuse), a.Reuse)
+	}
 	if len(a.Restart) > 0 {
 		line("restart %d kept replica(s): %v", len(a.Restart), a.Restart)
 	}
-	if a.Start > 0 {
-		line("start %d new replica(s) of %s", a.Start, res.Release)
+	if a.Strategy == config.Rolling && res.Current != "" {
+		line("replace the replicas in traffic one at a time (%d new, %d restarted): each must pass the health check (within %s) before it joins %s and an old one leaves; at least %d stay in traffic",
+			a.Start, len(a.Restart), tgt.HealthTimeout, a.Switch, tgt.MinHealthy)
+	} else {
+		if a.Start > 0 {
+			line("start %d new replica(s) of %s", a.Start, res.Release)
+		}
+		line("wait until every replica passes the health check (within %s)", tgt.HealthTimeout)
+		line("switch %s to the new replicas in one step", a.Switch)
 	}
-	line("wait until every replica passes the health check (within %s)", tgt.HealthTimeout)
-	line("switch %s to the new replicas in one step", a.Switch)
 	line("record the deployment")
+	if tgt.Watch > 0 {
+		line("watch health for %s; on failure switch back to %s and pin %s there", tgt.Watch, orNone(res.Current), res.Env)
+	}
+	if len(a.Warm) > 0 {
+		line("keep %d replica(s) of %s running out of traffic (warm) for rollback: %v", len(a.Warm), res.Current, a.Warm)
+	}
 	if len(a.Stop) > 0 {
 		line("stop %d replica(s) of %s, kept for rollback: %v", len(a.Stop), res.Current, a.Stop)
 	}
 	if len(a.Remove) > 0 {
-		line("remove %d replica(s) of older releases: %v", len(a.Remove), a.Remove)
+		line("remove %d replica(s) no longer kept: %v", len(a.Remove), a.Remove)
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -56,14 +57,45 @@ func runPromote(ctx context.Context, o *promoteOptions) error {
 	}
 	store, _ := f.Store(ctx)
 	if o.plan {
-		return runPlan(ctx, f, p, rel, o.to)
+		return runPlan(ctx, f, p, rel, o.to, o.from != "")
 	}
 	if err := promote.Check(ctx, p, store, rel, o.to); err != nil {
 		return fmt.Errorf("promoting %s@%s to %q: %w", rel.Image, rel.Version, o.to, err)
 	}
+	if o.from != "" {
+		if err := promote.CheckPin(ctx, store, rel.Image, o.to); err != nil {
+			return fmt.Errorf("promoting %s@%s to %q: %w", rel.Image, rel.Version, o.to, err)
+		}
+	}
 	env, _ := p.Environment(o.to)
 	fmt.Fprintf(f.Progress(), "promoting %s@%s (%s) to %q\n", rel.Image, rel.Version, shortDigest(rel.Digest), env.Name)
-	return deploy(ctx, f, p, env, rel, ledger.KindPromote)
+	if err := deploy(ctx, f, p, env, rel, ledger.KindPromote); err != nil {
+		return err
+	}
+	if o.from == "" {
+		return releasePin(ctx, f, rel, env.Name, "promote of "+rel.Image+"@"+rel.Version)
+	}
+	return nil
+}
+
+// releasePin ends a pin of rel's image in env, if there is one in force.
+func releasePin(ctx context.Context, f *Factory, rel ledger.Release, env, reason string) error {
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	pin, err := store.Pin(ctx, rel.Image, env)
+	if errors.Is(err, ledger.ErrNotFound) || (err == nil && !pin.Pinned) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := store.SetPin(ctx, ledger.Pin{Image: rel.Image, Env: env, Version: pin.Version, Reason: reason, By: f.User()}); err != nil {
+		return err
+	}
+	fmt.Fprintf(f.Progress(), "%s in %q is no longer pinned to %s\n", rel.Image, env, pin.Version)
+	return nil
 }
 
 // resolveFrom returns IMAGE@VERSION for what env runs now.
@@ -102,11 +134,15 @@ func deploy(ctx context.Context, f *Factory, p *config.Project, env *config.Envi
 			return
 		}
 		verb := "promoted"
-		if kind == ledger.KindRollback {
+		if ledger.IsRollback(kind) {
 			verb = "rolled back"
 		}
 		fmt.Fprintf(w, "%s %s in %s to %s (was %s), serving on http://%s\n", verb, rel.Image, env.Name, rel.Version,
 			orNone(res.Deployment.Previous), env.Targets[rel.Image].Listen)
+		if res.Pinned {
+			fmt.Fprintf(w, "%s is pinned to %s: `bake promote --from` will not move it until `bake unpin %s --env %s`\n",
+				env.Name, rel.Version, rel.Image, env.Name)
+		}
 	})
 }
 

@@ -138,6 +138,11 @@ func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *
 	}
 	opts.Version, opts.Reason = v.String(), reason
 	rel, err := r.Release(ctx, opts)
+	told := rel
+	if told.Image == "" {
+		told.Image, told.Version = img.Name, opts.Version
+	}
+	f.notifyRelease(told, err)
 	res := releaseResult{Release: rel, Reason: reason}
 	if err != nil {
 		return res, err

@@ -45,8 +45,8 @@ func validateDeployment(d Deployment) error {
 		return errors.New("image is empty")
 	case d.Version == "":
 		return errors.New("version is empty")
-	case d.Kind != KindPromote && d.Kind != KindRollback:
-		return fmt.Errorf("kind %q is neither %q nor %q", d.Kind, KindPromote, KindRollback)
+	case d.Kind != KindPromote && !IsRollback(d.Kind):
+		return fmt.Errorf("kind %q is none of %q, %q and %q", d.Kind, KindPromote, KindRollback, KindAutoRollback)
 	case d.Outcome != OutcomeSucceeded && d.Outcome != OutcomeFailed:
 		return fmt.Errorf("outcome %q is neither %q nor %q", d.Outcome, OutcomeSucceeded, OutcomeFailed)
 	}

@@ -91,3 +91,38 @@ func (s *SQLite) Revocation(ctx context.Context, image, version string) (Revocat
 	r.At, err = parseTime(at)
 	return r, err
 }
+
+// SetPin appends a pin record for image in env.
+func (s *SQLite) SetPin(ctx context.Context, p Pin) error {
+	if p.Image == "" || p.Env == "" || p.By == "" {
+		return fmt.Errorf("recording pin: image, env and who are required")
+	}
+	at := p.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO pins (image, env, version, pinned, reason, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.Image, p.Env, p.Version, p.Pinned, p.Reason, p.By, formatTime(at))
+	if err != nil {
+		return fmt.Errorf("recording pin of %s in %q: %w", p.Image, p.Env, err)
+	}
+	return nil
+}
+
+// Pin returns the latest pin record of image in env; ErrNotFound if none.
+func (s *SQLite) Pin(ctx context.Context, image, env string) (Pin, error) {
+	p := Pin{Image: image, Env: env}
+	var at string
+	err := s.db.QueryRowContext(ctx, `SELECT version, pinned, reason, by_user, at FROM pins
+		WHERE image = ? AND env = ? ORDER BY id DESC LIMIT 1`, image, env).Scan(&p.Version, &p.Pinned, &p.Reason, &p.By, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Pin{}, fmt.Errorf("pin of %s in %q: %w", image, env, ErrNotFound)
+	}
+	if err != nil {
+		return Pin{}, fmt.Errorf("reading pin of %s in %q: %w", image, env, err)
+	}
+	if p.At, err = parseTime(at); err != nil {
+		return Pin{}, err
+	}
+	return p, nil
+}

@@ -37,3 +37,28 @@ func TestApprovalsAndRevocations(t *testing.T) {
 	_, err = rawDB(t, s.Path()).ExecContext(ctx, `DELETE FROM revocations`)
 	assert.ErrorContains(t, err, "revocations are final")
 }
+
+func TestPins(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	_, err := s.Pin(ctx, "web", "prod")
+	assert.ErrorIs(t, err, ledger.ErrNotFound)
+
+	require.NoError(t, s.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Pinned: true, Reason: "rollback", By: "ops"}))
+	p, err := s.Pin(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.True(t, p.Pinned)
+	assert.Equal(t, "1.0.0", p.Version)
+	assert.Equal(t, "ops", p.By)
+
+	require.NoError(t, s.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Reason: "unpin", By: "dev"}))
+	p, err = s.Pin(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.False(t, p.Pinned)
+	assert.Equal(t, "dev", p.By)
+
+	_, err = s.Pin(ctx, "web", "qa")
+	assert.ErrorIs(t, err, ledger.ErrNotFound)
+	_, err = rawDB(t, s.Path()).ExecContext(ctx, `DELETE FROM pins`)
+	assert.ErrorContains(t, err, "append-only")
+}

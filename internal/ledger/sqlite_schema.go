@@ -86,6 +86,23 @@ var migrations = [][]string{
 		`CREATE TRIGGER revocations_no_delete BEFORE DELETE ON revocations
 		BEGIN SELECT RAISE(ABORT, 'revocations are final'); END`,
 	},
+	{
+		`CREATE TABLE pins (
+			id      INTEGER PRIMARY KEY AUTOINCREMENT,
+			image   TEXT NOT NULL,
+			env     TEXT NOT NULL,
+			version TEXT NOT NULL,
+			pinned  INTEGER NOT NULL,
+			reason  TEXT NOT NULL,
+			by_user TEXT NOT NULL,
+			at      TEXT NOT NULL
+		)`,
+		`CREATE INDEX pins_by_env ON pins (image, env, id)`,
+		`CREATE TRIGGER pins_no_update BEFORE UPDATE ON pins
+		BEGIN SELECT RAISE(ABORT, 'pins are append-only'); END`,
+		`CREATE TRIGGER pins_no_delete BEFORE DELETE ON pins
+		BEGIN SELECT RAISE(ABORT, 'pins are append-only'); END`,
+	},
 }
 
 // schemaVersion is the user_version of a fully migrated database.

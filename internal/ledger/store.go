@@ -24,8 +24,9 @@ const (
 
 // Deployment kinds and outcomes.
 const (
-	KindPromote  = "promote"
-	KindRollback = "rollback"
+	KindPromote      = "promote"
+	KindRollback     = "rollback"
+	KindAutoRollback = "auto-rollback" // bake switched back on its own after a failed health watch
 
 	OutcomeSucceeded = "succeeded"
 	OutcomeFailed    = "failed"
@@ -77,7 +78,7 @@ type Deployment struct {
 	Version    string    `json:"version"`
 	Digest     string    `json:"digest"`
 	Previous   string    `json:"previous,omitempty"` // version it replaced, "" if none
-	Kind       string    `json:"kind"`               // promote or rollback
+	Kind       string    `json:"kind"`               // promote, rollback or auto-rollback
 	Outcome    string    `json:"outcome"`            // succeeded or failed
 	Reason     string    `json:"reason,omitempty"`   // why it failed
 	StartedAt  time.Time `json:"started_at"`
@@ -141,6 +142,12 @@ type Store interface {
 	// Revocation returns the revocation of image@version; ErrNotFound if none.
 	Revocation(ctx context.Context, image, version string) (Revocation, error)
 
+	// SetPin records that image in env is pinned to a version (or, with
+	// Pinned false, released from its pin); append-only.
+	SetPin(ctx context.Context, p Pin) error
+	// Pin returns the latest pin record of image in env; ErrNotFound if none.
+	Pin(ctx context.Context, image, env string) (Pin, error)
+
 	Close() error
 }
 
@@ -160,4 +167,22 @@ type Revocation struct {
 	Reason  string    `json:"reason"`
 	By      string    `json:"by"`
 	At      time.Time `json:"at"`
+}
+
+// Pin holds an environment on a version after a rollback, so that an
+// automatic promotion never undoes it. The latest record of an image in an
+// environment is in force.
+type Pin struct {
+	Image   string    `json:"image"`
+	Env     string    `json:"env"`
+	Version string    `json:"version"`
+	Pinned  bool      `json:"pinned"` // false: released by `bake unpin` or an explicit promote
+	Reason  string    `json:"reason"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+}
+
+// IsRollback reports whether kind moved an environment back to an earlier release.
+func IsRollback(kind string) bool {
+	return kind == KindRollback || kind == KindAutoRollback
 }

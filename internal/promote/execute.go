@@ -29,6 +29,7 @@ const LockTTL = 15 * time.Minute
 type Target interface {
 	Deploy(ctx context.Context, req target.Request) ([]target.Replica, error)
 	Retire(ctx context.Context, req target.Request, previousVersion string) error
+	Watch(ctx context.Context, req target.Request, replicas []target.Replica, period time.Duration) error
 }
 
 // Deployer executes deployments: it is shared by promote and rollback.
@@ -38,6 +39,8 @@ type Deployer struct {
 	Target   Target
 	User     string    // who runs bake, recorded with every deployment
 	Progress io.Writer // may be nil
+	// Recorded, if set, is called with every deployment record appended.
+	Recorded func(ledger.Deployment)
 }
 
 // Result is what a deployment did.
@@ -45,6 +48,9 @@ type Result struct {
 	Deployment ledger.Deployment `json:"deployment"`
 	Unchanged  bool              `json:"unchanged"` // the environment already ran the release
 	Replicas   []target.Replica  `json:"replicas,omitempty"`
+	// Pinned is set when the deployment was a rollback: the environment
+	// stays on it until `bake unpin` or a promote of an explicit version.
+	Pinned bool `json:"pinned,omitempty"`
 }
 
 // Execute deploys rel to env under the environment's lock and records the
@@ -75,25 +81,108 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 		return Result{}, err
 	}
 
-	req := target.Request{Env: env.Name, Image: img, Target: tgt, Release: rel}
+	req := target.Request{Env: env.Name, Image: img, Target: tgt, Release: rel, Keep: env.Retention.Previous}
 	replicas, err := d.Target.Deploy(ctx, req)
 	dep.FinishedAt = time.Now().UTC()
 	if err != nil {
 		dep.Outcome, dep.Reason = ledger.OutcomeFailed, err.Error()
-		if _, rerr := d.Store.AppendDeployment(context.WithoutCancel(ctx), dep); rerr != nil {
+		if _, rerr := d.append(ctx, dep); rerr != nil {
 			return Result{}, errors.Join(err, rerr)
 		}
 		return Result{Deployment: dep}, fmt.Errorf("%w: %s@%s to %q: %v; %q still runs %s",
 			ErrFailed, rel.Image, rel.Version, env.Name, err, env.Name, orNothing(dep.Previous))
 	}
 	dep.Outcome = ledger.OutcomeSucceeded
-	if dep.ID, err = d.Store.AppendDeployment(context.WithoutCancel(ctx), dep); err != nil {
+	if dep.ID, err = d.append(ctx, dep); err != nil {
 		return Result{}, fmt.Errorf("recording deployment of %s@%s to %q: %w", rel.Image, rel.Version, env.Name, err)
+	}
+	res := Result{Deployment: dep, Replicas: replicas}
+	if ledger.IsRollback(kind) {
+		if err := d.pin(ctx, rel, env.Name, "rollback from "+dep.Previous); err != nil {
+			return res, err
+		}
+		res.Pinned = true
+	}
+	if tgt.Watch > 0 {
+		if err := d.Target.Watch(ctx, req, replicas, tgt.Watch); err != nil {
+			if ctx.Err() != nil {
+				return res, fmt.Errorf("interrupted while watching %s@%s in %q; it serves there, and %s is kept: %w",
+					rel.Image, rel.Version, env.Name, orNothing(dep.Previous), ctx.Err())
+			}
+			return d.revert(ctx, env, req, dep, err)
+		}
 	}
 	if err := d.Target.Retire(ctx, req, dep.Previous); err != nil {
 		d.say("warning: retiring old replicas: %v", err)
 	}
-	return Result{Deployment: dep, Replicas: replicas}, nil
+	return res, nil
+}
+
+// revert switches env back to the release dep replaced after dep's release
+// failed its health watch, records the automatic rollback, pins env to it,
+// and removes the failed release's replicas.
+func (d *Deployer) revert(ctx context.Context, env *config.Environment, req target.Request, dep ledger.Deployment, watchErr error) (Result, error) {
+	rel := req.Release
+	failed := fmt.Sprintf("%s@%s failed its health watch in %q: %v", rel.Image, rel.Version, env.Name, watchErr)
+	if dep.Previous == "" {
+		return Result{Deployment: dep}, fmt.Errorf("%w: %s; nothing ran there before, so it still serves", ErrFailed, failed)
+	}
+	prev, err := d.Store.Release(ctx, rel.Image, dep.Previous)
+	if err != nil {
+		return Result{Deployment: dep}, fmt.Errorf("%w: %s; reading %s@%s to switch back: %v", ErrFailed, failed, rel.Image, dep.Previous, err)
+	}
+	d.say("%s; switching back to %s", failed, prev.Version)
+	back := ledger.Deployment{
+		Env: env.Name, Image: rel.Image, Version: prev.Version, Digest: prev.Digest, Previous: rel.Version,
+		Kind: ledger.KindAutoRollback, StartedAt: time.Now().UTC(), By: d.User, Reason: failed,
+	}
+	// The previous release's replicas still run (nothing is retired before the
+	// watch ends), so switching back in one step is fastest.
+	tgt := *req.Target
+	tgt.Strategy = config.BlueGreen
+	preq := req
+	preq.Release, preq.Target = prev, &tgt
+	_, err = d.Target.Deploy(ctx, preq)
+	back.FinishedAt = time.Now().UTC()
+	if err != nil {
+		back.Outcome, back.Reason = ledger.OutcomeFailed, failed+"; switching back failed: "+err.Error()
+		if _, rerr := d.append(ctx, back); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return Result{Deployment: back}, fmt.Errorf("%w: %s; switching back to %s failed: %v; %q still runs %s@%s",
+			ErrFailed, failed, prev.Version, err, env.Name, rel.Image, rel.Version)
+	}
+	back.Outcome = ledger.OutcomeSucceeded
+	if back.ID, err = d.append(ctx, back); err != nil {
+		return Result{}, fmt.Errorf("recording the automatic rollback of %s to %s in %q: %w", rel.Image, prev.Version, env.Name, err)
+	}
+	if err := d.pin(ctx, prev, env.Name, "automatic rollback from "+rel.Version); err != nil {
+		return Result{Deployment: back}, err
+	}
+	// The failed release's replicas are of no use for a rollback.
+	preq.Keep = config.KeepRemoved
+	if err := d.Target.Retire(ctx, preq, rel.Version); err != nil {
+		d.say("warning: removing the replicas of %s@%s: %v", rel.Image, rel.Version, err)
+	}
+	return Result{Deployment: back, Pinned: true}, fmt.Errorf("%w: %s; rolled back automatically to %s, and %q is pinned there",
+		ErrFailed, failed, prev.Version, env.Name)
+}
+
+// append records a deployment and tells Recorded about it.
+func (d *Deployer) append(ctx context.Context, dep ledger.Deployment) (int64, error) {
+	id, err := d.Store.AppendDeployment(context.WithoutCancel(ctx), dep)
+	if err == nil && d.Recorded != nil {
+		dep.ID = id
+		d.Recorded(dep)
+	}
+	return id, err
+}
+
+// pin holds env on rel after a rollback.
+func (d *Deployer) pin(ctx context.Context, rel ledger.Release, env, reason string) error {
+	return d.Store.SetPin(context.WithoutCancel(ctx), ledger.Pin{
+		Image: rel.Image, Env: env, Version: rel.Version, Pinned: true, Reason: reason, By: d.User,
+	})
 }
 
 func (d *Deployer) holder(kind string, rel ledger.Release) string {

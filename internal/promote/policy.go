@@ -79,6 +79,11 @@ func Gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 		if !g.Passed {
 			g.Detail = fmt.Sprintf("%s has not succeeded in %q, which comes before %q: promote it to %q first", name, prev, env, prev)
 		}
+		if back, ok := revertedBy(deps, rel); ok {
+			g.Passed = false
+			g.Detail = fmt.Sprintf("%s failed its health watch in %q and was rolled back to %s at %s: %s",
+				name, prev, back.Version, back.FinishedAt.Local().Format(time.DateTime), back.Reason)
+		}
 		gates = append(gates, g)
 		if soak := e.Gates.Soak; soak > 0 {
 			g := Gate{Name: "soak", Passed: ran >= soak,
@@ -101,6 +106,53 @@ func Gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 		gates = append(gates, g)
 	}
 	return gates, nil
+}
+
+// revertedBy returns the automatic rollback that moved an environment away
+// from rel after rel last arrived there, from deployments listed newest first.
+func revertedBy(deps []ledger.Deployment, rel ledger.Release) (ledger.Deployment, bool) {
+	for _, d := range deps {
+		if d.Outcome != ledger.OutcomeSucceeded {
+			continue
+		}
+		if d.Kind == ledger.KindAutoRollback && d.Previous == rel.Version {
+			return d, true
+		}
+		if d.Digest == rel.Digest {
+			return ledger.Deployment{}, false
+		}
+	}
+	return ledger.Deployment{}, false
+}
+
+// PinGate says whether a rollback pins env: `promote --from` must not move a
+// pinned environment forward, so an automatic promotion never undoes a
+// rollback. `bake unpin` or a promote of an explicit version releases it.
+func PinGate(ctx context.Context, store ledger.Store, image, env string) (Gate, error) {
+	g := Gate{Name: "not pinned", Passed: true, Detail: fmt.Sprintf("%s in %q is not pinned", image, env)}
+	pin, err := store.Pin(ctx, image, env)
+	if errors.Is(err, ledger.ErrNotFound) || (err == nil && !pin.Pinned) {
+		return g, nil
+	}
+	if err != nil {
+		return Gate{}, err
+	}
+	g.Passed = false
+	g.Detail = fmt.Sprintf("%s in %q is pinned to %s since %s (%s, by %s); run `bake unpin %s --env %s` or promote an explicit version",
+		image, env, pin.Version, pin.At.Local().Format(time.DateTime), pin.Reason, pin.By, image, env)
+	return g, nil
+}
+
+// CheckPin refuses, with ErrRefused, to move a pinned env forward.
+func CheckPin(ctx context.Context, store ledger.Store, image, env string) error {
+	g, err := PinGate(ctx, store, image, env)
+	if err != nil {
+		return err
+	}
+	if !g.Passed {
+		return fmt.Errorf("%w: %s", ErrRefused, g.Detail)
+	}
+	return nil
 }
 
 // ranFor returns the longest time a release (by digest) served in an

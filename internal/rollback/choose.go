@@ -61,7 +61,7 @@ func pick(deps []ledger.Deployment, current ledger.Deployment, to string) (strin
 	}
 	abandoned := map[string]bool{current.Version: true}
 	for _, d := range deps {
-		if d.Kind == ledger.KindRollback && d.Outcome == ledger.OutcomeSucceeded && d.Previous != "" {
+		if ledger.IsRollback(d.Kind) && d.Outcome == ledger.OutcomeSucceeded && d.Previous != "" {
 			abandoned[d.Previous] = true
 		}
 	}

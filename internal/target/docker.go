@@ -9,8 +9,8 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	"github.com/moby/moby/client"
 
+	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/frontdoor"
-	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/steps"
 )
 
@@ -29,12 +29,26 @@ func (d *Docker) RouteID(env, image string) string {
 	return fmt.Sprintf("bake-%s-%s-%s", d.Project, env, image)
 }
 
-// Deploy starts the release's replicas, waits until every one passes the
-// image's health check, and switches the front door to them in one call.
-// Nothing that serves traffic is touched before that switch; if any step
-// fails, the replicas it started are removed (or stopped again, if they
-// were kept from an earlier release) and the old release keeps serving.
+// Deploy brings the release into traffic with the target's strategy.
+//
+// Blue/green starts every new replica (or uses the ones kept from an earlier
+// deployment of the same digest), waits until each passes the image's health
+// check, and switches the front door to them in one call. Rolling replaces
+// the replicas in traffic one at a time, each health-gated. Nothing that
+// serves traffic is touched before the new replicas are proven healthy; if a
+// step fails, the old release is put back in traffic, the replicas the
+// deployment started are removed (or stopped again, if they were kept from
+// an earlier release), and the old release keeps serving.
 func (d *Docker) Deploy(ctx context.Context, req Request) ([]Replica, error) {
+	if req.Target.Strategy == config.Rolling {
+		old, err := d.serving(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		if len(old) > 0 {
+			return d.rolling(ctx, req, old)
+		}
+	}
 	start := &stepStartReplicas{d: d, req: req}
 	err := steps.Run(ctx,
 		start,
@@ -60,15 +74,16 @@ func (d *Docker) switchTraffic(ctx context.Context, req Request, ready []Replica
 	return nil
 }
 
-// Retire stops every replica of image in env that is not of the release now
-// serving, and removes stopped replicas of releases older than the one just
-// replaced: one previous release stays ready for a fast rollback.
+// Retire deals with every replica of image in env that is not of the
+// release now serving: the replicas of the release it replaced are kept as
+// req.Keep says (running out of traffic, stopped, or removed) so a rollback
+// is fast, and replicas of any older release are removed.
 func (d *Docker) Retire(ctx context.Context, req Request, previousVersion string) error {
 	all, err := d.replicas(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return err
 	}
-	if retiring(all, req.Release) {
+	if draining(all, req, previousVersion) {
 		// Requests the front door accepted before the switch still finish on
 		// the old replicas: give them time before stopping anything.
 		select {
@@ -79,9 +94,13 @@ func (d *Docker) Retire(ctx context.Context, req Request, previousVersion string
 	}
 	for _, r := range all {
 		switch {
-		case r.Version == req.Release.Version && r.Digest == req.Release.Digest:
+		case r.Digest == req.Release.Digest:
 			continue
-		case r.Version == previousVersion:
+		case r.Version == previousVersion && req.Keep == config.KeepWarm:
+			if r.Running {
+				d.say("kept %s running out of traffic (warm)", r.Name)
+			}
+		case r.Version == previousVersion && req.Keep != config.KeepRemoved:
 			if r.Running {
 				if err := d.stop(ctx, r); err != nil {
 					return err
@@ -98,10 +117,14 @@ func (d *Docker) Retire(ctx context.Context, req Request, previousVersion string
 	return nil
 }
 
-// retiring reports whether any replica other than rel's still runs.
-func retiring(all []Replica, rel ledger.Release) bool {
+// draining reports whether Retire is about to stop or remove a running
+// replica of the release that served until the switch.
+func draining(all []Replica, req Request, previousVersion string) bool {
+	if req.Keep == config.KeepWarm {
+		return false
+	}
 	for _, r := range all {
-		if r.Running && r.Digest != rel.Digest {
+		if r.Running && r.Version == previousVersion && r.Digest != req.Release.Digest {
 			return true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -33,4 +34,44 @@ func (d *Docker) waitHealthy(ctx context.Context, req Request, ready []Replica) 
 		})
 	}
 	return g.Wait()
+}
+
+// watchWindow is how long a replica may fail its health check during a
+// watch before it counts as unhealthy: one slow answer is not a failure.
+const watchWindow = 3 * time.Second
+
+// Watch probes the release's replicas with the image's health check, once a
+// second, for period after the switch. It returns an error wrapping
+// ErrUnhealthy as soon as any replica has failed the check for watchWindow.
+func (d *Docker) Watch(ctx context.Context, req Request, replicas []Replica, period time.Duration) error {
+	check := req.Image.HealthCheck()
+	if check == nil || len(replicas) == 0 {
+		return nil
+	}
+	hc := *check.HTTP
+	hc.Timeout = watchWindow
+	data := probe.Data{Image: req.Image.Name, Version: req.Release.Version, Vars: req.Image.Vars}
+	start := time.Now()
+	d.say("watching %s@%s for %s", req.Image.Name, req.Release.Version, period)
+	for {
+		for _, r := range replicas {
+			port, _ := strconv.Atoi(r.Upstream[strings.LastIndex(r.Upstream, ":")+1:])
+			if _, err := probe.CheckHTTP(ctx, port, &hc, data); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("%s failed its health check %s after the switch: %v",
+					r.Name, time.Since(start).Round(time.Second), err)
+			}
+		}
+		if time.Since(start) >= period {
+			d.say("%s@%s stayed healthy for %s", req.Image.Name, req.Release.Version, period)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(min(time.Second, period-time.Since(start))):
+		}
+	}
 }

@@ -21,42 +21,58 @@ type stepStartReplicas struct {
 	ready     []Replica
 	created   []Replica
 	restarted []Replica
+	existing  []Replica // replicas not yet looked at; nil until listed
+	serial    int       // numbers the replicas this deployment creates
 }
 
 func (st *stepStartReplicas) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
-	if err := st.start(ctx); err != nil {
+	if err := st.start(ctx, st.req.Target.Replicas); err != nil {
 		return steps.Halt(state, err)
 	}
 	return multistep.ActionContinue
 }
 
-func (st *stepStartReplicas) start(ctx context.Context) error {
+// start brings the number of ready replicas up to n: replicas of the release
+// still running out of traffic (kept warm) are used as they are, stopped
+// ones are started again, and the rest are created.
+func (st *stepStartReplicas) start(ctx context.Context, n int) error {
 	d, req := st.d, st.req
-	existing, err := d.replicas(ctx, req.Env, req.Image.Name)
-	if err != nil {
-		return err
-	}
-	for _, r := range existing {
-		if len(st.ready) == req.Target.Replicas || r.Digest != req.Release.Digest || r.Running {
-			continue
-		}
-		if _, err := d.Engine.ContainerStart(ctx, r.ID, client.ContainerStartOptions{}); err != nil {
-			return fmt.Errorf("restarting replica %s: %w", r.Name, err)
-		}
-		st.restarted = append(st.restarted, r)
-		if err := st.addReady(ctx, r); err != nil {
+	if st.existing == nil {
+		existing, err := d.replicas(ctx, req.Env, req.Image.Name)
+		if err != nil {
 			return err
 		}
-		d.say("restarted %s", r.Name)
+		st.existing = existing
 	}
-	if len(st.ready) < req.Target.Replicas {
+	for len(st.existing) > 0 && len(st.ready) < n {
+		r := st.existing[0]
+		st.existing = st.existing[1:]
+		switch {
+		case r.Digest != req.Release.Digest:
+			continue
+		case r.Running && r.Upstream != "":
+			st.ready = append(st.ready, r)
+			d.say("using %s (kept warm)", r.Name)
+		case !r.Running:
+			if _, err := d.Engine.ContainerStart(ctx, r.ID, client.ContainerStartOptions{}); err != nil {
+				return fmt.Errorf("restarting replica %s: %w", r.Name, err)
+			}
+			st.restarted = append(st.restarted, r)
+			if err := st.addReady(ctx, r); err != nil {
+				return err
+			}
+			d.say("restarted %s", r.Name)
+		}
+	}
+	if len(st.ready) < n {
 		if err := engine.EnsureImage(ctx, d.Engine, req.Release.Reference); err != nil {
 			return err
 		}
 	}
-	for i := len(st.ready); i < req.Target.Replicas; i++ {
+	for len(st.ready) < n {
+		st.serial++
 		name := fmt.Sprintf("bake-%s-%s-%s-%s-%s-%d", d.Project, req.Env, req.Image.Name,
-			strings.ReplaceAll(req.Release.Version, "+", "_"), d.Operation, i+1)
+			strings.ReplaceAll(req.Release.Version, "+", "_"), d.Operation, st.serial)
 		id, _, err := engine.StartService(ctx, d.Engine, engine.Service{
 			Name: name, Image: req.Release.Reference, Port: req.Image.Port, Restart: true,
 			Labels: engine.Labels(d.Operation, engine.KindReplica, map[string]string{
@@ -95,7 +111,12 @@ func (st *stepStartReplicas) Cleanup(state multistep.StateBag) {
 	if !halted && !cancelled {
 		return
 	}
-	ctx := context.Background()
+	st.undo(context.Background())
+}
+
+// undo removes the replicas start created and stops those it started again;
+// replicas that were already running are left as they were.
+func (st *stepStartReplicas) undo(ctx context.Context) {
 	for _, r := range st.created {
 		if err := removeReplica(ctx, st.d, r); err != nil {
 			st.d.say("warning: %v; run `docker rm -f %s`", err, r.Name)

@@ -18,6 +18,9 @@ type Request struct {
 	Image   *config.Image
 	Target  *config.Target
 	Release ledger.Release // what to run, by digest
+	// Keep is what happens to the replaced release's replicas:
+	// config.KeepWarm, config.KeepStopped or config.KeepRemoved.
+	Keep string
 }
 
 // Replica is one running container of a release.

@@ -1,0 +1,67 @@
+package notify
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		header string
+		want   time.Duration
+		ok     bool
+	}{
+		{"", 0, false},
+		{"3", 3 * time.Second, true},
+		{" 0 ", 0, true},
+		{"3600", maxRetryAfter, true},
+		{"-1", 0, false},
+		{"soon", 0, false},
+		{now.Add(4 * time.Second).Format(http.TimeFormat), 4 * time.Second, true},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
+		{now.Add(time.Hour).Format(http.TimeFormat), maxRetryAfter, true},
+	}
+	for _, tt := range tests {
+		got, ok := retryAfter(tt.header, now)
+		assert.Equal(t, tt.ok, ok, "Retry-After %q", tt.header)
+		assert.Equal(t, tt.want, got, "Retry-After %q", tt.header)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct {
+		url, want string
+		bad       bool
+	}{
+		{"https://hooks.example.com", "https://hooks.example.com", false},
+		{"https://hooks.example.com/", "https://hooks.example.com", false},
+		{"https://hooks.example.com/services/T0/B0/token", "https://hooks.example.com/...", false},
+		{"https://user:pw@hooks.example.com:8443?key=k", "https://hooks.example.com:8443/...", false},
+		{"hooks.local/bake", "the webhook URL", true},
+		{"ftp://hooks.example.com/", "the webhook URL", true},
+		{"http://", "the webhook URL", true},
+	}
+	for _, tt := range tests {
+		got, err := redact(tt.url)
+		assert.Equal(t, tt.want, got, tt.url)
+		assert.Equal(t, tt.bad, err != nil, tt.url)
+	}
+}
+
+func TestURLPrefersEnvironment(t *testing.T) {
+	t.Setenv(EnvURL, "")
+	assert.Equal(t, "https://from.config/hook", URL("https://from.config/hook"))
+	t.Setenv(EnvURL, "https://from.env/hook")
+	assert.Equal(t, "https://from.env/hook", URL("https://from.config/hook"))
+	assert.Equal(t, "https://from.env/hook", URL(""))
+}
+
+func TestSignature(t *testing.T) {
+	// The widely published HMAC-SHA256 of "The quick brown fox..." keyed with "key".
+	assert.Equal(t, "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
+		Signature("key", []byte("The quick brown fox jumps over the lazy dog")))
+}

@@ -1,0 +1,153 @@
+package target
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/moby/moby/client"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/frontdoor"
+)
+
+// serving lists the running replicas of other releases that the front door
+// sends traffic to now.
+func (d *Docker) serving(ctx context.Context, req Request) ([]Replica, error) {
+	addrs, err := d.FrontDoor.Upstreams(ctx, d.RouteID(req.Env, req.Image.Name))
+	if errors.Is(err, frontdoor.ErrNoRoute) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	all, err := d.replicas(ctx, req.Env, req.Image.Name)
+	if err != nil {
+		return nil, err
+	}
+	var out []Replica
+	for _, r := range all {
+		if r.Running && r.Digest != req.Release.Digest && slices.Contains(addrs, r.Upstream) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// rolling replaces the replicas in traffic (old) one at a time: each new
+// replica must pass the health check before it joins the front door, and an
+// old one leaves it. While at least MinHealthy replicas would stay in
+// traffic, an old replica leaves first (and, unless the environment keeps
+// its previous release warm, is stopped once its requests drained), so the
+// rollout needs no spare capacity; otherwise the new one joins first. If any
+// new replica fails, every old replica goes back into traffic and the new
+// ones are removed.
+func (d *Docker) rolling(ctx context.Context, req Request, old []Replica) (ready []Replica, err error) {
+	st := &stepStartReplicas{d: d, req: req}
+	route := frontdoor.Route{ID: d.RouteID(req.Env, req.Image.Name), Listen: req.Target.Listen}
+	serving := slices.Clone(old)
+	var stopped []Replica
+	var stops errgroup.Group
+	defer func() {
+		if err == nil {
+			return
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), req.Target.HealthTimeout+time.Minute)
+		defer cancel()
+		_ = stops.Wait()
+		if rerr := d.restore(rctx, req, route, old, stopped); rerr != nil {
+			err = fmt.Errorf("%w; putting %s back into traffic failed too: %v", err, old[0].Version, rerr)
+		}
+		st.undo(rctx)
+	}()
+
+	n := req.Target.Replicas
+	for i := range n {
+		if len(serving) > 0 && len(st.ready)+len(serving)-1 >= req.Target.MinHealthy {
+			out := serving[0]
+			serving = serving[1:]
+			if err := d.point(ctx, route, st.ready, serving); err != nil {
+				return nil, err
+			}
+			d.say("took %s out of traffic", out.Name)
+			if req.Keep != config.KeepWarm {
+				stopped = append(stopped, out)
+				stops.Go(func() error {
+					time.Sleep(frontdoor.DrainDelay)
+					return d.stop(context.WithoutCancel(ctx), out)
+				})
+			}
+		}
+		if err := st.start(ctx, i+1); err != nil {
+			return nil, err
+		}
+		if err := d.waitHealthy(ctx, req, st.ready[i:]); err != nil {
+			return nil, err
+		}
+		switch {
+		case i == n-1:
+			serving = nil
+		case len(serving) > 0 && len(st.ready)+len(serving) > n:
+			serving = serving[1:]
+		}
+		if err := d.point(ctx, route, st.ready, serving); err != nil {
+			return nil, err
+		}
+		d.say("%d of %d replicas in traffic run %s@%s", len(st.ready), len(st.ready)+len(serving), req.Image.Name, req.Release.Version)
+	}
+	if err := stops.Wait(); err != nil {
+		d.say("warning: %v", err)
+	}
+	d.say("switched %s to %s@%s (%d replicas, rolling)", req.Target.Listen, req.Image.Name, req.Release.Version, len(st.ready))
+	return st.ready, nil
+}
+
+// point sends the route's traffic to the given replicas.
+func (d *Docker) point(ctx context.Context, route frontdoor.Route, groups ...[]Replica) error {
+	var upstreams []string
+	for _, g := range groups {
+		for _, r := range g {
+			upstreams = append(upstreams, r.Upstream)
+		}
+	}
+	return d.FrontDoor.SetUpstreams(ctx, route, upstreams)
+}
+
+// restore puts the old release back into traffic after a failed rolling
+// deployment: replicas taken out and stopped are started again and must be
+// healthy before the front door sends traffic to all of old.
+func (d *Docker) restore(ctx context.Context, req Request, route frontdoor.Route, old, stopped []Replica) error {
+	back := slices.Clone(old)
+	oldReq := req
+	oldReq.Release.Version = old[0].Version
+	var restarted []Replica
+	for i, r := range back {
+		if !slices.ContainsFunc(stopped, func(s Replica) bool { return s.ID == r.ID }) {
+			continue
+		}
+		if _, err := d.Engine.ContainerStart(ctx, r.ID, client.ContainerStartOptions{}); err != nil {
+			return fmt.Errorf("restarting %s: %w", r.Name, err)
+		}
+		port, err := engine.PublishedPort(ctx, d.Engine, r.ID, req.Image.Port)
+		if err != nil {
+			return err
+		}
+		back[i].Upstream = fmt.Sprintf("127.0.0.1:%d", port)
+		restarted = append(restarted, back[i])
+		d.say("restarted %s", r.Name)
+	}
+	if err := d.waitHealthy(ctx, oldReq, restarted); err != nil {
+		return err
+	}
+	if err := d.point(ctx, route, back); err != nil {
+		return err
+	}
+	d.say("switched %s back to %s@%s", req.Target.Listen, req.Image.Name, old[0].Version)
+	// The new replicas may still be finishing requests.
+	time.Sleep(frontdoor.DrainDelay)
+	return nil
+}
