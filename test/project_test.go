@@ -33,6 +33,10 @@ registry: 127.0.0.1:5000
 ledger: ledger.db
 frontdoor:
   admin: 127.0.0.1:2019
+{{- if .Webhook }}
+notify:
+  webhook: {{ .Webhook }}
+{{- end }}
 images:
   svc:
     template: templates/svc
@@ -54,8 +58,11 @@ images:
 environments:
 {{- range .Envs }}
   - name: {{ .Name }}
+{{- if .Retention }}
+    retention: {{ .Retention }}
+{{- end }}
     targets:
-      svc: {replicas: 2, listen: "{{ .Listen }}", health_timeout: 8s}
+      svc: {replicas: 2, listen: "{{ .Listen }}", health_timeout: 8s{{ if $.Target }}, {{ $.Target }}{{ end }}}
 {{- end }}
 `))
 
@@ -63,6 +70,12 @@ environments:
 type projectOptions struct {
 	// HealthyUntil is the svc image's healthy_until var: unix seconds, "0" for ever.
 	HealthyUntil string
+	// Target is added to every environment's svc target, e.g. "strategy: rolling".
+	Target string
+	// Retention is each environment's retention: by name, e.g. {"dev": "{previous: warm}"}.
+	Retention map[string]string
+	// Webhook is notify.webhook.
+	Webhook string
 }
 
 // project is one test's bake project in a directory of its own.
@@ -70,24 +83,29 @@ type project struct {
 	Name         string
 	Dir          string
 	HealthyUntil string
+	Target       string
+	Webhook      string
 	Envs         []projectEnv
 }
 
 type projectEnv struct {
-	Name   string
-	Listen string
+	Name      string
+	Listen    string
+	Retention string
 }
 
 // newProject writes a project with a unique name into a temporary directory
 // and removes its containers, images and front doors when the test ends.
 func newProject(t *testing.T, opts projectOptions) *project {
 	t.Helper()
-	p := &project{Name: "e2e-" + randomHex(t, 4), Dir: t.TempDir(), HealthyUntil: opts.HealthyUntil}
+	p := &project{Name: "e2e-" + randomHex(t, 4), Dir: t.TempDir(), HealthyUntil: opts.HealthyUntil,
+		Target: opts.Target, Webhook: opts.Webhook}
 	if p.HealthyUntil == "" {
 		p.HealthyUntil = "0"
 	}
 	for _, name := range envNames {
-		p.Envs = append(p.Envs, projectEnv{Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", freePort(t))})
+		p.Envs = append(p.Envs, projectEnv{Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+			Retention: opts.Retention[name]})
 	}
 	writeFile(t, filepath.Join(p.Dir, "templates", "svc", "Dockerfile.tmpl"), dockerfileTemplate)
 	bin, err := os.ReadFile(svcBin)
