@@ -120,3 +120,54 @@ func TestRanFor(t *testing.T) {
 	assert.Equal(t, 4*time.Hour, ranFor(deps, "a", now).Round(time.Minute), "until c replaced it")
 	assert.Equal(t, time.Duration(-1), ranFor(deps, "b", now), "a failed deployment never served")
 }
+
+func TestFailedWatchBlocksTheNextEnvironment(t *testing.T) {
+	ctx := context.Background()
+	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	require.NoError(t, err)
+	defer store.Close()
+	v1 := ledger.Release{Image: "web", Version: "1.0.0", Digest: "sha256:aa", Status: ledger.StatusValidated, CreatedAt: time.Now()}
+	v2 := ledger.Release{Image: "web", Version: "1.1.0", Digest: "sha256:bb", Status: ledger.StatusValidated, CreatedAt: time.Now()}
+	for _, r := range []ledger.Release{v1, v2} {
+		require.NoError(t, store.PutRelease(ctx, r))
+	}
+	record := func(r ledger.Release, kind, previous string) {
+		_, err := store.AppendDeployment(ctx, ledger.Deployment{Env: "dev", Image: "web", Version: r.Version, Digest: r.Digest,
+			Previous: previous, Kind: kind, Outcome: ledger.OutcomeSucceeded, StartedAt: time.Now(), FinishedAt: time.Now(), By: "t"})
+		require.NoError(t, err)
+	}
+	record(v1, ledger.KindPromote, "")
+	record(v2, ledger.KindPromote, "1.0.0")
+	p := project()
+	require.NoError(t, Check(ctx, p, store, v2, "qa"), "1.1.0 succeeded in dev")
+
+	record(v1, ledger.KindAutoRollback, "1.1.0")
+	err = Check(ctx, p, store, v2, "qa")
+	require.ErrorIs(t, err, ErrRefused)
+	assert.Contains(t, err.Error(), `web@1.1.0 failed its health watch in "dev"`)
+	require.NoError(t, Check(ctx, p, store, v1, "qa"), "the release dev went back to may go on")
+
+	// Promoted to dev again, and it stayed: the old failure no longer counts.
+	record(v2, ledger.KindPromote, "1.0.0")
+	require.NoError(t, Check(ctx, p, store, v2, "qa"))
+}
+
+func TestPinGate(t *testing.T) {
+	ctx := context.Background()
+	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	require.NoError(t, err)
+	defer store.Close()
+
+	require.NoError(t, CheckPin(ctx, store, "web", "prod"), "never pinned")
+	require.NoError(t, store.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Pinned: true, Reason: "rollback from 1.1.0", By: "ops"}))
+	err = CheckPin(ctx, store, "web", "prod")
+	require.ErrorIs(t, err, ErrRefused)
+	assert.Contains(t, err.Error(), `web in "prod" is pinned to 1.0.0`)
+	assert.Contains(t, err.Error(), "bake unpin web --env prod")
+	require.NoError(t, CheckPin(ctx, store, "web", "qa"), "a pin holds one environment")
+
+	require.NoError(t, store.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Reason: "unpinned", By: "dev"}))
+	g, err := PinGate(ctx, store, "web", "prod")
+	require.NoError(t, err)
+	assert.True(t, g.Passed)
+}
