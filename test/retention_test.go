@@ -45,6 +45,9 @@ func TestRetentionModesAndPins(t *testing.T) {
 	running, stopped = oldReplicas("prod")
 	assert.Equal(t, [2]int{0, 0}, [2]int{running, stopped}, "prod removed 1.0.0")
 
+	// Replicas kept warm are not drift.
+	mustBake(t, p.Dir, "status", "--check")
+
 	plan := mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev", "--plan")
 	assert.Contains(t, plan.stdout, "use 2 replica(s) kept warm")
 
@@ -63,6 +66,8 @@ func TestRetentionModesAndPins(t *testing.T) {
 	res = mustBake(t, p.Dir, "rollback", "svc", "--env", "prod")
 	assert.Contains(t, res.stderr, "started bake-"+p.Name+"-prod-svc-1.0.0")
 	assertServes(t, p, "prod", "1.0.0")
+	status := mustBake(t, p.Dir, "status", "--check")
+	assert.Contains(t, status.stdout, "1.0.0 (pinned)")
 
 	// Pinned: qa may not move forward from dev's release automatically.
 	mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")

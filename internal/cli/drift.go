@@ -12,8 +12,10 @@ var ErrDrift = errors.New("drift")
 
 // driftOf compares an environment's record (version, digest) with what runs:
 // exactly `replicas` running replicas of the recorded digest, nothing else
-// running, and the front door sending traffic to exactly those replicas.
-func driftOf(es envStatus, replicas int) []string {
+// running but replicas of version warm (the release it replaced, when the
+// environment keeps it warm; "" for none), and the front door sending
+// traffic to exactly the replicas of the recorded digest.
+func driftOf(es envStatus, replicas int, warm string) []string {
 	var drift []string
 	var current, others []string
 	serving := map[string]bool{}
@@ -21,10 +23,12 @@ func driftOf(es envStatus, replicas int) []string {
 		if !r.Running {
 			continue
 		}
-		if es.Digest != "" && r.Digest == es.Digest {
+		switch {
+		case es.Digest != "" && r.Digest == es.Digest:
 			current = append(current, r.Upstream)
 			serving[r.Upstream] = true
-		} else {
+		case warm != "" && r.Version == warm:
+		default:
 			others = append(others, fmt.Sprintf("%s (%s)", r.Name, r.Version))
 		}
 	}

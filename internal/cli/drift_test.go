@@ -19,10 +19,15 @@ func TestDriftOf(t *testing.T) {
 		es.Replicas, es.Upstreams = rs, ups
 		return es
 	}
-	assert.Empty(t, driftOf(with([]target.Replica{a, b, old}, "127.0.0.1:2", "127.0.0.1:1"), 2), "as recorded")
-	assert.Len(t, driftOf(with([]target.Replica{a}, "127.0.0.1:1"), 2), 1, "a replica stopped")
-	assert.Len(t, driftOf(with([]target.Replica{a, b, stray}, "127.0.0.1:1", "127.0.0.1:2"), 2), 1, "a stray replica")
-	assert.Len(t, driftOf(with([]target.Replica{a, b}, "127.0.0.1:3"), 2), 1, "front door elsewhere")
-	assert.Len(t, driftOf(envStatus{Replicas: []target.Replica{stray}}, 2), 1, "runs without a record")
-	assert.Empty(t, driftOf(envStatus{}, 2), "nothing recorded, nothing runs")
+	assert.Empty(t, driftOf(with([]target.Replica{a, b, old}, "127.0.0.1:2", "127.0.0.1:1"), 2, ""), "as recorded")
+	assert.Len(t, driftOf(with([]target.Replica{a}, "127.0.0.1:1"), 2, ""), 1, "a replica stopped")
+	assert.Len(t, driftOf(with([]target.Replica{a, b, stray}, "127.0.0.1:1", "127.0.0.1:2"), 2, ""), 1, "a stray replica")
+	assert.Len(t, driftOf(with([]target.Replica{a, b}, "127.0.0.1:3"), 2, ""), 1, "front door elsewhere")
+	assert.Len(t, driftOf(envStatus{Replicas: []target.Replica{stray}}, 2, ""), 1, "runs without a record")
+	assert.Empty(t, driftOf(envStatus{}, 2, ""), "nothing recorded, nothing runs")
+	warm := stray
+	warm.Upstream = "127.0.0.1:4"
+	assert.Empty(t, driftOf(with([]target.Replica{a, b, warm}, "127.0.0.1:1", "127.0.0.1:2"), 2, "1.0.0"), "kept warm")
+	assert.Len(t, driftOf(with([]target.Replica{a, b, warm}, "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:4"), 2, "1.0.0"), 1,
+		"a warm replica in traffic")
 }

@@ -61,6 +61,10 @@ type envStatus struct {
 	OutdatedBase string `json:"outdated_base,omitempty"`
 	// Revoked says why the running release was revoked: it should not run.
 	Revoked string `json:"revoked,omitempty"`
+	// Previous is the release the running one replaced.
+	Previous string `json:"previous,omitempty"`
+	// Pinned is set while a rollback holds the environment on its release.
+	Pinned *ledger.Pin `json:"pinned,omitempty"`
 	// Drift lists every difference between the record and what runs.
 	Drift []string `json:"drift,omitempty"`
 }
@@ -113,12 +117,20 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 				if rev, err := store.Revocation(ctx, img.Name, cur.Version); err == nil {
 					es.Revoked = rev.Reason
 				}
+				es.Previous = cur.Previous
+				if pin, err := store.Pin(ctx, img.Name, env.Name); err == nil && pin.Pinned {
+					es.Pinned = &pin
+				}
 			case !errors.Is(err, ledger.ErrNotFound):
 				return err
 			}
 			live.fill(ctx, &es, env.Name, img.Name)
 			if live.docker != nil {
-				es.Drift = driftOf(es, tgt.Replicas)
+				warm := ""
+				if env.Retention.Previous == config.KeepWarm {
+					warm = es.Previous
+				}
+				es.Drift = driftOf(es, tgt.Replicas, warm)
 				drifted = drifted || len(es.Drift) > 0
 			}
 			st.Environments = append(st.Environments, es)
@@ -153,6 +165,9 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 				}
 				if es.Revoked != "" {
 					version += " (REVOKED)"
+				}
+				if es.Pinned != nil {
+					version += " (pinned)"
 				}
 				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, version, dash(shortDigest(es.Digest)),
 					since, dash(es.By), replicaSummary(es.Replicas), es.Listen)
