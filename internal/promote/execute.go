@@ -22,6 +22,10 @@ var (
 	ErrFailed  = errors.New("deployment failed") // exit 1
 )
 
+// LockKey is the ledger lock that serialises changes to env: promotions,
+// rollbacks and anything else that touches what runs there.
+func LockKey(env string) string { return "env/" + env }
+
 // LockTTL bounds how long a crashed bake can keep an environment locked.
 const LockTTL = 15 * time.Minute
 
@@ -58,7 +62,7 @@ type Result struct {
 func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release) (Result, error) {
 	img := d.Project.Image(rel.Image)
 	tgt := env.Targets[rel.Image]
-	lock, err := d.Store.Lock(ctx, "env/"+env.Name, d.holder(kind, rel), LockTTL)
+	lock, err := d.Store.Lock(ctx, LockKey(env.Name), d.holder(kind, rel), LockTTL)
 	if err != nil {
 		if errors.Is(err, ledger.ErrLocked) {
 			return Result{}, fmt.Errorf("%w: %v", ErrRefused, err)

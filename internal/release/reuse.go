@@ -23,6 +23,13 @@ func (r *Releaser) Reusable(ctx context.Context, o Options, job builder.Job) (le
 	if prev.Reference == "" && len(prev.AMIs) == 0 {
 		return ledger.Release{}, ledger.ErrNotFound
 	}
+	if prev.Reference != "" {
+		// `bake gc` may have removed the artifact from the engine and the registry.
+		if err := engine.EnsureImage(ctx, r.Engine, prev.Reference); err != nil {
+			r.say("%s: inputs unchanged since %s@%s, but its image is gone (%v): building again", o.Image.Name, prev.Image, prev.Version, err)
+			return ledger.Release{}, ledger.ErrNotFound
+		}
+	}
 	r.say("%s: inputs unchanged since %s@%s, reusing %s", o.Image.Name, prev.Image, prev.Version, artifactName(prev))
 	return prev, nil
 }

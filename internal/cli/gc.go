@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bakehq/bake/internal/gc"
+)
+
+type gcOptions struct {
+	f      *Factory
+	dryRun bool
+}
+
+func newCmdGC(f *Factory) *cobra.Command {
+	o := &gcOptions{f: f}
+	cmd := &cobra.Command{
+		Use:   "gc [--dry-run]",
+		Short: "Remove replicas, local images and registry manifests of releases nothing needs",
+		Long: `Removes, for the project in bake.yaml, the replica containers, local engine
+images and registry manifests (with their tags) of every release that is not
+kept. Kept, by digest: what each environment runs; the last K releases that
+succeeded there before it (K is the environment's retention.releases, default
+3); releases never deployed that are newer than the newest one the first
+environment ran (waiting for promotion); the newest release (and the newest
+validated one); and the base release of each of these. Untagged images bake built for the project go too.
+
+The ledger is not changed: every release stays in the history. The registry
+frees the space of deleted manifests when its own garbage-collect runs.
+Run --dry-run first; -o json also lists the kept releases and why.`,
+		Example: `  bake gc --dry-run
+  bake gc`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runGC(cmd.Context(), o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print what would be removed and remove nothing")
+	return cmd
+}
+
+// gcReport is the --output json document.
+type gcReport struct {
+	DryRun  bool      `json:"dry_run"`
+	Project string    `json:"project"`
+	Items   []gc.Item `json:"items"`
+	Kept    []gc.Kept `json:"kept"`
+}
+
+func runGC(ctx context.Context, o *gcOptions) error {
+	f := o.f
+	p, err := f.Project()
+	if err != nil {
+		return err
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	eng, err := f.Engine(ctx)
+	if err != nil {
+		return err
+	}
+	c := &gc.Collector{Project: p, Ledger: store, Engine: eng}
+	if !o.dryRun {
+		unlock, err := c.Lock(ctx, f.User())
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	prot, items, err := c.Find(ctx)
+	if err != nil {
+		return err
+	}
+	failed := gc.Failed(items)
+	if !o.dryRun {
+		failed = c.Remove(ctx, items)
+	}
+	report := gcReport{DryRun: o.dryRun, Project: p.Name, Items: items, Kept: prot.Kept}
+	if report.Items == nil {
+		report.Items = []gc.Item{}
+	}
+	if report.Kept == nil {
+		report.Kept = []gc.Kept{}
+	}
+	if err := f.render(report, func(w io.Writer) { gcText(w, report) }); err != nil {
+		return err
+	}
+	return failed
+}
+
+func gcText(w io.Writer, r gcReport) {
+	kept := fmt.Sprintf("kept %s", gcCount(len(r.Kept), "release"))
+	if len(r.Items) == 0 {
+		fmt.Fprintf(w, "nothing to collect; %s\n", kept)
+		return
+	}
+	fmt.Fprintln(w, "KIND\tNAME\tRELEASES\tSTATUS")
+	count := map[gc.Kind]int{}
+	for _, it := range r.Items {
+		status := "would remove"
+		switch {
+		case it.Removed:
+			status = "removed"
+			count[it.Kind]++
+		case it.Error != "":
+			status = "failed: " + it.Error
+		case r.DryRun:
+			count[it.Kind]++
+		}
+		releases := strings.Join(it.Releases, ",")
+		if releases == "" {
+			releases = "untagged " + dash(it.Image)
+		}
+		if it.Env != "" {
+			releases += " in " + it.Env
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", it.Kind, it.Name, releases, status)
+	}
+	var parts []string
+	for _, k := range []gc.Kind{gc.Replica, gc.Image, gc.Manifest} {
+		if n := count[k]; n > 0 {
+			parts = append(parts, gcCount(n, map[gc.Kind]string{gc.Replica: "replica", gc.Image: "image", gc.Manifest: "registry manifest"}[k]))
+		}
+	}
+	switch {
+	case len(parts) == 0:
+		fmt.Fprintf(w, "removed nothing; %s\n", kept)
+	case r.DryRun:
+		fmt.Fprintf(w, "dry run: would remove %s; nothing was removed; %s\n", strings.Join(parts, ", "), kept)
+	default:
+		fmt.Fprintf(w, "removed %s; %s\n", strings.Join(parts, ", "), kept)
+	}
+}
+
+func gcCount(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
