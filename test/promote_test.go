@@ -30,7 +30,11 @@ func TestReleasePromoteRollback(t *testing.T) {
 	}
 
 	t.Run("rollback prod to the previous release", func(t *testing.T) {
+		poll := pollFrontDoorWith(p.url("prod", "/healthz"), 8, 0)
 		res := mustBake(t, p.Dir, "rollback", "svc", "--env", "prod")
+		total, failures := poll.stop()
+		assert.Greater(t, total, 10)
+		assert.Zero(t, failures, "failed requests to prod during the rollback: %v", poll.errs())
 		assert.Contains(t, res.stdout, "rolled back svc in prod to 1.0.0 (was 1.1.0)")
 		assertServes(t, p, "prod", "1.0.0")
 		assertStatus(t, p, "prod", "1.0.0")

@@ -22,7 +22,7 @@ func TestRollingStrategy(t *testing.T) {
 	plan := mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev", "--plan")
 	assert.Contains(t, plan.stdout, "replace the replicas in traffic one at a time")
 
-	poll := pollFrontDoor(p.url("dev", "/healthz"))
+	poll := pollFrontDoorWith(p.url("dev", "/healthz"), 8, 0)
 	res := mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
 	total, failures := poll.stop()
 	assert.Greater(t, total, 10)
@@ -39,7 +39,7 @@ func TestRollingStrategy(t *testing.T) {
 	p.release(t, "1.2.0")
 	time.Sleep(time.Until(bomb) + time.Second)
 
-	poll = pollFrontDoor(p.url("dev", "/healthz"))
+	poll = pollFrontDoorWith(p.url("dev", "/healthz"), 8, 0)
 	res = bake(t, p.Dir, "promote", "svc@1.2.0", "--to", "dev")
 	total, failures = poll.stop()
 	require.Equal(t, 1, res.code, res.String())

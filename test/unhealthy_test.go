@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -63,6 +65,13 @@ func TestUnhealthyVersionLeavesOldServing(t *testing.T) {
 	assert.Equal(t, 2, running, "running 1.0.0 replicas: %+v", old)
 }
 
+// pollClient keeps its connections alive, as real clients do, so a front
+// door that closes them while it switches is caught.
+var pollClient = &http.Client{
+	Timeout:   5 * time.Second,
+	Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16},
+}
+
 // frontDoorPoll asks a URL over and over until stopped.
 type frontDoorPoll struct {
 	cancel   context.CancelFunc
@@ -74,26 +83,37 @@ type frontDoorPoll struct {
 }
 
 func pollFrontDoor(url string) *frontDoorPoll {
+	return pollFrontDoorWith(url, 1, 20*time.Millisecond)
+}
+
+// pollFrontDoorWith asks url from several workers at once, each pausing
+// between requests: many workers without a pause are a load under which a
+// front door that drops connections while it switches is caught.
+func pollFrontDoorWith(url string, workers int, pause time.Duration) *frontDoorPoll {
 	ctx, cancel := context.WithCancel(context.Background())
 	fp := &frontDoorPoll{cancel: cancel}
-	fp.wg.Add(1)
-	go func() {
-		defer fp.wg.Done()
-		for ctx.Err() == nil {
-			fp.once(ctx, url)
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
+	for range workers {
+		fp.wg.Add(1)
+		go func() {
+			defer fp.wg.Done()
+			for ctx.Err() == nil {
+				fp.once(ctx, url)
+				time.Sleep(pause)
+			}
+		}()
+	}
 	return fp
 }
 
 func (fp *frontDoorPoll) once(ctx context.Context, url string) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	// A POST with a body: Go's client never sends it again on a broken
+	// connection, so every request the front door drops is counted.
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader("ping"))
 	if err != nil {
 		fp.fail(err.Error())
 		return
 	}
-	resp, err := frontDoorClient.Do(req)
+	resp, err := pollClient.Do(req)
 	if ctx.Err() != nil {
 		return // stopped while asking: not an answer
 	}
@@ -102,6 +122,7 @@ func (fp *frontDoorPoll) once(ctx context.Context, url string) {
 		fp.fail(err.Error())
 		return
 	}
+	_, _ = io.Copy(io.Discard, resp.Body)
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		fp.fail(resp.Status)

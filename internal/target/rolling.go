@@ -70,7 +70,7 @@ func (d *Docker) rolling(ctx context.Context, req Request, old []Replica) (ready
 		if len(serving) > 0 && len(st.ready)+len(serving)-1 >= req.Target.MinHealthy {
 			out := serving[0]
 			serving = serving[1:]
-			if err := d.point(ctx, route, st.ready, serving); err != nil {
+			if err := d.point(ctx, route, len(old), st.ready, serving); err != nil {
 				return nil, err
 			}
 			d.say("took %s out of traffic", out.Name)
@@ -88,13 +88,14 @@ func (d *Docker) rolling(ctx context.Context, req Request, old []Replica) (ready
 		if err := d.waitHealthy(ctx, req, st.ready[i:]); err != nil {
 			return nil, err
 		}
+		slots := len(old)
 		switch {
 		case i == n-1:
-			serving = nil
+			serving, slots = nil, n
 		case len(serving) > 0 && len(st.ready)+len(serving) > n:
 			serving = serving[1:]
 		}
-		if err := d.point(ctx, route, st.ready, serving); err != nil {
+		if err := d.point(ctx, route, slots, st.ready, serving); err != nil {
 			return nil, err
 		}
 		d.say("%d of %d replicas in traffic run %s@%s", len(st.ready), len(st.ready)+len(serving), req.Image.Name, req.Release.Version)
@@ -106,13 +107,19 @@ func (d *Docker) rolling(ctx context.Context, req Request, old []Replica) (ready
 	return st.ready, nil
 }
 
-// point sends the route's traffic to the given replicas.
-func (d *Docker) point(ctx context.Context, route frontdoor.Route, groups ...[]Replica) error {
+// point sends the route's traffic to the given replicas, repeating them as
+// needed to fill at least slots upstreams: while the front door keeps its
+// number of upstreams, a switch rewrites the files they read and Caddy's
+// config (and every connection it holds) stays untouched.
+func (d *Docker) point(ctx context.Context, route frontdoor.Route, slots int, groups ...[]Replica) error {
 	var upstreams []string
 	for _, g := range groups {
 		for _, r := range g {
 			upstreams = append(upstreams, r.Upstream)
 		}
+	}
+	for i := 0; len(upstreams) > 0 && len(upstreams) < slots; i++ {
+		upstreams = append(upstreams, upstreams[i])
 	}
 	return d.FrontDoor.SetUpstreams(ctx, route, upstreams)
 }
@@ -143,7 +150,7 @@ func (d *Docker) restore(ctx context.Context, req Request, route frontdoor.Route
 	if err := d.waitHealthy(ctx, oldReq, restarted); err != nil {
 		return err
 	}
-	if err := d.point(ctx, route, back); err != nil {
+	if err := d.point(ctx, route, len(back), back); err != nil {
 		return err
 	}
 	d.say("switched %s back to %s@%s", req.Target.Listen, req.Image.Name, old[0].Version)
