@@ -230,6 +230,45 @@ for i in $(seq 1 "$ROUNDS"); do
   [[ -n $SERVED ]] && ROLLBACK_SERVED+=("$SERVED")
 done
 
+# ---- 2b. rollback by what dev keeps of the replaced release ----------------
+
+# set_dev KEEP TARGET rewrites dev in bake.yaml: retention.previous KEEP, and
+# TARGET (such as "strategy: rolling, min_healthy: 1") added to hello's target.
+set_dev() {
+  local keep=$1 target=$2
+  awk -v keep="$keep" -v target="$target" -v replicas="$REPLICAS" '
+    /^  - name: / { in_dev = ($3 == "dev") }
+    in_dev && /^    retention:/ { next }
+    in_dev && /^      hello: \{/ {
+      print "      hello: {replicas: " replicas ", listen: \"127.0.0.1:18091\"" (target ? ", " target : "") "}"
+      next
+    }
+    { print }
+    in_dev && /^  - name: dev$/ { print "    retention: {previous: " keep "}" }
+  ' bake.yaml >bake.yaml.tmp
+  mv bake.yaml.tmp bake.yaml
+  "$BAKE" config validate >/dev/null || die "bake.yaml: could not set dev to keep $keep with {$target}"
+}
+
+KEEPS=(warm stopped removed)
+declare -A KEEP_PROMOTE KEEP_ROLLBACK
+for keep in "${KEEPS[@]}"; do
+  set_dev "$keep" ""
+  log "retention $keep: one promote and rollback to settle, then $ROUNDS of each"
+  timed "keep-$keep-settle-promote" "$OP_TIMEOUT" "$BAKE" promote hello@1.1.0 --to dev
+  timed "keep-$keep-settle-rollback" "$OP_TIMEOUT" "$BAKE" rollback hello --env dev
+  P=() R=()
+  for i in $(seq 1 "$ROUNDS"); do
+    timed "keep-$keep-promote-$i" "$OP_TIMEOUT" "$BAKE" promote hello@1.1.0 --to dev
+    [[ $OK == yes ]] && P+=("$TOOK3")
+    timed "keep-$keep-rollback-$i" "$OP_TIMEOUT" "$BAKE" rollback hello --env dev
+    [[ $OK == yes ]] && R+=("$TOOK3")
+  done
+  KEEP_PROMOTE[$keep]="${P[*]}"
+  KEEP_ROLLBACK[$keep]="${R[*]}"
+done
+set_dev stopped ""
+
 # ---- 3. the floor: one container of the same image, by hand ---------------
 
 # floor_once sets TOOK to the time from `docker run` to the first 200 from
@@ -319,6 +358,46 @@ load_run control-get GET no
 load_run switch-get GET yes
 load_run control-post POST no
 load_run switch-post POST yes
+
+# ---- 4b. zero downtime for each strategy: promotes and rollbacks under load -
+
+STRATEGIES=("blue-green|strategy: blue-green" "rolling|strategy: rolling, min_healthy: 1")
+STRATEGY_LOAD=()
+declare -A STRATEGY_REQUESTS STRATEGY_FAILED STRATEGY_RPS STRATEGY_SWITCHES
+for entry in "${STRATEGIES[@]}"; do
+  strategy=${entry%%|*}
+  set_dev stopped "${entry#*|}"
+  out="$LOGS/load-$strategy.hey"
+  log "load-$strategy: hey -c $LOAD_WORKERS -m POST $FRONT_DOOR/healthz while $ROUNDS promotes and $ROUNDS rollbacks run"
+  hey -z 900s -c "$LOAD_WORKERS" -t 10 -m POST -d ping -T text/plain "$FRONT_DOOR/healthz" >"$out" 2>&1 &
+  HEY_PID=$!
+  sleep "$PAUSE"
+  switches=0
+  t0=$EPOCHREALTIME
+  for i in $(seq 1 "$ROUNDS"); do
+    timed "load-$strategy-promote-$i" "$OP_TIMEOUT" "$BAKE" promote hello@1.1.0 --to dev
+    [[ $OK == yes ]] && switches=$((switches + 1))
+    timed "load-$strategy-rollback-$i" "$OP_TIMEOUT" "$BAKE" rollback hello --env dev
+    [[ $OK == yes ]] && switches=$((switches + 1))
+  done
+  switching=$(elapsed "$t0" "$EPOCHREALTIME" 1)
+  sleep "$PAUSE"
+  # hey prints its summary when interrupted.
+  kill -INT "$HEY_PID"
+  wait "$HEY_PID" || die "load-$strategy: hey failed; see $out"
+  HEY_PID=""
+  read -r requests failed rps codes errors < <(hey_summary "$out")
+  ((requests > 0)) || die "load-$strategy: no requests in hey's summary; see $out"
+  STRATEGY_LOAD+=("| $strategy (\`${entry#*|}\`) | $switches/$((2 * ROUNDS)) in $switching s | $requests | $failed | $rps | ${codes//,/, } | $errors |")
+  STRATEGY_REQUESTS[$strategy]=$requests
+  STRATEGY_FAILED[$strategy]=$failed
+  STRATEGY_RPS[$strategy]=$rps
+  STRATEGY_SWITCHES[$strategy]=$switches
+  if [[ $errors != - ]]; then
+    LOAD_ERRORS+=("load-$strategy:" "$(sed -n '/^Error distribution:/,$p' "$out" | tail -n +2 | head -n 10)")
+  fi
+done
+set_dev stopped ""
 
 # ---- 5. baking: unchanged inputs, against Packer and docker build ---------
 
@@ -515,6 +594,64 @@ bake_commit=$("$BAKE" version -o json | jq -r '.commit // empty')
 [[ -n $bake_commit ]] || bake_commit=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || true)
 mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 
+# keep_tables prints the rollback-by-retention table and its goals.
+keep_tables() {
+  local keep pmed med min max cold warm_r=- third
+  # shellcheck disable=SC2086 # the lists are space-separated numbers
+  read -r cold _ < <(stats_p 3 ${KEEP_PROMOTE[removed]:-0})
+  cat <<EOF
+
+### Rollback by what dev keeps of the replaced release (\`retention.previous\`), $ROUNDS of each
+
+| dev keeps | promote median s | each promote, s | rollback median s | min s | max s | each rollback, s | rollback / promote that starts new replicas |
+| --- | ---: | --- | ---: | ---: | ---: | --- | ---: |
+EOF
+  for keep in "${KEEPS[@]}"; do
+    # shellcheck disable=SC2086
+    read -r pmed _ < <(stats_p 3 ${KEEP_PROMOTE[$keep]:-0})
+    # shellcheck disable=SC2086
+    read -r med min max < <(stats_p 3 ${KEEP_ROLLBACK[$keep]:-0})
+    [[ $keep == warm && -n ${KEEP_ROLLBACK[warm]} ]] && warm_r=$med
+    echo "| $keep | $pmed | ${KEEP_PROMOTE[$keep]:--} | $med | $min | $max | ${KEEP_ROLLBACK[$keep]:--} | $(ratio "$med" "$cold") |"
+  done
+  third=$(awk -v c="$cold" 'BEGIN { printf "%.3f", c / 3 }')
+  cat <<EOF
+
+The promote is \`bake promote hello@1.1.0 --to dev\`, the rollback \`bake rollback
+hello --env dev\`, each timed from start to exit. With \`removed\`, every promote
+starts new replicas (those of 1.1.0 went when dev rolled back from it): that
+promote, median $cold s, is the one a rollback is held against.
+
+| goal | target | measured | verdict |
+| --- | --- | --- | --- |
+| \`warm\` rollback under 1 second (median) | <= 1.000 s | $warm_r s | $(verdict "$warm_r" "<=" 1) |
+| \`warm\` rollback under a third of a promote that starts new replicas (median) | <= $third s | $warm_r s | $(verdict "$warm_r" "<=" "$third") |
+EOF
+}
+
+# strategy_tables prints the zero-downtime runs of both strategies and their goals.
+strategy_tables() {
+  local entry strategy
+  cat <<EOF
+
+### Zero downtime for each strategy: $ROUNDS promotes and $ROUNDS rollbacks under \`hey -c $LOAD_WORKERS -m POST -d ping $FRONT_DOOR/healthz\`
+
+| strategy | promotes and rollbacks that succeeded, in | requests | failed | requests/s | status codes | errors |
+| --- | --- | ---: | ---: | ---: | --- | ---: |
+$(printf '%s\n' "${STRATEGY_LOAD[@]}")
+
+| goal | target | measured | verdict |
+| --- | --- | --- | --- |
+EOF
+  for entry in "${STRATEGIES[@]}"; do
+    strategy=${entry%%|*}
+    echo "| $strategy: requests sent | >= 20000 | ${STRATEGY_REQUESTS[$strategy]:--} | $(verdict "${STRATEGY_REQUESTS[$strategy]:--}" ">=" 20000) |"
+    echo "| $strategy: requests per second | >= 500 | ${STRATEGY_RPS[$strategy]:--} | $(verdict "${STRATEGY_RPS[$strategy]:--}" ">=" 500) |"
+    echo "| $strategy: failed requests | <= 0 | ${STRATEGY_FAILED[$strategy]:--} | $(verdict "${STRATEGY_FAILED[$strategy]:--}" "<=" 0) |"
+    echo "| $strategy: promotes and rollbacks that succeeded | >= $((2 * ROUNDS)) | ${STRATEGY_SWITCHES[$strategy]:--} | $(verdict "${STRATEGY_SWITCHES[$strategy]:--}" ">=" $((2 * ROUNDS))) |"
+  done
+}
+
 tables() {
   cat <<EOF
 ### Switch time: dev, $REPLICAS replicas, $ROUNDS of each, alternating
@@ -535,6 +672,8 @@ Goal: 0 failed (failed = non-2xx responses + transport errors).
 | --- | --- | --- | ---: | ---: | ---: | --- | ---: |
 $(printf '%s\n' "${LOAD[@]}")
 EOF
+  keep_tables
+  strategy_tables
   if ((${#LOAD_ERRORS[@]} > 0)); then
     local fence='```'
     printf '\nErrors reported by hey (at most 10 lines a run):\n\n%s\n%s\n%s\n' "$fence" "$(printf '%s\n' "${LOAD_ERRORS[@]}")" "$fence"
@@ -591,6 +730,14 @@ What is measured, on the example project of \`bake init\` (renamed \`$PROJECT\`,
   for rollback. "Until the front door answers" is the time from the start of the
   same command until dev's front door, polled every 20 ms, answers with the new
   version: what a user waits for, without the drain.
+- **Rollback by retention**: dev's \`retention.previous\` set to \`warm\`, \`stopped\` and
+  \`removed\` in turn; after one unmeasured promote and rollback, $ROUNDS promotes of
+  1.1.0 and rollbacks to 1.0.0 alternate.
+- **Zero downtime for each strategy**: hey sends POSTs (never resent) with
+  $LOAD_WORKERS workers to dev's front door, from ${PAUSE} s before the first of $ROUNDS
+  promotes and $ROUNDS rollbacks (run one after the other) until ${PAUSE} s after the
+  last; \`rolling\` runs with \`min_healthy: 1\`, so each step first takes an old
+  replica out of traffic and stops it.
 - **Floor**: the least any switch can cost: \`docker run -d -p 127.0.0.1::8080\` of
   hello@1.1.0 by digest, then polling its /healthz every 20 ms until the first 200;
   $ROUNDS runs, each container removed after.
