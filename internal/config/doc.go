@@ -8,6 +8,9 @@
 //	ledger: .bake/ledger.db       # default DefaultLedger, relative to bake.yaml
 //	frontdoor:
 //	  admin: 127.0.0.1:2019       # Caddy admin API, loopback only; default DefaultFrontDoor
+//	aws:                          # for AMI images and asg targets; default: the SDK's standard chain
+//	  region: us-east-1           # where AMIs are built and asg targets run (AWS_REGION otherwise)
+//	  endpoint: http://127.0.0.1:5001  # one endpoint for every AWS service (AWS_ENDPOINT_URL otherwise)
 //	notify:
 //	  webhook: https://hooks.example.com/bake  # one JSON POST per event; BAKE_WEBHOOK_URL overrides
 //	images:                       # required; name -> definition, file order kept
@@ -20,6 +23,7 @@
 //	    base: debian                      # another image here; no cycles
 //	    port: 8080                        # 1..65535
 //	    sandbox: {read_only: false}       # default true: a read-only root filesystem in the sandbox
+//	                                      # AMI images: {subnet: subnet-..., instance_type: t3.micro}
 //	    checks:
 //	      - name: healthz                 # required, unique within the image
 //	        http:                         # exactly one of http, tcp and command
@@ -57,6 +61,13 @@
 //	                              # rolling: one replica at a time, each health-gated
 //	        min_healthy: 1        # rolling only; healthy replicas in traffic never fewer; default replicas
 //	        watch: 30s            # after the switch, watch health this long; on failure switch back
+//	      web-ami:
+//	        type: asg             # an Auto Scaling group per release, blue/green
+//	        replicas: 3           # the group's size
+//	        target_groups: ["arn:aws:elasticloadbalancing:...:targetgroup/web/..."]  # required
+//	        group: web-prod       # name prefix, "<group>-v<version>"; default <project>-<env>-<image>
+//	        subnets: [subnet-1]   # default: the default VPC's
+//	        instance_type: t3.micro  # default DefaultInstanceType
 //
 // An image that an environment targets needs a port and an http check: the
 // first http check is what a deployment waits on before switching traffic.

@@ -1,6 +1,10 @@
 package config
 
 import (
+	"fmt"
+	"regexp"
+	"strings"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -65,6 +69,12 @@ func (d *decoder) targets(path string, n *yaml.Node, env *Environment, imgs *ima
 			d.errorf(e.key, tpath, "%s", unknownName("image", name, imgs.names))
 			continue
 		}
+		if t := resolve(e.value); isASG(t) {
+			if tg := d.target(tpath, e, used, d.projectName, env.Name, name); tg != nil {
+				env.Targets[name] = tg
+			}
+			continue
+		}
 		if !checked[name] && !imgs.broken[name] {
 			checked[name] = true
 			if img.Port == 0 {
@@ -74,24 +84,46 @@ func (d *decoder) targets(path string, n *yaml.Node, env *Environment, imgs *ima
 				d.errorf(e.key, tpath, "%s has no http check; add one under images.%s.checks so deployments can wait for health", name, name)
 			}
 		}
-		if t := d.target(tpath, e, used); t != nil {
+		if t := d.target(tpath, e, used, d.projectName, env.Name, name); t != nil {
 			env.Targets[name] = t
 		}
 	}
 }
 
+// isASG reports whether a target mapping says type: asg.
+func isASG(n *yaml.Node) bool {
+	if n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "type" {
+			v := resolve(n.Content[i+1])
+			return v.Kind == yaml.ScalarNode && v.Value == TargetASG
+		}
+	}
+	return false
+}
+
 // target decodes one target and applies its defaults.
-func (d *decoder) target(path string, e entry, used *listenUse) *Target {
-	t := &Target{Type: "docker", Replicas: 1, HealthTimeout: DefaultHealthTimeout, Strategy: BlueGreen}
-	s, ok := d.section(path, e.key, e.value, "type", "replicas", "listen", "health_timeout",
-		"strategy", "min_healthy", "watch")
+func (d *decoder) target(path string, e entry, used *listenUse, project, env, image string) *Target {
+	t := &Target{Type: TargetDocker, Replicas: 1, HealthTimeout: DefaultHealthTimeout, Strategy: BlueGreen}
+	allowed := []string{"type", "replicas", "listen", "health_timeout", "strategy", "min_healthy", "watch"}
+	asg := isASG(resolve(e.value))
+	if asg {
+		allowed = []string{"type", "replicas", "health_timeout", "watch", "group", "target_groups", "subnets", "instance_type"}
+	}
+	s, ok := d.section(path, e.key, e.value, allowed...)
 	if !ok {
 		return nil
 	}
 	if v := s.get("type"); v != nil {
 		if typ, ok := d.str(join(path, "type"), v); ok {
-			if typ != "docker" {
-				d.errorf(v, join(path, "type"), "unknown target type %q; only \"docker\" is supported", typ)
+			if typ != TargetDocker && typ != TargetASG {
+				msg := fmt.Sprintf("unknown target type %q; expected %q or %q", typ, TargetDocker, TargetASG)
+				if sug := suggest(typ, []string{TargetDocker, TargetASG}); sug != "" {
+					msg = fmt.Sprintf("unknown target type %q; did you mean %q?", typ, sug)
+				}
+				d.errorf(v, join(path, "type"), "%s", msg)
 			}
 			t.Type = typ
 		}
@@ -99,7 +131,9 @@ func (d *decoder) target(path string, e entry, used *listenUse) *Target {
 	if v := s.get("replicas"); v != nil {
 		t.Replicas, _ = d.number(join(path, "replicas"), v, 1, 20)
 	}
-	if v := s.require("listen"); v != nil {
+	if asg {
+		t.ASG = d.asgTarget(path, s, project, env, image)
+	} else if v := s.require("listen"); v != nil {
 		if addr, ok := d.str(join(path, "listen"), v); ok {
 			if err := checkLoopback(addr); err != nil {
 				d.errorf(v, join(path, "listen"), "%v", err)
@@ -127,6 +161,39 @@ func (d *decoder) target(path string, e entry, used *listenUse) *Target {
 	}
 	return t
 }
+
+// asgTarget decodes the keys of an asg target.
+func (d *decoder) asgTarget(path string, s *section, project, env, image string) *ASG {
+	a := &ASG{Group: project + "-" + env + "-" + image, InstanceType: DefaultInstanceType}
+	if v := s.get("group"); v != nil {
+		if g, ok := d.str(join(path, "group"), v); ok {
+			if !groupRule.MatchString(g) {
+				d.errorf(v, join(path, "group"), "%q must be letters, digits and hyphens, at most 200", g)
+			}
+			a.Group = g
+		}
+	}
+	if v := s.require("target_groups"); v != nil {
+		if arns, ok := d.strings(join(path, "target_groups"), v); ok {
+			for i, arn := range arns {
+				if !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":targetgroup/") {
+					d.errorf(resolve(v).Content[i], index(join(path, "target_groups"), i), "%q is not a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)", arn)
+				}
+			}
+			a.TargetGroups = arns
+		}
+	}
+	if v := s.get("subnets"); v != nil {
+		a.Subnets, _ = d.strings(join(path, "subnets"), v)
+	}
+	if v := s.get("instance_type"); v != nil {
+		a.InstanceType, _ = d.str(join(path, "instance_type"), v)
+	}
+	return a
+}
+
+// groupRule is what Auto Scaling group name prefixes look like here.
+var groupRule = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,199}$`)
 
 // retention decodes what an environment keeps for rollbacks.
 func (d *decoder) retention(path string, at, n *yaml.Node, env *Environment) {

@@ -101,12 +101,18 @@ func (d *decoder) image(e entry, set *imageSet) *Image {
 
 // sandbox decodes how the image runs in its sandbox.
 func (d *decoder) sandbox(path string, at, n *yaml.Node, img *Image) {
-	s, ok := d.section(path, at, n, "read_only")
+	s, ok := d.section(path, at, n, "read_only", "subnet", "instance_type")
 	if !ok {
 		return
 	}
 	if v := s.get("read_only"); v != nil {
 		img.Sandbox.ReadOnly, _ = d.boolean(join(path, "read_only"), v)
+	}
+	if v := s.get("subnet"); v != nil {
+		img.Sandbox.Subnet, _ = d.str(join(path, "subnet"), v)
+	}
+	if v := s.get("instance_type"); v != nil {
+		img.Sandbox.InstanceType, _ = d.str(join(path, "instance_type"), v)
 	}
 }
 

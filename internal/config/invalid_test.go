@@ -184,7 +184,7 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 				return edit(t, "{listen: 127.0.0.1:8101}", "{listen: 127.0.0.1:8101, type: ecs}")
 			},
 			position: "12:45",
-			message:  `environments[0].targets.hello.type: unknown target type "ecs"; only "docker" is supported`,
+			message:  `environments[0].targets.hello.type: unknown target type "ecs"; expected "docker" or "asg"`,
 		},
 		{
 			name:     "targeted image without an http check",
@@ -285,6 +285,36 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 			content:  func(t *testing.T) string { return edit(t, "images:\n", "notify: {webhook: hooks.local}\nimages:\n") },
 			position: "2:19",
 			message:  `notify.webhook: "hooks.local" is not an http or https URL`,
+		},
+		{
+			name: "asg target without target groups",
+			content: func(t *testing.T) string {
+				return edit(t, "{listen: 127.0.0.1:8101}", "{type: asg}")
+			},
+			position: "12:7",
+			message:  `environments[0].targets.hello.target_groups: required`,
+		},
+		{
+			name: "asg target with a bad ARN",
+			content: func(t *testing.T) string {
+				return edit(t, "{listen: 127.0.0.1:8101}", "{type: asg, target_groups: [web-prod]}")
+			},
+			position: "12:42",
+			message:  `environments[0].targets.hello.target_groups[0]: "web-prod" is not a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)`,
+		},
+		{
+			name: "asg target has no listen address",
+			content: func(t *testing.T) string {
+				return edit(t, "{listen: 127.0.0.1:8101}", "{type: asg, listen: 127.0.0.1:8101, target_groups: [\"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123\"]}")
+			},
+			position: "12:26",
+			message:  `environments[0].targets.hello.listen: unknown key; expected one of: type, replicas, health_timeout, watch, group, target_groups, subnets, instance_type`,
+		},
+		{
+			name:     "bad aws region",
+			content:  func(t *testing.T) string { return edit(t, "images:\n", "aws: {region: us_east_1}\nimages:\n") },
+			position: "2:15",
+			message:  `aws.region: "us_east_1" is not an AWS region name such as "us-east-1"`,
 		},
 		{
 			name:     "bad status",

@@ -273,3 +273,40 @@ environments:
 	assert.Equal(t, &Error{File: path, Line: 1, Column: 10, Key: "project",
 		Msg: `"Demo" must be lowercase letters, digits and hyphens, starting with a letter or digit`}, first)
 }
+
+func TestLoadAWS(t *testing.T) {
+	path := writeProject(t, `project: demo
+aws: {region: us-east-1, endpoint: "http://127.0.0.1:5001"}
+images:
+  hello:
+    template: templates/docker/go-service
+    sandbox: {subnet: subnet-0abc, instance_type: t3.small}
+environments:
+  - name: prod
+    retention: {previous: warm}
+    targets:
+      hello:
+        type: asg
+        replicas: 3
+        target_groups: ["arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123"]
+        subnets: [subnet-1, subnet-2]
+        watch: 5m
+  - name: edge
+    targets:
+      hello: {type: asg, group: web-edge, instance_type: c7g.large, target_groups: ["arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/edge/4567"]}
+`)
+	p, err := Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, AWS{Region: "us-east-1", Endpoint: "http://127.0.0.1:5001"}, p.AWS)
+	assert.Equal(t, "subnet-0abc", p.Images[0].Sandbox.Subnet)
+	assert.Equal(t, "t3.small", p.Images[0].Sandbox.InstanceType)
+	assert.Equal(t, &Target{Type: TargetASG, Replicas: 3, HealthTimeout: DefaultHealthTimeout, Strategy: BlueGreen,
+		MinHealthy: 3, Watch: 5 * time.Minute, ASG: &ASG{
+			Group: "demo-prod-hello", InstanceType: DefaultInstanceType, Subnets: []string{"subnet-1", "subnet-2"},
+			TargetGroups: []string{"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123"},
+		}}, p.Environments[0].Targets["hello"])
+	edge := p.Environments[1].Targets["hello"]
+	assert.Equal(t, "web-edge", edge.ASG.Group)
+	assert.Equal(t, "c7g.large", edge.ASG.InstanceType)
+	assert.Equal(t, 1, edge.Replicas)
+}

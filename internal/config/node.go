@@ -15,6 +15,9 @@ type decoder struct {
 	file string // as shown in messages
 	dir  string // absolute directory that relative paths resolve against
 	errs ErrorList
+	// project is the project's name, once decoded: asg targets derive their
+	// group names from it.
+	projectName string
 }
 
 // errorf records a problem at node n (which may be nil) under the key path key.

@@ -22,14 +22,14 @@ func (d *decoder) project(root *yaml.Node) *Project {
 		Ledger:    filepath.Join(d.dir, DefaultLedger),
 		FrontDoor: FrontDoor{Admin: DefaultFrontDoor},
 	}
-	s, ok := d.section("", root, root, "project", "registry", "ledger", "frontdoor", "notify", "images", "environments")
+	s, ok := d.section("", root, root, "project", "registry", "ledger", "frontdoor", "notify", "aws", "images", "environments")
 	if !ok {
 		return p
 	}
 	if n := s.require("project"); n != nil {
 		if v, ok := d.str("project", n); ok {
 			if nameRule.MatchString(v) {
-				p.Name = v
+				p.Name, d.projectName = v, v
 			} else {
 				d.errorf(n, "project", "%q %s", v, nameRuleText)
 			}
@@ -52,6 +52,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 	}
 	frontDoorNode := d.frontDoor(s, p)
 	d.notify(s, p)
+	d.aws(s, p)
 
 	imgs := d.images(s)
 	p.Images = imgs.list
@@ -107,6 +108,39 @@ func (d *decoder) notify(s *section, p *Project) {
 		}
 	}
 }
+
+// aws decodes aws:, how bake reaches the AWS API.
+func (d *decoder) aws(s *section, p *Project) {
+	n := s.get("aws")
+	if n == nil {
+		return
+	}
+	as, ok := d.section("aws", s.key("aws"), n, "region", "endpoint")
+	if !ok {
+		return
+	}
+	if v := as.get("region"); v != nil {
+		if r, ok := d.str("aws.region", v); ok {
+			if !regionRule.MatchString(r) {
+				d.errorf(v, "aws.region", "%q is not an AWS region name such as \"us-east-1\"", r)
+			}
+			p.AWS.Region = r
+		}
+	}
+	if v := as.get("endpoint"); v != nil {
+		if raw, ok := d.str("aws.endpoint", v); ok {
+			u, err := url.Parse(raw)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				d.errorf(v, "aws.endpoint", "%q is not an http or https URL", raw)
+				return
+			}
+			p.AWS.Endpoint = raw
+		}
+	}
+}
+
+// regionRule is what AWS region names look like.
+var regionRule = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 
 // abs resolves a path from bake.yaml against its directory.
 func (d *decoder) abs(path string) string {

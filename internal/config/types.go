@@ -10,6 +10,7 @@ const (
 	DefaultHealthTimeout = 60 * time.Second
 	DefaultCheckTimeout  = 30 * time.Second
 	DefaultKeepReleases  = 3
+	DefaultInstanceType  = "t3.micro"
 )
 
 // Project is a loaded and validated bake.yaml.
@@ -21,6 +22,7 @@ type Project struct {
 	Ledger       string         // absolute path of the SQLite ledger
 	FrontDoor    FrontDoor      // the Caddy admin API the docker target configures
 	Notify       Notify         // where events about releases and deployments go
+	AWS          AWS            // how bake reaches AWS, for AMI images and asg targets
 	Images       []*Image       // in file order
 	Environments []*Environment // in promotion order: a release enters Environments[i] only after Environments[i-1]
 }
@@ -28,6 +30,13 @@ type Project struct {
 // FrontDoor says where Caddy's admin API answers.
 type FrontDoor struct {
 	Admin string // host:port, loopback only
+}
+
+// AWS says how bake reaches the AWS API. Empty fields fall back to the SDK's
+// standard chain (AWS_REGION, AWS_ENDPOINT_URL, profiles).
+type AWS struct {
+	Region   string // the region AMIs are built in and asg targets run in
+	Endpoint string // an endpoint override for every AWS service, e.g. a local moto server
 }
 
 // Notify says where bake sends an event for each release, promotion,
@@ -53,6 +62,10 @@ type Sandbox struct {
 	// ReadOnly runs it with a read-only root filesystem (and a private /tmp);
 	// true unless the image must write elsewhere.
 	ReadOnly bool
+	// For AMI images: the subnet and instance type of the sandbox instance
+	// ("" for the default subnet and DefaultInstanceType).
+	Subnet       string
+	InstanceType string
 }
 
 // HealthCheck returns the check a deployment waits for, or nil if the image has no http check.
@@ -152,15 +165,31 @@ type Gates struct {
 	Soak     time.Duration // it has run in the environment before for at least this long
 }
 
+// Target types.
+const (
+	TargetDocker = "docker" // replica containers on the local engine behind a Caddy front door
+	TargetASG    = "asg"    // an EC2 Auto Scaling group per release behind load-balancer target groups
+)
+
 // Target says how an image runs in an environment.
 type Target struct {
-	Type          string        // "docker" (the only type so far)
-	Replicas      int           // defaults to 1
+	Type          string        // TargetDocker (default) or TargetASG
+	Replicas      int           // defaults to 1; for asg, the group's size
 	Listen        string        // 127.0.0.1:PORT where the front door serves this image in this environment
 	HealthTimeout time.Duration // how long new replicas have to pass the health check; defaults to 60s
 	Strategy      string        // BlueGreen (default) or Rolling
 	MinHealthy    int           // rolling: healthy replicas in traffic never fewer than this; defaults to Replicas
 	Watch         time.Duration // after the switch, how long health is watched before the old release is retired; 0 for no watch
+	ASG           *ASG          // set for TargetASG
+}
+
+// ASG is where an asg target runs a release: a new launch template and Auto
+// Scaling group "<Group>-v<version>" per release, attached to TargetGroups.
+type ASG struct {
+	Group        string   // name prefix of the groups; default "<project>-<env>-<image>"
+	TargetGroups []string // ARNs of the load-balancer target groups the groups attach to
+	Subnets      []string // subnets the instances run in; default: the default VPC's
+	InstanceType string   // default DefaultInstanceType
 }
 
 // Image returns the image definition with that name, or nil.
