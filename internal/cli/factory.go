@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"os"
@@ -79,14 +80,30 @@ func (f *Factory) Project() (*config.Project, error) {
 	return f.project, nil
 }
 
-// Store opens the ledger named by bake.yaml once.
+// Store opens the ledger named by bake.yaml once: a DynamoDB table for a
+// dynamodb:// URL, whose region and endpoint default to bake.yaml's aws:
+// section (and then to AWS_REGION and AWS_ENDPOINT_URL), else a SQLite file.
 func (f *Factory) Store(ctx context.Context) (ledger.Store, error) {
 	if f.store == nil {
 		p, err := f.Project()
 		if err != nil {
 			return nil, err
 		}
-		s, err := ledger.OpenSQLite(ctx, p.Ledger)
+		if !ledger.IsDynamoDBURL(p.Ledger) {
+			s, err := ledger.OpenSQLite(ctx, p.Ledger)
+			if err != nil {
+				return nil, err
+			}
+			f.store = s
+			return f.store, nil
+		}
+		loc, err := ledger.ParseDynamoDBURL(p.Ledger)
+		if err != nil {
+			return nil, err
+		}
+		loc.Region = cmp.Or(loc.Region, p.AWS.Region)
+		loc.Endpoint = cmp.Or(loc.Endpoint, p.AWS.Endpoint)
+		s, err := ledger.OpenDynamoDB(ctx, loc)
 		if err != nil {
 			return nil, err
 		}

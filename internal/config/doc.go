@@ -5,7 +5,8 @@
 //
 //	project: demo                 # required; lowercase letters, digits, hyphens
 //	registry: 127.0.0.1:5000      # host:port; default DefaultRegistry
-//	ledger: .bake/ledger.db       # default DefaultLedger, relative to bake.yaml
+//	ledger: .bake/ledger.db       # default DefaultLedger, relative to bake.yaml; or
+//	                              # dynamodb://TABLE?region=us-east-1[&endpoint=URL] for a team
 //	frontdoor:
 //	  admin: 127.0.0.1:2019       # Caddy admin API, loopback only; default DefaultFrontDoor
 //	aws:                          # for AMI images and asg targets; default: the SDK's standard chain

@@ -4,8 +4,11 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/bakehq/bake/internal/ledger/location"
 )
 
 // nameRule is what project and environment names look like: they end up in
@@ -47,7 +50,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 	}
 	if n := s.get("ledger"); n != nil {
 		if v, ok := d.str("ledger", n); ok {
-			p.Ledger = d.abs(v)
+			d.ledgerLocation(n, v, p)
 		}
 	}
 	frontDoorNode := d.frontDoor(s, p)
@@ -121,7 +124,7 @@ func (d *decoder) aws(s *section, p *Project) {
 	}
 	if v := as.get("region"); v != nil {
 		if r, ok := d.str("aws.region", v); ok {
-			if !regionRule.MatchString(r) {
+			if !location.RegionRule.MatchString(r) {
 				d.errorf(v, "aws.region", "%q is not an AWS region name such as \"us-east-1\"", r)
 			}
 			p.AWS.Region = r
@@ -139,8 +142,28 @@ func (d *decoder) aws(s *section, p *Project) {
 	}
 }
 
-// regionRule is what AWS region names look like.
-var regionRule = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
+// ledgerLocation decodes `ledger:`. A dynamodb:// URL names a DynamoDB table
+// and is kept as written; the ledger package reads it here too, so that a
+// mistake is reported at its line. Anything else is the path of a SQLite
+// file, relative to bake.yaml.
+func (d *decoder) ledgerLocation(n *yaml.Node, v string, p *Project) {
+	scheme, _, isURL := strings.Cut(v, "://")
+	switch {
+	case strings.HasPrefix(strings.ToLower(v), "dynamodb:"):
+		if _, err := location.ParseDynamoDB(v); err != nil {
+			d.errorf(n, "ledger", "%v", err)
+			return
+		}
+		p.Ledger = v
+	case isURL && urlScheme.MatchString(scheme):
+		d.errorf(n, "ledger", "unknown ledger URL scheme %q; expected a file path or dynamodb://TABLE?region=REGION", scheme)
+	default:
+		p.Ledger = d.abs(v)
+	}
+}
+
+// urlScheme is what a URL scheme looks like (RFC 3986), to tell a URL from a path.
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
 
 // abs resolves a path from bake.yaml against its directory.
 func (d *decoder) abs(path string) string {

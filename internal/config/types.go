@@ -19,7 +19,7 @@ type Project struct {
 	Dir          string         // directory of bake.yaml; relative paths resolve against it
 	Name         string         // `project:`, used in resource names and registry repositories
 	Registry     string         // host:port of the OCI registry releases are pushed to
-	Ledger       string         // absolute path of the SQLite ledger
+	Ledger       string         // absolute path of the SQLite ledger, or a dynamodb://TABLE?region=R URL as written
 	FrontDoor    FrontDoor      // the Caddy admin API the docker target configures
 	Notify       Notify         // where events about releases and deployments go
 	AWS          AWS            // how bake reaches AWS, for AMI images and asg targets

@@ -11,9 +11,17 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 )
 
-func TestLockHeldByAnother(t *testing.T) {
+var lockContract = []contractTest{
+	{"LockHeldByAnother", testLockHeldByAnother},
+	{"LockRenewBySameHolder", testLockRenewBySameHolder},
+	{"LockExpiredIsTakenOver", testLockExpiredIsTakenOver},
+	{"Unlock", testUnlock},
+	{"LockRejectsBadInput", testLockRejectsBadInput},
+}
+
+func testLockHeldByAnother(t *testing.T, open func() ledger.Store) {
 	ctx := t.Context()
-	s := openStore(t)
+	s := open()
 
 	first, err := s.Lock(ctx, "env/prod", "ci-1", time.Minute)
 	require.NoError(t, err)
@@ -36,9 +44,9 @@ func TestLockHeldByAnother(t *testing.T) {
 	assert.Equal(t, "ci-2", other.Holder)
 }
 
-func TestLockRenewBySameHolder(t *testing.T) {
+func testLockRenewBySameHolder(t *testing.T, open func() ledger.Store) {
 	ctx := t.Context()
-	s := openStore(t)
+	s := open()
 	first, err := s.Lock(ctx, "env/prod", "ci-1", time.Minute)
 	require.NoError(t, err)
 
@@ -48,9 +56,9 @@ func TestLockRenewBySameHolder(t *testing.T) {
 	assert.True(t, renewed.Expires.After(first.Expires))
 }
 
-func TestLockExpiredIsTakenOver(t *testing.T) {
+func testLockExpiredIsTakenOver(t *testing.T, open func() ledger.Store) {
 	ctx := t.Context()
-	s := openStore(t)
+	s := open()
 	stale, err := s.Lock(ctx, "env/prod", "crashed", 20*time.Millisecond)
 	require.NoError(t, err)
 	time.Sleep(50 * time.Millisecond)
@@ -66,9 +74,9 @@ func TestLockExpiredIsTakenOver(t *testing.T) {
 	require.ErrorIs(t, err, ledger.ErrLocked)
 }
 
-func TestUnlock(t *testing.T) {
+func testUnlock(t *testing.T, open func() ledger.Store) {
 	ctx := t.Context()
-	s := openStore(t)
+	s := open()
 	l, err := s.Lock(ctx, "env/prod", "ci-1", time.Minute)
 	require.NoError(t, err)
 
@@ -86,7 +94,8 @@ func TestUnlock(t *testing.T) {
 	assert.Equal(t, "ci-3", next.Holder)
 }
 
-func TestLockRejectsBadInput(t *testing.T) {
+func testLockRejectsBadInput(t *testing.T, open func() ledger.Store) {
+	s := open()
 	tests := []struct {
 		name, key, holder string
 		ttl               time.Duration
@@ -99,7 +108,6 @@ func TestLockRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openStore(t)
 			_, err := s.Lock(t.Context(), tt.key, tt.holder, tt.ttl)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)

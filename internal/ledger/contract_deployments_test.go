@@ -1,7 +1,6 @@
 package ledger_test
 
 import (
-	"database/sql"
 	"testing"
 	"time"
 
@@ -11,46 +10,17 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 )
 
-// rawDB opens the ledger file directly, bypassing the Store, to prove what the
-// schema itself refuses.
-func rawDB(t *testing.T, path string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, db.Close()) })
-	return db
+var deploymentContract = []contractTest{
+	{"AppendDeploymentRoundTrip", testAppendDeploymentRoundTrip},
+	{"DeploymentsNewestFirstAndFiltered", testDeploymentsNewestFirstAndFiltered},
+	{"EnvNamesSharingAPrefix", testEnvNamesSharingAPrefix},
+	{"CurrentSkipsFailed", testCurrentSkipsFailed},
+	{"AppendDeploymentRejects", testAppendDeploymentRejects},
 }
 
-var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-
-// deployment builds a succeeded promote of image@version to env, started at
-// t0 plus minute minutes.
-func deployment(env, image, version string, minute int) ledger.Deployment {
-	start := t0.Add(time.Duration(minute) * time.Minute)
-	return ledger.Deployment{
-		Env:        env,
-		Image:      image,
-		Version:    version,
-		Digest:     "sha256:" + version,
-		Kind:       ledger.KindPromote,
-		Outcome:    ledger.OutcomeSucceeded,
-		StartedAt:  start,
-		FinishedAt: start.Add(42 * time.Second),
-		By:         "ci",
-	}
-}
-
-// seedReleases records validated releases so deployments may reference them.
-func seedReleases(t *testing.T, s ledger.Store, image string, versions ...string) {
-	t.Helper()
-	for _, v := range versions {
-		require.NoError(t, s.PutRelease(t.Context(), release(image, v)))
-	}
-}
-
-func TestAppendDeploymentRoundTrip(t *testing.T) {
+func testAppendDeploymentRoundTrip(t *testing.T, open func() ledger.Store) {
 	ctx := t.Context()
-	s := openStore(t)
+	s := open()
 	seedReleases(t, s, "web", "1.0.0", "1.1.0")
 
 	want := deployment("prod", "web", "1.1.0", 0)
@@ -74,9 +44,9 @@ func TestAppendDeploymentRoundTrip(t *testing.T) {
 	assert.Equal(t, time.UTC, ds[0].StartedAt.Location())
 }
 
-func TestDeploymentsNewestFirstAndFiltered(t *testing.T) {
+func testDeploymentsNewestFirstAndFiltered(t *testing.T, open func() ledger.Store) {
 	ctx := t.Context()
-	s := openStore(t)
+	s := open()
 	seedReleases(t, s, "web", "1.0.0", "1.1.0", "1.2.0")
 	seedReleases(t, s, "api", "1.0.0")
 
@@ -118,9 +88,34 @@ func TestDeploymentsNewestFirstAndFiltered(t *testing.T) {
 	}
 }
 
-func TestCurrentSkipsFailed(t *testing.T) {
+// Environment names that begin with another's must not leak into its history.
+func testEnvNamesSharingAPrefix(t *testing.T, open func() ledger.Store) {
 	ctx := t.Context()
-	s := openStore(t)
+	s := open()
+	seedReleases(t, s, "web", "1.0.0", "2.0.0", "3.0.0")
+	for _, d := range []ledger.Deployment{
+		deployment("prod", "web", "1.0.0", 0),
+		deployment("prod#eu", "web", "2.0.0", 1),
+		deployment("prod-eu", "web", "3.0.0", 2),
+	} {
+		_, err := s.AppendDeployment(ctx, d)
+		require.NoError(t, err)
+	}
+	ds, err := s.Deployments(ctx, "web", "prod")
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.Equal(t, "1.0.0", ds[0].Version)
+	cur, err := s.Current(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.Equal(t, "1.0.0", cur.Version)
+	cur, err = s.Current(ctx, "web", "prod#eu")
+	require.NoError(t, err)
+	assert.Equal(t, "2.0.0", cur.Version)
+}
+
+func testCurrentSkipsFailed(t *testing.T, open func() ledger.Store) {
+	ctx := t.Context()
+	s := open()
 	seedReleases(t, s, "web", "1.0.0", "1.1.0", "1.2.0")
 
 	_, err := s.Current(ctx, "web", "prod")
@@ -149,9 +144,13 @@ func TestCurrentSkipsFailed(t *testing.T) {
 	cur, err = s.Current(ctx, "web", "dev")
 	require.NoError(t, err)
 	assert.Equal(t, "1.2.0", cur.Version)
+	_, err = s.Current(ctx, "web", "")
+	require.ErrorIs(t, err, ledger.ErrNotFound, "no environment runs nothing")
 }
 
-func TestAppendDeploymentRejects(t *testing.T) {
+func testAppendDeploymentRejects(t *testing.T, open func() ledger.Store) {
+	s := open()
+	seedReleases(t, s, "web", "1.0.0")
 	tests := []struct {
 		name   string
 		change func(*ledger.Deployment)
@@ -167,8 +166,6 @@ func TestAppendDeploymentRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openStore(t)
-			seedReleases(t, s, "web", "1.0.0")
 			d := deployment("prod", "web", "1.0.0", 0)
 			tt.change(&d)
 			_, err := s.AppendDeployment(t.Context(), d)
@@ -182,27 +179,4 @@ func TestAppendDeploymentRejects(t *testing.T) {
 			assert.Empty(t, ds)
 		})
 	}
-}
-
-func TestDeploymentsAreAppendOnly(t *testing.T) {
-	ctx := t.Context()
-	s := openStore(t)
-	seedReleases(t, s, "web", "1.0.0")
-	id, err := s.AppendDeployment(ctx, deployment("prod", "web", "1.0.0", 0))
-	require.NoError(t, err)
-
-	db := rawDB(t, s.Path())
-	for _, stmt := range []string{
-		`UPDATE deployments SET outcome = 'failed' WHERE id = ?`,
-		`DELETE FROM deployments WHERE id = ?`,
-	} {
-		_, err := db.ExecContext(ctx, stmt, id)
-		require.Error(t, err, stmt)
-		assert.Contains(t, err.Error(), "deployments are append-only", stmt)
-	}
-
-	ds, err := s.Deployments(ctx, "web", "prod")
-	require.NoError(t, err)
-	require.Len(t, ds, 1)
-	assert.Equal(t, ledger.OutcomeSucceeded, ds[0].Outcome)
 }

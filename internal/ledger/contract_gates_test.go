@@ -1,0 +1,95 @@
+package ledger_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+var gateContract = []contractTest{
+	{"Approvals", testApprovals},
+	{"Revocations", testRevocations},
+	{"Pins", testPins},
+}
+
+func testApprovals(t *testing.T, open func() ledger.Store) {
+	ctx := t.Context()
+	s := open()
+	seedReleases(t, s, "web", "1.0.0", "1.1.0")
+
+	got, err := s.Approvals(ctx, "web", "1.0.0")
+	require.NoError(t, err)
+	assert.NotNil(t, got)
+	assert.Empty(t, got)
+
+	require.NoError(t, s.Approve(ctx, ledger.Approval{Image: "web", Version: "1.0.0", Env: "prod", By: "alice"}))
+	require.NoError(t, s.Approve(ctx, ledger.Approval{Image: "web", Version: "1.0.0", Env: "qa", By: "bob"}))
+	require.NoError(t, s.Approve(ctx, ledger.Approval{Image: "web", Version: "1.1.0", Env: "prod", By: "carol"}))
+	got, err = s.Approvals(ctx, "web", "1.0.0")
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, "alice", got[0].By, "oldest first")
+	assert.Equal(t, "prod", got[0].Env)
+	assert.Equal(t, "web", got[0].Image)
+	assert.Equal(t, "1.0.0", got[0].Version)
+	assert.False(t, got[0].At.IsZero())
+	assert.Equal(t, "bob", got[1].By)
+
+	assert.ErrorIs(t, s.Approve(ctx, ledger.Approval{Image: "web", Version: "9.9.9", Env: "prod", By: "x"}), ledger.ErrNotFound)
+	assert.ErrorContains(t, s.Approve(ctx, ledger.Approval{Image: "web", Version: "1.0.0", Env: "prod"}), "approver are required")
+	got, err = s.Approvals(ctx, "web", "9.9.9")
+	require.NoError(t, err)
+	assert.Empty(t, got)
+}
+
+func testRevocations(t *testing.T, open func() ledger.Store) {
+	ctx := t.Context()
+	s := open()
+	seedReleases(t, s, "web", "1.0.0")
+
+	_, err := s.Revocation(ctx, "web", "1.0.0")
+	assert.ErrorIs(t, err, ledger.ErrNotFound)
+	require.NoError(t, s.Revoke(ctx, ledger.Revocation{Image: "web", Version: "1.0.0", Reason: "CVE-2026-1", By: "sec"}))
+	rev, err := s.Revocation(ctx, "web", "1.0.0")
+	require.NoError(t, err)
+	assert.Equal(t, "CVE-2026-1", rev.Reason)
+	assert.Equal(t, "sec", rev.By)
+	assert.False(t, rev.At.IsZero())
+
+	assert.ErrorIs(t, s.Revoke(ctx, ledger.Revocation{Image: "web", Version: "1.0.0", Reason: "again", By: "sec"}), ledger.ErrExists)
+	rev, err = s.Revocation(ctx, "web", "1.0.0")
+	require.NoError(t, err)
+	assert.Equal(t, "CVE-2026-1", rev.Reason, "the first revocation stays")
+
+	assert.Error(t, s.Revoke(ctx, ledger.Revocation{Image: "web", Version: "1.0.0", By: "sec"}), "a reason is required")
+	assert.ErrorIs(t, s.Revoke(ctx, ledger.Revocation{Image: "web", Version: "9.9.9", Reason: "x", By: "sec"}), ledger.ErrNotFound)
+}
+
+func testPins(t *testing.T, open func() ledger.Store) {
+	ctx := t.Context()
+	s := open()
+	_, err := s.Pin(ctx, "web", "prod")
+	assert.ErrorIs(t, err, ledger.ErrNotFound)
+
+	require.NoError(t, s.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Pinned: true, Reason: "rollback", By: "ops"}))
+	p, err := s.Pin(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.True(t, p.Pinned)
+	assert.Equal(t, "1.0.0", p.Version)
+	assert.Equal(t, "ops", p.By)
+	assert.Equal(t, "rollback", p.Reason)
+	assert.False(t, p.At.IsZero())
+
+	require.NoError(t, s.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Reason: "unpin", By: "dev"}))
+	p, err = s.Pin(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.False(t, p.Pinned, "the latest record wins")
+	assert.Equal(t, "dev", p.By)
+
+	_, err = s.Pin(ctx, "web", "qa")
+	assert.ErrorIs(t, err, ledger.ErrNotFound)
+	assert.Error(t, s.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0"}), "who is required")
+}

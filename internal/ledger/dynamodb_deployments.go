@@ -1,0 +1,175 @@
+package ledger
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// The item holding the last deployment id handed out.
+const (
+	sequencePK = "sequence"
+	sequenceSK = "deployments"
+)
+
+func deploymentPK(image string) string { return "deployment#" + image }
+
+// deploymentSK puts an environment's deployments together, ordered by id.
+func deploymentSK(env string, id int64) string { return fmt.Sprintf("%s#%020d", env, id) }
+
+// AppendDeployment records a deployment and returns its id. The release it
+// deploys must be recorded; otherwise the error wraps ErrNotFound.
+//
+// The id comes from an atomic counter (one UpdateItem adds 1 to the
+// sequence item and returns the sum), so no two appends, from any number of
+// processes, get the same id; the deployment is then put on the condition
+// that nothing holds its key, so no record is ever overwritten. Ids increase
+// in the order appends reach the counter. An append that fails between the
+// two writes leaves a gap; nothing relies on ids being dense.
+func (s *DynamoDB) AppendDeployment(ctx context.Context, d Deployment) (int64, error) {
+	id, err := s.appendDeployment(ctx, d)
+	if err != nil {
+		return 0, fmt.Errorf("recording deployment of %s@%s to %q: %w", d.Image, d.Version, d.Env, err)
+	}
+	return id, nil
+}
+
+func (s *DynamoDB) appendDeployment(ctx context.Context, d Deployment) (int64, error) {
+	if err := validateDeployment(d); err != nil {
+		return 0, err
+	}
+	if err := s.requireRelease(ctx, d.Image, d.Version); err != nil {
+		return 0, err
+	}
+	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.loc.Table),
+		Key:                       itemKey(sequencePK, sequenceSK),
+		UpdateExpression:          aws.String("ADD n :one"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": attrN(1)},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("taking the next deployment id: %w", err)
+	}
+	if d.ID, err = numberAttr(out.Attributes, "n"); err != nil {
+		return 0, fmt.Errorf("taking the next deployment id: %w", err)
+	}
+	item, err := marshalItem(deploymentPK(d.Image), deploymentSK(d.Env, d.ID), d)
+	if err != nil {
+		return 0, fmt.Errorf("encoding: %w", err)
+	}
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.loc.Table),
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if isConditionFailed(err) {
+		return s.confirmAppended(ctx, d)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return d.ID, nil
+}
+
+// confirmAppended decides a put of d whose condition failed. The id is d's
+// alone, so the item under it is d itself when the SDK retried a put whose
+// first answer was lost; anything else means the sequence item was set back
+// by hand, and the record already there stays as it is.
+func (s *DynamoDB) confirmAppended(ctx context.Context, d Deployment) (int64, error) {
+	item, err := s.getItem(ctx, deploymentPK(d.Image), deploymentSK(d.Env, d.ID))
+	if err != nil {
+		return 0, err
+	}
+	var stored Deployment
+	if item != nil && unmarshalItem(item, &stored) == nil && sameDeployment(stored, d) {
+		return d.ID, nil
+	}
+	return 0, fmt.Errorf("deployment id %d is already recorded: the sequence item (pk %q, sk %q) is behind", d.ID, sequencePK, sequenceSK)
+}
+
+// sameDeployment compares a stored deployment with the one written.
+func sameDeployment(a, b Deployment) bool {
+	at, bt := a, b
+	at.StartedAt, at.FinishedAt, bt.StartedAt, bt.FinishedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	return at == bt && a.StartedAt.Equal(b.StartedAt) && a.FinishedAt.Equal(b.FinishedAt)
+}
+
+// Deployments lists deployments of image (in env, if env != ""), newest first.
+func (s *DynamoDB) Deployments(ctx context.Context, image, env string) ([]Deployment, error) {
+	ds := []Deployment{}
+	err := s.deployments(ctx, image, env, func(d Deployment) bool {
+		ds = append(ds, d)
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing deployments of %q: %w", image, err)
+	}
+	// One environment's come in id order; all of them come grouped by environment.
+	slices.SortFunc(ds, func(a, b Deployment) int { return cmp.Compare(b.ID, a.ID) })
+	return ds, nil
+}
+
+// Current returns the newest succeeded deployment of image in env; ErrNotFound if none.
+func (s *DynamoDB) Current(ctx context.Context, image, env string) (Deployment, error) {
+	if env == "" {
+		return Deployment{}, fmt.Errorf("reading what %q runs: no environment given: %w", image, ErrNotFound)
+	}
+	var cur *Deployment
+	err := s.deployments(ctx, image, env, func(d Deployment) bool {
+		if d.Outcome == OutcomeSucceeded {
+			cur = &d
+		}
+		return cur == nil
+	})
+	if err != nil {
+		return Deployment{}, fmt.Errorf("reading what %q runs in %q: %w", image, env, err)
+	}
+	if cur == nil {
+		return Deployment{}, fmt.Errorf("reading what %q runs in %q: %w", image, env, ErrNotFound)
+	}
+	return *cur, nil
+}
+
+// deployments visits the deployments of image in env, newest first, until
+// visit returns false; with env "", those of every environment, newest
+// first within each.
+func (s *DynamoDB) deployments(ctx context.Context, image, env string, visit func(Deployment) bool) error {
+	prefix := ""
+	if env != "" {
+		prefix = env + "#"
+	}
+	return s.query(ctx, deploymentPK(image), prefix, true, func(item map[string]types.AttributeValue) (bool, error) {
+		var d Deployment
+		if err := unmarshalItem(item, &d); err != nil {
+			return false, fmt.Errorf("decoding %s: %w", describeItem(item), err)
+		}
+		// An environment named like another's prefix ("a" and "a#b") shares
+		// the sort key prefix; the env attribute tells them apart.
+		if env != "" && d.Env != env {
+			return true, nil
+		}
+		return visit(d), nil
+	})
+}
+
+// numberAttr reads the number attribute name of item.
+func numberAttr(item map[string]types.AttributeValue, name string) (int64, error) {
+	n, ok := item[name].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, fmt.Errorf("no number %s in %s", name, describeItem(item))
+	}
+	return strconv.ParseInt(n.Value, 10, 64)
+}
+
+// attrN is a number attribute.
+func attrN(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}

@@ -1,0 +1,148 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+func approvalsPK(image string) string  { return "approvals#" + image }
+func revocationPK(image string) string { return "revocation#" + image }
+func pinsPK(image string) string       { return "pins#" + image }
+
+// Approve records a manual approval of image@version for env. The release
+// must be recorded; otherwise the error wraps ErrNotFound.
+func (s *DynamoDB) Approve(ctx context.Context, a Approval) error {
+	if a.Env == "" || a.By == "" {
+		return fmt.Errorf("recording approval of %s@%s: env and approver are required", a.Image, a.Version)
+	}
+	if a.At.IsZero() {
+		a.At = time.Now()
+	}
+	if err := s.requireRelease(ctx, a.Image, a.Version); err != nil {
+		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, err)
+	}
+	if err := s.appendToList(ctx, approvalsPK(a.Image), a.Version, "approvals", a); err != nil {
+		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, err)
+	}
+	return nil
+}
+
+// Approvals lists the approvals of image@version, oldest first.
+func (s *DynamoDB) Approvals(ctx context.Context, image, version string) ([]Approval, error) {
+	out := []Approval{}
+	if err := s.readList(ctx, approvalsPK(image), version, "approvals", &out); err != nil {
+		return nil, fmt.Errorf("listing approvals of %s@%s: %w", image, version, err)
+	}
+	return out, nil
+}
+
+// Revoke records that image@version may never be promoted again; ErrExists
+// if it is already revoked, ErrNotFound if the release is not recorded.
+func (s *DynamoDB) Revoke(ctx context.Context, r Revocation) error {
+	if r.Reason == "" || r.By == "" {
+		return fmt.Errorf("revoking %s@%s: a reason and who revokes are required", r.Image, r.Version)
+	}
+	if r.At.IsZero() {
+		r.At = time.Now()
+	}
+	item, err := marshalItem(revocationPK(r.Image), r.Version, r)
+	if err != nil {
+		return fmt.Errorf("revoking %s@%s: encoding: %w", r.Image, r.Version, err)
+	}
+	if err := s.requireRelease(ctx, r.Image, r.Version); err != nil {
+		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, err)
+	}
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.loc.Table),
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if isConditionFailed(err) {
+		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, err)
+	}
+	return nil
+}
+
+// Revocation returns the revocation of image@version; ErrNotFound if none.
+func (s *DynamoDB) Revocation(ctx context.Context, image, version string) (Revocation, error) {
+	item, err := s.getItem(ctx, revocationPK(image), version)
+	if err != nil {
+		return Revocation{}, fmt.Errorf("reading revocation of %s@%s: %w", image, version, err)
+	}
+	if item == nil {
+		return Revocation{}, fmt.Errorf("revocation of %s@%s: %w", image, version, ErrNotFound)
+	}
+	var r Revocation
+	if err := unmarshalItem(item, &r); err != nil {
+		return Revocation{}, fmt.Errorf("reading revocation of %s@%s: %w", image, version, err)
+	}
+	return r, nil
+}
+
+// SetPin appends a pin record for image in env.
+func (s *DynamoDB) SetPin(ctx context.Context, p Pin) error {
+	if p.Image == "" || p.Env == "" || p.By == "" {
+		return fmt.Errorf("recording pin: image, env and who are required")
+	}
+	if p.At.IsZero() {
+		p.At = time.Now()
+	}
+	if err := s.appendToList(ctx, pinsPK(p.Image), p.Env, "pins", p); err != nil {
+		return fmt.Errorf("recording pin of %s in %q: %w", p.Image, p.Env, err)
+	}
+	return nil
+}
+
+// Pin returns the latest pin record of image in env; ErrNotFound if none.
+func (s *DynamoDB) Pin(ctx context.Context, image, env string) (Pin, error) {
+	var pins []Pin
+	if err := s.readList(ctx, pinsPK(image), env, "pins", &pins); err != nil {
+		return Pin{}, fmt.Errorf("reading pin of %s in %q: %w", image, env, err)
+	}
+	if len(pins) == 0 {
+		return Pin{}, fmt.Errorf("pin of %s in %q: %w", image, env, ErrNotFound)
+	}
+	return pins[len(pins)-1], nil
+}
+
+// appendToList adds record to the end of the list attribute name of item
+// pk, sk, creating both as needed. It is one UpdateItem, atomic in
+// DynamoDB: concurrent appends all land, in the order DynamoDB applies them.
+func (s *DynamoDB) appendToList(ctx context.Context, pk, sk, name string, record any) error {
+	entry, err := marshalValue(record)
+	if err != nil {
+		return fmt.Errorf("encoding: %w", err)
+	}
+	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.loc.Table),
+		Key:                      itemKey(pk, sk),
+		UpdateExpression:         aws.String("SET #list = list_append(if_not_exists(#list, :empty), :new)"),
+		ExpressionAttributeNames: map[string]string{"#list": name},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":empty": &types.AttributeValueMemberL{Value: []types.AttributeValue{}},
+			":new":   &types.AttributeValueMemberL{Value: []types.AttributeValue{entry}},
+		},
+	})
+	return err
+}
+
+// readList decodes the list attribute name of item pk, sk into out; it
+// leaves out alone if there is no such item.
+func (s *DynamoDB) readList(ctx context.Context, pk, sk, name string, out any) error {
+	item, err := s.getItem(ctx, pk, sk)
+	if err != nil || item[name] == nil {
+		return err
+	}
+	if err := unmarshalValue(item[name], out); err != nil {
+		return fmt.Errorf("decoding %s: %s: %w", describeItem(item), name, err)
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+func releasePK(image string) string { return "release#" + image }
+
+// PutRelease records a new release; ErrExists if image@version is already
+// recorded. A zero CreatedAt is recorded as now.
+func (s *DynamoDB) PutRelease(ctx context.Context, r Release) error {
+	if err := validateRelease(r); err != nil {
+		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, err)
+	}
+	if r.Checks == nil {
+		r.Checks = []CheckResult{}
+	}
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = time.Now()
+	}
+	item, err := marshalItem(releasePK(r.Image), r.Version, r)
+	if err != nil {
+		return fmt.Errorf("recording release %s@%s: encoding: %w", r.Image, r.Version, err)
+	}
+	// The condition decides a duplicate, so two writers racing on the same
+	// image@version cannot both succeed.
+	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.loc.Table),
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	})
+	if isConditionFailed(err) {
+		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, err)
+	}
+	return nil
+}
+
+// Release returns one release; ErrNotFound if unknown.
+func (s *DynamoDB) Release(ctx context.Context, image, version string) (Release, error) {
+	item, err := s.getItem(ctx, releasePK(image), version)
+	if err != nil {
+		return Release{}, fmt.Errorf("reading release %s@%s: %w", image, version, err)
+	}
+	if item == nil {
+		return Release{}, fmt.Errorf("reading release %s@%s: %w", image, version, ErrNotFound)
+	}
+	r, err := decodeRelease(item)
+	if err != nil {
+		return Release{}, fmt.Errorf("reading release %s@%s: %w", image, version, err)
+	}
+	return r, nil
+}
+
+// Releases lists an image's releases, newest version first (semver order).
+func (s *DynamoDB) Releases(ctx context.Context, image string) ([]Release, error) {
+	rs, err := s.releases(ctx, image, func(Release) bool { return true })
+	if err != nil {
+		return nil, fmt.Errorf("listing releases of %q: %w", image, err)
+	}
+	return rs, nil
+}
+
+// ReleaseByInputs returns the newest validated release built from these
+// inputs; ErrNotFound if none.
+func (s *DynamoDB) ReleaseByInputs(ctx context.Context, image, inputsDigest string) (Release, error) {
+	rs, err := s.releases(ctx, image, func(r Release) bool {
+		return r.InputsDigest == inputsDigest && r.Status == StatusValidated
+	})
+	if err != nil {
+		return Release{}, fmt.Errorf("finding release of %q by inputs %s: %w", image, inputsDigest, err)
+	}
+	if len(rs) == 0 {
+		return Release{}, fmt.Errorf("finding release of %q by inputs %s: %w", image, inputsDigest, ErrNotFound)
+	}
+	return rs[0], nil
+}
+
+// releases reads every release of image that keep accepts, newest first.
+// An image has one partition, small enough to read whole: filtering here
+// rather than in a FilterExpression costs the same read capacity.
+func (s *DynamoDB) releases(ctx context.Context, image string, keep func(Release) bool) ([]Release, error) {
+	rs := []Release{}
+	err := s.query(ctx, releasePK(image), "", false, func(item map[string]types.AttributeValue) (bool, error) {
+		r, err := decodeRelease(item)
+		if err == nil && keep(r) {
+			rs = append(rs, r)
+		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortNewestFirst(rs)
+	return rs, nil
+}
+
+func decodeRelease(item map[string]types.AttributeValue) (Release, error) {
+	var r Release
+	if err := unmarshalItem(item, &r); err != nil {
+		return Release{}, fmt.Errorf("decoding %s: %w", describeItem(item), err)
+	}
+	if r.Checks == nil {
+		r.Checks = []CheckResult{}
+	}
+	if len(r.AMIs) == 0 {
+		r.AMIs = nil
+	}
+	return r, nil
+}
