@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/ledger/location"
 )
 
@@ -84,22 +84,14 @@ func IsDynamoDBURL(loc string) bool { return location.IsDynamoDB(loc) }
 // from the SDK's usual sources (AWS_REGION, AWS_ENDPOINT_URL, profiles,
 // instance roles).
 func OpenDynamoDB(ctx context.Context, loc DynamoDBLocation) (*DynamoDB, error) {
-	var opts []func(*awsconfig.LoadOptions) error
-	if loc.Region != "" {
-		opts = append(opts, awsconfig.WithRegion(loc.Region))
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("opening ledger %s: loading AWS configuration: %w", loc, err)
-	}
-	if cfg.Region == "" {
+	cfg, err := awsx.Load(ctx, awsx.Settings{Region: loc.Region, Endpoint: loc.Endpoint}, nil)
+	if errors.Is(err, awsx.ErrNoRegion) {
 		return nil, fmt.Errorf("opening ledger %s: no AWS region: add ?region=REGION to the ledger URL, set aws.region in bake.yaml, or set AWS_REGION", loc)
 	}
-	client := dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		if loc.Endpoint != "" {
-			o.BaseEndpoint = aws.String(loc.Endpoint)
-		}
-	})
+	if err != nil {
+		return nil, fmt.Errorf("opening ledger %s: %w", loc, err)
+	}
+	client := dynamodb.NewFromConfig(cfg)
 	s := &DynamoDB{client: client, loc: loc}
 	if err := s.ensureTable(ctx); err != nil {
 		return nil, fmt.Errorf("opening ledger %s: %w", loc, err)

@@ -1,0 +1,115 @@
+// Package awsx builds the one aws-sdk-go-v2 configuration every AWS call in
+// bake uses: credentials and region from the SDK's standard chain, an
+// endpoint override (bake.yaml's aws.endpoint, or AWS_ENDPOINT_URL), the
+// SDK's standard retryer with more attempts, and a count of API calls.
+package awsx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// ErrNoRegion means neither bake.yaml nor the environment names a region.
+var ErrNoRegion = errors.New("no AWS region: set aws.region in bake.yaml or AWS_REGION")
+
+// MaxAttempts is how many times the SDK tries a call that fails with a
+// retryable error (throttling, 5xx, connection resets) before giving up.
+const MaxAttempts = 8
+
+// Settings are what bake.yaml says about AWS; empty fields leave the
+// SDK's standard chain (AWS_REGION, AWS_ENDPOINT_URL, profiles) in charge.
+type Settings struct {
+	Region   string
+	Endpoint string
+}
+
+// Load returns the SDK configuration for s. Every client made from it
+// reaches s.Endpoint when set (the SDK itself honours AWS_ENDPOINT_URL and
+// AWS_ENDPOINT_URL_<SERVICE> otherwise), and counts its calls in calls when
+// calls is not nil.
+func Load(ctx context.Context, s Settings, calls *Calls) (aws.Config, error) {
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = MaxAttempts })
+		}),
+	}
+	if s.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(s.Region))
+	}
+	if s.Endpoint != "" {
+		opts = append(opts, awsconfig.WithBaseEndpoint(s.Endpoint))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, ErrNoRegion
+	}
+	if calls != nil {
+		cfg.APIOptions = append(cfg.APIOptions, calls.middleware)
+	}
+	return cfg, nil
+}
+
+// InRegion returns a copy of cfg for another region.
+func InRegion(cfg aws.Config, region string) aws.Config {
+	c := cfg.Copy()
+	c.Region = region
+	return c
+}
+
+// Calls counts API calls by "Service.Operation", each attempt once.
+type Calls struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// Total is the number of calls counted.
+func (c *Calls) Total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := 0
+	for _, v := range c.n {
+		t += v
+	}
+	return t
+}
+
+// ByOperation returns a copy of the counts by "Service.Operation".
+func (c *Calls) ByOperation() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.n))
+	for k, v := range c.n {
+		out[k] = v
+	}
+	return out
+}
+
+func (c *Calls) add(op string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[op]++
+}
+
+// middleware counts each attempt of each call at the finalize step, after
+// the retryer, so that retries count too.
+func (c *Calls) middleware(stack *middleware.Stack) error {
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("bakeCountCalls",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			c.add(awsmiddleware.GetServiceID(ctx) + "." + awsmiddleware.GetOperationName(ctx))
+			return next.HandleFinalize(ctx, in)
+		}), middleware.After)
+}
