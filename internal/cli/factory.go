@@ -13,6 +13,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/moby/moby/client"
 
+	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
@@ -40,6 +41,9 @@ type Factory struct {
 	store    ledger.Store
 	engine   *client.Client
 	webhook  *notify.Webhook
+	aws      *awsx.Clients
+	// AWSCalls counts the AWS API calls this run made.
+	AWSCalls awsx.Calls
 }
 
 // NewFactory returns a Factory on the process's standard streams.
@@ -135,6 +139,23 @@ func (f *Factory) FrontDoor(ctx context.Context) (*frontdoor.Caddy, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// AWS returns the AWS clients of the project's region (aws: in bake.yaml,
+// else the SDK's standard chain), made once per run.
+func (f *Factory) AWS(ctx context.Context) (*awsx.Clients, error) {
+	if f.aws == nil {
+		p, err := f.Project()
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := awsx.Load(ctx, awsx.Settings{Region: p.AWS.Region, Endpoint: p.AWS.Endpoint}, &f.AWSCalls)
+		if err != nil {
+			return nil, err
+		}
+		f.aws = awsx.NewClients(cfg)
+	}
+	return f.aws, nil
 }
 
 // User names who runs bake, for the record.

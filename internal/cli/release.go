@@ -115,7 +115,7 @@ func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *
 		return releaseResult{}, err
 	}
 	commit, dirty, _ := version.GitCommit(ctx, p.Dir)
-	r := &release.Releaser{Project: p, Store: store, Engine: eng, Operation: f.Operation, User: f.User(), Progress: progress, KeepOnFailure: o.keep}
+	r := &release.Releaser{Project: p, Store: store, Engine: eng, AWS: f.AWS, Operation: f.Operation, User: f.User(), Progress: progress, KeepOnFailure: o.keep}
 	if !skipUnchanged {
 		out, done := f.buildOutput(img.Name)
 		r.BuildOutput = out

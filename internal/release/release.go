@@ -11,6 +11,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/builder"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
@@ -36,6 +37,9 @@ type Releaser struct {
 	// BuildOutput receives the builder's own output (build steps, mmdebstrap);
 	// nil sends it to Progress.
 	BuildOutput io.Writer
+	// AWS returns the AWS clients of the project's region, for AMI images;
+	// nil when bake runs without AWS.
+	AWS func(ctx context.Context) (*awsx.Clients, error)
 }
 
 // Options says which release to make.
