@@ -9,7 +9,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/cenkalti/backoff/v5"
 )
 
 // DefaultAdmin is the admin API address bake gives the Caddy it starts.
@@ -45,8 +48,13 @@ func (c *Caddy) client() *http.Client {
 }
 
 // call sends one admin API request with in (if not nil) as its JSON body and
-// decodes a JSON answer into out (if not nil).
+// decodes a JSON answer into out (if not nil). It waits out the moment in
+// which Caddy replaces its admin endpoint.
 func (c *Caddy) call(ctx context.Context, method, path string, in, out any) error {
+	return c.request(ctx, method, path, in, out, true)
+}
+
+func (c *Caddy) request(ctx context.Context, method, path string, in, out any, wait bool) error {
 	if err := checkLoopback(c.Admin); err != nil {
 		return fmt.Errorf("caddy admin address: %w", err)
 	}
@@ -65,7 +73,11 @@ func (c *Caddy) call(ctx context.Context, method, path string, in, out any) erro
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.client().Do(req)
+	do := c.client().Do
+	if wait {
+		do = c.do
+	}
+	resp, err := do(req)
 	if err != nil {
 		return fmt.Errorf("caddy admin %s %q: %w", method, path, err)
 	}
@@ -83,6 +95,38 @@ func (c *Caddy) call(ctx context.Context, method, path string, in, out any) erro
 		}
 	}
 	return nil
+}
+
+// restartGap bounds how long a request waits for Caddy's admin endpoint to
+// come back: Caddy replaces it after every config change, and a request
+// that arrives in between finds the port closed or the connection reset.
+const restartGap = 500 * time.Millisecond
+
+// do sends req, again while the admin endpoint is being replaced. Every
+// admin request bake sends sets a value or reads one, so sending it twice
+// is harmless.
+func (c *Caddy) do(req *http.Request) (*http.Response, error) {
+	return backoff.Retry(req.Context(), func() (*http.Response, error) {
+		r := req.Clone(req.Context())
+		if req.GetBody != nil {
+			b, err := req.GetBody()
+			if err != nil {
+				return nil, backoff.Permanent(err)
+			}
+			r.Body = b
+		}
+		resp, err := c.client().Do(r)
+		if err != nil && !replacingAdmin(err) {
+			return nil, backoff.Permanent(err)
+		}
+		return resp, err
+	}, backoff.WithBackOff(backoff.NewConstantBackOff(25*time.Millisecond)), backoff.WithMaxElapsedTime(restartGap))
+}
+
+// replacingAdmin reports whether err looks like Caddy's admin endpoint
+// being replaced: refused, reset, or closed before an answer.
+func replacingAdmin(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
 }
 
 // adminMessage pulls the "error" field out of an admin error answer.
@@ -106,5 +150,5 @@ func hasStatus(err error, status int) bool {
 func (c *Caddy) answers(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	return c.call(ctx, http.MethodGet, "/config/", nil, nil) == nil
+	return c.request(ctx, http.MethodGet, "/config/", nil, nil, false) == nil
 }
