@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ type sweepOptions struct {
 	operation   string
 	dryRun      bool
 	allProjects bool
+	aws         bool
 }
 
 func newCmdSweep(f *Factory) *cobra.Command {
@@ -34,8 +36,16 @@ whatever their age. The operation id is the dev.bake.operation label.
 
 Replicas (dev.bake.kind=replica) are never swept: environments run them, or
 keep them stopped for rollback. A sandbox younger than --older-than may belong
-to a bake that is still running, so keep the default unless you know none is.`,
+to a bake that is still running, so keep the default unless you know none is.
+
+With --aws it looks in AWS instead (the region of bake.yaml's aws: section, and
+every region a release's AMIs were copied to) for what bake runs tagged with
+dev.bake.operation: build and sandbox instances, their security groups and key
+pairs, launch templates that no Auto Scaling group uses, and AMIs that no
+release in the ledger records. Auto Scaling groups and their instances are
+never swept.`,
 		Example: `  bake sweep --dry-run
+  bake sweep --aws --dry-run
   bake sweep --older-than 10m
   bake sweep --operation 3f9a0c1b2d4e`,
 		Args: exactArgs(0, "no arguments"),
@@ -47,6 +57,7 @@ to a bake that is still running, so keep the default unless you know none is.`,
 	cmd.Flags().StringVar(&o.operation, "operation", "", "sweep what this bake run created, whatever its age")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print what would be removed and remove nothing")
 	cmd.Flags().BoolVar(&o.allProjects, "all-projects", false, "sweep every project, not only bake.yaml's (needs no bake.yaml)")
+	cmd.Flags().BoolVar(&o.aws, "aws", false, "sweep AWS instead: build and sandbox instances, their security groups and key pairs, launch templates no group uses, AMIs no release records")
 	cmd.MarkFlagsMutuallyExclusive("older-than", "operation")
 	return cmd
 }
@@ -73,11 +84,10 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 		}
 		sel.Project = p.Name
 	}
-	eng, err := f.Engine(ctx)
+	sw, err := o.sweeper(ctx)
 	if err != nil {
 		return err
 	}
-	sw := &sweep.Sweeper{Engine: eng}
 	found, err := sw.Find(ctx, sel)
 	if err != nil {
 		return err
@@ -99,12 +109,67 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 	return removeErr
 }
 
+// finder is what sweeps one place: the Docker engine or AWS.
+type finder interface {
+	Find(ctx context.Context, sel sweep.Selector) ([]sweep.Leftover, error)
+	Remove(ctx context.Context, found []sweep.Leftover) error
+}
+
+func (o *sweepOptions) sweeper(ctx context.Context) (finder, error) {
+	f := o.f
+	if !o.aws {
+		eng, err := f.Engine(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &sweep.Sweeper{Engine: eng}, nil
+	}
+	if o.allProjects {
+		return nil, &usageError{"bake sweep: --aws sweeps the project in bake.yaml only; leave out --all-projects"}
+	}
+	p, err := f.Project()
+	if err != nil {
+		return nil, err
+	}
+	clients, err := f.AWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// What the ledger records is never swept, in any region it was copied to.
+	recorded := map[string]bool{}
+	var regions []string
+	for _, img := range p.Images {
+		rels, err := store.Releases(ctx, img.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, rel := range rels {
+			for region, ami := range rel.AMIs {
+				recorded[region+"/"+ami] = true
+				if !slices.Contains(regions, region) {
+					regions = append(regions, region)
+				}
+			}
+		}
+	}
+	return &sweep.AWSSweeper{Clients: clients, Regions: regions,
+		Recorded: func(region, ami string) bool { return recorded[region+"/"+ami] }}, nil
+}
+
 func sweepText(w io.Writer, r sweepReport) {
 	if len(r.Leftovers) == 0 {
 		fmt.Fprintln(w, "nothing to sweep")
 		return
 	}
 	fmt.Fprintln(w, "RESOURCE\tNAME\tPROJECT\tOPERATION\tAGE\tSTATUS")
+	regional := false
+	for _, l := range r.Leftovers {
+		regional = regional || l.Region != ""
+	}
 	count := map[sweep.Resource]int{}
 	for _, l := range r.Leftovers {
 		status := "would remove"
@@ -117,10 +182,15 @@ func sweepText(w io.Writer, r sweepReport) {
 		case r.DryRun:
 			count[l.Resource]++
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Resource, l.Name, dash(l.Project), dash(l.Operation), l.Age, status)
+		name := l.Name
+		if regional {
+			name = fmt.Sprintf("%s (%s, %s)", dash(l.Name), l.ID, l.Region)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Resource, name, dash(l.Project), dash(l.Operation), l.Age, status)
 	}
 	var parts []string
-	for _, res := range []sweep.Resource{sweep.Container, sweep.Network, sweep.Volume} {
+	for _, res := range []sweep.Resource{sweep.Container, sweep.Network, sweep.Volume,
+		sweep.Instance, sweep.SecurityGroup, sweep.KeyPair, sweep.LaunchTemplate, sweep.AMI} {
 		if n := count[res]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s%s", n, res, map[bool]string{true: "s"}[n > 1]))
 		}

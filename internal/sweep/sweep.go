@@ -38,6 +38,7 @@ type Leftover struct {
 	Resource   Resource      `json:"resource"`
 	ID         string        `json:"id"`
 	Name       string        `json:"name"`
+	Region     string        `json:"region,omitempty"` // AWS leftovers only
 	Project    string        `json:"project"`
 	Operation  string        `json:"operation"`
 	Kind       string        `json:"kind,omitempty"` // bake's kind label: sandbox for containers
