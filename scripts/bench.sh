@@ -251,21 +251,23 @@ set_dev() {
 }
 
 KEEPS=(warm stopped removed)
-declare -A KEEP_PROMOTE KEEP_ROLLBACK
+declare -A KEEP_PROMOTE KEEP_ROLLBACK KEEP_SERVED
 for keep in "${KEEPS[@]}"; do
   set_dev "$keep" ""
   log "retention $keep: one promote and rollback to settle, then $ROUNDS of each"
   timed "keep-$keep-settle-promote" "$OP_TIMEOUT" "$BAKE" promote hello@1.1.0 --to dev
   timed "keep-$keep-settle-rollback" "$OP_TIMEOUT" "$BAKE" rollback hello --env dev
-  P=() R=()
+  P=() R=() S=()
   for i in $(seq 1 "$ROUNDS"); do
     timed "keep-$keep-promote-$i" "$OP_TIMEOUT" "$BAKE" promote hello@1.1.0 --to dev
     [[ $OK == yes ]] && P+=("$TOOK3")
-    timed "keep-$keep-rollback-$i" "$OP_TIMEOUT" "$BAKE" rollback hello --env dev
+    switch "keep-$keep-rollback-$i" 1.0.0 "$BAKE" rollback hello --env dev
     [[ $OK == yes ]] && R+=("$TOOK3")
+    [[ -n $SERVED ]] && S+=("$SERVED")
   done
   KEEP_PROMOTE[$keep]="${P[*]}"
   KEEP_ROLLBACK[$keep]="${R[*]}"
+  KEEP_SERVED[$keep]="${S[*]}"
 done
 set_dev stopped ""
 
@@ -603,16 +605,18 @@ keep_tables() {
 
 ### Rollback by what dev keeps of the replaced release (\`retention.previous\`), $ROUNDS of each
 
-| dev keeps | promote median s | each promote, s | rollback median s | min s | max s | each rollback, s | rollback / promote that starts new replicas |
-| --- | ---: | --- | ---: | ---: | ---: | --- | ---: |
+| dev keeps | promote median s | each promote, s | rollback median s | min s | max s | each rollback, s | rollback: until the front door answers 1.0.0, median s | rollback / promote that starts new replicas |
+| --- | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: |
 EOF
   for keep in "${KEEPS[@]}"; do
     # shellcheck disable=SC2086
     read -r pmed _ < <(stats_p 3 ${KEEP_PROMOTE[$keep]:-0})
     # shellcheck disable=SC2086
     read -r med min max < <(stats_p 3 ${KEEP_ROLLBACK[$keep]:-0})
+    # shellcheck disable=SC2086
+    read -r smed _ < <(stats_p 2 ${KEEP_SERVED[$keep]:-0})
     [[ $keep == warm && -n ${KEEP_ROLLBACK[warm]} ]] && warm_r=$med
-    echo "| $keep | $pmed | ${KEEP_PROMOTE[$keep]:--} | $med | $min | $max | ${KEEP_ROLLBACK[$keep]:--} | $(ratio "$med" "$cold") |"
+    echo "| $keep | $pmed | ${KEEP_PROMOTE[$keep]:--} | $med | $min | $max | ${KEEP_ROLLBACK[$keep]:--} | $smed | $(ratio "$med" "$cold") |"
   done
   third=$(awk -v c="$cold" 'BEGIN { printf "%.3f", c / 3 }')
   cat <<EOF
