@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/release"
@@ -20,9 +21,10 @@ func newCmdValidate(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate IMAGE@VERSION",
 		Short: "Run a recorded release's checks again in a throwaway sandbox",
-		Long: `Runs the image's checks against the recorded artifact (by digest) in a new
-sandbox and prints the verdict. The recorded release itself is immutable: its
-verdict from release time stays as it was.`,
+		Long: `Runs the image's checks against the recorded artifact in a new sandbox: a
+container from its digest, or for an AMI release an EC2 instance launched from
+its AMI (always terminated). Prints the verdict. The recorded release itself is
+immutable: its verdict from release time stays as it was.`,
 		Args: exactArgs(1, "IMAGE@VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runValidate(cmd.Context(), f, args[0], reports, keep)
@@ -42,18 +44,15 @@ func runValidate(ctx context.Context, f *Factory, ref string, reportFlags []stri
 	if err != nil {
 		return err
 	}
-	if rel.Reference == "" {
+	var results []ledger.CheckResult
+	switch {
+	case len(rel.AMIs) > 0:
+		results, err = validateAMIs(ctx, f, p, rel, keep)
+	case rel.Reference == "":
 		return fmt.Errorf("%s@%s %s validation when it was released and was never published", rel.Image, rel.Version, rel.Status)
+	default:
+		results, err = validateImage(ctx, f, p, rel, keep)
 	}
-	eng, err := f.Engine(ctx)
-	if err != nil {
-		return err
-	}
-	if err := engine.EnsureImage(ctx, eng, rel.Reference); err != nil {
-		return err
-	}
-	sb := &sandbox.Sandbox{Engine: eng, Project: p.Name, Operation: f.Operation, Progress: f.Progress(), KeepOnFailure: keep}
-	results, err := sb.Validate(ctx, sandbox.Subject{Image: p.Image(rel.Image), Ref: rel.Reference, Version: rel.Version})
 	if err != nil {
 		return err
 	}
@@ -76,4 +75,35 @@ func runValidate(ctx context.Context, f *Factory, ref string, reportFlags []stri
 		return fmt.Errorf("%w: %s", release.ErrValidationFailed, out.Release)
 	}
 	return nil
+}
+
+func validateImage(ctx context.Context, f *Factory, p *config.Project, rel ledger.Release, keep bool) ([]ledger.CheckResult, error) {
+	eng, err := f.Engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := engine.EnsureImage(ctx, eng, rel.Reference); err != nil {
+		return nil, err
+	}
+	sb := &sandbox.Sandbox{Engine: eng, Project: p.Name, Operation: f.Operation, Progress: f.Progress(), KeepOnFailure: keep}
+	return sb.Validate(ctx, sandbox.Subject{Image: p.Image(rel.Image), Ref: rel.Reference, Version: rel.Version})
+}
+
+// validateAMIs runs the checks on an instance launched from the release's
+// AMI in the project's region; the instance is always terminated.
+func validateAMIs(ctx context.Context, f *Factory, p *config.Project, rel ledger.Release, keep bool) ([]ledger.CheckResult, error) {
+	if keep {
+		fmt.Fprintln(f.Progress(), "--keep-on-failure keeps no EC2 sandbox: the instance is terminated in every case")
+	}
+	clients, err := f.AWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sb := &sandbox.EC2{EC2: clients.EC2, SSM: clients.SSM, Region: clients.Config.Region,
+		Project: p.Name, Operation: f.Operation, Progress: f.Progress()}
+	results, err := sb.Validate(ctx, sandbox.AMISubject{Image: p.Image(rel.Image), AMIs: rel.AMIs, Version: rel.Version})
+	if err != nil {
+		return results, fmt.Errorf("validating %s@%s on EC2: %w", rel.Image, rel.Version, err)
+	}
+	return results, nil
 }

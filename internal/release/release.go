@@ -124,20 +124,49 @@ func (r *Releaser) validate(ctx context.Context, o Options, rel *ledger.Release,
 	return fmt.Errorf("%w: %s: %s", ErrValidationFailed, name, firstFailure(rel.Checks))
 }
 
-// releaseAMIs records an AMI release. Its container checks cannot run on a
-// machine image, so an image that defines checks is refused rather than
-// recorded as validated without them.
+// releaseAMIs validates an AMI release on EC2 when its image has checks
+// and records it: validated, or failed (returned with ErrValidationFailed)
+// when a check failed or could not run on an instance.
 func (r *Releaser) releaseAMIs(ctx context.Context, o Options, rel ledger.Release, amis map[string]string) (ledger.Release, error) {
 	rel.AMIs = amis
 	r.say("%s@%s made AMIs %v", rel.Image, rel.Version, amis)
-	if len(o.Image.Checks) > 0 {
-		rel.Checks = []ledger.CheckResult{{Name: "sandbox", Kind: "ami", Detail: "container checks cannot run on an AMI; remove them from this image or validate it on EC2"}}
-		if err := r.record(ctx, &rel, ledger.StatusFailed); err != nil {
-			return rel, err
-		}
-		return rel, fmt.Errorf("%w: %s@%s: %s", ErrValidationFailed, rel.Image, rel.Version, rel.Checks[0].Detail)
+	if err := r.validateAMIs(ctx, o, &rel); err != nil {
+		return rel, err
 	}
 	return rel, r.record(ctx, &rel, ledger.StatusValidated)
+}
+
+// validateAMIs runs the image's checks on an instance launched from the
+// release's AMI in the project's region, and records a failed release if
+// any fails. Without AWS clients the checks cannot run, and the release is
+// failed rather than validated without them.
+func (r *Releaser) validateAMIs(ctx context.Context, o Options, rel *ledger.Release) error {
+	name := rel.Image + "@" + rel.Version
+	if len(o.Image.Checks) == 0 {
+		return nil
+	}
+	if r.AWS == nil {
+		rel.Checks = []ledger.CheckResult{{Name: "sandbox", Kind: "ami", Detail: "checks of an AMI run on EC2, and bake runs without AWS here"}}
+	} else {
+		clients, err := r.AWS(ctx)
+		if err != nil {
+			return fmt.Errorf("validating %s on EC2: %w", name, err)
+		}
+		r.say("validating %s on EC2 in %s", name, clients.Config.Region)
+		sb := &sandbox.EC2{EC2: clients.EC2, SSM: clients.SSM, Region: clients.Config.Region,
+			Project: r.Project.Name, Operation: r.Operation, Progress: r.Progress}
+		rel.Checks, err = sb.Validate(ctx, sandbox.AMISubject{Image: o.Image, AMIs: rel.AMIs, Version: rel.Version})
+		if err != nil {
+			return fmt.Errorf("validating %s on EC2: %w", name, err)
+		}
+	}
+	if sandbox.Passed(rel.Checks) {
+		return nil
+	}
+	if err := r.record(ctx, rel, ledger.StatusFailed); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %s", ErrValidationFailed, name, firstFailure(rel.Checks))
 }
 
 func (r *Releaser) record(ctx context.Context, rel *ledger.Release, status string) error {

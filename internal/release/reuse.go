@@ -56,6 +56,8 @@ func (r *Releaser) releaseReused(ctx context.Context, o Options, rel, prev ledge
 		if err := r.validate(ctx, o, &rel, rel.Reference); err != nil {
 			return rel, err
 		}
+	} else if err := r.validateAMIs(ctx, o, &rel); err != nil {
+		return rel, err
 	}
 	return rel, r.record(ctx, &rel, ledger.StatusValidated)
 }
