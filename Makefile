@@ -6,7 +6,7 @@ TESTFLAGS ?= -p 2 -count=1 -timeout 25m
 RUN_ENV := BAKE_BIN=$(abspath $(BIN))
 
 .DEFAULT_GOAL := build
-.PHONY: build services test demo bench lint clean
+.PHONY: build services test fuzz demo bench lint clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/bake
@@ -16,6 +16,19 @@ services:
 
 test: services build
 	$(RUN_ENV) $(GO) test $(TESTFLAGS) ./...
+	$(MAKE) fuzz
+
+# Each fuzz target runs briefly on top of its seed corpus (which `go test`
+# already runs); FUZZTIME=5m digs deeper.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := internal/config:FuzzParse internal/cst:FuzzParse internal/builder:FuzzParsePackerOutput
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$fn in ./$$pkg for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg; \
+	done
 
 demo: services build
 	$(RUN_ENV) scripts/demo.sh
