@@ -24,7 +24,8 @@
 //	    base: debian                      # another image here; no cycles
 //	    port: 8080                        # 1..65535
 //	    sandbox: {read_only: false}       # default true: a read-only root filesystem in the sandbox
-//	                                      # AMI images: {subnet: subnet-..., instance_type: t3.micro}
+//	                                      # AMI images: {subnet: subnet-..., instance_type: t3.micro,
+//	                                      #   instance_profile: ssm-agent} (lets SSM run the checks)
 //	    checks:
 //	      - name: healthz                 # required, unique within the image
 //	        http:                         # exactly one of http, tcp and command

@@ -101,7 +101,7 @@ func (d *decoder) image(e entry, set *imageSet) *Image {
 
 // sandbox decodes how the image runs in its sandbox.
 func (d *decoder) sandbox(path string, at, n *yaml.Node, img *Image) {
-	s, ok := d.section(path, at, n, "read_only", "subnet", "instance_type")
+	s, ok := d.section(path, at, n, "read_only", "subnet", "instance_type", "instance_profile")
 	if !ok {
 		return
 	}
@@ -113,6 +113,9 @@ func (d *decoder) sandbox(path string, at, n *yaml.Node, img *Image) {
 	}
 	if v := s.get("instance_type"); v != nil {
 		img.Sandbox.InstanceType, _ = d.str(join(path, "instance_type"), v)
+	}
+	if v := s.get("instance_profile"); v != nil {
+		img.Sandbox.InstanceProfile, _ = d.str(join(path, "instance_profile"), v)
 	}
 }
 

@@ -280,7 +280,7 @@ aws: {region: us-east-1, endpoint: "http://127.0.0.1:5001"}
 images:
   hello:
     template: templates/docker/go-service
-    sandbox: {subnet: subnet-0abc, instance_type: t3.small}
+    sandbox: {subnet: subnet-0abc, instance_type: t3.small, instance_profile: bake-ssm}
 environments:
   - name: prod
     retention: {previous: warm}
@@ -300,6 +300,7 @@ environments:
 	assert.Equal(t, AWS{Region: "us-east-1", Endpoint: "http://127.0.0.1:5001"}, p.AWS)
 	assert.Equal(t, "subnet-0abc", p.Images[0].Sandbox.Subnet)
 	assert.Equal(t, "t3.small", p.Images[0].Sandbox.InstanceType)
+	assert.Equal(t, "bake-ssm", p.Images[0].Sandbox.InstanceProfile)
 	assert.Equal(t, &Target{Type: TargetASG, Replicas: 3, HealthTimeout: DefaultHealthTimeout, Strategy: BlueGreen,
 		MinHealthy: 3, Watch: 5 * time.Minute, ASG: &ASG{
 			Group: "demo-prod-hello", InstanceType: DefaultInstanceType, Subnets: []string{"subnet-1", "subnet-2"},

@@ -66,6 +66,9 @@ type Sandbox struct {
 	// ("" for the default subnet and DefaultInstanceType).
 	Subnet       string
 	InstanceType string
+	// InstanceProfile names the IAM instance profile of the sandbox
+	// instance: what lets its SSM agent register, so checks can run.
+	InstanceProfile string
 }
 
 // HealthCheck returns the check a deployment waits for, or nil if the image has no http check.

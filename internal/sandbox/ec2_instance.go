@@ -64,6 +64,10 @@ func (st *stepLaunchInstance) Run(ctx context.Context, state multistep.StateBag)
 			{ResourceType: ec2types.ResourceTypeVolume, Tags: ec2Tags(st.tags)},
 		},
 	}
+	if p := subj.Image.Sandbox.InstanceProfile; p != "" {
+		// What lets the SSM agent on the instance register with SSM.
+		in.IamInstanceProfile = &ec2types.IamInstanceProfileSpecification{Name: aws.String(p)}
+	}
 	where := "the default subnet"
 	if subj.Image.Sandbox.Subnet != "" {
 		in.SubnetId = aws.String(subj.Image.Sandbox.Subnet)
