@@ -71,8 +71,9 @@
 //	        subnets: [subnet-1]   # default: the default VPC's
 //	        instance_type: t3.micro  # default DefaultInstanceType
 //
-// An image that an environment targets needs a port and an http check: the
+// An image that a docker target runs needs a port and an http check: the
 // first http check is what a deployment waits on before switching traffic.
+// An asg target waits on its load-balancer target groups' health instead.
 //
 // Every error wraps ErrInvalid and says where the problem is:
 //
