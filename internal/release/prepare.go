@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/bakehq/bake/internal/builder"
+	"github.com/bakehq/bake/internal/builder/ami"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 )
@@ -53,6 +54,9 @@ func (r *Releaser) newestValidated(ctx context.Context, image string) (ledger.Re
 }
 
 func (r *Releaser) builderFor(img *config.Image) Builder {
+	if _, err := os.Stat(filepath.Join(img.Template, ami.Template)); err == nil {
+		return &ami.Builder{AWS: r.AWS}
+	}
 	if _, err := os.Stat(filepath.Join(img.Template, builder.RootfsTemplate)); err == nil {
 		return &builder.Rootfs{Engine: r.Engine}
 	}

@@ -1,0 +1,93 @@
+package ami
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/builder"
+	"github.com/bakehq/bake/internal/config"
+)
+
+func TestParseRecipe(t *testing.T) {
+	ctxDir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(ctxDir, "provision.sh"), []byte("#!/bin/sh\n"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(ctxDir, "lib", "more"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(ctxDir, "lib", "setup.sh"), []byte("#!/bin/sh\n"), 0o755))
+
+	rec, err := parseRecipe("ami.yaml", ctxDir, []byte(`
+source:
+  filters: {name: "debian-12-amd64-*", architecture: [x86_64, arm64]}
+  owners: ["136693071363", amazon]
+instance_type: t3.small
+subnet: subnet-0abc
+scripts: [provision.sh, lib/setup.sh]
+env: {APP_VERSION: "1.2.3", EMPTY: ""}
+regions: [us-west-2, eu-central-1]
+share_with: ["123456789012"]
+volume_size: 16
+`))
+	require.NoError(t, err)
+	assert.Equal(t, Recipe{
+		Source: Source{
+			Filters: map[string][]string{"name": {"debian-12-amd64-*"}, "architecture": {"x86_64", "arm64"}},
+			Owners:  []string{"136693071363", "amazon"},
+		},
+		InstanceType: "t3.small", Subnet: "subnet-0abc", Scripts: []string{"provision.sh", "lib/setup.sh"},
+		Env:     map[string]string{"APP_VERSION": "1.2.3", "EMPTY": ""},
+		Regions: []string{"us-west-2", "eu-central-1"}, ShareWith: []string{"123456789012"}, VolumeSize: 16,
+	}, rec)
+
+	rec, err = parseRecipe("ami.yaml", ctxDir, []byte("source: {ami: ami-123}\n"))
+	require.NoError(t, err)
+	assert.Equal(t, Recipe{Source: Source{AMI: "ami-123"}, InstanceType: config.DefaultInstanceType}, rec)
+
+	for name, tc := range map[string]struct{ yaml, want string }{
+		"empty":            {"", "ami.yaml: empty"},
+		"not a mapping":    {"- a\n", "ami.yaml:1:1: expected a mapping, got a list"},
+		"no source":        {"instance_type: t3.micro\n", "ami.yaml:1:1: source: required"},
+		"unknown key":      {"source: {ami: ami-1}\ninstance_typo: t3.micro\n", "ami.yaml:2:1: instance_typo: unknown key; expected one of source, instance_type"},
+		"unknown source":   {"source: {ami: ami-1, id: x}\n", "ami.yaml:1:22: source.id: unknown key; expected one of ami, filters, owners"},
+		"duplicate key":    {"source: {ami: ami-1}\nsubnet: subnet-1\nsubnet: subnet-2\n", "ami.yaml:3:1: subnet: duplicate key; first defined at line 2"},
+		"ami and filters":  {"source: {ami: ami-1, filters: {name: x}, owners: [self]}\n", "source.ami: give an AMI id or filters and owners, not both"},
+		"not an ami":       {"source: {ami: i-123}\n", "ami.yaml:1:15: source.ami: expected an AMI id (ami-...), got \"i-123\""},
+		"no owners":        {"source: {filters: {name: x}}\n", "source.owners: required with filters"},
+		"empty filters":    {"source: {filters: {}, owners: [self]}\n", "source.filters: empty"},
+		"nothing":          {"source: {}\n", "source: needs ami, or filters and owners"},
+		"bad subnet":       {"source: {ami: ami-1}\nsubnet: sn-1\n", "ami.yaml:2:9: subnet: expected a subnet id"},
+		"bad region":       {"source: {ami: ami-1}\nregions: [us-west-2, Mars]\n", "ami.yaml:2:22: regions[1]: expected a region name such as us-west-2, got \"Mars\""},
+		"region twice":     {"source: {ami: ami-1}\nregions: [us-west-2, us-west-2]\n", "regions[1]: \"us-west-2\" is listed twice"},
+		"bad account":      {"source: {ami: ami-1}\nshare_with: [12345]\n", "share_with[0]: expected a 12-digit account id, got \"12345\""},
+		"volume zero":      {"source: {ami: ami-1}\nvolume_size: 0\n", "volume_size: expected a size in GiB from 1 to 16384, got 0"},
+		"volume text":      {"source: {ami: ami-1}\nvolume_size: big\n", "volume_size: expected a size in GiB from 1 to 16384, got \"big\""},
+		"missing script":   {"source: {ami: ami-1}\nscripts: [nope.sh]\n", "ami.yaml:2:11: scripts[0]: \"nope.sh\" is not in the build context"},
+		"script outside":   {"source: {ami: ami-1}\nscripts: [../etc/passwd]\n", "scripts[0]: \"../etc/passwd\" is not inside the build context"},
+		"script absolute":  {"source: {ami: ami-1}\nscripts: [/etc/passwd]\n", "scripts[0]: \"/etc/passwd\" is not inside the build context"},
+		"script directory": {"source: {ami: ami-1}\nscripts: [lib]\n", "scripts[0]: \"lib\" in the build context " + ctxDir + " is not a regular file"},
+		"env name":         {"source: {ami: ami-1}\nenv: {1X: a}\n", "env.1X: not a shell variable name"},
+		"env value":        {"source: {ami: ami-1}\nenv: {X: [a]}\n", "env.X: expected a string, got a list"},
+		"instance type":    {"source: {ami: ami-1}\ninstance_type: \"\"\n", "instance_type: expected a non-empty string"},
+		"bad yaml":         {"source: {ami: ami-1\n", "ami.yaml: yaml:"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := parseRecipe("ami.yaml", ctxDir, []byte(tc.yaml))
+			require.Error(t, err)
+			assert.ErrorIs(t, err, builder.ErrTemplate)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// TestParseRecipeAllProblems reports every problem of a file at once, in file order.
+func TestParseRecipeAllProblems(t *testing.T) {
+	_, err := parseRecipe("ami.yaml", t.TempDir(), []byte("volume_size: -1\nsource: {ami: x}\nfoo: 1\n"))
+	require.Error(t, err)
+	assert.Equal(t, builder.ErrTemplate.Error()+": "+
+		"ami.yaml:1:14: volume_size: expected a size in GiB from 1 to 16384, got -1\n"+
+		"ami.yaml:2:15: source.ami: expected an AMI id (ami-...), got \"x\"\n"+
+		"ami.yaml:3:1: foo: unknown key; expected one of source, instance_type, subnet, scripts, env, regions, share_with, volume_size",
+		err.Error())
+}
