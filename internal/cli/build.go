@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -61,9 +63,9 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 		return err
 	}
 	if prev, err := r.Reusable(ctx, opts, job); err == nil {
-		res := buildResult{Reused: prev.Image + "@" + prev.Version, Reference: prev.Reference, InputsDigest: prev.InputsDigest}
+		res := buildResult{Reused: prev.Image + "@" + prev.Version, Reference: prev.Reference, AMIs: prev.AMIs, InputsDigest: prev.InputsDigest}
 		return f.render(res, func(w io.Writer) {
-			fmt.Fprintf(w, "reused %s\t%s\ninputs\t%s\n", res.Reused, res.Reference, res.InputsDigest)
+			fmt.Fprintf(w, "reused %s\t%s\ninputs\t%s\n", res.Reused, artifactText(res.Reference, res.AMIs), res.InputsDigest)
 		})
 	} else if !release.IsNotReusable(err) {
 		return err
@@ -73,16 +75,39 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 	if err != nil {
 		return err
 	}
-	res := buildResult{Tag: built.Tag, ImageID: built.ImageID, InputsDigest: built.InputsDigest}
+	res := buildResult{Tag: built.Tag, ImageID: built.ImageID, AMIs: built.AMIs, InputsDigest: built.InputsDigest}
 	return f.render(res, func(w io.Writer) {
+		if len(built.AMIs) > 0 {
+			fmt.Fprintf(w, "built %s\ninputs\t%s\n", artifactText("", built.AMIs), built.InputsDigest)
+			fmt.Fprintf(w, "note\tthese AMIs are not recorded as a release; `bake sweep --aws --operation %s` removes them\n", f.Operation)
+			return
+		}
 		fmt.Fprintf(w, "built %s\t%s\ninputs\t%s\n", built.Tag, built.ImageID, built.InputsDigest)
 	})
 }
 
+// artifactText names an artifact: its registry reference, or its AMIs by region.
+func artifactText(ref string, amis map[string]string) string {
+	if len(amis) == 0 {
+		return ref
+	}
+	regions := make([]string, 0, len(amis))
+	for r := range amis {
+		regions = append(regions, r)
+	}
+	sort.Strings(regions)
+	parts := make([]string, len(regions))
+	for i, r := range regions {
+		parts[i] = r + ":" + amis[r]
+	}
+	return strings.Join(parts, " ")
+}
+
 type buildResult struct {
-	Tag          string `json:"tag,omitempty"`
-	ImageID      string `json:"image_id,omitempty"`
-	Reused       string `json:"reused,omitempty"` // image@version whose artifact has the same inputs
-	Reference    string `json:"reference,omitempty"`
-	InputsDigest string `json:"inputs_digest"`
+	Tag          string            `json:"tag,omitempty"`
+	ImageID      string            `json:"image_id,omitempty"`
+	Reused       string            `json:"reused,omitempty"` // image@version whose artifact has the same inputs
+	Reference    string            `json:"reference,omitempty"`
+	AMIs         map[string]string `json:"amis,omitempty"` // region -> AMI id, for an AMI image
+	InputsDigest string            `json:"inputs_digest"`
 }

@@ -186,7 +186,7 @@ func printReleased(w io.Writer, res releaseResult) {
 		fmt.Fprintf(w, "unchanged %s\tinputs as in %s@%s\n", rel.Image, rel.Image, rel.Version)
 		return
 	}
-	fmt.Fprintf(w, "released %s@%s\t%s\n", rel.Image, rel.Version, rel.Reference)
+	fmt.Fprintf(w, "released %s@%s\t%s\n", rel.Image, rel.Version, artifactText(rel.Reference, rel.AMIs))
 	if rel.Provenance.ReusedFrom != "" {
 		fmt.Fprintf(w, "reused\tthe artifact of %s (inputs unchanged)\n", rel.Provenance.ReusedFrom)
 	}

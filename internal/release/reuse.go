@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
 	"github.com/bakehq/bake/internal/builder"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/ledger"
@@ -30,8 +33,30 @@ func (r *Releaser) Reusable(ctx context.Context, o Options, job builder.Job) (le
 			return ledger.Release{}, ledger.ErrNotFound
 		}
 	}
+	if len(prev.AMIs) > 0 && r.AWS != nil {
+		if gone := r.missingAMIs(ctx, prev.AMIs); gone != "" {
+			r.say("%s: inputs unchanged since %s@%s, but %s: building again", o.Image.Name, prev.Image, prev.Version, gone)
+			return ledger.Release{}, ledger.ErrNotFound
+		}
+	}
 	r.say("%s: inputs unchanged since %s@%s, reusing %s", o.Image.Name, prev.Image, prev.Version, artifactName(prev))
 	return prev, nil
+}
+
+// missingAMIs says which of amis is no longer available in its region ("" if
+// every one is): someone may have deregistered it.
+func (r *Releaser) missingAMIs(ctx context.Context, amis map[string]string) string {
+	clients, err := r.AWS(ctx)
+	if err != nil {
+		return fmt.Sprintf("its AMIs cannot be checked (%v)", err)
+	}
+	for region, id := range amis {
+		out, err := clients.In(region).EC2.DescribeImages(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}})
+		if err != nil || len(out.Images) == 0 || out.Images[0].State != ec2types.ImageStateAvailable {
+			return fmt.Sprintf("its AMI %s in %s is gone", id, region)
+		}
+	}
+	return ""
 }
 
 func (r *Releaser) reusable(ctx context.Context, o Options, job builder.Job) (ledger.Release, bool) {
