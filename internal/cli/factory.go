@@ -5,10 +5,13 @@ package cli
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/user"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/mattn/go-isatty"
 	"github.com/moby/moby/client"
@@ -141,6 +144,25 @@ func (f *Factory) FrontDoor(ctx context.Context) (*frontdoor.Caddy, error) {
 	return c, nil
 }
 
+// reportAWSCalls says how many AWS API calls the run made, by operation:
+// what a deployment costs in API quota, and what the benchmark counts.
+func (f *Factory) reportAWSCalls() {
+	by := f.AWSCalls.ByOperation()
+	if len(by) == 0 {
+		return
+	}
+	ops := make([]string, 0, len(by))
+	for op := range by {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	parts := make([]string, len(ops))
+	for i, op := range ops {
+		parts[i] = fmt.Sprintf("%s %d", op, by[op])
+	}
+	fmt.Fprintf(f.Progress(), "aws: %d API calls (%s)\n", f.AWSCalls.Total(), strings.Join(parts, ", "))
+}
+
 // AWS returns the AWS clients of the project's region (aws: in bake.yaml,
 // else the SDK's standard chain), made once per run.
 func (f *Factory) AWS(ctx context.Context) (*awsx.Clients, error) {
@@ -172,6 +194,7 @@ func (f *Factory) User() string {
 // Close releases the clients.
 func (f *Factory) Close() {
 	f.closeWebhook()
+	f.reportAWSCalls()
 	if f.store != nil {
 		_ = f.store.Close()
 	}
