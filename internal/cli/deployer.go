@@ -2,27 +2,88 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/target/asg"
 )
 
-// deployer builds the promote/rollback executor on the docker target.
+// deployer builds the promote/rollback executor on a router with a target
+// for each target type the project's environments use: a project with only
+// asg targets never needs the Docker engine, and one with only docker
+// targets never needs AWS.
 func (f *Factory) deployer(ctx context.Context, p *config.Project) (*promote.Deployer, error) {
 	store, err := f.Store(ctx)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := f.Engine(ctx)
-	if err != nil {
-		return nil, err
+	router := target.Router{}
+	for _, typ := range targetTypes(p) {
+		switch typ {
+		case config.TargetASG:
+			t, err := f.asgTarget(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			router[typ] = t
+		default:
+			eng, err := f.Engine(ctx)
+			if err != nil {
+				return nil, err
+			}
+			fd, err := f.FrontDoor(ctx)
+			if err != nil {
+				return nil, err
+			}
+			router[typ] = &target.Docker{Engine: eng, FrontDoor: fd, Project: p.Name, Operation: f.Operation, Progress: f.Progress()}
+		}
 	}
-	fd, err := f.FrontDoor(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tgt := &target.Docker{Engine: eng, FrontDoor: fd, Project: p.Name, Operation: f.Operation, Progress: f.Progress()}
-	return &promote.Deployer{Project: p, Store: store, Target: tgt, User: f.User(), Progress: f.Progress(),
+	return &promote.Deployer{Project: p, Store: store, Target: router, User: f.User(), Progress: f.Progress(),
 		Recorded: f.notifyDeployment}, nil
+}
+
+// asgTarget is the Auto Scaling group target in the project's AWS region.
+func (f *Factory) asgTarget(ctx context.Context, p *config.Project) (*asg.Target, error) {
+	c, err := f.AWS(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("asg targets: %w", err)
+	}
+	return asg.New(c, p.Name, f.Operation, f.Progress()), nil
+}
+
+// targetTypes lists the target types of the project's environments, docker first.
+func targetTypes(p *config.Project) []string {
+	var docker, asgs bool
+	for _, e := range p.Environments {
+		for _, t := range e.Targets {
+			if t.Type == config.TargetASG {
+				asgs = true
+			} else {
+				docker = true
+			}
+		}
+	}
+	var out []string
+	if docker {
+		out = append(out, config.TargetDocker)
+	}
+	if asgs {
+		out = append(out, config.TargetASG)
+	}
+	return out
+}
+
+// servesAt says where a target serves, for the line after a deployment.
+func servesAt(t *config.Target) string {
+	if t.Type == config.TargetASG {
+		names := make([]string, len(t.ASG.TargetGroups))
+		for i, arn := range t.ASG.TargetGroups {
+			names[i] = targetGroupName(arn)
+		}
+		return "serving in target group(s) " + strings.Join(names, ", ")
+	}
+	return "serving on http://" + t.Listen
 }

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"slices"
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
 	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/target/asg"
 )
 
 // liveView reads what actually runs: replicas from the engine and upstreams
@@ -15,6 +17,7 @@ import (
 type liveView struct {
 	docker *target.Docker
 	caddy  *frontdoor.Caddy
+	asg    *asg.Target // nil without asg targets, or without an AWS region
 }
 
 func (f *Factory) liveView(ctx context.Context, p *config.Project) liveView {
@@ -23,6 +26,11 @@ func (f *Factory) liveView(ctx context.Context, p *config.Project) liveView {
 		lv.docker = &target.Docker{Engine: eng, Project: p.Name}
 	}
 	lv.caddy = &frontdoor.Caddy{Admin: p.FrontDoor.Admin}
+	if slices.Contains(targetTypes(p), config.TargetASG) {
+		if c, err := f.AWS(ctx); err == nil {
+			lv.asg = asg.New(c, p.Name, f.Operation, nil)
+		}
+	}
 	return lv
 }
 

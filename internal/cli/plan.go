@@ -50,14 +50,9 @@ func runPlan(ctx context.Context, f *Factory, p *config.Project, rel ledger.Rele
 		return err
 	}
 	if !res.Unchanged {
-		eng, err := f.Engine(ctx)
-		if err != nil {
-			return err
-		}
-		d := &target.Docker{Engine: eng, Project: p.Name}
 		req := target.Request{Env: envName, Image: p.Image(rel.Image), Target: env.Targets[rel.Image], Release: rel,
-			Keep: env.Retention.Previous}
-		plan, err := d.Plan(ctx, req, res.Current)
+			Keep: env.Retention.Previous, Releases: env.Retention.Releases}
+		plan, err := f.targetPlan(ctx, p, req, res.Current)
 		if err != nil {
 			return err
 		}
@@ -92,6 +87,10 @@ func printPlan(w io.Writer, res planResult, tgt *config.Target) {
 	line := func(format string, args ...any) {
 		fmt.Fprintf(w, "  %d. %s\n", step, fmt.Sprintf(format, args...))
 		step++
+	}
+	if tgt.Type == config.TargetASG {
+		printASGActions(line, res, tgt)
+		return
 	}
 	if len(a.Reuse) > 0 {
 		line("use %d replica(s) kept warm: %v", len(a.Reuse), a.Reuse)

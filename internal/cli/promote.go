@@ -137,8 +137,8 @@ func deploy(ctx context.Context, f *Factory, p *config.Project, env *config.Envi
 		if ledger.IsRollback(kind) {
 			verb = "rolled back"
 		}
-		fmt.Fprintf(w, "%s %s in %s to %s (was %s), serving on http://%s\n", verb, rel.Image, env.Name, rel.Version,
-			orNone(res.Deployment.Previous), env.Targets[rel.Image].Listen)
+		fmt.Fprintf(w, "%s %s in %s to %s (was %s), %s\n", verb, rel.Image, env.Name, rel.Version,
+			orNone(res.Deployment.Previous), servesAt(env.Targets[rel.Image]))
 		if res.Pinned {
 			fmt.Fprintf(w, "%s is pinned to %s: `bake promote --from` will not move it until `bake unpin %s --env %s`\n",
 				env.Name, rel.Version, rel.Image, env.Name)

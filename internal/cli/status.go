@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/target/asg"
 )
 
 func newCmdStatus(f *Factory) *cobra.Command {
@@ -67,6 +69,8 @@ type envStatus struct {
 	Pinned *ledger.Pin `json:"pinned,omitempty"`
 	// Drift lists every difference between the record and what runs.
 	Drift []string `json:"drift,omitempty"`
+	// Groups are the Auto Scaling groups of an asg target, newest first.
+	Groups []asg.Group `json:"groups,omitempty"`
 }
 
 func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
@@ -87,8 +91,13 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 		return err
 	}
 	live := f.liveView(ctx, p)
-	if check && live.docker == nil {
+	types := targetTypes(p)
+	if check && live.docker == nil && slices.Contains(types, config.TargetDocker) {
 		_, err := f.Engine(ctx) // says why the engine cannot be read
+		return fmt.Errorf("checking for drift: %w", err)
+	}
+	if check && live.asg == nil && slices.Contains(types, config.TargetASG) {
+		_, err := f.AWS(ctx) // says why AWS cannot be read
 		return fmt.Errorf("checking for drift: %w", err)
 	}
 	drifted := false
@@ -123,6 +132,18 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 				}
 			case !errors.Is(err, ledger.ErrNotFound):
 				return err
+			}
+			if tgt.Type == config.TargetASG {
+				err := live.fillASG(ctx, &es, env.Name, img.Name)
+				if err != nil && check {
+					return fmt.Errorf("checking for drift: %w", err)
+				}
+				if live.asg != nil && err == nil {
+					es.Drift = asgDriftOf(es, tgt)
+					drifted = drifted || len(es.Drift) > 0
+				}
+				st.Environments = append(st.Environments, es)
+				continue
 			}
 			live.fill(ctx, &es, env.Name, img.Name)
 			if live.docker != nil {
@@ -170,8 +191,9 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 					version += " (pinned)"
 				}
 				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, version, dash(shortDigest(es.Digest)),
-					since, dash(es.By), replicaSummary(es.Replicas), es.Listen)
+					since, dash(es.By), replicaSummary(es.Replicas), dash(es.Listen))
 			}
+			printGroups(w, st.Environments)
 		}
 		for _, st := range out {
 			for _, es := range st.Environments {

@@ -36,6 +36,20 @@ type Target interface {
 	Watch(ctx context.Context, req target.Request, replicas []target.Replica, period time.Duration) error
 }
 
+// Checker is a Target that can refuse a request before anything changes
+// (the asg target: the release has no AMI in its region). Execute reports
+// the refusal as bad input (ErrUnknown) and records nothing.
+type Checker interface {
+	Check(ctx context.Context, req target.Request) error
+}
+
+// Pointer is a Target that publishes what an environment runs after each
+// successful deployment is recorded (the asg target: an SSM parameter for
+// Terraform). A failure is a warning: the deployment stands.
+type Pointer interface {
+	Point(ctx context.Context, req target.Request, dep ledger.Deployment) error
+}
+
 // Deployer executes deployments: it is shared by promote and rollback.
 type Deployer struct {
 	Project  *config.Project
@@ -85,7 +99,13 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 		return Result{}, err
 	}
 
-	req := target.Request{Env: env.Name, Image: img, Target: tgt, Release: rel, Keep: env.Retention.Previous}
+	req := target.Request{Env: env.Name, Image: img, Target: tgt, Release: rel, Keep: env.Retention.Previous,
+		Releases: env.Retention.Releases}
+	if c, ok := d.Target.(Checker); ok {
+		if err := c.Check(ctx, req); err != nil {
+			return Result{}, fmt.Errorf("%w: %w", ErrUnknown, err)
+		}
+	}
 	replicas, err := d.Target.Deploy(ctx, req)
 	dep.FinishedAt = time.Now().UTC()
 	if err != nil {
@@ -100,6 +120,7 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 	if dep.ID, err = d.append(ctx, dep); err != nil {
 		return Result{}, fmt.Errorf("recording deployment of %s@%s to %q: %w", rel.Image, rel.Version, env.Name, err)
 	}
+	d.point(ctx, req, dep)
 	res := Result{Deployment: dep, Replicas: replicas}
 	if ledger.IsRollback(kind) {
 		if err := d.pin(ctx, rel, env.Name, "rollback from "+dep.Previous); err != nil {
@@ -160,6 +181,7 @@ func (d *Deployer) revert(ctx context.Context, env *config.Environment, req targ
 	if back.ID, err = d.append(ctx, back); err != nil {
 		return Result{}, fmt.Errorf("recording the automatic rollback of %s to %s in %q: %w", rel.Image, prev.Version, env.Name, err)
 	}
+	d.point(ctx, preq, back)
 	if err := d.pin(ctx, prev, env.Name, "automatic rollback from "+rel.Version); err != nil {
 		return Result{Deployment: back}, err
 	}
@@ -180,6 +202,15 @@ func (d *Deployer) append(ctx context.Context, dep ledger.Deployment) (int64, er
 		d.Recorded(dep)
 	}
 	return id, err
+}
+
+// point has the target publish what env runs now, if it does.
+func (d *Deployer) point(ctx context.Context, req target.Request, dep ledger.Deployment) {
+	if p, ok := d.Target.(Pointer); ok {
+		if err := p.Point(context.WithoutCancel(ctx), req, dep); err != nil {
+			d.say("warning: %v", err)
+		}
+	}
 }
 
 // pin holds env on rel after a rollback.

@@ -18,6 +18,9 @@ type Plan struct {
 	Warm     []string `json:"warm"`     // replicas of the replaced release, kept running out of traffic
 	Stop     []string `json:"stop"`     // replicas of the replaced release, kept stopped for rollback
 	Remove   []string `json:"remove"`   // replicas of older releases (and of the replaced one, with removed)
+	// Group is the Auto Scaling group that will serve (asg targets, whose
+	// lists name groups, not replicas).
+	Group string `json:"group,omitempty"`
 }
 
 // Plan says what Deploy and Retire would do for req, changing nothing.

@@ -21,6 +21,10 @@ type Request struct {
 	// Keep is what happens to the replaced release's replicas:
 	// config.KeepWarm, config.KeepStopped or config.KeepRemoved.
 	Keep string
+	// Releases is how many earlier releases the environment keeps for
+	// rollback besides the one it runs (its retention.releases; 0 for the
+	// default): the asg target keeps that many groups, scaled to zero.
+	Releases int
 }
 
 // Replica is one running container of a release.
