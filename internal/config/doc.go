@@ -55,7 +55,7 @@
 //	      releases: 3             # rollback candidates `bake gc` keeps; default DefaultKeepReleases
 //	    targets:                  # image name -> target
 //	      hello:
-//	        type: docker          # default and only type so far
+//	        type: docker          # default; or asg (below)
 //	        replicas: 2           # 1..20, default 1
 //	        listen: 127.0.0.1:8101  # required; loopback, unique, not the registry's or front door's
 //	        health_timeout: 60s   # default DefaultHealthTimeout
@@ -70,6 +70,8 @@
 //	        group: web-prod       # name prefix, "<group>-v<version>"; default <project>-<env>-<image>
 //	        subnets: [subnet-1]   # default: the default VPC's
 //	        instance_type: t3.micro  # default DefaultInstanceType
+//	        security_groups: [sg-1]  # default: the VPC's default group
+//	        instance_profile: web    # IAM instance profile of the instances; default none
 //
 // An image that a docker target runs needs a port and an http check: the
 // first http check is what a deployment waits on before switching traffic.

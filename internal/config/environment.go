@@ -110,7 +110,8 @@ func (d *decoder) target(path string, e entry, used *listenUse, project, env, im
 	allowed := []string{"type", "replicas", "listen", "health_timeout", "strategy", "min_healthy", "watch"}
 	asg := isASG(resolve(e.value))
 	if asg {
-		allowed = []string{"type", "replicas", "health_timeout", "watch", "group", "target_groups", "subnets", "instance_type"}
+		allowed = []string{"type", "replicas", "health_timeout", "watch", "group", "target_groups", "subnets", "instance_type",
+			"security_groups", "instance_profile"}
 	}
 	s, ok := d.section(path, e.key, e.value, allowed...)
 	if !ok {
@@ -168,7 +169,7 @@ func (d *decoder) asgTarget(path string, s *section, project, env, image string)
 	if v := s.get("group"); v != nil {
 		if g, ok := d.str(join(path, "group"), v); ok {
 			if !groupRule.MatchString(g) {
-				d.errorf(v, join(path, "group"), "%q must be letters, digits and hyphens, at most 200", g)
+				d.errorf(v, join(path, "group"), "%q must be letters, digits and hyphens, at most 100 (the version is added to it)", g)
 			}
 			a.Group = g
 		}
@@ -189,11 +190,24 @@ func (d *decoder) asgTarget(path string, s *section, project, env, image string)
 	if v := s.get("instance_type"); v != nil {
 		a.InstanceType, _ = d.str(join(path, "instance_type"), v)
 	}
+	if v := s.get("security_groups"); v != nil {
+		if ids, ok := d.strings(join(path, "security_groups"), v); ok {
+			for i, id := range ids {
+				if !strings.HasPrefix(id, "sg-") {
+					d.errorf(resolve(v).Content[i], index(join(path, "security_groups"), i), "%q is not a security group id (sg-...)", id)
+				}
+			}
+			a.SecurityGroups = ids
+		}
+	}
+	if v := s.get("instance_profile"); v != nil {
+		a.InstanceProfile, _ = d.str(join(path, "instance_profile"), v)
+	}
 	return a
 }
 
 // groupRule is what Auto Scaling group name prefixes look like here.
-var groupRule = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,199}$`)
+var groupRule = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,99}$`)
 
 // retention decodes what an environment keeps for rollbacks.
 func (d *decoder) retention(path string, at, n *yaml.Node, env *Environment) {

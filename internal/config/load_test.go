@@ -293,7 +293,7 @@ environments:
         watch: 5m
   - name: edge
     targets:
-      hello: {type: asg, group: web-edge, instance_type: c7g.large, target_groups: ["arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/edge/4567"]}
+      hello: {type: asg, group: web-edge, instance_type: c7g.large, security_groups: [sg-9], instance_profile: edge, target_groups: ["arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/edge/4567"]}
 `)
 	p, err := Load(path)
 	require.NoError(t, err)
@@ -309,5 +309,7 @@ environments:
 	edge := p.Environments[1].Targets["hello"]
 	assert.Equal(t, "web-edge", edge.ASG.Group)
 	assert.Equal(t, "c7g.large", edge.ASG.InstanceType)
+	assert.Equal(t, []string{"sg-9"}, edge.ASG.SecurityGroups)
+	assert.Equal(t, "edge", edge.ASG.InstanceProfile)
 	assert.Equal(t, 1, edge.Replicas)
 }

@@ -193,6 +193,10 @@ type ASG struct {
 	TargetGroups []string // ARNs of the load-balancer target groups the groups attach to
 	Subnets      []string // subnets the instances run in; default: the default VPC's
 	InstanceType string   // default DefaultInstanceType
+	// SecurityGroups are the instances' security groups (ids); default: the VPC's default group.
+	SecurityGroups []string
+	// InstanceProfile names the instances' IAM instance profile ("" for none).
+	InstanceProfile string
 }
 
 // Image returns the image definition with that name, or nil.

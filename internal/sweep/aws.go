@@ -109,27 +109,33 @@ func (s *AWSSweeper) findIn(ctx context.Context, c *awsx.Clients, region string,
 		})
 	}
 
-	instances, err := c.EC2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: append(bakeFilter(sel),
+	pi := ec2.NewDescribeInstancesPaginator(c.EC2, &ec2.DescribeInstancesInput{Filters: append(bakeFilter(sel),
 		ec2types.Filter{Name: aws.String("instance-state-name"), Values: []string{"pending", "running", "stopping", "stopped"}})})
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range instances.Reservations {
-		for _, i := range r.Instances {
-			tags := tagMap(i.Tags)
-			if _, managed := tags["aws:autoscaling:groupName"]; managed || tags[engine.LabelKind] == engine.KindReplica {
-				continue
+	for pi.HasMorePages() {
+		page, err := pi.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range page.Reservations {
+			for _, i := range r.Instances {
+				tags := tagMap(i.Tags)
+				if _, managed := tags["aws:autoscaling:groupName"]; managed || tags[engine.LabelKind] == engine.KindReplica {
+					continue
+				}
+				add(Instance, aws.ToString(i.InstanceId), tags["Name"], tags, aws.ToTime(i.LaunchTime))
 			}
-			add(Instance, aws.ToString(i.InstanceId), tags["Name"], tags, aws.ToTime(i.LaunchTime))
 		}
 	}
 
-	groups, err := c.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: bakeFilter(sel)})
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range groups.SecurityGroups {
-		add(SecurityGroup, aws.ToString(g.GroupId), aws.ToString(g.GroupName), tagMap(g.Tags), time.Time{})
+	pg := ec2.NewDescribeSecurityGroupsPaginator(c.EC2, &ec2.DescribeSecurityGroupsInput{Filters: bakeFilter(sel)})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range page.SecurityGroups {
+			add(SecurityGroup, aws.ToString(g.GroupId), aws.ToString(g.GroupName), tagMap(g.Tags), time.Time{})
+		}
 	}
 
 	keys, err := c.EC2.DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{Filters: bakeFilter(sel)})
@@ -140,32 +146,38 @@ func (s *AWSSweeper) findIn(ctx context.Context, c *awsx.Clients, region string,
 		add(KeyPair, aws.ToString(k.KeyPairId), aws.ToString(k.KeyName), tagMap(k.Tags), aws.ToTime(k.CreateTime))
 	}
 
-	templates, err := c.EC2.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{Filters: bakeFilter(sel)})
-	if err != nil {
-		return nil, err
-	}
 	inUse, err := launchTemplatesInUse(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	for _, lt := range templates.LaunchTemplates {
-		if inUse[aws.ToString(lt.LaunchTemplateId)] || inUse[aws.ToString(lt.LaunchTemplateName)] {
-			continue
+	pl := ec2.NewDescribeLaunchTemplatesPaginator(c.EC2, &ec2.DescribeLaunchTemplatesInput{Filters: bakeFilter(sel)})
+	for pl.HasMorePages() {
+		page, err := pl.NextPage(ctx)
+		if err != nil {
+			return nil, err
 		}
-		add(LaunchTemplate, aws.ToString(lt.LaunchTemplateId), aws.ToString(lt.LaunchTemplateName), tagMap(lt.Tags), aws.ToTime(lt.CreateTime))
+		for _, lt := range page.LaunchTemplates {
+			if inUse[aws.ToString(lt.LaunchTemplateId)] || inUse[aws.ToString(lt.LaunchTemplateName)] {
+				continue
+			}
+			add(LaunchTemplate, aws.ToString(lt.LaunchTemplateId), aws.ToString(lt.LaunchTemplateName), tagMap(lt.Tags), aws.ToTime(lt.CreateTime))
+		}
 	}
 
-	images, err := c.EC2.DescribeImages(ctx, &ec2.DescribeImagesInput{Owners: []string{"self"}, Filters: bakeFilter(sel)})
-	if err != nil {
-		return nil, err
-	}
-	for _, img := range images.Images {
-		id := aws.ToString(img.ImageId)
-		if s.Recorded != nil && s.Recorded(region, id) {
-			continue
+	pm := ec2.NewDescribeImagesPaginator(c.EC2, &ec2.DescribeImagesInput{Owners: []string{"self"}, Filters: bakeFilter(sel)})
+	for pm.HasMorePages() {
+		page, err := pm.NextPage(ctx)
+		if err != nil {
+			return nil, err
 		}
-		created, _ := time.Parse(time.RFC3339, aws.ToString(img.CreationDate))
-		add(AMI, id, aws.ToString(img.Name), tagMap(img.Tags), created)
+		for _, img := range page.Images {
+			id := aws.ToString(img.ImageId)
+			if s.Recorded != nil && s.Recorded(region, id) {
+				continue
+			}
+			created, _ := time.Parse(time.RFC3339, aws.ToString(img.CreationDate))
+			add(AMI, id, aws.ToString(img.Name), tagMap(img.Tags), created)
+		}
 	}
 	return out, nil
 }

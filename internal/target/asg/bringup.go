@@ -183,14 +183,23 @@ func (t *Target) createTemplate(ctx context.Context, req target.Request, name, a
 	for _, tag := range t.tags(req, name) {
 		tags = append(tags, ec2types.Tag{Key: tag.Key, Value: tag.Value})
 	}
+	data := &ec2types.RequestLaunchTemplateData{
+		ImageId:          aws.String(ami),
+		InstanceType:     ec2types.InstanceType(req.Target.ASG.InstanceType),
+		SecurityGroupIds: req.Target.ASG.SecurityGroups,
+		// Instances answer the metadata service with session tokens only.
+		MetadataOptions: &ec2types.LaunchTemplateInstanceMetadataOptionsRequest{
+			HttpTokens: ec2types.LaunchTemplateHttpTokensStateRequired,
+		},
+	}
+	if p := req.Target.ASG.InstanceProfile; p != "" {
+		data.IamInstanceProfile = &ec2types.LaunchTemplateIamInstanceProfileSpecificationRequest{Name: aws.String(p)}
+	}
 	out, err := t.EC2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{
 		LaunchTemplateName: aws.String(name),
 		VersionDescription: aws.String(req.Image.Name + "@" + req.Release.Version),
-		LaunchTemplateData: &ec2types.RequestLaunchTemplateData{
-			ImageId:      aws.String(ami),
-			InstanceType: ec2types.InstanceType(req.Target.ASG.InstanceType),
-		},
-		TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeLaunchTemplate, Tags: tags}},
+		LaunchTemplateData: data,
+		TagSpecifications:  []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeLaunchTemplate, Tags: tags}},
 	})
 	if err != nil {
 		return 0, err
