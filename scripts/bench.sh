@@ -62,6 +62,9 @@ cleanup() {
   if [[ -n "$HEY_PID" ]]; then
     kill "$HEY_PID" 2>/dev/null || true
   fi
+  if [[ -n "${POWER_OFF_PID:-}" ]]; then
+    kill "$POWER_OFF_PID" 2>/dev/null || true
+  fi
   if ((${#FLOOR_CONTAINERS[@]} > 0)); then
     docker rm -f "${FLOOR_CONTAINERS[@]}" >/dev/null 2>&1 || true
   fi
@@ -124,7 +127,7 @@ must() {
 # ---- preconditions -------------------------------------------------------
 
 [[ -x "$BAKE" ]] || die "no bake binary at $BAKE: run \`make bench\` (or make build first)"
-for cmd in docker git curl hey jq awk timeout packer sha256sum; do
+for cmd in docker git curl hey jq awk timeout packer sha256sum python3; do
   command -v "$cmd" >/dev/null || die "$cmd is not installed (scripts/services.sh up installs the services' tools)"
 done
 docker info >/dev/null 2>&1 || die "the Docker engine does not answer: run scripts/services.sh up"
@@ -538,6 +541,93 @@ done
 log "baking: removing the bench-cold, bench-warm and Packer images"
 remove_bench_images
 
+# ---- 5b. AWS, on moto: API calls per switch, and copies to 1 and 3 regions --
+
+MOTO="${BAKE_BENCH_MOTO:-http://127.0.0.1:5001}"
+AWS_DIR="$WORK/aws"
+POWER_OFF_PID=""
+AWS_PROMOTE=() AWS_ROLLBACK=() AWS_FIRST=-
+COPY1=() COPY3=() COPY1_STEP=() COPY3_STEP=()
+
+# aws_calls NAME prints the number of AWS API calls the run logged as NAME made.
+aws_calls() { sed -n 's/.*aws: \([0-9]*\) API calls.*/\1/p' "$LOGS/$1.log" | tail -n 1; }
+
+# copy_step NAME prints the seconds from the AMI being available in the build
+# region to its copies being available, from the run's JSON progress events.
+copy_step() {
+  jq -rs '
+    (map(select(.text? // "" | test("^AMI .* is available in "))) | .[0].time) as $a |
+    (map(select(.text? // "" | test("^copied AMI "))) | .[0].time) as $b |
+    if $a and $b then
+      (($b | sub("\\.[0-9]+Z$"; "Z") | fromdate) + ($b | capture("\\.(?<f>[0-9]+)Z$").f | "0." + . | tonumber)) -
+      (($a | sub("\\.[0-9]+Z$"; "Z") | fromdate) + ($a | capture("\\.(?<f>[0-9]+)Z$").f | "0." + . | tonumber))
+      | . * 1000 | round / 1000
+    else empty end' "$LOGS/$1.log" 2>/dev/null
+}
+
+if curl -s -o /dev/null --max-time 2 "$MOTO/moto-api/"; then
+  log "aws: a project with an AMI image and an asg target of 3 instances, on moto at $MOTO"
+  FIXTURE=$(python3 "$ROOT/scripts/moto_fixture.py" setup "$MOTO") || die "aws: could not set up moto"
+  SOURCE_AMI=$(jq -r .ami <<<"$FIXTURE")
+  TARGET_GROUP=$(jq -r .target_group <<<"$FIXTURE")
+  mkdir -p "$AWS_DIR/templates/web" "$AWS_DIR/images/web"
+  cat >"$AWS_DIR/templates/web/ami.yaml" <<EOF
+source: {ami: $SOURCE_AMI}
+scripts: [setup.sh]
+env: {WEB_VERSION: "{{ .Version }}"}
+regions: [{{ .Vars.regions }}]
+EOF
+  # shellcheck disable=SC2016 # expanded on the build instance, not here
+  printf '#!/bin/sh\necho "web $WEB_VERSION" >/etc/motd\n' >"$AWS_DIR/images/web/setup.sh"
+  # aws_project REGIONS writes bake.yaml with the copies going to REGIONS.
+  aws_project() {
+    cat >"$AWS_DIR/bake.yaml" <<EOF
+project: bench-aws
+ledger: ledger.db
+aws: {region: us-east-1, endpoint: "$MOTO"}
+images:
+  web:
+    template: templates/web
+    vars: {regions: "$1"}
+environments:
+  - name: prod
+    retention: {previous: stopped}
+    targets:
+      web: {type: asg, replicas: 3, target_groups: ["$TARGET_GROUP"], health_timeout: 2m}
+EOF
+  }
+  aws_project "us-west-2"
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+  python3 "$ROOT/scripts/moto_fixture.py" power-off "$MOTO" bench-aws &
+  POWER_OFF_PID=$!
+  cd "$AWS_DIR"
+  must aws-release-1.0.0 "$BAKE" release web --version 1.0.0
+  must aws-release-1.1.0 "$BAKE" release web --version 1.1.0
+  timed aws-promote-first "$OP_TIMEOUT" "$BAKE" promote web@1.0.0 --to prod
+  [[ $OK == yes ]] && AWS_FIRST=$(aws_calls aws-promote-first)
+  for i in $(seq 1 "$ROUNDS"); do
+    log "aws round $i/$ROUNDS: promote web@1.1.0 to a 3-instance group, then roll back"
+    timed "aws-promote-$i" "$OP_TIMEOUT" "$BAKE" promote web@1.1.0 --to prod
+    [[ $OK == yes ]] && AWS_PROMOTE+=("$(aws_calls "aws-promote-$i")")
+    timed "aws-rollback-$i" "$OP_TIMEOUT" "$BAKE" rollback web --env prod
+    [[ $OK == yes ]] && AWS_ROLLBACK+=("$(aws_calls "aws-rollback-$i")")
+  done
+  for i in $(seq 1 "$ROUNDS"); do
+    log "aws round $i/$ROUNDS: rebuild with copies to 1 region, then to 3"
+    aws_project "us-west-2"
+    timed "aws-copy1-$i" "$RELEASE_TIMEOUT" "$BAKE" build web --version 2.0.0 --force -o json
+    [[ $OK == yes ]] && COPY1+=("$TOOK3") && COPY1_STEP+=("$(copy_step "aws-copy1-$i")")
+    aws_project "us-west-2, eu-west-1, ap-southeast-2"
+    timed "aws-copy3-$i" "$RELEASE_TIMEOUT" "$BAKE" build web --version 2.0.0 --force -o json
+    [[ $OK == yes ]] && COPY3+=("$TOOK3") && COPY3_STEP+=("$(copy_step "aws-copy3-$i")")
+  done
+  kill "$POWER_OFF_PID" 2>/dev/null || true
+  POWER_OFF_PID=""
+  cd "$PROJECT_DIR"
+else
+  log "aws: no moto server answers at $MOTO: skipping (scripts/services.sh up starts one)"
+fi
+
 # ---- 6. the report -------------------------------------------------------
 
 read -r p_med p_min p_max < <(stats "${PROMOTE[@]:-0}")
@@ -595,6 +685,47 @@ bake_version=$("$BAKE" version)
 bake_commit=$("$BAKE" version -o json | jq -r '.commit // empty')
 [[ -n $bake_commit ]] || bake_commit=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || true)
 mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+
+# aws_tables prints the AWS measurements.
+aws_tables() {
+  if ((${#AWS_PROMOTE[@]} + ${#COPY1[@]} == 0)); then
+    printf '\n### AWS\n\nNot measured: no moto server answered at %s.\n' "$MOTO"
+    return
+  fi
+  local pm rm c1 c3 s1 s3
+  read -r pm _ < <(stats_p 0 "${AWS_PROMOTE[@]:-0}")
+  read -r rm _ < <(stats_p 0 "${AWS_ROLLBACK[@]:-0}")
+  read -r c1 _ < <(stats_p 3 "${COPY1[@]:-0}")
+  read -r c3 _ < <(stats_p 3 "${COPY3[@]:-0}")
+  read -r s1 _ < <(stats_p 3 "${COPY1_STEP[@]:-0}")
+  read -r s3 _ < <(stats_p 3 "${COPY3_STEP[@]:-0}")
+  cat <<EOF
+
+### AWS, on moto: a 3-instance Auto Scaling group, and AMI copies
+
+moto answers every call at once and reports targets healthy as soon as they
+are registered, so these are counts and ratios, not AWS's own times: on AWS
+every 5 s of waiting for health adds one DescribeAutoScalingGroups and one
+DescribeTargetHealth per target group. Each count is what \`bake\` itself reports
+("aws: N API calls"), every attempt of every call included.
+
+| operation | API calls, median | each run |
+| --- | ---: | --- |
+| first \`bake promote web@1.0.0 --to prod\` (creates the group) | $AWS_FIRST | $AWS_FIRST |
+| \`bake promote web@1.1.0 --to prod\` (new group, old one scaled to zero) | $pm | ${AWS_PROMOTE[*]:--} |
+| \`bake rollback web --env prod\` (old group scaled back up, new one to zero) | $rm | ${AWS_ROLLBACK[*]:--} |
+
+| build with \`--force\` | copies | build median s | each build, s | copy step median s | each copy step, s |
+| --- | ---: | ---: | --- | ---: | --- |
+| \`regions: [us-west-2]\` | 1 | $c1 | ${COPY1[*]:--} | $s1 | ${COPY1_STEP[*]:--} |
+| \`regions: [us-west-2, eu-west-1, ap-southeast-2]\` | 3 | $c3 | ${COPY3[*]:--} | $s3 | ${COPY3_STEP[*]:--} |
+
+The copy step runs from the AMI being available in the build region to every
+copy being available; the copies run in parallel, so 3 regions should cost
+about what 1 does: 3 copies / 1 copy = $(ratio "$s3" "$s1") for the step, $(ratio "$c3" "$c1") for the whole build.
+Most of a build's time is the SDK waiter's 15 s poll for the build instance to stop.
+EOF
+}
 
 # keep_tables prints the rollback-by-retention table and its goals.
 keep_tables() {
@@ -677,6 +808,7 @@ Goal: 0 failed (failed = non-2xx responses + transport errors).
 $(printf '%s\n' "${LOAD[@]}")
 EOF
   keep_tables
+  aws_tables
   strategy_tables
   if ((${#LOAD_ERRORS[@]} > 0)); then
     local fence='```'
