@@ -86,6 +86,7 @@ func TestAMIReleaseValidatedOnEC2(t *testing.T) {
 	got := f.recorded(t)
 	assert.Equal(t, ledger.StatusValidated, got.Status)
 	assert.Equal(t, map[string]string{testRegion: f.ami}, got.AMIs)
+	assert.Regexp(t, `^sha256:[0-9a-f]{64}$`, got.Digest, "an AMI release has a digest of its own, which promotion compares")
 	require.Len(t, got.Checks, 1)
 	assert.True(t, got.Checks[0].Passed)
 	assert.Equal(t, `"sshd -t" exited 0 (no output)`, got.Checks[0].Detail)

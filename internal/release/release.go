@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -128,7 +131,7 @@ func (r *Releaser) validate(ctx context.Context, o Options, rel *ledger.Release,
 // and records it: validated, or failed (returned with ErrValidationFailed)
 // when a check failed or could not run on an instance.
 func (r *Releaser) releaseAMIs(ctx context.Context, o Options, rel ledger.Release, amis map[string]string) (ledger.Release, error) {
-	rel.AMIs = amis
+	rel.AMIs, rel.Digest = amis, amiDigest(amis)
 	r.say("%s@%s made AMIs %v", rel.Image, rel.Version, amis)
 	if err := r.validateAMIs(ctx, o, &rel); err != nil {
 		return rel, err
@@ -167,6 +170,18 @@ func (r *Releaser) validateAMIs(ctx context.Context, o Options, rel *ledger.Rele
 		return err
 	}
 	return fmt.Errorf("%w: %s: %s", ErrValidationFailed, name, firstFailure(rel.Checks))
+}
+
+// amiDigest names an AMI release's artifact, its AMI in every region, the
+// way a manifest digest names an image's: promotion gates, "already runs"
+// and rollback tell releases apart by digest, and without one every AMI
+// release would look like the same artifact.
+func amiDigest(amis map[string]string) string {
+	var b strings.Builder
+	for _, region := range slices.Sorted(maps.Keys(amis)) {
+		fmt.Fprintf(&b, "%s %s\n", region, amis[region])
+	}
+	return builder.Digest([]byte(b.String()))
 }
 
 func (r *Releaser) record(ctx context.Context, rel *ledger.Release, status string) error {

@@ -69,6 +69,9 @@ func (r *Releaser) reusable(ctx context.Context, o Options, job builder.Job) (le
 // version.
 func (r *Releaser) releaseReused(ctx context.Context, o Options, rel, prev ledger.Release) (ledger.Release, error) {
 	rel.Digest, rel.Reference, rel.AMIs = prev.Digest, prev.Reference, prev.AMIs
+	if rel.Digest == "" && len(rel.AMIs) > 0 {
+		rel.Digest = amiDigest(rel.AMIs) // prev was recorded before AMI releases had one
+	}
 	rel.Provenance = prev.Provenance
 	rel.Provenance.GitDirty = o.GitDirty
 	if rel.Provenance.ReusedFrom == "" {
@@ -88,10 +91,10 @@ func (r *Releaser) releaseReused(ctx context.Context, o Options, rel, prev ledge
 }
 
 func artifactName(rel ledger.Release) string {
-	if rel.Digest != "" {
-		return rel.Digest
+	if len(rel.AMIs) > 0 {
+		return fmt.Sprint(rel.AMIs)
 	}
-	return fmt.Sprint(rel.AMIs)
+	return rel.Digest
 }
 
 // IsNotReusable reports whether Reusable found nothing to reuse.

@@ -1,0 +1,582 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/awsx"
+	"github.com/bakehq/bake/internal/builder/ami"
+	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/mototest"
+	"github.com/bakehq/bake/internal/target/asg"
+)
+
+const (
+	awsRegion  = "us-east-1"
+	copyRegion = "us-west-2"
+)
+
+// awsProject is one test's bake project whose image is an AMI baked by the
+// native builder and whose environments run Auto Scaling groups, all on a
+// moto_server of the test's own.
+type awsProject struct {
+	t       *testing.T
+	name    string
+	dir     string
+	env     []string // of every bake process: dummy credentials, nothing from the machine
+	aws     *awsx.Clients
+	targets map[string]string // env -> target group ARN
+}
+
+// awsShowDoc is what `bake show -o json` says about an AMI release.
+type awsShowDoc struct {
+	Version string            `json:"version"`
+	Status  string            `json:"status"`
+	AMIs    map[string]string `json:"amis"`
+	Checks  []struct {
+		Name   string `json:"name"`
+		Passed bool   `json:"passed"`
+		Detail string `json:"detail"`
+	} `json:"checks"`
+	Provenance struct {
+		Builder    string `json:"builder"`
+		ReusedFrom string `json:"reused_from"`
+	} `json:"provenance"`
+}
+
+const amiRecipe = `source: {ami: %s}
+instance_type: t3.micro
+scripts: [provision.sh]
+env: {WEB_MESSAGE: "{{ .Vars.message }}"}
+regions: [` + copyRegion + `]
+`
+
+const awsConfig = `project: %[1]s
+aws: {region: ` + awsRegion + `, endpoint: %[2]s}
+images:
+  web:
+    template: templates/web
+    vars: {message: hello from bake}
+    checks:
+      - name: provisioned
+        command: {argv: [test, -s, /etc/bake-release]}
+environments:
+  - name: dev
+    targets:
+      web: {type: asg, replicas: 2, health_timeout: 30s, target_groups: ["%[3]s"]}
+  - name: prod
+    retention: {previous: warm}
+    targets:
+      web: {type: asg, replicas: 2, health_timeout: 30s, target_groups: ["%[4]s"]}
+`
+
+// TestAWSReleasePromoteRollbackSweep drives an AMI image through the built
+// binary on moto: a native bake copied to a second region and validated on
+// an EC2 sandbox, promotion through Auto Scaling groups, a rollback to the
+// group kept warm, reuse of unchanged inputs, and `sweep --aws` after a
+// bake killed with SIGKILL. moto runs no user data, so the test plays the
+// build instance's power-off with StopInstances.
+func TestAWSReleasePromoteRollbackSweep(t *testing.T) {
+	p := newAWSProject(t)
+
+	// 1. A release bakes, copies, validates on EC2 and leaves nothing behind.
+	rel1 := p.releaseStopping("1.0.0", "echo 'web 1.0' > /etc/bake-release\n")
+	assert.Equal(t, "validated", rel1.Status)
+	assert.Equal(t, "ami", rel1.Provenance.Builder)
+	require.Len(t, rel1.AMIs, 2, "AMIs in the build region and the copy region")
+	require.Len(t, rel1.Checks, 1)
+	assert.True(t, rel1.Checks[0].Passed, rel1.Checks[0].Detail)
+	sandboxes := p.instances(engine.KindSandbox, "")
+	require.Len(t, sandboxes, 1, "one EC2 sandbox instance validated 1.0.0")
+	for id, state := range sandboxes {
+		assert.Equal(t, ec2types.InstanceStateNameTerminated, state, "sandbox instance %s", id)
+	}
+
+	// 2. Promote to dev, then from dev to prod.
+	mustBakeAWS(t, p, "promote", "web@1.0.0", "--to", "dev")
+	mustBakeAWS(t, p, "promote", "web", "--from", "dev", "--to", "prod")
+	p.assertServing("dev", "1.0.0")
+	p.assertServing("prod", "1.0.0")
+	p.assertPointer("dev", "1.0.0", rel1.AMIs)
+	p.assertPointer("prod", "1.0.0", rel1.AMIs)
+
+	// 3. A changed script is a new build; prod keeps 1.0.0 warm, and a
+	// rollback puts it back into the target group.
+	rel2 := p.releaseStopping("1.1.0", "echo 'web 1.1' > /etc/bake-release\n")
+	require.Len(t, rel2.AMIs, 2)
+	for region, id := range rel2.AMIs {
+		assert.NotEqual(t, rel1.AMIs[region], id, "1.1.0 has AMIs of its own in %s", region)
+	}
+	// Policy tells the AMI releases apart: 1.1.0 has not been in dev yet.
+	res := bakeEnv(t, p.dir, p.env, "promote", "web@1.1.0", "--to", "prod")
+	require.Equal(t, 3, res.code, "web@1.1.0 may not skip dev\n%s", res)
+	assert.Contains(t, res.stderr, `web@1.1.0 has not succeeded in "dev"`)
+	mustBakeAWS(t, p, "promote", "web@1.1.0", "--to", "dev")
+	mustBakeAWS(t, p, "promote", "web", "--from", "dev", "--to", "prod")
+	p.assertServing("prod", "1.1.0")
+	p.assertWarm("prod", "1.0.0")
+	p.assertPointer("prod", "1.1.0", rel2.AMIs)
+	res = mustBakeAWS(t, p, "rollback", "web", "--env", "prod")
+	assert.Contains(t, res.stdout, "rolled back web in prod to 1.0.0 (was 1.1.0)")
+	p.assertServing("prod", "1.0.0")
+	p.assertWarm("prod", "1.1.0")
+	p.assertPointer("prod", "1.0.0", rel1.AMIs)
+	res = mustBakeAWS(t, p, "status", "--check")
+	group := func(env, version string) string { return asg.GroupName(p.name+"-"+env+"-web", version) }
+	assert.Contains(t, res.stdout, "prod: group "+group("prod", "1.0.0")+" (1.0.0): 2 of 2 in service, in "+p.name+"-prod")
+	assert.Contains(t, res.stdout, "prod: group "+group("prod", "1.1.0")+" (1.1.0): 2 of 2 in service, out of the target groups")
+
+	// 4. Unchanged inputs reuse the AMIs: no build instance, only a sandbox.
+	builds := p.instances(ami.KindBuild, "")
+	require.Len(t, builds, 2, "one build instance for each of 1.0.0 and 1.1.0")
+	res = mustBakeAWS(t, p, "release", "web", "--version", "1.1.1")
+	assert.Contains(t, res.stderr, "inputs unchanged since web@1.1.0")
+	rel3 := p.show("1.1.1")
+	assert.Equal(t, "validated", rel3.Status)
+	assert.Equal(t, rel2.AMIs, rel3.AMIs)
+	assert.Equal(t, "web@1.1.0", rel3.Provenance.ReusedFrom)
+	assert.Equal(t, builds, p.instances(ami.KindBuild, ""), "no new build instance")
+	assert.Len(t, p.instances(engine.KindSandbox, ""), 3, "1.1.1 was validated again on EC2")
+
+	// 5. A bake killed while its build instance runs leaves it, its key
+	// pair and security group; sweep --aws lists and removes them.
+	op := p.killedRelease("1.2.0", "echo 'web 1.2' > /etc/bake-release\n")
+	left := p.leftovers(op)
+	require.Len(t, left, 3, "the killed bake's instance, key pair and security group: %v", left)
+	// By default sweep leaves alone what is younger than an hour: it may
+	// belong to a bake that still runs.
+	res = mustBakeAWS(t, p, "sweep", "--aws", "--dry-run")
+	assert.Contains(t, res.stdout, "nothing to sweep")
+	res = mustBakeAWS(t, p, "sweep", "--aws", "--dry-run", "--older-than", "0s")
+	for resource, id := range left {
+		assert.Regexp(t, `(?m)^`+resource+`\s.*`+id+`.*`+op+`.*would remove$`, res.stdout)
+	}
+	assert.Contains(t, res.stdout, "dry run: would sweep 1 instance, 1 security-group, 1 key-pair; nothing was removed")
+	assert.Equal(t, left, p.leftovers(op), "a dry run removes nothing")
+
+	res = mustBakeAWS(t, p, "sweep", "--aws", "--older-than", "0s", "-o", "json")
+	var swept awsSweepDoc
+	decodeOne(t, res.stdout, &swept)
+	require.Len(t, swept.Leftovers, 3, res.stdout)
+	for _, l := range swept.Leftovers {
+		assert.True(t, l.Removed, "%s %s: %s", l.Resource, l.ID, l.Error)
+		assert.Equal(t, op, l.Operation)
+		assert.Equal(t, left[l.Resource], l.ID)
+	}
+	assert.Empty(t, p.leftovers(op), "nothing of operation %s remains", op)
+	p.assertNothingOf(op)
+	res = mustBakeAWS(t, p, "sweep", "--aws", "--older-than", "0s", "--dry-run")
+	assert.Contains(t, res.stdout, "nothing to sweep")
+	// Sweeping never touches what environments run or keep.
+	p.assertServing("prod", "1.0.0")
+	p.assertWarm("prod", "1.1.0")
+	p.assertServing("dev", "1.1.0")
+}
+
+// awsSweepDoc is `bake sweep --aws -o json`.
+type awsSweepDoc struct {
+	Leftovers []struct {
+		Resource  string `json:"resource"`
+		ID        string `json:"id"`
+		Operation string `json:"operation"`
+		Removed   bool   `json:"removed"`
+		Error     string `json:"error"`
+	} `json:"leftovers"`
+}
+
+func newAWSProject(t *testing.T) *awsProject {
+	t.Helper()
+	if _, err := exec.LookPath("moto_server"); err != nil {
+		t.Skip("moto_server is not on PATH (scripts/services.sh up installs it): the AWS path needs it")
+	}
+	srv, err := mototest.Start()
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+
+	p := &awsProject{t: t, name: "e2e-" + randomHex(t, 4), dir: t.TempDir(), targets: map[string]string{}}
+	// What mototest.Main sets for a test binary, for each bake process:
+	// credentials that reach nothing but moto, and no profile, metadata
+	// service or endpoint of the machine's.
+	p.env = []string{
+		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_SESSION_TOKEN=testing",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
+		"AWS_PROFILE=", "AWS_ENDPOINT_URL=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
+	}
+	ctx := t.Context()
+	cfg, err := awsx.Load(ctx, awsx.Settings{Region: awsRegion, Endpoint: srv.Endpoint}, nil)
+	require.NoError(t, err)
+	cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+		return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing", SessionToken: "testing"}, nil
+	})
+	p.aws = awsx.NewClients(cfg)
+
+	images, err := p.aws.EC2.DescribeImages(ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"},
+		Filters: []ec2types.Filter{{Name: aws.String("name"), Values: []string{"amzn2-ami-hvm-*-x86_64-gp2"}}}})
+	require.NoError(t, err)
+	require.NotEmpty(t, images.Images, "moto serves Amazon Linux 2 AMIs")
+	source := aws.ToString(images.Images[0].ImageId)
+
+	vpcs, err := p.aws.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{
+		{Name: aws.String("is-default"), Values: []string{"true"}}}})
+	require.NoError(t, err)
+	require.NotEmpty(t, vpcs.Vpcs, "moto has a default VPC")
+	for _, env := range []string{"dev", "prod"} {
+		tg, err := p.aws.ELB.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
+			Name: aws.String(p.name + "-" + env), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
+			VpcId: vpcs.Vpcs[0].VpcId, TargetType: elbtypes.TargetTypeEnumInstance,
+		})
+		require.NoError(t, err)
+		p.targets[env] = aws.ToString(tg.TargetGroups[0].TargetGroupArn)
+	}
+
+	writeFile(t, filepath.Join(p.dir, "templates", "web", ami.Template), fmt.Sprintf(amiRecipe, source))
+	writeFile(t, filepath.Join(p.dir, "bake.yaml"), fmt.Sprintf(awsConfig, p.name, srv.Endpoint, p.targets["dev"], p.targets["prod"]))
+	t.Logf("project %s in %s, moto on %s, source AMI %s", p.name, p.dir, srv.Endpoint, source)
+	return p
+}
+
+// mustBakeAWS runs bake in the project with its AWS environment and fails
+// the test unless it exits 0.
+func mustBakeAWS(t *testing.T, p *awsProject, args ...string) result {
+	t.Helper()
+	res := bakeEnv(t, p.dir, p.env, args...)
+	if res.code != 0 {
+		t.Fatalf("bake %s: want exit 0\n%s", strings.Join(args, " "), res)
+	}
+	return res
+}
+
+// writeScript writes the image's provisioning script.
+func (p *awsProject) writeScript(body string) {
+	writeFile(p.t, filepath.Join(p.dir, "images", "web", "provision.sh"), "#!/bin/sh\nset -eu\n"+body)
+}
+
+// releaseStopping releases version with script as provision.sh, stopping
+// the build instance once it runs as its own poweroff would, and returns
+// what `bake show` says of the release. The build's temporary resources
+// must be gone afterwards.
+func (p *awsProject) releaseStopping(version, script string) awsShowDoc {
+	t := p.t
+	t.Helper()
+	p.writeScript(script)
+	ctx, cancel := context.WithCancel(t.Context())
+	stopped := make(chan string, 1)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(stopped)
+		for ctx.Err() == nil {
+			for _, id := range p.liveBuilds(ctx) {
+				if _, err := p.aws.EC2.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}}); err == nil {
+					stopped <- id
+					return
+				}
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	res := bakeEnv(t, p.dir, p.env, "release", "web", "--version", version)
+	cancel()
+	wg.Wait()
+	require.Equal(t, 0, res.code, "bake release web --version %s\n%s", version, res)
+	build, ok := <-stopped
+	require.True(t, ok, "the test never saw a build instance to stop")
+	assert.Contains(t, res.stderr, "build instance "+build+" ran its scripts and powered itself off")
+	assert.Equal(t, ec2types.InstanceStateNameTerminated, p.instances(ami.KindBuild, "")[build], "build instance %s", build)
+	p.assertNoBuildResources(version)
+
+	rel := p.show(version)
+	assert.Equal(t, version, rel.Version)
+	for _, region := range []string{awsRegion, copyRegion} {
+		id := rel.AMIs[region]
+		require.NotEmpty(t, id, "%s@%s has an AMI in %s", "web", version, region)
+		out, err := p.aws.In(region).EC2.DescribeImages(t.Context(), &ec2.DescribeImagesInput{ImageIds: []string{id}})
+		require.NoError(t, err)
+		require.Len(t, out.Images, 1, "AMI %s in %s", id, region)
+		assert.Equal(t, ec2types.ImageStateAvailable, out.Images[0].State)
+		assert.Equal(t, version, tagValue(out.Images[0].Tags, engine.LabelVersion), "AMI %s in %s", id, region)
+	}
+	return rel
+}
+
+// killedRelease starts a release of version with a changed script, kills
+// it with SIGKILL while it waits for its build instance to power off, and
+// returns the operation id of that bake.
+func (p *awsProject) killedRelease(version, script string) string {
+	t := p.t
+	t.Helper()
+	p.writeScript(script)
+	ctx, cancel := context.WithTimeout(t.Context(), bakeTimeout)
+	defer cancel()
+	cmd := bakeCmd(ctx, p.dir, p.env, "release", "web", "--version", version)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var build string
+	for build == "" {
+		if ids := p.liveBuilds(ctx); len(ids) == 1 {
+			build = ids[0]
+		}
+		if build != "" && !strings.Contains(out.String(), "launched build instance "+build) {
+			build = "" // launched, but bake is not waiting for it yet
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("bake release web --version %s exited before its build instance ran: %v\n%s", version, err, out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	require.NoError(t, cmd.Process.Kill())
+	<-exited
+	t.Logf("killed bake release web --version %s while build instance %s runs:\n%s", version, build, out.String())
+	assert.Equal(t, ec2types.InstanceStateNameRunning, p.instances(ami.KindBuild, "")[build])
+	res := bakeEnv(t, p.dir, p.env, "show", "web@"+version)
+	assert.Equal(t, 2, res.code, "a killed release is not recorded\n%s", res)
+
+	out2, err := p.aws.EC2.DescribeInstances(t.Context(), &ec2.DescribeInstancesInput{InstanceIds: []string{build}})
+	require.NoError(t, err)
+	op := tagValue(out2.Reservations[0].Instances[0].Tags, engine.LabelOperation)
+	require.NotEmpty(t, op)
+	return op
+}
+
+// instances maps the project's instances of a kind (and operation, unless
+// "") to their state, terminated ones included.
+func (p *awsProject) instances(kind, op string) map[string]ec2types.InstanceStateName {
+	filters := []ec2types.Filter{
+		{Name: aws.String("tag:" + engine.LabelProject), Values: []string{p.name}},
+		{Name: aws.String("tag:" + engine.LabelKind), Values: []string{kind}},
+	}
+	if op != "" {
+		filters = append(filters, ec2types.Filter{Name: aws.String("tag:" + engine.LabelOperation), Values: []string{op}})
+	}
+	out, err := p.aws.EC2.DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{Filters: filters})
+	require.NoError(p.t, err)
+	m := map[string]ec2types.InstanceStateName{}
+	for _, r := range out.Reservations {
+		for _, i := range r.Instances {
+			m[aws.ToString(i.InstanceId)] = i.State.Name
+		}
+	}
+	return m
+}
+
+// liveBuilds lists the project's build instances that are pending or
+// running; none when moto does not answer (it is safe in a goroutine).
+func (p *awsProject) liveBuilds(ctx context.Context) []string {
+	out, err := p.aws.EC2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []ec2types.Filter{
+		{Name: aws.String("tag:" + engine.LabelProject), Values: []string{p.name}},
+		{Name: aws.String("tag:" + engine.LabelKind), Values: []string{ami.KindBuild}},
+		{Name: aws.String("instance-state-name"), Values: []string{"pending", "running"}},
+	}})
+	if err != nil {
+		return nil
+	}
+	var ids []string
+	for _, r := range out.Reservations {
+		for _, i := range r.Instances {
+			ids = append(ids, aws.ToString(i.InstanceId))
+		}
+	}
+	return ids
+}
+
+// leftovers maps what operation op left in the build region (a live
+// instance, key pair, security group; sweep's resource names) to its id.
+func (p *awsProject) leftovers(op string) map[string]string {
+	t := p.t
+	t.Helper()
+	ctx := t.Context()
+	left := map[string]string{}
+	for id, state := range p.instances(ami.KindBuild, op) {
+		if state != ec2types.InstanceStateNameTerminated {
+			left["instance"] = id
+		}
+	}
+	byOp := []ec2types.Filter{{Name: aws.String("tag:" + engine.LabelOperation), Values: []string{op}}}
+	keys, err := p.aws.EC2.DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{Filters: byOp})
+	require.NoError(t, err)
+	for _, k := range keys.KeyPairs {
+		left["key-pair"] = aws.ToString(k.KeyPairId)
+	}
+	groups, err := p.aws.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: byOp})
+	require.NoError(t, err)
+	for _, g := range groups.SecurityGroups {
+		left["security-group"] = aws.ToString(g.GroupId)
+	}
+	return left
+}
+
+// assertNothingOf checks that operation op left nothing in either region:
+// no instance that is not terminated, no key pair, security group, volume,
+// AMI or snapshot tagged with it.
+func (p *awsProject) assertNothingOf(op string) {
+	t := p.t
+	t.Helper()
+	ctx := t.Context()
+	byOp := []ec2types.Filter{{Name: aws.String("tag:" + engine.LabelOperation), Values: []string{op}}}
+	for _, region := range []string{awsRegion, copyRegion} {
+		api := p.aws.In(region).EC2
+		instances, err := api.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: append(byOp, ec2types.Filter{
+			Name: aws.String("instance-state-name"), Values: []string{"pending", "running", "stopping", "stopped", "shutting-down"}})})
+		require.NoError(t, err)
+		assert.Empty(t, instances.Reservations, "instances of %s in %s", op, region)
+		keys, err := api.DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{Filters: byOp})
+		require.NoError(t, err)
+		assert.Empty(t, keys.KeyPairs, "key pairs of %s in %s", op, region)
+		groups, err := api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: byOp})
+		require.NoError(t, err)
+		assert.Empty(t, groups.SecurityGroups, "security groups of %s in %s", op, region)
+		volumes, err := api.DescribeVolumes(ctx, &ec2.DescribeVolumesInput{Filters: byOp})
+		require.NoError(t, err)
+		assert.Empty(t, volumes.Volumes, "volumes of %s in %s", op, region)
+		images, err := api.DescribeImages(ctx, &ec2.DescribeImagesInput{Owners: []string{"self"}, Filters: byOp})
+		require.NoError(t, err)
+		assert.Empty(t, images.Images, "AMIs of %s in %s", op, region)
+		snaps, err := api.DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}, Filters: byOp})
+		require.NoError(t, err)
+		assert.Empty(t, snaps.Snapshots, "snapshots of %s in %s", op, region)
+	}
+}
+
+// assertNoBuildResources checks that no build instance runs and no key
+// pair or security group of a build of the project is left, by tag and by
+// name, in either region.
+func (p *awsProject) assertNoBuildResources(version string) {
+	t := p.t
+	t.Helper()
+	ctx := t.Context()
+	for id, state := range p.instances(ami.KindBuild, "") {
+		assert.Equal(t, ec2types.InstanceStateNameTerminated, state, "after %s: build instance %s", version, id)
+	}
+	prefix := "bake-" + p.name + "-"
+	for _, region := range []string{awsRegion, copyRegion} {
+		api := p.aws.In(region).EC2
+		keys, err := api.DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{})
+		require.NoError(t, err)
+		for _, k := range keys.KeyPairs {
+			assert.False(t, strings.HasPrefix(aws.ToString(k.KeyName), prefix), "after %s: key pair %s in %s", version, aws.ToString(k.KeyName), region)
+			assert.NotEqual(t, p.name, tagValue(k.Tags, engine.LabelProject), "after %s: key pair %s in %s", version, aws.ToString(k.KeyName), region)
+		}
+		groups, err := api.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{})
+		require.NoError(t, err)
+		for _, g := range groups.SecurityGroups {
+			assert.False(t, strings.HasPrefix(aws.ToString(g.GroupName), prefix), "after %s: security group %s in %s", version, aws.ToString(g.GroupName), region)
+			assert.NotEqual(t, p.name, tagValue(g.Tags, engine.LabelProject), "after %s: security group %s in %s", version, aws.ToString(g.GroupName), region)
+		}
+	}
+}
+
+// show returns what `bake show web@version -o json` says.
+func (p *awsProject) show(version string) awsShowDoc {
+	p.t.Helper()
+	var doc awsShowDoc
+	decodeOne(p.t, mustBakeAWS(p.t, p, "show", "web@"+version, "-o", "json").stdout, &doc)
+	return doc
+}
+
+// group reads env's Auto Scaling group of version from moto.
+func (p *awsProject) group(env, version string) astypes.AutoScalingGroup {
+	t := p.t
+	t.Helper()
+	name := asg.GroupName(p.name+"-"+env+"-web", version)
+	out, err := p.aws.AutoScaling.DescribeAutoScalingGroups(t.Context(), &autoscaling.DescribeAutoScalingGroupsInput{
+		AutoScalingGroupNames: []string{name}})
+	require.NoError(t, err)
+	require.Len(t, out.AutoScalingGroups, 1, "Auto Scaling group %s", name)
+	return out.AutoScalingGroups[0]
+}
+
+// assertRunning checks that the group has its 2 instances, in service.
+func (p *awsProject) assertRunning(g astypes.AutoScalingGroup) {
+	t := p.t
+	t.Helper()
+	assert.EqualValues(t, 2, aws.ToInt32(g.DesiredCapacity), "%s", aws.ToString(g.AutoScalingGroupName))
+	require.Len(t, g.Instances, 2, "%s", aws.ToString(g.AutoScalingGroupName))
+	for _, i := range g.Instances {
+		assert.Equal(t, astypes.LifecycleStateInService, i.LifecycleState, "%s: %s", aws.ToString(g.AutoScalingGroupName), aws.ToString(i.InstanceId))
+	}
+}
+
+// assertServing checks that env's group of version runs in service and is
+// the one group in env's target group, and that every instance of that
+// target group is one of its instances.
+func (p *awsProject) assertServing(env, version string) {
+	t := p.t
+	t.Helper()
+	g := p.group(env, version)
+	p.assertRunning(g)
+	assert.Equal(t, []string{p.targets[env]}, g.TargetGroupARNs, "%s serves in %s", aws.ToString(g.AutoScalingGroupName), env)
+	out, err := p.aws.ELB.DescribeTargetHealth(t.Context(), &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(p.targets[env])})
+	require.NoError(t, err)
+	var want, got []string
+	for _, i := range g.Instances {
+		want = append(want, aws.ToString(i.InstanceId))
+	}
+	for _, d := range out.TargetHealthDescriptions {
+		if d.TargetHealth.State != elbtypes.TargetHealthStateEnumDraining {
+			got = append(got, aws.ToString(d.Target.Id))
+		}
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	assert.Equal(t, want, got, "the target group of %s holds the instances of %s only", env, version)
+}
+
+// assertWarm checks that env's group of version still runs but is out of
+// the target groups.
+func (p *awsProject) assertWarm(env, version string) {
+	t := p.t
+	t.Helper()
+	g := p.group(env, version)
+	p.assertRunning(g)
+	assert.Empty(t, g.TargetGroupARNs, "%s is kept warm, out of the target groups", aws.ToString(g.AutoScalingGroupName))
+}
+
+// assertPointer checks env's SSM parameter.
+func (p *awsProject) assertPointer(env, version string, amis map[string]string) {
+	t := p.t
+	t.Helper()
+	name := asg.ParameterName(p.name, "web", env)
+	out, err := p.aws.SSM.GetParameter(t.Context(), &ssm.GetParameterInput{Name: aws.String(name)})
+	require.NoError(t, err, name)
+	var ptr asg.Pointer
+	require.NoError(t, json.Unmarshal([]byte(aws.ToString(out.Parameter.Value)), &ptr), aws.ToString(out.Parameter.Value))
+	assert.Equal(t, version, ptr.Version, name)
+	assert.Equal(t, amis, ptr.AMIs, name)
+}
+
+func tagValue(tags []ec2types.Tag, key string) string {
+	for _, tag := range tags {
+		if aws.ToString(tag.Key) == key {
+			return aws.ToString(tag.Value)
+		}
+	}
+	return ""
+}
