@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bakehq/bake/internal/builder/ami"
 	"github.com/bakehq/bake/internal/release"
 	"github.com/bakehq/bake/internal/version"
 )
@@ -49,8 +50,9 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 	if err != nil {
 		return err
 	}
+	// A native AMI recipe runs on EC2 alone: no Docker engine needed.
 	eng, err := f.Engine(ctx)
-	if err != nil {
+	if err != nil && !ami.IsTemplate(img.Template) {
 		return err
 	}
 	commit, _, _ := version.GitCommit(ctx, p.Dir)

@@ -10,6 +10,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/bakehq/bake/internal/builder/ami"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/release"
@@ -110,8 +111,9 @@ func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *
 	if err != nil {
 		return releaseResult{}, err
 	}
+	// A native AMI recipe runs on EC2 alone: no Docker engine needed.
 	eng, err := f.Engine(ctx)
-	if err != nil {
+	if err != nil && !ami.IsTemplate(img.Template) {
 		return releaseResult{}, err
 	}
 	commit, dirty, _ := version.GitCommit(ctx, p.Dir)

@@ -54,7 +54,7 @@ func (r *Releaser) newestValidated(ctx context.Context, image string) (ledger.Re
 }
 
 func (r *Releaser) builderFor(img *config.Image) Builder {
-	if _, err := os.Stat(filepath.Join(img.Template, ami.Template)); err == nil {
+	if ami.IsTemplate(img.Template) {
 		return &ami.Builder{AWS: r.AWS}
 	}
 	if _, err := os.Stat(filepath.Join(img.Template, builder.RootfsTemplate)); err == nil {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -26,6 +27,12 @@ const Template = "ami.yaml"
 
 // Name is the builder's name in the ledger's provenance.
 const Name = "ami"
+
+// IsTemplate reports whether dir holds an ami.yaml: a native AMI recipe.
+func IsTemplate(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, Template))
+	return err == nil
+}
 
 // Builder bakes the AMI a template directory's ami.yaml describes.
 type Builder struct {
