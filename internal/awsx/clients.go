@@ -1,9 +1,12 @@
 package awsx
 
 import (
+	"sort"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
@@ -32,4 +35,19 @@ func NewClients(cfg aws.Config) *Clients {
 // In makes the clients for another region, with the same configuration.
 func (c *Clients) In(region string) *Clients {
 	return NewClients(InRegion(c.Config, region))
+}
+
+// EC2Tags turns labels into EC2 tags, sorted by key so that requests are
+// the same from run to run.
+func EC2Tags(labels map[string]string) []ec2types.Tag {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	tags := make([]ec2types.Tag, len(keys))
+	for i, k := range keys {
+		tags[i] = ec2types.Tag{Key: aws.String(k), Value: aws.String(labels[k])}
+	}
+	return tags
 }

@@ -54,8 +54,9 @@ func Main(m *testing.M) int {
 	} {
 		_ = os.Setenv(k, v)
 	}
-	_ = os.Unsetenv("AWS_PROFILE")
-	_ = os.Unsetenv("AWS_ENDPOINT_URL")
+	for _, k := range []string{"AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2"} {
+		_ = os.Unsetenv(k)
+	}
 	code := m.Run()
 	if shared.srv != nil {
 		shared.srv.Close()

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/steps"
@@ -60,8 +60,8 @@ func (st *stepLaunchInstance) Run(ctx context.Context, state multistep.StateBag)
 		// A shutdown from inside ends the instance instead of leaving it stopped.
 		InstanceInitiatedShutdownBehavior: ec2types.ShutdownBehaviorTerminate,
 		TagSpecifications: []ec2types.TagSpecification{
-			{ResourceType: ec2types.ResourceTypeInstance, Tags: ec2Tags(st.tags)},
-			{ResourceType: ec2types.ResourceTypeVolume, Tags: ec2Tags(st.tags)},
+			{ResourceType: ec2types.ResourceTypeInstance, Tags: awsx.EC2Tags(st.tags)},
+			{ResourceType: ec2types.ResourceTypeVolume, Tags: awsx.EC2Tags(st.tags)},
 		},
 	}
 	if p := subj.Image.Sandbox.InstanceProfile; p != "" {
@@ -215,19 +215,6 @@ func terminate(ctx context.Context, api EC2API, ids []string) error {
 		o.MinDelay, o.MaxDelay = 2*time.Second, 15*time.Second
 	})
 	return waiter.Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: ids}, time.Until(deadline))
-}
-
-func ec2Tags(m map[string]string) []ec2types.Tag {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	tags := make([]ec2types.Tag, len(keys))
-	for i, k := range keys {
-		tags[i] = ec2types.Tag{Key: aws.String(k), Value: aws.String(m[k])}
-	}
-	return tags
 }
 
 // clientToken is the idempotency token of one launch: unique per call,

@@ -7,7 +7,6 @@ import (
 	"io"
 	"regexp"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -123,16 +122,7 @@ func (b *bake) tags(kind string, extra map[string]string) []types.Tag {
 	for k, v := range extra {
 		l[k] = v
 	}
-	keys := make([]string, 0, len(l))
-	for k := range l {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	tags := make([]types.Tag, len(keys))
-	for i, k := range keys {
-		tags[i] = types.Tag{Key: aws.String(k), Value: aws.String(l[k])}
-	}
-	return tags
+	return awsx.EC2Tags(l)
 }
 
 // imageTags are the tags of the AMI and of each copy: what the ledger

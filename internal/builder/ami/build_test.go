@@ -339,7 +339,7 @@ func TestFailedCopyRemovesEverything(t *testing.T) {
 	// moto has no EC2 in a region it does not know: the copy there fails
 	// (the client tries once, not 8 times) while the one to us-west-2 works.
 	f := newFixture(t, "source: "+amazonLinux+"\nscripts: [provision.sh]\nregions: ["+copyRegion+", xx-nowhere-1]\n")
-	f.builder.AWS = awsFor(moto.endpoint, 1)
+	f.builder.AWS = awsFor(motoEndpoint(t), 1)
 	progress := &progressLine{}
 	f.spec.Progress = progress
 	j := f.prepare(t)
