@@ -20,7 +20,7 @@ func TestWatchRollsBackAutomatically(t *testing.T) {
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
 
 	// Healthy through its sandbox and the switch; not through the watch.
-	bomb := time.Now().Add(12 * time.Second)
+	bomb := time.Now().Add(20 * time.Second)
 	p.setHealthyUntil(t, bomb)
 	p.release(t, "1.1.0")
 	res := bake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
