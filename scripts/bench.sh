@@ -724,6 +724,9 @@ The copy step runs from the AMI being available in the build region to every
 copy being available; the copies run in parallel, so 3 regions should cost
 about what 1 does: 3 copies / 1 copy = $(ratio "$s3" "$s1") for the step, $(ratio "$c3" "$c1") for the whole build.
 Most of a build's time is the SDK waiter's 15 s poll for the build instance to stop.
+On moto a copy is available as soon as it is asked for, so the step is a few
+API calls either way and its ratio is per-call overhead; on AWS, where each
+copy takes minutes, copying one region after another would multiply it.
 EOF
 }
 
