@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/secret"
 )
 
 // Packer runs an existing Packer template (HCL2 *.pkr.hcl files or a
@@ -130,7 +133,15 @@ func (j *packerJob) InputsDigest() string { return j.inputs }
 // Run runs `packer build` in the image's build context and tags the docker
 // image it made, or returns the AMIs it made. A failed or interrupted run
 // leaves no image of bake's behind; Packer removes its own container.
+// Secrets reach Packer in a var-file only it can read, never on its command
+// line, and are redacted from its output and errors.
 func (j *packerJob) Run(ctx context.Context) (Built, error) {
+	red := j.spec.redactor()
+	built, err := j.run(ctx, red)
+	return built, red.Error(err)
+}
+
+func (j *packerJob) run(ctx context.Context, red *secret.Redactor) (Built, error) {
 	s, eng := j.spec, j.packer.Engine
 	name := s.Image.Name + "@" + s.Version
 	// The template is expected to use the base with pull = false: bake makes
@@ -144,9 +155,24 @@ func (j *packerJob) Run(ctx context.Context) (Built, error) {
 	for _, v := range j.vars {
 		args = append(args, "-var", v)
 	}
+	if len(s.Secrets) > 0 {
+		file, remove, err := packerSecretsFile(s.Secrets)
+		if err != nil {
+			return Built{}, fmt.Errorf("baking %s with packer: %w", name, err)
+		}
+		defer remove()
+		args = append(args, "-var-file="+file)
+	}
 	args = append(args, j.template.path)
+	var progress io.Writer
+	if s.Progress != nil {
+		// Packer 1.6.6 prints sensitive variables as they are.
+		w := secret.NewWriter(s.Progress, red)
+		defer w.Flush()
+		progress = w
+	}
 	res, err := runPacker(ctx, packerRun{
-		binary: j.packer.binary(), dir: s.Image.Context, args: args, progress: s.Progress, grace: j.packer.grace(),
+		binary: j.packer.binary(), dir: s.Image.Context, args: args, progress: progress, grace: j.packer.grace(),
 	})
 	if err != nil {
 		return Built{}, errors.Join(fmt.Errorf("baking %s with packer: %w", name, err), j.discard(ctx, res.Artifacts))
@@ -260,11 +286,33 @@ func (j *packerJob) discard(ctx context.Context, arts []PackerArtifact) error {
 	return errors.Join(errs...)
 }
 
+// packerSecretsFile writes the secrets to a JSON var-file that only this
+// user can read, in a directory of its own; remove deletes both.
+func packerSecretsFile(values secret.Values) (path string, remove func(), err error) {
+	dir, err := os.MkdirTemp("", "bake-packer-secrets-")
+	if err != nil {
+		return "", nil, err
+	}
+	remove = func() { _ = os.RemoveAll(dir) }
+	data, err := json.Marshal(map[string]string(values))
+	if err == nil {
+		path = filepath.Join(dir, "secrets.pkrvars.json")
+		err = os.WriteFile(path, data, 0o600)
+	}
+	if err != nil {
+		remove()
+		return "", nil, fmt.Errorf("writing the secrets var-file: %w", err)
+	}
+	return path, remove, nil
+}
+
 // packerEnv is the environment Packer runs in: no update check (nothing
-// leaves this machine but what a template asks for), and a download cache
-// outside the build context so running Packer never changes the inputs.
+// leaves this machine but what a template asks for), a download cache
+// outside the build context so running Packer never changes the inputs, and
+// none of bake's BAKE_SECRET_* variables: Packer gets the secrets of its
+// image as variables, and nothing it starts inherits the others.
 func packerEnv() []string {
-	env := append(os.Environ(), "CHECKPOINT_DISABLE=1")
+	env := append(secret.WithoutSecrets(os.Environ()), "CHECKPOINT_DISABLE=1")
 	if os.Getenv("PACKER_CACHE_DIR") == "" {
 		if dir, err := os.UserCacheDir(); err == nil {
 			env = append(env, "PACKER_CACHE_DIR="+dir+"/bake/packer")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -36,8 +37,9 @@ func IsPackerTemplate(dir string) bool {
 
 // packerTemplate is a Packer template directory and the variables it declares.
 type packerTemplate struct {
-	path string          // what `packer build` is given: the directory (HCL2) or its packer.json
-	vars map[string]bool // declared variable -> whether it has a value without bake
+	path      string          // what `packer build` is given: the directory (HCL2) or its packer.json
+	vars      map[string]bool // declared variable -> whether it has a value without bake
+	sensitive map[string]bool // variables declared sensitive (HCL2 sensitive = true; JSON "sensitive-variables")
 }
 
 // readPackerTemplate finds the template in dir and reads which variables it
@@ -58,11 +60,13 @@ func readPackerTemplate(dir string) (packerTemplate, error) {
 	case len(hclFiles) > 0 && jsonErr == nil:
 		return packerTemplate{}, fmt.Errorf("%w: %s holds both *%s files and %s: keep one", ErrTemplate, dir, PackerTemplateHCL, PackerTemplateJSON)
 	case len(hclFiles) > 0:
-		vars, err := hclVariables(dir)
-		return packerTemplate{path: dir, vars: vars}, err
+		t := packerTemplate{path: dir, sensitive: map[string]bool{}}
+		t.vars, err = hclVariables(dir, t.sensitive)
+		return t, err
 	case jsonErr == nil:
-		vars, err := jsonVariables(jsonPath)
-		return packerTemplate{path: jsonPath, vars: vars}, err
+		t := packerTemplate{path: jsonPath, sensitive: map[string]bool{}}
+		t.vars, err = jsonVariables(jsonPath, t.sensitive)
+		return t, err
 	default:
 		return packerTemplate{}, fmt.Errorf("%w: %s holds no Packer template (*%s or %s)", ErrTemplate, dir, PackerTemplateHCL, PackerTemplateJSON)
 	}
@@ -73,11 +77,12 @@ var (
 		{Type: "variable", LabelNames: []string{"name"}},
 		{Type: "variables"}, // the older form: one block whose attributes are variables with defaults
 	}}
-	defaultSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "default"}}}
+	defaultSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "default"}, {Name: "sensitive"}}}
 )
 
-// hclVariables reads the variables the HCL2 files of dir declare, the way Packer 1.6.6 loads a directory.
-func hclVariables(dir string) (map[string]bool, error) {
+// hclVariables reads the variables the HCL2 files of dir declare, the way
+// Packer 1.6.6 loads a directory, and which of them are sensitive.
+func hclVariables(dir string, sensitive map[string]bool) (map[string]bool, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading %s: %v", ErrTemplate, dir, err)
@@ -109,7 +114,7 @@ func hclVariables(dir string) (map[string]bool, error) {
 		if strings.HasSuffix(e.Name(), packerAutoVars) {
 			continue
 		}
-		if err := declaredIn(f.Body, vars); err != nil {
+		if err := declaredIn(f.Body, vars, sensitive); err != nil {
 			return nil, err
 		}
 	}
@@ -127,7 +132,7 @@ func hclVariables(dir string) (map[string]bool, error) {
 	return vars, nil
 }
 
-func declaredIn(body hcl.Body, vars map[string]bool) error {
+func declaredIn(body hcl.Body, vars, sensitive map[string]bool) error {
 	content, _, diags := body.PartialContent(variableSchema)
 	if diags.HasErrors() {
 		return fmt.Errorf("%w: %v", ErrTemplate, diags)
@@ -140,6 +145,13 @@ func declaredIn(body hcl.Body, vars map[string]bool) error {
 				return fmt.Errorf("%w: %v", ErrTemplate, diags)
 			}
 			vars[b.Labels[0]] = inner.Attributes["default"] != nil
+			if a := inner.Attributes["sensitive"]; a != nil {
+				v, diags := a.Expr.Value(nil)
+				// (cty, whose bool type this is, is not a direct dependency.)
+				if !diags.HasErrors() && v.IsKnown() && !v.IsNull() && v.Type().FriendlyName() == "bool" && v.True() {
+					sensitive[b.Labels[0]] = true
+				}
+			}
 		case "variables":
 			attrs, diags := b.Body.JustAttributes()
 			if diags.HasErrors() {
@@ -153,14 +165,16 @@ func declaredIn(body hcl.Body, vars map[string]bool) error {
 	return nil
 }
 
-// jsonVariables reads the "variables" object of a JSON template; null marks a required one.
-func jsonVariables(path string) (map[string]bool, error) {
+// jsonVariables reads the "variables" object of a JSON template (null marks
+// a required one) and its "sensitive-variables".
+func jsonVariables(path string, sensitive map[string]bool) (map[string]bool, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading %s: %v", ErrTemplate, path, err)
 	}
 	var tmpl struct {
 		Variables map[string]json.RawMessage `json:"variables"`
+		Sensitive []string                   `json:"sensitive-variables"`
 	}
 	if err := json.Unmarshal(src, &tmpl); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrTemplate, path, err)
@@ -168,6 +182,9 @@ func jsonVariables(path string) (map[string]bool, error) {
 	vars := map[string]bool{}
 	for name, v := range tmpl.Variables {
 		vars[name] = strings.TrimSpace(string(v)) != "null"
+	}
+	for _, name := range tmpl.Sensitive {
+		sensitive[name] = true
 	}
 	return vars, nil
 }
@@ -186,6 +203,9 @@ func packerVars(s Spec, t packerTemplate) ([]string, error) {
 			values[name] = v
 		}
 	}
+	if err := checkPackerSecrets(s, t, own); err != nil {
+		return nil, err
+	}
 	for name, v := range s.Image.Vars {
 		if _, ours := own[name]; ours || name == "base" {
 			return nil, fmt.Errorf("%w: image %q sets variable %q, which bake sets itself", ErrTemplate, s.Image.Name, name)
@@ -201,7 +221,7 @@ func packerVars(s Spec, t packerTemplate) ([]string, error) {
 	}
 	sort.Strings(declared)
 	for _, name := range declared {
-		if _, set := values[name]; set || t.vars[name] {
+		if _, set := values[name]; set || t.vars[name] || slices.Contains(s.Image.Secrets, name) {
 			continue
 		}
 		if name == "base" {
@@ -209,10 +229,34 @@ func packerVars(s Spec, t packerTemplate) ([]string, error) {
 		}
 		return nil, fmt.Errorf("%w: %s needs variable %q: set it in the vars of image %q", ErrTemplate, t.path, name, s.Image.Name)
 	}
+	// Secrets are not among them: they go in a var-file (see packerSecretsFile).
 	args := make([]string, 0, len(values))
 	for name, v := range values {
 		args = append(args, name+"="+v)
 	}
 	sort.Strings(args)
 	return args, nil
+}
+
+// checkPackerSecrets makes sure the template declares every secret of the
+// image as a sensitive variable, which bake sets from a var-file.
+func checkPackerSecrets(s Spec, t packerTemplate, own map[string]string) error {
+	for _, name := range s.Image.Secrets {
+		if _, ours := own[name]; ours || name == "base" {
+			return fmt.Errorf("%w: image %q has secret %q, a variable bake sets itself", ErrTemplate, s.Image.Name, name)
+		}
+		if _, declared := t.vars[name]; !declared {
+			return fmt.Errorf("%w: image %q has secret %q, which %s does not declare: add a variable %q with sensitive = true",
+				ErrTemplate, s.Image.Name, name, t.path, name)
+		}
+		if !t.sensitive[name] {
+			how := "sensitive = true in its variable block"
+			if strings.HasSuffix(t.path, ".json") {
+				how = `it in "sensitive-variables"`
+			}
+			return fmt.Errorf("%w: %s declares variable %q, a secret of image %q, but not as sensitive: add %s",
+				ErrTemplate, t.path, name, s.Image.Name, how)
+		}
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -17,9 +18,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/moby/moby/client"
-	"gopkg.in/yaml.v3"
 
 	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/secret"
 )
 
 // RootfsTemplate is the file a base-image template directory holds.
@@ -45,16 +46,18 @@ type Rootfs struct {
 
 // Prepare renders and parses the recipe.
 func (r *Rootfs) Prepare(s Spec) (Job, error) {
+	if len(s.Image.Secrets) > 0 {
+		return nil, fmt.Errorf("%w: image %q declares secrets (%s), but a Debian root filesystem is made from packages "+
+			"alone, with no build step to give one to: remove its secrets",
+			secret.ErrInvalid, s.Image.Name, strings.Join(s.Image.Secrets, ", "))
+	}
 	rendered, err := Render(s, RootfsTemplate)
 	if err != nil {
 		return nil, err
 	}
-	var rec Recipe
-	if err := yaml.Unmarshal(rendered, &rec); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrTemplate, filepath.Join(s.Image.Template, RootfsTemplate), err)
-	}
-	if rec.Suite == "" {
-		return nil, fmt.Errorf("%w: %s: suite is empty", ErrTemplate, filepath.Join(s.Image.Template, RootfsTemplate))
+	rec, err := parseRootfsRecipe(filepath.Join(s.Image.Template, RootfsTemplate), rendered)
+	if err != nil {
+		return nil, err
 	}
 	template := sha(rendered)
 	inputs := inputsDigest(s, []byte("rootfs "+template))
@@ -109,7 +112,7 @@ func mmdebstrap(ctx context.Context, rec Recipe, out string, progress io.Writer)
 	// No mirror argument: mmdebstrap uses the host's apt sources.
 	args = append(args, rec.Suite, out)
 	cmd := exec.CommandContext(ctx, "mmdebstrap", args...)
-	cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+strconv.FormatInt(rec.Epoch, 10))
+	cmd.Env = append(secret.WithoutSecrets(os.Environ()), "SOURCE_DATE_EPOCH="+strconv.FormatInt(rec.Epoch, 10))
 	if progress == nil {
 		progress = io.Discard
 	}

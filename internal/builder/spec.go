@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/secret"
 )
 
 // ErrTemplate marks a template that cannot be rendered: bad input, not a failed build.
@@ -30,7 +31,14 @@ type Spec struct {
 	BaseRef     string // registry reference by digest of the base release ("" if none)
 	OperationID string
 	Progress    io.Writer // build output for people; may be nil
+	// Secrets are the values of the image's secrets, by name: they reach the
+	// build only (never the inputs digest, a label or a log line).
+	Secrets secret.Values
 }
+
+// redactor hides the spec's secret values from what the build prints and
+// from its errors.
+func (s Spec) redactor() *secret.Redactor { return secret.NewRedactor(s.Secrets.List()...) }
 
 // Repository is the registry repository of an image: REGISTRY/PROJECT/IMAGE.
 func (s Spec) Repository() string {

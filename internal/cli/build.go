@@ -56,7 +56,7 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 		return err
 	}
 	commit, _, _ := version.GitCommit(ctx, p.Dir)
-	r := &release.Releaser{Project: p, Store: store, Engine: eng, AWS: f.AWS, Operation: f.Operation, User: f.User(), Progress: f.Progress()}
+	r := &release.Releaser{Project: p, Store: store, Engine: eng, AWS: f.AWS, Operation: f.Operation, User: f.User(), Secrets: f.Secrets, Progress: f.Progress()}
 	out, done := f.buildOutput(img.Name)
 	r.BuildOutput = out
 	opts := release.Options{Image: img, Version: o.version, GitCommit: commit, Source: p.Dir, Force: o.force}

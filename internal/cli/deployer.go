@@ -41,8 +41,8 @@ func (f *Factory) deployer(ctx context.Context, p *config.Project) (*promote.Dep
 			router[typ] = &target.Docker{Engine: eng, FrontDoor: fd, Project: p.Name, Operation: f.Operation, Progress: f.Progress()}
 		}
 	}
-	return &promote.Deployer{Project: p, Store: store, Target: router, User: f.User(), Progress: f.Progress(),
-		Recorded: f.notifyDeployment}, nil
+	return &promote.Deployer{Project: p, Store: store, Target: router, User: f.User(), Operation: f.Operation,
+		Progress: f.Progress(), Recorded: f.notifyDeployment}, nil
 }
 
 // asgTarget is the Auto Scaling group target in the project's AWS region.

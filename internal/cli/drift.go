@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/bakehq/bake/internal/config"
 )
 
 // ErrDrift means what runs differs from the record (exit 4 with status --check).
@@ -53,4 +56,48 @@ func driftOf(es envStatus, replicas int, warm string) []string {
 			strings.Join(ups, " "), es.Version, strings.Join(want, " ")))
 	}
 	return drift
+}
+
+// envDrift compares what runs for images in env with the record, as
+// `bake status --check` does.
+func (f *Factory) envDrift(ctx context.Context, p *config.Project, env *config.Environment, images []string) ([]string, error) {
+	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	live := f.liveView(ctx, p)
+	var drift []string
+	for _, image := range images {
+		tgt := env.Targets[image]
+		es := envStatus{Env: env.Name}
+		cur, err := store.Current(ctx, image, env.Name)
+		if err == nil {
+			es.Version, es.Digest, es.Previous = cur.Version, cur.Digest, cur.Previous
+		}
+		var found []string
+		if tgt.Type == config.TargetASG {
+			if live.asg == nil {
+				continue
+			}
+			if err := live.fillASG(ctx, &es, env.Name, image); err != nil {
+				return nil, err
+			}
+			found = asgDriftOf(es, tgt)
+		} else {
+			if live.docker == nil {
+				_, err := f.Engine(ctx) // says why the engine cannot be read
+				return nil, err
+			}
+			live.fill(ctx, &es, env.Name, image)
+			warm := ""
+			if env.Retention.Previous == config.KeepWarm {
+				warm = es.Previous
+			}
+			found = driftOf(es, tgt.Replicas, warm)
+		}
+		for _, d := range found {
+			drift = append(drift, image+" in "+env.Name+": "+d)
+		}
+	}
+	return drift, nil
 }

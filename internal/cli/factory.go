@@ -22,6 +22,7 @@ import (
 	"github.com/bakehq/bake/internal/frontdoor"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/notify"
+	"github.com/bakehq/bake/internal/secret"
 )
 
 // Factory holds the IO streams, global flags and lazily built clients every
@@ -47,15 +48,25 @@ type Factory struct {
 	aws      *awsx.Clients
 	// AWSCalls counts the AWS API calls this run made.
 	AWSCalls awsx.Calls
+
+	// Secrets are the BAKE_SECRET_* variables: the values of build secrets.
+	Secrets secret.Env
+	// redactor hides their values from everything bake prints or records.
+	redactor *secret.Redactor
 }
 
-// NewFactory returns a Factory on the process's standard streams.
+// NewFactory returns a Factory on the process's standard streams, which
+// never show the value of a BAKE_SECRET_* variable.
 func NewFactory() *Factory {
+	secrets := secret.FromEnviron(os.Environ())
+	red := secret.NewRedactor(secrets.Values()...)
 	return &Factory{
-		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		In: os.Stdin, Out: secret.NewWriter(os.Stdout, red), Err: secret.NewWriter(os.Stderr, red),
 		Terminal:    isatty.IsTerminal(os.Stdout.Fd()),
 		ErrTerminal: isatty.IsTerminal(os.Stderr.Fd()),
 		Operation:   engine.NewOperationID(),
+		Secrets:     secrets,
+		redactor:    red,
 	}
 }
 
@@ -101,7 +112,7 @@ func (f *Factory) Store(ctx context.Context) (ledger.Store, error) {
 			if err != nil {
 				return nil, err
 			}
-			f.store = s
+			f.store = redactStore(s, f.redactor)
 			return f.store, nil
 		}
 		loc, err := ledger.ParseDynamoDBURL(p.Ledger)
@@ -114,7 +125,7 @@ func (f *Factory) Store(ctx context.Context) (ledger.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.store = s
+		f.store = redactStore(s, f.redactor)
 	}
 	return f.store, nil
 }
@@ -201,6 +212,7 @@ func (f *Factory) Close() {
 	if f.engine != nil {
 		_ = f.engine.Close()
 	}
+	f.flushOutput()
 }
 
 // stateDir is where bake keeps machine-wide state, such as the Caddy it

@@ -50,6 +50,9 @@ func runHistory(ctx context.Context, f *Factory, image, env string) error {
 	if h.Deployments, err = store.Deployments(ctx, image, env); err != nil {
 		return err
 	}
+	// A started record adds nothing once its outcome is recorded; one
+	// without an outcome (under way, or interrupted) stays.
+	h.Deployments = ledger.Finished(h.Deployments)
 	return f.render(h, func(w io.Writer) {
 		if env == "" {
 			fmt.Fprintln(w, "RELEASE\tSTATUS\tDIGEST\tCREATED\tBY")
@@ -61,9 +64,16 @@ func runHistory(ctx context.Context, f *Factory, image, env string) error {
 		}
 		fmt.Fprintln(w, "ID\tWHEN\tENV\tKIND\tVERSION\tREPLACED\tOUTCOME\tBY")
 		for _, d := range h.Deployments {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.FinishedAt.Local().Format("2006-01-02 15:04:05"),
+			when := d.FinishedAt
+			if d.Outcome == ledger.OutcomeStarted {
+				when = d.StartedAt
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, when.Local().Format("2006-01-02 15:04:05"),
 				d.Env, d.Kind, d.Version, dash(d.Previous), d.Outcome, d.By)
-			if d.Reason != "" {
+			switch {
+			case d.Outcome == ledger.OutcomeStarted:
+				fmt.Fprintf(w, "\t\tno outcome recorded: under way or interrupted (see `bake status`); run: %s\n", d.Reason)
+			case d.Reason != "":
 				fmt.Fprintf(w, "\t\treason: %s\n", d.Reason)
 			}
 		}

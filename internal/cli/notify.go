@@ -33,7 +33,7 @@ func (f *Factory) notify(ev notify.Event) {
 		})
 	}
 	ev.Project, ev.By, ev.Operation = p.Name, f.User(), f.Operation
-	f.webhook.Send(ev)
+	f.webhook.Send(redactEvent(ev, f.redactor))
 }
 
 // notifyDeployment turns a recorded deployment into its event.

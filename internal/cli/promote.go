@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -44,6 +45,9 @@ func newCmdPromote(f *Factory) *cobra.Command {
 func runPromote(ctx context.Context, o *promoteOptions) error {
 	f := o.f
 	ref := o.ref
+	if o.from != "" && strings.Contains(ref, "@") {
+		return &usageError{fmt.Sprintf("bake promote: %q with --from: give IMAGE to promote what %q runs, or IMAGE@VERSION without --from (see `bake promote --help`)", ref, o.from)}
+	}
 	if o.from != "" {
 		resolved, err := resolveFrom(ctx, f, o.ref, o.from)
 		if err != nil {
@@ -56,6 +60,13 @@ func runPromote(ctx context.Context, o *promoteOptions) error {
 		return err
 	}
 	store, _ := f.Store(ctx)
+	if env, _ := p.Environment(o.to); env != nil {
+		if o.plan {
+			warnInterrupted(ctx, f, env)
+		} else if err := recoverFirst(ctx, f, p, env); err != nil {
+			return fmt.Errorf("promoting %s@%s to %q: %w", rel.Image, rel.Version, o.to, err)
+		}
+	}
 	if o.plan {
 		return runPlan(ctx, f, p, rel, o.to, o.from != "")
 	}

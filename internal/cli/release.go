@@ -61,6 +61,7 @@ func newCmdRelease(f *Factory) *cobra.Command {
 	cmd.Flags().BoolVar(&o.keep, "keep-on-failure", false, "keep a failed sandbox running for debugging (prints how to reach and remove it)")
 	cmd.Flags().BoolVar(&o.all, "all", false, "release every image whose inputs changed, bases first")
 	cmd.Flags().IntVar(&o.parallel, "parallel", 2, "with --all: how many images build at once")
+	cmd.MarkFlagsMutuallyExclusive("version", "bump")
 	return cmd
 }
 
@@ -74,6 +75,11 @@ type releaseResult struct {
 
 func runRelease(ctx context.Context, o *releaseOptions) error {
 	f := o.f
+	// Checked here, not when the version is decided: with --all, an image
+	// whose inputs are unchanged never gets that far.
+	if _, err := version.ParseBump(o.bump); err != nil {
+		return &usageError{fmt.Sprintf("bake release: --bump %q: expected auto, major, minor or patch (see `bake release --help`)", o.bump)}
+	}
 	if o.all {
 		return runReleaseAll(ctx, o)
 	}
@@ -117,7 +123,7 @@ func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *
 		return releaseResult{}, err
 	}
 	commit, dirty, _ := version.GitCommit(ctx, p.Dir)
-	r := &release.Releaser{Project: p, Store: store, Engine: eng, AWS: f.AWS, Operation: f.Operation, User: f.User(), Progress: progress, KeepOnFailure: o.keep}
+	r := &release.Releaser{Project: p, Store: store, Engine: eng, AWS: f.AWS, Operation: f.Operation, User: f.User(), Secrets: f.Secrets, Progress: progress, KeepOnFailure: o.keep}
 	if !skipUnchanged {
 		out, done := f.buildOutput(img.Name)
 		r.BuildOutput = out

@@ -59,6 +59,9 @@ func runRollback(ctx context.Context, o *rollbackOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := recoverFirst(ctx, f, p, env); err != nil {
+		return fmt.Errorf("rolling back %s in %q: %w", o.image, env.Name, err)
+	}
 	choice, err := rollback.Choose(ctx, store, o.image, env.Name, o.to)
 	if err != nil {
 		return err

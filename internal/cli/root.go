@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -39,9 +40,34 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 		newCmdInit(f), newCmdConfig(f), newCmdBuild(f), newCmdValidate(f), newCmdRelease(f),
 		newCmdPromote(f), newCmdRollback(f), newCmdStatus(f), newCmdHistory(f), newCmdShow(f),
 		newCmdApprove(f), newCmdRevoke(f), newCmdUnpin(f), newCmdVersion(f), newCmdSweep(f),
-		newCmdGC(f),
+		newCmdGC(f), newCmdRecover(f),
 	)
+	root.InitDefaultCompletionCmd()
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes each command that only groups others
+// (config, completion) exit 2 on an unknown subcommand, where cobra would
+// print its help and exit 0.
+func refuseUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
+	if !c.HasParent() || c.Runnable() || !c.HasSubCommands() {
+		return
+	}
+	c.SuggestionsMinimumDistance = 2 // as cobra sets for the root
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf("; did you mean %q?", s[0])
+		}
+		return &usageError{fmt.Sprintf("%s: %s (see `%s --help`)", cmd.CommandPath(), msg, cmd.CommandPath())}
+	}
 }
 
 // Execute runs the command tree and turns cobra's own complaints (a missing
@@ -53,7 +79,7 @@ func Execute(ctx context.Context, f *Factory) error {
 	}
 	var usage *usageError
 	if !errors.As(err, &usage) && cobraComplaint(err) {
-		msg := fmt.Sprintf("%v (see `%s --help`)", err, cmd.CommandPath())
+		msg := fmt.Sprintf("%s (see `%s --help`)", oneLine(err.Error()), cmd.CommandPath())
 		if cmd.HasParent() {
 			msg = cmd.CommandPath() + ": " + msg
 		}
@@ -70,6 +96,19 @@ func cobraComplaint(err error) bool {
 		}
 	}
 	return false
+}
+
+// oneLine folds a complaint of cobra's that spans lines (an unknown
+// command's "Did you mean this?" list) into one line.
+func oneLine(msg string) string {
+	if head, names, ok := strings.Cut(msg, "\n\nDid you mean this?\n"); ok {
+		quoted := strings.Fields(names)
+		for i, n := range quoted {
+			quoted[i] = strconv.Quote(n)
+		}
+		return head + "; did you mean " + strings.Join(quoted, " or ") + "?"
+	}
+	return strings.Join(strings.Fields(msg), " ")
 }
 
 // exactArgs is cobra.ExactArgs with bake's usage error and a named argument.

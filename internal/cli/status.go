@@ -13,6 +13,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/target"
 	"github.com/bakehq/bake/internal/target/asg"
 )
@@ -71,6 +72,9 @@ type envStatus struct {
 	Drift []string `json:"drift,omitempty"`
 	// Groups are the Auto Scaling groups of an asg target, newest first.
 	Groups []asg.Group `json:"groups,omitempty"`
+	// Interrupted says which promote or rollback was interrupted there,
+	// until `bake recover ENV` (or the next promote or rollback) converges.
+	Interrupted string `json:"interrupted,omitempty"`
 }
 
 func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
@@ -102,6 +106,10 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 	}
 	drifted := false
 	bases := newBaseCheck(ctx, store)
+	interrupted, err := interruptedByEnv(ctx, store, p)
+	if err != nil {
+		return err
+	}
 	var out []imageStatus
 	for _, img := range images {
 		st := imageStatus{Image: img.Name, Environments: []envStatus{}}
@@ -115,6 +123,12 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 				continue
 			}
 			es := envStatus{Env: env.Name, Listen: tgt.Listen, Replicas: []target.Replica{}, Upstreams: []string{}}
+			for _, it := range interrupted[env.Name] {
+				if it.Image == img.Name || it.Image == "" {
+					es.Interrupted = it.String()
+					drifted = true
+				}
+			}
 			cur, err := store.Current(ctx, img.Name, env.Name)
 			switch {
 			case err == nil:
@@ -197,6 +211,9 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 		}
 		for _, st := range out {
 			for _, es := range st.Environments {
+				if es.Interrupted != "" {
+					fmt.Fprintf(w, "interrupted: %s in %s: %s; run `bake recover %s`\n", st.Image, es.Env, es.Interrupted, es.Env)
+				}
 				for _, d := range es.Drift {
 					fmt.Fprintf(w, "drift: %s in %s: %s\n", st.Image, es.Env, d)
 				}
@@ -207,9 +224,25 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 		return err
 	}
 	if check && drifted {
-		return fmt.Errorf("%w: what runs differs from the record (see above)", ErrDrift)
+		return fmt.Errorf("%w: what runs differs from the record, or an operation was interrupted (see above)", ErrDrift)
 	}
 	return nil
+}
+
+// interruptedByEnv finds the interrupted operations of each environment.
+func interruptedByEnv(ctx context.Context, store ledger.Store, p *config.Project) (map[string][]promote.Interruption, error) {
+	out := map[string][]promote.Interruption{}
+	for _, env := range p.Environments {
+		ints, err := promote.Interrupted(ctx, store, env.Name, envImages(env))
+		if errors.Is(err, promote.ErrUnderWay) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[env.Name] = ints
+	}
+	return out, nil
 }
 
 func replicaSummary(rs []target.Replica) string {

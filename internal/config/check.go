@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"text/template"
@@ -65,7 +66,7 @@ func (d *decoder) check(path string, n *yaml.Node, img *Image, portGiven bool) (
 	case kinds[0] == "user":
 		c.User = d.userCheck(join(path, "user"), s.key("user"), s.get("user"))
 	default:
-		c.Command = d.commandCheck(join(path, "command"), s.key("command"), s.get("command"))
+		c.Command = d.commandCheck(join(path, "command"), s.key("command"), s.get("command"), img)
 	}
 	return c, nameNode, len(d.errs) == before
 }
@@ -88,6 +89,8 @@ func (d *decoder) httpCheck(path string, at, n *yaml.Node, img *Image, portGiven
 				d.errorf(v, join(path, "path"), "must start with \"/\", got %q", p)
 			} else if err := checkTemplate(p); err != nil {
 				d.errorf(v, join(path, "path"), "%v", err)
+			} else if err := checkRenders(p, img); err != nil {
+				d.errorf(v, join(path, "path"), "%v", err)
 			}
 			h.Path = p
 		}
@@ -96,7 +99,7 @@ func (d *decoder) httpCheck(path string, at, n *yaml.Node, img *Image, portGiven
 		h.Status, _ = d.number(join(path, "status"), v, 100, 599)
 	}
 	if v := s.get("body"); v != nil {
-		h.Body = d.pattern(join(path, "body"), v)
+		h.Body = d.pattern(join(path, "body"), v, img)
 	}
 	if v := s.get("timeout"); v != nil {
 		h.Timeout, _ = d.duration(join(path, "timeout"), v)
@@ -142,7 +145,7 @@ func (d *decoder) userCheck(path string, at, n *yaml.Node) *UserCheck {
 }
 
 // commandCheck decodes the command: part of a check and applies its defaults.
-func (d *decoder) commandCheck(path string, at, n *yaml.Node) *CommandCheck {
+func (d *decoder) commandCheck(path string, at, n *yaml.Node, img *Image) *CommandCheck {
 	c := &CommandCheck{Timeout: DefaultCheckTimeout}
 	s, ok := d.section(path, at, n, "argv", "exit", "stdout", "timeout")
 	if !ok {
@@ -154,6 +157,8 @@ func (d *decoder) commandCheck(path string, at, n *yaml.Node) *CommandCheck {
 			for i, a := range argv {
 				if err := checkTemplate(a); err != nil {
 					d.errorf(v.Content[i], index(join(path, "argv"), i), "%v", err)
+				} else if err := checkRenders(a, img); err != nil {
+					d.errorf(v.Content[i], index(join(path, "argv"), i), "%v", err)
 				}
 			}
 		}
@@ -162,7 +167,7 @@ func (d *decoder) commandCheck(path string, at, n *yaml.Node) *CommandCheck {
 		c.ExitCode, _ = d.number(join(path, "exit"), v, 0, 255)
 	}
 	if v := s.get("stdout"); v != nil {
-		c.Stdout = d.pattern(join(path, "stdout"), v)
+		c.Stdout = d.pattern(join(path, "stdout"), v, img)
 	}
 	if v := s.get("timeout"); v != nil {
 		c.Timeout, _ = d.duration(join(path, "timeout"), v)
@@ -171,12 +176,14 @@ func (d *decoder) commandCheck(path string, at, n *yaml.Node) *CommandCheck {
 }
 
 // pattern reads a regular expression that may hold template actions.
-func (d *decoder) pattern(path string, n *yaml.Node) string {
+func (d *decoder) pattern(path string, n *yaml.Node, img *Image) string {
 	s, ok := d.str(path, n)
 	if !ok {
 		return ""
 	}
 	if err := checkPattern(s); err != nil {
+		d.errorf(n, path, "%v", err)
+	} else if err := checkRenders(s, img); err != nil {
 		d.errorf(n, path, "%v", err)
 	}
 	return s
@@ -208,6 +215,28 @@ func checkTemplate(s string) error {
 	}
 	if _, err := template.New("value").Parse(s); err != nil {
 		return fmt.Errorf("invalid template: %s", templateErrPrefix.ReplaceAllString(err.Error(), ""))
+	}
+	return nil
+}
+
+// templateExecPrefix is what text/template puts before an execution error.
+var templateExecPrefix = regexp.MustCompile(`^template: value:\d+:\d+: executing "value" at `)
+
+// checkRenders renders s, which parses, the way the check will be rendered
+// when it runs (probe.Data: the image, a version and the image's vars), so
+// that a misspelt field or an undefined variable is bad input now, not a
+// failed check that burns a version.
+func checkRenders(s string, img *Image) error {
+	if !strings.Contains(s, "{{") {
+		return nil
+	}
+	t, err := template.New("value").Option("missingkey=error").Parse(s)
+	if err != nil {
+		return fmt.Errorf("invalid template: %s", templateErrPrefix.ReplaceAllString(err.Error(), ""))
+	}
+	data := map[string]any{"Image": img.Name, "Version": "1.0.0", "Vars": img.Vars}
+	if err := t.Execute(io.Discard, data); err != nil {
+		return fmt.Errorf("invalid template: %s", templateExecPrefix.ReplaceAllString(err.Error(), ""))
 	}
 	return nil
 }

@@ -23,6 +23,10 @@
 //	    template: templates/docker/go-service
 //	    base: debian                      # another image here; no cycles
 //	    port: 8080                        # 1..65535
+//	    secrets: [npm_token]              # build secrets, by name (lowercase, digits, _); each value comes
+//	                                      # from BAKE_SECRET_<NAME> at build time, never from this file;
+//	                                      # Dockerfile templates use {{ secret "npm_token" }}, Packer
+//	                                      # templates a sensitive variable of that name
 //	    sandbox: {read_only: false}       # default true: a read-only root filesystem in the sandbox
 //	                                      # AMI images: {subnet: subnet-..., instance_type: t3.micro,
 //	                                      #   instance_profile: ssm-agent} (lets SSM run the checks)

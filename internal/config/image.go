@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"gopkg.in/yaml.v3"
 )
@@ -58,7 +59,7 @@ func (d *decoder) image(e entry, set *imageSet) *Image {
 	if !nameRule.MatchString(name) {
 		d.errorf(e.key, path, "image name %q %s", name, nameRuleText)
 	}
-	s, ok := d.section(path, e.key, e.value, "template", "context", "base", "port", "vars", "sandbox", "checks")
+	s, ok := d.section(path, e.key, e.value, "template", "context", "base", "port", "vars", "secrets", "sandbox", "checks")
 	if !ok {
 		return img
 	}
@@ -89,6 +90,9 @@ func (d *decoder) image(e entry, set *imageSet) *Image {
 	}
 	if n := s.get("vars"); n != nil {
 		d.vars(join(path, "vars"), n, img.Vars)
+	}
+	if n := s.get("secrets"); n != nil {
+		img.Secrets = d.secrets(join(path, "secrets"), n, img.Vars)
 	}
 	if n := s.get("sandbox"); n != nil {
 		d.sandbox(join(path, "sandbox"), s.key("sandbox"), n, img)
@@ -133,6 +137,41 @@ func (d *decoder) vars(path string, n *yaml.Node, into map[string]string) {
 		}
 		into[e.name()] = v.Value
 	}
+}
+
+// secretRule is what a secret's name looks like: it names the environment
+// variable BAKE_SECRET_<NAME> and, for Packer templates, a Packer variable.
+var secretRule = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// secrets decodes the names of the build secrets an image needs. Their values
+// never appear in bake.yaml: they come from the environment at build time.
+func (d *decoder) secrets(path string, n *yaml.Node, vars map[string]string) []string {
+	names, ok := d.strings(path, n)
+	if !ok {
+		return nil
+	}
+	seen := map[string]bool{}
+	out := make([]string, 0, len(names))
+	for i, name := range names {
+		at := resolve(n).Content[i]
+		switch {
+		case !secretRule.MatchString(name):
+			d.errorf(at, index(path, i), "secret name %q must be lowercase letters, digits and underscores, starting with a letter (it names the variable BAKE_SECRET_<NAME>)", name)
+		case seen[name]:
+			d.errorf(at, index(path, i), "secret %q is listed twice", name)
+		case hasKey(vars, name):
+			d.errorf(at, index(path, i), "%q is both a variable and a secret: a secret's value comes only from the environment", name)
+		default:
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 // checkDir reports a path from bake.yaml that is not an existing directory.

@@ -60,7 +60,7 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 			name:     "unknown nested key without suggestion",
 			content:  func(t *testing.T) string { return edit(t, "    port: 8080\n", "    port: 8080\n    colour: red\n") },
 			position: "6:5",
-			message:  `images.hello.colour: unknown key; expected one of: template, context, base, port, vars, sandbox, checks`,
+			message:  `images.hello.colour: unknown key; expected one of: template, context, base, port, vars, secrets, sandbox, checks`,
 		},
 		{
 			name:     "prefix suggestion",

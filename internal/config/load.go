@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/bakehq/bake/internal/yamlerr"
 )
 
 // FileName is the name bake looks for when given a directory.
@@ -71,7 +73,7 @@ func (d *decoder) parse(data []byte) (*yaml.Node, bool) {
 			d.errorf(nil, "", "file is empty; it needs at least project, images and environments")
 			return nil, false
 		}
-		d.malformed(err, bytes.Count(bytes.TrimRight(data, "\n"), []byte("\n"))+1)
+		d.malformed(err, data)
 		return nil, false
 	}
 	var next yaml.Node
@@ -79,7 +81,7 @@ func (d *decoder) parse(data []byte) (*yaml.Node, bool) {
 		d.errorf(&next, "", "found a second YAML document; bake.yaml holds exactly one")
 		return nil, false
 	} else if !errors.Is(err, io.EOF) {
-		d.malformed(err, bytes.Count(bytes.TrimRight(data, "\n"), []byte("\n"))+1)
+		d.malformed(err, data)
 		return nil, false
 	}
 	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
@@ -114,7 +116,8 @@ func parserProblem(msg string) bool {
 }
 
 // malformed records a YAML syntax error as FILE:LINE: malformed YAML: MESSAGE.
-func (d *decoder) malformed(err error, lines int) {
+func (d *decoder) malformed(err error, data []byte) {
+	lines := bytes.Count(bytes.TrimRight(data, "\n"), []byte("\n")) + 1
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	e := &Error{File: d.file}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -123,8 +126,15 @@ func (d *decoder) malformed(err error, lines int) {
 		if parserProblem(msg) && e.Line < lines {
 			e.Line++
 		}
+		if strings.Contains(msg, "found a tab character") {
+			if line, col, ok := yamlerr.TabIndent(data, e.Line); ok {
+				e.Line, e.Column = line, col
+			}
+		}
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
+		// yaml.v3 names no line for an alias to no anchor: find the alias.
+		e.Line, e.Column, _ = yamlerr.UnknownAlias(data, msg)
 	}
 	e.Msg = "malformed YAML: " + msg
 	d.errs = append(d.errs, e)

@@ -99,12 +99,15 @@ type section struct {
 	path  string
 	at    *yaml.Node // where a missing required key is reported
 	byKey map[string]entry
+	// misspelt are allowed keys that an unknown key was suggested for: the
+	// unknown key's message already says where they are missing.
+	misspelt map[string]bool
 }
 
 // section checks that n is a mapping holding only the allowed keys. A null n is an
 // empty section. at locates messages about missing keys (the key naming the section).
 func (d *decoder) section(path string, at, n *yaml.Node, allowed ...string) (*section, bool) {
-	s := &section{d: d, path: path, at: at, byKey: map[string]entry{}}
+	s := &section{d: d, path: path, at: at, byKey: map[string]entry{}, misspelt: map[string]bool{}}
 	if isNull(n) {
 		return s, true
 	}
@@ -118,6 +121,9 @@ func (d *decoder) section(path string, at, n *yaml.Node, allowed ...string) (*se
 	for _, e := range entries {
 		if !slices.Contains(allowed, e.name()) {
 			d.errorf(e.key, join(path, e.name()), "%s", unknownKey(e.name(), allowed))
+			if sug := suggest(e.name(), allowed); sug != "" {
+				s.misspelt[sug] = true
+			}
 			continue
 		}
 		s.byKey[e.name()] = e
@@ -147,10 +153,11 @@ func (s *section) key(key string) *yaml.Node {
 	return s.byKey[key].key
 }
 
-// require returns the value of key, reporting it as required when it is absent or null.
+// require returns the value of key, reporting it as required when it is
+// absent or null, unless a misspelling of it was reported already.
 func (s *section) require(key string) *yaml.Node {
 	v := s.get(key)
-	if v == nil {
+	if v == nil && !(s.misspelt[key] && s.byKey[key].key == nil) {
 		at := s.at
 		if k := s.key(key); k != nil {
 			at = k

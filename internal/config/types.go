@@ -52,6 +52,7 @@ type Image struct {
 	Context  string            // absolute path of the build context
 	Base     string            // name of another image whose newest validated release this one builds FROM ("" for none)
 	Vars     map[string]string // template variables
+	Secrets  []string          // build secrets it needs, by name; values come from BAKE_SECRET_<NAME> at build time
 	Port     int               // port the service listens on inside the container (0: not a service)
 	Sandbox  Sandbox           // how the image runs in its sandbox
 	Checks   []Check           // run in the sandbox at release time; the first http check is also the deploy health check

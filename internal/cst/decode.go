@@ -33,6 +33,9 @@ type fields struct {
 	values map[string]*yaml.Node
 	keys   map[string]*yaml.Node
 	node   *yaml.Node
+	// misspelt are known keys that an unknown key was suggested for: the
+	// unknown key's message already says where they are missing.
+	misspelt map[string]bool
 }
 
 // get returns the value of key, or nil when it is absent.
@@ -43,7 +46,7 @@ func (f fields) get(key string) *yaml.Node { return f.values[key] }
 // expanded, explicit keys winning over merged ones.
 func (d *decoder) mapping(path string, n *yaml.Node, known ...string) (fields, bool) {
 	n = resolve(n)
-	f := fields{values: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}, node: n}
+	f := fields{values: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}, node: n, misspelt: map[string]bool{}}
 	if n.Kind != yaml.MappingNode {
 		d.errorf(n, path, "expected a mapping, got %s", describe(n))
 		return f, false
@@ -93,6 +96,7 @@ func (d *decoder) entry(f fields, path string, k, v *yaml.Node, known []string) 
 		msg := "unknown key"
 		if s := suggest(k.Value, known); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
+			f.misspelt[s] = true
 		}
 		d.errorf(k, key, "%s", msg)
 		return
@@ -100,10 +104,11 @@ func (d *decoder) entry(f fields, path string, k, v *yaml.Node, known []string) 
 	f.keys[k.Value], f.values[k.Value] = k, v
 }
 
-// require reports the keys of f that are absent or null.
+// require reports the keys of f that are absent or null, unless a
+// misspelling of one was reported already.
 func (d *decoder) require(f fields, path string, keys ...string) {
 	for _, k := range keys {
-		if isNull(f.get(k)) {
+		if isNull(f.get(k)) && !(f.misspelt[k] && f.keys[k] == nil) {
 			d.errorf(f.node, join(path, k), "required")
 		}
 	}

@@ -34,6 +34,26 @@ func TestParseRejectsBadFiles(t *testing.T) {
 			want: `checks.yaml:2:1: commandTest: unknown key; did you mean "commandTests"?`,
 		},
 		{
+			name: "misspelt required key in a command test, reported once",
+			yaml: "schemaVersion: 2.0.0\ncommandTests:\n  - name: v\n    comand: /svc\n",
+			want: `checks.yaml:4:5: commandTests[0].comand: unknown key; did you mean "command"?`,
+		},
+		{
+			name: "misspelt schema version key, reported once",
+			yaml: "schemaVerison: 2.0.0\n",
+			want: `checks.yaml:1:1: schemaVerison: unknown key; did you mean "schemaVersion"?`,
+		},
+		{
+			name: "alias to no anchor",
+			yaml: "schemaVersion: 2.0.0\nmetadataTest:\n  exposedPorts: *ports\n",
+			want: `checks.yaml:3:17: invalid YAML: unknown anchor 'ports' referenced`,
+		},
+		{
+			name: "tab in the indentation",
+			yaml: "schemaVersion: 2.0.0\ncommandTests:\n  - name: v\n\t command: /svc\n",
+			want: `checks.yaml:4:1: invalid YAML: found a tab character that violates indentation`,
+		},
+		{
 			name: "misspelt key in a command test",
 			yaml: "schemaVersion: 2.0.0\ncommandTests:\n  - name: v\n    command: /svc\n    expectedOuput: ['x']\n",
 			want: `checks.yaml:5:5: commandTests[0].expectedOuput: unknown key; did you mean "expectedOutput"?`,

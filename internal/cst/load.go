@@ -7,8 +7,11 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/bakehq/bake/internal/yamlerr"
 )
 
 // Load reads and checks a container-structure-test file. Every error wraps
@@ -48,13 +51,13 @@ func document(file string, data []byte) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{File: file, Key: "schemaVersion", Msg: "required; the file is empty"}
 		}
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, &Error{File: file, Line: extra.Line, Column: extra.Column, Msg: "expected one YAML document, found another"}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, syntaxError(file, err)
+		return nil, syntaxError(file, data, err)
 	}
 	if len(doc.Content) == 0 {
 		return nil, &Error{File: file, Key: "schemaVersion", Msg: "required; the file is empty"}
@@ -62,11 +65,19 @@ func document(file string, data []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-func syntaxError(file string, err error) error {
-	e := &Error{File: file, Msg: "invalid YAML: " + err.Error()}
+func syntaxError(file string, data []byte, err error) error {
+	e := &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Msg = "invalid YAML: " + m[2]
+		if strings.Contains(m[2], "found a tab character") {
+			if line, col, ok := yamlerr.TabIndent(data, e.Line); ok {
+				e.Line, e.Column = line, col
+			}
+		}
+	} else {
+		// yaml.v3 names no line for an alias to no anchor: find the alias.
+		e.Line, e.Column, _ = yamlerr.UnknownAlias(data, err.Error())
 	}
 	return e
 }
@@ -80,6 +91,8 @@ func (d *decoder) suite(root *yaml.Node) *Suite {
 		return s
 	}
 	switch v := f.get("schemaVersion"); {
+	case isNull(v) && f.misspelt["schemaVersion"] && f.keys["schemaVersion"] == nil:
+		// the misspelt key was reported
 	case isNull(v):
 		d.errorf(root, "schemaVersion", "required; set it to %q", SchemaVersion)
 	case resolve(v).Value != SchemaVersion:

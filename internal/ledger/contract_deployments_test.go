@@ -16,6 +16,52 @@ var deploymentContract = []contractTest{
 	{"EnvNamesSharingAPrefix", testEnvNamesSharingAPrefix},
 	{"CurrentSkipsFailed", testCurrentSkipsFailed},
 	{"AppendDeploymentRejects", testAppendDeploymentRejects},
+	{"StartedRecordsAnIntent", testStartedRecordsAnIntent},
+}
+
+// A promote or rollback records its intent (outcome started) before it acts
+// and its outcome after: the started record is listed, never current, and
+// pairs with its outcome by kind, version and start time.
+func testStartedRecordsAnIntent(t *testing.T, open func() ledger.Store) {
+	ctx := t.Context()
+	s := open()
+	seedReleases(t, s, "web", "1.0.0", "1.1.0")
+	_, err := s.AppendDeployment(ctx, deployment("prod", "web", "1.0.0", 0))
+	require.NoError(t, err)
+
+	start := deployment("prod", "web", "1.1.0", 1)
+	start.Previous, start.Outcome, start.FinishedAt = "1.0.0", ledger.OutcomeStarted, time.Time{}
+	start.Reason = "ci on host-1 (pid 42, operation abc, promote web@1.1.0)"
+	id, err := s.AppendDeployment(ctx, start)
+	require.NoError(t, err)
+
+	ds, err := s.Deployments(ctx, "web", "prod")
+	require.NoError(t, err)
+	require.Len(t, ds, 2)
+	start.ID = id
+	assert.Equal(t, start, ds[0], "the started record round-trips, with no finish time")
+	cur, err := s.Current(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.Equal(t, "1.0.0", cur.Version, "a started deployment is not what runs")
+	started, outcome := ledger.LastStarted(ds)
+	require.NotNil(t, started)
+	assert.Equal(t, id, started.ID)
+	assert.Nil(t, outcome, "no outcome recorded yet")
+
+	done := start
+	done.ID, done.Outcome, done.Reason, done.FinishedAt = 0, ledger.OutcomeSucceeded, "", start.StartedAt.Add(time.Minute)
+	_, err = s.AppendDeployment(ctx, done)
+	require.NoError(t, err)
+	cur, err = s.Current(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.Equal(t, "1.1.0", cur.Version)
+	ds, err = s.Deployments(ctx, "web", "prod")
+	require.NoError(t, err)
+	started, outcome = ledger.LastStarted(ds)
+	require.NotNil(t, started)
+	require.NotNil(t, outcome)
+	assert.Equal(t, ledger.OutcomeSucceeded, outcome.Outcome)
+	assert.Len(t, ledger.Finished(ds), 2, "the finished intent is left out of the history shown")
 }
 
 func testAppendDeploymentRoundTrip(t *testing.T, open func() ledger.Store) {

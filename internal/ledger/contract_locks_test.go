@@ -17,6 +17,34 @@ var lockContract = []contractTest{
 	{"LockExpiredIsTakenOver", testLockExpiredIsTakenOver},
 	{"Unlock", testUnlock},
 	{"LockRejectsBadInput", testLockRejectsBadInput},
+	{"Holder", testHolder},
+}
+
+// Holder reads a lock without taking it, expired or not.
+func testHolder(t *testing.T, open func() ledger.Store) {
+	ctx := t.Context()
+	s := open()
+	_, err := s.Holder(ctx, "env/prod")
+	require.ErrorIs(t, err, ledger.ErrNotFound)
+
+	l, err := s.Lock(ctx, "env/prod", "ci-1", time.Millisecond)
+	require.NoError(t, err)
+	time.Sleep(5 * time.Millisecond)
+	got, err := s.Holder(ctx, "env/prod")
+	require.NoError(t, err)
+	assert.Equal(t, "ci-1", got.Holder)
+	assert.True(t, got.Since.Equal(l.Since))
+	assert.True(t, got.Expires.Equal(l.Expires))
+	assert.True(t, time.Now().After(got.Expires), "an expired lock is still read")
+
+	_, err = s.Lock(ctx, "env/prod", "ci-2", time.Minute)
+	require.NoError(t, err, "reading did not take it")
+	got, err = s.Holder(ctx, "env/prod")
+	require.NoError(t, err)
+	assert.Equal(t, "ci-2", got.Holder)
+	require.NoError(t, s.Unlock(ctx, got))
+	_, err = s.Holder(ctx, "env/prod")
+	require.ErrorIs(t, err, ledger.ErrNotFound)
 }
 
 func testLockHeldByAnother(t *testing.T, open func() ledger.Store) {

@@ -139,3 +139,20 @@ func (s *DynamoDB) Unlock(ctx context.Context, l Lock) error {
 	}
 	return nil
 }
+
+// Holder returns the lock on key as it is stored, expired or not, without
+// taking it; ErrNotFound if nobody holds it.
+func (s *DynamoDB) Holder(ctx context.Context, key string) (Lock, error) {
+	item, err := s.getItem(ctx, lockPK(key), lockSK)
+	if err != nil {
+		return Lock{}, fmt.Errorf("reading lock %q: %w", key, err)
+	}
+	if item == nil {
+		return Lock{}, fmt.Errorf("reading lock %q: %w", key, ErrNotFound)
+	}
+	l, err := decodeLock(key, item)
+	if err != nil {
+		return Lock{}, fmt.Errorf("reading lock %q: %w", key, err)
+	}
+	return l, nil
+}

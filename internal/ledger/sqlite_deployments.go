@@ -47,8 +47,8 @@ func validateDeployment(d Deployment) error {
 		return errors.New("version is empty")
 	case d.Kind != KindPromote && !IsRollback(d.Kind):
 		return fmt.Errorf("kind %q is none of %q, %q and %q", d.Kind, KindPromote, KindRollback, KindAutoRollback)
-	case d.Outcome != OutcomeSucceeded && d.Outcome != OutcomeFailed:
-		return fmt.Errorf("outcome %q is neither %q nor %q", d.Outcome, OutcomeSucceeded, OutcomeFailed)
+	case d.Outcome != OutcomeSucceeded && d.Outcome != OutcomeFailed && d.Outcome != OutcomeStarted:
+		return fmt.Errorf("outcome %q is none of %q, %q and %q", d.Outcome, OutcomeStarted, OutcomeSucceeded, OutcomeFailed)
 	}
 	return nil
 }

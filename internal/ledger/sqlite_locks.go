@@ -95,3 +95,22 @@ func (s *SQLite) Unlock(ctx context.Context, l Lock) error {
 	}
 	return nil
 }
+
+// Holder returns the lock on key as it is stored, expired or not, without
+// taking it; ErrNotFound if nobody holds it.
+func (s *SQLite) Holder(ctx context.Context, key string) (Lock, error) {
+	var holder, since, expires string
+	err := s.db.QueryRowContext(ctx, `SELECT holder, since, expires FROM locks WHERE key = ?`, key).
+		Scan(&holder, &since, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Lock{}, fmt.Errorf("reading lock %q: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return Lock{}, fmt.Errorf("reading lock %q: %w", key, err)
+	}
+	l, err := parseLock(key, holder, since, expires)
+	if err != nil {
+		return Lock{}, fmt.Errorf("reading lock %q: %w", key, err)
+	}
+	return l, nil
+}

@@ -30,6 +30,11 @@ const (
 
 	OutcomeSucceeded = "succeeded"
 	OutcomeFailed    = "failed"
+	// OutcomeStarted marks the record a promote or rollback appends before
+	// it changes anything: its intent. The record of its outcome follows
+	// with the same kind, version and start time; a started record with
+	// none after it is an operation under way, or one that was interrupted.
+	OutcomeStarted = "started"
 )
 
 // Release is an immutable, recorded image@version.
@@ -79,8 +84,8 @@ type Deployment struct {
 	Digest     string    `json:"digest"`
 	Previous   string    `json:"previous,omitempty"` // version it replaced, "" if none
 	Kind       string    `json:"kind"`               // promote, rollback or auto-rollback
-	Outcome    string    `json:"outcome"`            // succeeded or failed
-	Reason     string    `json:"reason,omitempty"`   // why it failed
+	Outcome    string    `json:"outcome"`            // started, succeeded or failed
+	Reason     string    `json:"reason,omitempty"`   // why it failed; who runs it, for a started record
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
 	By         string    `json:"by"`
@@ -131,6 +136,9 @@ type Store interface {
 	Lock(ctx context.Context, key, holder string, ttl time.Duration) (Lock, error)
 	// Unlock releases a lock taken by Lock (only if still held by the same holder).
 	Unlock(ctx context.Context, l Lock) error
+	// Holder returns the lock on key as it is stored, expired or not, without
+	// taking it; ErrNotFound if nobody holds it.
+	Holder(ctx context.Context, key string) (Lock, error)
 
 	// Approve records a manual approval of image@version for env (append-only).
 	Approve(ctx context.Context, a Approval) error

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/bakehq/bake/internal/config"
@@ -52,11 +51,14 @@ type Pointer interface {
 
 // Deployer executes deployments: it is shared by promote and rollback.
 type Deployer struct {
-	Project  *config.Project
-	Store    ledger.Store
-	Target   Target
-	User     string    // who runs bake, recorded with every deployment
-	Progress io.Writer // may be nil
+	Project *config.Project
+	Store   ledger.Store
+	Target  Target
+	User    string // who runs bake, recorded with every deployment
+	// Operation is this bake run's id: it names the run in the lock and in
+	// started records, and labels what the run creates.
+	Operation string
+	Progress  io.Writer // may be nil
 	// Recorded, if set, is called with every deployment record appended.
 	Recorded func(ledger.Deployment)
 }
@@ -76,7 +78,7 @@ type Result struct {
 func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release) (Result, error) {
 	img := d.Project.Image(rel.Image)
 	tgt := env.Targets[rel.Image]
-	lock, err := d.Store.Lock(ctx, LockKey(env.Name), d.holder(kind, rel), LockTTL)
+	lock, err := d.Store.Lock(ctx, LockKey(env.Name), d.holder(kind+" "+rel.Image+"@"+rel.Version), LockTTL)
 	if err != nil {
 		if errors.Is(err, ledger.ErrLocked) {
 			return Result{}, fmt.Errorf("%w: %v", ErrRefused, err)
@@ -84,6 +86,10 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 		return Result{}, err
 	}
 	defer d.Store.Unlock(context.WithoutCancel(ctx), lock)
+	// A run interrupted before this one (its lock expired) is converged first.
+	if err := d.recoverLocked(ctx, env, []string{rel.Image}, nil); err != nil {
+		return Result{}, err
+	}
 
 	dep := ledger.Deployment{
 		Env: env.Name, Image: rel.Image, Version: rel.Version, Digest: rel.Digest,
@@ -105,6 +111,9 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 		if err := c.Check(ctx, req); err != nil {
 			return Result{}, fmt.Errorf("%w: %w", ErrUnknown, err)
 		}
+	}
+	if err := d.start(ctx, dep, lock); err != nil {
+		return Result{}, err
 	}
 	replicas, err := d.Target.Deploy(ctx, req)
 	dep.FinishedAt = time.Now().UTC()
@@ -134,7 +143,7 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 				return res, fmt.Errorf("interrupted while watching %s@%s in %q; it serves there, and %s is kept: %w",
 					rel.Image, rel.Version, env.Name, orNothing(dep.Previous), ctx.Err())
 			}
-			return d.revert(ctx, env, req, dep, err)
+			return d.revert(ctx, env, req, dep, lock, err)
 		}
 	}
 	if err := d.Target.Retire(ctx, req, dep.Previous); err != nil {
@@ -146,7 +155,7 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 // revert switches env back to the release dep replaced after dep's release
 // failed its health watch, records the automatic rollback, pins env to it,
 // and removes the failed release's replicas.
-func (d *Deployer) revert(ctx context.Context, env *config.Environment, req target.Request, dep ledger.Deployment, watchErr error) (Result, error) {
+func (d *Deployer) revert(ctx context.Context, env *config.Environment, req target.Request, dep ledger.Deployment, lock ledger.Lock, watchErr error) (Result, error) {
 	rel := req.Release
 	failed := fmt.Sprintf("%s@%s failed its health watch in %q: %v", rel.Image, rel.Version, env.Name, watchErr)
 	if dep.Previous == "" {
@@ -160,6 +169,9 @@ func (d *Deployer) revert(ctx context.Context, env *config.Environment, req targ
 	back := ledger.Deployment{
 		Env: env.Name, Image: rel.Image, Version: prev.Version, Digest: prev.Digest, Previous: rel.Version,
 		Kind: ledger.KindAutoRollback, StartedAt: time.Now().UTC(), By: d.User, Reason: failed,
+	}
+	if err := d.start(ctx, back, lock); err != nil {
+		return Result{Deployment: dep}, fmt.Errorf("%w: %s; switching back: %v", ErrFailed, failed, err)
 	}
 	// The previous release's replicas still run (nothing is retired before the
 	// watch ends), so switching back in one step is fastest.
@@ -194,6 +206,17 @@ func (d *Deployer) revert(ctx context.Context, env *config.Environment, req targ
 		ErrFailed, failed, prev.Version, env.Name)
 }
 
+// start records the intent of dep before anything changes: a started
+// record naming this run (the lock's holder), so that if bake dies before
+// recording the outcome the next bake knows what was interrupted.
+func (d *Deployer) start(ctx context.Context, dep ledger.Deployment, lock ledger.Lock) error {
+	dep.Outcome, dep.Reason, dep.FinishedAt = ledger.OutcomeStarted, lock.Holder, time.Time{}
+	if _, err := d.Store.AppendDeployment(context.WithoutCancel(ctx), dep); err != nil {
+		return fmt.Errorf("recording the start of %s %s@%s in %q: %w", dep.Kind, dep.Image, dep.Version, dep.Env, err)
+	}
+	return nil
+}
+
 // append records a deployment and tells Recorded about it.
 func (d *Deployer) append(ctx context.Context, dep ledger.Deployment) (int64, error) {
 	id, err := d.Store.AppendDeployment(context.WithoutCancel(ctx), dep)
@@ -220,9 +243,9 @@ func (d *Deployer) pin(ctx context.Context, rel ledger.Release, env, reason stri
 	})
 }
 
-func (d *Deployer) holder(kind string, rel ledger.Release) string {
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s on %s (pid %d, %s %s@%s)", d.User, host, os.Getpid(), kind, rel.Image, rel.Version)
+// holder names this run as the holder of an environment's lock, doing what.
+func (d *Deployer) holder(what string) string {
+	return newHolder(d.User, d.Operation, what).String()
 }
 
 func (d *Deployer) say(format string, args ...any) {

@@ -2,14 +2,18 @@ package release
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/bakehq/bake/internal/builder"
 	"github.com/bakehq/bake/internal/builder/ami"
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/cst"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/probe"
 )
 
 // Builder turns an image definition into an image in the local engine.
@@ -36,8 +40,18 @@ func (r *Releaser) Prepare(ctx context.Context, o Options) (builder.Job, *ledger
 		}
 		base, spec.BaseRef = &b, b.Reference
 	}
+	// A missing secret is reported after the builder had its say: a builder
+	// that refuses secrets, or a template error, is the first thing to fix.
+	values, missing := r.Secrets.For(o.Image.Name, o.Image.Secrets)
+	spec.Secrets = values
 	job, err := r.builderFor(o.Image).Prepare(spec)
-	return job, base, err
+	if err != nil {
+		return nil, nil, err
+	}
+	if missing != nil {
+		return nil, nil, missing
+	}
+	return job, base, nil
 }
 
 func (r *Releaser) newestValidated(ctx context.Context, image string) (ledger.Release, error) {
@@ -64,4 +78,23 @@ func (r *Releaser) builderFor(img *config.Image) Builder {
 		return &builder.Packer{Engine: r.Engine}
 	}
 	return &builder.Docker{Engine: r.Engine}
+}
+
+// checkStructureFile reads the image's container-structure-test file, if it
+// has one, and renders its tests for version: a bad one is bad input,
+// reported before anything is built rather than after the build, when the
+// sandbox reads it.
+func checkStructureFile(img *config.Image, version string) error {
+	if img.Context == "" {
+		return nil
+	}
+	file := filepath.Join(img.Context, cst.FileName)
+	if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	suite, err := cst.Load(file)
+	if err != nil {
+		return err
+	}
+	return suite.Renders(probe.Data{Image: img.Name, Version: version, Vars: img.Vars})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/sandbox"
+	"github.com/bakehq/bake/internal/secret"
 )
 
 // Sentinel errors the CLI maps to exit codes.
@@ -43,6 +44,9 @@ type Releaser struct {
 	// AWS returns the AWS clients of the project's region, for AMI images;
 	// nil when bake runs without AWS.
 	AWS func(ctx context.Context) (*awsx.Clients, error)
+	// Secrets are bake's BAKE_SECRET_* variables: where the values of an
+	// image's secrets come from. nil: none is set.
+	Secrets secret.Env
 }
 
 // Options says which release to make.
@@ -69,6 +73,9 @@ func (r *Releaser) Release(ctx context.Context, o Options) (ledger.Release, erro
 	}
 	job, base, err := r.Prepare(ctx, o)
 	if err != nil {
+		return ledger.Release{}, err
+	}
+	if err := checkStructureFile(o.Image, o.Version); err != nil {
 		return ledger.Release{}, err
 	}
 	rel := ledger.Release{

@@ -25,7 +25,7 @@ func (d *Docker) replicas(ctx context.Context, env, image string) ([]Replica, er
 	for _, c := range list.Items {
 		r := Replica{
 			ID: c.ID, Version: c.Labels[engine.LabelVersion], Digest: c.Labels[engine.LabelDigest],
-			Running: c.State == container.StateRunning,
+			Running: c.State == container.StateRunning, Operation: c.Labels[engine.LabelOperation],
 		}
 		if len(c.Names) > 0 {
 			r.Name = strings.TrimPrefix(c.Names[0], "/")

@@ -87,3 +87,32 @@ func (r Router) Point(ctx context.Context, req Request, dep ledger.Deployment) e
 	}
 	return nil
 }
+
+// Inspect reads what runs through req's target; ErrNoRecovery if it cannot tell.
+func (r Router) Inspect(ctx context.Context, req Request) (Live, error) {
+	run, err := r.runner(req)
+	if err != nil {
+		return Live{}, err
+	}
+	if i, ok := run.(interface {
+		Inspect(context.Context, Request) (Live, error)
+	}); ok {
+		return i.Inspect(ctx, req)
+	}
+	return Live{}, fmt.Errorf("%s in %q: %w", req.Image.Name, req.Env, ErrNoRecovery)
+}
+
+// Recover converges req's target after an interrupted deployment;
+// ErrNoRecovery if it cannot.
+func (r Router) Recover(ctx context.Context, rec Recovery) (Recovered, error) {
+	run, err := r.runner(rec.Request)
+	if err != nil {
+		return Recovered{}, err
+	}
+	if c, ok := run.(interface {
+		Recover(context.Context, Recovery) (Recovered, error)
+	}); ok {
+		return c.Recover(ctx, rec)
+	}
+	return Recovered{}, fmt.Errorf("%s in %q: %w", rec.Image.Name, rec.Env, ErrNoRecovery)
+}

@@ -35,4 +35,6 @@ type Replica struct {
 	Digest   string `json:"digest"`
 	Running  bool   `json:"running"`
 	Upstream string `json:"upstream,omitempty"` // 127.0.0.1:PORT
+	// Operation is the bake run that created the replica.
+	Operation string `json:"-"`
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/builder"
+	"github.com/bakehq/bake/internal/secret"
 	"github.com/bakehq/bake/internal/steps"
 )
 
@@ -58,6 +60,14 @@ const prepareTimeout = time.Minute
 // input: a newer image matching the filters means a new build, and the job
 // builds from exactly the image its digest names.
 func (b *Builder) Prepare(s builder.Spec) (builder.Job, error) {
+	if len(s.Image.Secrets) > 0 {
+		// Refused, not attempted: EC2 user data is no place for a secret.
+		return nil, fmt.Errorf("%w: image %q declares secrets (%s), but the native AMI builder hands its scripts and their env "+
+			"to the build instance as EC2 user data, which the instance metadata service serves to any process on it and "+
+			"DescribeInstanceAttribute to anyone allowed to call it: fetch the secret on the instance at run time, or bake "+
+			"the AMI with a Packer template that declares it as a sensitive variable",
+			secret.ErrInvalid, s.Image.Name, strings.Join(s.Image.Secrets, ", "))
+	}
 	file := filepath.Join(s.Image.Template, Template)
 	rendered, err := builder.Render(s, Template)
 	if err != nil {

@@ -1,0 +1,31 @@
+package builder
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseRootfsRecipe(t *testing.T) {
+	rec, err := parseRootfsRecipe("rootfs.yaml", []byte("suite: bookworm\ninclude: [curl]\nepoch: 1700000000\n"))
+	require.NoError(t, err)
+	assert.Equal(t, Recipe{Suite: "bookworm", Include: []string{"curl"}, Epoch: 1700000000}, rec)
+
+	for _, tt := range []struct{ recipe, want string }{
+		{"suite: bookworm\nsuitee: x\n", "rootfs.yaml:2:1: suitee: unknown key; expected one of suite, variant, include, epoch, cmd, env"},
+		{"suite: bookworm\ninclude: curl\n", `rootfs.yaml:2:10: include: expected a list of strings, got "curl"`},
+		{"suite: bookworm\nepoch: soon\n", `rootfs.yaml:2:8: epoch: expected a whole number of seconds, got "soon"`},
+		{"variant: apt\n", "rootfs.yaml:1:1: suite: required: the Debian suite to bake, such as bookworm"},
+		{"", "rootfs.yaml:1:1: suite: required: the Debian suite to bake, such as bookworm"},
+		{"suite: [bookworm\n", "rootfs.yaml:1: malformed YAML: did not find expected ',' or ']'"},
+		{"suite: *s\n", "rootfs.yaml:1:8: malformed YAML: unknown anchor 's' referenced"},
+		{"- bookworm\n", "rootfs.yaml:1:1: expected a mapping, got a list"},
+	} {
+		_, err := parseRootfsRecipe("rootfs.yaml", []byte(tt.recipe))
+		require.Error(t, err, tt.recipe)
+		assert.True(t, errors.Is(err, ErrTemplate), tt.recipe)
+		assert.Equal(t, "template error: "+tt.want, err.Error(), tt.recipe)
+	}
+}

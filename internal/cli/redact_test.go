@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/notify"
+	"github.com/bakehq/bake/internal/secret"
+)
+
+const testSecret = "canary-0123456789"
+
+func TestSecretErrorsAreBadInput(t *testing.T) {
+	assert.Equal(t, ExitInput, ExitCode(fmt.Errorf("releasing web: %w: image \"web\" needs secret \"tok\"", secret.ErrInvalid)))
+}
+
+func TestLedgerRecordsNoSecret(t *testing.T) {
+	ctx := context.Background()
+	s, err := ledger.OpenSQLite(ctx, filepath.Join(t.TempDir(), "ledger.db"))
+	require.NoError(t, err)
+	defer s.Close()
+	store := redactStore(s, secret.NewRedactor(testSecret))
+
+	checks := []ledger.CheckResult{{Name: "leak", Kind: "command", Detail: `got "` + testSecret + `"`}}
+	rel := ledger.Release{Image: "web", Version: "1.0.0", Digest: "sha256:aa", Status: ledger.StatusFailed, Checks: checks, CreatedAt: time.Now()}
+	require.NoError(t, store.PutRelease(ctx, rel))
+	assert.Equal(t, `got "`+testSecret+`"`, checks[0].Detail, "the caller's record is not changed")
+	got, err := store.Release(ctx, "web", "1.0.0")
+	require.NoError(t, err)
+	assert.Equal(t, `got "[secret]"`, got.Checks[0].Detail)
+
+	_, err = store.AppendDeployment(ctx, ledger.Deployment{Env: "dev", Image: "web", Version: "1.0.0", Digest: "sha256:aa",
+		Kind: ledger.KindPromote, Outcome: ledger.OutcomeFailed, Reason: "replica printed " + testSecret, StartedAt: time.Now(), FinishedAt: time.Now()})
+	require.NoError(t, err)
+	deps, err := store.Deployments(ctx, "web", "dev")
+	require.NoError(t, err)
+	require.Len(t, deps, 1)
+	assert.Equal(t, "replica printed [secret]", deps[0].Reason)
+
+	assert.Same(t, ledger.Store(s), redactStore(s, nil), "no secrets: the store as it is")
+}
+
+func TestWebhookEventsCarryNoSecret(t *testing.T) {
+	ev := redactEvent(notify.Event{Type: notify.ReleaseFailed, Image: "web", Reason: "building web: " + testSecret}, secret.NewRedactor(testSecret))
+	assert.Equal(t, "building web: [secret]", ev.Reason)
+	assert.Equal(t, "web", ev.Image)
+}
+
+func TestFactoryOutputIsRedacted(t *testing.T) {
+	var out, errOut bytes.Buffer
+	red := secret.NewRedactor(testSecret)
+	f := &Factory{Out: secret.NewWriter(&out, red), Err: secret.NewWriter(&errOut, red), Output: "json", redactor: red}
+	fmt.Fprintln(f.Progress(), "the build printed "+testSecret)
+	require.NoError(t, f.render(map[string]string{"detail": fmt.Sprintf("got %q", testSecret+`"`)}, nil))
+	fmt.Fprint(f.Err, "bake: no newline canary-")
+	f.Close()
+	assert.NotContains(t, out.String()+errOut.String(), testSecret)
+	assert.Contains(t, errOut.String(), `"text":"the build printed [secret]"`)
+	assert.Contains(t, out.String(), `[secret]`)
+	assert.Contains(t, errOut.String(), "bake: no newline canary-", "Close writes what was held back")
+}

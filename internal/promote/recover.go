@@ -1,0 +1,246 @@
+package promote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/target"
+)
+
+// ErrNotRecovered means bake could not converge after an interruption
+// on its own: the target type does not recover (asg). The operation is
+// recorded as failed, its lock released, and the error says what to check.
+var ErrNotRecovered = errors.New("not recovered")
+
+// What recovery did about an interrupted operation.
+const (
+	ActionFinished     = "finished"      // its release already served: recorded as succeeded
+	ActionReverted     = "reverted"      // the recorded release serves again: recorded as failed
+	ActionReleased     = "released"      // nothing to converge: its lock is released
+	ActionNotRecovered = "not recovered" // the target cannot recover: recorded as failed
+)
+
+// Recovery is what bake did about one interrupted operation.
+type Recovery struct {
+	Interruption Interruption `json:"interruption"`
+	Left         string       `json:"left,omitempty"` // the state it left: front door and replicas
+	Action       string       `json:"action"`
+	Serves       string       `json:"serves,omitempty"` // the version in traffic afterwards
+	// Recorded is the outcome recorded for it, if recovery recorded one.
+	Recorded *ledger.Deployment `json:"recorded,omitempty"`
+}
+
+// Recoverer is a Target that can read what runs and converge after an
+// interrupted deployment (target.Router, passing on to the docker target).
+type Recoverer interface {
+	Inspect(ctx context.Context, req target.Request) (target.Live, error)
+	Recover(ctx context.Context, rec target.Recovery) (target.Recovered, error)
+}
+
+// Recover converges env after the interrupted operations on images: it
+// takes env's lock over from a holder that is gone (never from one that
+// runs: ErrUnderWay), then for each interrupted operation says what it was
+// and what state it left, puts traffic on exactly one release (its own
+// when the front door already sends traffic only to healthy replicas of
+// it, else the recorded one), removes the replicas it left behind, records
+// its outcome, and releases the lock. Nothing interrupted: no recoveries.
+func (d *Deployer) Recover(ctx context.Context, env *config.Environment, images []string) ([]Recovery, error) {
+	ints, err := Interrupted(ctx, d.Store, env.Name, images)
+	if err != nil || len(ints) == 0 {
+		return nil, err
+	}
+	lock, stale, err := d.takeOver(ctx, env.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Store.Unlock(context.WithoutCancel(ctx), lock)
+	if ints, err = interrupted(ctx, d.Store, env.Name, images, stale); err != nil {
+		return nil, err
+	}
+	return d.recoverAll(ctx, env, ints)
+}
+
+// recoverLocked converges the interrupted operations on images that a
+// holder of env's lock finds; one the target cannot recover is recorded
+// and reported, and does not stop the caller.
+func (d *Deployer) recoverLocked(ctx context.Context, env *config.Environment, images []string, stale *ledger.Lock) error {
+	ints, err := interrupted(ctx, d.Store, env.Name, images, stale)
+	if err != nil {
+		return err
+	}
+	_, err = d.recoverAll(ctx, env, ints)
+	if errors.Is(err, ErrNotRecovered) {
+		d.say("warning: %v", err)
+		return nil
+	}
+	return err
+}
+
+func (d *Deployer) recoverAll(ctx context.Context, env *config.Environment, ints []Interruption) ([]Recovery, error) {
+	var recs []Recovery
+	var errs []error
+	for _, it := range ints {
+		rec, err := d.recoverOne(ctx, env, it)
+		recs = append(recs, rec)
+		errs = append(errs, err)
+	}
+	return recs, errors.Join(errs...)
+}
+
+// takeOver takes env's lock for recovery, releasing first a lock whose
+// holder is gone; stale is that lock, nil if there was none.
+func (d *Deployer) takeOver(ctx context.Context, env string) (lock ledger.Lock, stale *ledger.Lock, err error) {
+	key := LockKey(env)
+	cur, err := d.Store.Holder(ctx, key)
+	switch {
+	case err == nil:
+		if !Gone(cur, time.Now()) {
+			return ledger.Lock{}, nil, fmt.Errorf("%w: %w", ErrUnderWay, &ledger.LockedError{Key: key, Holder: cur.Holder, Since: cur.Since})
+		}
+		stale = &cur
+		// Unlock removes the lock only while this holder still has it.
+		if err := d.Store.Unlock(ctx, cur); err != nil && !errors.Is(err, ledger.ErrNotFound) {
+			return ledger.Lock{}, nil, err
+		}
+	case !errors.Is(err, ledger.ErrNotFound):
+		return ledger.Lock{}, nil, err
+	}
+	lock, err = d.Store.Lock(ctx, key, d.holder("recover "+env), LockTTL)
+	if errors.Is(err, ledger.ErrLocked) {
+		return ledger.Lock{}, nil, fmt.Errorf("%w: %v", ErrRefused, err)
+	}
+	return lock, stale, err
+}
+
+// recoverOne converges one interrupted operation and records its outcome.
+// When converging fails, nothing is recorded: the next recover tries again.
+func (d *Deployer) recoverOne(ctx context.Context, env *config.Environment, it Interruption) (Recovery, error) {
+	rec := Recovery{Interruption: it, Action: ActionReleased}
+	img, tgt := d.Project.Image(it.Image), env.Targets[it.Image]
+	if it.Image == "" || img == nil || tgt == nil {
+		d.say("interrupted: %s; nothing to converge, its lock is released", it)
+		return rec, d.recordInterrupted(ctx, &rec, false, "bake.yaml no longer deploys it there")
+	}
+	rq := target.Recovery{
+		Request: target.Request{Env: env.Name, Image: img, Target: tgt, Keep: env.Retention.Previous,
+			Releases: env.Retention.Releases},
+		Operation: it.Operation(),
+	}
+	cur, err := d.Store.Current(ctx, it.Image, env.Name)
+	switch {
+	case err == nil:
+		r, err := d.Store.Release(ctx, it.Image, cur.Version)
+		if err != nil {
+			return rec, err
+		}
+		rq.Recorded, rq.RecordedPrevious = &r, cur.Previous
+	case !errors.Is(err, ledger.ErrNotFound):
+		return rec, err
+	}
+	switch {
+	case it.Started != nil:
+		if rq.Release, err = d.Store.Release(ctx, it.Image, it.Version); err != nil {
+			return rec, err
+		}
+		rq.Previous = it.Previous
+		rq.Finish = it.Outcome == nil || it.Outcome.Outcome == ledger.OutcomeSucceeded
+	case rq.Recorded != nil:
+		rq.Release, rq.Previous = *rq.Recorded, rq.RecordedPrevious
+	default:
+		d.say("interrupted: %s; nothing ran or was recorded there, its lock is released", it)
+		return rec, nil
+	}
+
+	r, ok := d.Target.(Recoverer)
+	if !ok {
+		return d.notRecovered(ctx, &rec, env, target.ErrNoRecovery)
+	}
+	live, err := r.Inspect(ctx, rq.Request)
+	if errors.Is(err, target.ErrNoRecovery) {
+		return d.notRecovered(ctx, &rec, env, err)
+	}
+	if err != nil {
+		return rec, fmt.Errorf("%w: reading what runs for %s in %q: %v", ErrFailed, it.Image, env.Name, err)
+	}
+	rec.Left = live.String()
+	d.say("interrupted: %s; state left: %s", it, rec.Left)
+	res, err := r.Recover(ctx, rq)
+	if err != nil {
+		return rec, fmt.Errorf("%w: recovering %s in %q after the interrupted %s: %v; run `bake recover %s` again",
+			ErrFailed, it.Image, env.Name, orNothing(it.Kind), err, env.Name)
+	}
+	rec.Serves, rec.Action = res.Serves, ActionReverted
+	if res.Finished {
+		rec.Action = ActionFinished
+	}
+	why := fmt.Sprintf("%q is back on %s", env.Name, orNothing(res.Serves))
+	if res.Finished {
+		why = fmt.Sprintf("%s@%s already served on healthy replicas, so recovery finished it", it.Image, it.Version)
+	}
+	if err := d.recordInterrupted(ctx, &rec, res.Finished, why); err != nil {
+		return rec, err
+	}
+	if res.Finished && ledger.IsRollback(it.Kind) {
+		if err := d.pinOnce(ctx, rq.Release, env.Name, "rollback from "+it.Previous); err != nil {
+			return rec, err
+		}
+	}
+	if res.Finished {
+		d.say("recovered %s in %q: %s@%s serves, as the interrupted %s meant", it.Image, env.Name, it.Image, res.Serves, it.Kind)
+	} else {
+		d.say("recovered %s in %q: %s serves", it.Image, env.Name, orNothing(res.Serves))
+	}
+	return rec, nil
+}
+
+// recordInterrupted records the outcome of an interrupted operation whose
+// started record has none: succeeded when recovery finished it, else
+// failed, with why in the reason.
+func (d *Deployer) recordInterrupted(ctx context.Context, rec *Recovery, finished bool, why string) error {
+	it := rec.Interruption
+	if it.Started == nil || it.Outcome != nil {
+		return nil
+	}
+	out := *it.Started
+	out.ID, out.FinishedAt, out.Outcome = 0, time.Now().UTC(), ledger.OutcomeFailed
+	if finished {
+		out.Outcome = ledger.OutcomeSucceeded
+	}
+	out.Reason = fmt.Sprintf("interrupted: %s stopped before it finished; %s (recovered by %s)", it.By, why, d.User)
+	id, err := d.append(ctx, out)
+	if err != nil {
+		return fmt.Errorf("recording the outcome of the interrupted %s of %s@%s in %q: %w", it.Kind, it.Image, it.Version, it.Env, err)
+	}
+	out.ID = id
+	rec.Recorded = &out
+	return nil
+}
+
+// pinOnce pins env to rel after a rollback, unless it already is.
+func (d *Deployer) pinOnce(ctx context.Context, rel ledger.Release, env, reason string) error {
+	if pin, err := d.Store.Pin(ctx, rel.Image, env); err == nil && pin.Pinned && pin.Version == rel.Version {
+		return nil
+	}
+	return d.pin(ctx, rel, env, reason)
+}
+
+// notRecovered handles an interruption on a target bake does not recover:
+// it records the operation as failed, says what to check, and returns
+// ErrNotRecovered.
+func (d *Deployer) notRecovered(ctx context.Context, rec *Recovery, env *config.Environment, cause error) (Recovery, error) {
+	it := rec.Interruption
+	rec.Action = ActionNotRecovered
+	check := fmt.Sprintf("%v (%s targets): check with `bake status %s --check` that only the group of the recorded release is "+
+		"in the target groups with every instance healthy, and that no group of %s@%s is left running or attached if it "+
+		"is not the recorded release; then promote or roll back %s in %q to put it right",
+		cause, orNothing(env.Targets[it.Image].Type), it.Image, it.Image, it.Version, it.Image, env.Name)
+	d.say("interrupted: %s; %s", it, check)
+	if err := d.recordInterrupted(ctx, rec, false, "not recovered: "+check); err != nil {
+		return *rec, err
+	}
+	return *rec, fmt.Errorf("%w: the interrupted %s of %s@%s in %q: %s", ErrNotRecovered, it.Kind, it.Image, it.Version, env.Name, check)
+}
