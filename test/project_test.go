@@ -103,8 +103,15 @@ func newProject(t *testing.T, opts projectOptions) *project {
 	if p.HealthyUntil == "" {
 		p.HealthyUntil = "0"
 	}
+	used := map[int]bool{}
 	for _, name := range envNames {
-		p.Envs = append(p.Envs, projectEnv{Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		// The kernel may hand out a port it just handed out: each environment needs its own.
+		port := freePort(t)
+		for used[port] {
+			port = freePort(t)
+		}
+		used[port] = true
+		p.Envs = append(p.Envs, projectEnv{Name: name, Listen: fmt.Sprintf("127.0.0.1:%d", port),
 			Retention: opts.Retention[name]})
 	}
 	writeFile(t, filepath.Join(p.Dir, "templates", "svc", "Dockerfile.tmpl"), dockerfileTemplate)
