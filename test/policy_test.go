@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,8 +51,9 @@ func TestPromotionOrderRefused(t *testing.T) {
 	assert.Empty(t, left, "nothing runs after a failed release and refused promotions")
 }
 
-// TestConcurrentPromotes starts five promotions of the same release to the
-// same environment at once: the environment lock lets exactly one deploy.
+// TestConcurrentPromotes starts twenty promotions of the same release to the
+// same environment at once: the environment lock lets exactly one deploy,
+// and every other one exits 3 naming the holder.
 func TestConcurrentPromotes(t *testing.T) {
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
@@ -57,7 +61,7 @@ func TestConcurrentPromotes(t *testing.T) {
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
 	before := history(t, p, "").Deployments
 
-	const n = 5
+	const n = 20
 	ctx, cancel := context.WithTimeout(context.Background(), bakeTimeout)
 	defer cancel()
 	type run struct {
@@ -111,4 +115,43 @@ func TestConcurrentPromotes(t *testing.T) {
 	assert.Equal(t, "succeeded", after[0].Outcome)
 	assertServes(t, p, "dev", "1.1.0")
 	assertStatus(t, p, "dev", "1.1.0")
+}
+
+// TestConcurrentReleases releases ten different images at once into one
+// ledger: every release is recorded, none lost.
+func TestConcurrentReleases(t *testing.T) {
+	p := newProject(t, projectOptions{})
+	const n = 10
+	var extra strings.Builder
+	for i := range n {
+		fmt.Fprintf(&extra, "  svc%d:\n    template: templates/svc\n    context: images/svc\n    vars: {healthy_until: \"0\"}\n", i)
+	}
+	cfg, err := os.ReadFile(p.ConfigPath())
+	require.NoError(t, err)
+	writeFile(t, p.ConfigPath(), strings.Replace(string(cfg), "images:\n", "images:\n"+extra.String(), 1))
+
+	ctx, cancel := context.WithTimeout(context.Background(), bakeTimeout)
+	defer cancel()
+	codes := make([]int, n)
+	outs := make([]strings.Builder, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		cmd := bakeCmd(ctx, p.Dir, nil, "release", fmt.Sprintf("svc%d", i), "--version", "1.0.0", "--no-tag")
+		cmd.Stdout, cmd.Stderr = &outs[i], &outs[i]
+		wg.Go(func() {
+			if err := cmd.Run(); err != nil && cmd.ProcessState == nil {
+				codes[i] = -1
+				outs[i].WriteString(err.Error())
+				return
+			}
+			codes[i] = cmd.ProcessState.ExitCode()
+		})
+	}
+	wg.Wait()
+	require.NoError(t, ctx.Err(), "releases did not finish")
+	for i := range n {
+		assert.Equal(t, 0, codes[i], "release svc%d:\n%s", i, outs[i].String())
+		res := mustBake(t, p.Dir, "show", fmt.Sprintf("svc%d@1.0.0", i), "-o", "json")
+		assert.Contains(t, res.stdout, `"status": "validated"`, "svc%d@1.0.0 is recorded", i)
+	}
 }
