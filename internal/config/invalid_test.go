@@ -36,14 +36,17 @@ func TestMinimalFileIsValid(t *testing.T) {
 	require.NoError(t, err)
 }
 
+// invalidCase is a bake.yaml that Load must reject, and how.
+type invalidCase struct {
+	name     string
+	content  func(t *testing.T) string
+	position string // LINE:COL or LINE of the first problem
+	message  string // expected after "FILE:POSITION: "
+	problems int    // how many problems are reported; 1 unless set
+}
+
 func TestLoadRejectsInvalidFiles(t *testing.T) {
-	tests := []struct {
-		name     string
-		content  func(t *testing.T) string
-		position string // LINE:COL or LINE of the first problem
-		message  string // expected after "FILE:POSITION: "
-		problems int    // how many problems are reported; 1 unless set
-	}{
+	runInvalid(t, []invalidCase{
 		{
 			name:     "unknown top-level key with suggestion",
 			content:  func(t *testing.T) string { return edit(t, "images:\n", "registy: 127.0.0.1:5000\nimages:\n") },
@@ -249,74 +252,6 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 			message:  `environments[0].targets.hello.health_timeout: expected a duration such as "30s", got 60`,
 		},
 		{
-			name: "misspelt strategy",
-			content: func(t *testing.T) string {
-				return edit(t, "{listen: 127.0.0.1:8101}", "{listen: 127.0.0.1:8101, strategy: rollin}")
-			},
-			position: "12:49",
-			message:  `environments[0].targets.hello.strategy: unknown value "rollin"; did you mean "rolling"?`,
-		},
-		{
-			name: "min_healthy above replicas",
-			content: func(t *testing.T) string {
-				return edit(t, "{listen: 127.0.0.1:8101}", "{listen: 127.0.0.1:8101, strategy: rolling, replicas: 2, min_healthy: 3}")
-			},
-			position: "12:84",
-			message:  `environments[0].targets.hello.min_healthy: must be between 1 and 2, got 3`,
-		},
-		{
-			name: "min_healthy without rolling",
-			content: func(t *testing.T) string {
-				return edit(t, "{listen: 127.0.0.1:8101}", "{listen: 127.0.0.1:8101, min_healthy: 1}")
-			},
-			position: "12:52",
-			message:  `environments[0].targets.hello.min_healthy: only applies to strategy "rolling"; remove it or set strategy: rolling`,
-		},
-		{
-			name: "unknown retention",
-			content: func(t *testing.T) string {
-				return edit(t, "  - name: dev\n", "  - name: dev\n    retention: {previous: hot}\n")
-			},
-			position: "11:27",
-			message:  `environments[0].retention.previous: unknown value "hot"; expected one of: warm, stopped, removed`,
-		},
-		{
-			name:     "webhook not a URL",
-			content:  func(t *testing.T) string { return edit(t, "images:\n", "notify: {webhook: hooks.local}\nimages:\n") },
-			position: "2:19",
-			message:  `notify.webhook: "hooks.local" is not an http or https URL`,
-		},
-		{
-			name: "asg target without target groups",
-			content: func(t *testing.T) string {
-				return edit(t, "{listen: 127.0.0.1:8101}", "{type: asg}")
-			},
-			position: "12:7",
-			message:  `environments[0].targets.hello.target_groups: required`,
-		},
-		{
-			name: "asg target with a bad ARN",
-			content: func(t *testing.T) string {
-				return edit(t, "{listen: 127.0.0.1:8101}", "{type: asg, target_groups: [web-prod]}")
-			},
-			position: "12:42",
-			message:  `environments[0].targets.hello.target_groups[0]: "web-prod" is not a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)`,
-		},
-		{
-			name: "asg target has no listen address",
-			content: func(t *testing.T) string {
-				return edit(t, "{listen: 127.0.0.1:8101}", "{type: asg, listen: 127.0.0.1:8101, target_groups: [\"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/0123\"]}")
-			},
-			position: "12:26",
-			message:  `environments[0].targets.hello.listen: unknown key; expected one of: type, replicas, health_timeout, watch, group, target_groups, subnets, instance_type`,
-		},
-		{
-			name:     "bad aws region",
-			content:  func(t *testing.T) string { return edit(t, "images:\n", "aws: {region: us_east_1}\nimages:\n") },
-			position: "2:15",
-			message:  `aws.region: "us_east_1" is not an AWS region name such as "us-east-1"`,
-		},
-		{
 			name:     "bad status",
 			content:  func(t *testing.T) string { return edit(t, "{path: /healthz}", "{path: /healthz, status: 999}") },
 			position: "8:40",
@@ -378,7 +313,12 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 			position: "",
 			message:  `file is empty`,
 		},
-	}
+	})
+}
+
+// runInvalid loads each case and checks the first problem's place and text.
+func runInvalid(t *testing.T, tests []invalidCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeProject(t, tt.content(t))
