@@ -196,12 +196,15 @@ func testProvenanceAndAMIsRoundTrip(t *testing.T, open func() ledger.Store) {
 			GitDirty: true, TemplateDigest: "sha256:t", Builder: "packer", BuilderVersion: "bake-builder/1",
 			BuiltAt: built, BuildDuration: 7 * time.Second, ReusedFrom: "web@0.9.0",
 		},
+		Signature: "c2lnbmF0dXJl", SigningKey: "sha256:k",
 	}
 	require.NoError(t, s.PutRelease(ctx, want))
 	got, err := s.Release(ctx, "web", "1.0.0")
 	require.NoError(t, err)
 	assert.Equal(t, want.AMIs, got.AMIs)
 	assert.Equal(t, want.Provenance, got.Provenance)
+	assert.Equal(t, want.Signature, got.Signature)
+	assert.Equal(t, want.SigningKey, got.SigningKey)
 
 	require.NoError(t, s.PutRelease(ctx, ledger.Release{Image: "web", Version: "1.0.1", Status: ledger.StatusFailed}))
 	got, err = s.Release(ctx, "web", "1.0.1")

@@ -12,7 +12,7 @@ import (
 )
 
 const releaseColumns = `image, version, digest, reference, inputs_digest, base, git_commit,
-	status, checks, created_at, created_by, amis, provenance`
+	status, checks, created_at, created_by, amis, provenance, signature, signing_key`
 
 // PutRelease records a new release; ErrExists if image@version is already
 // recorded. A zero CreatedAt is recorded as now.
@@ -44,9 +44,10 @@ func (s *SQLite) PutRelease(ctx context.Context, r Release) error {
 	// The primary key decides a duplicate, so two writers racing on the same
 	// image@version cannot both succeed.
 	_, err = s.db.ExecContext(ctx, `INSERT INTO releases (`+releaseColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Image, r.Version, r.Digest, r.Reference, r.InputsDigest, r.Base, r.GitCommit,
-		r.Status, string(checksJSON), formatTime(created), r.CreatedBy, string(amis), string(provenance))
+		r.Status, string(checksJSON), formatTime(created), r.CreatedBy, string(amis), string(provenance),
+		r.Signature, r.SigningKey)
 	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
 		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, ErrExists)
 	}
@@ -141,7 +142,8 @@ func scanRelease(row rowScanner) (Release, error) {
 		amis, provenance  string
 	)
 	err := row.Scan(&r.Image, &r.Version, &r.Digest, &r.Reference, &r.InputsDigest, &r.Base,
-		&r.GitCommit, &r.Status, &checks, &createdAt, &r.CreatedBy, &amis, &provenance)
+		&r.GitCommit, &r.Status, &checks, &createdAt, &r.CreatedBy, &amis, &provenance,
+		&r.Signature, &r.SigningKey)
 	if err != nil {
 		return Release{}, err
 	}

@@ -103,6 +103,10 @@ var migrations = [][]string{
 		`CREATE TRIGGER pins_no_delete BEFORE DELETE ON pins
 		BEGIN SELECT RAISE(ABORT, 'pins are append-only'); END`,
 	},
+	{
+		`ALTER TABLE releases ADD COLUMN signature TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE releases ADD COLUMN signing_key TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // schemaVersion is the user_version of a fully migrated database.

@@ -53,6 +53,11 @@ type Release struct {
 	// AMIs are the machine images of an AMI release, by region.
 	AMIs       map[string]string `json:"amis,omitempty"`
 	Provenance Provenance        `json:"provenance"`
+	// Signature is the base64 ed25519 signature of the release's signed
+	// payload, made when it was recorded; empty when bake had no signing key.
+	Signature string `json:"signature,omitempty"`
+	// SigningKey names the key that made Signature: the sha256 of its public key.
+	SigningKey string `json:"signing_key,omitempty"`
 }
 
 // Provenance says how a release's artifact came to be.
