@@ -37,20 +37,22 @@ const tableActiveTimeout = 5 * time.Minute
 //	approvals           approvals#IMAGE   VERSION              approvals: a list, oldest first
 //	revocation          revocation#IMAGE  VERSION              the Revocation fields
 //	pins                pins#IMAGE        ENV                  pins: a list, latest last
+//	hash chain link     chain             SEQ (20 digits)      the Link fields
 //
 // Every read is strongly consistent and there are no secondary indexes (their
 // reads are only eventually consistent): promote and rollback must see what
 // was written a moment before, by this process or another. Releases are
 // sorted by semver here, as SQLite does, because no key orders semver.
 //
-// Every write is a single-item write, atomic in DynamoDB: a conditional put
-// for what must not exist yet (release, deployment, revocation, lock), an
-// atomic counter for deployment ids, list_append for approvals and pins. No
-// write updates or deletes a record of history; only locks and the counter
-// change.
-// There are no transactions: a foreign-key check (release before deployment,
-// approval or revocation) is a read before the write, which is enough
-// because releases are never deleted.
+// Every record of history is written in one transaction with its link in
+// the hash chain (see record): a conditional put for what must not exist yet
+// (release, deployment, revocation) or list_append for approvals and pins,
+// plus the put of the next link on the condition that nobody took it. An
+// atomic counter hands out deployment ids; locks are single-item
+// conditional writes. No write updates or deletes a record of history; only
+// locks and the counter change. A foreign-key check (release before
+// deployment, approval or revocation) is a read before the write, which is
+// enough because releases are never deleted.
 type DynamoDB struct {
 	client dynamoDBClient
 	loc    DynamoDBLocation
@@ -67,6 +69,8 @@ type dynamoDBClient interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	dynamodb.ScanAPIClient
 }
 
 // DynamoDBLocation is a parsed dynamodb:// ledger URL.

@@ -3,6 +3,7 @@ package ledger
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -65,12 +66,12 @@ func (s *DynamoDB) appendDeployment(ctx context.Context, d Deployment) (int64, e
 	if err != nil {
 		return 0, fmt.Errorf("encoding: %w", err)
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(s.loc.Table),
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	})
-	if isConditionFailed(err) {
+	e, err := deploymentEntry(d)
+	if err != nil {
+		return 0, err
+	}
+	err = s.record(ctx, s.putNew(item), e)
+	if errors.Is(err, errRecordExists) {
 		return s.confirmAppended(ctx, d)
 	}
 	if err != nil {

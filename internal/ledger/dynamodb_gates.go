@@ -2,11 +2,11 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -26,7 +26,7 @@ func (s *DynamoDB) Approve(ctx context.Context, a Approval) error {
 	if err := s.requireRelease(ctx, a.Image, a.Version); err != nil {
 		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, err)
 	}
-	if err := s.appendToList(ctx, approvalsPK(a.Image), a.Version, "approvals", a); err != nil {
+	if err := appendToList(ctx, s, approvalsPK(a.Image), a.Version, "approvals", a, approvalEntry); err != nil {
 		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, err)
 	}
 	return nil
@@ -57,12 +57,12 @@ func (s *DynamoDB) Revoke(ctx context.Context, r Revocation) error {
 	if err := s.requireRelease(ctx, r.Image, r.Version); err != nil {
 		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, err)
 	}
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(s.loc.Table),
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	})
-	if isConditionFailed(err) {
+	e, err := revocationEntry(r)
+	if err != nil {
+		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, err)
+	}
+	err = s.record(ctx, s.putNew(item), e)
+	if errors.Is(err, errRecordExists) {
 		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, ErrExists)
 	}
 	if err != nil {
@@ -95,7 +95,7 @@ func (s *DynamoDB) SetPin(ctx context.Context, p Pin) error {
 	if p.At.IsZero() {
 		p.At = time.Now()
 	}
-	if err := s.appendToList(ctx, pinsPK(p.Image), p.Env, "pins", p); err != nil {
+	if err := appendToList(ctx, s, pinsPK(p.Image), p.Env, "pins", p, pinEntry); err != nil {
 		return fmt.Errorf("recording pin of %s in %q: %w", p.Image, p.Env, err)
 	}
 	return nil
@@ -114,24 +114,28 @@ func (s *DynamoDB) Pin(ctx context.Context, image, env string) (Pin, error) {
 }
 
 // appendToList adds record to the end of the list attribute name of item
-// pk, sk, creating both as needed. It is one UpdateItem, atomic in
-// DynamoDB: concurrent appends all land, in the order DynamoDB applies them.
-func (s *DynamoDB) appendToList(ctx context.Context, pk, sk, name string, record any) error {
-	entry, err := marshalValue(record)
+// pk, sk, creating both as needed, together with its link in the hash
+// chain. The transaction is atomic: concurrent appends all land, in the
+// order of their links.
+func appendToList[T any](ctx context.Context, s *DynamoDB, pk, sk, name string, record T, entry func(T) (Entry, error)) error {
+	e, err := entry(record)
+	if err != nil {
+		return err
+	}
+	value, err := marshalValue(record)
 	if err != nil {
 		return fmt.Errorf("encoding: %w", err)
 	}
-	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	return s.record(ctx, types.TransactWriteItem{Update: &types.Update{
 		TableName:                aws.String(s.loc.Table),
 		Key:                      itemKey(pk, sk),
 		UpdateExpression:         aws.String("SET #list = list_append(if_not_exists(#list, :empty), :new)"),
 		ExpressionAttributeNames: map[string]string{"#list": name},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":empty": &types.AttributeValueMemberL{Value: []types.AttributeValue{}},
-			":new":   &types.AttributeValueMemberL{Value: []types.AttributeValue{entry}},
+			":new":   &types.AttributeValueMemberL{Value: []types.AttributeValue{value}},
 		},
-	})
-	return err
+	}}, e)
 }
 
 // readList decodes the list attribute name of item pk, sk into out; it

@@ -2,11 +2,10 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -28,14 +27,14 @@ func (s *DynamoDB) PutRelease(ctx context.Context, r Release) error {
 	if err != nil {
 		return fmt.Errorf("recording release %s@%s: encoding: %w", r.Image, r.Version, err)
 	}
+	e, err := releaseEntry(r)
+	if err != nil {
+		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, err)
+	}
 	// The condition decides a duplicate, so two writers racing on the same
 	// image@version cannot both succeed.
-	_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(s.loc.Table),
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	})
-	if isConditionFailed(err) {
+	err = s.record(ctx, s.putNew(item), e)
+	if errors.Is(err, errRecordExists) {
 		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, ErrExists)
 	}
 	if err != nil {

@@ -18,22 +18,27 @@ func (s *SQLite) AppendDeployment(ctx context.Context, d Deployment) (int64, err
 	if err := validateDeployment(d); err != nil {
 		return 0, fmt.Errorf("recording deployment of %s@%s to %q: %w", d.Image, d.Version, d.Env, err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO deployments
+	err := s.record(ctx, func(tx *sql.Tx) (Entry, error) {
+		res, err := tx.ExecContext(ctx, `INSERT INTO deployments
 		(env, image, version, digest, previous, kind, outcome, reason, started_at, finished_at, by_user)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.Env, d.Image, d.Version, d.Digest, d.Previous, d.Kind, d.Outcome, d.Reason,
-		formatTime(d.StartedAt), formatTime(d.FinishedAt), d.By)
+			d.Env, d.Image, d.Version, d.Digest, d.Previous, d.Kind, d.Outcome, d.Reason,
+			formatTime(d.StartedAt), formatTime(d.FinishedAt), d.By)
+		if err != nil {
+			return Entry{}, err
+		}
+		if d.ID, err = res.LastInsertId(); err != nil {
+			return Entry{}, err
+		}
+		return deploymentEntry(d)
+	})
 	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 		return 0, fmt.Errorf("recording deployment of %s@%s to %q: release %w", d.Image, d.Version, d.Env, ErrNotFound)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("recording deployment of %s@%s to %q: %w", d.Image, d.Version, d.Env, err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, fmt.Errorf("recording deployment of %s@%s to %q: %w", d.Image, d.Version, d.Env, err)
-	}
-	return id, nil
+	return d.ID, nil
 }
 
 // validateDeployment rejects a record rollback could not act on.

@@ -19,8 +19,14 @@ func (s *SQLite) Approve(ctx context.Context, a Approval) error {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO approvals (image, version, env, by_user, at) VALUES (?, ?, ?, ?, ?)`,
-		a.Image, a.Version, a.Env, a.By, formatTime(at))
+	a.At = at
+	err := s.record(ctx, func(tx *sql.Tx) (Entry, error) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO approvals (image, version, env, by_user, at) VALUES (?, ?, ?, ?, ?)`,
+			a.Image, a.Version, a.Env, a.By, formatTime(at)); err != nil {
+			return Entry{}, err
+		}
+		return approvalEntry(a)
+	})
 	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, ErrNotFound)
 	}
@@ -32,7 +38,7 @@ func (s *SQLite) Approve(ctx context.Context, a Approval) error {
 
 // Approvals lists the approvals of image@version, oldest first.
 func (s *SQLite) Approvals(ctx context.Context, image, version string) ([]Approval, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT env, by_user, at FROM approvals
+	rows, err := s.db.QueryContext(ctx, `SELECT image, version, env, by_user, at FROM approvals
 		WHERE image = ? AND version = ? ORDER BY rowid`, image, version)
 	if err != nil {
 		return nil, fmt.Errorf("listing approvals of %s@%s: %w", image, version, err)
@@ -40,12 +46,8 @@ func (s *SQLite) Approvals(ctx context.Context, image, version string) ([]Approv
 	defer rows.Close()
 	out := []Approval{}
 	for rows.Next() {
-		a := Approval{Image: image, Version: version}
-		var at string
-		if err := rows.Scan(&a.Env, &a.By, &at); err != nil {
-			return nil, err
-		}
-		if a.At, err = parseTime(at); err != nil {
+		a, err := scanApproval(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, a)
@@ -62,8 +64,14 @@ func (s *SQLite) Revoke(ctx context.Context, r Revocation) error {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO revocations (image, version, reason, by_user, at) VALUES (?, ?, ?, ?, ?)`,
-		r.Image, r.Version, r.Reason, r.By, formatTime(at))
+	r.At = at
+	err := s.record(ctx, func(tx *sql.Tx) (Entry, error) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (image, version, reason, by_user, at) VALUES (?, ?, ?, ?, ?)`,
+			r.Image, r.Version, r.Reason, r.By, formatTime(at)); err != nil {
+			return Entry{}, err
+		}
+		return revocationEntry(r)
+	})
 	switch sqliteCode(err) {
 	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, ErrExists)
@@ -78,18 +86,15 @@ func (s *SQLite) Revoke(ctx context.Context, r Revocation) error {
 
 // Revocation returns the revocation of image@version; ErrNotFound if none.
 func (s *SQLite) Revocation(ctx context.Context, image, version string) (Revocation, error) {
-	r := Revocation{Image: image, Version: version}
-	var at string
-	err := s.db.QueryRowContext(ctx, `SELECT reason, by_user, at FROM revocations WHERE image = ? AND version = ?`,
-		image, version).Scan(&r.Reason, &r.By, &at)
+	r, err := scanRevocation(s.db.QueryRowContext(ctx, `SELECT image, version, reason, by_user, at
+		FROM revocations WHERE image = ? AND version = ?`, image, version))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Revocation{}, fmt.Errorf("revocation of %s@%s: %w", image, version, ErrNotFound)
 	}
 	if err != nil {
 		return Revocation{}, fmt.Errorf("reading revocation of %s@%s: %w", image, version, err)
 	}
-	r.At, err = parseTime(at)
-	return r, err
+	return r, nil
 }
 
 // SetPin appends a pin record for image in env.
@@ -101,8 +106,14 @@ func (s *SQLite) SetPin(ctx context.Context, p Pin) error {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO pins (image, env, version, pinned, reason, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.Image, p.Env, p.Version, p.Pinned, p.Reason, p.By, formatTime(at))
+	p.At = at
+	err := s.record(ctx, func(tx *sql.Tx) (Entry, error) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO pins (image, env, version, pinned, reason, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			p.Image, p.Env, p.Version, p.Pinned, p.Reason, p.By, formatTime(at)); err != nil {
+			return Entry{}, err
+		}
+		return pinEntry(p)
+	})
 	if err != nil {
 		return fmt.Errorf("recording pin of %s in %q: %w", p.Image, p.Env, err)
 	}
@@ -111,18 +122,52 @@ func (s *SQLite) SetPin(ctx context.Context, p Pin) error {
 
 // Pin returns the latest pin record of image in env; ErrNotFound if none.
 func (s *SQLite) Pin(ctx context.Context, image, env string) (Pin, error) {
-	p := Pin{Image: image, Env: env}
-	var at string
-	err := s.db.QueryRowContext(ctx, `SELECT version, pinned, reason, by_user, at FROM pins
-		WHERE image = ? AND env = ? ORDER BY id DESC LIMIT 1`, image, env).Scan(&p.Version, &p.Pinned, &p.Reason, &p.By, &at)
+	p, err := scanPin(s.db.QueryRowContext(ctx, `SELECT image, env, version, pinned, reason, by_user, at FROM pins
+		WHERE image = ? AND env = ? ORDER BY id DESC LIMIT 1`, image, env))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Pin{}, fmt.Errorf("pin of %s in %q: %w", image, env, ErrNotFound)
 	}
 	if err != nil {
 		return Pin{}, fmt.Errorf("reading pin of %s in %q: %w", image, env, err)
 	}
-	if p.At, err = parseTime(at); err != nil {
+	return p, nil
+}
+
+func scanApproval(row rowScanner) (Approval, error) {
+	var (
+		a  Approval
+		at string
+	)
+	if err := row.Scan(&a.Image, &a.Version, &a.Env, &a.By, &at); err != nil {
+		return Approval{}, err
+	}
+	var err error
+	a.At, err = parseTime(at)
+	return a, err
+}
+
+func scanRevocation(row rowScanner) (Revocation, error) {
+	var (
+		r  Revocation
+		at string
+	)
+	if err := row.Scan(&r.Image, &r.Version, &r.Reason, &r.By, &at); err != nil {
+		return Revocation{}, err
+	}
+	var err error
+	r.At, err = parseTime(at)
+	return r, err
+}
+
+func scanPin(row rowScanner) (Pin, error) {
+	var (
+		p  Pin
+		at string
+	)
+	if err := row.Scan(&p.Image, &p.Env, &p.Version, &p.Pinned, &p.Reason, &p.By, &at); err != nil {
 		return Pin{}, err
 	}
-	return p, nil
+	var err error
+	p.At, err = parseTime(at)
+	return p, err
 }

@@ -41,13 +41,20 @@ func (s *SQLite) PutRelease(ctx context.Context, r Release) error {
 		return fmt.Errorf("recording release %s@%s: encoding provenance: %w", r.Image, r.Version, err)
 	}
 
+	r.CreatedAt = created
 	// The primary key decides a duplicate, so two writers racing on the same
 	// image@version cannot both succeed.
-	_, err = s.db.ExecContext(ctx, `INSERT INTO releases (`+releaseColumns+`)
+	err = s.record(ctx, func(tx *sql.Tx) (Entry, error) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO releases (`+releaseColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Image, r.Version, r.Digest, r.Reference, r.InputsDigest, r.Base, r.GitCommit,
-		r.Status, string(checksJSON), formatTime(created), r.CreatedBy, string(amis), string(provenance),
-		r.Signature, r.SigningKey)
+			r.Image, r.Version, r.Digest, r.Reference, r.InputsDigest, r.Base, r.GitCommit,
+			r.Status, string(checksJSON), formatTime(created), r.CreatedBy, string(amis), string(provenance),
+			r.Signature, r.SigningKey)
+		if err != nil {
+			return Entry{}, err
+		}
+		return releaseEntry(r)
+	})
 	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
 		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, ErrExists)
 	}

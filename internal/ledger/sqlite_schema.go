@@ -107,6 +107,27 @@ var migrations = [][]string{
 		`ALTER TABLE releases ADD COLUMN signature TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE releases ADD COLUMN signing_key TEXT NOT NULL DEFAULT ''`,
 	},
+	{
+		// The hash chain: one link per record of history, written in the
+		// same transaction as the record (see chain.go).
+		`CREATE TABLE chain (
+			seq   INTEGER PRIMARY KEY,
+			kind  TEXT NOT NULL,
+			key   TEXT NOT NULL,
+			entry TEXT NOT NULL,
+			hash  TEXT NOT NULL
+		)`,
+		`CREATE TRIGGER chain_no_update BEFORE UPDATE ON chain
+		BEGIN SELECT RAISE(ABORT, 'the hash chain is append-only'); END`,
+		`CREATE TRIGGER chain_no_delete BEFORE DELETE ON chain
+		BEGIN SELECT RAISE(ABORT, 'the hash chain is append-only'); END`,
+	},
+}
+
+// afterMigration runs Go code after the statements of a step, inside the
+// same transaction, keyed by the step's index in migrations.
+var afterMigration = map[int]func(ctx context.Context, tx *sql.Tx) error{
+	5: sealHistory, // the step that creates the chain table
 }
 
 // schemaVersion is the user_version of a fully migrated database.
@@ -142,6 +163,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	for v := current; v < schemaVersion; v++ {
 		for _, stmt := range migrations[v] {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("migrating schema to version %d: %w", v+1, err)
+			}
+		}
+		if after := afterMigration[v]; after != nil {
+			if err := after(ctx, tx); err != nil {
 				return fmt.Errorf("migrating schema to version %d: %w", v+1, err)
 			}
 		}

@@ -113,6 +113,13 @@ func TestOpenSQLiteMigratesFirstSchema(t *testing.T) {
 			inputs_digest TEXT NOT NULL, base TEXT NOT NULL DEFAULT '', git_commit TEXT NOT NULL DEFAULT '', status TEXT NOT NULL,
 			checks TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL, created_by TEXT NOT NULL DEFAULT '', PRIMARY KEY (image, version))`,
 		`INSERT INTO releases VALUES ('web', '1.0.0', 'sha256:a', 'r@sha256:a', 'sha256:i', '', '', 'validated', '[]', '2026-01-01T00:00:00.000000000Z', 'x')`,
+		`CREATE TABLE deployments (id INTEGER PRIMARY KEY AUTOINCREMENT, env TEXT NOT NULL, image TEXT NOT NULL,
+			version TEXT NOT NULL, digest TEXT NOT NULL, previous TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL,
+			outcome TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
+			by_user TEXT NOT NULL DEFAULT '', FOREIGN KEY (image, version) REFERENCES releases (image, version))`,
+		`INSERT INTO deployments (env, image, version, digest, kind, outcome, started_at, finished_at, by_user)
+			VALUES ('prod', 'web', '1.0.0', 'sha256:a', 'promote', 'succeeded', '2026-01-01T00:01:00.000000000Z', '2026-01-01T00:02:00.000000000Z', 'x')`,
+		`CREATE TABLE locks (key TEXT PRIMARY KEY, holder TEXT NOT NULL, since TEXT NOT NULL, expires TEXT NOT NULL)`,
 		`PRAGMA user_version = 1`,
 	} {
 		_, err := db.ExecContext(ctx, stmt)
@@ -127,6 +134,14 @@ func TestOpenSQLiteMigratesFirstSchema(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "sha256:a", got.Digest)
 	assert.Equal(t, ledger.Provenance{}, got.Provenance)
+
+	// The records made before the hash chain existed are sealed into it.
+	c, err := s.ReadChain(ctx)
+	require.NoError(t, err)
+	require.Len(t, c.Links, 2)
+	assert.Equal(t, ledger.EntryRelease, c.Links[0].Kind)
+	assert.Equal(t, ledger.EntryDeployment, c.Links[1].Kind)
+	assert.True(t, ledger.Verify(c, "").OK(), "%v", ledger.Verify(c, "").Problems)
 }
 
 func TestOpenSQLiteRefusesNewerSchema(t *testing.T) {

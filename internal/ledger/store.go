@@ -161,6 +161,9 @@ type Store interface {
 	// Pin returns the latest pin record of image in env; ErrNotFound if none.
 	Pin(ctx context.Context, image, env string) (Pin, error)
 
+	// ReadChain reads the hash chain and every record of history, for Verify.
+	ReadChain(ctx context.Context) (Chain, error)
+
 	Close() error
 }
 

@@ -1,0 +1,209 @@
+package ledger
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// chainPK is the partition of the hash chain's links; a link's sort key is
+// its sequence number, zero-padded so that text order is number order.
+const chainPK = "chain"
+
+func chainSK(seq int64) string { return fmt.Sprintf("%020d", seq) }
+
+// chainAttempts bounds how often a write retries after other writers took
+// the next link first; each attempt waits a little longer, with jitter.
+const chainAttempts = 40
+
+// errRecordExists says the record's own condition failed, as opposed to
+// the link's: what it means (a duplicate release, a second revocation, a
+// retried deployment) is for the caller to decide.
+var errRecordExists = errors.New("record exists")
+
+// record writes one record of history and its link in one transaction, so
+// neither is ever stored without the other. The link goes after the head
+// read just before, on the condition that nobody has taken its place; when
+// another writer has, the head is read again and the write retried.
+func (s *DynamoDB) record(ctx context.Context, write types.TransactWriteItem, e Entry) error {
+	delay := 10 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		head, err := s.chainHead(ctx)
+		if err != nil {
+			return err
+		}
+		link, err := marshalItem(chainPK, chainSK(head.Seq+1), nextLink(head, e))
+		if err != nil {
+			return fmt.Errorf("encoding link: %w", err)
+		}
+		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems: []types.TransactWriteItem{write, {Put: &types.Put{
+				TableName:           aws.String(s.loc.Table),
+				Item:                link,
+				ConditionExpression: aws.String("attribute_not_exists(pk)"),
+			}}},
+			// The SDK resends the same token when it retries, which makes a
+			// retried transaction that had in fact succeeded a no-op.
+			ClientRequestToken: aws.String(requestToken()),
+		})
+		var canceled *types.TransactionCanceledException
+		if !errors.As(err, &canceled) {
+			return err
+		}
+		reasons := canceled.CancellationReasons
+		if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
+			return errRecordExists
+		}
+		if attempt == chainAttempts {
+			return fmt.Errorf("appending to the hash chain: %d writers kept taking the next link first: %w", attempt, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay/2 + mrand.N(delay)):
+		}
+		delay = min(2*delay, 500*time.Millisecond)
+	}
+}
+
+// putNew is the write of an item that must not exist yet.
+func (s *DynamoDB) putNew(item map[string]types.AttributeValue) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:           aws.String(s.loc.Table),
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	}}
+}
+
+// requestToken makes a transaction's idempotency token.
+func requestToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// chainHead returns the last link, or the zero Link for an empty chain.
+func (s *DynamoDB) chainHead(ctx context.Context) (Link, error) {
+	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.loc.Table),
+		ConsistentRead:            aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(chainPK)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(1),
+	})
+	if err != nil {
+		return Link{}, fmt.Errorf("reading the head of the hash chain: %w", err)
+	}
+	if len(out.Items) == 0 {
+		return Link{}, nil
+	}
+	var l Link
+	if err := unmarshalItem(out.Items[0], &l); err != nil {
+		return Link{}, fmt.Errorf("decoding %s: %w", describeItem(out.Items[0]), err)
+	}
+	return l, nil
+}
+
+// ReadChain reads every link and every record of history with one scan of
+// the table. A scan is not a snapshot: verify while nothing writes, or
+// expect a record written during the scan to show without its link.
+func (s *DynamoDB) ReadChain(ctx context.Context) (Chain, error) {
+	var c Chain
+	p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
+		TableName:      aws.String(s.loc.Table),
+		ConsistentRead: aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return Chain{}, fmt.Errorf("reading the hash chain: %w", err)
+		}
+		for _, item := range page.Items {
+			if err := collectItem(&c, item); err != nil {
+				return Chain{}, fmt.Errorf("reading the hash chain: %w", err)
+			}
+		}
+	}
+	slices.SortFunc(c.Links, func(a, b Link) int { return cmp.Compare(a.Seq, b.Seq) })
+	return c, nil
+}
+
+// collectItem adds what one item holds to c: a link, or records of history.
+func collectItem(c *Chain, item map[string]types.AttributeValue) error {
+	pk, _ := item["pk"].(*types.AttributeValueMemberS)
+	if pk == nil {
+		return fmt.Errorf("%s has no partition key", describeItem(item))
+	}
+	kind, _, _ := strings.Cut(pk.Value, "#")
+	var (
+		e   Entry
+		err error
+	)
+	switch kind {
+	case chainPK:
+		var l Link
+		if err := unmarshalItem(item, &l); err != nil {
+			return fmt.Errorf("decoding %s: %w", describeItem(item), err)
+		}
+		c.Links = append(c.Links, l)
+		return nil
+	case "release":
+		var r Release
+		if r, err = decodeRelease(item); err == nil {
+			e, err = releaseEntry(r)
+		}
+	case "deployment":
+		var d Deployment
+		if err = unmarshalItem(item, &d); err == nil {
+			e, err = deploymentEntry(d)
+		}
+	case "revocation":
+		var r Revocation
+		if err = unmarshalItem(item, &r); err == nil {
+			e, err = revocationEntry(r)
+		}
+	case "approvals":
+		var as []Approval
+		if err := unmarshalValue(item["approvals"], &as); err != nil {
+			return fmt.Errorf("decoding %s: %w", describeItem(item), err)
+		}
+		for _, a := range as {
+			if e, err = approvalEntry(a); err != nil {
+				return err
+			}
+			c.Entries = append(c.Entries, e)
+		}
+		return nil
+	case "pins":
+		var ps []Pin
+		if err := unmarshalValue(item["pins"], &ps); err != nil {
+			return fmt.Errorf("decoding %s: %w", describeItem(item), err)
+		}
+		for _, p := range ps {
+			if e, err = pinEntry(p); err != nil {
+				return err
+			}
+			c.Entries = append(c.Entries, e)
+		}
+		return nil
+	default: // locks and the deployment id counter are not history
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("decoding %s: %w", describeItem(item), err)
+	}
+	c.Entries = append(c.Entries, e)
+	return nil
+}
