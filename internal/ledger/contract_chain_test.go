@@ -2,8 +2,8 @@ package ledger_test
 
 import (
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
