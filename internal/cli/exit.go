@@ -23,7 +23,7 @@ const (
 	ExitFailed  = 1 // the operation failed
 	ExitInput   = 2 // bad input: flags, config, template, unknown name
 	ExitRefused = 3 // refused by policy or a lock
-	ExitDrift   = 4 // status --check: what runs differs from the record
+	ExitDrift   = 4 // a check found a difference: status --check (what runs differs from the record), verify (history differs from its chain)
 )
 
 // ErrUsage marks a mistake in how a command was called.
@@ -40,7 +40,7 @@ func ExitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, ErrDrift):
+	case errors.Is(err, ErrDrift), errors.Is(err, ErrTampered):
 		return ExitDrift
 	case errors.Is(err, promote.ErrRefused), errors.Is(err, ledger.ErrLocked),
 		errors.Is(err, rollback.ErrNothingToRollBack):
