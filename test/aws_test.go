@@ -68,6 +68,7 @@ regions: [` + copyRegion + `]
 
 const awsConfig = `project: %[1]s
 aws: {region: ` + awsRegion + `, endpoint: %[2]s}
+ledger: dynamodb://%[1]s-ledger
 images:
   web:
     template: templates/web
@@ -86,7 +87,7 @@ environments:
 `
 
 // TestAWSReleasePromoteRollbackSweep drives an AMI image through the built
-// binary on moto: a native bake copied to a second region and validated on
+// binary on moto, with the ledger in a DynamoDB table there too: a native bake copied to a second region and validated on
 // an EC2 sandbox, promotion through Auto Scaling groups, a rollback to the
 // group kept warm, reuse of unchanged inputs, and `sweep --aws` after a
 // bake killed with SIGKILL. moto runs no user data, so the test plays the
@@ -186,6 +187,10 @@ func TestAWSReleasePromoteRollbackSweep(t *testing.T) {
 	p.assertServing("prod", "1.0.0")
 	p.assertWarm("prod", "1.1.0")
 	p.assertServing("dev", "1.1.0")
+
+	// 6. The ledger, a DynamoDB table, holds every record with its link.
+	res = mustBakeAWS(t, p, "verify")
+	assert.Contains(t, res.stdout, "every one as recorded, chain unbroken")
 }
 
 // awsSweepDoc is `bake sweep --aws -o json`.

@@ -168,6 +168,8 @@ func TestCrashRecovery(t *testing.T) {
 					}
 				}
 				lastID = maxDeploymentID(h)
+				// A kill never leaves a record without its link, or a link without its record.
+				mustBake(t, p.Dir, "verify")
 
 				// The lock is free: a promote of what runs takes it and changes nothing.
 				res := mustBake(t, p.Dir, "promote", "svc@"+want, "--to", "dev")
