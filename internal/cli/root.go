@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // NewRootCmd builds the bake command tree on f.
@@ -34,7 +35,7 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 	root.PersistentFlags().StringVarP(&f.Output, "output", "o", "text", "output format: text or json")
 	root.PersistentFlags().BoolVarP(&f.Yes, "yes", "y", false, "answer yes to every question (required when stdin is not a terminal)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &usageError{fmt.Sprintf("%s: %v (see `%s --help`)", cmd.CommandPath(), err, cmd.CommandPath())}
+		return &usageError{fmt.Sprintf("%s: %s (see `%s --help`)", cmd.CommandPath(), flagError(err), cmd.CommandPath())}
 	})
 	root.AddCommand(
 		newCmdInit(f), newCmdConfig(f), newCmdBuild(f), newCmdValidate(f), newCmdRelease(f),
@@ -129,4 +130,22 @@ func splitRef(ref string) (image, version string, err error) {
 		return "", "", &usageError{fmt.Sprintf("%q: expected IMAGE@VERSION, like hello@1.0.0", ref)}
 	}
 	return image, version, nil
+}
+
+// flagError says what a flag wanted instead of the parser's Go error, such
+// as `--parallel "x": want a whole number` for `strconv.ParseInt: ...`.
+func flagError(err error) string {
+	var invalid *pflag.InvalidValueError
+	if !errors.As(err, &invalid) {
+		return err.Error()
+	}
+	want, ok := map[string]string{
+		"bool":     "true or false",
+		"int":      "a whole number",
+		"duration": "a duration such as 90s, 15m or 2h",
+	}[invalid.GetFlag().Value.Type()]
+	if !ok {
+		return err.Error()
+	}
+	return fmt.Sprintf("--%s %q: want %s", invalid.GetFlag().Name, invalid.GetValue(), want)
 }
