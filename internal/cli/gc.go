@@ -103,14 +103,8 @@ func gcText(w io.Writer, r gcReport) {
 	fmt.Fprintln(w, "KIND\tNAME\tRELEASES\tSTATUS")
 	count := map[gc.Kind]int{}
 	for _, it := range r.Items {
-		status := "would remove"
-		switch {
-		case it.Removed:
-			status = "removed"
-			count[it.Kind]++
-		case it.Error != "":
-			status = "failed: " + it.Error
-		case r.DryRun:
+		status, counts := removalStatus(it.Removed, it.Error, r.DryRun)
+		if counts {
 			count[it.Kind]++
 		}
 		releases := strings.Join(it.Releases, ",")

@@ -172,14 +172,8 @@ func sweepText(w io.Writer, r sweepReport) {
 	}
 	count := map[sweep.Resource]int{}
 	for _, l := range r.Leftovers {
-		status := "would remove"
-		switch {
-		case l.Removed:
-			status = "removed"
-			count[l.Resource]++
-		case l.Error != "":
-			status = "failed: " + l.Error
-		case r.DryRun:
+		status, counts := removalStatus(l.Removed, l.Error, r.DryRun)
+		if counts {
 			count[l.Resource]++
 		}
 		name := l.Name
