@@ -38,6 +38,7 @@ type awsProject struct {
 	t       *testing.T
 	name    string
 	dir     string
+	moto    string   // the endpoint of the project's moto_server
 	env     []string // of every bake process: dummy credentials, nothing from the machine
 	aws     *awsx.Clients
 	targets map[string]string // env -> target group ARN
@@ -213,15 +214,8 @@ func newAWSProject(t *testing.T) *awsProject {
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
 
-	p := &awsProject{t: t, name: "e2e-" + randomHex(t, 4), dir: t.TempDir(), targets: map[string]string{}}
-	// What mototest.Main sets for a test binary, for each bake process:
-	// credentials that reach nothing but moto, and no profile, metadata
-	// service or endpoint of the machine's.
-	p.env = []string{
-		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_SESSION_TOKEN=testing",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
-		"AWS_PROFILE=", "AWS_ENDPOINT_URL=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
-	}
+	p := &awsProject{t: t, name: "e2e-" + randomHex(t, 4), dir: t.TempDir(), moto: srv.Endpoint, targets: map[string]string{}}
+	p.env = awsTestEnv()
 	ctx := t.Context()
 	cfg, err := awsx.Load(ctx, awsx.Settings{Region: awsRegion, Endpoint: srv.Endpoint}, nil)
 	require.NoError(t, err)
@@ -253,6 +247,17 @@ func newAWSProject(t *testing.T) *awsProject {
 	writeFile(t, filepath.Join(p.dir, "bake.yaml"), fmt.Sprintf(awsConfig, p.name, srv.Endpoint, p.targets["dev"], p.targets["prod"]))
 	t.Logf("project %s in %s, moto on %s, source AMI %s", p.name, p.dir, srv.Endpoint, source)
 	return p
+}
+
+// awsTestEnv is what mototest.Main sets for a test binary, for each bake
+// process of an AWS test: credentials that reach nothing but moto, and no
+// profile, metadata service or endpoint of the machine's.
+func awsTestEnv() []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_SESSION_TOKEN=testing",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull,
+		"AWS_PROFILE=", "AWS_ENDPOINT_URL=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
+	}
 }
 
 // mustBakeAWS runs bake in the project with its AWS environment and fails

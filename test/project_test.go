@@ -29,7 +29,7 @@ ENTRYPOINT ["/svc"]
 
 // configTemplate renders a project's bake.yaml.
 var configTemplate = template.Must(template.New("bake.yaml").Parse(`project: {{ .Name }}
-registry: 127.0.0.1:5000
+registry: {{ .Registry }}
 ledger: ledger.db
 frontdoor:
   admin: 127.0.0.1:2019
@@ -76,6 +76,8 @@ type projectOptions struct {
 	Retention map[string]string
 	// Webhook is notify.webhook.
 	Webhook string
+	// Registry is where releases are pushed; "" is the shared 127.0.0.1:5000.
+	Registry string
 }
 
 // project is one test's bake project in a directory of its own.
@@ -85,6 +87,7 @@ type project struct {
 	HealthyUntil string
 	Target       string
 	Webhook      string
+	Registry     string
 	Envs         []projectEnv
 }
 
@@ -99,9 +102,12 @@ type projectEnv struct {
 func newProject(t *testing.T, opts projectOptions) *project {
 	t.Helper()
 	p := &project{Name: "e2e-" + randomHex(t, 4), Dir: t.TempDir(), HealthyUntil: opts.HealthyUntil,
-		Target: opts.Target, Webhook: opts.Webhook}
+		Target: opts.Target, Webhook: opts.Webhook, Registry: opts.Registry}
 	if p.HealthyUntil == "" {
 		p.HealthyUntil = "0"
+	}
+	if p.Registry == "" {
+		p.Registry = "127.0.0.1:5000"
 	}
 	used := map[int]bool{}
 	for _, name := range envNames {

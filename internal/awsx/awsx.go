@@ -1,7 +1,8 @@
 // Package awsx builds the one aws-sdk-go-v2 configuration every AWS call in
 // bake uses: credentials and region from the SDK's standard chain, an
 // endpoint override (bake.yaml's aws.endpoint, or AWS_ENDPOINT_URL), the
-// SDK's standard retryer with more attempts, and a count of API calls.
+// SDK's standard retryer with more attempts, one clear error for an
+// endpoint that keeps failing, and a count of API calls.
 package awsx
 
 import (
@@ -14,6 +15,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -21,7 +23,8 @@ import (
 var ErrNoRegion = errors.New("no AWS region: set aws.region in bake.yaml or AWS_REGION")
 
 // MaxAttempts is how many times the SDK tries a call that fails with a
-// retryable error (throttling, 5xx, connection resets) before giving up.
+// retryable error (throttling, 5xx, connection resets) before giving up,
+// unless AWS_MAX_ATTEMPTS says otherwise.
 const MaxAttempts = 8
 
 // Settings are what bake.yaml says about AWS; empty fields leave the
@@ -33,13 +36,21 @@ type Settings struct {
 
 // Load returns the SDK configuration for s. Every client made from it
 // reaches s.Endpoint when set (the SDK itself honours AWS_ENDPOINT_URL and
-// AWS_ENDPOINT_URL_<SERVICE> otherwise), and counts its calls in calls when
-// calls is not nil.
+// AWS_ENDPOINT_URL_<SERVICE> otherwise), tries each call MaxAttempts times
+// (AWS_MAX_ATTEMPTS, as the SDK reads it, overrides that), reports an
+// endpoint that failed every attempt as an *EndpointError, and counts its
+// calls in calls when calls is not nil. The SDK's own log stays silent: it
+// would write over bake's output.
 func Load(ctx context.Context, s Settings, calls *Calls) (aws.Config, error) {
+	attempts := MaxAttempts
+	if env, err := awsconfig.NewEnvConfig(); err == nil && env.RetryMaxAttempts > 0 {
+		attempts = env.RetryMaxAttempts
+	}
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = MaxAttempts })
+			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = attempts })
 		}),
+		awsconfig.WithLogger(logging.Nop{}),
 	}
 	if s.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(s.Region))
@@ -54,6 +65,7 @@ func Load(ctx context.Context, s Settings, calls *Calls) (aws.Config, error) {
 	if cfg.Region == "" {
 		return aws.Config{}, ErrNoRegion
 	}
+	cfg.APIOptions = append(cfg.APIOptions, explainFailures)
 	if calls != nil {
 		cfg.APIOptions = append(cfg.APIOptions, calls.middleware)
 	}

@@ -32,9 +32,20 @@ type Service struct {
 }
 
 // StartService creates and starts a service container and returns its id and
-// the 127.0.0.1 port its service port was published on. If the container
-// could not be started it is removed again.
+// the 127.0.0.1 port its service port is published on: a port fixed when
+// the container is created, so that it answers there again after a restart
+// of the container or of the engine. If the container could not be started
+// it is removed again.
 func StartService(ctx context.Context, eng *client.Client, s Service) (id string, hostPort int, err error) {
+	for attempt := 1; ; attempt++ {
+		id, hostPort, err = startService(ctx, eng, s)
+		if !IsPortTaken(err) || attempt == portAttempts || ctx.Err() != nil {
+			return id, hostPort, err
+		}
+	}
+}
+
+func startService(ctx context.Context, eng *client.Client, s Service) (id string, hostPort int, err error) {
 	cfg := &container.Config{Image: s.Image, Labels: s.Labels, Env: s.Env}
 	host := &container.HostConfig{}
 	if s.Restart {
@@ -51,8 +62,11 @@ func StartService(ctx context.Context, eng *client.Client, s Service) (id string
 		if perr != nil {
 			return "", 0, perr
 		}
+		if hostPort, err = freeLoopbackPort(); err != nil {
+			return "", 0, fmt.Errorf("choosing a port for container %q: %w", s.Name, err)
+		}
 		cfg.ExposedPorts = network.PortSet{p: {}}
-		host.PortBindings = network.PortMap{p: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: ""}}}
+		host.PortBindings = network.PortMap{p: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: strconv.Itoa(hostPort)}}}
 	}
 	createdID, err := CreateContainer(ctx, eng, client.ContainerCreateOptions{Config: cfg, HostConfig: host, Name: s.Name})
 	if err != nil {
@@ -67,11 +81,7 @@ func StartService(ctx context.Context, eng *client.Client, s Service) (id string
 	if _, err = eng.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
 		return "", 0, fmt.Errorf("starting container %q: %w", s.Name, err)
 	}
-	if s.Port == 0 {
-		return id, 0, nil
-	}
-	hostPort, err = PublishedPort(ctx, eng, id, s.Port)
-	return id, hostPort, err
+	return id, hostPort, nil
 }
 
 // PublishedPort returns the 127.0.0.1 port a running container's port is published on.

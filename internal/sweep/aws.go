@@ -160,7 +160,11 @@ func (s *AWSSweeper) findIn(ctx context.Context, c *awsx.Clients, region string,
 			if inUse[aws.ToString(lt.LaunchTemplateId)] || inUse[aws.ToString(lt.LaunchTemplateName)] {
 				continue
 			}
-			add(LaunchTemplate, aws.ToString(lt.LaunchTemplateId), aws.ToString(lt.LaunchTemplateName), tagMap(lt.Tags), aws.ToTime(lt.CreateTime))
+			// It carries the labels of the group it was made for, a
+			// replica's; no group uses it, so it is a leftover all the same.
+			tags := tagMap(lt.Tags)
+			delete(tags, engine.LabelKind)
+			add(LaunchTemplate, aws.ToString(lt.LaunchTemplateId), aws.ToString(lt.LaunchTemplateName), tags, aws.ToTime(lt.CreateTime))
 		}
 	}
 

@@ -79,7 +79,8 @@ func newAWSFixture(t *testing.T) *awsFixture {
 	lt := func(name string) (string, string) {
 		out, err := c.EC2.CreateLaunchTemplate(ctx, &ec2.CreateLaunchTemplateInput{LaunchTemplateName: aws.String(name),
 			LaunchTemplateData: &ec2types.RequestLaunchTemplateData{ImageId: aws.String(source), InstanceType: ec2types.InstanceTypeT3Micro},
-			TagSpecifications:  bakeTags(ec2types.ResourceTypeLaunchTemplate, "web", "op1", "launch-template", old)})
+			// Tagged as the asg target tags it: with its group's labels.
+			TagSpecifications: bakeTags(ec2types.ResourceTypeLaunchTemplate, "web", "op1", engine.KindReplica, old)})
 		require.NoError(t, err)
 		return aws.ToString(out.LaunchTemplate.LaunchTemplateId), name
 	}

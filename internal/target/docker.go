@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
 	"github.com/bakehq/bake/internal/steps"
 )
@@ -39,7 +40,21 @@ func (d *Docker) RouteID(env, image string) string {
 // step fails, the old release is put back in traffic, the replicas the
 // deployment started are removed (or stopped again, if they were kept from
 // an earlier release), and the old release keeps serving.
+//
+// If the engine stops answering meanwhile (it stopped or restarted), the
+// deployment stops there, cleans up once the engine answers again, and
+// returns an error wrapping engine.ErrLost.
 func (d *Docker) Deploy(ctx context.Context, req Request) ([]Replica, error) {
+	ctx, stop := engine.WhileAnswering(ctx, d.Engine)
+	defer stop()
+	ready, err := d.deploy(ctx, req)
+	if lost := engine.Lost(ctx, d.Engine, err); lost != nil {
+		return nil, lost
+	}
+	return ready, err
+}
+
+func (d *Docker) deploy(ctx context.Context, req Request) ([]Replica, error) {
 	if req.Target.Strategy == config.Rolling {
 		old, err := d.serving(ctx, req)
 		if err != nil {

@@ -55,7 +55,16 @@ func (st *stepStartReplicas) start(ctx context.Context, n int) error {
 			d.say("using %s (kept warm)", r.Name)
 		case !r.Running:
 			if _, err := d.Engine.ContainerStart(ctx, r.ID, client.ContainerStartOptions{}); err != nil {
-				return fmt.Errorf("restarting replica %s: %w", r.Name, err)
+				if !engine.IsPortTaken(err) {
+					return fmt.Errorf("restarting replica %s: %w", r.Name, err)
+				}
+				// Its port went to something else while it was stopped: a
+				// new replica takes its place.
+				if err := removeReplica(ctx, d, r); err != nil {
+					return err
+				}
+				d.say("removed %s: its port was taken while it was stopped", r.Name)
+				continue
 			}
 			st.restarted = append(st.restarted, r)
 			if err := st.addReady(ctx, r); err != nil {
