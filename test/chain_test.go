@@ -112,3 +112,25 @@ func TestVerifyExpectFindsHistoryCutOff(t *testing.T) {
 	require.Len(t, v.Problems, 1)
 	assert.Contains(t, v.Problems[0].What, "no longer holds "+head.Head)
 }
+
+// TestVerifyChecksSignatures: with signing.public_keys in bake.yaml, verify
+// also checks every release's signature, so a changed release shows twice:
+// against its link and against its signature.
+func TestVerifyChecksSignatures(t *testing.T) {
+	p := newProject(t, projectOptions{})
+	p.release(t, "1.0.0") // before signing was set up: unsigned, and not a problem
+	mustBake(t, p.Dir, "keygen")
+	p.writeSigning(t, signingWithKey)
+	p.release(t, "1.1.0")
+
+	res := mustBake(t, p.Dir, "verify")
+	assert.Contains(t, res.stdout, "signatures: 1 verified, 1 unsigned, 0 by a key not in signing.public_keys")
+
+	editRelease(t, p, "1.1.0", map[string]string{"status": "failed"})
+	v, res := verifyLedger(t, p)
+	assert.Equal(t, 4, res.code, res.String())
+	require.Len(t, v.Problems, 2, res.stdout)
+	assert.Equal(t, "changed after it was recorded", v.Problems[0].What)
+	assert.Equal(t, "svc@1.1.0", v.Problems[1].Key)
+	assert.Contains(t, v.Problems[1].What, "its signature does not match the record")
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bakehq/bake/internal/artifact"
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
@@ -78,8 +79,9 @@ func (p *asgProject) release(t *testing.T, version, region string) {
 	store, err := ledger.OpenSQLite(ctx, filepath.Join(p.dir, ".bake", "ledger.db"))
 	require.NoError(t, err)
 	defer store.Close()
-	require.NoError(t, store.PutRelease(ctx, ledger.Release{Image: "web", Version: version, Digest: "sha256:" + p.project + version,
-		Status: ledger.StatusValidated, AMIs: map[string]string{region: aws.ToString(img.ImageId)}, CreatedAt: time.Now()}))
+	amis := map[string]string{region: aws.ToString(img.ImageId)}
+	require.NoError(t, store.PutRelease(ctx, ledger.Release{Image: "web", Version: version, Digest: artifact.AMIDigest(amis),
+		Status: ledger.StatusValidated, AMIs: amis, CreatedAt: time.Now()}))
 }
 
 // bake runs one bake command in-process, as the binary would.

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/mattn/go-isatty"
 	"github.com/moby/moby/client"
@@ -23,6 +24,7 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/notify"
 	"github.com/bakehq/bake/internal/secret"
+	"github.com/bakehq/bake/internal/signing"
 )
 
 // Factory holds the IO streams, global flags and lazily built clients every
@@ -53,13 +55,21 @@ type Factory struct {
 	Secrets secret.Env
 	// redactor hides their values from everything bake prints or records.
 	redactor *secret.Redactor
+
+	// signingKey is the value BAKE_SIGNING_KEY had: the private key as PEM text.
+	signingKey string
+	// signer signs the releases this run records, once Signer found it.
+	signer     *signing.Signer
+	signerErr  error
+	signerOnce sync.Once
 }
 
 // NewFactory returns a Factory on the process's standard streams, which
 // never show the value of a BAKE_SECRET_* variable.
 func NewFactory() *Factory {
 	secrets := secret.FromEnviron(os.Environ())
-	red := secret.NewRedactor(secrets.Values()...)
+	signingKey := takeSigningKey()
+	red := secret.NewRedactor(append(secrets.Values(), signingKey)...)
 	return &Factory{
 		In: os.Stdin, Out: secret.NewWriter(os.Stdout, red), Err: secret.NewWriter(os.Stderr, red),
 		Terminal:    isatty.IsTerminal(os.Stdout.Fd()),
@@ -67,6 +77,7 @@ func NewFactory() *Factory {
 		Operation:   engine.NewOperationID(),
 		Secrets:     secrets,
 		redactor:    red,
+		signingKey:  signingKey,
 	}
 }
 
@@ -112,7 +123,7 @@ func (f *Factory) Store(ctx context.Context) (ledger.Store, error) {
 			if err != nil {
 				return nil, err
 			}
-			f.store = redactStore(s, f.redactor)
+			f.store = redactStore(&signedStore{Store: s, f: f}, f.redactor)
 			return f.store, nil
 		}
 		loc, err := ledger.ParseDynamoDBURL(p.Ledger)
@@ -125,7 +136,7 @@ func (f *Factory) Store(ctx context.Context) (ledger.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.store = redactStore(s, f.redactor)
+		f.store = redactStore(&signedStore{Store: s, f: f}, f.redactor)
 	}
 	return f.store, nil
 }

@@ -91,7 +91,8 @@ func runInit(f *Factory, dir string, force bool) error {
 }
 
 // ignoreLedger makes sure DIR/.gitignore keeps bake's local state (the
-// ledger) out of git, so it never makes the tree dirty.
+// ledger, the signing key `bake keygen` writes by default) out of git, so
+// it never makes the tree dirty.
 func ignoreLedger(dir string) (bool, error) {
 	path := filepath.Join(dir, ".gitignore")
 	data, err := os.ReadFile(path)
@@ -106,6 +107,6 @@ func ignoreLedger(dir string) (bool, error) {
 	if len(data) > 0 && !strings.HasSuffix(string(data), "\n") {
 		data = append(data, '\n')
 	}
-	data = append(data, "# bake's local state: the ledger\n.bake/\n"...)
+	data = append(data, "# bake's local state: the ledger, the signing key\n.bake/\n"...)
 	return true, os.WriteFile(path, data, 0o644)
 }

@@ -71,6 +71,10 @@ func runPromote(ctx context.Context, o *promoteOptions) error {
 		return runPlan(ctx, f, p, rel, o.to, o.from != "")
 	}
 	if err := promote.Check(ctx, p, store, rel, o.to); err != nil {
+		var untrusted *promote.UntrustedError
+		if errors.As(err, &untrusted) {
+			return err // "refusing IMAGE@VERSION: why" says it all
+		}
 		return fmt.Errorf("promoting %s@%s to %q: %w", rel.Image, rel.Version, o.to, err)
 	}
 	if o.from != "" {

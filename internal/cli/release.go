@@ -15,6 +15,7 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/release"
 	"github.com/bakehq/bake/internal/report"
+	"github.com/bakehq/bake/internal/signing"
 	"github.com/bakehq/bake/internal/version"
 )
 
@@ -92,6 +93,9 @@ func runRelease(ctx context.Context, o *releaseOptions) error {
 	}
 	p, img, err := f.image(o.image)
 	if err != nil {
+		return err
+	}
+	if _, err := f.Signer(); err != nil {
 		return err
 	}
 	res, err := releaseOne(ctx, o, p, img, f.Progress(), false)
@@ -197,6 +201,9 @@ func printReleased(w io.Writer, res releaseResult) {
 	fmt.Fprintf(w, "released %s@%s\t%s\n", rel.Image, rel.Version, artifactText(rel.Reference, rel.AMIs))
 	if rel.Provenance.ReusedFrom != "" {
 		fmt.Fprintf(w, "reused\tthe artifact of %s (inputs unchanged)\n", rel.Provenance.ReusedFrom)
+	}
+	if rel.SigningKey != "" {
+		fmt.Fprintf(w, "signed\tby %s\n", signing.ShortID(rel.SigningKey))
 	}
 	if res.GitTag != "" {
 		fmt.Fprintf(w, "tagged\t%s\n", res.GitTag)

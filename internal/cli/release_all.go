@@ -28,6 +28,9 @@ func runReleaseAll(ctx context.Context, o *releaseOptions) error {
 	if err != nil {
 		return err
 	}
+	if _, err := f.Signer(); err != nil {
+		return err
+	}
 	var (
 		mu      sync.Mutex
 		results = map[string]releaseResult{}

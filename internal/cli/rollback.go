@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/rollback"
 	"github.com/bakehq/bake/internal/version"
 )
@@ -65,6 +66,9 @@ func runRollback(ctx context.Context, o *rollbackOptions) error {
 	choice, err := rollback.Choose(ctx, store, o.image, env.Name, o.to)
 	if err != nil {
 		return err
+	}
+	if err := promote.Trust(p, choice.Target); err != nil {
+		return fmt.Errorf("rolling back %s in %q: %w", o.image, env.Name, err)
 	}
 	if choice.Current.Digest != choice.Target.Digest {
 		fmt.Fprintf(f.Progress(), "rolling back %s in %q from %s to %s\n", o.image, env.Name, choice.Current.Version, choice.Target.Version)

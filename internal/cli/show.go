@@ -9,7 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/signing"
 )
 
 func newCmdShow(f *Factory) *cobra.Command {
@@ -26,6 +28,7 @@ func newCmdShow(f *Factory) *cobra.Command {
 type showResult struct {
 	ledger.Release
 	RunsIn []string `json:"runs_in"` // environments whose current deployment is this release
+	Signed string   `json:"-"`       // who signed it, and whether it verifies, for people
 }
 
 func runShow(ctx context.Context, f *Factory, ref string) error {
@@ -34,7 +37,7 @@ func runShow(ctx context.Context, f *Factory, ref string) error {
 		return err
 	}
 	store, _ := f.Store(ctx)
-	res := showResult{Release: rel, RunsIn: []string{}}
+	res := showResult{Release: rel, RunsIn: []string{}, Signed: signedBy(p, rel)}
 	for _, env := range p.Environments {
 		if cur, err := store.Current(ctx, rel.Image, env.Name); err == nil && cur.Version == rel.Version {
 			res.RunsIn = append(res.RunsIn, env.Name)
@@ -78,6 +81,7 @@ func printRelease(w io.Writer, res showResult) {
 	}
 	row("reuses the artifact of", pv.ReusedFrom)
 	row("recorded", r.CreatedAt.Local().Format(time.DateTime)+" by "+r.CreatedBy)
+	row("signed", res.Signed)
 	if len(res.RunsIn) > 0 {
 		row("runs in", fmt.Sprint(res.RunsIn))
 	}
@@ -89,4 +93,25 @@ func printRelease(w io.Writer, res showResult) {
 		}
 		fmt.Fprintf(w, "  %s\t%s %s: %s\n", mark, c.Kind, c.Name, c.Detail)
 	}
+}
+
+// signedBy says which key signed rel and, when bake.yaml lists public
+// keys, whether the signature verifies: what promote would make of it.
+func signedBy(p *config.Project, rel ledger.Release) string {
+	keys := p.Signing.PublicKeys
+	if rel.Signature == "" {
+		if len(keys) > 0 {
+			return "no: promote and rollback refuse it (signing.public_keys is set)"
+		}
+		return ""
+	}
+	s := "by " + rel.SigningKey
+	if len(keys) == 0 {
+		return s
+	}
+	if err := signing.Verify(keys, rel); err != nil {
+		return s + "; DOES NOT VERIFY: " + err.Error()
+	}
+	k, _ := signing.Trusted(keys, rel.SigningKey)
+	return s + " (verified with " + k.File + ")"
 }

@@ -14,6 +14,11 @@
 //	  endpoint: http://127.0.0.1:5001  # one endpoint for every AWS service (AWS_ENDPOINT_URL otherwise)
 //	notify:
 //	  webhook: https://hooks.example.com/bake  # one JSON POST per event; BAKE_WEBHOOK_URL overrides
+//	signing:                      # optional; `bake keygen` writes a key pair and prints these lines
+//	  key: .bake/signing.key      # private key releases are signed with when recorded; BAKE_SIGNING_KEY
+//	                              # (the PEM text) or BAKE_SIGNING_KEY_FILE come first
+//	  public_keys: [keys/release.pub]  # each read and checked at load; when set, `bake release` needs a
+//	                              # key among them, and promote and rollback deploy only releases they signed
 //	images:                       # required; name -> definition, file order kept
 //	  debian:
 //	    template: templates/base/debian   # required; an existing directory

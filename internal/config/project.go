@@ -25,7 +25,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 		Ledger:    filepath.Join(d.dir, DefaultLedger),
 		FrontDoor: FrontDoor{Admin: DefaultFrontDoor},
 	}
-	s, ok := d.section("", root, root, "project", "registry", "ledger", "frontdoor", "notify", "aws", "images", "environments")
+	s, ok := d.section("", root, root, "project", "registry", "ledger", "frontdoor", "notify", "aws", "signing", "images", "environments")
 	if !ok {
 		return p
 	}
@@ -56,6 +56,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 	frontDoorNode := d.frontDoor(s, p)
 	d.notify(s, p)
 	d.aws(s, p)
+	d.signing(s, p)
 
 	imgs := d.images(s)
 	p.Images = imgs.list

@@ -1,11 +1,16 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/bakehq/bake/internal/signing"
+)
 
 // Defaults used when bake.yaml leaves a field out.
 const (
 	DefaultRegistry      = "127.0.0.1:5000"
 	DefaultLedger        = ".bake/ledger.db"
+	DefaultSigningKey    = ".bake/signing.key" // where `bake keygen` writes the private key
 	DefaultFrontDoor     = "127.0.0.1:2019"
 	DefaultHealthTimeout = 60 * time.Second
 	DefaultCheckTimeout  = 30 * time.Second
@@ -23,6 +28,7 @@ type Project struct {
 	FrontDoor    FrontDoor      // the Caddy admin API the docker target configures
 	Notify       Notify         // where events about releases and deployments go
 	AWS          AWS            // how bake reaches AWS, for AMI images and asg targets
+	Signing      Signing        // the keys releases are signed and verified with
 	Images       []*Image       // in file order
 	Environments []*Environment // in promotion order: a release enters Environments[i] only after Environments[i-1]
 }
@@ -37,6 +43,17 @@ type FrontDoor struct {
 type AWS struct {
 	Region   string // the region AMIs are built in and asg targets run in
 	Endpoint string // an endpoint override for every AWS service, e.g. a local moto server
+}
+
+// Signing says which keys releases are signed with when they are recorded,
+// and which signatures promote and rollback accept.
+type Signing struct {
+	// Key is the absolute path of the private key releases are signed with
+	// ("" for none here; BAKE_SIGNING_KEY and BAKE_SIGNING_KEY_FILE come first).
+	Key string
+	// PublicKeys are the keys a release must be signed by to be deployed;
+	// none: signatures are not checked (digests always are).
+	PublicKeys []signing.PublicKey
 }
 
 // Notify says where bake sends an event for each release, promotion,

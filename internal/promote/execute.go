@@ -74,8 +74,12 @@ type Result struct {
 }
 
 // Execute deploys rel to env under the environment's lock and records the
-// outcome. If env already runs rel it changes nothing.
+// outcome. If env already runs rel it changes nothing. A release that
+// fails a trust gate is refused before anything is locked or recorded.
 func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release) (Result, error) {
+	if err := Trust(d.Project, rel); err != nil {
+		return Result{}, err
+	}
 	img := d.Project.Image(rel.Image)
 	tgt := env.Targets[rel.Image]
 	lock, err := d.Store.Lock(ctx, LockKey(env.Name), d.holder(kind+" "+rel.Image+"@"+rel.Version), LockTTL)
@@ -120,7 +124,11 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 	if err != nil {
 		dep.Outcome, dep.Reason = ledger.OutcomeFailed, err.Error()
 		if _, rerr := d.append(ctx, dep); rerr != nil {
-			return Result{}, errors.Join(err, rerr)
+			// Its started record stands: the next promote, rollback or
+			// recover of env finds it interrupted and settles it.
+			return Result{}, fmt.Errorf("%w: %s@%s to %q: %v; %q still runs %s; recording the failure failed too: %v; "+
+				"the next promote or `bake recover %s` records it once the ledger answers",
+				ErrFailed, rel.Image, rel.Version, env.Name, err, env.Name, orNothing(dep.Previous), rerr, env.Name)
 		}
 		return Result{Deployment: dep}, fmt.Errorf("%w: %s@%s to %q: %v; %q still runs %s",
 			ErrFailed, rel.Image, rel.Version, env.Name, err, env.Name, orNothing(dep.Previous))
@@ -165,6 +173,10 @@ func (d *Deployer) revert(ctx context.Context, env *config.Environment, req targ
 	if err != nil {
 		return Result{Deployment: dep}, fmt.Errorf("%w: %s; reading %s@%s to switch back: %v", ErrFailed, failed, rel.Image, dep.Previous, err)
 	}
+	if err := Trust(d.Project, prev); err != nil {
+		return Result{Deployment: dep}, fmt.Errorf("%w: %s; not switching back: %v; %q still runs %s@%s",
+			ErrFailed, failed, err, env.Name, rel.Image, rel.Version)
+	}
 	d.say("%s; switching back to %s", failed, prev.Version)
 	back := ledger.Deployment{
 		Env: env.Name, Image: rel.Image, Version: prev.Version, Digest: prev.Digest, Previous: rel.Version,
@@ -184,7 +196,7 @@ func (d *Deployer) revert(ctx context.Context, env *config.Environment, req targ
 	if err != nil {
 		back.Outcome, back.Reason = ledger.OutcomeFailed, failed+"; switching back failed: "+err.Error()
 		if _, rerr := d.append(ctx, back); rerr != nil {
-			err = errors.Join(err, rerr)
+			err = fmt.Errorf("%w; recording that failed too: %v", err, rerr)
 		}
 		return Result{Deployment: back}, fmt.Errorf("%w: %s; switching back to %s failed: %v; %q still runs %s@%s",
 			ErrFailed, failed, prev.Version, err, env.Name, rel.Image, rel.Version)

@@ -21,10 +21,14 @@ type Gate struct {
 	Detail string `json:"detail"`
 }
 
-// Check applies the promotion policy and refuses with every unmet gate named.
+// Check applies the promotion policy and refuses with every unmet gate
+// named; a release that cannot be trusted is refused first, on its own.
 func Check(ctx context.Context, p *config.Project, store ledger.Store, rel ledger.Release, env string) error {
 	gates, err := Gates(ctx, p, store, rel, env)
 	if err != nil {
+		return err
+	}
+	if err := Trust(p, rel); err != nil {
 		return err
 	}
 	var unmet []string
@@ -40,7 +44,8 @@ func Check(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 }
 
 // Gates evaluates every gate of env for rel. A failed release never enters
-// any environment, nor does a revoked one; the first environment takes
+// any environment, nor does one that fails a trust gate (TrustGates), nor a
+// revoked one; the first environment takes
 // validated releases, every later one only releases that succeeded in the
 // environment before it; an environment may also ask for a soak time there
 // and a manual approval.
@@ -57,6 +62,7 @@ func Gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 	if !gates[0].Passed {
 		gates[0].Detail = name + " failed validation and can never be promoted"
 	}
+	gates = append(gates, TrustGates(p, rel)...)
 
 	rev, err := store.Revocation(ctx, rel.Image, rel.Version)
 	switch {

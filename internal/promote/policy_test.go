@@ -2,6 +2,8 @@ package promote
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"testing"
 	"time"
 
@@ -29,9 +31,9 @@ func TestCheck(t *testing.T) {
 	require.NoError(t, err)
 	defer store.Close()
 
-	good := ledger.Release{Image: "web", Version: "1.0.0", Digest: "sha256:aa", Status: ledger.StatusValidated, CreatedAt: time.Now()}
+	good := ledger.Release{Image: "web", Version: "1.0.0", Digest: testDigest("aa"), Reference: testRef("aa"), Status: ledger.StatusValidated, CreatedAt: time.Now()}
 	bad := ledger.Release{Image: "web", Version: "1.1.0", Status: ledger.StatusFailed, CreatedAt: time.Now()}
-	other := ledger.Release{Image: "web", Version: "1.2.0", Digest: "sha256:cc", Status: ledger.StatusValidated, CreatedAt: time.Now()}
+	other := ledger.Release{Image: "web", Version: "1.2.0", Digest: testDigest("cc"), Reference: testRef("cc"), Status: ledger.StatusValidated, CreatedAt: time.Now()}
 	for _, r := range []ledger.Release{good, bad, other} {
 		require.NoError(t, store.PutRelease(ctx, r))
 	}
@@ -80,9 +82,9 @@ func TestGatesSoakApprovalRevocation(t *testing.T) {
 	p := project()
 	p.Environments[2].Gates = config.Gates{Approval: true, Soak: time.Hour}
 
-	rel := ledger.Release{Image: "web", Version: "2.0.0", Digest: "sha256:bb", Status: ledger.StatusValidated, CreatedAt: time.Now()}
+	rel := ledger.Release{Image: "web", Version: "2.0.0", Digest: testDigest("bb"), Reference: testRef("bb"), Status: ledger.StatusValidated, CreatedAt: time.Now()}
 	require.NoError(t, store.PutRelease(ctx, rel))
-	_, err = store.AppendDeployment(ctx, ledger.Deployment{Env: "qa", Image: "web", Version: "2.0.0", Digest: "sha256:bb",
+	_, err = store.AppendDeployment(ctx, ledger.Deployment{Env: "qa", Image: "web", Version: "2.0.0", Digest: testDigest("bb"),
 		Kind: ledger.KindPromote, Outcome: ledger.OutcomeSucceeded, StartedAt: time.Now(), FinishedAt: time.Now().Add(-10 * time.Minute), By: "t"})
 	require.NoError(t, err)
 
@@ -126,8 +128,8 @@ func TestFailedWatchBlocksTheNextEnvironment(t *testing.T) {
 	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	defer store.Close()
-	v1 := ledger.Release{Image: "web", Version: "1.0.0", Digest: "sha256:aa", Status: ledger.StatusValidated, CreatedAt: time.Now()}
-	v2 := ledger.Release{Image: "web", Version: "1.1.0", Digest: "sha256:bb", Status: ledger.StatusValidated, CreatedAt: time.Now()}
+	v1 := ledger.Release{Image: "web", Version: "1.0.0", Digest: testDigest("aa"), Reference: testRef("aa"), Status: ledger.StatusValidated, CreatedAt: time.Now()}
+	v2 := ledger.Release{Image: "web", Version: "1.1.0", Digest: testDigest("bb"), Reference: testRef("bb"), Status: ledger.StatusValidated, CreatedAt: time.Now()}
 	for _, r := range []ledger.Release{v1, v2} {
 		require.NoError(t, store.PutRelease(ctx, r))
 	}
@@ -171,3 +173,9 @@ func TestPinGate(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, g.Passed)
 }
+
+// testDigest is a well-formed digest for a test release named by s, and
+// testRef the reference that names it: what the digest gate expects.
+func testDigest(s string) string { return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(s))) }
+
+func testRef(s string) string { return "127.0.0.1:5000/p/web@" + testDigest(s) }

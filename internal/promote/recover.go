@@ -168,6 +168,9 @@ func (d *Deployer) recoverOne(ctx context.Context, env *config.Environment, it I
 	}
 	rec.Left = live.String()
 	d.say("interrupted: %s; state left: %s", it, rec.Left)
+	if err := d.trustRecovery(&rq); err != nil {
+		return rec, fmt.Errorf("recovering %s in %q after the interrupted %s: %w", it.Image, env.Name, orNothing(it.Kind), err)
+	}
 	res, err := r.Recover(ctx, rq)
 	if err != nil {
 		return rec, fmt.Errorf("%w: recovering %s in %q after the interrupted %s: %v; run `bake recover %s` again",
@@ -243,4 +246,21 @@ func (d *Deployer) notRecovered(ctx context.Context, rec *Recovery, env *config.
 		return *rec, err
 	}
 	return *rec, fmt.Errorf("%w: the interrupted %s of %s@%s in %q: %s", ErrNotRecovered, it.Kind, it.Image, it.Version, env.Name, check)
+}
+
+// trustRecovery applies the trust gates to what recovery may put into
+// traffic: the interrupted release is kept only if it passes them (else
+// the recorded one goes back), and the recorded one must pass them, since
+// recovery deploys it when it does not serve.
+func (d *Deployer) trustRecovery(rq *target.Recovery) error {
+	if rq.Finish {
+		if err := Trust(d.Project, rq.Release); err != nil {
+			d.say("not keeping %s@%s: %v", rq.Release.Image, rq.Release.Version, err)
+			rq.Finish = false
+		}
+	}
+	if rq.Recorded == nil {
+		return nil
+	}
+	return Trust(d.Project, *rq.Recorded)
 }

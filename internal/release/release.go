@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
 
+	"github.com/bakehq/bake/internal/artifact"
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/builder"
 	"github.com/bakehq/bake/internal/config"
@@ -138,7 +136,7 @@ func (r *Releaser) validate(ctx context.Context, o Options, rel *ledger.Release,
 // and records it: validated, or failed (returned with ErrValidationFailed)
 // when a check failed or could not run on an instance.
 func (r *Releaser) releaseAMIs(ctx context.Context, o Options, rel ledger.Release, amis map[string]string) (ledger.Release, error) {
-	rel.AMIs, rel.Digest = amis, amiDigest(amis)
+	rel.AMIs, rel.Digest = amis, artifact.AMIDigest(amis)
 	r.say("%s@%s made AMIs %v", rel.Image, rel.Version, amis)
 	if err := r.validateAMIs(ctx, o, &rel); err != nil {
 		return rel, err
@@ -179,21 +177,18 @@ func (r *Releaser) validateAMIs(ctx context.Context, o Options, rel *ledger.Rele
 	return fmt.Errorf("%w: %s: %s", ErrValidationFailed, name, firstFailure(rel.Checks))
 }
 
-// amiDigest names an AMI release's artifact, its AMI in every region, the
-// way a manifest digest names an image's: promotion gates, "already runs"
-// and rollback tell releases apart by digest, and without one every AMI
-// release would look like the same artifact.
-func amiDigest(amis map[string]string) string {
-	var b strings.Builder
-	for _, region := range slices.Sorted(maps.Keys(amis)) {
-		fmt.Fprintf(&b, "%s %s\n", region, amis[region])
-	}
-	return builder.Digest([]byte(b.String()))
-}
-
+// record records rel with status and leaves in rel what was recorded: the
+// store may add to it (a signature) or hide parts of it (secret values).
 func (r *Releaser) record(ctx context.Context, rel *ledger.Release, status string) error {
+	ctx = context.WithoutCancel(ctx)
 	rel.Status, rel.CreatedAt = status, time.Now().UTC()
-	return r.Store.PutRelease(context.WithoutCancel(ctx), *rel)
+	if err := r.Store.PutRelease(ctx, *rel); err != nil {
+		return err
+	}
+	if got, err := r.Store.Release(ctx, rel.Image, rel.Version); err == nil {
+		*rel = got
+	}
+	return nil
 }
 
 func (r *Releaser) say(format string, args ...any) {

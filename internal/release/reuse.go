@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/bakehq/bake/internal/artifact"
 	"github.com/bakehq/bake/internal/builder"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/ledger"
@@ -70,7 +71,7 @@ func (r *Releaser) reusable(ctx context.Context, o Options, job builder.Job) (le
 func (r *Releaser) releaseReused(ctx context.Context, o Options, rel, prev ledger.Release) (ledger.Release, error) {
 	rel.Digest, rel.Reference, rel.AMIs = prev.Digest, prev.Reference, prev.AMIs
 	if rel.Digest == "" && len(rel.AMIs) > 0 {
-		rel.Digest = amiDigest(rel.AMIs) // prev was recorded before AMI releases had one
+		rel.Digest = artifact.AMIDigest(rel.AMIs) // prev was recorded before AMI releases had one
 	}
 	rel.Provenance = prev.Provenance
 	rel.Provenance.GitDirty = o.GitDirty

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bakehq/bake/internal/artifact"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
@@ -165,6 +166,7 @@ func TestNoAMIInRegion(t *testing.T) {
 	f := newFixture(t, config.KeepStopped, 3)
 	rel := f.release("1.0.0")
 	rel.AMIs = map[string]string{"eu-west-1": "ami-12345678"}
+	rel.Digest = artifact.AMIDigest(rel.AMIs)
 	_, calls, err := f.execute(ledger.KindPromote, rel)
 	require.ErrorIs(t, err, promote.ErrUnknown)
 	require.ErrorIs(t, err, asg.ErrNoAMI)

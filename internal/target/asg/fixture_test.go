@@ -1,7 +1,6 @@
 package asg_test
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bakehq/bake/internal/artifact"
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
@@ -114,10 +114,10 @@ func (f *fixture) release(version string) ledger.Release {
 	f.t.Helper()
 	out, err := f.aws.EC2.RegisterImage(f.t.Context(), &ec2.RegisterImageInput{Name: aws.String(f.project + "-" + version)})
 	require.NoError(f.t, err)
+	amis := map[string]string{region: aws.ToString(out.ImageId)}
 	rel := ledger.Release{
-		Image: image, Version: version, Digest: fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(f.project+version))),
-		Status: ledger.StatusValidated, CreatedAt: time.Now().UTC(), CreatedBy: "test",
-		AMIs: map[string]string{region: aws.ToString(out.ImageId)},
+		Image: image, Version: version, Digest: artifact.AMIDigest(amis),
+		Status: ledger.StatusValidated, CreatedAt: time.Now().UTC(), CreatedBy: "test", AMIs: amis,
 	}
 	require.NoError(f.t, f.store.PutRelease(f.t.Context(), rel))
 	return rel

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/signing"
+)
+
+// Releases are signed where they are recorded: the ledger this Factory
+// opens signs every release put into it once a signer is known, after
+// secret values were redacted from it, so the signature covers exactly
+// what the ledger holds.
+
+// takeSigningKey reads BAKE_SIGNING_KEY and removes it from bake's own
+// environment, so that no process bake starts (Packer, mmdebstrap) ever
+// inherits the private key.
+func takeSigningKey() string {
+	key := os.Getenv(signing.EnvKey)
+	_ = os.Unsetenv(signing.EnvKey)
+	return key
+}
+
+// Signer returns the key this run signs releases with, found once
+// (BAKE_SIGNING_KEY, BAKE_SIGNING_KEY_FILE, then signing.key in bake.yaml),
+// or nil when there is none and bake.yaml does not ask for signatures.
+// When bake.yaml lists signing.public_keys, a release made without a key,
+// or with one they do not list, could never be deployed: both are refused
+// here, before anything is built.
+func (f *Factory) Signer() (*signing.Signer, error) {
+	f.signerOnce.Do(func() { f.signer, f.signerErr = f.loadSigner() })
+	return f.signer, f.signerErr
+}
+
+func (f *Factory) loadSigner() (*signing.Signer, error) {
+	p, err := f.Project()
+	if err != nil {
+		return nil, err
+	}
+	s, err := signing.LoadSigner(f.signingKey, os.Getenv(signing.EnvKeyFile), p.Signing.Key)
+	keys := p.Signing.PublicKeys
+	switch {
+	case err != nil || len(keys) == 0:
+		return s, err
+	case s == nil:
+		return nil, &usageError{fmt.Sprintf("bake.yaml accepts only signed releases (signing.public_keys), and no signing key was given: "+
+			"set %s to the private key (its PEM text), %s to its file, or signing.key in bake.yaml (`bake keygen` makes a key pair)",
+			signing.EnvKey, signing.EnvKeyFile)}
+	}
+	if _, ok := signing.Trusted(keys, s.ID); !ok {
+		return nil, &usageError{fmt.Sprintf("the signing key %s from %s is not among signing.public_keys in bake.yaml, "+
+			"so its releases could never be deployed: list its public key there, or sign with a key they list", signing.ShortID(s.ID), s.From)}
+	}
+	return s, nil
+}
+
+// signedStore signs every release put into it with the Factory's signer,
+// if there is one.
+type signedStore struct {
+	ledger.Store
+	f *Factory
+}
+
+func (s *signedStore) PutRelease(ctx context.Context, rel ledger.Release) error {
+	signer, err := s.f.Signer()
+	if err != nil {
+		return fmt.Errorf("recording release %s@%s: %w", rel.Image, rel.Version, err)
+	}
+	if signer != nil {
+		if rel, err = signer.Seal(rel); err != nil {
+			return fmt.Errorf("recording release %s@%s: %w", rel.Image, rel.Version, err)
+		}
+	}
+	return s.Store.PutRelease(ctx, rel)
+}

@@ -1,0 +1,80 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/bakehq/bake/internal/signing"
+)
+
+// signing decodes signing:, the keys releases are signed and verified
+// with. The private key's file is only named here: it exists where
+// releases are made, not everywhere bake.yaml is read. Every public key is
+// read now, so a missing or malformed one is reported at its line.
+func (d *decoder) signing(s *section, p *Project) {
+	n := s.get("signing")
+	if n == nil {
+		return
+	}
+	ss, ok := d.section("signing", s.key("signing"), n, "key", "public_keys")
+	if !ok {
+		return
+	}
+	if v := ss.get("key"); v != nil {
+		if path, ok := d.str("signing.key", v); ok {
+			if path == "" {
+				d.errorf(v, "signing.key", "must not be empty")
+			} else {
+				p.Signing.Key = d.abs(path)
+			}
+		}
+	}
+	v := ss.get("public_keys")
+	if v == nil {
+		return
+	}
+	paths, ok := d.strings("signing.public_keys", v)
+	if !ok {
+		return
+	}
+	seen := map[string]int{} // key id -> line it was first listed at
+	for i, path := range paths {
+		at, key := v.Content[i], index("signing.public_keys", i)
+		pub, ok := d.publicKey(at, key, path)
+		if !ok {
+			continue
+		}
+		if line, dup := seen[pub.ID]; dup {
+			d.errorf(at, key, "%s holds the key %s, already listed at line %d", pub.File, signing.ShortID(pub.ID), line)
+			continue
+		}
+		seen[pub.ID] = at.Line
+		p.Signing.PublicKeys = append(p.Signing.PublicKeys, pub)
+	}
+}
+
+// publicKey reads one public key file listed in signing.public_keys.
+func (d *decoder) publicKey(at *yaml.Node, key, path string) (signing.PublicKey, bool) {
+	if path == "" {
+		d.errorf(at, key, "must not be empty: name a public key file, as `bake keygen` writes")
+		return signing.PublicKey{}, false
+	}
+	file := d.abs(path)
+	data, err := signing.ReadKeyFile(file)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		d.errorf(at, key, "public key file %s does not exist (`bake keygen` writes one)", file)
+		return signing.PublicKey{}, false
+	case err != nil:
+		d.errorf(at, key, "reading public key file %s: %v", file, err)
+		return signing.PublicKey{}, false
+	}
+	pub, err := signing.ParsePublicKey(data)
+	if err != nil {
+		d.errorf(at, key, "public key file %s: %v", file, err)
+		return signing.PublicKey{}, false
+	}
+	return signing.PublicKey{Key: pub, ID: signing.KeyID(pub), File: file}, true
+}
