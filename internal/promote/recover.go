@@ -12,7 +12,7 @@ import (
 )
 
 // ErrNotRecovered means bake could not converge after an interruption
-// on its own: the target type does not recover (asg). The operation is
+// on its own: the target type does not recover. The operation is
 // recorded as failed, its lock released, and the error says what to check.
 var ErrNotRecovered = errors.New("not recovered")
 
@@ -191,6 +191,15 @@ func (d *Deployer) recoverOne(ctx context.Context, env *config.Environment, it I
 		if err := d.pinOnce(ctx, rq.Release, env.Name, "rollback from "+it.Previous); err != nil {
 			return rec, err
 		}
+	}
+	if now, err := d.Store.Current(ctx, it.Image, env.Name); err == nil {
+		served := rq.Request
+		if res.Finished || rq.Recorded == nil {
+			served.Release = rq.Release
+		} else {
+			served.Release = *rq.Recorded
+		}
+		d.point(ctx, served, now)
 	}
 	if res.Finished {
 		d.say("recovered %s in %q: %s@%s serves, as the interrupted %s meant", it.Image, env.Name, it.Image, res.Serves, it.Kind)

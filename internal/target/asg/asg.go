@@ -113,6 +113,7 @@ type Group struct {
 
 	min, max       int32
 	launchTemplate string
+	operation      string // the bake run that created it
 }
 
 // inService counts the group's instances that are in service.
@@ -210,7 +211,7 @@ func groupOf(g astypes.AutoScalingGroup) Group {
 		Name: aws.ToString(g.AutoScalingGroupName), Version: tags[engine.LabelVersion], Digest: tags[engine.LabelDigest],
 		Desired: int(aws.ToInt32(g.DesiredCapacity)), TargetGroups: slices.Clone(g.TargetGroupARNs),
 		Instances: []target.Replica{}, Created: aws.ToTime(g.CreatedTime), Status: aws.ToString(g.Status),
-		min: aws.ToInt32(g.MinSize), max: aws.ToInt32(g.MaxSize),
+		min: aws.ToInt32(g.MinSize), max: aws.ToInt32(g.MaxSize), operation: tags[engine.LabelOperation],
 	}
 	if out.TargetGroups == nil {
 		out.TargetGroups = []string{}
@@ -220,7 +221,7 @@ func groupOf(g astypes.AutoScalingGroup) Group {
 	}
 	for _, i := range g.Instances {
 		out.Instances = append(out.Instances, target.Replica{
-			ID: aws.ToString(i.InstanceId), Name: out.Name, Version: out.Version, Digest: out.Digest,
+			ID: aws.ToString(i.InstanceId), Name: out.Name, Version: out.Version, Digest: out.Digest, Operation: out.operation,
 			Running: i.LifecycleState == astypes.LifecycleStateInService && aws.ToString(i.HealthStatus) == "Healthy",
 		})
 	}

@@ -1,6 +1,7 @@
 package asg_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,7 @@ type fixture struct {
 	store    ledger.Store
 	deployer *promote.Deployer
 	progress *syncBuffer
+	killCtx  context.Context // the context of a run killedDuringBringUp ends
 }
 
 func newFixture(t *testing.T, keep string, releases int) *fixture {
