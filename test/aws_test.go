@@ -189,9 +189,60 @@ func TestAWSReleasePromoteRollbackSweep(t *testing.T) {
 	p.assertWarm("prod", "1.1.0")
 	p.assertServing("dev", "1.1.0")
 
-	// 6. The ledger, a DynamoDB table, holds every record with its link.
+	// 6. A promote killed with SIGKILL while its group comes up is
+	// recovered: exactly one recorded release serves afterwards.
+	p.killedPromoteRecovers("dev", "1.0.0", "1.1.0")
+
+	// 7. The ledger, a DynamoDB table, holds every record with its link.
 	res = mustBakeAWS(t, p, "verify")
 	assert.Contains(t, res.stdout, "every one as recorded, chain unbroken")
+}
+
+// killedPromoteRecovers kills `bake promote web@VERSION --to ENV` once its
+// group starts coming up, then checks that `bake status --check` reports the
+// interruption, that `bake recover ENV` converges, and that afterwards
+// env's target group holds one release's group: the promoted one if
+// recovery finished the promote, else the one that served before.
+func (p *awsProject) killedPromoteRecovers(env, version, before string) {
+	t := p.t
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), bakeTimeout)
+	defer cancel()
+	cmd := bakeCmd(ctx, p.dir, p.env, "promote", "web@"+version, "--to", env)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for !strings.Contains(out.String(), "Auto Scaling group "+asg.GroupName(p.name+"-"+env+"-web", version)) {
+		select {
+		case err := <-exited:
+			t.Fatalf("bake promote web@%s exited before its group came up: %v\n%s", version, err, out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	require.NoError(t, cmd.Process.Kill())
+	<-exited
+	t.Logf("killed bake promote web@%s --to %s:\n%s", version, env, out.String())
+
+	res := bakeEnv(t, p.dir, p.env, "status", "--check")
+	assert.Equal(t, 4, res.code, "the interruption shows\n%s", res)
+	assert.Contains(t, res.stdout, "bake recover "+env)
+	var rec struct {
+		Recoveries []struct {
+			Action string `json:"action"`
+			Serves string `json:"serves"`
+		} `json:"recoveries"`
+	}
+	decodeOne(t, mustBakeAWS(t, p, "recover", env, "-o", "json").stdout, &rec)
+	require.Len(t, rec.Recoveries, 1)
+	want := before
+	if rec.Recoveries[0].Action == "finished" {
+		want = version
+	}
+	assert.Equal(t, want, rec.Recoveries[0].Serves)
+	p.assertServing(env, want)
+	mustBakeAWS(t, p, "status", "--check")
 }
 
 // awsSweepDoc is `bake sweep --aws -o json`.
