@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/bakehq/bake/internal/loopback"
 	"github.com/cenkalti/backoff/v5"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
@@ -62,7 +63,7 @@ func startService(ctx context.Context, eng *client.Client, s Service) (id string
 		if perr != nil {
 			return "", 0, perr
 		}
-		if hostPort, err = freeLoopbackPort(); err != nil {
+		if hostPort, err = loopback.FreePort(); err != nil {
 			return "", 0, fmt.Errorf("choosing a port for container %q: %w", s.Name, err)
 		}
 		cfg.ExposedPorts = network.PortSet{p: {}}

@@ -10,9 +10,7 @@
 package mototest
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bakehq/bake/internal/loopback"
 )
 
 // StartTimeout bounds how long moto_server may take to answer.
@@ -103,7 +103,7 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := loopback.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -150,17 +150,4 @@ func (s *Server) Close() {
 	}
 	_ = s.log.Close()
 	_ = os.Remove(s.log.Name())
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("no TCP port")
-	}
-	return addr.Port, nil
 }
