@@ -18,7 +18,6 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
-	"github.com/bakehq/bake/internal/promote"
 )
 
 // Kind is what sort of thing an Item is.
@@ -76,7 +75,7 @@ func (c *Collector) Lock(ctx context.Context, user string) (func(), error) {
 		}
 	}
 	for _, e := range c.Project.Environments {
-		l, err := c.Ledger.Lock(ctx, promote.LockKey(e.Name), holder, promote.LockTTL)
+		l, err := c.Ledger.Lock(ctx, ledger.EnvLockKey(e.Name), holder, ledger.EnvLockTTL)
 		if err != nil {
 			unlock()
 			return nil, fmt.Errorf("collecting garbage: %w", err)

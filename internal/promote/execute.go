@@ -21,12 +21,11 @@ var (
 	ErrFailed  = errors.New("deployment failed") // exit 1
 )
 
-// LockKey is the ledger lock that serialises changes to env: promotions,
-// rollbacks and anything else that touches what runs there.
-func LockKey(env string) string { return "env/" + env }
+// LockKey is the ledger lock that serialises changes to env.
+func LockKey(env string) string { return ledger.EnvLockKey(env) }
 
 // LockTTL bounds how long a crashed bake can keep an environment locked.
-const LockTTL = 15 * time.Minute
+const LockTTL = ledger.EnvLockTTL
 
 // Target runs releases in an environment.
 type Target interface {
