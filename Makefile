@@ -1,5 +1,9 @@
 GO ?= go
 BIN := bin/bake
+# bake --version: the nearest v* tag (else "dev") and the commit, stamped at link time.
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/bakehq/bake/internal/cli.Version=$(VERSION) -X github.com/bakehq/bake/internal/cli.Commit=$(COMMIT)
 TESTFLAGS ?= -p 2 -count=1 -timeout 25m
 
 # End-to-end tests, the demo and the benchmarks run the built binary.
@@ -9,7 +13,7 @@ RUN_ENV := BAKE_BIN=$(abspath $(BIN))
 .PHONY: build services test fuzz demo bench lint clean
 
 build:
-	$(GO) build -o $(BIN) ./cmd/bake
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/bake
 
 services:
 	scripts/services.sh up

@@ -19,6 +19,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		Long: `bake turns templates into versioned, immutable images, validates each one in a
 throwaway sandbox, and moves one recorded artifact through ordered environments
 by replacing what runs there. Rolling back redeploys a recorded release.`,
+		Version:       currentVersion().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -28,6 +29,8 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 			return nil
 		},
 	}
+	// --version prints the same line as `bake version`.
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(f.In)
 	root.SetOut(f.Out)
 	root.SetErr(f.Err)

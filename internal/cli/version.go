@@ -11,31 +11,68 @@ import (
 	"github.com/bakehq/bake/internal/builder"
 )
 
-// Version is bake's own version, set at link time with -X.
-var Version = "dev"
+// Version and Commit are bake's own version and the git commit it was built
+// from, set at link time by `make build`:
+//
+//	-ldflags "-X github.com/bakehq/bake/internal/cli.Version=v1.2.3 -X github.com/bakehq/bake/internal/cli.Commit=abc123"
+//
+// Without them, the build's own record (go build's VCS stamp) fills in what it knows.
+var (
+	Version = "dev"
+	Commit  = ""
+)
+
+// buildVersion is what `bake version` and `bake --version` print.
+type buildVersion struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit,omitempty"`
+	Go      string `json:"go"`
+	Builder string `json:"builder"`
+}
+
+func currentVersion() buildVersion {
+	v := buildVersion{Version: Version, Commit: Commit, Go: runtime.Version(), Builder: builder.Version}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	if v.Version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v.Version = info.Main.Version
+	}
+	if v.Commit == "" {
+		modified := false
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				v.Commit = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		if v.Commit != "" && modified {
+			v.Commit += "-dirty"
+		}
+	}
+	return v
+}
+
+// String is the one line bake prints for its version.
+func (v buildVersion) String() string {
+	commit := v.Commit
+	if commit == "" {
+		commit = "unknown commit"
+	}
+	return fmt.Sprintf("bake %s (%s, %s, %s)", v.Version, commit, v.Go, v.Builder)
+}
 
 func newCmdVersion(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print bake's version",
+		Short: "Print bake's version, the commit it was built from, and its Go version",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := struct {
-				Version string `json:"version"`
-				Commit  string `json:"commit,omitempty"`
-				Go      string `json:"go"`
-				Builder string `json:"builder"`
-			}{Version: Version, Go: runtime.Version(), Builder: builder.Version}
-			if info, ok := debug.ReadBuildInfo(); ok {
-				for _, s := range info.Settings {
-					if s.Key == "vcs.revision" {
-						v.Commit = s.Value
-					}
-				}
-			}
-			return f.render(v, func(w io.Writer) {
-				fmt.Fprintf(w, "bake %s (%s, %s)\n", v.Version, v.Go, v.Builder)
-			})
+			v := currentVersion()
+			return f.render(v, func(w io.Writer) { fmt.Fprintln(w, v) })
 		},
 	}
 }
