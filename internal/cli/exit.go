@@ -14,7 +14,7 @@ import (
 	"github.com/bakehq/bake/internal/report"
 	"github.com/bakehq/bake/internal/rollback"
 	"github.com/bakehq/bake/internal/secret"
-	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 	"github.com/bakehq/bake/internal/version"
 )
 
@@ -50,7 +50,7 @@ func ExitCode(err error) int {
 		errors.Is(err, ledger.ErrExists), errors.Is(err, ledger.ErrNotFound), errors.Is(err, promote.ErrUnknown),
 		errors.Is(err, rollback.ErrNeverRan), errors.Is(err, builder.ErrTemplate), errors.Is(err, release.ErrNoBase),
 		errors.Is(err, engine.ErrUnreachable), errors.Is(err, report.ErrInvalid),
-		errors.Is(err, cst.ErrInvalid), errors.Is(err, secret.ErrInvalid), errors.Is(err, signing.ErrInvalidKey):
+		errors.Is(err, cst.ErrInvalid), errors.Is(err, secret.ErrInvalid), errors.Is(err, keys.ErrInvalidKey):
 		return ExitInput
 	}
 	return ExitFailed

@@ -15,6 +15,7 @@ import (
 	"github.com/bakehq/bake/internal/release"
 	"github.com/bakehq/bake/internal/rollback"
 	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 	"github.com/bakehq/bake/internal/version"
 )
 
@@ -41,7 +42,7 @@ func TestExitCode(t *testing.T) {
 		{wrap(builder.ErrTemplate), ExitInput},
 		{wrap(release.ErrNoBase), ExitInput},
 		{wrap(engine.ErrUnreachable), ExitInput},
-		{wrap(fmt.Errorf("reading the signing key: %w", signing.ErrInvalidKey)), ExitInput},
+		{wrap(fmt.Errorf("reading the signing key: %w", keys.ErrInvalidKey)), ExitInput},
 		{&promote.UntrustedError{Release: "web@1.0.0", Reasons: []error{signing.ErrBadSignature}}, ExitRefused},
 	}
 	for _, tt := range tests {

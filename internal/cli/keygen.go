@@ -13,6 +13,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 type keygenOptions struct {
@@ -59,16 +60,16 @@ func runKeygen(o *keygenOptions) error {
 			}
 		}
 	}
-	key, err := signing.GenerateKey()
+	key, err := keys.GenerateKey()
 	if err != nil {
 		return err
 	}
-	privPEM, err := signing.EncodePrivateKey(key)
+	privPEM, err := keys.EncodePrivateKey(key)
 	if err != nil {
 		return err
 	}
 	s := signing.NewSigner(key, priv)
-	pubPEM, err := signing.EncodePublicKey(s.Public())
+	pubPEM, err := keys.EncodePublicKey(s.Public())
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // runIn runs one bake command in-process against dir/bake.yaml.
@@ -36,15 +36,15 @@ func TestKeygen(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
 	privPEM, err := os.ReadFile(priv)
 	require.NoError(t, err)
-	key, err := signing.ParsePrivateKey(privPEM)
+	key, err := keys.ParsePrivateKey(privPEM)
 	require.NoError(t, err)
 	pubPEM, err := os.ReadFile(pub)
 	require.NoError(t, err)
-	pubKey, err := signing.ParsePublicKey(pubPEM)
+	pubKey, err := keys.ParsePublicKey(pubPEM)
 	require.NoError(t, err)
 	assert.True(t, pubKey.Equal(key.Public()), "PATH.pub is the public half of PATH")
 
-	id := signing.KeyID(pubKey)
+	id := keys.KeyID(pubKey)
 	assert.Contains(t, out, "key id "+id+"\n")
 	assert.Contains(t, out, "  signing:\n    key: .bake/signing.key\n    public_keys: [.bake/signing.key.pub]\n")
 	assert.Contains(t, out, "added .bake/ to ")
@@ -96,6 +96,6 @@ func TestReleaseNeedsATrustedKey(t *testing.T) {
 
 	config("signing:\n  key: nope\n")
 	_, err = runIn(t, dir, "release", "web", "--version", "1.0.0")
-	require.ErrorIs(t, err, signing.ErrInvalidKey)
+	require.ErrorIs(t, err, keys.ErrInvalidKey)
 	assert.Equal(t, ExitInput, ExitCode(err))
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/release"
 	"github.com/bakehq/bake/internal/report"
-	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 	"github.com/bakehq/bake/internal/version"
 )
 
@@ -203,7 +203,7 @@ func printReleased(w io.Writer, res releaseResult) {
 		fmt.Fprintf(w, "reused\tthe artifact of %s (inputs unchanged)\n", rel.Provenance.ReusedFrom)
 	}
 	if rel.SigningKey != "" {
-		fmt.Fprintf(w, "signed\tby %s\n", signing.ShortID(rel.SigningKey))
+		fmt.Fprintf(w, "signed\tby %s\n", keys.ShortID(rel.SigningKey))
 	}
 	if res.GitTag != "" {
 		fmt.Fprintf(w, "tagged\t%s\n", res.GitTag)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // Releases are signed where they are recorded: the ledger this Factory
@@ -40,18 +41,18 @@ func (f *Factory) loadSigner() (*signing.Signer, error) {
 		return nil, err
 	}
 	s, err := signing.LoadSigner(f.signingKey, os.Getenv(signing.EnvKeyFile), p.Signing.Key)
-	keys := p.Signing.PublicKeys
+	trusted := p.Signing.PublicKeys
 	switch {
-	case err != nil || len(keys) == 0:
+	case err != nil || len(trusted) == 0:
 		return s, err
 	case s == nil:
 		return nil, &usageError{fmt.Sprintf("bake.yaml accepts only signed releases (signing.public_keys), and no signing key was given: "+
 			"set %s to the private key (its PEM text), %s to its file, or signing.key in bake.yaml (`bake keygen` makes a key pair)",
 			signing.EnvKey, signing.EnvKeyFile)}
 	}
-	if _, ok := signing.Trusted(keys, s.ID); !ok {
+	if _, ok := signing.Trusted(trusted, s.ID); !ok {
 		return nil, &usageError{fmt.Sprintf("the signing key %s from %s is not among signing.public_keys in bake.yaml, "+
-			"so its releases could never be deployed: list its public key there, or sign with a key they list", signing.ShortID(s.ID), s.From)}
+			"so its releases could never be deployed: list its public key there, or sign with a key they list", keys.ShortID(s.ID), s.From)}
 	}
 	return s, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/secret"
 	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // TestStoreSignsWhatItRecords: the Factory's ledger signs a release after
@@ -21,14 +22,14 @@ import (
 // recorded and verifies when read back.
 func TestStoreSignsWhatItRecords(t *testing.T) {
 	ctx := context.Background()
-	priv, err := signing.GenerateKey()
+	priv, err := keys.GenerateKey()
 	require.NoError(t, err)
-	pem, err := signing.EncodePrivateKey(priv)
+	pem, err := keys.EncodePrivateKey(priv)
 	require.NoError(t, err)
 	s := signing.NewSigner(priv, "test")
 	f := &Factory{
 		project: &config.Project{Signing: config.Signing{
-			PublicKeys: []signing.PublicKey{{Key: s.Public(), ID: s.ID}},
+			PublicKeys: []keys.PublicKey{{Key: s.Public(), ID: s.ID}},
 		}},
 		signingKey: string(pem),
 		redactor:   secret.NewRedactor("s3cr3t-value"),

@@ -6,7 +6,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // signing decodes signing:, the keys releases are signed and verified
@@ -47,7 +47,7 @@ func (d *decoder) signing(s *section, p *Project) {
 			continue
 		}
 		if line, dup := seen[pub.ID]; dup {
-			d.errorf(at, key, "%s holds the key %s, already listed at line %d", pub.File, signing.ShortID(pub.ID), line)
+			d.errorf(at, key, "%s holds the key %s, already listed at line %d", pub.File, keys.ShortID(pub.ID), line)
 			continue
 		}
 		seen[pub.ID] = at.Line
@@ -56,25 +56,25 @@ func (d *decoder) signing(s *section, p *Project) {
 }
 
 // publicKey reads one public key file listed in signing.public_keys.
-func (d *decoder) publicKey(at *yaml.Node, key, path string) (signing.PublicKey, bool) {
+func (d *decoder) publicKey(at *yaml.Node, key, path string) (keys.PublicKey, bool) {
 	if path == "" {
 		d.errorf(at, key, "must not be empty: name a public key file, as `bake keygen` writes")
-		return signing.PublicKey{}, false
+		return keys.PublicKey{}, false
 	}
 	file := d.abs(path)
-	data, err := signing.ReadKeyFile(file)
+	data, err := keys.ReadKeyFile(file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		d.errorf(at, key, "public key file %s does not exist (`bake keygen` writes one)", file)
-		return signing.PublicKey{}, false
+		return keys.PublicKey{}, false
 	case err != nil:
 		d.errorf(at, key, "reading public key file %s: %v", file, err)
-		return signing.PublicKey{}, false
+		return keys.PublicKey{}, false
 	}
-	pub, err := signing.ParsePublicKey(data)
+	pub, err := keys.ParsePublicKey(data)
 	if err != nil {
 		d.errorf(at, key, "public key file %s: %v", file, err)
-		return signing.PublicKey{}, false
+		return keys.PublicKey{}, false
 	}
-	return signing.PublicKey{Key: pub, ID: signing.KeyID(pub), File: file}, true
+	return keys.PublicKey{Key: pub, ID: keys.KeyID(pub), File: file}, true
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // signingSection is minimalFile with a signing: section (lines 2 to 4).
@@ -26,17 +27,17 @@ func signingSection(t *testing.T, section string) string {
 // dir/keys/NAME.pub, and returns the public key's id.
 func writeKeyPair(t *testing.T, dir, name string) string {
 	t.Helper()
-	priv, err := signing.GenerateKey()
+	priv, err := keys.GenerateKey()
 	require.NoError(t, err)
-	privPEM, err := signing.EncodePrivateKey(priv)
+	privPEM, err := keys.EncodePrivateKey(priv)
 	require.NoError(t, err)
 	pub := signing.NewSigner(priv, "test").Public()
-	pubPEM, err := signing.EncodePublicKey(pub)
+	pubPEM, err := keys.EncodePublicKey(pub)
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "keys"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "keys", name), privPEM, 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "keys", name+".pub"), pubPEM, 0o644))
-	return signing.KeyID(pub)
+	return keys.KeyID(pub)
 }
 
 func TestSigningSection(t *testing.T) {
@@ -51,7 +52,7 @@ func TestSigningSection(t *testing.T) {
 	assert.Equal(t, a, p.Signing.PublicKeys[0].ID)
 	assert.Equal(t, filepath.Join(dir, "keys", "a.pub"), p.Signing.PublicKeys[0].File)
 	assert.Equal(t, b, p.Signing.PublicKeys[1].ID)
-	assert.Equal(t, a, signing.KeyID(p.Signing.PublicKeys[0].Key))
+	assert.Equal(t, a, keys.KeyID(p.Signing.PublicKeys[0].Key))
 }
 
 func TestNoSigningSection(t *testing.T) {

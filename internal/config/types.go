@@ -3,7 +3,7 @@ package config
 import (
 	"time"
 
-	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // Defaults used when bake.yaml leaves a field out.
@@ -53,7 +53,7 @@ type Signing struct {
 	Key string
 	// PublicKeys are the keys a release must be signed by to be deployed;
 	// none: signatures are not checked (digests always are).
-	PublicKeys []signing.PublicKey
+	PublicKeys []keys.PublicKey
 }
 
 // Notify says where bake sends an event for each release, promotion,

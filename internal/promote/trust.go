@@ -9,6 +9,7 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // UntrustedError refuses to deploy a release whose record cannot be
@@ -65,10 +66,10 @@ func trust(p *config.Project, rel ledger.Release) (gates []Gate, reasons []error
 		}
 		gates = append(gates, g)
 	}
-	if keys := p.Signing.PublicKeys; len(keys) > 0 {
-		err := signing.Verify(keys, rel)
-		k, _ := signing.Trusted(keys, rel.SigningKey)
-		gate(Gate{Name: "signed", Passed: true, Detail: fmt.Sprintf("%s is signed by %s (%s)", name, signing.ShortID(k.ID), k.File)}, err)
+	if trusted := p.Signing.PublicKeys; len(trusted) > 0 {
+		err := signing.Verify(trusted, rel)
+		k, _ := signing.Trusted(trusted, rel.SigningKey)
+		gate(Gate{Name: "signed", Passed: true, Detail: fmt.Sprintf("%s is signed by %s (%s)", name, keys.ShortID(k.ID), k.File)}, err)
 	}
 	err := artifact.Verify(rel)
 	if errors.Is(err, artifact.ErrNoArtifact) && rel.Status != ledger.StatusValidated {

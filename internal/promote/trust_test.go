@@ -13,6 +13,7 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 	"github.com/bakehq/bake/internal/target"
 )
 
@@ -41,11 +42,11 @@ func newSigningFixture(t *testing.T) *signingFixture {
 	store, err := ledger.OpenSQLite(context.Background(), t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
-	priv, err := signing.GenerateKey()
+	priv, err := keys.GenerateKey()
 	require.NoError(t, err)
 	s := signing.NewSigner(priv, "test")
 	p := project()
-	p.Signing.PublicKeys = []signing.PublicKey{{Key: s.Public(), ID: s.ID, File: "/p/keys/release.pub"}}
+	p.Signing.PublicKeys = []keys.PublicKey{{Key: s.Public(), ID: s.ID, File: "/p/keys/release.pub"}}
 	return &signingFixture{p: p, store: store, signer: s}
 }
 
@@ -75,7 +76,7 @@ func TestTrustGates(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []Gate{
 		{Name: "validated", Passed: true, Detail: "web@1.0.0 passed validation"},
-		{Name: "signed", Passed: true, Detail: "web@1.0.0 is signed by " + signing.ShortID(f.signer.ID) + " (/p/keys/release.pub)"},
+		{Name: "signed", Passed: true, Detail: "web@1.0.0 is signed by " + keys.ShortID(f.signer.ID) + " (/p/keys/release.pub)"},
 		{Name: "digest", Passed: true, Detail: "web@1.0.0 deploys " + testRef("1.0.0") + ", as its digest names"},
 	}, gates[:3])
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/mototest"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
@@ -51,17 +52,17 @@ func assertRoundTrip(t *testing.T, store ledger.Store) {
 		got, err := store.Release(ctx, rel.Image, rel.Version)
 		require.NoError(t, err)
 		assert.Equal(t, sealed.Signature, got.Signature)
-		assert.NoError(t, Verify([]PublicKey{pub}, got), "%s@%s read back", rel.Image, rel.Version)
+		assert.NoError(t, Verify([]keys.PublicKey{pub}, got), "%s@%s read back", rel.Image, rel.Version)
 	}
 	all, err := store.Releases(ctx, "hello")
 	require.NoError(t, err)
 	require.Len(t, all, 3)
 	for _, rel := range all {
-		assert.NoError(t, Verify([]PublicKey{pub}, rel), "%s@%s listed", rel.Image, rel.Version)
+		assert.NoError(t, Verify([]keys.PublicKey{pub}, rel), "%s@%s listed", rel.Image, rel.Version)
 	}
 	byInputs, err := store.ReleaseByInputs(ctx, "hello", sampleRelease().InputsDigest)
 	require.NoError(t, err)
-	assert.NoError(t, Verify([]PublicKey{pub}, byInputs))
+	assert.NoError(t, Verify([]keys.PublicKey{pub}, byInputs))
 }
 
 func TestRoundTripSQLite(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // Why a release does not verify. Each error's text starts with its
@@ -26,13 +27,13 @@ func Sign(priv ed25519.PrivateKey, rel ledger.Release) (signature, keyID string,
 		return "", "", err
 	}
 	sig := ed25519.Sign(priv, payload)
-	return base64.StdEncoding.EncodeToString(sig), KeyID(priv.Public().(ed25519.PublicKey)), nil
+	return base64.StdEncoding.EncodeToString(sig), keys.KeyID(priv.Public().(ed25519.PublicKey)), nil
 }
 
 // Verify checks that rel carries a signature, made by one of trusted, over
 // exactly what rel records now. Its errors wrap ErrUnsigned, ErrUnknownKey
 // or ErrBadSignature and say why in words a person acts on.
-func Verify(trusted []PublicKey, rel ledger.Release) error {
+func Verify(trusted []keys.PublicKey, rel ledger.Release) error {
 	if rel.Signature == "" {
 		return fmt.Errorf("%w, and bake.yaml (signing.public_keys) accepts only signed releases: it was recorded without a signing key, or its signature was removed from the ledger", ErrUnsigned)
 	}
@@ -58,11 +59,11 @@ func Verify(trusted []PublicKey, rel ledger.Release) error {
 }
 
 // Trusted returns the key of trusted with this id, if there is one.
-func Trusted(trusted []PublicKey, id string) (PublicKey, bool) {
+func Trusted(trusted []keys.PublicKey, id string) (keys.PublicKey, bool) {
 	for _, k := range trusted {
 		if k.ID == id {
 			return k, true
 		}
 	}
-	return PublicKey{}, false
+	return keys.PublicKey{}, false
 }

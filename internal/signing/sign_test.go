@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // sampleRelease has every field set, as a release of an image that reused
@@ -35,12 +36,12 @@ func sampleRelease() ledger.Release {
 	}
 }
 
-func newKey(t *testing.T) (ed25519.PrivateKey, PublicKey) {
+func newKey(t *testing.T) (ed25519.PrivateKey, keys.PublicKey) {
 	t.Helper()
-	priv, err := GenerateKey()
+	priv, err := keys.GenerateKey()
 	require.NoError(t, err)
 	pub := priv.Public().(ed25519.PublicKey)
-	return priv, PublicKey{Key: pub, ID: KeyID(pub)}
+	return priv, keys.PublicKey{Key: pub, ID: keys.KeyID(pub)}
 }
 
 func signed(t *testing.T, priv ed25519.PrivateKey, rel ledger.Release) ledger.Release {
@@ -58,21 +59,21 @@ func TestSignAndVerify(t *testing.T) {
 	assert.Equal(t, pub.ID, rel.SigningKey)
 	assert.True(t, strings.HasPrefix(rel.SigningKey, "sha256:") && len(rel.SigningKey) == 71, rel.SigningKey)
 
-	require.NoError(t, Verify([]PublicKey{other, pub}, rel), "any trusted key that made it")
+	require.NoError(t, Verify([]keys.PublicKey{other, pub}, rel), "any trusted key that made it")
 
-	err := Verify([]PublicKey{other}, rel)
+	err := Verify([]keys.PublicKey{other}, rel)
 	require.ErrorIs(t, err, ErrUnknownKey)
 	assert.Equal(t, "its signing key is not trusted: it was signed by "+pub.ID+", which is not among signing.public_keys in bake.yaml", err.Error())
 
 	unsigned := sampleRelease()
-	err = Verify([]PublicKey{pub}, unsigned)
+	err = Verify([]keys.PublicKey{pub}, unsigned)
 	require.ErrorIs(t, err, ErrUnsigned)
 	assert.Equal(t, "it is not signed, and bake.yaml (signing.public_keys) accepts only signed releases: "+
 		"it was recorded without a signing key, or its signature was removed from the ledger", err.Error())
 
 	tampered := rel
 	tampered.Status = ledger.StatusFailed
-	err = Verify([]PublicKey{pub}, tampered)
+	err = Verify([]keys.PublicKey{pub}, tampered)
 	require.ErrorIs(t, err, ErrBadSignature)
 	assert.Equal(t, "its signature does not match the record (the ledger entry was changed after it was signed)", err.Error())
 
@@ -81,16 +82,16 @@ func TestSignAndVerify(t *testing.T) {
 	moved := signed(t, priv, func() ledger.Release { r := sampleRelease(); r.Version = "9.9.9"; return r }())
 	tampered = rel
 	tampered.Signature = moved.Signature
-	assert.ErrorIs(t, Verify([]PublicKey{pub}, tampered), ErrBadSignature)
+	assert.ErrorIs(t, Verify([]keys.PublicKey{pub}, tampered), ErrBadSignature)
 
 	for _, sig := range []string{"not base64!", base64.StdEncoding.EncodeToString([]byte("short"))} {
 		tampered = rel
 		tampered.Signature = sig
-		assert.ErrorIs(t, Verify([]PublicKey{pub}, tampered), ErrBadSignature, sig)
+		assert.ErrorIs(t, Verify([]keys.PublicKey{pub}, tampered), ErrBadSignature, sig)
 	}
 	tampered = rel
 	tampered.SigningKey = ""
-	assert.ErrorIs(t, Verify([]PublicKey{pub}, tampered), ErrUnknownKey)
+	assert.ErrorIs(t, Verify([]keys.PublicKey{pub}, tampered), ErrUnknownKey)
 }
 
 // TestPayloadCoversEveryReleaseField changes each field of a release, one
@@ -101,7 +102,7 @@ func TestPayloadCoversEveryReleaseField(t *testing.T) {
 	unsigned := map[string]bool{"Signature": true, "SigningKey": true}
 	priv, pub := newKey(t)
 	base := signed(t, priv, sampleRelease())
-	require.NoError(t, Verify([]PublicKey{pub}, base))
+	require.NoError(t, Verify([]keys.PublicKey{pub}, base))
 
 	for _, path := range leafFields(reflect.TypeOf(base), "") {
 		if unsigned[path] {
@@ -115,7 +116,7 @@ func TestPayloadCoversEveryReleaseField(t *testing.T) {
 				rel.AMIs[k] = v
 			}
 			change(reflect.ValueOf(&rel).Elem(), strings.Split(path, "."))
-			assert.ErrorIs(t, Verify([]PublicKey{pub}, rel), ErrBadSignature, "a changed %s must not verify", path)
+			assert.ErrorIs(t, Verify([]keys.PublicKey{pub}, rel), ErrBadSignature, "a changed %s must not verify", path)
 		})
 	}
 }

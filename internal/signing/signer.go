@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // Where bake looks for the private key, first to last: the key itself in
@@ -27,7 +28,7 @@ type Signer struct {
 
 // NewSigner signs with priv; from says where it came from.
 func NewSigner(priv ed25519.PrivateKey, from string) *Signer {
-	return &Signer{key: priv, ID: KeyID(priv.Public().(ed25519.PublicKey)), From: from}
+	return &Signer{key: priv, ID: keys.KeyID(priv.Public().(ed25519.PublicKey)), From: from}
 }
 
 // Public returns the public half of the key.
@@ -51,7 +52,7 @@ func (s *Signer) Seal(rel ledger.Release) (ledger.Release, error) {
 // LoadSigner finds the private key: keyText (the value of EnvKey), else
 // the file keyFile (the value of EnvKeyFile), else the file configured
 // (signing.key in bake.yaml, absolute). With none of them set it returns
-// nil: releases are recorded unsigned. Its errors wrap ErrInvalidKey, name
+// nil: releases are recorded unsigned. Its errors wrap keys.ErrInvalidKey, name
 // the place, and never quote the key.
 func LoadSigner(keyText, keyFile, configured string) (*Signer, error) {
 	var (
@@ -63,24 +64,24 @@ func LoadSigner(keyText, keyFile, configured string) (*Signer, error) {
 		data, from = []byte(keyText), EnvKey
 	case keyFile != "":
 		from = fmt.Sprintf("%s (%s)", keyFile, EnvKeyFile)
-		b, err := ReadKeyFile(keyFile)
+		b, err := keys.ReadKeyFile(keyFile)
 		if err != nil {
-			return nil, keyErrorf("reading the signing key %s: %v", from, err)
+			return nil, keys.Errorf("reading the signing key %s: %v", from, err)
 		}
 		data = b
 	case configured != "":
 		from = fmt.Sprintf("%s (signing.key in bake.yaml)", configured)
-		b, err := ReadKeyFile(configured)
+		b, err := keys.ReadKeyFile(configured)
 		if err != nil {
-			return nil, keyErrorf("reading the signing key %s: %v; run `bake keygen` to make one, or set %s", from, err, EnvKey)
+			return nil, keys.Errorf("reading the signing key %s: %v; run `bake keygen` to make one, or set %s", from, err, EnvKey)
 		}
 		data = b
 	default:
 		return nil, nil
 	}
-	priv, err := ParsePrivateKey(data)
+	priv, err := keys.ParsePrivateKey(data)
 	if err != nil {
-		return nil, keyErrorf("reading the signing key %s: %v", from, err)
+		return nil, keys.Errorf("reading the signing key %s: %v", from, err)
 	}
 	return NewSigner(priv, from), nil
 }

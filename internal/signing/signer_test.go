@@ -8,13 +8,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // writeKey writes a new private key to dir/name and returns its PEM text and id.
 func writeKey(t *testing.T, dir, name string) (string, string) {
 	t.Helper()
 	priv, pub := newKey(t)
-	data, err := EncodePrivateKey(priv)
+	data, err := keys.EncodePrivateKey(priv)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o600))
 	return string(data), pub.ID
@@ -52,19 +54,19 @@ func TestLoadSignerErrors(t *testing.T) {
 	missing := filepath.Join(dir, "missing.key")
 
 	_, err := LoadSigner("", missing, "")
-	require.ErrorIs(t, err, ErrInvalidKey)
+	require.ErrorIs(t, err, keys.ErrInvalidKey)
 	assert.Equal(t, "reading the signing key "+missing+" ("+EnvKeyFile+"): no such file or directory", err.Error())
 
 	_, err = LoadSigner("", "/dev/zero", "")
-	require.ErrorIs(t, err, ErrInvalidKey)
+	require.ErrorIs(t, err, keys.ErrInvalidKey)
 	assert.Equal(t, "reading the signing key /dev/zero ("+EnvKeyFile+"): is not a regular file", err.Error())
 
 	_, err = LoadSigner("", "", missing)
-	require.ErrorIs(t, err, ErrInvalidKey)
+	require.ErrorIs(t, err, keys.ErrInvalidKey)
 	assert.Equal(t, "reading the signing key "+missing+" (signing.key in bake.yaml): no such file or directory; run `bake keygen` to make one, or set "+EnvKey, err.Error())
 
 	_, err = LoadSigner("-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----\n", "", "")
-	require.ErrorIs(t, err, ErrInvalidKey)
+	require.ErrorIs(t, err, keys.ErrInvalidKey)
 	assert.Contains(t, err.Error(), "reading the signing key "+EnvKey+": it is not a PKCS #8 private key")
 	assert.NotContains(t, err.Error(), "c2VjcmV0", "never quotes the key")
 }
@@ -79,5 +81,5 @@ func TestSealSignsWhatIsRecorded(t *testing.T) {
 	assert.False(t, sealed.CreatedAt.IsZero(), "the time the ledger would record is the time signed")
 	assert.Equal(t, pub.ID, sealed.SigningKey)
 	assert.Equal(t, pub.ID, s.ID)
-	require.NoError(t, Verify([]PublicKey{pub}, sealed))
+	require.NoError(t, Verify([]keys.PublicKey{pub}, sealed))
 }

@@ -1,7 +1,7 @@
-// Package signing signs releases when they are recorded and verifies them
-// before they are deployed: an ed25519 key pair, the canonical bytes of a
-// release that a signature covers, and where bake finds its private key.
-package signing
+// Package keys reads, writes and names the ed25519 keys releases are
+// signed with. It depends on no ledger, so bake.yaml's loader can check
+// the public keys it lists without linking a database.
+package keys
 
 import (
 	"crypto/ecdh"
@@ -92,17 +92,17 @@ func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
 	switch block.Type {
 	case privateKeyType:
 	case publicKeyType:
-		return nil, keyErrorf("it is a public key; signing needs the private key (the file without .pub)")
+		return nil, Errorf("it is a public key; signing needs the private key (the file without .pub)")
 	default:
-		return nil, keyErrorf("it holds a %q PEM block; want %q (PKCS #8), as `bake keygen` writes", block.Type, privateKeyType)
+		return nil, Errorf("it holds a %q PEM block; want %q (PKCS #8), as `bake keygen` writes", block.Type, privateKeyType)
 	}
 	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, keyErrorf("it is not a PKCS #8 private key: %v", err)
+		return nil, Errorf("it is not a PKCS #8 private key: %v", err)
 	}
 	priv, ok := key.(ed25519.PrivateKey)
 	if !ok {
-		return nil, keyErrorf("it is an %s private key; bake signs with ed25519 keys (`bake keygen` makes one)", algorithm(key))
+		return nil, Errorf("it is an %s private key; bake signs with ed25519 keys (`bake keygen` makes one)", algorithm(key))
 	}
 	return priv, nil
 }
@@ -118,17 +118,17 @@ func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 	case publicKeyType:
 	case privateKeyType:
 		// Said plainly: this file is meant to be committed.
-		return nil, keyErrorf("it is a PRIVATE key; list the public key (the .pub file) and keep the private key secret")
+		return nil, Errorf("it is a PRIVATE key; list the public key (the .pub file) and keep the private key secret")
 	default:
-		return nil, keyErrorf("it holds a %q PEM block; want %q (PKIX), as `bake keygen` writes", block.Type, publicKeyType)
+		return nil, Errorf("it holds a %q PEM block; want %q (PKIX), as `bake keygen` writes", block.Type, publicKeyType)
 	}
 	key, err := x509.ParsePKIXPublicKey(block.Bytes)
 	if err != nil {
-		return nil, keyErrorf("it is not a PKIX public key: %v", err)
+		return nil, Errorf("it is not a PKIX public key: %v", err)
 	}
 	pub, ok := key.(ed25519.PublicKey)
 	if !ok {
-		return nil, keyErrorf("it is an %s public key; bake verifies ed25519 keys (`bake keygen` makes one)", algorithm(key))
+		return nil, Errorf("it is an %s public key; bake verifies ed25519 keys (`bake keygen` makes one)", algorithm(key))
 	}
 	return pub, nil
 }
@@ -172,10 +172,10 @@ func pathless(err error) error {
 func onePEMBlock(data []byte) (*pem.Block, error) {
 	block, rest := pem.Decode(data)
 	if block == nil {
-		return nil, keyErrorf("it is not a PEM key (no -----BEGIN line)")
+		return nil, Errorf("it is not a PEM key (no -----BEGIN line)")
 	}
 	if next, _ := pem.Decode(rest); next != nil {
-		return nil, keyErrorf("it holds more than one PEM block; want exactly one key")
+		return nil, Errorf("it holds more than one PEM block; want exactly one key")
 	}
 	return block, nil
 }
@@ -199,6 +199,7 @@ type keyError struct{ msg string }
 func (e *keyError) Error() string { return e.msg }
 func (e *keyError) Unwrap() error { return ErrInvalidKey }
 
-func keyErrorf(format string, args ...any) error {
+// Errorf is a problem with a key, wrapping ErrInvalidKey.
+func Errorf(format string, args ...any) error {
 	return &keyError{msg: fmt.Sprintf(format, args...)}
 }

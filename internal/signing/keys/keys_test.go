@@ -1,7 +1,8 @@
-package signing
+package keys
 
 import (
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
@@ -72,4 +73,12 @@ func TestParseKeyErrors(t *testing.T) {
 	_, err = ParsePublicKey(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: ecPub}))
 	require.ErrorIs(t, err, ErrInvalidKey)
 	assert.Contains(t, err.Error(), "it is an ECDSA public key")
+}
+
+func newKey(t *testing.T) (ed25519.PrivateKey, PublicKey) {
+	t.Helper()
+	priv, err := GenerateKey()
+	require.NoError(t, err)
+	pub := priv.Public().(ed25519.PublicKey)
+	return priv, PublicKey{Key: pub, ID: KeyID(pub)}
 }
