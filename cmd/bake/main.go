@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log"
 	"os"
@@ -25,12 +24,5 @@ func run() int {
 	defer stop()
 	f := cli.NewFactory()
 	defer f.Close()
-	err := cli.Execute(ctx, f)
-	if err != nil {
-		if ctx.Err() != nil {
-			err = fmt.Errorf("interrupted: %w", err)
-		}
-		fmt.Fprintln(f.Err, cli.Message(err))
-	}
-	return cli.ExitCode(err)
+	return cli.Report(ctx, f, cli.Execute(ctx, f))
 }

@@ -43,6 +43,7 @@ type Factory struct {
 	Operation string // id of this bake run, on every resource it creates
 
 	progress io.Writer
+	rendered bool // the result document is on stdout (--output json)
 	project  *config.Project
 	store    ledger.Store
 	engine   *client.Client

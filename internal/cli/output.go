@@ -9,6 +9,7 @@ import (
 // render writes v as one JSON document with --output json, or calls text.
 func (f *Factory) render(v any, text func(w io.Writer)) error {
 	if f.JSON() {
+		f.rendered = true
 		enc := json.NewEncoder(f.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -81,6 +82,10 @@ func Execute(ctx context.Context, f *Factory) error {
 	if err == nil {
 		return nil
 	}
+	if f.Output != "json" && jsonAsked(os.Args[1:]) {
+		// A flag error stopped parsing before --output was read.
+		f.Output = "json"
+	}
 	var usage *usageError
 	if !errors.As(err, &usage) && cobraComplaint(err) {
 		msg := fmt.Sprintf("%s (see `%s --help`)", oneLine(err.Error()), cmd.CommandPath())
@@ -90,6 +95,22 @@ func Execute(ctx context.Context, f *Factory) error {
 		return &usageError{msg}
 	}
 	return err
+}
+
+// jsonAsked reports whether args ask for --output json, for errors that
+// end flag parsing before cobra reaches it.
+func jsonAsked(args []string) bool {
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == "-ojson", a == "--output=json", a == "-o=json":
+			return true
+		case (a == "-o" || a == "--output") && i+1 < len(args) && args[i+1] == "json":
+			return true
+		}
+	}
+	return false
 }
 
 func cobraComplaint(err error) bool {
