@@ -12,7 +12,6 @@ import (
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/release"
 	"github.com/bakehq/bake/internal/report"
-	"github.com/bakehq/bake/internal/rollback"
 	"github.com/bakehq/bake/internal/secret"
 	"github.com/bakehq/bake/internal/signing/keys"
 	"github.com/bakehq/bake/internal/version"
@@ -43,12 +42,11 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, ErrDrift), errors.Is(err, ErrTampered):
 		return ExitDrift
-	case errors.Is(err, promote.ErrRefused), errors.Is(err, ledger.ErrLocked),
-		errors.Is(err, rollback.ErrNothingToRollBack):
+	case errors.Is(err, promote.ErrRefused), errors.Is(err, ledger.ErrLocked):
 		return ExitRefused
 	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, version.ErrInvalid),
 		errors.Is(err, ledger.ErrExists), errors.Is(err, ledger.ErrNotFound), errors.Is(err, promote.ErrUnknown),
-		errors.Is(err, rollback.ErrNeverRan), errors.Is(err, builder.ErrTemplate), errors.Is(err, release.ErrNoBase),
+		errors.Is(err, promote.ErrNeverRan), errors.Is(err, builder.ErrTemplate), errors.Is(err, release.ErrNoBase),
 		errors.Is(err, engine.ErrUnreachable), errors.Is(err, report.ErrInvalid),
 		errors.Is(err, cst.ErrInvalid), errors.Is(err, secret.ErrInvalid), errors.Is(err, keys.ErrInvalidKey):
 		return ExitInput

@@ -13,7 +13,6 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/release"
-	"github.com/bakehq/bake/internal/rollback"
 	"github.com/bakehq/bake/internal/signing"
 	"github.com/bakehq/bake/internal/signing/keys"
 	"github.com/bakehq/bake/internal/version"
@@ -31,14 +30,14 @@ func TestExitCode(t *testing.T) {
 		{wrap(release.ErrValidationFailed), ExitFailed},
 		{wrap(promote.ErrRefused), ExitRefused},
 		{wrap(&ledger.LockedError{Key: "env/prod", Holder: "ci"}), ExitRefused},
-		{wrap(rollback.ErrNothingToRollBack), ExitRefused},
+		{wrap(promote.ErrNothingToRollBack), ExitRefused},
 		{&usageError{"bad flag"}, ExitInput},
 		{wrap(config.ErrInvalid), ExitInput},
 		{wrap(version.ErrInvalid), ExitInput},
 		{wrap(ledger.ErrExists), ExitInput},
 		{wrap(ledger.ErrNotFound), ExitInput},
 		{wrap(promote.ErrUnknown), ExitInput},
-		{wrap(rollback.ErrNeverRan), ExitInput},
+		{wrap(promote.ErrNeverRan), ExitInput},
 		{wrap(builder.ErrTemplate), ExitInput},
 		{wrap(release.ErrNoBase), ExitInput},
 		{wrap(engine.ErrUnreachable), ExitInput},

@@ -3,12 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
-	"github.com/bakehq/bake/internal/rollback"
 	"github.com/bakehq/bake/internal/version"
 )
 
@@ -22,18 +22,34 @@ type rollbackOptions struct {
 func newCmdRollback(f *Factory) *cobra.Command {
 	o := &rollbackOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   "rollback IMAGE --env ENV [--to VERSION]",
+		Use:   "rollback IMAGE --env ENV | IMAGE@VERSION --env ENV",
 		Short: "Redeploy the previous good release of an environment from the record",
+		Long: `Redeploy the previous good release of an environment from the record, or the
+version given (IMAGE@VERSION, or --to VERSION), which must have run there.
+
+The previous good release is the newest release, other than the one the
+environment runs, that was deployed there successfully and that no rollback
+has moved the environment away from since; revoked releases are skipped.`,
 		Example: `  bake rollback hello --env prod
-  bake rollback hello --env prod --to 1.0.0`,
-		Args: exactArgs(1, "IMAGE"),
+  bake rollback hello@1.0.0 --env prod`,
+		Args: exactArgs(1, "IMAGE or IMAGE@VERSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.image = args[0]
+			if strings.Contains(o.image, "@") {
+				image, version, err := splitRef(o.image)
+				if err != nil {
+					return err
+				}
+				if o.to != "" && o.to != version {
+					return &usageError{fmt.Sprintf("bake rollback: %q and --to %s name two versions: give one (see `bake rollback --help`)", args[0], o.to)}
+				}
+				o.image, o.to = image, version
+			}
 			return runRollback(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().StringVar(&o.env, "env", "", "environment to roll back (required)")
-	cmd.Flags().StringVar(&o.to, "to", "", "version to go back to (must have run there before)")
+	cmd.Flags().StringVar(&o.to, "to", "", "version to go back to (must have run there before); same as IMAGE@VERSION")
 	_ = cmd.MarkFlagRequired("env")
 	return cmd
 }
@@ -63,9 +79,12 @@ func runRollback(ctx context.Context, o *rollbackOptions) error {
 	if err := recoverFirst(ctx, f, p, env); err != nil {
 		return fmt.Errorf("rolling back %s in %q: %w", o.image, env.Name, err)
 	}
-	choice, err := rollback.Choose(ctx, store, o.image, env.Name, o.to)
+	choice, err := promote.ChooseRollback(ctx, store, o.image, env.Name, o.to)
 	if err != nil {
-		return err
+		return fmt.Errorf("rolling back %s in %q: %w", o.image, env.Name, err)
+	}
+	for _, s := range choice.Skipped {
+		fmt.Fprintf(f.Progress(), "skipping %s@%s\n", o.image, s)
 	}
 	if err := promote.Trust(p, choice.Target); err != nil {
 		return fmt.Errorf("rolling back %s in %q: %w", o.image, env.Name, err)

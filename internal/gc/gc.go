@@ -49,6 +49,7 @@ type Ledger interface {
 	Releases(ctx context.Context, image string) ([]ledger.Release, error)
 	Deployments(ctx context.Context, image, env string) ([]ledger.Deployment, error)
 	Current(ctx context.Context, image, env string) (ledger.Deployment, error)
+	Revocation(ctx context.Context, image, version string) (ledger.Revocation, error)
 	Lock(ctx context.Context, key, holder string, ttl time.Duration) (ledger.Lock, error)
 	Unlock(ctx context.Context, l ledger.Lock) error
 }
@@ -112,10 +113,19 @@ func (c *Collector) Find(ctx context.Context) (*Protection, []Item, error) {
 func (c *Collector) histories(ctx context.Context) ([]History, error) {
 	var out []History
 	for _, img := range c.Project.Images {
-		h := History{Image: img.Name, Current: map[string]ledger.Deployment{}}
+		h := History{Image: img.Name, Current: map[string]ledger.Deployment{}, Revoked: map[string]bool{}}
 		var err error
 		if h.Releases, err = c.Ledger.Releases(ctx, img.Name); err != nil {
 			return nil, err
+		}
+		for _, r := range h.Releases {
+			_, err := c.Ledger.Revocation(ctx, r.Image, r.Version)
+			switch {
+			case err == nil:
+				h.Revoked[r.Version] = true
+			case !errors.Is(err, ledger.ErrNotFound):
+				return nil, err
+			}
 		}
 		if h.Deployments, err = c.Ledger.Deployments(ctx, img.Name, ""); err != nil {
 			return nil, err

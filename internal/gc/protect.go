@@ -3,6 +3,7 @@ package gc
 import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/promote"
 )
 
 // History is what the ledger records of one image: the input of Protect.
@@ -11,6 +12,7 @@ type History struct {
 	Releases    []ledger.Release             // newest version first, as ledger.Store.Releases lists them
 	Deployments []ledger.Deployment          // in every environment, newest first
 	Current     map[string]ledger.Deployment // by environment: what runs there (ledger.Store.Current)
+	Revoked     map[string]bool              // versions that are revoked
 }
 
 // Kept is a release gc keeps, and why.
@@ -140,7 +142,7 @@ func protectImage(envs []*config.Environment, h History, add func(image, version
 		if keep <= 0 {
 			keep = config.DefaultKeepReleases
 		}
-		for _, d := range candidates(byEnv[e.Name], current.Version, keep) {
+		for _, d := range candidates(byEnv[e.Name], current.Version, keep, h.Revoked) {
 			add(h.Image, d.Version, d.Digest, "rollback candidate in "+e.Name)
 		}
 		if _, ok := e.Targets[h.Image]; ok && first == "" {
@@ -180,31 +182,32 @@ func protectImage(envs []*config.Environment, h History, add func(image, version
 
 // candidates returns, from an environment's deployments (newest first), the
 // releases a rollback could go back to: the last keep distinct versions that
-// succeeded there other than the current one and, since `bake rollback`
-// skips releases a rollback moved away from, the next keep it would walk
-// back through. Any kind other than promote counts as a rollback, so a kind
-// added later keeps more, never less.
-func candidates(deps []ledger.Deployment, current string, keep int) []ledger.Deployment {
-	abandoned := map[string]bool{current: true}
-	for _, d := range deps {
-		if d.Outcome == ledger.OutcomeSucceeded && d.Kind != ledger.KindPromote && d.Previous != "" {
-			abandoned[d.Previous] = true
+// succeeded there other than the current one (for `rollback --to`) and the
+// next keep that `bake rollback` would walk back through
+// (promote.RollbackOrder). A revoked release is never a rollback target, so
+// it is no candidate.
+func candidates(deps []ledger.Deployment, current string, keep int, revoked map[string]bool) []ledger.Deployment {
+	walk := map[string]bool{}
+	walked := 0
+	for _, d := range promote.RollbackOrder(deps) {
+		if walked == keep {
+			break
+		}
+		if !revoked[d.Version] {
+			walk[d.Version] = true
+			walked++
 		}
 	}
 	var out []ledger.Deployment
 	picked := map[string]bool{}
-	recent, walked := 0, 0
+	recent := 0
 	for _, d := range deps {
-		if d.Outcome != ledger.OutcomeSucceeded || d.Version == current || picked[d.Version] {
+		if d.Outcome != ledger.OutcomeSucceeded || d.Version == current || picked[d.Version] || revoked[d.Version] {
 			continue
 		}
-		take := false
+		take := walk[d.Version]
 		if recent < keep {
 			recent++
-			take = true
-		}
-		if !abandoned[d.Version] && walked < keep {
-			walked++
 			take = true
 		}
 		if take {

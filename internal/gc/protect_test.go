@@ -121,9 +121,10 @@ func TestProtect(t *testing.T) {
 				dep("dev", "1.1.0", "1.0.0", kindPromote, ok),
 				dep("dev", "1.0.0", "", kindPromote, ok),
 			)},
-			// 1.2.0 was replaced most recently; `bake rollback` skips it (a
-			// rollback moved away from it) and walks back to 1.1.0, then 1.0.0.
-			want: []string{"svc@1.0.0", "svc@1.1.0", "svc@1.2.0", "svc@1.4.0"},
+			// 1.2.0 was replaced most recently; a rollback moved away from it
+			// once, but it was deployed again after, so `bake rollback` goes
+			// back to it, then to 1.1.0.
+			want: []string{"svc@1.1.0", "svc@1.2.0", "svc@1.4.0"},
 		},
 		{
 			name: "after a rollback, the releases `bake rollback` walks back through",
@@ -272,11 +273,25 @@ func TestCandidates(t *testing.T) {
 		}
 		return out
 	}
-	assert.Equal(t, []string{"1.3.0", "1.2.0"}, versions(candidates(deps, "1.1.0", 1)),
+	assert.Equal(t, []string{"1.3.0", "1.2.0"}, versions(candidates(deps, "1.1.0", 1, nil)),
 		"the most recent other release, and the one `bake rollback` picks")
-	assert.Equal(t, []string{"1.3.0", "1.2.0", "1.0.0"}, versions(candidates(deps, "1.1.0", 2)))
-	assert.Equal(t, []string{"1.3.0", "1.2.0", "1.0.0", "0.9.0"}, versions(candidates(deps, "1.1.0", 10)))
-	assert.Empty(t, candidates(nil, "", 3))
+	assert.Equal(t, []string{"1.3.0", "1.2.0", "1.0.0"}, versions(candidates(deps, "1.1.0", 2, nil)))
+	assert.Equal(t, []string{"1.3.0", "1.2.0", "1.0.0", "0.9.0"}, versions(candidates(deps, "1.1.0", 10, nil)))
+	assert.Empty(t, candidates(nil, "", 3, nil))
+	assert.Equal(t, []string{"1.3.0", "1.0.0"}, versions(candidates(deps, "1.1.0", 1, map[string]bool{"1.2.0": true})),
+		"a revoked release is no rollback candidate: the walk goes past it")
+	assert.Equal(t, []string{"1.3.0"}, versions(candidates(history(deps, "1.3.0", "1.2.0"), "1.2.0", 1, nil)),
+		"a release a rollback moved away from is a candidate again once it was deployed later")
+}
+
+// history adds, newest first, succeeded promotes of versions in dev on top of deps.
+func history(deps []ledger.Deployment, versions ...string) []ledger.Deployment {
+	running := deps[0].Version
+	for _, v := range versions {
+		deps = append([]ledger.Deployment{dep("dev", v, running, kindPromote, ok)}, deps...)
+		running = v
+	}
+	return deps
 }
 
 func withBase(r ledger.Release, base string) ledger.Release {

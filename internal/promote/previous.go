@@ -1,0 +1,142 @@
+package promote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+// Sentinel errors of a rollback.
+var (
+	// ErrNothingToRollBack: no earlier good release is left (exit 3).
+	ErrNothingToRollBack error = nothingToRollBack{}
+	// ErrNeverRan: `rollback --to` names a version that never succeeded in
+	// the environment (exit 2).
+	ErrNeverRan = errors.New("never ran there")
+)
+
+type nothingToRollBack struct{}
+
+func (nothingToRollBack) Error() string        { return "nothing to roll back to" }
+func (nothingToRollBack) Is(target error) bool { return target == ErrRefused }
+
+// RollbackOrder is the rule for "the previous good release": from an
+// environment's deployments, newest first, it lists the releases a
+// rollback walks back through, nearest first, one deployment per version.
+//
+// The previous good release is the newest release, other than the one the
+// environment runs, that was deployed there successfully and that no
+// rollback (manual or automatic) has moved the environment away from since
+// that deployment. A release a rollback moved away from counts as good
+// again once it is deployed there successfully later. Failed and started
+// records never count. Revoked releases are left to the caller, which
+// skips them and says so.
+func RollbackOrder(deps []ledger.Deployment) []ledger.Deployment {
+	var out []ledger.Deployment
+	current := ""
+	seen := map[string]bool{}
+	movedAway := map[string]bool{} // by a rollback newer than the deployments still to walk
+	for _, d := range deps {
+		if d.Outcome != ledger.OutcomeSucceeded {
+			continue
+		}
+		switch {
+		case current == "":
+			current = d.Version
+			seen[d.Version] = true
+		case !seen[d.Version] && !movedAway[d.Version]:
+			seen[d.Version] = true
+			out = append(out, d)
+		}
+		if ledger.IsRollback(d.Kind) && d.Previous != "" {
+			movedAway[d.Previous] = true
+		}
+	}
+	return out
+}
+
+// RollbackChoice is the release a rollback goes back to, what runs now,
+// and the releases it went past because they are revoked.
+type RollbackChoice struct {
+	Current ledger.Deployment `json:"current"`
+	Target  ledger.Release    `json:"target"`
+	Skipped []string          `json:"skipped,omitempty"` // "1.1.0: revoked by ... : reason"
+}
+
+// ChooseRollback picks the release image in env goes back to: version to,
+// which must have succeeded there and not be revoked, or with to == ""
+// the previous good release (RollbackOrder) that is not revoked.
+func ChooseRollback(ctx context.Context, store ledger.Store, image, env, to string) (RollbackChoice, error) {
+	current, err := store.Current(ctx, image, env)
+	if err != nil {
+		if errors.Is(err, ledger.ErrNotFound) {
+			return RollbackChoice{}, fmt.Errorf("%w: %q runs no release of %s yet", ErrNothingToRollBack, env, image)
+		}
+		return RollbackChoice{}, err
+	}
+	deps, err := store.Deployments(ctx, image, env)
+	if err != nil {
+		return RollbackChoice{}, err
+	}
+	choice := RollbackChoice{Current: current}
+	version := to
+	if to != "" {
+		if !succeededIn(deps, to) {
+			return RollbackChoice{}, fmt.Errorf("%w: %s@%s never ran in %q successfully", ErrNeverRan, image, to, env)
+		}
+		if why, err := revoked(ctx, store, image, to); err != nil {
+			return RollbackChoice{}, err
+		} else if why != "" {
+			return RollbackChoice{}, fmt.Errorf("%w: %s@%s %s: a revoked release is never a rollback target", ErrRefused, image, to, why)
+		}
+	} else {
+		for _, d := range RollbackOrder(deps) {
+			why, err := revoked(ctx, store, image, d.Version)
+			if err != nil {
+				return RollbackChoice{}, err
+			}
+			if why == "" {
+				version = d.Version
+				break
+			}
+			choice.Skipped = append(choice.Skipped, d.Version+": "+why)
+		}
+		if version == "" {
+			msg := "no earlier good release in %q"
+			if len(choice.Skipped) > 0 {
+				msg += " that is not revoked (" + strings.Join(choice.Skipped, "; ") + ")"
+			}
+			return RollbackChoice{}, fmt.Errorf("%w: "+msg, ErrNothingToRollBack, env)
+		}
+	}
+	if choice.Target, err = store.Release(ctx, image, version); err != nil {
+		return RollbackChoice{}, fmt.Errorf("reading %s@%s: %w", image, version, err)
+	}
+	return choice, nil
+}
+
+func succeededIn(deps []ledger.Deployment, version string) bool {
+	for _, d := range deps {
+		if d.Version == version && d.Outcome == ledger.OutcomeSucceeded {
+			return true
+		}
+	}
+	return false
+}
+
+// revoked says why image@version may not run ("revoked by ... at ...:
+// reason"), or "" when it is not revoked.
+func revoked(ctx context.Context, store ledger.Store, image, version string) (string, error) {
+	rev, err := store.Revocation(ctx, image, version)
+	switch {
+	case errors.Is(err, ledger.ErrNotFound):
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	return fmt.Sprintf("was revoked by %s at %s: %s", rev.By, rev.At.Local().Format(time.DateTime), rev.Reason), nil
+}
