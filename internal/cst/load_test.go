@@ -174,7 +174,7 @@ func TestLoadNamesTheFile(t *testing.T) {
 	s, err := Load(path)
 	require.NoError(t, err)
 	assert.Equal(t, path, s.File)
-	assert.Equal(t, 1, s.Len())
+	assert.Len(t, s.CommandTests, 1)
 
 	_, err = Load(filepath.Join(t.TempDir(), "absent.yaml"))
 	require.ErrorIs(t, err, ErrInvalid)

@@ -23,15 +23,6 @@ type Suite struct {
 	MetadataTest       *MetadataTest // nil when the file has none
 }
 
-// Len is the number of tests in the suite.
-func (s *Suite) Len() int {
-	n := len(s.CommandTests) + len(s.FileExistenceTests) + len(s.FileContentTests)
-	if s.MetadataTest != nil {
-		n++
-	}
-	return n
-}
-
 // EnvVar is an environment variable a command test sets, or one the
 // metadata test expects; Value is a regular expression when IsRegex is set.
 type EnvVar struct {

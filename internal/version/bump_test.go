@@ -66,7 +66,7 @@ func TestBumpApply(t *testing.T) {
 		t.Run(tt.from+" "+tt.bump.String(), func(t *testing.T) {
 			var from *semver.Version
 			if tt.from != "" {
-				from = MustParse(tt.from)
+				from = mustParse(tt.from)
 			}
 			got, err := tt.bump.apply(from)
 			if tt.want == "" {

@@ -3,7 +3,6 @@ package version
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -23,16 +22,6 @@ func Parse(s string) (*semver.Version, error) {
 	return v, nil
 }
 
-// MustParse is Parse for versions known to be valid, such as constants in tests;
-// it panics on an invalid version.
-func MustParse(s string) *semver.Version {
-	v, err := Parse(s)
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
 // Highest returns the highest of vs by semver precedence, ignoring nils;
 // it returns nil when there is none.
 func Highest(vs ...*semver.Version) *semver.Version {
@@ -43,12 +32,6 @@ func Highest(vs ...*semver.Version) *semver.Version {
 		}
 	}
 	return top
-}
-
-// SortDescending sorts vs in place from the highest version to the lowest;
-// versions of equal precedence keep their order.
-func SortDescending(vs []*semver.Version) {
-	slices.SortStableFunc(vs, func(a, b *semver.Version) int { return b.Compare(a) })
 }
 
 // TagName returns the git tag that marks release v of image: IMAGE/vX.Y.Z.

@@ -56,7 +56,7 @@ func TestHighest(t *testing.T) {
 		{name: "only nil", in: []*semver.Version{nil}, want: ""},
 		{name: "numeric not lexical", in: vs("1.9.0", "1.10.0", "1.2.0"), want: "1.10.0"},
 		{name: "release above its prerelease", in: vs("2.0.0-rc.1", "2.0.0"), want: "2.0.0"},
-		{name: "nil ignored", in: []*semver.Version{nil, MustParse("0.1.0")}, want: "0.1.0"},
+		{name: "nil ignored", in: []*semver.Version{nil, mustParse("0.1.0")}, want: "0.1.0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,29 +70,24 @@ func TestHighest(t *testing.T) {
 	}
 }
 
-func TestSortDescending(t *testing.T) {
-	got := vs("1.2.3", "1.10.0", "0.1.0", "1.10.0-rc.1", "2.0.0")
-	SortDescending(got)
-	assert.Equal(t, []string{"2.0.0", "1.10.0", "1.10.0-rc.1", "1.2.3", "0.1.0"}, strs(got))
+func TestTagName(t *testing.T) {
+	assert.Equal(t, "hello/v1.2.3", TagName("hello", mustParse("1.2.3")))
+	assert.Equal(t, "web/v0.1.0-rc.1", TagName("web", mustParse("0.1.0-rc.1")))
 }
 
-func TestTagName(t *testing.T) {
-	assert.Equal(t, "hello/v1.2.3", TagName("hello", MustParse("1.2.3")))
-	assert.Equal(t, "web/v0.1.0-rc.1", TagName("web", MustParse("0.1.0-rc.1")))
+// mustParse is Parse for versions known to be valid.
+func mustParse(s string) *semver.Version {
+	v, err := Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func vs(in ...string) []*semver.Version {
 	out := make([]*semver.Version, len(in))
 	for i, s := range in {
-		out[i] = MustParse(s)
-	}
-	return out
-}
-
-func strs(in []*semver.Version) []string {
-	out := make([]string, len(in))
-	for i, v := range in {
-		out[i] = v.String()
+		out[i] = mustParse(s)
 	}
 	return out
 }

@@ -14,19 +14,19 @@ func TestTag(t *testing.T) {
 	head := runGit(t, dir, "rev-parse", "HEAD")
 	first := runGit(t, dir, "rev-parse", "HEAD~1")
 
-	require.NoError(t, Tag(t.Context(), dir, "hello", MustParse("1.0.0"), ""))
+	require.NoError(t, Tag(t.Context(), dir, "hello", mustParse("1.0.0"), ""))
 	assert.Equal(t, "tag", runGit(t, dir, "cat-file", "-t", "hello/v1.0.0"), "annotated")
 	assert.Equal(t, head, runGit(t, dir, "rev-parse", "hello/v1.0.0^{commit}"))
 	assert.Equal(t, "hello 1.0.0", runGit(t, dir, "tag", "--list", "--format=%(contents:subject)", "hello/v1.0.0"))
 	assert.Equal(t, "Test", runGit(t, dir, "tag", "--list", "--format=%(taggername)", "hello/v1.0.0"),
 		"a configured identity is kept")
 
-	err := Tag(t.Context(), dir, "hello", MustParse("1.0.0"), first)
+	err := Tag(t.Context(), dir, "hello", mustParse("1.0.0"), first)
 	assert.ErrorIs(t, err, ErrTagExists)
 	assert.ErrorContains(t, err, `tagging "hello/v1.0.0"`)
 	assert.Equal(t, head, runGit(t, dir, "rev-parse", "hello/v1.0.0^{commit}"), "duplicate left untouched")
 
-	require.NoError(t, Tag(t.Context(), dir, "web", MustParse("0.1.0-rc.1"), first))
+	require.NoError(t, Tag(t.Context(), dir, "web", mustParse("0.1.0-rc.1"), first))
 	assert.Equal(t, first, runGit(t, dir, "rev-parse", "web/v0.1.0-rc.1^{commit}"))
 
 	got, err := Next(t.Context(), NextOptions{Dir: dir, Image: "hello"})
@@ -48,7 +48,7 @@ func TestTagWithoutIdentity(t *testing.T) {
 	runGit(t, dir, "init", "--quiet")
 	runGit(t, dir, "-c", "user.name=Someone", "-c", "user.email=someone@example.com", "commit", "--quiet", "--allow-empty", "-m", "chore: init")
 
-	require.NoError(t, Tag(t.Context(), dir, "hello", MustParse("1.0.0"), ""))
+	require.NoError(t, Tag(t.Context(), dir, "hello", mustParse("1.0.0"), ""))
 	assert.Equal(t, "bake <bake@localhost>",
 		runGit(t, dir, "tag", "--list", "--format=%(taggername) %(taggeremail)", "hello/v1.0.0"))
 	assert.Empty(t, runGitAllowFail(t, dir, "config", "--get", "user.email"), "no identity written to the repository")
@@ -76,7 +76,7 @@ func TestTagErrors(t *testing.T) {
 			if dir == "" {
 				dir = notRepoDir(t)
 			}
-			err := Tag(t.Context(), dir, tt.image, MustParse("1.0.0"), tt.commit)
+			err := Tag(t.Context(), dir, tt.image, mustParse("1.0.0"), tt.commit)
 			require.Error(t, err)
 			if tt.wantIs != nil {
 				assert.ErrorIs(t, err, tt.wantIs)
@@ -87,7 +87,7 @@ func TestTagErrors(t *testing.T) {
 }
 
 func TestTagEmptyRepository(t *testing.T) {
-	err := Tag(t.Context(), newRepo(t), "hello", MustParse("1.0.0"), "")
+	err := Tag(t.Context(), newRepo(t), "hello", mustParse("1.0.0"), "")
 	assert.ErrorContains(t, err, `commit "HEAD" not found`)
 }
 
