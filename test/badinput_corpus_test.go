@@ -78,9 +78,17 @@ func TestBadInputCorpus(t *testing.T) {
 			restore()
 
 			assert.Equal(t, c.Exit, res.code, "%s\n%s", c.About, res)
-			assert.Empty(t, res.stdout, "bad input prints nothing on stdout")
-			assert.NotRegexp(t, stackTrace, res.stderr, "no stack trace")
 			line, rest, _ := strings.Cut(res.stderr, "\n")
+			if slices.Contains(args, "json") {
+				// -o json: the same error as one JSON document on stdout.
+				var doc jsonError
+				decodeOne(t, res.stdout, &doc)
+				assert.Equal(t, c.Exit, doc.Error.Exit)
+				assert.Equal(t, "bake: "+doc.Error.Message, line)
+			} else {
+				assert.Empty(t, res.stdout, "bad input prints nothing on stdout")
+			}
+			assert.NotRegexp(t, stackTrace, res.stderr, "no stack trace")
 			assert.Empty(t, rest, "stderr is one line:\n%s", res.stderr)
 			assert.True(t, strings.HasPrefix(line, "bake: ") && len(line) > len("bake: "), "stderr starts with \"bake: \": %q", line)
 			assert.Regexp(t, c.pattern(p), line, c.About)
