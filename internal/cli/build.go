@@ -46,7 +46,7 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 	if _, err := version.Parse(o.version); err != nil {
 		return err
 	}
-	store, err := f.Store(ctx)
+	store, err := f.CreateStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,8 @@ func ExitCode(err error) int {
 	case errors.Is(err, promote.ErrRefused), errors.Is(err, ledger.ErrLocked):
 		return ExitRefused
 	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, version.ErrInvalid),
-		errors.Is(err, ledger.ErrExists), errors.Is(err, ledger.ErrNotFound), errors.Is(err, promote.ErrUnknown),
+		errors.Is(err, ledger.ErrExists), errors.Is(err, ledger.ErrNotFound),
+		errors.Is(err, ledger.ErrNoLedger), errors.Is(err, ledger.ErrUnusable), errors.Is(err, promote.ErrUnknown),
 		errors.Is(err, promote.ErrNeverRan), errors.Is(err, builder.ErrTemplate), errors.Is(err, release.ErrNoBase),
 		errors.Is(err, engine.ErrUnreachable), errors.Is(err, report.ErrInvalid),
 		errors.Is(err, cst.ErrInvalid), errors.Is(err, secret.ErrInvalid), errors.Is(err, keys.ErrInvalidKey):

@@ -5,6 +5,7 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -110,35 +111,60 @@ func (f *Factory) Project() (*config.Project, error) {
 	return f.project, nil
 }
 
-// Store opens the ledger named by bake.yaml once: a DynamoDB table for a
-// dynamodb:// URL, whose region and endpoint default to bake.yaml's aws:
-// section (and then to AWS_REGION and AWS_ENDPOINT_URL), else a SQLite file.
+// Store opens the ledger named by bake.yaml once, without creating it:
+// where nothing was recorded yet it says so (exit 2) and that `bake release`
+// comes first, so a read-only command never leaves an empty ledger behind
+// (nor an empty DynamoDB table).
 func (f *Factory) Store(ctx context.Context) (ledger.Store, error) {
-	if f.store == nil {
-		p, err := f.Project()
-		if err != nil {
-			return nil, err
+	return f.openStore(ctx, false)
+}
+
+// CreateStore is Store for the commands that record releases (release,
+// build): it creates the ledger, its directory or its DynamoDB table as needed.
+func (f *Factory) CreateStore(ctx context.Context) (ledger.Store, error) {
+	return f.openStore(ctx, true)
+}
+
+// openStore opens a DynamoDB table for a dynamodb:// URL, whose region and
+// endpoint default to bake.yaml's aws: section (and then to AWS_REGION and
+// AWS_ENDPOINT_URL), else a SQLite file.
+func (f *Factory) openStore(ctx context.Context, create bool) (ledger.Store, error) {
+	if f.store != nil {
+		return f.store, nil
+	}
+	p, err := f.Project()
+	if err != nil {
+		return nil, err
+	}
+	var s ledger.Store
+	if !ledger.IsDynamoDBURL(p.Ledger) {
+		open := ledger.OpenExistingSQLite
+		if create {
+			open = ledger.OpenSQLite
 		}
-		if !ledger.IsDynamoDBURL(p.Ledger) {
-			s, err := ledger.OpenSQLite(ctx, p.Ledger)
-			if err != nil {
-				return nil, err
-			}
-			f.store = redactStore(&signedStore{Store: s, f: f}, f.redactor)
-			return f.store, nil
-		}
-		loc, err := ledger.ParseDynamoDBURL(p.Ledger)
-		if err != nil {
-			return nil, err
+		s, err = open(ctx, p.Ledger)
+	} else {
+		loc, perr := ledger.ParseDynamoDBURL(p.Ledger)
+		if perr != nil {
+			return nil, perr
 		}
 		loc.Region = cmp.Or(loc.Region, p.AWS.Region)
 		loc.Endpoint = cmp.Or(loc.Endpoint, p.AWS.Endpoint)
-		s, err := ledger.OpenDynamoDB(ctx, loc)
-		if err != nil {
-			return nil, err
+		open := ledger.OpenExistingDynamoDB
+		if create {
+			open = ledger.OpenDynamoDB
 		}
-		f.store = redactStore(&signedStore{Store: s, f: f}, f.redactor)
+		s, err = open(ctx, loc)
 	}
+	switch {
+	case errors.Is(err, ledger.ErrNoLedger):
+		return nil, fmt.Errorf("%w: run `bake release` first (or fix `ledger:` in %s if it should be elsewhere)", err, f.ConfigPath)
+	case errors.Is(err, ledger.ErrUnusable):
+		return nil, fmt.Errorf("%w: set `ledger:` in %s to a file in a directory bake can write", err, f.ConfigPath)
+	case err != nil:
+		return nil, err
+	}
+	f.store = redactStore(&signedStore{Store: s, f: f}, f.redactor)
 	return f.store, nil
 }
 

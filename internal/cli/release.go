@@ -117,7 +117,7 @@ func runRelease(ctx context.Context, o *releaseOptions) error {
 // an image whose inputs are already recorded is left alone.
 func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *config.Image, progress io.Writer, skipUnchanged bool) (_ releaseResult, err error) {
 	f := o.f
-	store, err := f.Store(ctx)
+	store, err := f.CreateStore(ctx)
 	if err != nil {
 		return releaseResult{}, err
 	}

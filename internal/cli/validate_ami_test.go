@@ -52,7 +52,7 @@ environments:
 	require.NoError(t, err)
 	img, err := clients.EC2.RegisterImage(ctx, &ec2.RegisterImageInput{Name: aws.String("bake-cli-test-" + f.Operation), RootDeviceName: aws.String("/dev/xvda")})
 	require.NoError(t, err)
-	store, err := f.Store(ctx)
+	store, err := f.CreateStore(ctx) // records a release, as bake release would
 	require.NoError(t, err)
 	require.NoError(t, store.PutRelease(ctx, ledger.Release{Image: "base", Version: "1.0.0", Status: ledger.StatusValidated,
 		AMIs: map[string]string{"us-east-1": aws.ToString(img.ImageId)}, CreatedAt: time.Now()}))

@@ -88,6 +88,17 @@ func IsDynamoDBURL(loc string) bool { return location.IsDynamoDB(loc) }
 // from the SDK's usual sources (AWS_REGION, AWS_ENDPOINT_URL, profiles,
 // instance roles).
 func OpenDynamoDB(ctx context.Context, loc DynamoDBLocation) (*DynamoDB, error) {
+	return openDynamoDB(ctx, loc, true)
+}
+
+// OpenExistingDynamoDB opens the ledger in the table at loc as OpenDynamoDB
+// does, but creates no table: where there is none it returns a
+// NoLedgerError (ErrNoLedger).
+func OpenExistingDynamoDB(ctx context.Context, loc DynamoDBLocation) (*DynamoDB, error) {
+	return openDynamoDB(ctx, loc, false)
+}
+
+func openDynamoDB(ctx context.Context, loc DynamoDBLocation, create bool) (*DynamoDB, error) {
 	cfg, err := awsx.Load(ctx, awsx.Settings{Region: loc.Region, Endpoint: loc.Endpoint}, nil)
 	if errors.Is(err, awsx.ErrNoRegion) {
 		return nil, fmt.Errorf("opening ledger %s: no AWS region: add ?region=REGION to the ledger URL, set aws.region in bake.yaml, or set AWS_REGION", loc)
@@ -97,7 +108,10 @@ func OpenDynamoDB(ctx context.Context, loc DynamoDBLocation) (*DynamoDB, error) 
 	}
 	client := dynamodb.NewFromConfig(cfg)
 	s := &DynamoDB{client: client, loc: loc}
-	if err := s.ensureTable(ctx); err != nil {
+	if err := s.ensureTable(ctx, create); err != nil {
+		if errors.Is(err, ErrNoLedger) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("opening ledger %s: %w", loc, err)
 	}
 	return s, nil
@@ -109,12 +123,16 @@ func (s *DynamoDB) Location() DynamoDBLocation { return s.loc }
 // Close releases nothing: the SDK client holds only idle HTTP connections.
 func (s *DynamoDB) Close() error { return nil }
 
-// ensureTable creates the table unless it exists, waits until it is ACTIVE,
-// and refuses a table whose keys are not the ledger's.
-func (s *DynamoDB) ensureTable(ctx context.Context) error {
+// ensureTable creates the table unless it exists (or, with create false,
+// says there is no ledger), waits until it is ACTIVE, and refuses a table
+// whose keys are not the ledger's.
+func (s *DynamoDB) ensureTable(ctx context.Context, create bool) error {
 	in := &dynamodb.DescribeTableInput{TableName: aws.String(s.loc.Table)}
 	out, err := s.client.DescribeTable(ctx, in)
 	var missing *types.ResourceNotFoundException
+	if errors.As(err, &missing) && !create {
+		return &NoLedgerError{Location: s.loc.String()}
+	}
 	if errors.As(err, &missing) {
 		_, err = s.client.CreateTable(ctx, &dynamodb.CreateTableInput{
 			TableName:   aws.String(s.loc.Table),

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -38,13 +37,26 @@ var _ Store = (*SQLite)(nil)
 
 // OpenSQLite opens the ledger at path, creating the file, its parent directory
 // and the schema as needed, and migrating an older schema to the current one.
+// A path that cannot hold a ledger is an UnusableError (ErrUnusable).
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	return openSQLite(ctx, path, true)
+}
+
+// OpenExistingSQLite opens the ledger at path as OpenSQLite does, but creates
+// nothing: where no ledger was recorded yet it returns a NoLedgerError
+// (ErrNoLedger). Commands that only read, or that need a recorded release,
+// open the ledger this way.
+func OpenExistingSQLite(ctx context.Context, path string) (*SQLite, error) {
+	return openSQLite(ctx, path, false)
+}
+
+func openSQLite(ctx context.Context, path string, create bool) (*SQLite, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening ledger %q: %w", path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return nil, fmt.Errorf("opening ledger %q: %w", path, err)
+	if err := checkSQLitePath(abs, create); err != nil {
+		return nil, err
 	}
 	db, err := sql.Open("sqlite", sqliteDSN(abs))
 	if err != nil {
@@ -55,6 +67,9 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 
 	if err := retryBusy(ctx, func() error { return migrate(ctx, db) }); err != nil {
 		_ = db.Close()
+		if unusable := sqliteOpenError(abs, err); unusable != nil {
+			return nil, unusable
+		}
 		return nil, fmt.Errorf("opening ledger %q: %w", path, err)
 	}
 	return &SQLite{db: db, path: abs}, nil

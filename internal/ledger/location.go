@@ -1,0 +1,135 @@
+package ledger
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Errors about where the ledger is, rather than what it holds.
+var (
+	// ErrNoLedger means nothing was ever recorded at the ledger's location:
+	// the SQLite file or the DynamoDB table does not exist.
+	ErrNoLedger = errors.New("no ledger yet")
+	// ErrUnusable means the location cannot hold a ledger: a parent that is
+	// a file, a directory bake may not write, a file that is not a ledger.
+	ErrUnusable = errors.New("ledger location unusable")
+)
+
+// NoLedgerError says where a ledger was looked for and not found.
+type NoLedgerError struct{ Location string }
+
+func (e *NoLedgerError) Error() string        { return fmt.Sprintf("no ledger at %s yet", e.Location) }
+func (e *NoLedgerError) Is(target error) bool { return target == ErrNoLedger }
+
+// UnusableError says why a location cannot hold a ledger.
+type UnusableError struct {
+	Location string
+	Reason   string
+	Err      error
+}
+
+func (e *UnusableError) Error() string {
+	return fmt.Sprintf("ledger %s: %s", e.Location, e.Reason)
+}
+func (e *UnusableError) Is(target error) bool { return target == ErrUnusable }
+func (e *UnusableError) Unwrap() error        { return e.Err }
+
+// checkSQLitePath refuses, before SQLite sees it, a path that cannot hold a
+// ledger, and with create false one where no ledger was recorded yet. It
+// creates the parent directory when create is true.
+func checkSQLitePath(abs string, create bool) error {
+	dir := filepath.Dir(abs)
+	st, err := os.Stat(abs)
+	if errors.Is(err, syscall.ENOTDIR) {
+		if perr := checkParents(abs, dir); perr != nil {
+			return perr
+		}
+	}
+	switch {
+	case err == nil && st.IsDir():
+		return &UnusableError{Location: abs, Reason: "is a directory, not a file"}
+	case err == nil:
+		return checkWritable(abs, abs, dir)
+	case !errors.Is(err, fs.ErrNotExist):
+		return pathError(abs, err)
+	case !create:
+		if err := checkParents(abs, dir); err != nil {
+			return err
+		}
+		return &NoLedgerError{Location: abs}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return pathError(abs, err)
+	}
+	return checkWritable(abs, dir)
+}
+
+// checkParents turns a parent that is a file into an unusable location
+// rather than a missing ledger.
+func checkParents(abs, dir string) error {
+	for d := dir; ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err == nil {
+			if !st.IsDir() {
+				return &UnusableError{Location: abs, Reason: fmt.Sprintf("%s is a file, not a directory", d)}
+			}
+			return nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+			return pathError(abs, err)
+		}
+		if filepath.Dir(d) == d {
+			return nil
+		}
+	}
+}
+
+// checkWritable makes sure SQLite can write the file (when it exists) and
+// its directory, where it keeps its write-ahead log.
+func checkWritable(abs string, paths ...string) error {
+	for _, p := range paths {
+		if err := unix.Access(p, unix.W_OK); err != nil {
+			return pathError(abs, &fs.PathError{Op: "write", Path: p, Err: err})
+		}
+	}
+	return nil
+}
+
+// pathError says what is wrong with a ledger path in words a user acts on.
+func pathError(abs string, err error) error {
+	var pe *fs.PathError
+	where := abs
+	if errors.As(err, &pe) {
+		where = pe.Path
+	}
+	switch {
+	case errors.Is(err, syscall.ENOTDIR):
+		return &UnusableError{Location: abs, Reason: fmt.Sprintf("a parent of %s is a file, not a directory", where), Err: err}
+	case errors.Is(err, syscall.EROFS):
+		return &UnusableError{Location: abs, Reason: fmt.Sprintf("%s is on a read-only file system", where), Err: err}
+	case errors.Is(err, fs.ErrPermission):
+		return &UnusableError{Location: abs, Reason: fmt.Sprintf("%s is not writable by this user", where), Err: err}
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return &UnusableError{Location: abs, Reason: "the path is too long", Err: err}
+	}
+	return fmt.Errorf("ledger %s: %w", abs, err)
+}
+
+// sqliteOpenError says that SQLite could not use the file, when that is why
+// opening failed: a file that is not a database, or one it cannot write.
+func sqliteOpenError(abs string, err error) error {
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_NOTADB:
+		return &UnusableError{Location: abs, Reason: "the file is not a bake ledger (not a SQLite database)", Err: err}
+	case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM:
+		return &UnusableError{Location: abs, Reason: "SQLite cannot open it for writing", Err: err}
+	}
+	return nil
+}
