@@ -85,7 +85,7 @@ func (s *EC2) Validate(ctx context.Context, subj AMISubject) ([]ledger.CheckResu
 	if !ok {
 		return nil, fmt.Errorf("no AMI in %q, the region bake validates in (the release has %s)", s.Region, regionList(subj.AMIs))
 	}
-	run := &ec2Run{sandbox: s, subject: subj, ami: ami,
+	run := &ec2Run{sandbox: s, subject: subj, ami: ami, results: results{progress: s.Progress},
 		data: probe.Data{Image: subj.Image.Name, Version: subj.Version, Vars: subj.Image.Vars}}
 	var list []multistep.Step
 	if hasCommand(subj.Image) {
@@ -93,7 +93,7 @@ func (s *EC2) Validate(ctx context.Context, subj AMISubject) ([]ledger.CheckResu
 	}
 	list = append(list, steps.Func(run.checks))
 	err := steps.Run(ctx, list...)
-	return run.results, errors.Join(err, run.cleanupErr)
+	return run.list, errors.Join(err, run.cleanupErr)
 }
 
 // ec2Run is the state one EC2 validation shares between its steps.
@@ -103,19 +103,8 @@ type ec2Run struct {
 	ami        string
 	data       probe.Data
 	instanceID string // set once launched
-	results    []ledger.CheckResult
-	cleanupErr error // an instance that could not be terminated
-}
-
-func (r *ec2Run) record(res ledger.CheckResult) {
-	r.results = append(r.results, res)
-	if w := r.sandbox.Progress; w != nil {
-		mark := "ok  "
-		if !res.Passed {
-			mark = "FAIL"
-		}
-		io.WriteString(w, "  "+mark+" "+res.Name+": "+res.Detail+"\n")
-	}
+	cleanupErr error  // an instance that could not be terminated
+	results
 }
 
 func (r *ec2Run) say(format string, args ...any) {

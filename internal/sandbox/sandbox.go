@@ -40,16 +40,6 @@ type Subject struct {
 	Version string
 }
 
-// Passed reports whether every check passed.
-func Passed(results []ledger.CheckResult) bool {
-	for _, r := range results {
-		if !r.Passed {
-			return false
-		}
-	}
-	return true
-}
-
 // Validate runs every check of the image, then the container-structure-test
 // file in its build context (checks.yaml) when it has one, and returns their
 // results. A failed check is a result, not an error; the error reports a
@@ -68,7 +58,7 @@ func (s *Sandbox) Validate(ctx context.Context, subj Subject) ([]ledger.CheckRes
 		}
 	}
 	data := probe.Data{Image: subj.Image.Name, Version: subj.Version, Vars: subj.Image.Vars}
-	run := &run{sandbox: s, subject: subj, data: data}
+	run := &run{sandbox: s, subject: subj, data: data, results: results{progress: s.Progress}}
 	list := []multistep.Step{}
 	if hasService(subj.Image) {
 		list = append(list, &stepStartService{run: run}, steps.Func(run.serviceChecks))
@@ -86,7 +76,7 @@ func (s *Sandbox) Validate(ctx context.Context, subj Subject) ([]ledger.CheckRes
 		list = append(list, steps.Func(func(ctx context.Context) error { return structure.Run(ctx, suite, run.record) }))
 	}
 	err := steps.Run(ctx, list...)
-	return run.results, err
+	return run.list, err
 }
 
 // run is the state one validation shares between its steps.
@@ -95,18 +85,7 @@ type run struct {
 	subject  Subject
 	data     probe.Data
 	hostPort map[int]int // container port -> 127.0.0.1 port
-	results  []ledger.CheckResult
-}
-
-func (r *run) record(res ledger.CheckResult) {
-	r.results = append(r.results, res)
-	if w := r.sandbox.Progress; w != nil {
-		mark := "ok  "
-		if !res.Passed {
-			mark = "FAIL"
-		}
-		io.WriteString(w, "  "+mark+" "+res.Name+": "+res.Detail+"\n")
-	}
+	results
 }
 
 // hasService reports whether a check needs the image running as a service.

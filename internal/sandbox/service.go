@@ -84,5 +84,5 @@ func (st *stepStartService) Cleanup(multistep.StateBag) {
 // kept reports whether a failed sandbox stays for debugging.
 func (st *stepStartService) kept() bool {
 	s := st.run.sandbox
-	return s.KeepOnFailure && st.containerID != "" && !Passed(st.run.results) && s.Progress != nil
+	return s.KeepOnFailure && st.containerID != "" && !Passed(st.run.list) && s.Progress != nil
 }
