@@ -3,7 +3,6 @@ package gc
 import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
-	"github.com/bakehq/bake/internal/promote"
 )
 
 // History is what the ledger records of one image: the input of Protect.
@@ -184,12 +183,12 @@ func protectImage(envs []*config.Environment, h History, add func(image, version
 // releases a rollback could go back to: the last keep distinct versions that
 // succeeded there other than the current one (for `rollback --to`) and the
 // next keep that `bake rollback` would walk back through
-// (promote.RollbackOrder). A revoked release is never a rollback target, so
+// (ledger.RollbackOrder). A revoked release is never a rollback target, so
 // it is no candidate.
 func candidates(deps []ledger.Deployment, current string, keep int, revoked map[string]bool) []ledger.Deployment {
 	walk := map[string]bool{}
 	walked := 0
-	for _, d := range promote.RollbackOrder(deps) {
+	for _, d := range ledger.RollbackOrder(deps) {
 		if walked == keep {
 			break
 		}

@@ -24,41 +24,6 @@ type nothingToRollBack struct{}
 func (nothingToRollBack) Error() string        { return "nothing to roll back to" }
 func (nothingToRollBack) Is(target error) bool { return target == ErrRefused }
 
-// RollbackOrder is the rule for "the previous good release": from an
-// environment's deployments, newest first, it lists the releases a
-// rollback walks back through, nearest first, one deployment per version.
-//
-// The previous good release is the newest release, other than the one the
-// environment runs, that was deployed there successfully and that no
-// rollback (manual or automatic) has moved the environment away from since
-// that deployment. A release a rollback moved away from counts as good
-// again once it is deployed there successfully later. Failed and started
-// records never count. Revoked releases are left to the caller, which
-// skips them and says so.
-func RollbackOrder(deps []ledger.Deployment) []ledger.Deployment {
-	var out []ledger.Deployment
-	current := ""
-	seen := map[string]bool{}
-	movedAway := map[string]bool{} // by a rollback newer than the deployments still to walk
-	for _, d := range deps {
-		if d.Outcome != ledger.OutcomeSucceeded {
-			continue
-		}
-		switch {
-		case current == "":
-			current = d.Version
-			seen[d.Version] = true
-		case !seen[d.Version] && !movedAway[d.Version]:
-			seen[d.Version] = true
-			out = append(out, d)
-		}
-		if ledger.IsRollback(d.Kind) && d.Previous != "" {
-			movedAway[d.Previous] = true
-		}
-	}
-	return out
-}
-
 // RollbackChoice is the release a rollback goes back to, what runs now,
 // and the releases it went past because they are revoked.
 type RollbackChoice struct {
@@ -69,7 +34,7 @@ type RollbackChoice struct {
 
 // ChooseRollback picks the release image in env goes back to: version to,
 // which must have succeeded there and not be revoked, or with to == ""
-// the previous good release (RollbackOrder) that is not revoked.
+// the previous good release (ledger.RollbackOrder) that is not revoked.
 func ChooseRollback(ctx context.Context, store ledger.Store, image, env, to string) (RollbackChoice, error) {
 	current, err := store.Current(ctx, image, env)
 	if err != nil {
@@ -94,7 +59,7 @@ func ChooseRollback(ctx context.Context, store ledger.Store, image, env, to stri
 			return RollbackChoice{}, fmt.Errorf("%w: %s@%s %s: a revoked release is never a rollback target", ErrRefused, image, to, why)
 		}
 	} else {
-		for _, d := range RollbackOrder(deps) {
+		for _, d := range ledger.RollbackOrder(deps) {
 			why, err := revoked(ctx, store, image, d.Version)
 			if err != nil {
 				return RollbackChoice{}, err
