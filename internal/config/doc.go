@@ -3,7 +3,7 @@
 //
 // A complete file, with what each key means:
 //
-//	project: demo                 # required; lowercase letters, digits, hyphens
+//	project: demo                 # required; lowercase letters, digits, hyphens; at most 40 (see names.go)
 //	registry: 127.0.0.1:5000      # host:port; default DefaultRegistry
 //	ledger: .bake/ledger.db       # default DefaultLedger, relative to bake.yaml; or
 //	                              # dynamodb://TABLE?region=us-east-1[&endpoint=URL] for a team

@@ -33,8 +33,8 @@ func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []
 				switch first, dup := names[name]; {
 				case dup:
 					d.errorf(v, join(path, "name"), "duplicate environment %q; first defined at line %d", name, first.Line)
-				case !nameRule.MatchString(name):
-					d.errorf(v, join(path, "name"), "%q %s", name, nameRuleText)
+				case checkName(name, maxEnvName) != "":
+					d.errorf(v, join(path, "name"), "%s", checkName(name, maxEnvName))
 				default:
 					names[name] = v
 				}

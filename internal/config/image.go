@@ -56,8 +56,11 @@ func (d *decoder) image(e entry, set *imageSet) *Image {
 	name := e.name()
 	path := join("images", name)
 	img := &Image{Name: name, Vars: map[string]string{}, Sandbox: Sandbox{ReadOnly: true}}
-	if !nameRule.MatchString(name) {
-		d.errorf(e.key, path, "image name %q %s", name, nameRuleText)
+	if msg := checkName(name, maxImageName); msg != "" {
+		// The rest of a definition under a name nothing accepts would only
+		// repeat the name in more messages.
+		d.errorf(e.key, "images", "image name %s", msg)
+		return img
 	}
 	s, ok := d.section(path, e.key, e.value, "template", "context", "base", "port", "vars", "secrets", "sandbox", "checks")
 	if !ok {

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -117,6 +118,12 @@ func parserProblem(msg string) bool {
 
 // malformed records a YAML syntax error as FILE:LINE: malformed YAML: MESSAGE.
 func (d *decoder) malformed(err error, data []byte) {
+	if line, col, n, ok := yamlerr.LongKey(data); ok {
+		// yaml.v3's own message for it names a problem that is not there.
+		d.errs = append(d.errs, &Error{File: d.file, Line: line, Column: col,
+			Msg: fmt.Sprintf("a key of %d characters: YAML keys are at most 1024 characters, and bake's names (images, environments) at most %d", n, maxImageName)})
+		return
+	}
 	lines := bytes.Count(bytes.TrimRight(data, "\n"), []byte("\n")) + 1
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	e := &Error{File: d.file}

@@ -11,12 +11,6 @@ import (
 	"github.com/bakehq/bake/internal/ledger/location"
 )
 
-// nameRule is what project and environment names look like: they end up in
-// container names and registry repositories.
-var nameRule = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
-
-const nameRuleText = "must be lowercase letters, digits and hyphens, starting with a letter or digit"
-
 // project decodes the top level of bake.yaml. Images are decoded before
 // environments because targets refer to them.
 func (d *decoder) project(root *yaml.Node) *Project {
@@ -31,10 +25,10 @@ func (d *decoder) project(root *yaml.Node) *Project {
 	}
 	if n := s.require("project"); n != nil {
 		if v, ok := d.str("project", n); ok {
-			if nameRule.MatchString(v) {
-				p.Name, d.projectName = v, v
+			if msg := checkName(v, maxProjectName); msg != "" {
+				d.errorf(n, "project", "%s", msg)
 			} else {
-				d.errorf(n, "project", "%q %s", v, nameRuleText)
+				p.Name, d.projectName = v, v
 			}
 		}
 	}
@@ -60,6 +54,13 @@ func (d *decoder) project(root *yaml.Node) *Project {
 
 	imgs := d.images(s)
 	p.Images = imgs.list
+	if p.Name != "" {
+		for _, img := range imgs.list {
+			if msg := checkRepository(p.Registry, p.Name, img.Name); msg != "" && !imgs.broken[img.Name] {
+				d.errorf(imgs.key[img.Name], "images", "%s", msg)
+			}
+		}
+	}
 	if n := s.require("environments"); n != nil {
 		u := newListenUse(p, registryNode, frontDoorNode)
 		p.Environments = d.environments(n, imgs, u)

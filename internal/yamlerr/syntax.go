@@ -43,3 +43,34 @@ func TabIndent(data []byte, from int) (line, column int, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// maxKey is the longest implicit key YAML allows (1024 characters); yaml.v3
+// reports a longer one only as "could not find expected ':'".
+const maxKey = 1024
+
+// LongKey finds a key longer than YAML allows, which yaml.v3 reports only
+// as a syntax error that depends on what follows it ("could not find
+// expected ':'", "mapping values are not allowed in this context"): its
+// 1-based line and column and its length in characters. Call it when
+// parsing failed.
+func LongKey(data []byte) (line, column, length int, ok bool) {
+	for i, l := range strings.Split(string(data), "\n") {
+		if len(l) <= maxKey {
+			continue
+		}
+		body := strings.TrimLeft(l, " ")
+		body = strings.TrimLeft(strings.TrimPrefix(body, "- "), " ")
+		start := len(l) - len(body)
+		end := strings.Index(body, ": ")
+		if end < 0 && strings.HasSuffix(body, ":") {
+			end = len(body) - 1
+		}
+		if end < 0 {
+			continue
+		}
+		if k := utf8.RuneCountInString(body[:end]); k > maxKey {
+			return i + 1, utf8.RuneCountInString(l[:start]) + 1, k, true
+		}
+	}
+	return 0, 0, 0, false
+}

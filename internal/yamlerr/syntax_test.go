@@ -1,6 +1,7 @@
 package yamlerr
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,4 +27,19 @@ func TestTabIndent(t *testing.T) {
 	assert.False(t, ok, "the tab is before line 3")
 	_, _, ok = TabIndent([]byte("a: \"x\ty\"\n"), 1)
 	assert.False(t, ok, "a tab inside a value indents nothing")
+}
+
+func TestLongKey(t *testing.T) {
+	long := strings.Repeat("h", 2000)
+	line, col, n, ok := LongKey([]byte("images:\n  " + long + ":\n    template: t\n"))
+	assert.True(t, ok)
+	assert.Equal(t, []int{2, 3, 2000}, []int{line, col, n})
+	line, col, n, ok = LongKey([]byte("a:\n  - " + long + ": 1\n"))
+	assert.True(t, ok)
+	assert.Equal(t, []int{2, 5, 2000}, []int{line, col, n})
+
+	_, _, _, ok = LongKey([]byte("a:\n  b: c\n"))
+	assert.False(t, ok, "short keys")
+	_, _, _, ok = LongKey([]byte("a: " + long + "\n"))
+	assert.False(t, ok, "a long value")
 }
