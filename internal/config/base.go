@@ -17,10 +17,10 @@ func (d *decoder) checkBases(set *imageSet) {
 		key := join(join("images", img.Name), "base")
 		switch {
 		case img.Base == img.Name:
-			d.errorf(n, key, "an image cannot be its own base")
+			d.Errorf(n, key, "an image cannot be its own base")
 		case set.byName[img.Base] == nil:
 			others := slices.DeleteFunc(slices.Clone(set.names), func(s string) bool { return s == img.Name })
-			d.errorf(n, key, "%s", unknownName("image", img.Base, others))
+			d.Errorf(n, key, "%s", unknownName("image", img.Base, others))
 		default:
 			next[img.Name] = img.Base
 		}
@@ -36,7 +36,7 @@ func (d *decoder) checkBases(set *imageSet) {
 				for _, c := range chain {
 					inCycle[c] = true
 				}
-				d.errorf(set.base[img.Name], join(join("images", img.Name), "base"),
+				d.Errorf(set.base[img.Name], join(join("images", img.Name), "base"),
 					"base images form a cycle: %s -> %s", strings.Join(chain, " -> "), img.Name)
 				break
 			}

@@ -15,7 +15,7 @@ import (
 // port: key at all, so that an invalid one is not reported twice.
 func (d *decoder) checks(path string, n *yaml.Node, img *Image, portGiven bool) []Check {
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, path, "expected a list of checks, got %s", describe(n))
+		d.Errorf(n, path, "expected a list of checks, got %s", describe(n))
 		return nil
 	}
 	var out []Check
@@ -27,7 +27,7 @@ func (d *decoder) checks(path string, n *yaml.Node, img *Image, portGiven bool) 
 			continue
 		}
 		if prev, dup := first[c.Name]; dup {
-			d.errorf(nameNode, join(index(path, i), "name"), "duplicate check name %q; first used at line %d", c.Name, prev.Line)
+			d.Errorf(nameNode, join(index(path, i), "name"), "duplicate check name %q; first used at line %d", c.Name, prev.Line)
 			continue
 		}
 		first[c.Name] = nameNode
@@ -39,69 +39,69 @@ func (d *decoder) checks(path string, n *yaml.Node, img *Image, portGiven bool) 
 // check decodes one check and returns the node of its name for duplicate reports.
 func (d *decoder) check(path string, n *yaml.Node, img *Image, portGiven bool) (Check, *yaml.Node, bool) {
 	var c Check
-	s, ok := d.section(path, n, n, "name", "http", "tcp", "command", "user")
+	s, ok := d.Section(path, n, n, "name", "http", "tcp", "command", "user")
 	if !ok {
 		return c, nil, false
 	}
-	before := len(d.errs)
-	nameNode := s.require("name")
+	before := len(d.Errs)
+	nameNode := s.Require("name")
 	if nameNode != nil {
 		c.Name, _ = d.str(join(path, "name"), nameNode)
 	}
 	var kinds []string
 	for _, k := range []string{"http", "tcp", "command", "user"} {
-		if s.get(k) != nil {
+		if s.Get(k) != nil {
 			kinds = append(kinds, k)
 		}
 	}
 	switch {
 	case len(kinds) > 1:
-		d.errorf(s.key(kinds[1]), path, "set one of http, tcp, command or user, not %s", strings.Join(kinds, " and "))
+		d.Errorf(s.Key(kinds[1]), path, "set one of http, tcp, command or user, not %s", strings.Join(kinds, " and "))
 	case len(kinds) == 0:
-		d.errorf(n, path, "set one of http, tcp, command or user")
+		d.Errorf(n, path, "set one of http, tcp, command or user")
 	case kinds[0] == "http":
-		c.HTTP = d.httpCheck(join(path, "http"), s.key("http"), s.get("http"), img, portGiven)
+		c.HTTP = d.httpCheck(join(path, "http"), s.Key("http"), s.Get("http"), img, portGiven)
 	case kinds[0] == "tcp":
-		c.TCP = d.tcpCheck(join(path, "tcp"), s.key("tcp"), s.get("tcp"), img, portGiven)
+		c.TCP = d.tcpCheck(join(path, "tcp"), s.Key("tcp"), s.Get("tcp"), img, portGiven)
 	case kinds[0] == "user":
-		c.User = d.userCheck(join(path, "user"), s.key("user"), s.get("user"))
+		c.User = d.userCheck(join(path, "user"), s.Key("user"), s.Get("user"))
 	default:
-		c.Command = d.commandCheck(join(path, "command"), s.key("command"), s.get("command"), img)
+		c.Command = d.commandCheck(join(path, "command"), s.Key("command"), s.Get("command"), img)
 	}
-	return c, nameNode, len(d.errs) == before
+	return c, nameNode, len(d.Errs) == before
 }
 
 // httpCheck decodes the http: part of a check and applies its defaults.
 func (d *decoder) httpCheck(path string, at, n *yaml.Node, img *Image, portGiven bool) *HTTPCheck {
 	h := &HTTPCheck{Port: img.Port, Path: "/", Status: 200, Timeout: DefaultCheckTimeout}
-	s, ok := d.section(path, at, n, "port", "path", "status", "body", "timeout")
+	s, ok := d.Section(path, at, n, "port", "path", "status", "body", "timeout")
 	if !ok {
 		return nil
 	}
-	if v := s.get("port"); v != nil {
+	if v := s.Get("port"); v != nil {
 		h.Port, _ = d.number(join(path, "port"), v, 1, 65535)
 	} else if !portGiven {
-		d.errorf(at, join(path, "port"), "required because images.%s has no port", img.Name)
+		d.Errorf(at, join(path, "port"), "required because images.%s has no port", img.Name)
 	}
-	if v := s.get("path"); v != nil {
+	if v := s.Get("path"); v != nil {
 		if p, ok := d.str(join(path, "path"), v); ok {
 			if !strings.HasPrefix(p, "/") {
-				d.errorf(v, join(path, "path"), "must start with \"/\", got %q", p)
+				d.Errorf(v, join(path, "path"), "must start with \"/\", got %q", p)
 			} else if err := checkTemplate(p); err != nil {
-				d.errorf(v, join(path, "path"), "%v", err)
+				d.Errorf(v, join(path, "path"), "%v", err)
 			} else if err := checkRenders(p, img); err != nil {
-				d.errorf(v, join(path, "path"), "%v", err)
+				d.Errorf(v, join(path, "path"), "%v", err)
 			}
 			h.Path = p
 		}
 	}
-	if v := s.get("status"); v != nil {
+	if v := s.Get("status"); v != nil {
 		h.Status, _ = d.number(join(path, "status"), v, 100, 599)
 	}
-	if v := s.get("body"); v != nil {
+	if v := s.Get("body"); v != nil {
 		h.Body = d.pattern(join(path, "body"), v, img)
 	}
-	if v := s.get("timeout"); v != nil {
+	if v := s.Get("timeout"); v != nil {
 		h.Timeout, _ = d.duration(join(path, "timeout"), v)
 	}
 	return h
@@ -110,16 +110,16 @@ func (d *decoder) httpCheck(path string, at, n *yaml.Node, img *Image, portGiven
 // tcpCheck decodes the tcp: part of a check and applies its defaults.
 func (d *decoder) tcpCheck(path string, at, n *yaml.Node, img *Image, portGiven bool) *TCPCheck {
 	t := &TCPCheck{Port: img.Port, Timeout: DefaultCheckTimeout}
-	s, ok := d.section(path, at, n, "port", "timeout")
+	s, ok := d.Section(path, at, n, "port", "timeout")
 	if !ok {
 		return nil
 	}
-	if v := s.get("port"); v != nil {
+	if v := s.Get("port"); v != nil {
 		t.Port, _ = d.number(join(path, "port"), v, 1, 65535)
 	} else if !portGiven {
-		d.errorf(at, join(path, "port"), "required because images.%s has no port", img.Name)
+		d.Errorf(at, join(path, "port"), "required because images.%s has no port", img.Name)
 	}
-	if v := s.get("timeout"); v != nil {
+	if v := s.Get("timeout"); v != nil {
 		t.Timeout, _ = d.duration(join(path, "timeout"), v)
 	}
 	return t
@@ -128,18 +128,18 @@ func (d *decoder) tcpCheck(path string, at, n *yaml.Node, img *Image, portGiven 
 // userCheck decodes the user: part of a check.
 func (d *decoder) userCheck(path string, at, n *yaml.Node) *UserCheck {
 	u := &UserCheck{}
-	s, ok := d.section(path, at, n, "not_root", "name")
+	s, ok := d.Section(path, at, n, "not_root", "name")
 	if !ok {
 		return nil
 	}
-	if v := s.get("not_root"); v != nil {
+	if v := s.Get("not_root"); v != nil {
 		u.NotRoot, _ = d.boolean(join(path, "not_root"), v)
 	}
-	if v := s.get("name"); v != nil {
+	if v := s.Get("name"); v != nil {
 		u.Name, _ = d.str(join(path, "name"), v)
 	}
 	if !u.NotRoot && u.Name == "" {
-		d.errorf(at, path, "set not_root: true or a name")
+		d.Errorf(at, path, "set not_root: true or a name")
 	}
 	return u
 }
@@ -147,29 +147,29 @@ func (d *decoder) userCheck(path string, at, n *yaml.Node) *UserCheck {
 // commandCheck decodes the command: part of a check and applies its defaults.
 func (d *decoder) commandCheck(path string, at, n *yaml.Node, img *Image) *CommandCheck {
 	c := &CommandCheck{Timeout: DefaultCheckTimeout}
-	s, ok := d.section(path, at, n, "argv", "exit", "stdout", "timeout")
+	s, ok := d.Section(path, at, n, "argv", "exit", "stdout", "timeout")
 	if !ok {
 		return nil
 	}
-	if v := s.require("argv"); v != nil {
+	if v := s.Require("argv"); v != nil {
 		if argv, ok := d.strings(join(path, "argv"), v); ok {
 			c.Argv = argv
 			for i, a := range argv {
 				if err := checkTemplate(a); err != nil {
-					d.errorf(v.Content[i], index(join(path, "argv"), i), "%v", err)
+					d.Errorf(v.Content[i], index(join(path, "argv"), i), "%v", err)
 				} else if err := checkRenders(a, img); err != nil {
-					d.errorf(v.Content[i], index(join(path, "argv"), i), "%v", err)
+					d.Errorf(v.Content[i], index(join(path, "argv"), i), "%v", err)
 				}
 			}
 		}
 	}
-	if v := s.get("exit"); v != nil {
+	if v := s.Get("exit"); v != nil {
 		c.ExitCode, _ = d.number(join(path, "exit"), v, 0, 255)
 	}
-	if v := s.get("stdout"); v != nil {
+	if v := s.Get("stdout"); v != nil {
 		c.Stdout = d.pattern(join(path, "stdout"), v, img)
 	}
-	if v := s.get("timeout"); v != nil {
+	if v := s.Get("timeout"); v != nil {
 		c.Timeout, _ = d.duration(join(path, "timeout"), v)
 	}
 	return c
@@ -182,9 +182,9 @@ func (d *decoder) pattern(path string, n *yaml.Node, img *Image) string {
 		return ""
 	}
 	if err := checkPattern(s); err != nil {
-		d.errorf(n, path, "%v", err)
+		d.Errorf(n, path, "%v", err)
 	} else if err := checkRenders(s, img); err != nil {
-		d.errorf(n, path, "%v", err)
+		d.Errorf(n, path, "%v", err)
 	}
 	return s
 }

@@ -11,43 +11,43 @@ import (
 // environments decodes the environments: list, in promotion order.
 func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []*Environment {
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, "environments", "expected a list of environments, got %s", describe(n))
+		d.Errorf(n, "environments", "expected a list of environments, got %s", describe(n))
 		return nil
 	}
 	if len(n.Content) == 0 {
-		d.errorf(n, "environments", "must define at least one environment")
+		d.Errorf(n, "environments", "must define at least one environment")
 	}
 	var out []*Environment
 	names := map[string]*yaml.Node{}
 	needsHealth := map[string]bool{} // images already checked for a port and an http check
 	for i, item := range n.Content {
 		path := index("environments", i)
-		s, ok := d.section(path, resolve(item), item, "name", "gates", "retention", "targets")
+		s, ok := d.Section(path, resolve(item), item, "name", "gates", "retention", "targets")
 		if !ok {
 			continue
 		}
 		env := &Environment{Targets: map[string]*Target{},
 			Retention: Retention{Previous: KeepStopped, Releases: DefaultKeepReleases}}
-		if v := s.require("name"); v != nil {
+		if v := s.Require("name"); v != nil {
 			if name, ok := d.str(join(path, "name"), v); ok {
 				switch first, dup := names[name]; {
 				case dup:
-					d.errorf(v, join(path, "name"), "duplicate environment %q; first defined at line %d", name, first.Line)
+					d.Errorf(v, join(path, "name"), "duplicate environment %q; first defined at line %d", name, first.Line)
 				case checkName(name, maxEnvName) != "":
-					d.errorf(v, join(path, "name"), "%s", checkName(name, maxEnvName))
+					d.Errorf(v, join(path, "name"), "%s", checkName(name, maxEnvName))
 				default:
 					names[name] = v
 				}
 				env.Name = name
 			}
 		}
-		if v := s.get("gates"); v != nil {
-			d.gates(join(path, "gates"), s.key("gates"), v, env)
+		if v := s.Get("gates"); v != nil {
+			d.gates(join(path, "gates"), s.Key("gates"), v, env)
 		}
-		if v := s.get("retention"); v != nil {
-			d.retention(join(path, "retention"), s.key("retention"), v, env)
+		if v := s.Get("retention"); v != nil {
+			d.retention(join(path, "retention"), s.Key("retention"), v, env)
 		}
-		if v := s.get("targets"); v != nil {
+		if v := s.Get("targets"); v != nil {
 			d.targets(join(path, "targets"), v, env, imgs, used, needsHealth)
 		}
 		out = append(out, env)
@@ -57,19 +57,19 @@ func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []
 
 // targets decodes an environment's targets: mapping of image name to target.
 func (d *decoder) targets(path string, n *yaml.Node, env *Environment, imgs *imageSet, used *listenUse, checked map[string]bool) {
-	entries, ok := d.mapping(path, n)
+	entries, ok := d.Entries(path, n)
 	if !ok {
 		return
 	}
 	for _, e := range entries {
-		name := e.name()
+		name := e.Name()
 		tpath := join(path, name)
 		img := imgs.byName[name]
 		if img == nil {
-			d.errorf(e.key, tpath, "%s", unknownName("image", name, imgs.names))
+			d.Errorf(e.Key, tpath, "%s", unknownName("image", name, imgs.names))
 			continue
 		}
-		if t := resolve(e.value); isASG(t) {
+		if t := resolve(e.Value); isASG(t) {
 			if tg := d.target(tpath, e, used, d.projectName, env.Name, name); tg != nil {
 				env.Targets[name] = tg
 			}
@@ -78,10 +78,10 @@ func (d *decoder) targets(path string, n *yaml.Node, env *Environment, imgs *ima
 		if !checked[name] && !imgs.broken[name] {
 			checked[name] = true
 			if img.Port == 0 {
-				d.errorf(e.key, tpath, "%s has no port; set images.%s.port so deployments can route traffic to it", name, name)
+				d.Errorf(e.Key, tpath, "%s has no port; set images.%s.port so deployments can route traffic to it", name, name)
 			}
 			if img.HealthCheck() == nil {
-				d.errorf(e.key, tpath, "%s has no http check; add one under images.%s.checks so deployments can wait for health", name, name)
+				d.Errorf(e.Key, tpath, "%s has no http check; add one under images.%s.checks so deployments can wait for health", name, name)
 			}
 		}
 		if t := d.target(tpath, e, used, d.projectName, env.Name, name); t != nil {
@@ -108,56 +108,56 @@ func isASG(n *yaml.Node) bool {
 func (d *decoder) target(path string, e entry, used *listenUse, project, env, image string) *Target {
 	t := &Target{Type: TargetDocker, Replicas: 1, HealthTimeout: DefaultHealthTimeout, Strategy: BlueGreen}
 	allowed := []string{"type", "replicas", "listen", "health_timeout", "strategy", "min_healthy", "watch"}
-	asg := isASG(resolve(e.value))
+	asg := isASG(resolve(e.Value))
 	if asg {
 		allowed = []string{"type", "replicas", "health_timeout", "watch", "group", "target_groups", "subnets", "instance_type",
 			"security_groups", "instance_profile"}
 	}
-	s, ok := d.section(path, e.key, e.value, allowed...)
+	s, ok := d.Section(path, e.Key, e.Value, allowed...)
 	if !ok {
 		return nil
 	}
-	if v := s.get("type"); v != nil {
+	if v := s.Get("type"); v != nil {
 		if typ, ok := d.str(join(path, "type"), v); ok {
 			if typ != TargetDocker && typ != TargetASG {
 				msg := fmt.Sprintf("unknown target type %q; expected %q or %q", typ, TargetDocker, TargetASG)
 				if sug := suggest(typ, []string{TargetDocker, TargetASG}); sug != "" {
 					msg = fmt.Sprintf("unknown target type %q; did you mean %q?", typ, sug)
 				}
-				d.errorf(v, join(path, "type"), "%s", msg)
+				d.Errorf(v, join(path, "type"), "%s", msg)
 			}
 			t.Type = typ
 		}
 	}
-	if v := s.get("replicas"); v != nil {
+	if v := s.Get("replicas"); v != nil {
 		t.Replicas, _ = d.number(join(path, "replicas"), v, 1, 20)
 	}
 	if asg {
 		t.ASG = d.asgTarget(path, s, project, env, image)
-	} else if v := s.require("listen"); v != nil {
+	} else if v := s.Require("listen"); v != nil {
 		if addr, ok := d.str(join(path, "listen"), v); ok {
 			if err := checkLoopback(addr); err != nil {
-				d.errorf(v, join(path, "listen"), "%v", err)
+				d.Errorf(v, join(path, "listen"), "%v", err)
 			} else if clash := used.claim(addr, join(path, "listen"), v); clash != "" {
-				d.errorf(v, join(path, "listen"), "%q is already used by %s", addr, clash)
+				d.Errorf(v, join(path, "listen"), "%q is already used by %s", addr, clash)
 			}
 			t.Listen = addr
 		}
 	}
-	if v := s.get("health_timeout"); v != nil {
+	if v := s.Get("health_timeout"); v != nil {
 		t.HealthTimeout, _ = d.duration(join(path, "health_timeout"), v)
 	}
-	if v := s.get("strategy"); v != nil {
+	if v := s.Get("strategy"); v != nil {
 		t.Strategy, _ = d.oneOf(join(path, "strategy"), v, BlueGreen, Rolling)
 	}
 	t.MinHealthy = t.Replicas
-	if v := s.get("min_healthy"); v != nil {
+	if v := s.Get("min_healthy"); v != nil {
 		t.MinHealthy, _ = d.number(join(path, "min_healthy"), v, 1, max(t.Replicas, 1))
 		if t.Strategy != Rolling {
-			d.errorf(v, join(path, "min_healthy"), "only applies to strategy %q; remove it or set strategy: %s", Rolling, Rolling)
+			d.Errorf(v, join(path, "min_healthy"), "only applies to strategy %q; remove it or set strategy: %s", Rolling, Rolling)
 		}
 	}
-	if v := s.get("watch"); v != nil {
+	if v := s.Get("watch"); v != nil {
 		t.Watch, _ = d.duration(join(path, "watch"), v)
 	}
 	return t
@@ -166,41 +166,41 @@ func (d *decoder) target(path string, e entry, used *listenUse, project, env, im
 // asgTarget decodes the keys of an asg target.
 func (d *decoder) asgTarget(path string, s *section, project, env, image string) *ASG {
 	a := &ASG{Group: project + "-" + env + "-" + image, InstanceType: DefaultInstanceType}
-	if v := s.get("group"); v != nil {
+	if v := s.Get("group"); v != nil {
 		if g, ok := d.str(join(path, "group"), v); ok {
 			if !groupRule.MatchString(g) {
-				d.errorf(v, join(path, "group"), "%q must be letters, digits and hyphens, at most 100 (the version is added to it)", g)
+				d.Errorf(v, join(path, "group"), "%q must be letters, digits and hyphens, at most 100 (the version is added to it)", g)
 			}
 			a.Group = g
 		}
 	}
-	if v := s.require("target_groups"); v != nil {
+	if v := s.Require("target_groups"); v != nil {
 		if arns, ok := d.strings(join(path, "target_groups"), v); ok {
 			for i, arn := range arns {
 				if !strings.HasPrefix(arn, "arn:") || !strings.Contains(arn, ":targetgroup/") {
-					d.errorf(resolve(v).Content[i], index(join(path, "target_groups"), i), "%q is not a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)", arn)
+					d.Errorf(resolve(v).Content[i], index(join(path, "target_groups"), i), "%q is not a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)", arn)
 				}
 			}
 			a.TargetGroups = arns
 		}
 	}
-	if v := s.get("subnets"); v != nil {
+	if v := s.Get("subnets"); v != nil {
 		a.Subnets, _ = d.strings(join(path, "subnets"), v)
 	}
-	if v := s.get("instance_type"); v != nil {
+	if v := s.Get("instance_type"); v != nil {
 		a.InstanceType, _ = d.str(join(path, "instance_type"), v)
 	}
-	if v := s.get("security_groups"); v != nil {
+	if v := s.Get("security_groups"); v != nil {
 		if ids, ok := d.strings(join(path, "security_groups"), v); ok {
 			for i, id := range ids {
 				if !strings.HasPrefix(id, "sg-") {
-					d.errorf(resolve(v).Content[i], index(join(path, "security_groups"), i), "%q is not a security group id (sg-...)", id)
+					d.Errorf(resolve(v).Content[i], index(join(path, "security_groups"), i), "%q is not a security group id (sg-...)", id)
 				}
 			}
 			a.SecurityGroups = ids
 		}
 	}
-	if v := s.get("instance_profile"); v != nil {
+	if v := s.Get("instance_profile"); v != nil {
 		a.InstanceProfile, _ = d.str(join(path, "instance_profile"), v)
 	}
 	return a
@@ -211,28 +211,28 @@ var groupRule = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,99}$`)
 
 // retention decodes what an environment keeps for rollbacks.
 func (d *decoder) retention(path string, at, n *yaml.Node, env *Environment) {
-	s, ok := d.section(path, at, n, "previous", "releases")
+	s, ok := d.Section(path, at, n, "previous", "releases")
 	if !ok {
 		return
 	}
-	if v := s.get("previous"); v != nil {
+	if v := s.Get("previous"); v != nil {
 		env.Retention.Previous, _ = d.oneOf(join(path, "previous"), v, KeepWarm, KeepStopped, KeepRemoved)
 	}
-	if v := s.get("releases"); v != nil {
+	if v := s.Get("releases"); v != nil {
 		env.Retention.Releases, _ = d.number(join(path, "releases"), v, 1, 100)
 	}
 }
 
 // gates decodes what a release must have done before it enters an environment.
 func (d *decoder) gates(path string, at, n *yaml.Node, env *Environment) {
-	s, ok := d.section(path, at, n, "approval", "soak")
+	s, ok := d.Section(path, at, n, "approval", "soak")
 	if !ok {
 		return
 	}
-	if v := s.get("approval"); v != nil {
+	if v := s.Get("approval"); v != nil {
 		env.Gates.Approval, _ = d.boolean(join(path, "approval"), v)
 	}
-	if v := s.get("soak"); v != nil {
+	if v := s.Get("soak"); v != nil {
 		env.Gates.Soak, _ = d.duration(join(path, "soak"), v)
 	}
 }

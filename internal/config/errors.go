@@ -10,29 +10,13 @@ import (
 // ErrInvalid is wrapped by every error Load and Parse return.
 var ErrInvalid = errors.New("invalid configuration")
 
-// Error is one problem in bake.yaml, located at the node that caused it.
-type Error struct {
-	File   string // path of bake.yaml as given to Load or Parse
-	Line   int    // 1-based; 0 when unknown
-	Column int    // 1-based; 0 when unknown
-	Key    string // dotted key path, such as images.hello.checks[0].http.status
-	Msg    string
-}
-
-// Error formats the problem as FILE:LINE:COL: KEY: MSG, leaving out the parts it lacks.
-func (e *Error) Error() string {
-	return yamlerr.Format(e.File, e.Line, e.Column, e.Key, e.Msg)
-}
-
-// Unwrap returns ErrInvalid.
-func (e *Error) Unwrap() error { return ErrInvalid }
+// Error is one problem in bake.yaml, located at the node that caused it;
+// it wraps ErrInvalid.
+type Error = yamlerr.Error
 
 // ErrorList is every problem found in one bake.yaml, in file order.
 // Parse returns one when it finds more than one problem.
 type ErrorList = yamlerr.List[*Error]
-
-// Position places the problem for sorting.
-func (e *Error) Position() (line, column int) { return e.Line, e.Column }
 
 // fileError is a problem with bake.yaml as a whole, such as it being absent.
 type fileError struct {

@@ -1,46 +1,11 @@
 package config
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func TestErrorFormat(t *testing.T) {
-	tests := []struct {
-		err  *Error
-		want string
-	}{
-		{&Error{File: "bake.yaml", Line: 7, Column: 5, Key: "images.hello.tempalte", Msg: "unknown key"}, "bake.yaml:7:5: images.hello.tempalte: unknown key"},
-		{&Error{File: "bake.yaml", Line: 3, Msg: "malformed YAML: x"}, "bake.yaml:3: malformed YAML: x"},
-		{&Error{File: "bake.yaml", Msg: "file is empty"}, "bake.yaml: file is empty"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			assert.EqualError(t, tt.err, tt.want)
-			assert.ErrorIs(t, tt.err, ErrInvalid)
-		})
-	}
-}
-
-func TestErrorListSortsByPosition(t *testing.T) {
-	l := ErrorList{
-		{File: "f", Line: 9, Column: 1, Msg: "c"},
-		{File: "f", Line: 2, Column: 7, Msg: "b"},
-		{File: "f", Line: 2, Column: 3, Msg: "a"},
-	}
-	err := l.Err()
-	assert.EqualError(t, err, "f:2:3: a\nf:2:7: b\nf:9:1: c")
-	assert.ErrorIs(t, err, ErrInvalid)
-	var first *Error
-	require.True(t, errors.As(err, &first))
-	assert.Equal(t, "a", first.Msg)
-
-	assert.NoError(t, ErrorList(nil).Err())
-	assert.Same(t, l[0], ErrorList{l[0]}.Err())
-}
 
 func TestParseDocumentErrors(t *testing.T) {
 	tests := []struct {

@@ -27,25 +27,25 @@ func (d *decoder) images(s *section) *imageSet {
 		base:   map[string]*yaml.Node{},
 		broken: map[string]bool{},
 	}
-	n := s.require("images")
+	n := s.Require("images")
 	if n == nil {
 		return set
 	}
-	entries, ok := d.mapping("images", n)
+	entries, ok := d.Entries("images", n)
 	if !ok {
 		return set
 	}
 	if len(entries) == 0 {
-		d.errorf(n, "images", "must define at least one image")
+		d.Errorf(n, "images", "must define at least one image")
 	}
 	for _, e := range entries {
-		before := len(d.errs)
+		before := len(d.Errs)
 		img := d.image(e, set)
 		set.list = append(set.list, img)
 		set.names = append(set.names, img.Name)
 		set.byName[img.Name] = img
-		set.key[img.Name] = e.key
-		set.broken[img.Name] = len(d.errs) > before
+		set.key[img.Name] = e.Key
+		set.broken[img.Name] = len(d.Errs) > before
 	}
 	d.checkBases(set)
 	return set
@@ -53,54 +53,54 @@ func (d *decoder) images(s *section) *imageSet {
 
 // image decodes one image definition.
 func (d *decoder) image(e entry, set *imageSet) *Image {
-	name := e.name()
+	name := e.Name()
 	path := join("images", name)
 	img := &Image{Name: name, Vars: map[string]string{}, Sandbox: Sandbox{ReadOnly: true}}
 	if msg := checkName(name, maxImageName); msg != "" {
 		// The rest of a definition under a name nothing accepts would only
 		// repeat the name in more messages.
-		d.errorf(e.key, "images", "image name %s", msg)
+		d.Errorf(e.Key, "images", "image name %s", msg)
 		return img
 	}
-	s, ok := d.section(path, e.key, e.value, "template", "context", "base", "port", "vars", "secrets", "sandbox", "checks")
+	s, ok := d.Section(path, e.Key, e.Value, "template", "context", "base", "port", "vars", "secrets", "sandbox", "checks")
 	if !ok {
 		return img
 	}
-	if n := s.require("template"); n != nil {
+	if n := s.Require("template"); n != nil {
 		if v, ok := d.str(join(path, "template"), n); ok {
 			img.Template = d.abs(v)
 			d.checkDir(n, join(path, "template"), "template", img.Template)
 		}
 	}
-	if n := s.get("context"); n != nil {
+	if n := s.Get("context"); n != nil {
 		if v, ok := d.str(join(path, "context"), n); ok {
 			img.Context = d.abs(v)
 			d.checkDir(n, join(path, "context"), "build context", img.Context)
 		}
 	} else {
 		img.Context = d.abs(filepath.Join("images", name))
-		d.checkDir(e.key, join(path, "context"), "default build context", img.Context)
+		d.checkDir(e.Key, join(path, "context"), "default build context", img.Context)
 	}
-	if n := s.get("base"); n != nil {
+	if n := s.Get("base"); n != nil {
 		if v, ok := d.str(join(path, "base"), n); ok {
 			img.Base = v
 			set.base[name] = n
 		}
 	}
-	portNode := s.get("port")
+	portNode := s.Get("port")
 	if portNode != nil {
 		img.Port, _ = d.number(join(path, "port"), portNode, 1, 65535)
 	}
-	if n := s.get("vars"); n != nil {
+	if n := s.Get("vars"); n != nil {
 		d.vars(join(path, "vars"), n, img.Vars)
 	}
-	if n := s.get("secrets"); n != nil {
+	if n := s.Get("secrets"); n != nil {
 		img.Secrets = d.secrets(join(path, "secrets"), n, img.Vars)
 	}
-	if n := s.get("sandbox"); n != nil {
-		d.sandbox(join(path, "sandbox"), s.key("sandbox"), n, img)
+	if n := s.Get("sandbox"); n != nil {
+		d.sandbox(join(path, "sandbox"), s.Key("sandbox"), n, img)
 	}
-	if n := s.get("checks"); n != nil {
+	if n := s.Get("checks"); n != nil {
 		img.Checks = d.checks(join(path, "checks"), n, img, portNode != nil)
 	}
 	return img
@@ -108,37 +108,37 @@ func (d *decoder) image(e entry, set *imageSet) *Image {
 
 // sandbox decodes how the image runs in its sandbox.
 func (d *decoder) sandbox(path string, at, n *yaml.Node, img *Image) {
-	s, ok := d.section(path, at, n, "read_only", "subnet", "instance_type", "instance_profile")
+	s, ok := d.Section(path, at, n, "read_only", "subnet", "instance_type", "instance_profile")
 	if !ok {
 		return
 	}
-	if v := s.get("read_only"); v != nil {
+	if v := s.Get("read_only"); v != nil {
 		img.Sandbox.ReadOnly, _ = d.boolean(join(path, "read_only"), v)
 	}
-	if v := s.get("subnet"); v != nil {
+	if v := s.Get("subnet"); v != nil {
 		img.Sandbox.Subnet, _ = d.str(join(path, "subnet"), v)
 	}
-	if v := s.get("instance_type"); v != nil {
+	if v := s.Get("instance_type"); v != nil {
 		img.Sandbox.InstanceType, _ = d.str(join(path, "instance_type"), v)
 	}
-	if v := s.get("instance_profile"); v != nil {
+	if v := s.Get("instance_profile"); v != nil {
 		img.Sandbox.InstanceProfile, _ = d.str(join(path, "instance_profile"), v)
 	}
 }
 
 // vars decodes a mapping of template variables; numbers and booleans keep their text.
 func (d *decoder) vars(path string, n *yaml.Node, into map[string]string) {
-	entries, ok := d.mapping(path, n)
+	entries, ok := d.Entries(path, n)
 	if !ok {
 		return
 	}
 	for _, e := range entries {
-		v := resolve(e.value)
+		v := resolve(e.Value)
 		if v.Kind != yaml.ScalarNode || isNull(v) {
-			d.errorf(v, join(path, e.name()), "expected a string, number or boolean, got %s", describe(v))
+			d.Errorf(v, join(path, e.Name()), "expected a string, number or boolean, got %s", describe(v))
 			continue
 		}
-		into[e.name()] = v.Value
+		into[e.Name()] = v.Value
 	}
 }
 
@@ -159,11 +159,11 @@ func (d *decoder) secrets(path string, n *yaml.Node, vars map[string]string) []s
 		at := resolve(n).Content[i]
 		switch {
 		case !secretRule.MatchString(name):
-			d.errorf(at, index(path, i), "secret name %q must be lowercase letters, digits and underscores, starting with a letter (it names the variable BAKE_SECRET_<NAME>)", name)
+			d.Errorf(at, index(path, i), "secret name %q must be lowercase letters, digits and underscores, starting with a letter (it names the variable BAKE_SECRET_<NAME>)", name)
 		case seen[name]:
-			d.errorf(at, index(path, i), "secret %q is listed twice", name)
+			d.Errorf(at, index(path, i), "secret %q is listed twice", name)
 		case hasKey(vars, name):
-			d.errorf(at, index(path, i), "%q is both a variable and a secret: a secret's value comes only from the environment", name)
+			d.Errorf(at, index(path, i), "%q is both a variable and a secret: a secret's value comes only from the environment", name)
 		default:
 			seen[name] = true
 			out = append(out, name)
@@ -182,10 +182,10 @@ func (d *decoder) checkDir(n *yaml.Node, key, what, dir string) {
 	st, err := os.Stat(dir)
 	switch {
 	case os.IsNotExist(err):
-		d.errorf(n, key, "%s directory %s does not exist", what, dir)
+		d.Errorf(n, key, "%s directory %s does not exist", what, dir)
 	case err != nil:
-		d.errorf(n, key, "%s directory %s: %v", what, dir, err)
+		d.Errorf(n, key, "%s directory %s: %v", what, dir, err)
 	case !st.IsDir():
-		d.errorf(n, key, "%s %s is not a directory", what, dir)
+		d.Errorf(n, key, "%s %s is not a directory", what, dir)
 	}
 }

@@ -271,7 +271,7 @@ environments:
 	var first *Error
 	require.True(t, errors.As(err, &first))
 	assert.Equal(t, &Error{File: path, Line: 1, Column: 10, Key: "project",
-		Msg: `"Demo" must be lowercase letters, digits and hyphens, starting and ending with a letter or digit`}, first)
+		Msg: `"Demo" must be lowercase letters, digits and hyphens, starting and ending with a letter or digit`, Kind: ErrInvalid}, first)
 }
 
 func TestLoadAWS(t *testing.T) {

@@ -19,30 +19,30 @@ func (d *decoder) project(root *yaml.Node) *Project {
 		Ledger:    filepath.Join(d.dir, DefaultLedger),
 		FrontDoor: FrontDoor{Admin: DefaultFrontDoor},
 	}
-	s, ok := d.section("", root, root, "project", "registry", "ledger", "frontdoor", "notify", "aws", "signing", "images", "environments")
+	s, ok := d.Section("", root, root, "project", "registry", "ledger", "frontdoor", "notify", "aws", "signing", "images", "environments")
 	if !ok {
 		return p
 	}
-	if n := s.require("project"); n != nil {
+	if n := s.Require("project"); n != nil {
 		if v, ok := d.str("project", n); ok {
 			if msg := checkName(v, maxProjectName); msg != "" {
-				d.errorf(n, "project", "%s", msg)
+				d.Errorf(n, "project", "%s", msg)
 			} else {
 				p.Name, d.projectName = v, v
 			}
 		}
 	}
-	registryNode := s.get("registry")
+	registryNode := s.Get("registry")
 	if registryNode != nil {
 		if v, ok := d.str("registry", registryNode); ok {
 			if _, _, err := splitHostPort(v); err != nil {
-				d.errorf(registryNode, "registry", "%v", err)
+				d.Errorf(registryNode, "registry", "%v", err)
 			} else {
 				p.Registry = v
 			}
 		}
 	}
-	if n := s.get("ledger"); n != nil {
+	if n := s.Get("ledger"); n != nil {
 		if v, ok := d.str("ledger", n); ok {
 			d.ledgerLocation(n, v, p)
 		}
@@ -57,11 +57,11 @@ func (d *decoder) project(root *yaml.Node) *Project {
 	if p.Name != "" {
 		for _, img := range imgs.list {
 			if msg := checkRepository(p.Registry, p.Name, img.Name); msg != "" && !imgs.broken[img.Name] {
-				d.errorf(imgs.key[img.Name], "images", "%s", msg)
+				d.Errorf(imgs.key[img.Name], "images", "%s", msg)
 			}
 		}
 	}
-	if n := s.require("environments"); n != nil {
+	if n := s.Require("environments"); n != nil {
 		u := newListenUse(p, registryNode, frontDoorNode)
 		p.Environments = d.environments(n, imgs, u)
 	}
@@ -70,21 +70,21 @@ func (d *decoder) project(root *yaml.Node) *Project {
 
 // frontDoor decodes frontdoor: and returns the node of its admin address, if given.
 func (d *decoder) frontDoor(s *section, p *Project) *yaml.Node {
-	n := s.get("frontdoor")
+	n := s.Get("frontdoor")
 	if n == nil {
 		return nil
 	}
-	fd, ok := d.section("frontdoor", s.key("frontdoor"), n, "admin")
+	fd, ok := d.Section("frontdoor", s.Key("frontdoor"), n, "admin")
 	if !ok {
 		return nil
 	}
-	admin := fd.get("admin")
+	admin := fd.Get("admin")
 	if admin == nil {
 		return nil
 	}
 	if v, ok := d.str("frontdoor.admin", admin); ok {
 		if err := checkLoopback(v); err != nil {
-			d.errorf(admin, "frontdoor.admin", "%v", err)
+			d.Errorf(admin, "frontdoor.admin", "%v", err)
 		} else {
 			p.FrontDoor.Admin = v
 		}
@@ -94,19 +94,19 @@ func (d *decoder) frontDoor(s *section, p *Project) *yaml.Node {
 
 // notify decodes notify:, the webhook events go to.
 func (d *decoder) notify(s *section, p *Project) {
-	n := s.get("notify")
+	n := s.Get("notify")
 	if n == nil {
 		return
 	}
-	ns, ok := d.section("notify", s.key("notify"), n, "webhook")
+	ns, ok := d.Section("notify", s.Key("notify"), n, "webhook")
 	if !ok {
 		return
 	}
-	if v := ns.get("webhook"); v != nil {
+	if v := ns.Get("webhook"); v != nil {
 		if raw, ok := d.str("notify.webhook", v); ok {
 			u, err := url.Parse(raw)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				d.errorf(v, "notify.webhook", "%q is not an http or https URL", raw)
+				d.Errorf(v, "notify.webhook", "%q is not an http or https URL", raw)
 				return
 			}
 			p.Notify.Webhook = raw
@@ -116,27 +116,27 @@ func (d *decoder) notify(s *section, p *Project) {
 
 // aws decodes aws:, how bake reaches the AWS API.
 func (d *decoder) aws(s *section, p *Project) {
-	n := s.get("aws")
+	n := s.Get("aws")
 	if n == nil {
 		return
 	}
-	as, ok := d.section("aws", s.key("aws"), n, "region", "endpoint")
+	as, ok := d.Section("aws", s.Key("aws"), n, "region", "endpoint")
 	if !ok {
 		return
 	}
-	if v := as.get("region"); v != nil {
+	if v := as.Get("region"); v != nil {
 		if r, ok := d.str("aws.region", v); ok {
 			if !location.RegionRule.MatchString(r) {
-				d.errorf(v, "aws.region", "%q is not an AWS region name such as \"us-east-1\"", r)
+				d.Errorf(v, "aws.region", "%q is not an AWS region name such as \"us-east-1\"", r)
 			}
 			p.AWS.Region = r
 		}
 	}
-	if v := as.get("endpoint"); v != nil {
+	if v := as.Get("endpoint"); v != nil {
 		if raw, ok := d.str("aws.endpoint", v); ok {
 			u, err := url.Parse(raw)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				d.errorf(v, "aws.endpoint", "%q is not an http or https URL", raw)
+				d.Errorf(v, "aws.endpoint", "%q is not an http or https URL", raw)
 				return
 			}
 			p.AWS.Endpoint = raw
@@ -153,12 +153,12 @@ func (d *decoder) ledgerLocation(n *yaml.Node, v string, p *Project) {
 	switch {
 	case strings.HasPrefix(strings.ToLower(v), "dynamodb:"):
 		if _, err := location.ParseDynamoDB(v); err != nil {
-			d.errorf(n, "ledger", "%v", err)
+			d.Errorf(n, "ledger", "%v", err)
 			return
 		}
 		p.Ledger = v
 	case isURL && urlScheme.MatchString(scheme):
-		d.errorf(n, "ledger", "unknown ledger URL scheme %q; expected a file path or dynamodb://TABLE?region=REGION", scheme)
+		d.Errorf(n, "ledger", "unknown ledger URL scheme %q; expected a file path or dynamodb://TABLE?region=REGION", scheme)
 	default:
 		p.Ledger = d.abs(v)
 	}

@@ -14,7 +14,7 @@ import (
 func (d *decoder) str(path string, n *yaml.Node) (string, bool) {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || isNull(n) {
-		d.errorf(n, path, "expected a string, got %s", describe(n))
+		d.Errorf(n, path, "expected a string, got %s", describe(n))
 		return "", false
 	}
 	return n.Value, true
@@ -25,19 +25,19 @@ func (d *decoder) number(path string, n *yaml.Node, lo, hi int) (int, bool) {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
 		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" {
-			d.errorf(n, path, "expected a whole number, got %s", describe(n))
+			d.Errorf(n, path, "expected a whole number, got %s", describe(n))
 			return 0, false
 		}
-		d.errorf(n, path, "expected a number, got %s", describe(n))
+		d.Errorf(n, path, "expected a number, got %s", describe(n))
 		return 0, false
 	}
 	var v int64
 	if err := n.Decode(&v); err != nil || v < math.MinInt32 || v > math.MaxInt32 {
-		d.errorf(n, path, "number %s is out of range %d..%d", n.Value, lo, hi)
+		d.Errorf(n, path, "number %s is out of range %d..%d", n.Value, lo, hi)
 		return 0, false
 	}
 	if int(v) < lo || int(v) > hi {
-		d.errorf(n, path, "must be between %d and %d, got %d", lo, hi, v)
+		d.Errorf(n, path, "must be between %d and %d, got %d", lo, hi, v)
 		return 0, false
 	}
 	return int(v), true
@@ -47,16 +47,16 @@ func (d *decoder) number(path string, n *yaml.Node, lo, hi int) (int, bool) {
 func (d *decoder) duration(path string, n *yaml.Node) (time.Duration, bool) {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
-		d.errorf(n, path, "expected a duration such as \"30s\", got %s", describe(n))
+		d.Errorf(n, path, "expected a duration such as \"30s\", got %s", describe(n))
 		return 0, false
 	}
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		d.errorf(n, path, "expected a duration such as \"30s\", got %q", n.Value)
+		d.Errorf(n, path, "expected a duration such as \"30s\", got %q", n.Value)
 		return 0, false
 	}
 	if v <= 0 {
-		d.errorf(n, path, "must be greater than zero, got %s", n.Value)
+		d.Errorf(n, path, "must be greater than zero, got %s", n.Value)
 		return 0, false
 	}
 	return v, true
@@ -66,11 +66,11 @@ func (d *decoder) duration(path string, n *yaml.Node) (time.Duration, bool) {
 func (d *decoder) strings(path string, n *yaml.Node) ([]string, bool) {
 	n = resolve(n)
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, path, "expected a list of strings, got %s", describe(n))
+		d.Errorf(n, path, "expected a list of strings, got %s", describe(n))
 		return nil, false
 	}
 	if len(n.Content) == 0 {
-		d.errorf(n, path, "must not be empty")
+		d.Errorf(n, path, "must not be empty")
 		return nil, false
 	}
 	out := make([]string, 0, len(n.Content))
@@ -87,12 +87,12 @@ func (d *decoder) strings(path string, n *yaml.Node) ([]string, bool) {
 func (d *decoder) boolean(path string, n *yaml.Node) (bool, bool) {
 	n = resolve(n)
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
-		d.errorf(n, path, "expected true or false, got %s", describe(n))
+		d.Errorf(n, path, "expected true or false, got %s", describe(n))
 		return false, false
 	}
 	var v bool
 	if err := n.Decode(&v); err != nil {
-		d.errorf(n, path, "expected true or false, got %q", n.Value)
+		d.Errorf(n, path, "expected true or false, got %q", n.Value)
 		return false, false
 	}
 	return v, true
@@ -109,7 +109,7 @@ func (d *decoder) oneOf(path string, n *yaml.Node, allowed ...string) (string, b
 		if s := suggest(v, allowed); s != "" {
 			msg = fmt.Sprintf("unknown value %q; did you mean %q?", v, s)
 		}
-		d.errorf(n, path, "%s", msg)
+		d.Errorf(n, path, "%s", msg)
 		return "", false
 	}
 	return v, true

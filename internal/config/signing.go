@@ -14,24 +14,24 @@ import (
 // releases are made, not everywhere bake.yaml is read. Every public key is
 // read now, so a missing or malformed one is reported at its line.
 func (d *decoder) signing(s *section, p *Project) {
-	n := s.get("signing")
+	n := s.Get("signing")
 	if n == nil {
 		return
 	}
-	ss, ok := d.section("signing", s.key("signing"), n, "key", "public_keys")
+	ss, ok := d.Section("signing", s.Key("signing"), n, "key", "public_keys")
 	if !ok {
 		return
 	}
-	if v := ss.get("key"); v != nil {
+	if v := ss.Get("key"); v != nil {
 		if path, ok := d.str("signing.key", v); ok {
 			if path == "" {
-				d.errorf(v, "signing.key", "must not be empty")
+				d.Errorf(v, "signing.key", "must not be empty")
 			} else {
 				p.Signing.Key = d.abs(path)
 			}
 		}
 	}
-	v := ss.get("public_keys")
+	v := ss.Get("public_keys")
 	if v == nil {
 		return
 	}
@@ -47,7 +47,7 @@ func (d *decoder) signing(s *section, p *Project) {
 			continue
 		}
 		if line, dup := seen[pub.ID]; dup {
-			d.errorf(at, key, "%s holds the key %s, already listed at line %d", pub.File, keys.ShortID(pub.ID), line)
+			d.Errorf(at, key, "%s holds the key %s, already listed at line %d", pub.File, keys.ShortID(pub.ID), line)
 			continue
 		}
 		seen[pub.ID] = at.Line
@@ -58,22 +58,22 @@ func (d *decoder) signing(s *section, p *Project) {
 // publicKey reads one public key file listed in signing.public_keys.
 func (d *decoder) publicKey(at *yaml.Node, key, path string) (keys.PublicKey, bool) {
 	if path == "" {
-		d.errorf(at, key, "must not be empty: name a public key file, as `bake keygen` writes")
+		d.Errorf(at, key, "must not be empty: name a public key file, as `bake keygen` writes")
 		return keys.PublicKey{}, false
 	}
 	file := d.abs(path)
 	data, err := keys.ReadKeyFile(file)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		d.errorf(at, key, "public key file %s does not exist (`bake keygen` writes one)", file)
+		d.Errorf(at, key, "public key file %s does not exist (`bake keygen` writes one)", file)
 		return keys.PublicKey{}, false
 	case err != nil:
-		d.errorf(at, key, "reading public key file %s: %v", file, err)
+		d.Errorf(at, key, "reading public key file %s: %v", file, err)
 		return keys.PublicKey{}, false
 	}
 	pub, err := keys.ParsePublicKey(data)
 	if err != nil {
-		d.errorf(at, key, "public key file %s: %v", file, err)
+		d.Errorf(at, key, "public key file %s: %v", file, err)
 		return keys.PublicKey{}, false
 	}
 	return keys.PublicKey{Key: pub, ID: keys.KeyID(pub), File: file}, true

@@ -39,6 +39,11 @@ func TestParseRejectsBadFiles(t *testing.T) {
 			want: `checks.yaml:4:5: commandTests[0].comand: unknown key; did you mean "command"?`,
 		},
 		{
+			name: "key cut short, suggested as in bake.yaml",
+			yaml: "schemaVersion: 2.0.0\nfileExistence:\n  - {name: v, path: /svc}\n",
+			want: `checks.yaml:2:1: fileExistence: unknown key; did you mean "fileExistenceTests"?`,
+		},
+		{
 			name: "misspelt schema version key, reported once",
 			yaml: "schemaVerison: 2.0.0\n",
 			want: `checks.yaml:1:1: schemaVerison: unknown key; did you mean "schemaVersion"?`,
@@ -46,12 +51,12 @@ func TestParseRejectsBadFiles(t *testing.T) {
 		{
 			name: "alias to no anchor",
 			yaml: "schemaVersion: 2.0.0\nmetadataTest:\n  exposedPorts: *ports\n",
-			want: `checks.yaml:3:17: invalid YAML: unknown anchor 'ports' referenced`,
+			want: `checks.yaml:3:17: malformed YAML: unknown anchor 'ports' referenced`,
 		},
 		{
 			name: "tab in the indentation",
 			yaml: "schemaVersion: 2.0.0\ncommandTests:\n  - name: v\n\t command: /svc\n",
-			want: `checks.yaml:4:1: invalid YAML: found a tab character that violates indentation`,
+			want: `checks.yaml:4:1: malformed YAML: found a tab character that violates indentation`,
 		},
 		{
 			name: "misspelt key in a command test",
@@ -130,7 +135,7 @@ func TestParseRejectsBadFiles(t *testing.T) {
 		{
 			name: "isRegex on a command's env var",
 			yaml: "schemaVersion: 2.0.0\ncommandTests:\n  - name: v\n    command: /svc\n    envVars: [{key: A, value: b, isRegex: true}]\n",
-			want: `checks.yaml:5:34: commandTests[0].envVars[0].isRegex: unknown key`,
+			want: `checks.yaml:5:34: commandTests[0].envVars[0].isRegex: unknown key; expected one of: key, value`,
 		},
 		{
 			name: "license tests are not supported",
@@ -145,12 +150,12 @@ func TestParseRejectsBadFiles(t *testing.T) {
 		{
 			name: "YAML syntax error",
 			yaml: "schemaVersion: 2.0.0\ncommandTests:\n  - name: v: w\n",
-			want: `checks.yaml:3: invalid YAML: mapping values are not allowed in this context`,
+			want: `checks.yaml:3: malformed YAML: mapping values are not allowed in this context`,
 		},
 		{
 			name: "two documents",
 			yaml: "schemaVersion: 2.0.0\n---\nschemaVersion: 2.0.0\n",
-			want: `checks.yaml:2:1: expected one YAML document, found another`,
+			want: `checks.yaml:2:1: found a second YAML document; checks.yaml holds exactly one`,
 		},
 		{
 			name: "every problem, in file order",

@@ -1,13 +1,7 @@
 package cst
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"os"
-	"regexp"
-	"strconv"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -19,7 +13,7 @@ import (
 func Load(path string) (*Suite, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &Error{File: path, Msg: "reading container-structure-test file: " + err.Error(), cause: err}
+		return nil, &Error{File: path, Msg: "reading container-structure-test file: " + err.Error(), Kind: ErrInvalid, Cause: err}
 	}
 	return Parse(path, data)
 }
@@ -27,59 +21,21 @@ func Load(path string) (*Suite, error) {
 // Parse checks the contents of a container-structure-test file; file names
 // it in errors.
 func Parse(file string, data []byte) (*Suite, error) {
-	d := &decoder{file: file}
-	root, err := document(file, data)
-	if err != nil {
-		return nil, err
+	d := &decoder{Decoder: &yamlerr.Decoder{File: file, Kind: ErrInvalid}}
+	root, ok := d.Document(data)
+	if !ok {
+		return nil, d.Err()
+	}
+	if root == nil {
+		d.Errorf(nil, "schemaVersion", "required; the file is empty")
+		return nil, d.Err()
 	}
 	s := d.suite(root)
 	s.File = file
-	if err := d.errs.Err(); err != nil {
+	if err := d.Err(); err != nil {
 		return nil, err
 	}
 	return s, nil
-}
-
-// yamlLine finds the line in yaml.v3's syntax errors.
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// document returns the mapping at the top of the file's only document.
-func document(file string, data []byte) (*yaml.Node, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{File: file, Key: "schemaVersion", Msg: "required; the file is empty"}
-		}
-		return nil, syntaxError(file, data, err)
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, &Error{File: file, Line: extra.Line, Column: extra.Column, Msg: "expected one YAML document, found another"}
-	} else if !errors.Is(err, io.EOF) {
-		return nil, syntaxError(file, data, err)
-	}
-	if len(doc.Content) == 0 {
-		return nil, &Error{File: file, Key: "schemaVersion", Msg: "required; the file is empty"}
-	}
-	return doc.Content[0], nil
-}
-
-func syntaxError(file string, data []byte, err error) error {
-	e := &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		e.Line, _ = strconv.Atoi(m[1])
-		e.Msg = "invalid YAML: " + m[2]
-		if strings.Contains(m[2], "found a tab character") {
-			if line, col, ok := yamlerr.TabIndent(data, e.Line); ok {
-				e.Line, e.Column = line, col
-			}
-		}
-	} else {
-		// yaml.v3 names no line for an alias to no anchor: find the alias.
-		e.Line, e.Column, _ = yamlerr.UnknownAlias(data, err.Error())
-	}
-	return e
 }
 
 // suite reads the top-level mapping.
@@ -90,30 +46,30 @@ func (d *decoder) suite(root *yaml.Node) *Suite {
 	if !ok {
 		return s
 	}
-	switch v := f.get("schemaVersion"); {
-	case isNull(v) && f.misspelt["schemaVersion"] && f.keys["schemaVersion"] == nil:
+	switch v := f.Get("schemaVersion"); {
+	case isNull(v) && f.Misspelt("schemaVersion"):
 		// the misspelt key was reported
 	case isNull(v):
-		d.errorf(root, "schemaVersion", "required; set it to %q", SchemaVersion)
+		d.Errorf(root, "schemaVersion", "required; set it to %q", SchemaVersion)
 	case resolve(v).Value != SchemaVersion:
-		d.errorf(v, "schemaVersion", "unsupported version %s; bake reads schema version %s", describe(v), SchemaVersion)
+		d.Errorf(v, "schemaVersion", "unsupported version %s; bake reads schema version %s", describe(v), SchemaVersion)
 	}
 	for _, key := range []string{"licenseTests", "containerRunOptions"} {
-		if n := f.get(key); n != nil {
-			d.errorf(f.keys[key], key, "not supported by bake; remove it from this file")
+		if n := f.Get(key); n != nil {
+			d.Errorf(f.Key(key), key, "not supported by bake; remove it from this file")
 		}
 	}
-	s.GlobalEnvVars = d.envVars("globalEnvVars", f.get("globalEnvVars"), false)
-	for i, n := range d.list("commandTests", f.get("commandTests")) {
+	s.GlobalEnvVars = d.envVars("globalEnvVars", f.Get("globalEnvVars"), false)
+	for i, n := range d.list("commandTests", f.Get("commandTests")) {
 		s.CommandTests = append(s.CommandTests, d.commandTest(index("commandTests", i), n))
 	}
-	for i, n := range d.list("fileExistenceTests", f.get("fileExistenceTests")) {
+	for i, n := range d.list("fileExistenceTests", f.Get("fileExistenceTests")) {
 		s.FileExistenceTests = append(s.FileExistenceTests, d.fileExistenceTest(index("fileExistenceTests", i), n))
 	}
-	for i, n := range d.list("fileContentTests", f.get("fileContentTests")) {
+	for i, n := range d.list("fileContentTests", f.Get("fileContentTests")) {
 		s.FileContentTests = append(s.FileContentTests, d.fileContentTest(index("fileContentTests", i), n))
 	}
-	if n := f.get("metadataTest"); !isNull(n) {
+	if n := f.Get("metadataTest"); !isNull(n) {
 		s.MetadataTest = d.metadataTest("metadataTest", n)
 	}
 	return s

@@ -17,25 +17,25 @@ func (d *decoder) metadataTest(path string, n *yaml.Node) *MetadataTest {
 	if !ok {
 		return t
 	}
-	t.EnvVars = d.envVars(join(path, "envVars"), f.get("envVars"), true)
-	for i, it := range d.list(join(path, "unboundEnvVars"), f.get("unboundEnvVars")) {
+	t.EnvVars = d.envVars(join(path, "envVars"), f.Get("envVars"), true)
+	for i, it := range d.list(join(path, "unboundEnvVars"), f.Get("unboundEnvVars")) {
 		p := index(join(path, "unboundEnvVars"), i)
 		if g, ok := d.mapping(p, it, "key"); ok {
-			d.require(g, p, "key")
-			t.UnboundEnvVars = append(t.UnboundEnvVars, d.str(join(p, "key"), g.get("key")))
+			requireKeys(g, "key")
+			t.UnboundEnvVars = append(t.UnboundEnvVars, d.str(join(p, "key"), g.Get("key")))
 		}
 	}
-	for _, ev := range d.envVars(join(path, "labels"), f.get("labels"), true) {
+	for _, ev := range d.envVars(join(path, "labels"), f.Get("labels"), true) {
 		t.Labels = append(t.Labels, Label(ev))
 	}
-	t.ExposedPorts = d.strs(join(path, "exposedPorts"), f.get("exposedPorts"), d.port)
-	t.UnexposedPorts = d.strs(join(path, "unexposedPorts"), f.get("unexposedPorts"), d.port)
-	t.Volumes = d.strs(join(path, "volumes"), f.get("volumes"), d.str)
-	t.UnmountedVolumes = d.strs(join(path, "unmountedVolumes"), f.get("unmountedVolumes"), d.str)
-	t.Entrypoint = d.strs(join(path, "entrypoint"), f.get("entrypoint"), d.str)
-	t.Cmd = d.strs(join(path, "cmd"), f.get("cmd"), d.str)
-	t.Workdir = d.str(join(path, "workdir"), f.get("workdir"))
-	t.User = d.str(join(path, "user"), f.get("user"))
+	t.ExposedPorts = d.strs(join(path, "exposedPorts"), f.Get("exposedPorts"), d.port)
+	t.UnexposedPorts = d.strs(join(path, "unexposedPorts"), f.Get("unexposedPorts"), d.port)
+	t.Volumes = d.strs(join(path, "volumes"), f.Get("volumes"), d.str)
+	t.UnmountedVolumes = d.strs(join(path, "unmountedVolumes"), f.Get("unmountedVolumes"), d.str)
+	t.Entrypoint = d.strs(join(path, "entrypoint"), f.Get("entrypoint"), d.str)
+	t.Cmd = d.strs(join(path, "cmd"), f.Get("cmd"), d.str)
+	t.Workdir = d.str(join(path, "workdir"), f.Get("workdir"))
+	t.User = d.str(join(path, "user"), f.Get("user"))
 	return t
 }
 
@@ -43,7 +43,7 @@ func (d *decoder) metadataTest(path string, n *yaml.Node) *MetadataTest {
 func (d *decoder) port(path string, n *yaml.Node) string {
 	s := d.str(path, n)
 	if !strings.Contains(s, "{{") && !portString.MatchString(s) {
-		d.errorf(n, path, "expected a port such as %q or %q, got %s", "8080", "8080/tcp", describe(n))
+		d.Errorf(n, path, "expected a port such as %q or %q, got %s", "8080", "8080/tcp", describe(n))
 	}
 	return s
 }

@@ -23,22 +23,22 @@ func (d *decoder) commandTest(path string, n *yaml.Node) CommandTest {
 	if !ok {
 		return t
 	}
-	d.require(f, path, "name", "command")
+	requireKeys(f, "name", "command")
 	for _, key := range []string{"setup", "teardown"} {
-		if v := f.get(key); len(d.list(join(path, key), v)) > 0 {
-			d.errorf(f.keys[key], join(path, key), "not supported by bake: each command test runs in a fresh container of the image; "+
+		if v := f.Get(key); len(d.list(join(path, key), v)) > 0 {
+			d.Errorf(f.Key(key), join(path, key), "not supported by bake: each command test runs in a fresh container of the image; "+
 				"put these steps in the image or in the test's command")
 		}
 	}
-	t.Name = d.str(join(path, "name"), f.get("name"))
-	t.Command = d.str(join(path, "command"), f.get("command"))
-	t.Args = d.strs(join(path, "args"), f.get("args"), d.str)
-	t.EnvVars = d.envVars(join(path, "envVars"), f.get("envVars"), false)
-	t.ExpectedOutput = d.strs(join(path, "expectedOutput"), f.get("expectedOutput"), d.pattern)
-	t.ExcludedOutput = d.strs(join(path, "excludedOutput"), f.get("excludedOutput"), d.pattern)
-	t.ExpectedError = d.strs(join(path, "expectedError"), f.get("expectedError"), d.pattern)
-	t.ExcludedError = d.strs(join(path, "excludedError"), f.get("excludedError"), d.pattern)
-	if v := f.get("exitCode"); !isNull(v) {
+	t.Name = d.str(join(path, "name"), f.Get("name"))
+	t.Command = d.str(join(path, "command"), f.Get("command"))
+	t.Args = d.strs(join(path, "args"), f.Get("args"), d.str)
+	t.EnvVars = d.envVars(join(path, "envVars"), f.Get("envVars"), false)
+	t.ExpectedOutput = d.strs(join(path, "expectedOutput"), f.Get("expectedOutput"), d.pattern)
+	t.ExcludedOutput = d.strs(join(path, "excludedOutput"), f.Get("excludedOutput"), d.pattern)
+	t.ExpectedError = d.strs(join(path, "expectedError"), f.Get("expectedError"), d.pattern)
+	t.ExcludedError = d.strs(join(path, "excludedError"), f.Get("excludedError"), d.pattern)
+	if v := f.Get("exitCode"); !isNull(v) {
 		t.ExitCode = d.integer(join(path, "exitCode"), v)
 	}
 	return t
@@ -50,25 +50,25 @@ func (d *decoder) fileExistenceTest(path string, n *yaml.Node) FileExistenceTest
 	if !ok {
 		return t
 	}
-	d.require(f, path, "name", "path")
-	t.Name = d.str(join(path, "name"), f.get("name"))
-	t.Path = d.str(join(path, "path"), f.get("path"))
-	if v := f.get("shouldExist"); !isNull(v) {
+	requireKeys(f, "name", "path")
+	t.Name = d.str(join(path, "name"), f.Get("name"))
+	t.Path = d.str(join(path, "path"), f.Get("path"))
+	if v := f.Get("shouldExist"); !isNull(v) {
 		t.ShouldExist = d.boolean(join(path, "shouldExist"), v)
 	}
-	if v := f.get("permissions"); !isNull(v) {
+	if v := f.Get("permissions"); !isNull(v) {
 		t.Permissions = d.str(join(path, "permissions"), v)
 		if !permissionString.MatchString(t.Permissions) {
-			d.errorf(v, join(path, "permissions"), "expected a permission string such as %q or %q, got %s",
+			d.Errorf(v, join(path, "permissions"), "expected a permission string such as %q or %q, got %s",
 				"-rwxr-xr-x", "drwxr-xr-x", describe(v))
 		}
 	}
-	t.UID = d.owner(join(path, "uid"), f.get("uid"))
-	t.GID = d.owner(join(path, "gid"), f.get("gid"))
-	if v := f.get("isExecutableBy"); !isNull(v) {
+	t.UID = d.owner(join(path, "uid"), f.Get("uid"))
+	t.GID = d.owner(join(path, "gid"), f.Get("gid"))
+	if v := f.Get("isExecutableBy"); !isNull(v) {
 		t.IsExecutableBy = d.str(join(path, "isExecutableBy"), v)
 		if !slices.Contains(executableBy, t.IsExecutableBy) {
-			d.errorf(v, join(path, "isExecutableBy"), "expected one of %s, got %s", strings.Join(executableBy, ", "), describe(v))
+			d.Errorf(v, join(path, "isExecutableBy"), "expected one of %s, got %s", strings.Join(executableBy, ", "), describe(v))
 		}
 	}
 	return t
@@ -81,7 +81,7 @@ func (d *decoder) owner(path string, n *yaml.Node) *int {
 	}
 	id := d.integer(path, n)
 	if id < 0 {
-		d.errorf(n, path, "expected an id of 0 or more, got %d", id)
+		d.Errorf(n, path, "expected an id of 0 or more, got %d", id)
 	}
 	return &id
 }
@@ -92,11 +92,11 @@ func (d *decoder) fileContentTest(path string, n *yaml.Node) FileContentTest {
 	if !ok {
 		return t
 	}
-	d.require(f, path, "name", "path")
-	t.Name = d.str(join(path, "name"), f.get("name"))
-	t.Path = d.str(join(path, "path"), f.get("path"))
-	t.ExpectedContents = d.strs(join(path, "expectedContents"), f.get("expectedContents"), d.pattern)
-	t.ExcludedContents = d.strs(join(path, "excludedContents"), f.get("excludedContents"), d.pattern)
+	requireKeys(f, "name", "path")
+	t.Name = d.str(join(path, "name"), f.Get("name"))
+	t.Path = d.str(join(path, "path"), f.Get("path"))
+	t.ExpectedContents = d.strs(join(path, "expectedContents"), f.Get("expectedContents"), d.pattern)
+	t.ExcludedContents = d.strs(join(path, "excludedContents"), f.Get("excludedContents"), d.pattern)
 	return t
 }
 
@@ -114,18 +114,18 @@ func (d *decoder) envVars(path string, n *yaml.Node, regex bool) []EnvVar {
 		if !ok {
 			continue
 		}
-		d.require(f, p, "key")
-		ev := EnvVar{Key: d.str(join(p, "key"), f.get("key"))}
+		requireKeys(f, "key")
+		ev := EnvVar{Key: d.str(join(p, "key"), f.Get("key"))}
 		if strings.Contains(ev.Key, "=") {
-			d.errorf(f.get("key"), join(p, "key"), "an environment variable name cannot contain %q", "=")
+			d.Errorf(f.Get("key"), join(p, "key"), "an environment variable name cannot contain %q", "=")
 		}
-		if v := f.get("isRegex"); !isNull(v) {
+		if v := f.Get("isRegex"); !isNull(v) {
 			ev.IsRegex = d.boolean(join(p, "isRegex"), v)
 		}
 		if ev.IsRegex {
-			ev.Value = d.pattern(join(p, "value"), f.get("value"))
+			ev.Value = d.pattern(join(p, "value"), f.Get("value"))
 		} else {
-			ev.Value = d.str(join(p, "value"), f.get("value"))
+			ev.Value = d.str(join(p, "value"), f.Get("value"))
 		}
 		out = append(out, ev)
 	}

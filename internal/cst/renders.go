@@ -33,9 +33,9 @@ func (s *Suite) Renders(data probe.Data) error {
 	var exec template.ExecError
 	if !errors.As(rd.err, &exec) {
 		if rd.err != nil {
-			return &Error{File: s.File, Msg: rd.err.Error()}
+			return &Error{File: s.File, Msg: rd.err.Error(), Kind: ErrInvalid}
 		}
 		return nil
 	}
-	return &Error{File: s.File, Key: exec.Name, Msg: "invalid template: " + execErrPrefix.ReplaceAllString(exec.Error(), "")}
+	return &Error{File: s.File, Key: exec.Name, Msg: "invalid template: " + execErrPrefix.ReplaceAllString(exec.Error(), ""), Kind: ErrInvalid}
 }
