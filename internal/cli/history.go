@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -47,6 +48,7 @@ func runHistory(ctx context.Context, f *Factory, image, env string) error {
 	if h.Releases, err = store.Releases(ctx, image); err != nil {
 		return err
 	}
+	newestFirst(h.Releases)
 	if h.Deployments, err = store.Deployments(ctx, image, env); err != nil {
 		return err
 	}
@@ -78,4 +80,11 @@ func runHistory(ctx context.Context, f *Factory, image, env string) error {
 			}
 		}
 	})
+}
+
+// newestFirst orders releases as history shows them: the most recently
+// recorded first (a 1.0.1 hotfix recorded after 1.1.0 comes before it),
+// keeping the ledger's version order between releases recorded at once.
+func newestFirst(rels []ledger.Release) {
+	sort.SliceStable(rels, func(i, j int) bool { return rels[i].CreatedAt.After(rels[j].CreatedAt) })
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,6 +29,7 @@ func newCmdShow(f *Factory) *cobra.Command {
 type showResult struct {
 	ledger.Release
 	RunsIn []string `json:"runs_in"` // environments whose current deployment is this release
+	WarmIn []string `json:"warm_in"` // environments that keep it running out of traffic, for rollback
 	Signed string   `json:"-"`       // who signed it, and whether it verifies, for people
 }
 
@@ -37,10 +39,16 @@ func runShow(ctx context.Context, f *Factory, ref string) error {
 		return err
 	}
 	store, _ := f.Store(ctx)
-	res := showResult{Release: rel, RunsIn: []string{}, Signed: signedBy(p, rel)}
+	res := showResult{Release: rel, RunsIn: []string{}, WarmIn: []string{}, Signed: signedBy(p, rel)}
 	for _, env := range p.Environments {
-		if cur, err := store.Current(ctx, rel.Image, env.Name); err == nil && cur.Version == rel.Version {
+		cur, err := store.Current(ctx, rel.Image, env.Name)
+		switch {
+		case err != nil:
+		case cur.Version == rel.Version:
 			res.RunsIn = append(res.RunsIn, env.Name)
+		case cur.Previous == rel.Version && env.Retention.Previous == config.KeepWarm:
+			// The release it replaced runs on, out of traffic (as status reads it).
+			res.WarmIn = append(res.WarmIn, env.Name)
 		}
 	}
 	return f.render(res, func(w io.Writer) { printRelease(w, res) })
@@ -82,8 +90,9 @@ func printRelease(w io.Writer, res showResult) {
 	row("reuses the artifact of", pv.ReusedFrom)
 	row("recorded", r.CreatedAt.Local().Format(time.DateTime)+" by "+r.CreatedBy)
 	row("signed", res.Signed)
-	if len(res.RunsIn) > 0 {
-		row("runs in", fmt.Sprint(res.RunsIn))
+	row("runs in", strings.Join(res.RunsIn, ", "))
+	if len(res.WarmIn) > 0 {
+		row("kept warm in", strings.Join(res.WarmIn, ", ")+" (running out of traffic, for rollback)")
 	}
 	fmt.Fprintln(w, "checks")
 	for _, c := range r.Checks {

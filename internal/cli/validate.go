@@ -64,10 +64,20 @@ func runValidate(ctx context.Context, f *Factory, ref string, reportFlags []stri
 	if err := report.Write(reports, out.Release, results); err != nil {
 		return err
 	}
+	// Each check's result was printed as it ran (progress, on stderr); the
+	// text result is the verdict alone, so no check is printed twice.
 	if err := f.render(out, func(w io.Writer) {
+		passed := 0
 		for _, c := range results {
-			fmt.Fprintf(w, "%s\t%s\t%s\n", map[bool]string{true: "ok", false: "FAIL"}[c.Passed], c.Name, c.Detail)
+			if c.Passed {
+				passed++
+			}
 		}
+		verdict := "validated"
+		if !out.Passed {
+			verdict = "failed"
+		}
+		fmt.Fprintf(w, "%s %s\t%d of %d checks passed\n", verdict, out.Release, passed, len(results))
 	}); err != nil {
 		return err
 	}
