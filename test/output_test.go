@@ -55,7 +55,7 @@ func TestInspectOutput(t *testing.T) {
 		res := mustBake(t, p.Dir, "validate", "svc@1.0.1")
 		all := res.stdout + res.stderr
 		for _, check := range []string{"healthz", "version-flag"} {
-			lines := regexp.MustCompile(`(?m)^\s*(ok|FAIL)\s+` + check + `\b`).FindAllString(all, -1)
+			lines := regexp.MustCompile(`(?m)^\s*(ok|FAIL)\s+`+check+`\b`).FindAllString(all, -1)
 			assert.Len(t, lines, 1, "check %s is printed once:\n%s", check, res)
 		}
 		assert.Equal(t, "validated svc@1.0.1  2 of 2 checks passed\n", res.stdout)
