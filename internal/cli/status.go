@@ -75,6 +75,10 @@ type envStatus struct {
 	// Interrupted says which promote or rollback was interrupted there,
 	// until `bake recover ENV` (or the next promote or rollback) converges.
 	Interrupted string `json:"interrupted,omitempty"`
+	// LiveUnavailable says why what runs could not be read (the engine, the
+	// front door or AWS did not answer): the entry shows the record alone,
+	// and drift is unknown.
+	LiveUnavailable string `json:"live_unavailable,omitempty"`
 }
 
 func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
@@ -104,7 +108,7 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 		_, err := f.AWS(ctx) // says why AWS cannot be read
 		return fmt.Errorf("checking for drift: %w", err)
 	}
-	drifted := false
+	drifted, unavailable := false, false
 	bases := newBaseCheck(ctx, store)
 	interrupted, err := interruptedByEnv(ctx, store, p)
 	if err != nil {
@@ -152,6 +156,9 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 				if err != nil && check {
 					return fmt.Errorf("checking for drift: %w", err)
 				}
+				if err != nil {
+					es.LiveUnavailable = err.Error()
+				}
 				if live.asg != nil && err == nil {
 					es.Drift = asgDriftOf(es, tgt)
 					drifted = drifted || len(es.Drift) > 0
@@ -159,8 +166,10 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 				st.Environments = append(st.Environments, es)
 				continue
 			}
-			live.fill(ctx, &es, env.Name, img.Name)
-			if live.docker != nil {
+			if err := live.fill(ctx, &es, env.Name, img.Name); err != nil {
+				es.LiveUnavailable = err.Error()
+				unavailable = true
+			} else {
 				warm := ""
 				if env.Retention.Previous == config.KeepWarm {
 					warm = es.Previous
@@ -217,11 +226,18 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 				for _, d := range es.Drift {
 					fmt.Fprintf(w, "drift: %s in %s: %s\n", st.Image, es.Env, d)
 				}
+				if es.LiveUnavailable != "" {
+					fmt.Fprintf(w, "live state unavailable: %s in %s: %s; what runs is unknown (the record alone is shown)\n",
+						st.Image, es.Env, es.LiveUnavailable)
+				}
 			}
 		}
 	})
 	if err != nil {
 		return err
+	}
+	if check && unavailable {
+		return fmt.Errorf("checking for drift: live state unavailable (see above): %w", firstUnavailable(out))
 	}
 	if check && drifted {
 		return fmt.Errorf("%w: what runs differs from the record, or an operation was interrupted (see above)", ErrDrift)
@@ -314,4 +330,16 @@ func (b *baseCheck) newer(base string) string {
 		return ""
 	}
 	return image + "@" + newest
+}
+
+// firstUnavailable is the first reason the live state could not be read.
+func firstUnavailable(out []imageStatus) error {
+	for _, st := range out {
+		for _, es := range st.Environments {
+			if es.LiveUnavailable != "" {
+				return errors.New(es.LiveUnavailable)
+			}
+		}
+	}
+	return nil
 }

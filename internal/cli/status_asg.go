@@ -14,9 +14,9 @@ import (
 
 // fillASG reads the Auto Scaling groups of image in env: their instances
 // are the environment's replicas. It reports whether it could.
-func (lv liveView) fillASG(ctx context.Context, es *envStatus, env, image string) error {
+func (lv *liveView) fillASG(ctx context.Context, es *envStatus, env, image string) error {
 	if lv.asg == nil {
-		return nil
+		return lv.awsErr
 	}
 	groups, err := lv.asg.Groups(ctx, env, image)
 	if err != nil {

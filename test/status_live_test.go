@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestStatusLiveUnavailable checks that status says so when the engine or
+// the front door does not answer, instead of showing nothing as if nothing
+// ran, and that --check then exits non-zero.
+func TestStatusLiveUnavailable(t *testing.T) {
+	p := newProject(t, projectOptions{})
+	p.release(t, "1.0.0")
+	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
+	res := mustBake(t, p.Dir, "status", "svc", "--check")
+	assert.NotContains(t, res.stdout, "live state unavailable")
+
+	t.Run("engine unreachable", func(t *testing.T) {
+		env := []string{"DOCKER_HOST=unix:///nonexistent.sock"}
+		res := bakeEnv(t, p.Dir, env, "status", "svc")
+		require.Equal(t, 0, res.code, res.String())
+		assert.Contains(t, res.stdout, "live state unavailable: svc in dev: docker engine not reachable at unix:///nonexistent.sock")
+		assert.NotContains(t, res.stdout, "drift:")
+
+		res = bakeEnv(t, p.Dir, env, "status", "svc", "--check")
+		assert.NotEqual(t, 0, res.code, res.String())
+		assert.Contains(t, res.stderr, "/nonexistent.sock")
+	})
+
+	t.Run("front door unreachable", func(t *testing.T) {
+		config, err := os.ReadFile(p.ConfigPath())
+		require.NoError(t, err)
+		defer writeFile(t, p.ConfigPath(), string(config))
+		nobody := fmt.Sprintf("127.0.0.1:%d", freePort(t)) // nothing listens there
+		writeFile(t, p.ConfigPath(), strings.Replace(string(config), "admin: 127.0.0.1:2019", "admin: "+nobody, 1))
+
+		res := bake(t, p.Dir, "status", "svc")
+		require.Equal(t, 0, res.code, res.String())
+		assert.Regexp(t, `live state unavailable: svc in dev: .*`+nobody, res.stdout)
+		assert.NotContains(t, res.stdout, "drift:", "an unread front door is not drift")
+
+		res = bake(t, p.Dir, "status", "svc", "--check")
+		assert.Equal(t, 1, res.code, res.String())
+		assert.Contains(t, res.stderr, "bake: checking for drift: live state unavailable")
+
+		var doc []struct {
+			Environments []struct {
+				Env             string `json:"env"`
+				LiveUnavailable string `json:"live_unavailable"`
+			} `json:"environments"`
+		}
+		decodeOne(t, bake(t, p.Dir, "status", "svc", "-o", "json").stdout, &doc)
+		require.Len(t, doc, 1)
+		for _, es := range doc[0].Environments {
+			assert.Contains(t, es.LiveUnavailable, nobody, es.Env)
+		}
+	})
+}
