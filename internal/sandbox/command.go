@@ -40,14 +40,7 @@ func (r *run) commandChecks(ctx context.Context) error {
 
 func (r *run) commandCheck(ctx context.Context, index int, c config.Check) (string, bool, error) {
 	s := r.sandbox
-	argv := make([]string, len(c.Command.Argv))
-	for i, a := range c.Command.Argv {
-		var err error
-		if argv[i], err = r.data.Render("argv", a); err != nil {
-			return "", false, err
-		}
-	}
-	want, err := r.data.Pattern("stdout", c.Command.Stdout)
+	argv, want, err := renderCommand(r.data, c.Command)
 	if err != nil {
 		return "", false, err
 	}
@@ -83,14 +76,8 @@ func (r *run) commandCheck(ctx context.Context, index int, c config.Check) (stri
 		return "", false, fmt.Errorf("running %q: %w", strings.Join(argv, " "), err)
 	}
 	stdout, stderr := output(ctx, s.Engine, createdID)
-	cmd := strings.Join(argv, " ")
-	switch {
-	case int(code) != c.Command.ExitCode:
-		return fmt.Sprintf("%q: expected exit %d, got %d; stderr %q", cmd, c.Command.ExitCode, code, clip(stderr)), false, nil
-	case want != nil && !want.MatchString(strings.TrimRight(stdout, "\r\n")):
-		return fmt.Sprintf("%q: expected stdout matching %q, got %q", cmd, want.String(), clip(stdout)), false, nil
-	}
-	return fmt.Sprintf("%q exited %d", cmd, code), true, nil
+	detail, passed := commandVerdict(strings.Join(argv, " "), c.Command, want, int(code), stdout, stderr)
+	return detail, passed, nil
 }
 
 func output(ctx context.Context, eng *client.Client, id string) (string, string) {

@@ -35,14 +35,7 @@ func (e *ssmError) Unwrap() error { return e.err }
 // Command and compares its exit code and stdout with what the check asks,
 // as the docker sandbox does.
 func (r *ec2Run) commandCheck(ctx context.Context, c config.Check) (string, bool, error) {
-	argv := make([]string, len(c.Command.Argv))
-	for i, a := range c.Command.Argv {
-		var err error
-		if argv[i], err = r.data.Render("argv", a); err != nil {
-			return "", false, err
-		}
-	}
-	want, err := r.data.Pattern("stdout", c.Command.Stdout)
+	argv, want, err := renderCommand(r.data, c.Command)
 	if err != nil {
 		return "", false, err
 	}
@@ -159,18 +152,11 @@ func ssmVerdict(cmd string, c *config.CommandCheck, want *regexp.Regexp, inv *ss
 		return fmt.Sprintf("%q: SSM reports %s with no exit code", cmd, status), false
 	}
 	stdout := aws.ToString(inv.StandardOutputContent)
-	switch {
-	case code != c.ExitCode:
-		return fmt.Sprintf("%q: expected exit %d, got %d; stderr %q", cmd, c.ExitCode, code, clip(aws.ToString(inv.StandardErrorContent))), false
-	case want != nil && stdout == "":
+	if code == c.ExitCode && want != nil && stdout == "" {
 		return fmt.Sprintf("%q: expected stdout matching %q, but SSM returned no output (exit %d); "+
 			"a stdout check passes only on output bake has seen", cmd, want.String(), code), false
-	case want != nil && !want.MatchString(strings.TrimRight(stdout, "\r\n")):
-		return fmt.Sprintf("%q: expected stdout matching %q, got %q", cmd, want.String(), clip(stdout)), false
-	case stdout == "":
-		return fmt.Sprintf("%q exited %d (no output)", cmd, code), true
 	}
-	return fmt.Sprintf("%q exited %d", cmd, code), true
+	return commandVerdict(cmd, c, want, code, stdout, aws.ToString(inv.StandardErrorContent))
 }
 
 // executionTimeout is the check's timeout in whole seconds, within what

@@ -37,25 +37,30 @@ func (r *run) serviceChecks(ctx context.Context) error {
 }
 
 func (r *run) httpCheck(ctx context.Context, c config.Check) (string, error) {
-	port := c.HTTP.Port
-	if port == 0 {
-		port = r.subject.Image.Port
-	}
-	hostPort, ok := r.hostPort[port]
-	if !ok {
-		return "", fmt.Errorf("port %d is not the image's service port %d", port, r.subject.Image.Port)
+	hostPort, err := r.published(c.HTTP.Port)
+	if err != nil {
+		return "", err
 	}
 	return probe.CheckHTTP(ctx, hostPort, c.HTTP, r.data)
 }
 
 func (r *run) tcpCheck(ctx context.Context, c config.Check) (string, error) {
-	port := c.TCP.Port
+	hostPort, err := r.published(c.TCP.Port)
+	if err != nil {
+		return "", err
+	}
+	return probe.TCP(ctx, fmt.Sprintf("127.0.0.1:%d", hostPort), c.TCP.Timeout)
+}
+
+// published is the port on 127.0.0.1 that a check's port (0: the image's)
+// is published on.
+func (r *run) published(port int) (int, error) {
 	if port == 0 {
 		port = r.subject.Image.Port
 	}
 	hostPort, ok := r.hostPort[port]
 	if !ok {
-		return "", fmt.Errorf("port %d is not the image's service port %d", port, r.subject.Image.Port)
+		return 0, fmt.Errorf("port %d is not the image's service port %d", port, r.subject.Image.Port)
 	}
-	return probe.TCP(ctx, fmt.Sprintf("127.0.0.1:%d", hostPort), c.TCP.Timeout)
+	return hostPort, nil
 }
