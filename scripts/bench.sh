@@ -147,9 +147,12 @@ mkdir -p "$PROJECT_DIR" "$LOGS"
 cd "$PROJECT_DIR"
 
 must init "$BAKE" init
-# Its own project name and ports, so it never collides with the demo.
-sed -i -e "s/^project: demo\$/project: $PROJECT/" \
-  -e 's/127\.0\.0\.1:1808\([123]\)/127.0.0.1:1809\1/' bake.yaml
+# Its own project name and known ports (dev, qa, prod), whatever init chose.
+awk -v project="$PROJECT" '
+  /^project: / { print "project: " project; next }
+  /listen: "127\.0\.0\.1:[0-9]+"/ { n++; sub(/127\.0\.0\.1:[0-9]+"/, "127.0.0.1:" (18090 + n) "\"") }
+  { print }' bake.yaml >bake.yaml.tmp
+mv bake.yaml.tmp bake.yaml
 grep -q "^project: $PROJECT\$" bake.yaml || die "bake.yaml: could not set project: $PROJECT"
 (($(grep -c '127\.0\.0\.1:1809[123]' bake.yaml) == 3)) || die "bake.yaml: could not move the listen ports to 18091-18093"
 # The baking bench's images: webapp (a Dockerfile template) and webapp-packer

@@ -11,7 +11,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BAKE="${BAKE_BIN:-$ROOT/bin/bake}"
 DIR="$(realpath -m "${BAKE_DEMO_DIR:-$ROOT/.demo}")"
-PROD=http://127.0.0.1:18083
+PROD= # prod's front door, as `bake init` chose it
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 run() {
@@ -33,6 +33,7 @@ cd "$DIR"
 export BAKE_USER="${BAKE_USER:-demo}"
 
 bake init
+PROD="http://$(grep -o 'listen: "127\.0\.0\.1:[0-9]*' bake.yaml | tail -1 | cut -d'"' -f2)"
 git init -q
 git add -A
 git -c user.name=demo -c user.email=demo@localhost commit -qm "chore: the example project"

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +18,9 @@ import (
 // demoTimeout bounds scripts/demo.sh: it bakes a Debian base and compiles Go.
 const demoTimeout = 10 * time.Minute
 
-// demoProdHealthz is the step header demo.sh prints before asking prod.
-const demoProdHealthz = "curl -s http://127.0.0.1:18083/healthz"
+// demoProdHealthz is the step header demo.sh prints before asking prod, on
+// the port bake init chose.
+var demoProdHealthz = regexp.MustCompile(`^curl -s http://127\.0\.0\.1:\d+/healthz +\(prod's front door\)`)
 
 // TestDemo runs scripts/demo.sh end to end: prod answers 1.1.0, then 1.0.0
 // after the rollback, and the ledger holds all seven deployments.
@@ -81,7 +83,7 @@ func TestDemo(t *testing.T) {
 func prodAnswers(out string) []string {
 	var answers []string
 	for _, step := range strings.Split(out, "==> ")[1:] {
-		if strings.HasPrefix(step, demoProdHealthz) {
+		if demoProdHealthz.MatchString(step) {
 			_, answer, _ := strings.Cut(step, "\n")
 			answers = append(answers, answer)
 		}

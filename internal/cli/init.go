@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -65,6 +68,11 @@ func runInit(f *Factory, dir string, force bool) error {
 		if err != nil {
 			return err
 		}
+		if path == config.FileName {
+			if data, err = ownProject(data, dir); err != nil {
+				return err
+			}
+		}
 		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 			return err
 		}
@@ -109,4 +117,106 @@ func ignoreLedger(dir string) (bool, error) {
 	}
 	data = append(data, "# bake's local state: the ledger, the signing key\n.bake/\n"...)
 	return true, os.WriteFile(path, data, 0o644)
+}
+
+// exampleProject and examplePort are what the embedded bake.yaml names its
+// project and where its environments listen, first to last.
+const (
+	exampleProject = "project: demo\n"
+	exampleListen  = `listen: "127.0.0.1:`
+)
+
+// ownProject gives the example bake.yaml a project of its own: the name of
+// its directory (the containers, routes and repositories of two projects
+// on one machine never mix) and front-door ports free on this machine.
+func ownProject(data []byte, dir string) ([]byte, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := string(data)
+	if !strings.Contains(s, exampleProject) {
+		return nil, errors.New("the example bake.yaml names no project")
+	}
+	s = strings.Replace(s, exampleProject, "project: "+projectName(filepath.Base(abs))+"\n", 1)
+	var out strings.Builder
+	used := map[int]bool{}
+	for {
+		before, after, ok := strings.Cut(s, exampleListen)
+		out.WriteString(before)
+		if !ok {
+			break
+		}
+		end := strings.IndexByte(after, '"')
+		if end < 0 {
+			return nil, errors.New("the example bake.yaml has an unterminated listen address")
+		}
+		port, err := freePortNotIn(used)
+		if err != nil {
+			return nil, fmt.Errorf("choosing a free port for the example's front doors: %w", err)
+		}
+		fmt.Fprintf(&out, "%s%d", exampleListen, port)
+		s = after[end:]
+	}
+	return []byte(out.String()), nil
+}
+
+// Front-door ports for a new project come from this range, below the
+// kernel's ephemeral ports, which any outgoing connection may hold when a
+// promote needs its port.
+const (
+	firstFrontDoorPort = 18000
+	lastFrontDoorPort  = 19999
+)
+
+// freePortNotIn returns a port of the front-door range that is free on
+// 127.0.0.1 and not in used, and adds it there. It picks at random, so two
+// projects made one after the other do not get the same ports.
+func freePortNotIn(used map[int]bool) (int, error) {
+	for range 200 {
+		port := firstFrontDoorPort + rand.IntN(lastFrontDoorPort-firstFrontDoorPort+1)
+		if used[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		used[port] = true
+		return port, nil
+	}
+	return 0, fmt.Errorf("no free port between %d and %d on 127.0.0.1", firstFrontDoorPort, lastFrontDoorPort)
+}
+
+// projectName turns a directory name into a project name bake.yaml
+// accepts: lowercase letters and digits, other characters as single
+// hyphens, at most 40 characters; "app" when nothing is left. A leading dot
+// goes, so ".demo" is "demo".
+func projectName(base string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(base) {
+		switch {
+		case (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9'):
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			hyphen = false
+			b.WriteRune(r)
+		default:
+			hyphen = true
+		}
+		if b.Len() >= 40 {
+			break
+		}
+	}
+	name := strings.Trim(b.String(), "-")
+	if len(name) > 40 {
+		name = strings.TrimRight(name[:40], "-")
+	}
+	if name == "" {
+		return "app"
+	}
+	return name
 }
