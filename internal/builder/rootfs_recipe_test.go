@@ -14,7 +14,9 @@ func TestParseRootfsRecipe(t *testing.T) {
 	assert.Equal(t, Recipe{Suite: "bookworm", Include: []string{"curl"}, Epoch: 1700000000}, rec)
 
 	for _, tt := range []struct{ recipe, want string }{
-		{"suite: bookworm\nsuitee: x\n", "rootfs.yaml:2:1: suitee: unknown key; expected one of suite, variant, include, epoch, cmd, env"},
+		{"suite: bookworm\nsuitee: x\n", `rootfs.yaml:2:1: suitee: unknown key; did you mean "suite"?`},
+		{"suite: bookworm\ncolour: x\n", "rootfs.yaml:2:1: colour: unknown key; expected one of: suite, variant, include, epoch, cmd, env"},
+		{"suite: a\nsuite: b\n", "rootfs.yaml:2:1: suite: duplicate key; first defined at line 1"},
 		{"suite: bookworm\ninclude: curl\n", `rootfs.yaml:2:10: include: expected a list of strings, got "curl"`},
 		{"suite: bookworm\nepoch: soon\n", `rootfs.yaml:2:8: epoch: expected a whole number of seconds, got "soon"`},
 		{"variant: apt\n", "rootfs.yaml:1:1: suite: required: the Debian suite to bake, such as bookworm"},

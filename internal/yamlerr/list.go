@@ -1,6 +1,8 @@
-// Package yamlerr is what bake's YAML loaders share to report problems: each
-// at its place (FILE:LINE:COL: KEY: MSG), all of a file's at once in file
-// order, with key paths and descriptions of the nodes they found.
+// Package yamlerr is the one decoder of bake's YAML files (bake.yaml,
+// checks.yaml, ami.yaml, rootfs.yaml): it parses one document, checks
+// mappings against the keys they allow (with a suggestion for a misspelt
+// one), and reports every problem at its place (FILE:LINE:COL: KEY: MSG),
+// all of a file's at once in file order.
 package yamlerr
 
 import (

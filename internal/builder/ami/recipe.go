@@ -48,141 +48,93 @@ var (
 
 // recipeDecoder reads one ami.yaml and collects every problem in it.
 type recipeDecoder struct {
-	file    string // as shown in messages
+	*yamlerr.Decoder
 	context string // the build context scripts are read from
-	errs    []problem
-}
-
-// problem is one message at its place; messages are sorted by place.
-type problem struct {
-	line, col int
-	msg       string
-}
-
-func (d *recipeDecoder) errorf(n *yaml.Node, key, format string, args ...any) {
-	line, col := 0, 0
-	if n != nil {
-		line, col = n.Line, n.Column
-	}
-	d.errs = append(d.errs, problem{line, col, yamlerr.Format(d.file, line, col, key, fmt.Sprintf(format, args...))})
 }
 
 // parseRecipe decodes a rendered ami.yaml; file names it in messages and
 // context is the build context its scripts must be in. Every problem is an
 // ErrTemplate error naming the file, line, column and key.
 func parseRecipe(file, context string, rendered []byte) (Recipe, error) {
-	d := &recipeDecoder{file: file, context: context}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(rendered, &doc); err != nil {
-		return Recipe{}, fmt.Errorf("%w: %s: %v", builder.ErrTemplate, file, err)
-	}
+	d := &recipeDecoder{Decoder: &yamlerr.Decoder{File: file, Kind: builder.ErrTemplate}, context: context}
 	rec := Recipe{InstanceType: config.DefaultInstanceType}
-	if len(doc.Content) == 0 {
-		d.errorf(nil, "", "empty: it needs at least a source")
+	root, ok := d.Document(rendered)
+	if !ok {
 		return rec, d.err()
 	}
-	entries := d.mapping("", doc.Content[0], recipeKeys...)
-	if entries == nil {
+	if root == nil {
+		d.Errorf(nil, "", "empty: it needs at least a source")
 		return rec, d.err()
 	}
-	if _, ok := entries["source"]; !ok {
-		d.errorf(doc.Content[0], "source", "required: an AMI id (source: {ami: ami-...}) or filters and owners")
+	s, ok := d.Section("", root, root, recipeKeys...)
+	if !ok {
+		return rec, d.err()
 	}
-	for name, e := range entries {
-		v := e[1]
-		switch name {
-		case "source":
-			rec.Source = d.source(v)
-		case "instance_type":
-			if s, ok := d.str(name, v); ok {
-				rec.InstanceType = s
+	if v := s.Get("source"); v != nil {
+		rec.Source = d.source(s.Key("source"), v)
+	} else if !s.Misspelt("source") {
+		d.Errorf(root, "source", "required: an AMI id (source: {ami: ami-...}) or filters and owners")
+	}
+	if v := s.Get("instance_type"); v != nil {
+		if t, ok := d.str("instance_type", v); ok {
+			rec.InstanceType = t
+		}
+	}
+	if v := s.Get("subnet"); v != nil {
+		if t, ok := d.str("subnet", v); ok {
+			if !strings.HasPrefix(t, "subnet-") {
+				d.Errorf(v, "subnet", "expected a subnet id (subnet-...), got %q", t)
 			}
-		case "subnet":
-			if s, ok := d.str(name, v); ok {
-				if !strings.HasPrefix(s, "subnet-") {
-					d.errorf(v, name, "expected a subnet id (subnet-...), got %q", s)
-				}
-				rec.Subnet = s
+			rec.Subnet = t
+		}
+	}
+	if v := s.Get("scripts"); v != nil {
+		rec.Scripts = d.scripts(v)
+	}
+	if v := s.Get("env"); v != nil {
+		rec.Env = d.env(v)
+	}
+	if v := s.Get("regions"); v != nil {
+		rec.Regions = d.list("regions", v, func(n *yaml.Node, key, s string) bool {
+			if !regionName.MatchString(s) {
+				d.Errorf(n, key, "expected a region name such as us-west-2, got %q", s)
+				return false
 			}
-		case "scripts":
-			rec.Scripts = d.scripts(v)
-		case "env":
-			rec.Env = d.env(v)
-		case "regions":
-			rec.Regions = d.list(name, v, func(n *yaml.Node, key, s string) bool {
-				if !regionName.MatchString(s) {
-					d.errorf(n, key, "expected a region name such as us-west-2, got %q", s)
-					return false
-				}
-				return true
-			})
-		case "share_with":
-			rec.ShareWith = d.list(name, v, func(n *yaml.Node, key, s string) bool {
-				if !accountID.MatchString(s) {
-					d.errorf(n, key, "expected a 12-digit account id, got %q (quote it so YAML keeps it a string)", s)
-					return false
-				}
-				return true
-			})
-		case "volume_size":
-			n, err := strconv.Atoi(v.Value)
-			if v.Kind != yaml.ScalarNode || err != nil || n < 1 || n > maxVolumeGB {
-				d.errorf(v, name, "expected a size in GiB from 1 to %d, got %s", maxVolumeGB, yamlerr.Describe(v))
-			} else {
-				rec.VolumeSize = int32(n)
+			return true
+		})
+	}
+	if v := s.Get("share_with"); v != nil {
+		rec.ShareWith = d.list("share_with", v, func(n *yaml.Node, key, s string) bool {
+			if !accountID.MatchString(s) {
+				d.Errorf(n, key, "expected a 12-digit account id, got %q (quote it so YAML keeps it a string)", s)
+				return false
 			}
+			return true
+		})
+	}
+	if v := s.Get("volume_size"); v != nil {
+		n, err := strconv.Atoi(v.Value)
+		if v.Kind != yaml.ScalarNode || err != nil || n < 1 || n > maxVolumeGB {
+			d.Errorf(v, "volume_size", "expected a size in GiB from 1 to %d, got %s", maxVolumeGB, yamlerr.Describe(v))
+		} else {
+			rec.VolumeSize = int32(n)
 		}
 	}
 	return rec, d.err()
 }
 
+// err is every problem found, in file order, as one ErrTemplate error.
 func (d *recipeDecoder) err() error {
-	if len(d.errs) == 0 {
-		return nil
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("%w: %w", builder.ErrTemplate, err)
 	}
-	slices.SortStableFunc(d.errs, func(a, b problem) int {
-		if a.line != b.line {
-			return a.line - b.line
-		}
-		return a.col - b.col
-	})
-	msgs := make([]string, len(d.errs))
-	for i, p := range d.errs {
-		msgs[i] = p.msg
-	}
-	return fmt.Errorf("%w: %s", builder.ErrTemplate, strings.Join(msgs, "\n"))
-}
-
-// mapping returns the entries of a mapping node by key ([key node, value
-// node]), reporting unknown and duplicate keys; nil if n is no mapping.
-func (d *recipeDecoder) mapping(path string, n *yaml.Node, known ...string) map[string][2]*yaml.Node {
-	n = yamlerr.Resolve(n)
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "expected a mapping, got %s", yamlerr.Describe(n))
-		return nil
-	}
-	out := map[string][2]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := yamlerr.Resolve(n.Content[i]), yamlerr.Resolve(n.Content[i+1])
-		key := yamlerr.Join(path, k.Value)
-		switch {
-		case k.Kind != yaml.ScalarNode:
-			d.errorf(k, path, "expected a key, got %s", yamlerr.Describe(k))
-		case known != nil && !slices.Contains(known, k.Value):
-			d.errorf(k, key, "unknown key; expected one of %s", strings.Join(known, ", "))
-		case out[k.Value][0] != nil:
-			d.errorf(k, key, "duplicate key; first defined at line %d", out[k.Value][0].Line)
-		default:
-			out[k.Value] = [2]*yaml.Node{k, v}
-		}
-	}
-	return out
+	return nil
 }
 
 // str reads a non-empty string scalar.
 func (d *recipeDecoder) str(key string, n *yaml.Node) (string, bool) {
 	if n.Kind != yaml.ScalarNode || yamlerr.IsNull(n) || n.Value == "" {
-		d.errorf(n, key, "expected a non-empty string, got %s", yamlerr.Describe(n))
+		d.Errorf(n, key, "expected a non-empty string, got %s", yamlerr.Describe(n))
 		return "", false
 	}
 	return n.Value, true
@@ -207,7 +159,7 @@ func (d *recipeDecoder) list(key string, n *yaml.Node, ok func(n *yaml.Node, key
 			continue
 		}
 		if slices.Contains(out, s) {
-			d.errorf(item, k, "%q is listed twice", s)
+			d.Errorf(item, k, "%q is listed twice", s)
 			continue
 		}
 		out = append(out, s)
@@ -215,38 +167,41 @@ func (d *recipeDecoder) list(key string, n *yaml.Node, ok func(n *yaml.Node, key
 	return out
 }
 
-func (d *recipeDecoder) source(n *yaml.Node) Source {
+// source reads source:, at its key.
+func (d *recipeDecoder) source(at, n *yaml.Node) Source {
 	var src Source
-	entries := d.mapping("source", n, "ami", "filters", "owners")
-	if entries == nil {
+	s, ok := d.Section("source", at, n, "ami", "filters", "owners")
+	if !ok {
 		return src
 	}
-	ami, hasAMI := entries["ami"]
-	filters, hasFilters := entries["filters"]
-	owners, hasOwners := entries["owners"]
+	ami, filters, owners := s.Get("ami"), s.Get("filters"), s.Get("owners")
 	switch {
-	case hasAMI && (hasFilters || hasOwners):
-		d.errorf(ami[0], "source.ami", "give an AMI id or filters and owners, not both")
-	case hasAMI:
-		if s, ok := d.str("source.ami", ami[1]); ok {
-			if !strings.HasPrefix(s, "ami-") {
-				d.errorf(ami[1], "source.ami", "expected an AMI id (ami-...), got %q", s)
+	case ami != nil && (filters != nil || owners != nil):
+		d.Errorf(s.Key("ami"), "source.ami", "give an AMI id or filters and owners, not both")
+	case ami != nil:
+		if id, ok := d.str("source.ami", ami); ok {
+			if !strings.HasPrefix(id, "ami-") {
+				d.Errorf(ami, "source.ami", "expected an AMI id (ami-...), got %q", id)
 			}
-			src.AMI = s
+			src.AMI = id
 		}
-	case !hasFilters:
-		d.errorf(n, "source", "needs ami, or filters and owners")
-	case !hasOwners:
-		d.errorf(filters[0], "source.owners", "required with filters (account ids, \"self\" or an alias such as \"amazon\"), so an image anyone published cannot be picked")
+	case filters == nil:
+		if !s.Misspelt("ami") && !s.Misspelt("filters") {
+			d.Errorf(n, "source", "needs ami, or filters and owners")
+		}
+	case owners == nil:
+		if !s.Misspelt("owners") {
+			d.Errorf(s.Key("filters"), "source.owners", "required with filters (account ids, \"self\" or an alias such as \"amazon\"), so an image anyone published cannot be picked")
+		}
 	default:
-		src.Owners = d.list("source.owners", owners[1], nil)
+		src.Owners = d.list("source.owners", owners, nil)
 		src.Filters = map[string][]string{}
-		fs := d.mapping("source.filters", filters[1])
-		for name, e := range fs {
-			src.Filters[name] = d.list(yamlerr.Join("source.filters", name), e[1], nil)
+		entries, ok := d.Entries("source.filters", filters)
+		for _, e := range entries {
+			src.Filters[e.Name()] = d.list(yamlerr.Join("source.filters", e.Name()), yamlerr.Resolve(e.Value), nil)
 		}
-		if fs != nil && len(fs) == 0 {
-			d.errorf(filters[1], "source.filters", "empty: name at least one filter, such as name: \"debian-12-amd64-*\"")
+		if ok && len(entries) == 0 {
+			d.Errorf(filters, "source.filters", "empty: name at least one filter, such as name: \"debian-12-amd64-*\"")
 		}
 	}
 	return src
@@ -258,16 +213,16 @@ func (d *recipeDecoder) scripts(n *yaml.Node) []string {
 	return d.list("scripts", n, func(n *yaml.Node, key, s string) bool {
 		clean := filepath.ToSlash(filepath.Clean(filepath.FromSlash(s)))
 		if filepath.IsAbs(s) || clean == ".." || strings.HasPrefix(clean, "../") {
-			d.errorf(n, key, "%q is not inside the build context %s", s, d.context)
+			d.Errorf(n, key, "%q is not inside the build context %s", s, d.context)
 			return false
 		}
 		info, err := os.Stat(filepath.Join(d.context, filepath.FromSlash(clean)))
 		switch {
 		case err != nil:
-			d.errorf(n, key, "%q is not in the build context %s", s, d.context)
+			d.Errorf(n, key, "%q is not in the build context %s", s, d.context)
 			return false
 		case !info.Mode().IsRegular():
-			d.errorf(n, key, "%q in the build context %s is not a regular file", s, d.context)
+			d.Errorf(n, key, "%q in the build context %s is not a regular file", s, d.context)
 			return false
 		}
 		return true
@@ -275,22 +230,23 @@ func (d *recipeDecoder) scripts(n *yaml.Node) []string {
 }
 
 func (d *recipeDecoder) env(n *yaml.Node) map[string]string {
-	entries := d.mapping("env", n)
-	if entries == nil {
+	entries, ok := d.Entries("env", n)
+	if !ok {
 		return nil
 	}
 	env := map[string]string{}
-	for name, e := range entries {
+	for _, e := range entries {
+		name, v := e.Name(), yamlerr.Resolve(e.Value)
 		key := yamlerr.Join("env", name)
 		if !envName.MatchString(name) {
-			d.errorf(e[0], key, "not a shell variable name")
+			d.Errorf(e.Key, key, "not a shell variable name")
 			continue
 		}
-		if e[1].Kind != yaml.ScalarNode || yamlerr.IsNull(e[1]) {
-			d.errorf(e[1], key, "expected a string, got %s", yamlerr.Describe(e[1]))
+		if v.Kind != yaml.ScalarNode || yamlerr.IsNull(v) {
+			d.Errorf(v, key, "expected a string, got %s", yamlerr.Describe(v))
 			continue
 		}
-		env[name] = e[1].Value
+		env[name] = v.Value
 	}
 	return env
 }

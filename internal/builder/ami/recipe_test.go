@@ -49,8 +49,8 @@ volume_size: 16
 		"empty":            {"", "ami.yaml: empty"},
 		"not a mapping":    {"- a\n", "ami.yaml:1:1: expected a mapping, got a list"},
 		"no source":        {"instance_type: t3.micro\n", "ami.yaml:1:1: source: required"},
-		"unknown key":      {"source: {ami: ami-1}\ninstance_typo: t3.micro\n", "ami.yaml:2:1: instance_typo: unknown key; expected one of source, instance_type"},
-		"unknown source":   {"source: {ami: ami-1, id: x}\n", "ami.yaml:1:22: source.id: unknown key; expected one of ami, filters, owners"},
+		"unknown key":      {"source: {ami: ami-1}\ninstance_typo: t3.micro\n", `ami.yaml:2:1: instance_typo: unknown key; did you mean "instance_type"?`},
+		"unknown source":   {"source: {ami: ami-1, id: x}\n", "ami.yaml:1:22: source.id: unknown key; expected one of: ami, filters, owners"},
 		"duplicate key":    {"source: {ami: ami-1}\nsubnet: subnet-1\nsubnet: subnet-2\n", "ami.yaml:3:1: subnet: duplicate key; first defined at line 2"},
 		"ami and filters":  {"source: {ami: ami-1, filters: {name: x}, owners: [self]}\n", "source.ami: give an AMI id or filters and owners, not both"},
 		"not an ami":       {"source: {ami: i-123}\n", "ami.yaml:1:15: source.ami: expected an AMI id (ami-...), got \"i-123\""},
@@ -70,7 +70,7 @@ volume_size: 16
 		"env name":         {"source: {ami: ami-1}\nenv: {1X: a}\n", "env.1X: not a shell variable name"},
 		"env value":        {"source: {ami: ami-1}\nenv: {X: [a]}\n", "env.X: expected a string, got a list"},
 		"instance type":    {"source: {ami: ami-1}\ninstance_type: \"\"\n", "instance_type: expected a non-empty string"},
-		"bad yaml":         {"source: {ami: ami-1\n", "ami.yaml: yaml:"},
+		"bad yaml":         {"source: {ami: ami-1\n", "ami.yaml:1: malformed YAML: did not find expected ',' or '}'"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := parseRecipe("ami.yaml", ctxDir, []byte(tc.yaml))
@@ -88,6 +88,6 @@ func TestParseRecipeAllProblems(t *testing.T) {
 	assert.Equal(t, builder.ErrTemplate.Error()+": "+
 		"ami.yaml:1:14: volume_size: expected a size in GiB from 1 to 16384, got -1\n"+
 		"ami.yaml:2:15: source.ami: expected an AMI id (ami-...), got \"x\"\n"+
-		"ami.yaml:3:1: foo: unknown key; expected one of source, instance_type, subnet, scripts, env, regions, share_with, volume_size",
+		"ami.yaml:3:1: foo: unknown key; expected one of: source, instance_type, subnet, scripts, env, regions, share_with, volume_size",
 		err.Error())
 }
