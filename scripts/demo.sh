@@ -42,7 +42,7 @@ bake release debian --version 1.0.0
 bake release hello --version 1.0.0
 bake promote hello@1.0.0 --to dev
 bake promote hello --from dev --to qa
-bake promote hello --from qa --to prod
+bake promote hello --from qa --to prod --yes
 
 step "a new feature, committed the conventional way"
 cat > images/hello/greeting.go <<'GO'
@@ -58,10 +58,10 @@ git log --oneline
 bake release hello
 bake promote hello@1.1.0 --to dev
 bake promote hello --from dev --to qa
-bake promote hello --from qa --to prod
+bake promote hello --from qa --to prod --yes
 ask_prod
 
-bake rollback hello --env prod
+bake rollback hello --env prod --yes
 ask_prod
 
 bake status

@@ -171,7 +171,7 @@ func TestAWSReleasePromoteRollbackSweep(t *testing.T) {
 	assert.Contains(t, res.stdout, "dry run: would sweep 1 instance, 1 security-group, 1 key-pair; nothing was removed")
 	assert.Equal(t, left, p.leftovers(op), "a dry run removes nothing")
 
-	res = mustBakeAWS(t, p, "sweep", "--aws", "--older-than", "0s", "-o", "json")
+	res = mustBakeAWS(t, p, "sweep", "--yes", "--aws", "--older-than", "0s", "-o", "json")
 	var swept awsSweepDoc
 	decodeOne(t, res.stdout, &swept)
 	require.Len(t, swept.Leftovers, 3, res.stdout)

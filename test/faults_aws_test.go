@@ -87,7 +87,7 @@ func TestFaultAWSEndpointFailsDuringPromote(t *testing.T) {
 			left := p.launchTemplates()
 			require.Len(t, left, 1, "the launch template the promote created before the endpoint failed")
 			if ledger == "sqlite" {
-				res = mustBakeAWS(t, p, "sweep", "--aws", "--older-than", "0s", "-o", "json")
+				res = mustBakeAWS(t, p, "sweep", "--yes", "--aws", "--older-than", "0s", "-o", "json")
 				var swept awsSweepDoc
 				decodeOne(t, res.stdout, &swept)
 				require.Len(t, swept.Leftovers, 1, res.stdout)

@@ -66,17 +66,17 @@ func TestGates(t *testing.T) {
 	assertServes(t, p, "qa", "1.0.0")
 
 	p.release(t, "1.1.0")
-	mustBake(t, p.Dir, "revoke", "svc@1.1.0", "--reason", "corrupts data")
+	mustBake(t, p.Dir, "revoke", "--yes", "svc@1.1.0", "--reason", "corrupts data")
 	res = bake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
 	assert.Equal(t, 3, res.code, res.String())
 	assert.Contains(t, res.stderr, "corrupts data")
-	res = bake(t, p.Dir, "revoke", "svc@1.1.0", "--reason", "twice")
+	res = bake(t, p.Dir, "revoke", "--yes", "svc@1.1.0", "--reason", "twice")
 	assert.Equal(t, 2, res.code, "a revocation is final and recorded once: %s", res.String())
-	res = bake(t, p.Dir, "revoke", "svc@1.1.0")
+	res = bake(t, p.Dir, "revoke", "--yes", "svc@1.1.0")
 	assert.Equal(t, 2, res.code, "--reason is required: %s", res.String())
 
 	// An environment still running a revoked release is called out.
-	mustBake(t, p.Dir, "revoke", "svc@1.0.0", "--reason", "bad certificate")
+	mustBake(t, p.Dir, "revoke", "--yes", "svc@1.0.0", "--reason", "bad certificate")
 	res = mustBake(t, p.Dir, "status")
 	assert.Contains(t, res.stderr, "warning: dev runs svc@1.0.0, which was revoked (bad certificate)")
 	assert.Contains(t, res.stdout, "1.0.0 (REVOKED)")

@@ -129,7 +129,7 @@ func TestGC(t *testing.T) {
 		require.NoError(t, err)
 		defer func() { assert.NoError(t, engine.Remove(ctx, eng, holder)) }()
 
-		res := bake(t, p.Dir, "gc", "-o", "json")
+		res := bake(t, p.Dir, "gc", "--yes", "-o", "json")
 		assert.Equal(t, 1, res.code, res)
 		assert.Contains(t, res.stderr, "bake: collecting garbage: 1 of 6 left in place: image "+repo+":1.1.0")
 		var doc gcDoc
@@ -146,10 +146,10 @@ func TestGC(t *testing.T) {
 	})
 
 	t.Run("gc removes the rest", func(t *testing.T) {
-		res := mustBake(t, p.Dir, "gc")
+		res := mustBake(t, p.Dir, "gc", "--yes")
 		assert.Regexp(t, `(?m)^image\s+`+regexp.QuoteMeta(repo+":1.1.0")+`\s+svc@1\.1\.0\s+removed$`, res.stdout)
 		assert.Contains(t, res.stdout, "removed 1 image; kept 3 releases", res)
-		res = mustBake(t, p.Dir, "gc")
+		res = mustBake(t, p.Dir, "gc", "--yes")
 		assert.Contains(t, res.stdout, "nothing to collect; kept 3 releases", res)
 
 		assertImages(t, eng, kept, gone)

@@ -37,7 +37,7 @@ func TestRollbackAfterRepromotion(t *testing.T) {
 	t.Run("a revoked release is never a rollback target", func(t *testing.T) {
 		mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
 		mustBake(t, p.Dir, "promote", "svc@1.2.0", "--to", "dev")
-		mustBake(t, p.Dir, "revoke", "svc@1.1.0", "--reason", "leaks memory")
+		mustBake(t, p.Dir, "revoke", "--yes", "svc@1.1.0", "--reason", "leaks memory")
 		before := history(t, p, "")
 
 		for _, args := range [][]string{{"svc@1.1.0", "--env", "dev"}, {"svc", "--env", "dev", "--to", "1.1.0"}} {

@@ -46,7 +46,7 @@ func TestSweepDryRunRemovesNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, left, 1, "a dry run removed the sandbox")
 
-	res = mustBake(t, p.Dir, "sweep", "--operation", op, "-o", "json")
+	res = mustBake(t, p.Dir, "sweep", "--yes", "--operation", op, "-o", "json")
 	swept := sweepDoc{}
 	require.NoError(t, json.Unmarshal([]byte(res.stdout), &swept), res.String())
 	assert.Len(t, swept.Leftovers, len(doc.Leftovers), "the sweep found what the dry run listed")
@@ -92,13 +92,13 @@ func TestSweepNetworksAndVolumes(t *testing.T) {
 		}
 	})
 
-	res := mustBake(t, p.Dir, "sweep")
+	res := mustBake(t, p.Dir, "sweep", "--yes")
 	assert.Contains(t, res.stdout, "swept 1 network, 1 volume", res.String())
 	networks, volumes := bakeNetworksAndVolumes(t, p.Name)
 	assert.Equal(t, []string{prefix + "-replica"}, networks, "only the replica's network is kept")
 	assert.Equal(t, []string{prefix + "-young"}, volumes, "only the young volume is kept")
 
-	res = mustBake(t, p.Dir, "sweep", "--operation", "y0ungy0ungy0")
+	res = mustBake(t, p.Dir, "sweep", "--yes", "--operation", "y0ungy0ungy0")
 	assert.Contains(t, res.stdout, "swept 1 volume", res.String())
 	networks, volumes = bakeNetworksAndVolumes(t, p.Name)
 	assert.Equal(t, []string{prefix + "-replica"}, networks)
@@ -121,7 +121,7 @@ func TestSweepSparesReplicas(t *testing.T) {
 	p.setHealthyUntil(t, time.Now().Add(-time.Hour))
 	killDuringValidation(t, p, "9.6.0", syscall.SIGKILL, containerExists)
 
-	res := mustBake(t, p.Dir, "sweep", "--older-than", "0s")
+	res := mustBake(t, p.Dir, "sweep", "--yes", "--older-than", "0s")
 	assert.Contains(t, res.stdout, "swept 1 container", res.String())
 	assert.NotContains(t, res.stdout, p.Name+"-dev-", "the sweep listed a replica")
 	assertNothingLeft(t, p, "after the sweep")

@@ -246,16 +246,16 @@ func TestTeardownKilledReleaseIsSwept(t *testing.T) {
 		require.NotEmpty(t, op, "%s: the sandbox has no operation label", name)
 
 		if m == 0 {
-			res := mustBake(t, p.Dir, "sweep")
+			res := mustBake(t, p.Dir, "sweep", "--yes")
 			assert.Contains(t, res.stdout, "nothing to sweep", "a sandbox seconds old is younger than the default hour")
 			left, err := listContainers(context.Background(), sandboxLabels(p)...)
 			require.NoError(t, err)
 			assert.Len(t, left, 1, "the default sweep removed a young sandbox")
 		}
 
-		args := []string{"sweep", "--operation", op}
+		args := []string{"sweep", "--yes", "--operation", op}
 		if m%2 == 1 {
-			args = []string{"sweep", "--older-than", "0s"}
+			args = []string{"sweep", "--yes", "--older-than", "0s"}
 		}
 		res := mustBake(t, p.Dir, args...)
 		assert.Contains(t, res.stdout, name, res.String())
@@ -267,7 +267,7 @@ func TestTeardownKilledReleaseIsSwept(t *testing.T) {
 		assertNothingLeft(t, p, version+" after "+strings.Join(args, " "))
 		t.Logf("%s: killed, %s removed %s in %s", version, strings.Join(args, " "), name, time.Since(start).Round(time.Millisecond))
 	}
-	res := mustBake(t, p.Dir, "sweep", "--older-than", "0s")
+	res := mustBake(t, p.Dir, "sweep", "--yes", "--older-than", "0s")
 	assert.Contains(t, res.stdout, "nothing to sweep")
 }
 

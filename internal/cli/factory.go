@@ -35,6 +35,7 @@ type Factory struct {
 	Out         io.Writer
 	Err         io.Writer
 	Terminal    bool // stdout is a terminal
+	InTerminal  bool // stdin is a terminal: questions can be answered
 	ErrTerminal bool // stderr is a terminal: progress bars instead of build logs
 
 	ConfigPath string // --config
@@ -75,6 +76,7 @@ func NewFactory() *Factory {
 	return &Factory{
 		In: os.Stdin, Out: secret.NewWriter(os.Stdout, red), Err: secret.NewWriter(os.Stderr, red),
 		Terminal:    isatty.IsTerminal(os.Stdout.Fd()),
+		InTerminal:  isatty.IsTerminal(os.Stdin.Fd()),
 		ErrTerminal: isatty.IsTerminal(os.Stderr.Fd()),
 		Operation:   engine.NewOperationID(),
 		Secrets:     secrets,

@@ -67,6 +67,9 @@ func runGC(ctx context.Context, o *gcOptions) error {
 	}
 	c := &gc.Collector{Project: p, Ledger: store, Engine: eng}
 	if !o.dryRun {
+		if err := f.confirm(fmt.Sprintf("bake gc: remove the replicas, local images and registry manifests of %s's releases nothing needs (`bake gc --dry-run` lists them)", p.Name)); err != nil {
+			return err
+		}
 		unlock, err := c.Lock(ctx, f.User())
 		if err != nil {
 			return err

@@ -59,6 +59,11 @@ func runPromote(ctx context.Context, o *promoteOptions) error {
 	if err != nil {
 		return err
 	}
+	if !o.plan {
+		if err := f.confirmProtected(p, o.to, fmt.Sprintf("bake promote: deploy %s@%s to %q", rel.Image, rel.Version, o.to)); err != nil {
+			return err
+		}
+	}
 	store, _ := f.Store(ctx)
 	if env, _ := p.Environment(o.to); env != nil {
 		if o.plan {

@@ -37,6 +37,9 @@ func runRevoke(ctx context.Context, f *Factory, ref, reason string) error {
 	if err != nil {
 		return err
 	}
+	if err := f.confirm(fmt.Sprintf("bake revoke: revoke %s@%s for good (no promote will take it again)", rel.Image, rel.Version)); err != nil {
+		return err
+	}
 	store, _ := f.Store(ctx)
 	r := ledger.Revocation{Image: rel.Image, Version: rel.Version, Reason: reason, By: f.User(), At: time.Now().UTC()}
 	if err := store.Revoke(ctx, r); err != nil {

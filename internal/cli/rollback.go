@@ -72,6 +72,9 @@ func runRollback(ctx context.Context, o *rollbackOptions) error {
 			return err
 		}
 	}
+	if err := f.confirmProtected(p, env.Name, rollbackAction(o.image, env.Name, o.to)); err != nil {
+		return err
+	}
 	store, err := f.Store(ctx)
 	if err != nil {
 		return err

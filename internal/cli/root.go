@@ -37,7 +37,7 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 	root.SetErr(f.Err)
 	root.PersistentFlags().StringVarP(&f.ConfigPath, "config", "c", "bake.yaml", "path of bake.yaml")
 	root.PersistentFlags().StringVarP(&f.Output, "output", "o", "text", "output format: text or json")
-	root.PersistentFlags().BoolVarP(&f.Yes, "yes", "y", false, "answer yes to every question (required when stdin is not a terminal)")
+	root.PersistentFlags().BoolVarP(&f.Yes, "yes", "y", false, "go ahead without asking: gc, sweep, revoke, and promote or rollback of a protected environment ask first on a terminal and refuse elsewhere without it")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{fmt.Sprintf("%s: %s (see `%s --help`)", cmd.CommandPath(), flagError(err), cmd.CommandPath())}
 	})

@@ -93,7 +93,10 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 		return err
 	}
 	var removeErr error
-	if !o.dryRun {
+	if !o.dryRun && len(found) > 0 {
+		if err := f.confirm(fmt.Sprintf("bake sweep: remove %s that killed runs left behind (`bake sweep --dry-run` lists them)", leftoverCount(found))); err != nil {
+			return err
+		}
 		removeErr = sw.Remove(ctx, found)
 	}
 	report := sweepReport{DryRun: o.dryRun, Project: sel.Project, Operation: sel.Operation, Leftovers: found}
@@ -107,6 +110,14 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 		return err
 	}
 	return removeErr
+}
+
+// leftoverCount says how many leftovers there are, in words.
+func leftoverCount(found []sweep.Leftover) string {
+	if len(found) == 1 {
+		return "1 leftover"
+	}
+	return fmt.Sprintf("%d leftovers", len(found))
 }
 
 // finder is what sweeps one place: the Docker engine or AWS.

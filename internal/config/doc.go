@@ -55,6 +55,7 @@
 //	          timeout: 10s
 //	environments:                 # required; promotion order
 //	  - name: dev                 # required, unique
+//	    protected: false          # true: promote and rollback ask first on a terminal, need --yes elsewhere
 //	    gates:                    # optional, beyond validated, not revoked, passed the environment before
 //	      approval: true          # needs `bake approve IMAGE@VERSION --env dev`
 //	      soak: 1h                # ran at least this long in the environment before

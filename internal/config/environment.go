@@ -22,7 +22,7 @@ func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []
 	needsHealth := map[string]bool{} // images already checked for a port and an http check
 	for i, item := range n.Content {
 		path := index("environments", i)
-		s, ok := d.Section(path, resolve(item), item, "name", "gates", "retention", "targets")
+		s, ok := d.Section(path, resolve(item), item, "name", "protected", "gates", "retention", "targets")
 		if !ok {
 			continue
 		}
@@ -40,6 +40,9 @@ func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []
 				}
 				env.Name = name
 			}
+		}
+		if v := s.Get("protected"); v != nil {
+			env.Protected, _ = d.boolean(join(path, "protected"), v)
 		}
 		if v := s.Get("gates"); v != nil {
 			d.gates(join(path, "gates"), s.Key("gates"), v, env)

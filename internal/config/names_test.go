@@ -69,3 +69,22 @@ func TestCheckRepository(t *testing.T) {
 	assert.Empty(t, checkRepository("127.0.0.1:5000", "demo", "hello"))
 	assert.Contains(t, checkRepository(strings.Repeat("r", 250)+".io", "demo", "hello"), "registries accept at most 255")
 }
+
+func TestProtectedEnvironment(t *testing.T) {
+	p, err := Load(writeProject(t, edit(t, "  - name: dev\n", "  - name: dev\n    protected: true\n")))
+	assert.NoError(t, err)
+	if assert.NotNil(t, p) {
+		assert.True(t, p.Environments[0].Protected)
+	}
+	p, err = Load(writeProject(t, minimalFile))
+	assert.NoError(t, err)
+	if assert.NotNil(t, p) {
+		assert.False(t, p.Environments[0].Protected, "not protected unless marked")
+	}
+	runInvalid(t, []invalidCase{{
+		name:     "protected not a bool",
+		content:  func(t *testing.T) string { return edit(t, "  - name: dev\n", "  - name: dev\n    protected: maybe\n") },
+		position: "11:16",
+		message:  `environments[0].protected: expected true or false, got "maybe"`,
+	}})
+}

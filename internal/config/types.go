@@ -153,7 +153,10 @@ type CommandCheck struct {
 
 // Environment is one stage of the promotion path.
 type Environment struct {
-	Name      string
+	Name string
+	// Protected environments ask before a promote or rollback changes what
+	// they run (on a terminal; elsewhere they need --yes).
+	Protected bool
 	Gates     Gates
 	Retention Retention
 	Targets   map[string]*Target // by image name

@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"github.com/bakehq/bake/internal/config"
+)
+
+// Which commands ask before they act. A command asks when what it does
+// cannot be undone by another bake command, or changes what a protected
+// environment runs:
+//
+//   - gc removes replicas, local images and registry manifests;
+//   - sweep removes containers, networks, volumes (and with --aws,
+//     instances and AMIs) that killed runs left behind;
+//   - revoke marks a release as never to be promoted again;
+//   - promote and rollback into an environment marked `protected: true`
+//     in bake.yaml (the example project marks prod).
+//
+// Their --dry-run and --plan forms change nothing and never ask. On a
+// terminal the question goes to stderr and only "y" or "yes" goes ahead;
+// when stdin is not a terminal (CI, scripts) nothing can answer, so these
+// commands refuse (exit 2) unless --yes answers for them.
+
+// errNotConfirmed is a question answered with anything but yes.
+type errNotConfirmed struct{ action string }
+
+func (e *errNotConfirmed) Error() string { return e.action + ": not confirmed; nothing was changed" }
+
+// confirm asks whether to go ahead with action ("remove 3 replicas of
+// demo"), and returns nil when bake may.
+func (f *Factory) confirm(action string) error {
+	if f.Yes {
+		return nil
+	}
+	if !f.InTerminal {
+		return &usageError{fmt.Sprintf("%s: confirmation needed and stdin is not a terminal: pass --yes to go ahead", action)}
+	}
+	fmt.Fprintf(f.Err, "%s? [y/N] ", action)
+	answer, _ := bufio.NewReader(f.In).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "y", "yes":
+		return nil
+	}
+	return &errNotConfirmed{action: action}
+}
+
+// rollbackAction is what a rollback of image in env asks about.
+func rollbackAction(image, env, to string) string {
+	if to != "" {
+		return fmt.Sprintf("bake rollback: roll %s in %q back to %s", image, env, to)
+	}
+	return fmt.Sprintf("bake rollback: roll %s in %q back to its previous good release", image, env)
+}
+
+// confirmProtected asks before action changes what the protected
+// environment env runs; other environments go ahead.
+func (f *Factory) confirmProtected(p *config.Project, env, action string) error {
+	e, _ := p.Environment(env)
+	if e == nil || !e.Protected {
+		return nil
+	}
+	return f.confirm(fmt.Sprintf("%s (%q is protected)", action, env))
+}
