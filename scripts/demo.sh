@@ -11,7 +11,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BAKE="${BAKE_BIN:-$ROOT/bin/bake}"
 DIR="$(realpath -m "${BAKE_DEMO_DIR:-$ROOT/.demo}")"
-PROD= # prod's front door, as `bake init` chose it
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 run() {
@@ -24,16 +23,34 @@ ask_prod() {
   curl -sS --max-time 5 "$PROD/healthz"
 }
 
-# A fresh project: no ledger, no replicas of an earlier demo.
-old=$(docker ps -aq --filter label=dev.bake.project=demo)
-[ -z "$old" ] || docker rm -f $old >/dev/null
+# project prints the project name in bake.yaml $1.
+project() { sed -n 's/^project: *\([^ #]*\).*/\1/p' "$1" | head -n 1; }
+
+# listen prints the front door of environment $2 in bake.yaml $1.
+listen() {
+  awk -v env="$2" '
+    /^  - name: / { in_env = ($3 == env) }
+    in_env && match($0, /listen: *"[^"]*"/) {
+      s = substr($0, RSTART, RLENGTH); sub(/^listen: *"/, "", s); sub(/"$/, "", s); print s; exit
+    }' "$1"
+}
+
+# A fresh project: no ledger, no replicas of the earlier demo in this
+# directory. The containers of every other project stay, other demos' too.
+if [ -f "$DIR/bake.yaml" ]; then
+  name=$(project "$DIR/bake.yaml")
+  old=$([ -z "$name" ] || docker ps -aq --filter "label=dev.bake.project=$name")
+  [ -z "$old" ] || docker rm -f $old >/dev/null
+fi
 rm -rf "$DIR"
 mkdir -p "$DIR"
 cd "$DIR"
 export BAKE_USER="${BAKE_USER:-demo}"
 
 bake init
-PROD="http://$(grep -o 'listen: "127\.0\.0\.1:[0-9]*' bake.yaml | tail -1 | cut -d'"' -f2)"
+PROD="$(listen bake.yaml prod)" # prod's front door, as bake init chose it
+[ -n "$PROD" ] || { echo "demo.sh: bake init wrote no front door for prod" >&2; exit 1; }
+PROD="http://$PROD"
 git init -q
 git add -A
 git -c user.name=demo -c user.email=demo@localhost commit -qm "chore: the example project"

@@ -23,11 +23,13 @@ const demoTimeout = 10 * time.Minute
 var demoProdHealthz = regexp.MustCompile(`^curl -s http://127\.0\.0\.1:\d+/healthz +\(prod's front door\)`)
 
 // TestDemo runs scripts/demo.sh end to end: prod answers 1.1.0, then 1.0.0
-// after the rollback, and the ledger holds all seven deployments.
+// after the rollback, and the ledger holds all seven deployments. bake init
+// names the project after its directory, so the demo runs as a project of
+// its own and a user's `make demo` (project demo) keeps running.
 func TestDemo(t *testing.T) {
-	dir := t.TempDir()
-	// Its images stay: they are the build cache of the next demo.
-	t.Cleanup(func() { removeProject(t, "demo", routeIDs("demo", "hello"), false) })
+	name := "e2e-demo-" + randomHex(t, 4)
+	dir := filepath.Join(t.TempDir(), name)
+	t.Cleanup(func() { removeProject(t, name, routeIDs(name, "hello"), true) })
 
 	ctx, cancel := context.WithTimeout(context.Background(), demoTimeout)
 	defer cancel()
@@ -45,6 +47,10 @@ func TestDemo(t *testing.T) {
 	require.Len(t, answers, 2, "demo.sh asks prod twice\n%s", out.String())
 	assert.Contains(t, answers[0], `"version":"1.1.0"`, "prod after promoting 1.1.0")
 	assert.Contains(t, answers[1], `"version":"1.0.0"`, "prod after the rollback")
+
+	config, err := os.ReadFile(filepath.Join(dir, "bake.yaml"))
+	require.NoError(t, err)
+	require.Regexp(t, `(?m)^project: `+name+`$`, string(config), "the demo's project is named after its directory")
 
 	res := mustBake(t, dir, "-c", filepath.Join(dir, "bake.yaml"), "history", "hello", "-o", "json")
 	var h historyDoc

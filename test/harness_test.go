@@ -65,7 +65,7 @@ func setup(m *testing.M) (int, error) {
 	if err := checkServices(); err != nil {
 		return 0, fmt.Errorf("%w (run `scripts/services.sh up`)", err)
 	}
-	return m.Run(), nil
+	return withSentinel(m.Run)
 }
 
 // goBuild compiles pkg of this module into out.
