@@ -59,6 +59,9 @@ func (lv *liveView) fill(ctx context.Context, es *envStatus, env, image string) 
 	switch {
 	case errors.Is(err, frontdoor.ErrNoRoute):
 		// Nothing routed yet: no upstreams is what runs.
+	case err != nil && es.Version == "" && len(es.Replicas) == 0:
+		// Nothing deployed and nothing running: no front door is expected
+		// (bake starts it with the first promote).
 	case err != nil:
 		return err
 	case ups != nil:
