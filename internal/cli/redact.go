@@ -51,6 +51,16 @@ func (s *redactedStore) AppendDeployment(ctx context.Context, d ledger.Deploymen
 	return s.Store.AppendDeployment(ctx, d)
 }
 
+func (s *redactedStore) RecordDeployment(ctx context.Context, d ledger.Deployment, pin *ledger.Pin) (int64, error) {
+	d.Reason = s.r.String(d.Reason)
+	if pin != nil {
+		p := *pin
+		p.Reason = s.r.String(p.Reason)
+		pin = &p
+	}
+	return s.Store.RecordDeployment(ctx, d, pin)
+}
+
 func (s *redactedStore) Revoke(ctx context.Context, rv ledger.Revocation) error {
 	rv.Reason = s.r.String(rv.Reason)
 	return s.Store.Revoke(ctx, rv)

@@ -45,6 +45,18 @@ func TestLedgerRecordsNoSecret(t *testing.T) {
 	require.Len(t, deps, 1)
 	assert.Equal(t, "replica printed [secret]", deps[0].Reason)
 
+	pin := &ledger.Pin{Image: "web", Env: "dev", Version: "1.0.0", Pinned: true, Reason: "rollback: " + testSecret, By: "ann"}
+	_, err = store.RecordDeployment(ctx, ledger.Deployment{Env: "dev", Image: "web", Version: "1.0.0", Digest: "sha256:aa",
+		Kind: ledger.KindRollback, Outcome: ledger.OutcomeSucceeded, Reason: "after " + testSecret, StartedAt: time.Now(), FinishedAt: time.Now()}, pin)
+	require.NoError(t, err)
+	assert.Equal(t, "rollback: "+testSecret, pin.Reason, "the caller's pin is not changed")
+	deps, err = store.Deployments(ctx, "web", "dev")
+	require.NoError(t, err)
+	assert.Equal(t, "after [secret]", deps[0].Reason)
+	got2, err := store.Pin(ctx, "web", "dev")
+	require.NoError(t, err)
+	assert.Equal(t, "rollback: [secret]", got2.Reason)
+
 	assert.Same(t, ledger.Store(s), redactStore(s, nil), "no secrets: the store as it is")
 }
 

@@ -17,6 +17,53 @@ var deploymentContract = []contractTest{
 	{"CurrentSkipsFailed", testCurrentSkipsFailed},
 	{"AppendDeploymentRejects", testAppendDeploymentRejects},
 	{"StartedRecordsAnIntent", testStartedRecordsAnIntent},
+	{"RecordDeploymentWithItsPin", testRecordDeploymentWithItsPin},
+}
+
+// A deployment and the pin change it makes are one write: both are
+// recorded, chained deployment first, or, when the deployment cannot be
+// recorded, neither.
+func testRecordDeploymentWithItsPin(t *testing.T, open func() ledger.Store) {
+	ctx := t.Context()
+	s := open()
+	seedReleases(t, s, "web", "1.0.0", "1.1.0")
+	_, err := s.AppendDeployment(ctx, deployment("prod", "web", "1.1.0", 0))
+	require.NoError(t, err)
+
+	back := deployment("prod", "web", "1.0.0", 1)
+	back.Kind, back.Previous = ledger.KindRollback, "1.1.0"
+	pin := ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Pinned: true, Reason: "rollback from 1.1.0", By: "ops", At: t0}
+	id, err := s.RecordDeployment(ctx, back, &pin)
+	require.NoError(t, err)
+	cur, err := s.Current(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.Equal(t, id, cur.ID)
+	got, err := s.Pin(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.Equal(t, pin, got)
+
+	// Neither is written when the deployment is refused.
+	bad := deployment("prod", "web", "9.9.9", 2)
+	unpin := ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Reason: "promote of web@9.9.9", By: "ops", At: t0}
+	_, err = s.RecordDeployment(ctx, bad, &unpin)
+	require.ErrorIs(t, err, ledger.ErrNotFound)
+	got, err = s.Pin(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.True(t, got.Pinned, "the pin change of a deployment that was not recorded is not recorded either")
+
+	// Without a pin change it is AppendDeployment.
+	_, err = s.RecordDeployment(ctx, deployment("prod", "web", "1.1.0", 3), nil)
+	require.NoError(t, err)
+
+	c, err := s.ReadChain(ctx)
+	require.NoError(t, err)
+	rep := ledger.Verify(c, "")
+	assert.True(t, rep.OK(), "%v", rep.Problems)
+	kinds := []string{}
+	for _, l := range c.Links {
+		kinds = append(kinds, l.Kind)
+	}
+	assert.Equal(t, []string{"release", "release", "deployment", "deployment", "pin", "deployment"}, kinds)
 }
 
 // A promote or rollback records its intent (outcome started) before it acts

@@ -37,22 +37,36 @@ var errRecordExists = errors.New("record exists")
 // read just before, on the condition that nobody has taken its place; when
 // another writer has, the head is read again and the write retried.
 func (s *DynamoDB) record(ctx context.Context, write types.TransactWriteItem, e Entry) error {
+	return s.recordAll(ctx, []types.TransactWriteItem{write}, []Entry{e})
+}
+
+// recordAll is record for several records written together (a deployment
+// and the pin change it makes), entries[i] describing writes[i]: all of
+// them and their links, in order, in one transaction. Only the first
+// write's condition is reported as errRecordExists.
+func (s *DynamoDB) recordAll(ctx context.Context, writes []types.TransactWriteItem, entries []Entry) error {
 	delay := 10 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		head, err := s.chainHead(ctx)
 		if err != nil {
 			return err
 		}
-		link, err := marshalItem(chainPK, chainSK(head.Seq+1), nextLink(head, e))
-		if err != nil {
-			return fmt.Errorf("encoding link: %w", err)
-		}
-		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-			TransactItems: []types.TransactWriteItem{write, {Put: &types.Put{
+		items := append([]types.TransactWriteItem(nil), writes...)
+		for _, e := range entries {
+			next := nextLink(head, e)
+			link, err := marshalItem(chainPK, chainSK(next.Seq), next)
+			if err != nil {
+				return fmt.Errorf("encoding link: %w", err)
+			}
+			items = append(items, types.TransactWriteItem{Put: &types.Put{
 				TableName:           aws.String(s.loc.Table),
 				Item:                link,
 				ConditionExpression: aws.String("attribute_not_exists(pk)"),
-			}}},
+			}})
+			head = next
+		}
+		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems: items,
 			// The SDK resends the same token when it retries, which makes a
 			// retried transaction that had in fact succeeded a no-op.
 			ClientRequestToken: aws.String(requestToken()),

@@ -35,16 +35,19 @@ func deploymentSK(env string, id int64) string { return fmt.Sprintf("%s#%020d", 
 // in the order appends reach the counter. An append that fails between the
 // two writes leaves a gap; nothing relies on ids being dense.
 func (s *DynamoDB) AppendDeployment(ctx context.Context, d Deployment) (int64, error) {
-	id, err := s.appendDeployment(ctx, d)
-	if err != nil {
-		return 0, fmt.Errorf("recording deployment of %s@%s to %q: %w", d.Image, d.Version, d.Env, err)
-	}
-	return id, nil
+	return s.RecordDeployment(ctx, d, nil)
 }
 
-func (s *DynamoDB) appendDeployment(ctx context.Context, d Deployment) (int64, error) {
+// RecordDeployment records a deployment and, when pin is not nil, the pin
+// change it makes, in one transaction (TransactWriteItems) with both links.
+func (s *DynamoDB) RecordDeployment(ctx context.Context, d Deployment, pin *Pin) (int64, error) {
 	if err := validateDeployment(d); err != nil {
 		return 0, err
+	}
+	if pin != nil {
+		if err := validatePin(pin); err != nil {
+			return 0, err
+		}
 	}
 	if err := s.requireRelease(ctx, d.Image, d.Version); err != nil {
 		return 0, err
@@ -70,7 +73,15 @@ func (s *DynamoDB) appendDeployment(ctx context.Context, d Deployment) (int64, e
 	if err != nil {
 		return 0, err
 	}
-	err = s.record(ctx, s.putNew(item), e)
+	writes, entries := []types.TransactWriteItem{s.putNew(item)}, []Entry{e}
+	if pin != nil {
+		w, pe, err := listAppend(s, pinsPK(pin.Image), pin.Env, "pins", *pin, pinEntry)
+		if err != nil {
+			return 0, err
+		}
+		writes, entries = append(writes, w), append(entries, pe)
+	}
+	err = s.recordAll(ctx, writes, entries)
 	if errors.Is(err, errRecordExists) {
 		return s.confirmAppended(ctx, d)
 	}

@@ -89,11 +89,8 @@ func (s *DynamoDB) Revocation(ctx context.Context, image, version string) (Revoc
 
 // SetPin appends a pin record for image in env.
 func (s *DynamoDB) SetPin(ctx context.Context, p Pin) error {
-	if p.Image == "" || p.Env == "" || p.By == "" {
-		return fmt.Errorf("recording pin: image, env and who are required")
-	}
-	if p.At.IsZero() {
-		p.At = time.Now()
+	if err := validatePin(&p); err != nil {
+		return err
 	}
 	if err := appendToList(ctx, s, pinsPK(p.Image), p.Env, "pins", p, pinEntry); err != nil {
 		return fmt.Errorf("recording pin of %s in %q: %w", p.Image, p.Env, err)
@@ -118,15 +115,25 @@ func (s *DynamoDB) Pin(ctx context.Context, image, env string) (Pin, error) {
 // chain. The transaction is atomic: concurrent appends all land, in the
 // order of their links.
 func appendToList[T any](ctx context.Context, s *DynamoDB, pk, sk, name string, record T, entry func(T) (Entry, error)) error {
-	e, err := entry(record)
+	write, e, err := listAppend(s, pk, sk, name, record, entry)
 	if err != nil {
 		return err
 	}
+	return s.record(ctx, write, e)
+}
+
+// listAppend is the write that adds record to the end of the list
+// attribute name of item pk, sk, and its entry for the hash chain.
+func listAppend[T any](s *DynamoDB, pk, sk, name string, record T, entry func(T) (Entry, error)) (types.TransactWriteItem, Entry, error) {
+	e, err := entry(record)
+	if err != nil {
+		return types.TransactWriteItem{}, Entry{}, err
+	}
 	value, err := marshalValue(record)
 	if err != nil {
-		return fmt.Errorf("encoding: %w", err)
+		return types.TransactWriteItem{}, Entry{}, fmt.Errorf("encoding: %w", err)
 	}
-	return s.record(ctx, types.TransactWriteItem{Update: &types.Update{
+	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                aws.String(s.loc.Table),
 		Key:                      itemKey(pk, sk),
 		UpdateExpression:         aws.String("SET #list = list_append(if_not_exists(#list, :empty), :new)"),
@@ -135,7 +142,7 @@ func appendToList[T any](ctx context.Context, s *DynamoDB, pk, sk, name string, 
 			":empty": &types.AttributeValueMemberL{Value: []types.AttributeValue{}},
 			":new":   &types.AttributeValueMemberL{Value: []types.AttributeValue{value}},
 		},
-	}}, e)
+	}}, e, nil
 }
 
 // readList decodes the list attribute name of item pk, sk into out; it

@@ -18,17 +18,29 @@ type querier interface {
 // the write lock at BEGIN (see sqliteDSN), so links are appended one at a
 // time, by any number of processes.
 func (s *SQLite) record(ctx context.Context, write func(tx *sql.Tx) (Entry, error)) error {
+	return s.recordAll(ctx, func(tx *sql.Tx) ([]Entry, error) {
+		e, err := write(tx)
+		return []Entry{e}, err
+	})
+}
+
+// recordAll is record for several records written together (a deployment
+// and the pin change it makes): all of them and their links, in order, or
+// none.
+func (s *SQLite) recordAll(ctx context.Context, write func(tx *sql.Tx) ([]Entry, error)) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	e, err := write(tx)
+	entries, err := write(tx)
 	if err != nil {
 		return err
 	}
-	if err := appendLink(ctx, tx, e); err != nil {
-		return err
+	for _, e := range entries {
+		if err := appendLink(ctx, tx, e); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }

@@ -15,28 +15,44 @@ const deploymentColumns = `id, env, image, version, digest, previous, kind, outc
 // AppendDeployment records a deployment and returns its id. The release it
 // deploys must be recorded; otherwise the error wraps ErrNotFound.
 func (s *SQLite) AppendDeployment(ctx context.Context, d Deployment) (int64, error) {
+	return s.RecordDeployment(ctx, d, nil)
+}
+
+// RecordDeployment records a deployment and, when pin is not nil, the pin
+// change it makes, in one transaction.
+func (s *SQLite) RecordDeployment(ctx context.Context, d Deployment, pin *Pin) (int64, error) {
 	if err := validateDeployment(d); err != nil {
-		return 0, fmt.Errorf("recording deployment of %s@%s to %q: %w", d.Image, d.Version, d.Env, err)
+		return 0, err
 	}
-	err := s.record(ctx, func(tx *sql.Tx) (Entry, error) {
+	if pin != nil {
+		if err := validatePin(pin); err != nil {
+			return 0, err
+		}
+	}
+	err := s.recordAll(ctx, func(tx *sql.Tx) ([]Entry, error) {
 		res, err := tx.ExecContext(ctx, `INSERT INTO deployments
 		(env, image, version, digest, previous, kind, outcome, reason, started_at, finished_at, by_user)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			d.Env, d.Image, d.Version, d.Digest, d.Previous, d.Kind, d.Outcome, d.Reason,
 			formatTime(d.StartedAt), formatTime(d.FinishedAt), d.By)
 		if err != nil {
-			return Entry{}, err
+			return nil, err
 		}
 		if d.ID, err = res.LastInsertId(); err != nil {
-			return Entry{}, err
+			return nil, err
 		}
-		return deploymentEntry(d)
+		e, err := deploymentEntry(d)
+		if err != nil || pin == nil {
+			return []Entry{e}, err
+		}
+		pe, err := insertPin(ctx, tx, *pin)
+		return []Entry{e, pe}, err
 	})
 	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
-		return 0, fmt.Errorf("recording deployment of %s@%s to %q: release %w", d.Image, d.Version, d.Env, ErrNotFound)
+		return 0, fmt.Errorf("release %s@%s %w", d.Image, d.Version, ErrNotFound)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("recording deployment of %s@%s to %q: %w", d.Image, d.Version, d.Env, err)
+		return 0, s.storageError(err)
 	}
 	return d.ID, nil
 }

@@ -99,25 +99,33 @@ func (s *SQLite) Revocation(ctx context.Context, image, version string) (Revocat
 
 // SetPin appends a pin record for image in env.
 func (s *SQLite) SetPin(ctx context.Context, p Pin) error {
+	if err := validatePin(&p); err != nil {
+		return err
+	}
+	err := s.record(ctx, func(tx *sql.Tx) (Entry, error) { return insertPin(ctx, tx, p) })
+	if err != nil {
+		return fmt.Errorf("recording pin of %s in %q: %w", p.Image, p.Env, s.storageError(err))
+	}
+	return nil
+}
+
+// validatePin checks a pin record and stamps it with the time if it has none.
+func validatePin(p *Pin) error {
 	if p.Image == "" || p.Env == "" || p.By == "" {
 		return fmt.Errorf("recording pin: image, env and who are required")
 	}
-	at := p.At
-	if at.IsZero() {
-		at = time.Now()
-	}
-	p.At = at
-	err := s.record(ctx, func(tx *sql.Tx) (Entry, error) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO pins (image, env, version, pinned, reason, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			p.Image, p.Env, p.Version, p.Pinned, p.Reason, p.By, formatTime(at)); err != nil {
-			return Entry{}, err
-		}
-		return pinEntry(p)
-	})
-	if err != nil {
-		return fmt.Errorf("recording pin of %s in %q: %w", p.Image, p.Env, err)
+	if p.At.IsZero() {
+		p.At = time.Now()
 	}
 	return nil
+}
+
+func insertPin(ctx context.Context, tx *sql.Tx, p Pin) (Entry, error) {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO pins (image, env, version, pinned, reason, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.Image, p.Env, p.Version, p.Pinned, p.Reason, p.By, formatTime(p.At)); err != nil {
+		return Entry{}, err
+	}
+	return pinEntry(p)
 }
 
 // Pin returns the latest pin record of image in env; ErrNotFound if none.

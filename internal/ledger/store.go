@@ -131,6 +131,13 @@ type Store interface {
 
 	// AppendDeployment records a deployment and returns its id.
 	AppendDeployment(ctx context.Context, d Deployment) (int64, error)
+	// RecordDeployment records a deployment and, when pin is not nil, the
+	// pin change it makes, in one atomic write: both, with their links in
+	// the hash chain (the deployment's first), or neither.
+	RecordDeployment(ctx context.Context, d Deployment, pin *Pin) (int64, error)
+	// CheckWritable reports, changing nothing, whether a write could be
+	// recorded now; an error wrapping ErrStorage says why not.
+	CheckWritable(ctx context.Context) error
 	// Deployments lists deployments of image (in env, if env != ""), newest first.
 	Deployments(ctx context.Context, image, env string) ([]Deployment, error)
 	// Current returns the newest succeeded deployment of image in env; ErrNotFound if none.
