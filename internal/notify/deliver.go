@@ -43,6 +43,7 @@ func (w *Webhook) deliver(e Event) (err error) {
 	b.MaxInterval = maxInterval
 	start := time.Now()
 	tries, refused := 0, false
+	var last error // the last attempt's error: Retry returns the context's once Close aborts
 	_, err = backoff.Retry(w.ctx, func() (struct{}, error) {
 		tries++
 		// No attempt may run much past MaxElapsed.
@@ -55,8 +56,14 @@ func (w *Webhook) deliver(e Event) (err error) {
 		}
 		var permanent *backoff.PermanentError
 		refused = errors.As(err, &permanent)
+		if err != nil && w.ctx.Err() == nil {
+			last = err
+		}
 		return struct{}{}, err
 	}, backoff.WithBackOff(b), backoff.WithMaxElapsedTime(w.opts.MaxElapsed))
+	if err != nil && w.ctx.Err() != nil && last != nil {
+		err = last
+	}
 	switch {
 	case err == nil:
 		return nil

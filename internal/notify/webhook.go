@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -53,8 +54,9 @@ type Webhook struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{} // closed when the goroutine has finished with queue
 
-	abandoned int   // events dropped because Close gave up; read after done
-	cause     error // why Close gave up; read after done
+	abandoned []string // events dropped because Close gave up, described; read after done
+	cause     error    // why Close gave up; read after done
+	lastErr   error    // the delivery error of the last event dropped, if it had one; read after done
 
 	warnMu sync.Mutex
 }
@@ -148,8 +150,13 @@ func (w *Webhook) Close(ctx context.Context) error {
 	if w.owned {
 		w.client.CloseIdleConnections()
 	}
-	if w.abandoned > 0 {
-		return fmt.Errorf("webhook %s: %d %s not delivered: %w", w.where, w.abandoned, plural(w.abandoned, "event", "events"), w.cause)
+	if n := len(w.abandoned); n > 0 {
+		why := "bake stopped waiting for the receiver"
+		if w.lastErr != nil {
+			why = fmt.Sprintf("the receiver did not take it (%v), and bake stopped waiting", w.lastErr)
+		}
+		return fmt.Errorf("webhook %s: %d %s not delivered (%s): %s: %w", w.where, n, plural(n, "event", "events"),
+			strings.Join(w.abandoned, ", "), why, w.cause)
 	}
 	return nil
 }
@@ -168,8 +175,11 @@ func (w *Webhook) run() {
 				w.warn(fmt.Sprintf("webhook: %s not delivered to %s: %v", describe(e), w.where, err))
 				continue
 			}
+			if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				w.lastErr = err
+			}
 		}
-		w.abandoned++
+		w.abandoned = append(w.abandoned, describe(e))
 		w.cause = context.Cause(w.ctx)
 	}
 }

@@ -276,3 +276,22 @@ func TestInvalidURLAndPanickingWarn(t *testing.T) {
 	require.NoError(t, closeWithin(t, w, 5*time.Second))
 	assert.Equal(t, int32(2), calls.Load())
 }
+
+// TestDownReceiverNamesEventAndCause: when bake stops waiting for a
+// receiver that is down, the warning names the event and why it was not
+// taken.
+func TestDownReceiverNamesEventAndCause(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close()) // nothing listens there any more
+
+	opts := fast(&warnings{})
+	opts.MaxElapsed = time.Minute
+	w := New("http://"+addr+"/hook", opts)
+	w.Send(Event{Type: PromotionSucceeded, Image: "web", Version: "1.4.0", Env: "prod", ID: "d-2"})
+	err = closeWithin(t, w, 500*time.Millisecond)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `1 event not delivered (promotion.succeeded for web@1.4.0 in "prod" (delivery d-2))`)
+	assert.Contains(t, err.Error(), "connection refused")
+}
