@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/promote"
 )
 
 func newCmdApprove(f *Factory) *cobra.Command {
@@ -39,10 +40,16 @@ func runApprove(ctx context.Context, f *Factory, ref, env string) error {
 	}
 	store, _ := f.Store(ctx)
 	a := ledger.Approval{Image: rel.Image, Version: rel.Version, Env: env, By: f.User(), At: time.Now().UTC()}
-	if err := store.Approve(ctx, a); err != nil {
-		return err
+	a, already, err := promote.Approve(ctx, p, store, rel, a)
+	if err != nil {
+		return fmt.Errorf("approving %s@%s for %q: %w", rel.Image, rel.Version, env, err)
 	}
 	return f.render(a, func(w io.Writer) {
+		if already {
+			fmt.Fprintf(w, "%s@%s is already approved for %s, by %s at %s: nothing recorded\n", a.Image, a.Version, a.Env, a.By,
+				a.At.Local().Format(time.DateTime))
+			return
+		}
 		fmt.Fprintf(w, "%s approved %s@%s for %s\n", a.By, a.Image, a.Version, a.Env)
 	})
 }

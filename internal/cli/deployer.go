@@ -11,11 +11,11 @@ import (
 	"github.com/bakehq/bake/internal/target/asg"
 )
 
-// deployer builds the promote/rollback executor on a router with a target
+// promoter builds the promotion engine on a router with a target
 // for each target type the project's environments use: a project with only
 // asg targets never needs the Docker engine, and one with only docker
 // targets never needs AWS.
-func (f *Factory) deployer(ctx context.Context, p *config.Project) (*promote.Deployer, error) {
+func (f *Factory) promoter(ctx context.Context, p *config.Project) (*promote.Engine, error) {
 	store, err := f.Store(ctx)
 	if err != nil {
 		return nil, err
@@ -41,7 +41,10 @@ func (f *Factory) deployer(ctx context.Context, p *config.Project) (*promote.Dep
 			router[typ] = &target.Docker{Engine: eng, FrontDoor: fd, Project: p.Name, Operation: f.Operation, Progress: f.Progress()}
 		}
 	}
-	return &promote.Deployer{Project: p, Store: store, Target: router, User: f.User(), Operation: f.Operation,
+	plan := func(ctx context.Context, req target.Request, current string) (target.Plan, error) {
+		return f.targetPlan(ctx, p, req, current)
+	}
+	return &promote.Engine{Project: p, Store: store, Target: router, Planner: plan, User: f.User(), Operation: f.Operation,
 		Progress: f.Progress(), Recorded: f.notifyDeployment}, nil
 }
 

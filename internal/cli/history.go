@@ -28,6 +28,7 @@ func newCmdHistory(f *Factory) *cobra.Command {
 type history struct {
 	Releases    []ledger.Release    `json:"releases"`
 	Deployments []ledger.Deployment `json:"deployments"`
+	Approvals   []ledger.Approval   `json:"approvals"` // of the releases listed, oldest first
 }
 
 func runHistory(ctx context.Context, f *Factory, image, env string) error {
@@ -44,13 +45,20 @@ func runHistory(ctx context.Context, f *Factory, image, env string) error {
 	if err != nil {
 		return err
 	}
-	h := history{Releases: []ledger.Release{}, Deployments: []ledger.Deployment{}}
+	h := history{Releases: []ledger.Release{}, Deployments: []ledger.Deployment{}, Approvals: []ledger.Approval{}}
 	if h.Releases, err = store.Releases(ctx, image); err != nil {
 		return err
 	}
 	newestFirst(h.Releases)
 	if h.Deployments, err = store.Deployments(ctx, image, env); err != nil {
 		return err
+	}
+	for _, r := range h.Releases {
+		as, err := store.Approvals(ctx, r.Image, r.Version)
+		if err != nil {
+			return err
+		}
+		h.Approvals = append(h.Approvals, as...)
 	}
 	// A started record adds nothing once its outcome is recorded; one
 	// without an outcome (under way, or interrupted) stays.
@@ -64,6 +72,7 @@ func runHistory(ctx context.Context, f *Factory, image, env string) error {
 			}
 			fmt.Fprintln(w)
 		}
+		printApprovals(w, h.Approvals, env)
 		fmt.Fprintln(w, "ID\tWHEN\tENV\tKIND\tVERSION\tREPLACED\tOUTCOME\tBY")
 		for _, d := range h.Deployments {
 			when := d.FinishedAt
@@ -87,4 +96,22 @@ func runHistory(ctx context.Context, f *Factory, image, env string) error {
 // keeping the ledger's version order between releases recorded at once.
 func newestFirst(rels []ledger.Release) {
 	sort.SliceStable(rels, func(i, j int) bool { return rels[i].CreatedAt.After(rels[j].CreatedAt) })
+}
+
+// printApprovals lists approvals (for env only, if set) as a table.
+func printApprovals(w io.Writer, approvals []ledger.Approval, env string) {
+	header := false
+	for _, a := range approvals {
+		if env != "" && a.Env != env {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w, "APPROVED\tFOR\tBY\tAT")
+			header = true
+		}
+		fmt.Fprintf(w, "%s@%s\t%s\t%s\t%s\n", a.Image, a.Version, a.Env, a.By, a.At.Local().Format("2006-01-02 15:04:05"))
+	}
+	if header {
+		fmt.Fprintln(w)
+	}
 }

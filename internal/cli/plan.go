@@ -1,73 +1,14 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/bakehq/bake/internal/config"
-	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
-	"github.com/bakehq/bake/internal/target"
 )
 
-type planResult struct {
-	Release   string         `json:"release"`
-	Env       string         `json:"env"`
-	Current   string         `json:"current,omitempty"` // what the environment runs now
-	Gates     []promote.Gate `json:"gates"`
-	Allowed   bool           `json:"allowed"`
-	Unchanged bool           `json:"unchanged"` // the environment already runs it
-	Actions   *target.Plan   `json:"actions,omitempty"`
-}
-
-// runPlan prints what `bake promote` would check and do; nothing changes.
-// With fromEnv (promote --from), a pinned environment is an unmet gate.
-func runPlan(ctx context.Context, f *Factory, p *config.Project, rel ledger.Release, envName string, fromEnv bool) error {
-	store, _ := f.Store(ctx)
-	gates, err := promote.Gates(ctx, p, store, rel, envName)
-	if err != nil {
-		return err
-	}
-	if fromEnv {
-		g, err := promote.PinGate(ctx, store, rel.Image, envName)
-		if err != nil {
-			return err
-		}
-		gates = append(gates, g)
-	}
-	env, _ := p.Environment(envName)
-	res := planResult{Release: rel.Image + "@" + rel.Version, Env: envName, Gates: gates, Allowed: true}
-	for _, g := range gates {
-		res.Allowed = res.Allowed && g.Passed
-	}
-	cur, err := store.Current(ctx, rel.Image, envName)
-	switch {
-	case err == nil:
-		res.Current, res.Unchanged = cur.Version, cur.Digest == rel.Digest
-	case !errors.Is(err, ledger.ErrNotFound):
-		return err
-	}
-	if !res.Unchanged {
-		req := target.Request{Env: envName, Image: p.Image(rel.Image), Target: env.Targets[rel.Image], Release: rel,
-			Keep: env.Retention.Previous, Releases: env.Retention.Releases}
-		plan, err := f.targetPlan(ctx, p, req, res.Current)
-		if err != nil {
-			return err
-		}
-		res.Actions = &plan
-	}
-	if err := f.render(res, func(w io.Writer) { printPlan(w, res, env.Targets[rel.Image]) }); err != nil {
-		return err
-	}
-	if !res.Allowed {
-		return fmt.Errorf("%w: %s may not enter %q yet (see the gates above)", promote.ErrRefused, res.Release, envName)
-	}
-	return nil
-}
-
-func printPlan(w io.Writer, res planResult, tgt *config.Target) {
+func printPlan(w io.Writer, res promote.PlanResult, tgt *config.Target) {
 	fmt.Fprintf(w, "plan: %s to %s (now %s)\n", res.Release, res.Env, orNone(res.Current))
 	fmt.Fprintln(w, "gates")
 	for _, g := range res.Gates {

@@ -30,7 +30,7 @@ func (f *Factory) targetPlan(ctx context.Context, p *config.Project, req target.
 }
 
 // printASGActions prints the steps of an Auto Scaling group deployment.
-func printASGActions(line func(string, ...any), res planResult, tgt *config.Target) {
+func printASGActions(line func(string, ...any), res promote.PlanResult, tgt *config.Target) {
 	a := res.Actions
 	switch {
 	case len(a.Reuse) > 0:

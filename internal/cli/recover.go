@@ -60,23 +60,13 @@ func runRecover(ctx context.Context, o *recoverOptions) error {
 	if err != nil {
 		return err
 	}
-	images := envImages(env)
-	if o.image != "" {
-		if _, _, err := f.image(o.image); err != nil {
-			return err
-		}
-		if env.Targets[o.image] == nil {
-			return fmt.Errorf("recovering %s in %q: %w", o.image, env.Name, errNoTarget(env.Name, o.image))
-		}
-		images = []string{o.image}
-	}
-	d, err := f.deployer(ctx, p)
+	eng, err := f.promoter(ctx, p)
 	if err != nil {
 		return err
 	}
-	recs, recErr := d.Recover(ctx, env, images)
-	if errors.Is(recErr, promote.ErrUnderWay) {
-		return fmt.Errorf("recovering %q: %w: wait for it to finish", env.Name, recErr)
+	recs, images, recErr := eng.Recover(ctx, promote.RecoverRequest{Env: env.Name, Image: o.image})
+	if images == nil {
+		return recErr
 	}
 	res := recoverResult{Env: env.Name, Recoveries: recs}
 	if res.Recoveries == nil {
@@ -85,31 +75,7 @@ func runRecover(ctx context.Context, o *recoverOptions) error {
 	if res.Drift, err = f.envDrift(ctx, p, env, images); err != nil {
 		return errors.Join(recErr, fmt.Errorf("checking %q after recovery: %w", env.Name, err))
 	}
-	err = f.render(res, func(w io.Writer) {
-		if len(recs) == 0 {
-			fmt.Fprintf(w, "nothing was interrupted in %s\n", env.Name)
-		}
-		for _, r := range recs {
-			it := r.Interruption
-			what := "an interrupted operation"
-			if it.Kind != "" {
-				what = fmt.Sprintf("the interrupted %s of %s@%s", it.Kind, it.Image, it.Version)
-			}
-			switch r.Action {
-			case promote.ActionFinished:
-				fmt.Fprintf(w, "finished %s in %s: it serves, recorded as succeeded\n", what, env.Name)
-			case promote.ActionReverted:
-				fmt.Fprintf(w, "undid %s in %s: %s serves, recorded as failed\n", what, env.Name, orNone(r.Serves))
-			case promote.ActionNotRecovered:
-				fmt.Fprintf(w, "did not recover %s in %s: recorded as failed; see the error below\n", what, env.Name)
-			default:
-				fmt.Fprintf(w, "released the lock %s left in %s\n", what, env.Name)
-			}
-		}
-		for _, d := range res.Drift {
-			fmt.Fprintf(w, "drift: %s\n", d)
-		}
-	})
+	err = f.render(res, func(w io.Writer) { printRecoveries(w, env.Name, res) })
 	if err != nil || recErr != nil {
 		return errors.Join(err, recErr)
 	}
@@ -120,48 +86,29 @@ func runRecover(ctx context.Context, o *recoverOptions) error {
 	return nil
 }
 
-// recoverFirst converges env after interrupted operations before a
-// promote or rollback decides anything from its record. An operation under
-// way is left to the deployment's own lock, which refuses; one the target
-// cannot recover is recorded as failed and reported, and the deployment
-// goes on (it replaces what runs anyway).
-func recoverFirst(ctx context.Context, f *Factory, p *config.Project, env *config.Environment) error {
-	store, err := f.Store(ctx)
-	if err != nil {
-		return err
+func printRecoveries(w io.Writer, env string, res recoverResult) {
+	if len(res.Recoveries) == 0 {
+		fmt.Fprintf(w, "nothing was interrupted in %s\n", env)
 	}
-	ints, err := promote.Interrupted(ctx, store, env.Name, envImages(env))
-	if errors.Is(err, promote.ErrUnderWay) || (err == nil && len(ints) == 0) {
-		return nil
+	for _, r := range res.Recoveries {
+		it := r.Interruption
+		what := "an interrupted operation"
+		if it.Kind != "" {
+			what = fmt.Sprintf("the interrupted %s of %s@%s", it.Kind, it.Image, it.Version)
+		}
+		switch r.Action {
+		case promote.ActionFinished:
+			fmt.Fprintf(w, "finished %s in %s: it serves, recorded as succeeded\n", what, env)
+		case promote.ActionReverted:
+			fmt.Fprintf(w, "undid %s in %s: %s serves, recorded as failed\n", what, env, orNone(r.Serves))
+		case promote.ActionNotRecovered:
+			fmt.Fprintf(w, "did not recover %s in %s: recorded as failed; see the error below\n", what, env)
+		default:
+			fmt.Fprintf(w, "released the lock %s left in %s\n", what, env)
+		}
 	}
-	if err != nil {
-		return err
-	}
-	d, err := f.deployer(ctx, p)
-	if err != nil {
-		return err
-	}
-	_, err = d.Recover(ctx, env, envImages(env))
-	switch {
-	case errors.Is(err, promote.ErrUnderWay):
-		return nil
-	case errors.Is(err, promote.ErrNotRecovered):
-		fmt.Fprintf(f.Progress(), "warning: %v\n", err)
-		return nil
-	}
-	return err
-}
-
-// warnInterrupted says, changing nothing, which operations on env were
-// interrupted (for --plan).
-func warnInterrupted(ctx context.Context, f *Factory, env *config.Environment) {
-	store, err := f.Store(ctx)
-	if err != nil {
-		return
-	}
-	ints, _ := promote.Interrupted(ctx, store, env.Name, envImages(env))
-	for _, it := range ints {
-		fmt.Fprintf(f.Progress(), "warning: %s: a promote or rollback recovers it first, or run `bake recover %s`\n", it, env.Name)
+	for _, d := range res.Drift {
+		fmt.Fprintf(w, "drift: %s\n", d)
 	}
 }
 

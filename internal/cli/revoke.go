@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/promote"
 )
 
 func newCmdRevoke(f *Factory) *cobra.Command {
@@ -42,7 +43,7 @@ func runRevoke(ctx context.Context, f *Factory, ref, reason string) error {
 	}
 	store, _ := f.Store(ctx)
 	r := ledger.Revocation{Image: rel.Image, Version: rel.Version, Reason: reason, By: f.User(), At: time.Now().UTC()}
-	if err := store.Revoke(ctx, r); err != nil {
+	if err := promote.Revoke(ctx, store, r); err != nil {
 		return err
 	}
 	return f.render(r, func(w io.Writer) {

@@ -7,9 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
-	"github.com/bakehq/bake/internal/version"
 )
 
 type rollbackOptions struct {
@@ -64,36 +62,16 @@ func runRollback(ctx context.Context, o *rollbackOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := env.Targets[o.image]; !ok {
-		return fmt.Errorf("rolling back %s in %q: %w", o.image, env.Name, errNoTarget(env.Name, o.image))
-	}
-	if o.to != "" {
-		if _, err := version.Parse(o.to); err != nil {
-			return err
-		}
-	}
 	if err := f.confirmProtected(p, env.Name, rollbackAction(o.image, env.Name, o.to)); err != nil {
 		return err
 	}
-	store, err := f.Store(ctx)
+	eng, err := f.promoter(ctx, p)
 	if err != nil {
 		return err
 	}
-	if err := recoverFirst(ctx, f, p, env); err != nil {
-		return fmt.Errorf("rolling back %s in %q: %w", o.image, env.Name, err)
-	}
-	choice, err := promote.ChooseRollback(ctx, store, o.image, env.Name, o.to)
+	res, err := eng.Rollback(ctx, promote.RollbackRequest{Image: o.image, Env: env.Name, To: o.to})
 	if err != nil {
-		return fmt.Errorf("rolling back %s in %q: %w", o.image, env.Name, err)
+		return err
 	}
-	for _, s := range choice.Skipped {
-		fmt.Fprintf(f.Progress(), "skipping %s@%s\n", o.image, s)
-	}
-	if err := promote.Trust(p, choice.Target); err != nil {
-		return fmt.Errorf("rolling back %s in %q: %w", o.image, env.Name, err)
-	}
-	if choice.Current.Digest != choice.Target.Digest {
-		fmt.Fprintf(f.Progress(), "rolling back %s in %q from %s to %s\n", o.image, env.Name, choice.Current.Version, choice.Target.Version)
-	}
-	return deploy(ctx, f, p, env, choice.Target, ledger.KindRollback)
+	return renderDeployment(f, env, res)
 }

@@ -30,7 +30,9 @@ type showResult struct {
 	ledger.Release
 	RunsIn []string `json:"runs_in"` // environments whose current deployment is this release
 	WarmIn []string `json:"warm_in"` // environments that keep it running out of traffic, for rollback
-	Signed string   `json:"-"`       // who signed it, and whether it verifies, for people
+	// Approvals are the manual approvals recorded for it, oldest first.
+	Approvals []ledger.Approval `json:"approvals"`
+	Signed    string            `json:"-"` // who signed it, and whether it verifies, for people
 }
 
 func runShow(ctx context.Context, f *Factory, ref string) error {
@@ -50,6 +52,9 @@ func runShow(ctx context.Context, f *Factory, ref string) error {
 			// The release it replaced runs on, out of traffic (as status reads it).
 			res.WarmIn = append(res.WarmIn, env.Name)
 		}
+	}
+	if res.Approvals, err = store.Approvals(ctx, rel.Image, rel.Version); err != nil {
+		return err
 	}
 	return f.render(res, func(w io.Writer) { printRelease(w, res) })
 }
@@ -93,6 +98,9 @@ func printRelease(w io.Writer, res showResult) {
 	row("runs in", strings.Join(res.RunsIn, ", "))
 	if len(res.WarmIn) > 0 {
 		row("kept warm in", strings.Join(res.WarmIn, ", ")+" (running out of traffic, for rollback)")
+	}
+	for _, a := range res.Approvals {
+		row("approved for "+a.Env, "by "+a.By+" at "+a.At.Local().Format(time.DateTime))
 	}
 	fmt.Fprintln(w, "checks")
 	for _, c := range r.Checks {

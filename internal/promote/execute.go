@@ -48,11 +48,15 @@ type Pointer interface {
 	Point(ctx context.Context, req target.Request, dep ledger.Deployment) error
 }
 
-// Deployer executes deployments: it is shared by promote and rollback.
-type Deployer struct {
+// Engine is the promotion engine: promote, rollback and recover of the
+// releases of one project, each one call (Promote, Rollback, Recover,
+// Plan), sharing one deployment path (Execute).
+type Engine struct {
 	Project *config.Project
 	Store   ledger.Store
 	Target  Target
+	// Planner says what a deployment would do, for Plan; nil if not needed.
+	Planner Planner
 	User    string // who runs bake, recorded with every deployment
 	// Operation is this bake run's id: it names the run in the lock and in
 	// started records, and labels what the run creates.
@@ -70,12 +74,24 @@ type Result struct {
 	// Pinned is set when the deployment was a rollback: the environment
 	// stays on it until `bake unpin` or a promote of an explicit version.
 	Pinned bool `json:"pinned,omitempty"`
+	// Unpinned is the version a pin held the environment on, when this
+	// deployment ended that pin.
+	Unpinned string `json:"unpinned,omitempty"`
+	// Skipped lists the releases a rollback went past, and why.
+	Skipped []string `json:"skipped,omitempty"`
 }
 
-// Execute deploys rel to env under the environment's lock and records the
-// outcome. If env already runs rel it changes nothing. A release that
-// fails a trust gate is refused before anything is locked or recorded.
-func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release) (Result, error) {
+// Execute deploys rel to env as kind under the environment's lock and
+// records the outcome. If env already runs rel it changes nothing. A
+// release that fails a trust gate is refused before anything is locked or
+// recorded: this is the one place promote and rollback check it.
+func (d *Engine) Execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release) (Result, error) {
+	return d.execute(ctx, kind, env, rel, nil)
+}
+
+// execute is Execute with check, if not nil, run under the lock before
+// anything changes: a refusal there records nothing.
+func (d *Engine) execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release, check func() error) (Result, error) {
 	if err := Trust(d.Project, rel); err != nil {
 		return Result{}, err
 	}
@@ -84,7 +100,7 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 	lock, err := d.Store.Lock(ctx, LockKey(env.Name), d.holder(kind+" "+rel.Image+"@"+rel.Version), LockTTL)
 	if err != nil {
 		if errors.Is(err, ledger.ErrLocked) {
-			return Result{}, fmt.Errorf("%w: %v", ErrRefused, err)
+			return Result{}, fmt.Errorf("%w: retry once it has finished (`bake status` shows what runs)", err)
 		}
 		return Result{}, err
 	}
@@ -92,6 +108,11 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 	// A run interrupted before this one (its lock expired) is converged first.
 	if err := d.recoverLocked(ctx, env, []string{rel.Image}, nil); err != nil {
 		return Result{}, err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return Result{}, err
+		}
 	}
 
 	dep := ledger.Deployment{
@@ -101,7 +122,22 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 	current, err := d.Store.Current(ctx, rel.Image, env.Name)
 	switch {
 	case err == nil && current.Digest == rel.Digest:
-		return Result{Deployment: current, Unchanged: true}, nil
+		res := Result{Deployment: current, Unchanged: true}
+		if kind == ledger.KindPromote {
+			// Asking for what runs by name still ends a pin (PinChange).
+			dep.Outcome = ledger.OutcomeSucceeded
+			change, err := d.pinChange(ctx, dep)
+			if err == nil && change != nil {
+				err = d.Store.SetPin(context.WithoutCancel(ctx), *change)
+			}
+			if err != nil {
+				return res, err
+			}
+			if change != nil {
+				res.Unpinned = change.Version
+			}
+		}
+		return res, nil
 	case err == nil:
 		dep.Previous = current.Version
 	case !errors.Is(err, ledger.ErrNotFound):
@@ -122,7 +158,7 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 	dep.FinishedAt = time.Now().UTC()
 	if err != nil {
 		dep.Outcome, dep.Reason = ledger.OutcomeFailed, err.Error()
-		if _, rerr := d.append(ctx, dep); rerr != nil {
+		if _, rerr := d.record(ctx, &dep); rerr != nil {
 			// Its started record stands: the next promote, rollback or
 			// recover of env finds it interrupted and settles it.
 			return Result{}, fmt.Errorf("%w: %s@%s to %q: %v; %q still runs %s; recording the failure failed too: %v; "+
@@ -133,22 +169,21 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 			ErrFailed, rel.Image, rel.Version, env.Name, err, env.Name, orNothing(dep.Previous))
 	}
 	dep.Outcome = ledger.OutcomeSucceeded
-	if dep.ID, err = d.append(ctx, dep); err != nil {
-		return Result{}, fmt.Errorf("recording deployment of %s@%s to %q: %w", rel.Image, rel.Version, env.Name, err)
+	change, err := d.record(ctx, &dep)
+	if err != nil {
+		return Result{}, d.unrecorded(ctx, env, req, dep, lock, err)
 	}
 	d.point(ctx, req, dep)
 	res := Result{Deployment: dep, Replicas: replicas}
-	if ledger.IsRollback(kind) {
-		if err := d.pin(ctx, rel, env.Name, "rollback from "+dep.Previous); err != nil {
-			return res, err
-		}
-		res.Pinned = true
+	if change != nil {
+		res.Pinned, res.Unpinned = change.Pinned, unpinned(change)
+	} else if ledger.IsRollback(kind) {
+		res.Pinned = true // it already was, to this release
 	}
 	if tgt.Watch > 0 {
 		if err := d.Target.Watch(ctx, req, replicas, tgt.Watch); err != nil {
 			if ctx.Err() != nil {
-				return res, fmt.Errorf("interrupted while watching %s@%s in %q; it serves there, and %s is kept: %w",
-					rel.Image, rel.Version, env.Name, orNothing(dep.Previous), ctx.Err())
+				return res, d.watchInterrupted(ctx, req, dep)
 			}
 			return d.revert(ctx, env, req, dep, lock, err)
 		}
@@ -162,7 +197,7 @@ func (d *Deployer) Execute(ctx context.Context, kind string, env *config.Environ
 // revert switches env back to the release dep replaced after dep's release
 // failed its health watch, records the automatic rollback, pins env to it,
 // and removes the failed release's replicas.
-func (d *Deployer) revert(ctx context.Context, env *config.Environment, req target.Request, dep ledger.Deployment, lock ledger.Lock, watchErr error) (Result, error) {
+func (d *Engine) revert(ctx context.Context, env *config.Environment, req target.Request, dep ledger.Deployment, lock ledger.Lock, watchErr error) (Result, error) {
 	rel := req.Release
 	failed := fmt.Sprintf("%s@%s failed its health watch in %q: %v", rel.Image, rel.Version, env.Name, watchErr)
 	if dep.Previous == "" {
@@ -172,7 +207,7 @@ func (d *Deployer) revert(ctx context.Context, env *config.Environment, req targ
 	if err != nil {
 		return Result{Deployment: dep}, fmt.Errorf("%w: %s; reading %s@%s to switch back: %v", ErrFailed, failed, rel.Image, dep.Previous, err)
 	}
-	if err := Trust(d.Project, prev); err != nil {
+	if err := Trust(d.Project, prev); err != nil { // the one trust check of the automatic rollback
 		return Result{Deployment: dep}, fmt.Errorf("%w: %s; not switching back: %v; %q still runs %s@%s",
 			ErrFailed, failed, err, env.Name, rel.Image, rel.Version)
 	}
@@ -194,20 +229,18 @@ func (d *Deployer) revert(ctx context.Context, env *config.Environment, req targ
 	back.FinishedAt = time.Now().UTC()
 	if err != nil {
 		back.Outcome, back.Reason = ledger.OutcomeFailed, failed+"; switching back failed: "+err.Error()
-		if _, rerr := d.append(ctx, back); rerr != nil {
+		if _, rerr := d.record(ctx, &back); rerr != nil {
 			err = fmt.Errorf("%w; recording that failed too: %v", err, rerr)
 		}
 		return Result{Deployment: back}, fmt.Errorf("%w: %s; switching back to %s failed: %v; %q still runs %s@%s",
 			ErrFailed, failed, prev.Version, err, env.Name, rel.Image, rel.Version)
 	}
 	back.Outcome = ledger.OutcomeSucceeded
-	if back.ID, err = d.append(ctx, back); err != nil {
-		return Result{}, fmt.Errorf("recording the automatic rollback of %s to %s in %q: %w", rel.Image, prev.Version, env.Name, err)
+	if _, err = d.record(ctx, &back); err != nil {
+		return Result{}, fmt.Errorf("%w: %s; switched back to %s, but recording the automatic rollback failed: %v; "+
+			"run `bake recover %s` once the ledger can be written", ErrFailed, failed, prev.Version, err, env.Name)
 	}
 	d.point(ctx, preq, back)
-	if err := d.pin(ctx, prev, env.Name, "automatic rollback from "+rel.Version); err != nil {
-		return Result{Deployment: back}, err
-	}
 	// The failed release's replicas are of no use for a rollback.
 	preq.Keep = config.KeepRemoved
 	if err := d.Target.Retire(ctx, preq, rel.Version); err != nil {
@@ -220,7 +253,7 @@ func (d *Deployer) revert(ctx context.Context, env *config.Environment, req targ
 // start records the intent of dep before anything changes: a started
 // record naming this run (the lock's holder), so that if bake dies before
 // recording the outcome the next bake knows what was interrupted.
-func (d *Deployer) start(ctx context.Context, dep ledger.Deployment, lock ledger.Lock) error {
+func (d *Engine) start(ctx context.Context, dep ledger.Deployment, lock ledger.Lock) error {
 	dep.Outcome, dep.Reason, dep.FinishedAt = ledger.OutcomeStarted, lock.Holder, time.Time{}
 	if _, err := d.Store.AppendDeployment(context.WithoutCancel(ctx), dep); err != nil {
 		return fmt.Errorf("recording the start of %s %s@%s in %q: %w", dep.Kind, dep.Image, dep.Version, dep.Env, err)
@@ -228,18 +261,27 @@ func (d *Deployer) start(ctx context.Context, dep ledger.Deployment, lock ledger
 	return nil
 }
 
-// append records a deployment and tells Recorded about it.
-func (d *Deployer) append(ctx context.Context, dep ledger.Deployment) (int64, error) {
-	id, err := d.Store.AppendDeployment(context.WithoutCancel(ctx), dep)
-	if err == nil && d.Recorded != nil {
-		dep.ID = id
-		d.Recorded(dep)
+// record records the outcome dep and the pin change it makes
+// (PinChange) in one write, sets dep.ID, tells Recorded about it, and
+// returns the pin change, nil if none.
+func (d *Engine) record(ctx context.Context, dep *ledger.Deployment) (*ledger.Pin, error) {
+	change, err := d.pinChange(ctx, *dep)
+	if err != nil {
+		return nil, err
 	}
-	return id, err
+	id, err := d.Store.RecordDeployment(context.WithoutCancel(ctx), *dep, change)
+	if err != nil {
+		return nil, err
+	}
+	dep.ID = id
+	if d.Recorded != nil {
+		d.Recorded(*dep)
+	}
+	return change, nil
 }
 
 // point has the target publish what env runs now, if it does.
-func (d *Deployer) point(ctx context.Context, req target.Request, dep ledger.Deployment) {
+func (d *Engine) point(ctx context.Context, req target.Request, dep ledger.Deployment) {
 	if p, ok := d.Target.(Pointer); ok {
 		if err := p.Point(context.WithoutCancel(ctx), req, dep); err != nil {
 			d.say("warning: %v", err)
@@ -247,19 +289,12 @@ func (d *Deployer) point(ctx context.Context, req target.Request, dep ledger.Dep
 	}
 }
 
-// pin holds env on rel after a rollback.
-func (d *Deployer) pin(ctx context.Context, rel ledger.Release, env, reason string) error {
-	return d.Store.SetPin(context.WithoutCancel(ctx), ledger.Pin{
-		Image: rel.Image, Env: env, Version: rel.Version, Pinned: true, Reason: reason, By: d.User,
-	})
-}
-
 // holder names this run as the holder of an environment's lock, doing what.
-func (d *Deployer) holder(what string) string {
+func (d *Engine) holder(what string) string {
 	return newHolder(d.User, d.Operation, what).String()
 }
 
-func (d *Deployer) say(format string, args ...any) {
+func (d *Engine) say(format string, args ...any) {
 	if d.Progress != nil {
 		fmt.Fprintf(d.Progress, format+"\n", args...)
 	}

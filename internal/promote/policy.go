@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/bakehq/bake/internal/config"
@@ -21,28 +20,6 @@ type Gate struct {
 	Detail string `json:"detail"`
 }
 
-// Check applies the promotion policy and refuses with every unmet gate
-// named; a release that cannot be trusted is refused first, on its own.
-func Check(ctx context.Context, p *config.Project, store ledger.Store, rel ledger.Release, env string) error {
-	gates, err := Gates(ctx, p, store, rel, env)
-	if err != nil {
-		return err
-	}
-	if err := Trust(p, rel); err != nil {
-		return err
-	}
-	var unmet []string
-	for _, g := range gates {
-		if !g.Passed {
-			unmet = append(unmet, g.Name+": "+g.Detail)
-		}
-	}
-	if len(unmet) > 0 {
-		return fmt.Errorf("%w: %s", ErrRefused, strings.Join(unmet, "; "))
-	}
-	return nil
-}
-
 // Gates evaluates every gate of env for rel. A failed release never enters
 // any environment, nor does one that fails a trust gate (TrustGates), nor a
 // revoked one; the first environment takes
@@ -50,19 +27,31 @@ func Check(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 // environment before it; an environment may also ask for a soak time there
 // and a manual approval.
 func Gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledger.Release, env string) ([]Gate, error) {
+	g, _, err := gates(ctx, p, store, rel, env, true)
+	return g, err
+}
+
+// gates is Gates, with the trust gates only when withTrust is set, and why
+// each unmet trust gate is.
+func gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledger.Release, env string, withTrust bool) ([]Gate, []error, error) {
 	e, idx := p.Environment(env)
 	if e == nil {
-		return nil, fmt.Errorf("%w environment %q: bake.yaml defines %s", ErrUnknown, env, envNames(p))
+		return nil, nil, fmt.Errorf("%w environment %q: bake.yaml defines %s", ErrUnknown, env, envNames(p))
 	}
 	if _, ok := e.Targets[rel.Image]; !ok {
-		return nil, fmt.Errorf("%w: environment %q has no target for %s in bake.yaml", ErrUnknown, env, rel.Image)
+		return nil, nil, fmt.Errorf("%w: environment %q has no target for %s in bake.yaml", ErrUnknown, env, rel.Image)
 	}
 	name := rel.Image + "@" + rel.Version
 	gates := []Gate{{Name: "validated", Passed: rel.Status == ledger.StatusValidated, Detail: name + " passed validation"}}
 	if !gates[0].Passed {
 		gates[0].Detail = name + " failed validation and can never be promoted"
 	}
-	gates = append(gates, TrustGates(p, rel)...)
+	var reasons []error
+	if withTrust {
+		var trustGates []Gate
+		trustGates, reasons = trust(p, rel)
+		gates = append(gates, trustGates...)
+	}
 
 	rev, err := store.Revocation(ctx, rel.Image, rel.Version)
 	switch {
@@ -71,14 +60,14 @@ func Gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 	case errors.Is(err, ledger.ErrNotFound):
 		gates = append(gates, Gate{Name: "not revoked", Passed: true, Detail: name + " is not revoked"})
 	default:
-		return nil, err
+		return nil, nil, err
 	}
 
 	if idx > 0 {
 		prev := p.Environments[idx-1].Name
 		deps, err := store.Deployments(ctx, rel.Image, prev)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ran := ranFor(deps, rel.Digest, time.Now())
 		g := Gate{Name: "passed " + prev, Passed: ran >= 0, Detail: fmt.Sprintf("%s succeeded in %q", name, prev)}
@@ -101,7 +90,7 @@ func Gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 	if e.Gates.Approval {
 		approvals, err := store.Approvals(ctx, rel.Image, rel.Version)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		g := Gate{Name: "approval", Detail: fmt.Sprintf("%q needs an approval: run `bake approve %s --env %s`", env, name, env)}
 		for _, a := range approvals {
@@ -111,7 +100,7 @@ func Gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 		}
 		gates = append(gates, g)
 	}
-	return gates, nil
+	return gates, reasons, nil
 }
 
 // revertedBy returns the automatic rollback that moved an environment away
@@ -147,18 +136,6 @@ func PinGate(ctx context.Context, store ledger.Store, image, env string) (Gate, 
 	g.Detail = fmt.Sprintf("%s in %q is pinned to %s since %s (%s, by %s); run `bake unpin %s --env %s` or promote an explicit version",
 		image, env, pin.Version, pin.At.Local().Format(time.DateTime), pin.Reason, pin.By, image, env)
 	return g, nil
-}
-
-// CheckPin refuses, with ErrRefused, to move a pinned env forward.
-func CheckPin(ctx context.Context, store ledger.Store, image, env string) error {
-	g, err := PinGate(ctx, store, image, env)
-	if err != nil {
-		return err
-	}
-	if !g.Passed {
-		return fmt.Errorf("%w: %s", ErrRefused, g.Detail)
-	}
-	return nil
 }
 
 // ranFor returns the longest time a release (by digest) served in an

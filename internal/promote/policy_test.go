@@ -62,7 +62,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Check(ctx, p, store, tt.rel, tt.env)
+			err := checkPolicy(ctx, p, store, tt.rel, tt.env)
 			if tt.want == nil {
 				assert.NoError(t, err)
 				return
@@ -70,7 +70,7 @@ func TestCheck(t *testing.T) {
 			assert.ErrorIs(t, err, tt.want)
 		})
 	}
-	err = Check(ctx, p, store, good, "prod")
+	err = checkPolicy(ctx, p, store, good, "prod")
 	assert.Contains(t, err.Error(), `has not succeeded in "qa"`)
 }
 
@@ -88,7 +88,7 @@ func TestGatesSoakApprovalRevocation(t *testing.T) {
 		Kind: ledger.KindPromote, Outcome: ledger.OutcomeSucceeded, StartedAt: time.Now(), FinishedAt: time.Now().Add(-10 * time.Minute), By: "t"})
 	require.NoError(t, err)
 
-	err = Check(ctx, p, store, rel, "prod")
+	err = checkPolicy(ctx, p, store, rel, "prod")
 	require.ErrorIs(t, err, ErrRefused)
 	assert.Contains(t, err.Error(), "soak: web@2.0.0 ran 10m0s in \"qa\"; \"prod\" asks for 1h0m0s")
 	assert.Contains(t, err.Error(), "approval: \"prod\" needs an approval: run `bake approve web@2.0.0 --env prod`")
@@ -105,7 +105,7 @@ func TestGatesSoakApprovalRevocation(t *testing.T) {
 	assert.False(t, byName["soak"].Passed)
 
 	require.NoError(t, store.Revoke(ctx, ledger.Revocation{Image: "web", Version: "2.0.0", Reason: "leaks memory", By: "bob"}))
-	err = Check(ctx, p, store, rel, "qa")
+	err = checkPolicy(ctx, p, store, rel, "qa")
 	require.ErrorIs(t, err, ErrRefused)
 	assert.Contains(t, err.Error(), "not revoked: web@2.0.0 was revoked by bob: leaks memory")
 }
@@ -141,17 +141,17 @@ func TestFailedWatchBlocksTheNextEnvironment(t *testing.T) {
 	record(v1, ledger.KindPromote, "")
 	record(v2, ledger.KindPromote, "1.0.0")
 	p := project()
-	require.NoError(t, Check(ctx, p, store, v2, "qa"), "1.1.0 succeeded in dev")
+	require.NoError(t, checkPolicy(ctx, p, store, v2, "qa"), "1.1.0 succeeded in dev")
 
 	record(v1, ledger.KindAutoRollback, "1.1.0")
-	err = Check(ctx, p, store, v2, "qa")
+	err = checkPolicy(ctx, p, store, v2, "qa")
 	require.ErrorIs(t, err, ErrRefused)
 	assert.Contains(t, err.Error(), `web@1.1.0 failed its health watch in "dev"`)
-	require.NoError(t, Check(ctx, p, store, v1, "qa"), "the release dev went back to may go on")
+	require.NoError(t, checkPolicy(ctx, p, store, v1, "qa"), "the release dev went back to may go on")
 
 	// Promoted to dev again, and it stayed: the old failure no longer counts.
 	record(v2, ledger.KindPromote, "1.0.0")
-	require.NoError(t, Check(ctx, p, store, v2, "qa"))
+	require.NoError(t, checkPolicy(ctx, p, store, v2, "qa"))
 }
 
 func TestPinGate(t *testing.T) {
@@ -160,13 +160,13 @@ func TestPinGate(t *testing.T) {
 	require.NoError(t, err)
 	defer store.Close()
 
-	require.NoError(t, CheckPin(ctx, store, "web", "prod"), "never pinned")
+	require.NoError(t, checkPin(ctx, store, "web", "prod"), "never pinned")
 	require.NoError(t, store.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Pinned: true, Reason: "rollback from 1.1.0", By: "ops"}))
-	err = CheckPin(ctx, store, "web", "prod")
+	err = checkPin(ctx, store, "web", "prod")
 	require.ErrorIs(t, err, ErrRefused)
 	assert.Contains(t, err.Error(), `web in "prod" is pinned to 1.0.0`)
 	assert.Contains(t, err.Error(), "bake unpin web --env prod")
-	require.NoError(t, CheckPin(ctx, store, "web", "qa"), "a pin holds one environment")
+	require.NoError(t, checkPin(ctx, store, "web", "qa"), "a pin holds one environment")
 
 	require.NoError(t, store.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Reason: "unpinned", By: "dev"}))
 	g, err := PinGate(ctx, store, "web", "prod")
@@ -179,3 +179,29 @@ func TestPinGate(t *testing.T) {
 func testDigest(s string) string { return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(s))) }
 
 func testRef(s string) string { return "127.0.0.1:5000/p/web@" + testDigest(s) }
+
+// checkPolicy is what Promote applies before it deploys: every gate (an
+// unknown name first), trust refused on its own (Execute), then every
+// unmet gate named.
+func checkPolicy(ctx context.Context, p *config.Project, store ledger.Store, rel ledger.Release, env string) error {
+	g, _, err := gates(ctx, p, store, rel, env, false)
+	if err != nil {
+		return err
+	}
+	if err := Trust(p, rel); err != nil {
+		return err
+	}
+	if unmet := unmetGates(g); unmet != "" {
+		return fmt.Errorf("%w: %s", ErrRefused, unmet)
+	}
+	return nil
+}
+
+// checkPin is the pin gate as `promote --from` applies it.
+func checkPin(ctx context.Context, store ledger.Store, image, env string) error {
+	g, err := PinGate(ctx, store, image, env)
+	if err == nil && !g.Passed {
+		err = fmt.Errorf("%w: %s", ErrRefused, g.Detail)
+	}
+	return err
+}

@@ -41,17 +41,22 @@ type Recoverer interface {
 	Recover(ctx context.Context, rec target.Recovery) (target.Recovered, error)
 }
 
-// Recover converges env after the interrupted operations on images: it
+// RecoverImages converges env after the interrupted operations on images: it
 // takes env's lock over from a holder that is gone (never from one that
 // runs: ErrUnderWay), then for each interrupted operation says what it was
 // and what state it left, puts traffic on exactly one release (its own
 // when the front door already sends traffic only to healthy replicas of
 // it, else the recorded one), removes the replicas it left behind, records
 // its outcome, and releases the lock. Nothing interrupted: no recoveries.
-func (d *Deployer) Recover(ctx context.Context, env *config.Environment, images []string) ([]Recovery, error) {
+func (d *Engine) RecoverImages(ctx context.Context, env *config.Environment, images []string) ([]Recovery, error) {
 	ints, err := Interrupted(ctx, d.Store, env.Name, images)
 	if err != nil || len(ints) == 0 {
 		return nil, err
+	}
+	// Recovery changes what runs only if it can record what it did.
+	if err := d.Store.CheckWritable(ctx); err != nil {
+		return nil, fmt.Errorf("recovering %q: %w; nothing was changed: run `bake recover %s` again once the ledger can be written",
+			env.Name, err, env.Name)
 	}
 	lock, stale, err := d.takeOver(ctx, env.Name)
 	if err != nil {
@@ -67,7 +72,7 @@ func (d *Deployer) Recover(ctx context.Context, env *config.Environment, images 
 // recoverLocked converges the interrupted operations on images that a
 // holder of env's lock finds; one the target cannot recover is recorded
 // and reported, and does not stop the caller.
-func (d *Deployer) recoverLocked(ctx context.Context, env *config.Environment, images []string, stale *ledger.Lock) error {
+func (d *Engine) recoverLocked(ctx context.Context, env *config.Environment, images []string, stale *ledger.Lock) error {
 	ints, err := interrupted(ctx, d.Store, env.Name, images, stale)
 	if err != nil {
 		return err
@@ -80,7 +85,7 @@ func (d *Deployer) recoverLocked(ctx context.Context, env *config.Environment, i
 	return err
 }
 
-func (d *Deployer) recoverAll(ctx context.Context, env *config.Environment, ints []Interruption) ([]Recovery, error) {
+func (d *Engine) recoverAll(ctx context.Context, env *config.Environment, ints []Interruption) ([]Recovery, error) {
 	var recs []Recovery
 	var errs []error
 	for _, it := range ints {
@@ -93,7 +98,7 @@ func (d *Deployer) recoverAll(ctx context.Context, env *config.Environment, ints
 
 // takeOver takes env's lock for recovery, releasing first a lock whose
 // holder is gone; stale is that lock, nil if there was none.
-func (d *Deployer) takeOver(ctx context.Context, env string) (lock ledger.Lock, stale *ledger.Lock, err error) {
+func (d *Engine) takeOver(ctx context.Context, env string) (lock ledger.Lock, stale *ledger.Lock, err error) {
 	key := LockKey(env)
 	cur, err := d.Store.Holder(ctx, key)
 	switch {
@@ -118,7 +123,7 @@ func (d *Deployer) takeOver(ctx context.Context, env string) (lock ledger.Lock, 
 
 // recoverOne converges one interrupted operation and records its outcome.
 // When converging fails, nothing is recorded: the next recover tries again.
-func (d *Deployer) recoverOne(ctx context.Context, env *config.Environment, it Interruption) (Recovery, error) {
+func (d *Engine) recoverOne(ctx context.Context, env *config.Environment, it Interruption) (Recovery, error) {
 	rec := Recovery{Interruption: it, Action: ActionReleased}
 	img, tgt := d.Project.Image(it.Image), env.Targets[it.Image]
 	if it.Image == "" || img == nil || tgt == nil {
@@ -187,11 +192,6 @@ func (d *Deployer) recoverOne(ctx context.Context, env *config.Environment, it I
 	if err := d.recordInterrupted(ctx, &rec, res.Finished, why); err != nil {
 		return rec, err
 	}
-	if res.Finished && ledger.IsRollback(it.Kind) {
-		if err := d.pinOnce(ctx, rq.Release, env.Name, "rollback from "+it.Previous); err != nil {
-			return rec, err
-		}
-	}
 	if now, err := d.Store.Current(ctx, it.Image, env.Name); err == nil {
 		served := rq.Request
 		if res.Finished || rq.Recorded == nil {
@@ -212,7 +212,7 @@ func (d *Deployer) recoverOne(ctx context.Context, env *config.Environment, it I
 // recordInterrupted records the outcome of an interrupted operation whose
 // started record has none: succeeded when recovery finished it, else
 // failed, with why in the reason.
-func (d *Deployer) recordInterrupted(ctx context.Context, rec *Recovery, finished bool, why string) error {
+func (d *Engine) recordInterrupted(ctx context.Context, rec *Recovery, finished bool, why string) error {
 	it := rec.Interruption
 	if it.Started == nil || it.Outcome != nil {
 		return nil
@@ -223,27 +223,18 @@ func (d *Deployer) recordInterrupted(ctx context.Context, rec *Recovery, finishe
 		out.Outcome = ledger.OutcomeSucceeded
 	}
 	out.Reason = fmt.Sprintf("interrupted: %s stopped before it finished; %s (recovered by %s)", it.By, why, d.User)
-	id, err := d.append(ctx, out)
-	if err != nil {
+	// The pin change goes with the outcome, as if the operation had finished itself.
+	if _, err := d.record(ctx, &out); err != nil {
 		return fmt.Errorf("recording the outcome of the interrupted %s of %s@%s in %q: %w", it.Kind, it.Image, it.Version, it.Env, err)
 	}
-	out.ID = id
 	rec.Recorded = &out
 	return nil
-}
-
-// pinOnce pins env to rel after a rollback, unless it already is.
-func (d *Deployer) pinOnce(ctx context.Context, rel ledger.Release, env, reason string) error {
-	if pin, err := d.Store.Pin(ctx, rel.Image, env); err == nil && pin.Pinned && pin.Version == rel.Version {
-		return nil
-	}
-	return d.pin(ctx, rel, env, reason)
 }
 
 // notRecovered handles an interruption on a target bake does not recover:
 // it records the operation as failed, says what to check, and returns
 // ErrNotRecovered.
-func (d *Deployer) notRecovered(ctx context.Context, rec *Recovery, env *config.Environment, cause error) (Recovery, error) {
+func (d *Engine) notRecovered(ctx context.Context, rec *Recovery, env *config.Environment, cause error) (Recovery, error) {
 	it := rec.Interruption
 	rec.Action = ActionNotRecovered
 	check := fmt.Sprintf("%v (%s targets): check with `bake status %s --check` that only the group of the recorded release is "+
@@ -261,7 +252,7 @@ func (d *Deployer) notRecovered(ctx context.Context, rec *Recovery, env *config.
 // traffic: the interrupted release is kept only if it passes them (else
 // the recorded one goes back), and the recorded one must pass them, since
 // recovery deploys it when it does not serve.
-func (d *Deployer) trustRecovery(rq *target.Recovery) error {
+func (d *Engine) trustRecovery(rq *target.Recovery) error {
 	if rq.Finish {
 		if err := Trust(d.Project, rq.Release); err != nil {
 			d.say("not keeping %s@%s: %v", rq.Release.Image, rq.Release.Version, err)

@@ -52,8 +52,8 @@ func TestRecoverWithoutRecoverer(t *testing.T) {
 	p := project()
 	env, _ := p.Environment("dev")
 	var progress bytes.Buffer
-	d := &Deployer{Project: p, Store: store, Target: plainTarget{}, User: "ann", Operation: "op2", Progress: &progress}
-	recs, err := d.Recover(ctx, env, []string{"web"})
+	d := &Engine{Project: p, Store: store, Target: plainTarget{}, User: "ann", Operation: "op2", Progress: &progress}
+	recs, err := d.RecoverImages(ctx, env, []string{"web"})
 	require.ErrorIs(t, err, ErrNotRecovered)
 	assert.Contains(t, err.Error(), "bake status web --check")
 	require.Len(t, recs, 1)
@@ -72,7 +72,7 @@ func TestRecoverWithoutRecoverer(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "1.0.0", cur.Version)
 
-	recs, err = d.Recover(ctx, env, []string{"web"})
+	recs, err = d.RecoverImages(ctx, env, []string{"web"})
 	require.NoError(t, err)
 	assert.Empty(t, recs, "nothing is left to recover")
 }

@@ -58,8 +58,8 @@ func TestRecoverTrustsWhatItDeploys(t *testing.T) {
 		interruptedPromote(t, f)
 		env, _ := f.p.Environment("dev")
 		tgt := &recoveringTarget{}
-		d := &Deployer{Project: f.p, Store: f.store, Target: tgt, User: "ann", Operation: "op2"}
-		_, err := d.Recover(context.Background(), env, []string{"web"})
+		d := &Engine{Project: f.p, Store: f.store, Target: tgt, User: "ann", Operation: "op2"}
+		_, err := d.RecoverImages(context.Background(), env, []string{"web"})
 		require.NoError(t, err)
 		require.Len(t, tgt.asked, 1)
 		assert.False(t, tgt.asked[0].Finish, "1.1.0 is unsigned: the recorded 1.0.0 goes back")
@@ -71,8 +71,8 @@ func TestRecoverTrustsWhatItDeploys(t *testing.T) {
 		interruptedPromote(t, f)
 		env, _ := f.p.Environment("dev")
 		tgt := &recoveringTarget{}
-		d := &Deployer{Project: f.p, Store: f.store, Target: tgt, User: "ann", Operation: "op2"}
-		_, err := d.Recover(context.Background(), env, []string{"web"})
+		d := &Engine{Project: f.p, Store: f.store, Target: tgt, User: "ann", Operation: "op2"}
+		_, err := d.RecoverImages(context.Background(), env, []string{"web"})
 		require.ErrorIs(t, err, ErrRefused)
 		require.ErrorIs(t, err, signing.ErrUnsigned)
 		assert.Contains(t, err.Error(), `recovering web in "dev" after the interrupted promote: refusing web@1.0.0: it is not signed`)

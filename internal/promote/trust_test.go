@@ -71,7 +71,7 @@ func TestTrustGates(t *testing.T) {
 	ctx := context.Background()
 	rel := f.record(t, "1.0.0", false)
 
-	require.NoError(t, Check(ctx, f.p, f.store, rel, "dev"))
+	require.NoError(t, checkPolicy(ctx, f.p, f.store, rel, "dev"))
 	gates, err := Gates(ctx, f.p, f.store, rel, "dev")
 	require.NoError(t, err)
 	assert.Equal(t, []Gate{
@@ -87,7 +87,7 @@ func TestTrustGates(t *testing.T) {
 	} {
 		tampered := rel
 		edit(&tampered)
-		err := Check(ctx, f.p, f.store, tampered, "dev")
+		err := checkPolicy(ctx, f.p, f.store, tampered, "dev")
 		require.ErrorIs(t, err, ErrRefused, name)
 		require.ErrorIs(t, err, signing.ErrBadSignature, name)
 		var untrusted *UntrustedError
@@ -97,17 +97,17 @@ func TestTrustGates(t *testing.T) {
 	}
 	tampered := rel
 	tampered.Digest = testDigest("other")
-	assert.ErrorIs(t, Check(ctx, f.p, f.store, tampered, "dev"), artifact.ErrMismatch, "a changed digest is named twice: signature and digest")
+	assert.ErrorIs(t, checkPolicy(ctx, f.p, f.store, tampered, "dev"), artifact.ErrMismatch, "a changed digest is named twice: signature and digest")
 
 	unsigned := f.record(t, "1.1.0", true)
-	err = Check(ctx, f.p, f.store, unsigned, "dev")
+	err = checkPolicy(ctx, f.p, f.store, unsigned, "dev")
 	require.ErrorIs(t, err, signing.ErrUnsigned)
 	assert.Contains(t, err.Error(), "refusing web@1.1.0: it is not signed")
 
 	// Without public keys, signatures are not checked; digests always are.
 	f.p.Signing.PublicKeys = nil
-	require.NoError(t, Check(ctx, f.p, f.store, unsigned, "dev"))
-	err = Check(ctx, f.p, f.store, tampered, "dev")
+	require.NoError(t, checkPolicy(ctx, f.p, f.store, unsigned, "dev"))
+	err = checkPolicy(ctx, f.p, f.store, tampered, "dev")
 	require.ErrorIs(t, err, artifact.ErrMismatch)
 	require.ErrorIs(t, err, ErrRefused)
 	assert.NotErrorIs(t, err, signing.ErrBadSignature)
@@ -119,7 +119,7 @@ func TestFailedReleaseIsRefusedForFailing(t *testing.T) {
 	f := newSigningFixture(t)
 	failed, err := f.signer.Seal(ledger.Release{Image: "web", Version: "1.0.0", Status: ledger.StatusFailed, CreatedAt: time.Now().UTC()})
 	require.NoError(t, err)
-	err = Check(context.Background(), f.p, f.store, failed, "dev")
+	err = checkPolicy(context.Background(), f.p, f.store, failed, "dev")
 	require.ErrorIs(t, err, ErrRefused)
 	var untrusted *UntrustedError
 	assert.False(t, errors.As(err, &untrusted), "%v", err)
@@ -134,7 +134,7 @@ func TestExecuteRefusesUntrusted(t *testing.T) {
 	unsigned := f.record(t, "1.0.0", true)
 	env, _ := f.p.Environment("dev")
 	tgt := &unwatchable{}
-	d := &Deployer{Project: f.p, Store: f.store, Target: tgt, User: "ann", Operation: "op1"}
+	d := &Engine{Project: f.p, Store: f.store, Target: tgt, User: "ann", Operation: "op1"}
 	for _, kind := range []string{ledger.KindPromote, ledger.KindRollback} {
 		_, err := d.Execute(ctx, kind, env, unsigned)
 		require.ErrorIs(t, err, ErrRefused, kind)
@@ -158,7 +158,7 @@ func TestRevertRefusesUntrusted(t *testing.T) {
 	next := f.record(t, "1.1.0", false)
 	env, _ := f.p.Environment("dev")
 	tgt := &unwatchable{}
-	d := &Deployer{Project: f.p, Store: f.store, Target: tgt, User: "ann", Operation: "op1"}
+	d := &Engine{Project: f.p, Store: f.store, Target: tgt, User: "ann", Operation: "op1"}
 
 	keys := f.p.Signing.PublicKeys
 	f.p.Signing.PublicKeys = nil

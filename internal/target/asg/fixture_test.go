@@ -54,7 +54,7 @@ type fixture struct {
 	target   *asg.Target
 	env      *config.Environment
 	store    ledger.Store
-	deployer *promote.Deployer
+	deployer *promote.Engine
 	progress *syncBuffer
 	killCtx  context.Context // the context of a run killedDuringBringUp ends
 }
@@ -89,7 +89,7 @@ func newFixture(t *testing.T, keep string, releases int) *fixture {
 	t.Cleanup(func() { _ = store.Close() })
 	f.store = store
 	proj := &config.Project{Name: f.project, Images: []*config.Image{{Name: image}}, Environments: []*config.Environment{f.env}}
-	f.deployer = &promote.Deployer{Project: proj, Store: store, Target: f.target, User: "test", Progress: f.progress}
+	f.deployer = &promote.Engine{Project: proj, Store: store, Target: f.target, User: "test", Progress: f.progress}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("progress:\n%s", f.progress.String())

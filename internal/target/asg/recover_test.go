@@ -111,7 +111,7 @@ func (f *fixture) interrupt(rel ledger.Release, previous string) {
 func (f *fixture) recover() promote.Recovery {
 	f.t.Helper()
 	f.fresh()
-	recs, err := f.deployer.Recover(f.t.Context(), f.env, []string{image})
+	recs, err := f.deployer.RecoverImages(f.t.Context(), f.env, []string{image})
 	require.NoError(f.t, err, f.progress.String())
 	require.Len(f.t, recs, 1)
 	_, err = f.store.Holder(f.t.Context(), promote.LockKey(env))

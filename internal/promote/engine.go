@@ -1,0 +1,308 @@
+package promote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/version"
+)
+
+// Planner says what deploying req would do, given the version that runs
+// now ("" if none); a refusal by the target wraps ErrUnknown.
+type Planner func(ctx context.Context, req target.Request, current string) (target.Plan, error)
+
+// PromoteRequest asks for a release to enter an environment: Image@Version,
+// or with From what From runs now.
+type PromoteRequest struct {
+	Image   string
+	Version string // "" with From
+	From    string
+	To      string
+}
+
+// RollbackRequest asks for an environment to go back to its previous good
+// release (RollbackOrder), or to version To.
+type RollbackRequest struct {
+	Image string
+	Env   string
+	To    string
+}
+
+// Promote deploys a release to an environment: it converges the
+// environment after interrupted operations first, checks trust once,
+// then, under the environment's lock, every gate (with From, that the
+// environment is not pinned), deploys, and records the outcome with the
+// pin change it makes (PinChange). A refusal names every unmet gate and
+// records nothing.
+func (d *Engine) Promote(ctx context.Context, r PromoteRequest) (Result, error) {
+	env, rel, err := d.promoteRequest(ctx, r)
+	if err != nil {
+		return Result{}, err
+	}
+	wrap := func(err error) error {
+		var untrusted *UntrustedError
+		if err == nil || errors.As(err, &untrusted) {
+			return err // "refusing IMAGE@VERSION: why" says it all
+		}
+		return fmt.Errorf("promoting %s@%s to %q: %w", rel.Image, rel.Version, env.Name, err)
+	}
+	if err := d.recoverFirst(ctx, env); err != nil {
+		return Result{}, wrap(err)
+	}
+	check := func() error {
+		gates, _, err := d.gates(ctx, rel, env.Name, r.From != "", false)
+		if err != nil {
+			return err
+		}
+		if unmet := unmetGates(gates); unmet != "" {
+			return fmt.Errorf("%w: %s", ErrRefused, unmet)
+		}
+		d.say("promoting %s@%s (%s) to %q", rel.Image, rel.Version, shortDigest(rel.Digest), env.Name)
+		return nil
+	}
+	res, err := d.execute(ctx, ledger.KindPromote, env, rel, check)
+	if errors.Is(err, ErrRefused) || errors.Is(err, ledger.ErrLocked) {
+		return res, wrap(err)
+	}
+	return res, err
+}
+
+// Rollback deploys the previous good release of an environment (or
+// version To, which must have run there), never a revoked one: it
+// converges the environment after interrupted operations first, chooses
+// the release from the record (ChooseRollback), checks trust once,
+// deploys, and records the outcome with the pin it makes.
+func (d *Engine) Rollback(ctx context.Context, r RollbackRequest) (Result, error) {
+	env, err := d.environment(r.Env)
+	if err != nil {
+		return Result{}, err
+	}
+	if _, ok := env.Targets[r.Image]; !ok {
+		return Result{}, fmt.Errorf("rolling back %s in %q: %w", r.Image, env.Name, errNoTarget(env.Name, r.Image))
+	}
+	if r.To != "" {
+		if _, err := version.Parse(r.To); err != nil {
+			return Result{}, err
+		}
+	}
+	wrap := func(err error) error { return fmt.Errorf("rolling back %s in %q: %w", r.Image, env.Name, err) }
+	if err := d.recoverFirst(ctx, env); err != nil {
+		return Result{}, wrap(err)
+	}
+	choice, err := ChooseRollback(ctx, d.Store, r.Image, env.Name, r.To)
+	if err != nil {
+		return Result{}, wrap(err)
+	}
+	for _, s := range choice.Skipped {
+		d.say("skipping %s@%s", r.Image, s)
+	}
+	announce := func() error {
+		if choice.Current.Digest != choice.Target.Digest {
+			d.say("rolling back %s in %q from %s to %s", r.Image, env.Name, choice.Current.Version, choice.Target.Version)
+		}
+		return nil
+	}
+	res, err := d.execute(ctx, ledger.KindRollback, env, choice.Target, announce)
+	res.Skipped = choice.Skipped
+	var untrusted *UntrustedError
+	if errors.Is(err, ledger.ErrLocked) || errors.As(err, &untrusted) {
+		return res, wrap(err)
+	}
+	return res, err
+}
+
+// RecoverRequest names the environment to converge, and the image ("" for
+// every image the environment runs).
+type RecoverRequest struct {
+	Env   string
+	Image string
+}
+
+// Recover finishes or undoes the interrupted operations in an environment
+// (RecoverImages), and returns the images it looked at.
+func (d *Engine) Recover(ctx context.Context, r RecoverRequest) ([]Recovery, []string, error) {
+	env, err := d.environment(r.Env)
+	if err != nil {
+		return nil, nil, err
+	}
+	images := envImages(env)
+	if r.Image != "" {
+		if d.Project.Image(r.Image) == nil {
+			return nil, nil, fmt.Errorf("%w image %q: bake.yaml does not define it", ErrUnknown, r.Image)
+		}
+		if env.Targets[r.Image] == nil {
+			return nil, nil, fmt.Errorf("recovering %s in %q: %w", r.Image, env.Name, errNoTarget(env.Name, r.Image))
+		}
+		images = []string{r.Image}
+	}
+	recs, err := d.RecoverImages(ctx, env, images)
+	if errors.Is(err, ErrUnderWay) {
+		return recs, images, fmt.Errorf("recovering %q: %w: wait for it to finish", env.Name, err)
+	}
+	return recs, images, err
+}
+
+// PlanResult is what a promote would check and do; nothing changes.
+type PlanResult struct {
+	Release   string       `json:"release"`
+	Env       string       `json:"env"`
+	Current   string       `json:"current,omitempty"` // what the environment runs now
+	Gates     []Gate       `json:"gates"`
+	Allowed   bool         `json:"allowed"`
+	Unchanged bool         `json:"unchanged"` // the environment already runs it
+	Actions   *target.Plan `json:"actions,omitempty"`
+}
+
+// Plan evaluates what Promote would check and asks the target what it
+// would do, changing nothing; interrupted operations it would recover
+// first are named on Progress. When a gate is unmet it returns the plan
+// and an error wrapping ErrRefused.
+func (d *Engine) Plan(ctx context.Context, r PromoteRequest) (PlanResult, error) {
+	env, rel, err := d.promoteRequest(ctx, r)
+	if err != nil {
+		return PlanResult{}, err
+	}
+	ints, _ := Interrupted(ctx, d.Store, env.Name, envImages(env))
+	for _, it := range ints {
+		d.say("warning: %s: a promote or rollback recovers it first, or run `bake recover %s`", it, env.Name)
+	}
+	gates, _, err := d.gates(ctx, rel, env.Name, r.From != "", true)
+	if err != nil {
+		return PlanResult{}, err
+	}
+	res := PlanResult{Release: rel.Image + "@" + rel.Version, Env: env.Name, Gates: gates, Allowed: unmetGates(gates) == ""}
+	cur, err := d.Store.Current(ctx, rel.Image, env.Name)
+	switch {
+	case err == nil:
+		res.Current, res.Unchanged = cur.Version, cur.Digest == rel.Digest
+	case !errors.Is(err, ledger.ErrNotFound):
+		return PlanResult{}, err
+	}
+	if !res.Unchanged && d.Planner != nil {
+		req := target.Request{Env: env.Name, Image: d.Project.Image(rel.Image), Target: env.Targets[rel.Image], Release: rel,
+			Keep: env.Retention.Previous, Releases: env.Retention.Releases}
+		plan, err := d.Planner(ctx, req, res.Current)
+		if err != nil {
+			return PlanResult{}, err
+		}
+		res.Actions = &plan
+	}
+	if !res.Allowed {
+		return res, fmt.Errorf("%w: %s may not enter %q yet: %s", ErrRefused, res.Release, env.Name, unmetGates(gates))
+	}
+	return res, nil
+}
+
+// promoteRequest resolves a promote's environment and release.
+func (d *Engine) promoteRequest(ctx context.Context, r PromoteRequest) (*config.Environment, ledger.Release, error) {
+	if d.Project.Image(r.Image) == nil {
+		return nil, ledger.Release{}, fmt.Errorf("%w image %q: bake.yaml does not define it", ErrUnknown, r.Image)
+	}
+	env, err := d.environment(r.To)
+	if err != nil {
+		return nil, ledger.Release{}, err
+	}
+	v := r.Version
+	if r.From != "" {
+		if _, err := d.environment(r.From); err != nil {
+			return nil, ledger.Release{}, err
+		}
+		cur, err := d.Store.Current(ctx, r.Image, r.From)
+		if errors.Is(err, ledger.ErrNotFound) {
+			return nil, ledger.Release{}, fmt.Errorf("%w: %q runs no release of %s to promote", ErrRefused, r.From, r.Image)
+		}
+		if err != nil {
+			return nil, ledger.Release{}, err
+		}
+		v = cur.Version
+	} else if _, err := version.Parse(v); err != nil {
+		return nil, ledger.Release{}, err
+	}
+	rel, err := d.Store.Release(ctx, r.Image, v)
+	if err != nil {
+		return nil, ledger.Release{}, fmt.Errorf("release %s@%s: %w (run `bake history %s` to see what is recorded)", r.Image, v, err, r.Image)
+	}
+	if _, ok := env.Targets[rel.Image]; !ok {
+		return nil, ledger.Release{}, errNoTarget(env.Name, rel.Image)
+	}
+	return env, rel, nil
+}
+
+// gates evaluates every gate of env for rel and, with fromEnv (promote
+// --from), that env is not pinned. Without withTrust the trust gates are
+// left out: Execute applies them, once.
+func (d *Engine) gates(ctx context.Context, rel ledger.Release, env string, fromEnv, withTrust bool) ([]Gate, []error, error) {
+	gates, reasons, err := gates(ctx, d.Project, d.Store, rel, env, withTrust)
+	if err != nil || !fromEnv {
+		return gates, reasons, err
+	}
+	g, err := PinGate(ctx, d.Store, rel.Image, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(gates, g), reasons, nil
+}
+
+// unmetGates names every unmet gate with why, "" when all are met.
+func unmetGates(gates []Gate) string {
+	var unmet []string
+	for _, g := range gates {
+		if !g.Passed {
+			unmet = append(unmet, g.Name+": "+g.Detail)
+		}
+	}
+	return strings.Join(unmet, "; ")
+}
+
+// recoverFirst converges env after interrupted operations before a
+// promote or rollback decides anything from its record. An operation under
+// way is left to the deployment's own lock, which refuses; one the target
+// cannot recover is recorded as failed and reported, and the deployment
+// goes on (it replaces what runs anyway).
+func (d *Engine) recoverFirst(ctx context.Context, env *config.Environment) error {
+	_, err := d.RecoverImages(ctx, env, envImages(env))
+	switch {
+	case errors.Is(err, ErrUnderWay):
+		return nil
+	case errors.Is(err, ErrNotRecovered):
+		d.say("warning: %v", err)
+		return nil
+	}
+	return err
+}
+
+// environment returns the environment named by the user.
+func (d *Engine) environment(name string) (*config.Environment, error) {
+	e, _ := d.Project.Environment(name)
+	if e == nil {
+		return nil, fmt.Errorf("%w environment %q: %s defines %s", ErrUnknown, name, orNothing(d.Project.File), envNames(d.Project))
+	}
+	return e, nil
+}
+
+func errNoTarget(env, image string) error {
+	return fmt.Errorf("%w: environment %q has no target for %s in bake.yaml", ErrUnknown, env, image)
+}
+
+// envImages lists the images env has targets for, by name.
+func envImages(env *config.Environment) []string {
+	images := make([]string, 0, len(env.Targets))
+	for name := range env.Targets {
+		images = append(images, name)
+	}
+	slices.Sort(images)
+	return images
+}
+
+func shortDigest(dg string) string {
+	if len(dg) > 19 {
+		return dg[:19]
+	}
+	return dg
+}
