@@ -64,11 +64,11 @@ func TestRefusalNamesEveryGateAndApprovals(t *testing.T) {
 	assert.Regexp(t, `(?m)^APPROVED\s+FOR\s+BY\s+AT\nsvc@1\.1\.0\s+qa\s+e2e\s+\d`, mustBake(t, p.Dir, "history", "svc").stdout)
 	assert.Regexp(t, `(?m)^approved for qa\s+by e2e at \d`, mustBake(t, p.Dir, "show", "svc@1.1.0").stdout)
 
-	mustBake(t, p.Dir, "revoke", "svc@1.0.0", "--reason", "bad certificate")
+	mustBake(t, p.Dir, "revoke", "svc@1.0.0", "--reason", "bad certificate", "--yes")
 	res = bake(t, p.Dir, "approve", "svc@1.0.0", "--env", "qa")
 	assert.Equal(t, 3, res.code, res.String())
 	assert.Contains(t, res.stderr, "bad certificate")
-	res = bake(t, p.Dir, "revoke", "svc@1.0.0", "--reason", "twice")
+	res = bake(t, p.Dir, "revoke", "svc@1.0.0", "--reason", "twice", "--yes")
 	assert.Equal(t, 2, res.code, res.String())
 	assert.Contains(t, res.stderr, "svc@1.0.0 is already revoked, by e2e at ")
 	assert.Contains(t, res.stderr, "bad certificate")

@@ -144,6 +144,8 @@ func TestWebhookEvents(t *testing.T) {
 	hook.srv.Close()
 	res := mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
 	assert.Contains(t, res.stderr, "not delivered")
+	assert.Contains(t, res.stderr, `promotion.succeeded for svc@1.1.0 in "dev"`, "the warning names the event")
+	assert.Contains(t, res.stderr, "connection refused", "and why it was not delivered")
 	assertServes(t, p, "dev", "1.1.0")
 	assert.Equal(t, "1.1.0", history(t, p, "dev").Deployments[0].Version)
 }
