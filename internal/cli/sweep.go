@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/sweep"
 )
 
@@ -146,14 +149,21 @@ func (o *sweepOptions) sweeper(ctx context.Context) (finder, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := f.Store(ctx)
-	if err != nil {
-		return nil, err
-	}
 	// What the ledger records is never swept, in any region it was copied to.
+	// Without a ledger nothing is recorded: a killed first release's
+	// leftovers are swept all the same, and no ledger is created.
 	recorded := map[string]bool{}
 	var regions []string
-	for _, img := range p.Images {
+	store, err := f.Store(ctx)
+	var images []*config.Image
+	switch {
+	case errors.Is(err, ledger.ErrNoLedger):
+	case err != nil:
+		return nil, err
+	default:
+		images = p.Images
+	}
+	for _, img := range images {
 		rels, err := store.Releases(ctx, img.Name)
 		if err != nil {
 			return nil, err
