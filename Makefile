@@ -38,7 +38,7 @@ demo: services build
 	$(RUN_ENV) scripts/demo.sh
 
 bench: services build
-	$(RUN_ENV) scripts/bench.sh
+	$(RUN_ENV) $(GO) run ./test/bench
 
 lint:
 	@unformatted="$$(gofmt -l .)"; \

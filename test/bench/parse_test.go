@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseHeyCountsNon2xxAndErrorsAsFailed(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run.hey")
+	require.NoError(t, os.WriteFile(out, []byte(`
+Summary:
+  Total:	20.0096 secs
+  Requests/sec:	3825.4321
+
+Status code distribution:
+  [200]	76500 responses
+  [502]	7 responses
+
+Error distribution:
+  [3]	Post "http://127.0.0.1:18091/healthz": EOF
+  [1]	Post "http://127.0.0.1:18091/healthz": read: connection reset by peer
+`), 0o644))
+	s := parseHey(out)
+	assert.Equal(t, 76511, s.requests)
+	assert.Equal(t, 11, s.failed)
+	assert.Equal(t, 4, s.errors)
+	assert.InDelta(t, 3825.43, s.rps, 0.01)
+	assert.Equal(t, "200:76500, 502:7", s.codesCell())
+	assert.Equal(t, "4", s.errorsCell())
+}
+
+func TestOutsidePackerSubtractsPackersOwnBuild(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "packer.log")
+	require.NoError(t, os.WriteFile(log, []byte("==> Wait completed after 4 seconds 800 milliseconds\n"+
+		"==> Wait completed after 5 seconds 250 milliseconds\n"), 0o644))
+	got, ok := outsidePacker(op{Took: 5500 * time.Millisecond, Log: log})
+	require.True(t, ok)
+	assert.InDelta(t, 0.25, got, 1e-9)
+
+	require.NoError(t, os.WriteFile(log, []byte("no wait line\n"), 0o644))
+	_, ok = outsidePacker(op{Took: time.Second, Log: log})
+	assert.False(t, ok)
+}
+
+func TestStatsAndFormatting(t *testing.T) {
+	s := statsOf([]float64{2.81, 2.76, 2.89, 2.77})
+	assert.Equal(t, "2.79", s.med(2))
+	assert.Equal(t, "2.76", s.min(2))
+	assert.Equal(t, "2.89", s.max(2))
+	assert.Equal(t, "10.7", ratio(2.77, 0.26))
+	assert.Equal(t, "-", ratio(1, 0))
+	assert.Equal(t, "met", verdict("189.8x", ">=", 50))
+	assert.Equal(t, "missed", verdict("1.9", "<=", 1.5))
+	assert.Equal(t, "missed (not measured)", verdict("-", "<=", 5))
+	assert.Equal(t, "100,000", thousands(100000))
+	assert.Equal(t, "+0.223", minus(0.408, 0.185))
+}
+
+func TestHistoryReportRatiosAndGoals(t *testing.T) {
+	ledgers := []historyLedger{
+		{backend: "SQLite", size: 1000}, {backend: "SQLite", size: 100000}, {backend: "DynamoDB", size: 1000},
+	}
+	times := make([][][]float64, len(ledgers))
+	for li := range ledgers {
+		times[li] = make([][]float64, len(historyCommands))
+		for ci := range historyCommands {
+			v := 0.1
+			if li == 1 {
+				v = 0.3 // 100k costs 3x 1k
+			}
+			times[li][ci] = []float64{v, v, v}
+		}
+	}
+	out := historyReport(ledgers, times)
+	assert.Contains(t, out, "| command | SQLite 1,000, median s | SQLite 100,000, median s | DynamoDB 1,000, median s | SQLite 100k / 1k |")
+	assert.Contains(t, out, "| `bake status` | 0.100 | 0.300 | 0.100 | 3.0 |")
+	assert.Contains(t, out, "| `bake status` on SQLite: 100,000 records / 1,000 records (median over median) | <= 1.5 | 3.0 | missed |")
+	assert.NotContains(t, out, "on DynamoDB")
+	assert.Contains(t, out, "| `bake verify` of 100,000 records on SQLite | <= 5.000 s | 0.300 s | met |")
+}
