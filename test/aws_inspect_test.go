@@ -22,7 +22,7 @@ import (
 
 	"github.com/bakehq/bake/internal/builder/ami"
 	"github.com/bakehq/bake/internal/engine"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets/asg"
 )
 
 // instances maps the project's instances of a kind (and operation, unless

@@ -12,7 +12,7 @@ import (
 
 	"github.com/bakehq/bake/internal/builder/ami"
 	"github.com/bakehq/bake/internal/engine"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets/asg"
 )
 
 // killedRelease starts a release of version with a changed script, kills

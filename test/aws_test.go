@@ -23,7 +23,7 @@ import (
 	"github.com/bakehq/bake/internal/builder/ami"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/mototest"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets/asg"
 )
 
 const (

@@ -17,7 +17,7 @@ import (
 
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/mototest"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets/asg"
 )
 
 // faultAttempts is AWS_MAX_ATTEMPTS for the bake runs of the AWS fault

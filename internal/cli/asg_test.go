@@ -25,8 +25,8 @@ import (
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/mototest"
-	"github.com/bakehq/bake/internal/target"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets"
+	"github.com/bakehq/bake/internal/targets/asg"
 )
 
 // asgProject is a bake.yaml with one image whose prod target is an Auto
@@ -159,7 +159,7 @@ func TestASGDrift(t *testing.T) {
 	const tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1"
 	tgt := &config.Target{Type: config.TargetASG, Replicas: 2, ASG: &config.ASG{Group: "p-prod-web", TargetGroups: []string{tg}}}
 	serving := asg.Group{Name: "p-prod-web-v1.1.0", Version: "1.1.0", Desired: 2, TargetGroups: []string{tg},
-		Instances: []target.Replica{{ID: "i-1", Running: true}, {ID: "i-2", Running: true}}}
+		Instances: []targets.Replica{{ID: "i-1", Running: true}, {ID: "i-2", Running: true}}}
 	kept := asg.Group{Name: "p-prod-web-v1.0.0", Version: "1.0.0", TargetGroups: []string{}}
 	rec := envStatus{Version: "1.1.0"}
 	with := func(gs ...asg.Group) envStatus { es := rec; es.Groups = gs; return es }

@@ -7,8 +7,9 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/promote"
-	"github.com/bakehq/bake/internal/target"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets"
+	"github.com/bakehq/bake/internal/targets/asg"
+	"github.com/bakehq/bake/internal/targets/docker"
 )
 
 // promoter builds the promotion engine on a router with a target
@@ -20,7 +21,7 @@ func (f *Factory) promoter(ctx context.Context, p *config.Project) (*promote.Eng
 	if err != nil {
 		return nil, err
 	}
-	router := target.Router{}
+	router := targets.Router{}
 	for _, typ := range targetTypes(p) {
 		switch typ {
 		case config.TargetASG:
@@ -38,10 +39,10 @@ func (f *Factory) promoter(ctx context.Context, p *config.Project) (*promote.Eng
 			if err != nil {
 				return nil, err
 			}
-			router[typ] = &target.Docker{Engine: eng, FrontDoor: fd, Project: p.Name, Operation: f.Operation, Progress: f.Progress()}
+			router[typ] = &docker.Docker{Engine: eng, FrontDoor: fd, Project: p.Name, Operation: f.Operation, Progress: f.Progress()}
 		}
 	}
-	plan := func(ctx context.Context, req target.Request, current string) (target.Plan, error) {
+	plan := func(ctx context.Context, req targets.Request, current string) (targets.Plan, error) {
 		return f.targetPlan(ctx, p, req, current)
 	}
 	return &promote.Engine{Project: p, Store: store, Target: router, Planner: plan, User: f.User(), Operation: f.Operation,

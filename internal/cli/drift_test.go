@@ -5,29 +5,29 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 func TestDriftOf(t *testing.T) {
-	a := target.Replica{Name: "a", Version: "1.1.0", Digest: "sha256:new", Running: true, Upstream: "127.0.0.1:1"}
-	b := target.Replica{Name: "b", Version: "1.1.0", Digest: "sha256:new", Running: true, Upstream: "127.0.0.1:2"}
-	old := target.Replica{Name: "old", Version: "1.0.0", Digest: "sha256:old", Running: false}
-	stray := target.Replica{Name: "stray", Version: "1.0.0", Digest: "sha256:old", Running: true, Upstream: "127.0.0.1:3"}
+	a := targets.Replica{Name: "a", Version: "1.1.0", Digest: "sha256:new", Running: true, Upstream: "127.0.0.1:1"}
+	b := targets.Replica{Name: "b", Version: "1.1.0", Digest: "sha256:new", Running: true, Upstream: "127.0.0.1:2"}
+	old := targets.Replica{Name: "old", Version: "1.0.0", Digest: "sha256:old", Running: false}
+	stray := targets.Replica{Name: "stray", Version: "1.0.0", Digest: "sha256:old", Running: true, Upstream: "127.0.0.1:3"}
 	rec := envStatus{Version: "1.1.0", Digest: "sha256:new"}
-	with := func(rs []target.Replica, ups ...string) envStatus {
+	with := func(rs []targets.Replica, ups ...string) envStatus {
 		es := rec
 		es.Replicas, es.Upstreams = rs, ups
 		return es
 	}
-	assert.Empty(t, driftOf(with([]target.Replica{a, b, old}, "127.0.0.1:2", "127.0.0.1:1"), 2, ""), "as recorded")
-	assert.Len(t, driftOf(with([]target.Replica{a}, "127.0.0.1:1"), 2, ""), 1, "a replica stopped")
-	assert.Len(t, driftOf(with([]target.Replica{a, b, stray}, "127.0.0.1:1", "127.0.0.1:2"), 2, ""), 1, "a stray replica")
-	assert.Len(t, driftOf(with([]target.Replica{a, b}, "127.0.0.1:3"), 2, ""), 1, "front door elsewhere")
-	assert.Len(t, driftOf(envStatus{Replicas: []target.Replica{stray}}, 2, ""), 1, "runs without a record")
+	assert.Empty(t, driftOf(with([]targets.Replica{a, b, old}, "127.0.0.1:2", "127.0.0.1:1"), 2, ""), "as recorded")
+	assert.Len(t, driftOf(with([]targets.Replica{a}, "127.0.0.1:1"), 2, ""), 1, "a replica stopped")
+	assert.Len(t, driftOf(with([]targets.Replica{a, b, stray}, "127.0.0.1:1", "127.0.0.1:2"), 2, ""), 1, "a stray replica")
+	assert.Len(t, driftOf(with([]targets.Replica{a, b}, "127.0.0.1:3"), 2, ""), 1, "front door elsewhere")
+	assert.Len(t, driftOf(envStatus{Replicas: []targets.Replica{stray}}, 2, ""), 1, "runs without a record")
 	assert.Empty(t, driftOf(envStatus{}, 2, ""), "nothing recorded, nothing runs")
 	warm := stray
 	warm.Upstream = "127.0.0.1:4"
-	assert.Empty(t, driftOf(with([]target.Replica{a, b, warm}, "127.0.0.1:1", "127.0.0.1:2"), 2, "1.0.0"), "kept warm")
-	assert.Len(t, driftOf(with([]target.Replica{a, b, warm}, "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:4"), 2, "1.0.0"), 1,
+	assert.Empty(t, driftOf(with([]targets.Replica{a, b, warm}, "127.0.0.1:1", "127.0.0.1:2"), 2, "1.0.0"), "kept warm")
+	assert.Len(t, driftOf(with([]targets.Replica{a, b, warm}, "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:4"), 2, "1.0.0"), 1,
 		"a warm replica in traffic")
 }

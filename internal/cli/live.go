@@ -8,15 +8,15 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
-	"github.com/bakehq/bake/internal/target"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets/asg"
+	"github.com/bakehq/bake/internal/targets/docker"
 )
 
 // liveView reads what actually runs: replicas from the engine and upstreams
 // from the front door. Either may be unreachable; status then shows the
 // record alone and says why the live state is missing.
 type liveView struct {
-	docker *target.Docker
+	docker *docker.Docker
 	caddy  *frontdoor.Caddy
 	asg    *asg.Target // nil without asg targets, or without an AWS region
 
@@ -27,7 +27,7 @@ type liveView struct {
 func (f *Factory) liveView(ctx context.Context, p *config.Project) *liveView {
 	lv := &liveView{}
 	if eng, err := engine.Connect(ctx); err == nil {
-		lv.docker = &target.Docker{Engine: eng, Project: p.Name}
+		lv.docker = &docker.Docker{Engine: eng, Project: p.Name}
 	} else {
 		lv.engineErr = err
 	}

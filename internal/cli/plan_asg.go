@@ -6,26 +6,27 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/promote"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
+	"github.com/bakehq/bake/internal/targets/docker"
 )
 
 // targetPlan asks the request's target what a deployment would do.
-func (f *Factory) targetPlan(ctx context.Context, p *config.Project, req target.Request, current string) (target.Plan, error) {
+func (f *Factory) targetPlan(ctx context.Context, p *config.Project, req targets.Request, current string) (targets.Plan, error) {
 	if req.Target.Type == config.TargetASG {
 		t, err := f.asgTarget(ctx, p)
 		if err != nil {
-			return target.Plan{}, err
+			return targets.Plan{}, err
 		}
 		if err := t.Check(ctx, req); err != nil {
-			return target.Plan{}, fmt.Errorf("%w: %w", promote.ErrUnknown, err)
+			return targets.Plan{}, fmt.Errorf("%w: %w", promote.ErrUnknown, err)
 		}
 		return t.Plan(ctx, req, current)
 	}
 	eng, err := f.Engine(ctx)
 	if err != nil {
-		return target.Plan{}, err
+		return targets.Plan{}, err
 	}
-	d := &target.Docker{Engine: eng, Project: p.Name}
+	d := &docker.Docker{Engine: eng, Project: p.Name}
 	return d.Plan(ctx, req, current)
 }
 

@@ -14,8 +14,8 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
-	"github.com/bakehq/bake/internal/target"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets"
+	"github.com/bakehq/bake/internal/targets/asg"
 )
 
 func newCmdStatus(f *Factory) *cobra.Command {
@@ -51,14 +51,14 @@ type imageStatus struct {
 }
 
 type envStatus struct {
-	Env       string           `json:"env"`
-	Version   string           `json:"version,omitempty"`
-	Digest    string           `json:"digest,omitempty"`
-	Since     *time.Time       `json:"since,omitempty"`
-	By        string           `json:"by,omitempty"`
-	Listen    string           `json:"listen"`
-	Replicas  []target.Replica `json:"replicas"`
-	Upstreams []string         `json:"upstreams"`
+	Env       string            `json:"env"`
+	Version   string            `json:"version,omitempty"`
+	Digest    string            `json:"digest,omitempty"`
+	Since     *time.Time        `json:"since,omitempty"`
+	By        string            `json:"by,omitempty"`
+	Listen    string            `json:"listen"`
+	Replicas  []targets.Replica `json:"replicas"`
+	Upstreams []string          `json:"upstreams"`
 	// OutdatedBase names the newer base release when the running release was
 	// built FROM an older one.
 	OutdatedBase string `json:"outdated_base,omitempty"`
@@ -126,7 +126,7 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 			if !ok {
 				continue
 			}
-			es := envStatus{Env: env.Name, Listen: tgt.Listen, Replicas: []target.Replica{}, Upstreams: []string{}}
+			es := envStatus{Env: env.Name, Listen: tgt.Listen, Replicas: []targets.Replica{}, Upstreams: []string{}}
 			for _, it := range interrupted[env.Name] {
 				if it.Image == img.Name || it.Image == "" {
 					es.Interrupted = it.String()
@@ -261,7 +261,7 @@ func interruptedByEnv(ctx context.Context, store ledger.Store, p *config.Project
 	return out, nil
 }
 
-func replicaSummary(rs []target.Replica) string {
+func replicaSummary(rs []targets.Replica) string {
 	running, stopped := map[string]int{}, map[string]int{}
 	var order []string
 	for _, r := range rs {

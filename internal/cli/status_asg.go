@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/bakehq/bake/internal/config"
-	"github.com/bakehq/bake/internal/target"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets"
+	"github.com/bakehq/bake/internal/targets/asg"
 )
 
 // fillASG reads the Auto Scaling groups of image in env: their instances
@@ -110,7 +110,7 @@ func printGroups(w io.Writer, envs []envStatus) {
 	}
 }
 
-func instanceList(rs []target.Replica) string {
+func instanceList(rs []targets.Replica) string {
 	if len(rs) == 0 {
 		return ""
 	}

@@ -9,13 +9,13 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 	"github.com/bakehq/bake/internal/version"
 )
 
 // Planner says what deploying req would do, given the version that runs
 // now ("" if none); a refusal by the target wraps ErrUnknown.
-type Planner func(ctx context.Context, req target.Request, current string) (target.Plan, error)
+type Planner func(ctx context.Context, req targets.Request, current string) (targets.Plan, error)
 
 // PromoteRequest asks for a release to enter an environment: Image@Version,
 // or with From what From runs now.
@@ -150,13 +150,13 @@ func (d *Engine) Recover(ctx context.Context, r RecoverRequest) ([]Recovery, []s
 
 // PlanResult is what a promote would check and do; nothing changes.
 type PlanResult struct {
-	Release   string       `json:"release"`
-	Env       string       `json:"env"`
-	Current   string       `json:"current,omitempty"` // what the environment runs now
-	Gates     []Gate       `json:"gates"`
-	Allowed   bool         `json:"allowed"`
-	Unchanged bool         `json:"unchanged"` // the environment already runs it
-	Actions   *target.Plan `json:"actions,omitempty"`
+	Release   string        `json:"release"`
+	Env       string        `json:"env"`
+	Current   string        `json:"current,omitempty"` // what the environment runs now
+	Gates     []Gate        `json:"gates"`
+	Allowed   bool          `json:"allowed"`
+	Unchanged bool          `json:"unchanged"` // the environment already runs it
+	Actions   *targets.Plan `json:"actions,omitempty"`
 }
 
 // Plan evaluates what Promote would check and asks the target what it
@@ -185,7 +185,7 @@ func (d *Engine) Plan(ctx context.Context, r PromoteRequest) (PlanResult, error)
 		return PlanResult{}, err
 	}
 	if !res.Unchanged && d.Planner != nil {
-		req := target.Request{Env: env.Name, Image: d.Project.Image(rel.Image), Target: env.Targets[rel.Image], Release: rel,
+		req := targets.Request{Env: env.Name, Image: d.Project.Image(rel.Image), Target: env.Targets[rel.Image], Release: rel,
 			Keep: env.Retention.Previous, Releases: env.Retention.Releases}
 		plan, err := d.Planner(ctx, req, res.Current)
 		if err != nil {

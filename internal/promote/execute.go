@@ -12,7 +12,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // Sentinel errors the CLI maps to exit codes.
@@ -29,23 +29,23 @@ const LockTTL = ledger.EnvLockTTL
 
 // Target runs releases in an environment.
 type Target interface {
-	Deploy(ctx context.Context, req target.Request) ([]target.Replica, error)
-	Retire(ctx context.Context, req target.Request, previousVersion string) error
-	Watch(ctx context.Context, req target.Request, replicas []target.Replica, period time.Duration) error
+	Deploy(ctx context.Context, req targets.Request) ([]targets.Replica, error)
+	Retire(ctx context.Context, req targets.Request, previousVersion string) error
+	Watch(ctx context.Context, req targets.Request, replicas []targets.Replica, period time.Duration) error
 }
 
 // Checker is a Target that can refuse a request before anything changes
 // (the asg target: the release has no AMI in its region). Execute reports
 // the refusal as bad input (ErrUnknown) and records nothing.
 type Checker interface {
-	Check(ctx context.Context, req target.Request) error
+	Check(ctx context.Context, req targets.Request) error
 }
 
 // Pointer is a Target that publishes what an environment runs after each
 // successful deployment is recorded (the asg target: an SSM parameter for
 // Terraform). A failure is a warning: the deployment stands.
 type Pointer interface {
-	Point(ctx context.Context, req target.Request, dep ledger.Deployment) error
+	Point(ctx context.Context, req targets.Request, dep ledger.Deployment) error
 }
 
 // Engine is the promotion engine: promote, rollback and recover of the
@@ -70,7 +70,7 @@ type Engine struct {
 type Result struct {
 	Deployment ledger.Deployment `json:"deployment"`
 	Unchanged  bool              `json:"unchanged"` // the environment already ran the release
-	Replicas   []target.Replica  `json:"replicas,omitempty"`
+	Replicas   []targets.Replica `json:"replicas,omitempty"`
 	// Pinned is set when the deployment was a rollback: the environment
 	// stays on it until `bake unpin` or a promote of an explicit version.
 	Pinned bool `json:"pinned,omitempty"`
@@ -144,7 +144,7 @@ func (d *Engine) execute(ctx context.Context, kind string, env *config.Environme
 		return Result{}, err
 	}
 
-	req := target.Request{Env: env.Name, Image: img, Target: tgt, Release: rel, Keep: env.Retention.Previous,
+	req := targets.Request{Env: env.Name, Image: img, Target: tgt, Release: rel, Keep: env.Retention.Previous,
 		Releases: env.Retention.Releases}
 	if c, ok := d.Target.(Checker); ok {
 		if err := c.Check(ctx, req); err != nil {
@@ -197,7 +197,7 @@ func (d *Engine) execute(ctx context.Context, kind string, env *config.Environme
 // revert switches env back to the release dep replaced after dep's release
 // failed its health watch, records the automatic rollback, pins env to it,
 // and removes the failed release's replicas.
-func (d *Engine) revert(ctx context.Context, env *config.Environment, req target.Request, dep ledger.Deployment, lock ledger.Lock, watchErr error) (Result, error) {
+func (d *Engine) revert(ctx context.Context, env *config.Environment, req targets.Request, dep ledger.Deployment, lock ledger.Lock, watchErr error) (Result, error) {
 	rel := req.Release
 	failed := fmt.Sprintf("%s@%s failed its health watch in %q: %v", rel.Image, rel.Version, env.Name, watchErr)
 	if dep.Previous == "" {
@@ -281,7 +281,7 @@ func (d *Engine) record(ctx context.Context, dep *ledger.Deployment) (*ledger.Pi
 }
 
 // point has the target publish what env runs now, if it does.
-func (d *Engine) point(ctx context.Context, req target.Request, dep ledger.Deployment) {
+func (d *Engine) point(ctx context.Context, req targets.Request, dep ledger.Deployment) {
 	if p, ok := d.Target.(Pointer); ok {
 		if err := p.Point(context.WithoutCancel(ctx), req, dep); err != nil {
 			d.say("warning: %v", err)

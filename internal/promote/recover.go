@@ -8,7 +8,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // ErrNotRecovered means bake could not converge after an interruption
@@ -35,10 +35,10 @@ type Recovery struct {
 }
 
 // Recoverer is a Target that can read what runs and converge after an
-// interrupted deployment (target.Router, passing on to the docker target).
+// interrupted deployment (targets.Router, passing on to the docker target).
 type Recoverer interface {
-	Inspect(ctx context.Context, req target.Request) (target.Live, error)
-	Recover(ctx context.Context, rec target.Recovery) (target.Recovered, error)
+	Inspect(ctx context.Context, req targets.Request) (targets.Live, error)
+	Recover(ctx context.Context, rec targets.Recovery) (targets.Recovered, error)
 }
 
 // RecoverImages converges env after the interrupted operations on images: it
@@ -130,8 +130,8 @@ func (d *Engine) recoverOne(ctx context.Context, env *config.Environment, it Int
 		d.say("interrupted: %s; nothing to converge, its lock is released", it)
 		return rec, d.recordInterrupted(ctx, &rec, false, "bake.yaml no longer deploys it there")
 	}
-	rq := target.Recovery{
-		Request: target.Request{Env: env.Name, Image: img, Target: tgt, Keep: env.Retention.Previous,
+	rq := targets.Recovery{
+		Request: targets.Request{Env: env.Name, Image: img, Target: tgt, Keep: env.Retention.Previous,
 			Releases: env.Retention.Releases},
 		Operation: it.Operation(),
 	}
@@ -162,10 +162,10 @@ func (d *Engine) recoverOne(ctx context.Context, env *config.Environment, it Int
 
 	r, ok := d.Target.(Recoverer)
 	if !ok {
-		return d.notRecovered(ctx, &rec, env, target.ErrNoRecovery)
+		return d.notRecovered(ctx, &rec, env, targets.ErrNoRecovery)
 	}
 	live, err := r.Inspect(ctx, rq.Request)
-	if errors.Is(err, target.ErrNoRecovery) {
+	if errors.Is(err, targets.ErrNoRecovery) {
 		return d.notRecovered(ctx, &rec, env, err)
 	}
 	if err != nil {
@@ -252,7 +252,7 @@ func (d *Engine) notRecovered(ctx context.Context, rec *Recovery, env *config.En
 // traffic: the interrupted release is kept only if it passes them (else
 // the recorded one goes back), and the recorded one must pass them, since
 // recovery deploys it when it does not serve.
-func (d *Engine) trustRecovery(rq *target.Recovery) error {
+func (d *Engine) trustRecovery(rq *targets.Recovery) error {
 	if rq.Finish {
 		if err := Trust(d.Project, rq.Release); err != nil {
 			d.say("not keeping %s@%s: %v", rq.Release.Image, rq.Release.Version, err)

@@ -11,15 +11,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // plainTarget deploys but cannot read what runs or recover (like asg).
 type plainTarget struct{}
 
-func (plainTarget) Deploy(context.Context, target.Request) ([]target.Replica, error) { return nil, nil }
-func (plainTarget) Retire(context.Context, target.Request, string) error             { return nil }
-func (plainTarget) Watch(context.Context, target.Request, []target.Replica, time.Duration) error {
+func (plainTarget) Deploy(context.Context, targets.Request) ([]targets.Replica, error) {
+	return nil, nil
+}
+func (plainTarget) Retire(context.Context, targets.Request, string) error { return nil }
+func (plainTarget) Watch(context.Context, targets.Request, []targets.Replica, time.Duration) error {
 	return nil
 }
 

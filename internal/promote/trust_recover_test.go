@@ -11,22 +11,22 @@ import (
 
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/signing"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // recoveringTarget records what recovery asks of it.
 type recoveringTarget struct {
 	unwatchable
-	asked []target.Recovery
+	asked []targets.Recovery
 }
 
-func (r *recoveringTarget) Inspect(context.Context, target.Request) (target.Live, error) {
-	return target.Live{}, nil
+func (r *recoveringTarget) Inspect(context.Context, targets.Request) (targets.Live, error) {
+	return targets.Live{}, nil
 }
 
-func (r *recoveringTarget) Recover(_ context.Context, rec target.Recovery) (target.Recovered, error) {
+func (r *recoveringTarget) Recover(_ context.Context, rec targets.Recovery) (targets.Recovered, error) {
 	r.asked = append(r.asked, rec)
-	return target.Recovered{Serves: rec.Recorded.Version}, nil
+	return targets.Recovered{Serves: rec.Recorded.Version}, nil
 }
 
 // interruptedPromote records web@1.0.0 serving in dev and a promote of

@@ -14,18 +14,18 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/signing"
 	"github.com/bakehq/bake/internal/signing/keys"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // unwatchable deploys, and every release it watches turns unhealthy.
 type unwatchable struct{ deployed []string }
 
-func (u *unwatchable) Deploy(_ context.Context, req target.Request) ([]target.Replica, error) {
+func (u *unwatchable) Deploy(_ context.Context, req targets.Request) ([]targets.Replica, error) {
 	u.deployed = append(u.deployed, req.Release.Version)
 	return nil, nil
 }
-func (u *unwatchable) Retire(context.Context, target.Request, string) error { return nil }
-func (u *unwatchable) Watch(context.Context, target.Request, []target.Replica, time.Duration) error {
+func (u *unwatchable) Retire(context.Context, targets.Request, string) error { return nil }
+func (u *unwatchable) Watch(context.Context, targets.Request, []targets.Replica, time.Duration) error {
 	return errors.New("healthz answered 500")
 }
 

@@ -7,14 +7,14 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // watchInterrupted ends a deployment whose health watch was interrupted
 // (Ctrl-C) the way one that passed it ends: the release serves and is
 // recorded as serving, so the replicas it replaced are retired as
 // retention says, on a context of their own.
-func (d *Engine) watchInterrupted(ctx context.Context, req target.Request, dep ledger.Deployment) error {
+func (d *Engine) watchInterrupted(ctx context.Context, req targets.Request, dep ledger.Deployment) error {
 	rel := req.Release
 	cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
@@ -32,7 +32,7 @@ func (d *Engine) watchInterrupted(ctx context.Context, req target.Request, dep l
 // the recorded one and removes the new replicas. Its started record stays
 // without an outcome, for `bake recover` to settle once the ledger can be
 // written.
-func (d *Engine) unrecorded(ctx context.Context, env *config.Environment, req target.Request, dep ledger.Deployment, lock ledger.Lock, recErr error) error {
+func (d *Engine) unrecorded(ctx context.Context, env *config.Environment, req targets.Request, dep ledger.Deployment, lock ledger.Lock, recErr error) error {
 	rel := req.Release
 	what := fmt.Sprintf("%s@%s served in %q, but recording it failed: %v", rel.Image, rel.Version, env.Name, recErr)
 	then := fmt.Sprintf("then run `bake recover %s`", env.Name)

@@ -17,7 +17,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
 	"github.com/bakehq/bake/internal/steps"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // stepBringUp gives the release a group of the target's size in the target
@@ -26,7 +26,7 @@ import (
 // Cleanup undoes exactly that if the deployment does not finish.
 type stepBringUp struct {
 	t    *Target
-	req  target.Request
+	req  targets.Request
 	name string
 	ami  string
 	kept *Group // the release's group as Deploy found it; nil if there is none
@@ -178,7 +178,7 @@ func (st *stepBringUp) Cleanup(state multistep.StateBag) {
 }
 
 // createTemplate makes the release's launch template and returns its version.
-func (t *Target) createTemplate(ctx context.Context, req target.Request, name, ami string) (int64, error) {
+func (t *Target) createTemplate(ctx context.Context, req targets.Request, name, ami string) (int64, error) {
 	var tags []ec2types.Tag
 	for _, tag := range t.tags(req, name) {
 		tags = append(tags, ec2types.Tag{Key: tag.Key, Value: tag.Value})

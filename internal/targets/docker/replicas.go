@@ -1,4 +1,4 @@
-package target
+package docker
 
 import (
 	"context"
@@ -10,10 +10,11 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // replicas lists the replica containers of image in env, running or not.
-func (d *Docker) replicas(ctx context.Context, env, image string) ([]Replica, error) {
+func (d *Docker) replicas(ctx context.Context, env, image string) ([]targets.Replica, error) {
 	f := client.Filters{}
 	f.Add("label", engine.LabelKind+"="+engine.KindReplica, engine.LabelProject+"="+d.Project,
 		engine.LabelEnv+"="+env, engine.LabelImage+"="+image)
@@ -21,9 +22,9 @@ func (d *Docker) replicas(ctx context.Context, env, image string) ([]Replica, er
 	if err != nil {
 		return nil, fmt.Errorf("listing replicas of %s in %q: %w", image, env, err)
 	}
-	var out []Replica
+	var out []targets.Replica
 	for _, c := range list.Items {
-		r := Replica{
+		r := targets.Replica{
 			ID: c.ID, Version: c.Labels[engine.LabelVersion], Digest: c.Labels[engine.LabelDigest],
 			Running: c.State == container.StateRunning, Operation: c.Labels[engine.LabelOperation],
 		}
@@ -42,11 +43,11 @@ func (d *Docker) replicas(ctx context.Context, env, image string) ([]Replica, er
 }
 
 // Replicas lists the replicas of image in env, for status and drift reports.
-func (d *Docker) Replicas(ctx context.Context, env, image string) ([]Replica, error) {
+func (d *Docker) Replicas(ctx context.Context, env, image string) ([]targets.Replica, error) {
 	return d.replicas(ctx, env, image)
 }
 
-func (d *Docker) stop(ctx context.Context, r Replica) error {
+func (d *Docker) stop(ctx context.Context, r targets.Replica) error {
 	timeout := 10
 	if _, err := d.Engine.ContainerStop(ctx, r.ID, client.ContainerStopOptions{Timeout: &timeout}); err != nil {
 		return fmt.Errorf("stopping replica %s: %w", r.Name, err)

@@ -1,4 +1,4 @@
-package target
+package docker
 
 import (
 	"context"
@@ -13,11 +13,12 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // serving lists the running replicas of other releases that the front door
 // sends traffic to now.
-func (d *Docker) serving(ctx context.Context, req Request) ([]Replica, error) {
+func (d *Docker) serving(ctx context.Context, req targets.Request) ([]targets.Replica, error) {
 	addrs, err := d.FrontDoor.Upstreams(ctx, d.RouteID(req.Env, req.Image.Name))
 	if errors.Is(err, frontdoor.ErrNoRoute) {
 		return nil, nil
@@ -29,7 +30,7 @@ func (d *Docker) serving(ctx context.Context, req Request) ([]Replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Replica
+	var out []targets.Replica
 	for _, r := range all {
 		if r.Running && r.Digest != req.Release.Digest && slices.Contains(addrs, r.Upstream) {
 			out = append(out, r)
@@ -46,11 +47,11 @@ func (d *Docker) serving(ctx context.Context, req Request) ([]Replica, error) {
 // rollout needs no spare capacity; otherwise the new one joins first. If any
 // new replica fails, every old replica goes back into traffic and the new
 // ones are removed.
-func (d *Docker) rolling(ctx context.Context, req Request, old []Replica) (ready []Replica, err error) {
+func (d *Docker) rolling(ctx context.Context, req targets.Request, old []targets.Replica) (ready []targets.Replica, err error) {
 	st := &stepStartReplicas{d: d, req: req}
 	route := frontdoor.Route{ID: d.RouteID(req.Env, req.Image.Name), Listen: req.Target.Listen}
 	serving := slices.Clone(old)
-	var stopped []Replica
+	var stopped []targets.Replica
 	var stops errgroup.Group
 	defer func() {
 		if err == nil {
@@ -111,7 +112,7 @@ func (d *Docker) rolling(ctx context.Context, req Request, old []Replica) (ready
 // needed to fill at least slots upstreams: while the front door keeps its
 // number of upstreams, a switch rewrites the files they read and Caddy's
 // config (and every connection it holds) stays untouched.
-func (d *Docker) point(ctx context.Context, route frontdoor.Route, slots int, groups ...[]Replica) error {
+func (d *Docker) point(ctx context.Context, route frontdoor.Route, slots int, groups ...[]targets.Replica) error {
 	var upstreams []string
 	for _, g := range groups {
 		for _, r := range g {
@@ -127,13 +128,13 @@ func (d *Docker) point(ctx context.Context, route frontdoor.Route, slots int, gr
 // restore puts the old release back into traffic after a failed rolling
 // deployment: replicas taken out and stopped are started again and must be
 // healthy before the front door sends traffic to all of old.
-func (d *Docker) restore(ctx context.Context, req Request, route frontdoor.Route, old, stopped []Replica) error {
+func (d *Docker) restore(ctx context.Context, req targets.Request, route frontdoor.Route, old, stopped []targets.Replica) error {
 	back := slices.Clone(old)
 	oldReq := req
 	oldReq.Release.Version = old[0].Version
-	var restarted []Replica
+	var restarted []targets.Replica
 	for i, r := range back {
-		if !slices.ContainsFunc(stopped, func(s Replica) bool { return s.ID == r.ID }) {
+		if !slices.ContainsFunc(stopped, func(s targets.Replica) bool { return s.ID == r.ID }) {
 			continue
 		}
 		if _, err := d.Engine.ContainerStart(ctx, r.ID, client.ContainerStartOptions{}); err != nil {

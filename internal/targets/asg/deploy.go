@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
 	"github.com/bakehq/bake/internal/steps"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // maxNameLength is the longest launch template name EC2 accepts.
@@ -20,7 +20,7 @@ const maxNameLength = 128
 // Check refuses, before anything changes, a request the target cannot run:
 // a release without an AMI in the target's region, or a group name too long
 // for a launch template.
-func (t *Target) Check(_ context.Context, req target.Request) error {
+func (t *Target) Check(_ context.Context, req targets.Request) error {
 	if req.Target == nil || req.Target.ASG == nil {
 		return fmt.Errorf("%s in %q has no asg target settings", req.Image.Name, req.Env)
 	}
@@ -35,7 +35,7 @@ func (t *Target) Check(_ context.Context, req target.Request) error {
 }
 
 // ami is the release's AMI in the target's region.
-func (t *Target) ami(req target.Request) (string, error) {
+func (t *Target) ami(req targets.Request) (string, error) {
 	if id := req.Release.AMIs[t.Region]; id != "" {
 		return id, nil
 	}
@@ -60,7 +60,7 @@ func (t *Target) ami(req target.Request) (string, error) {
 // is cancelled, the new group and its launch template are deleted (a kept
 // group is detached and scaled back to its earlier size instead), and the
 // groups that served were never touched.
-func (t *Target) Deploy(ctx context.Context, req target.Request) ([]target.Replica, error) {
+func (t *Target) Deploy(ctx context.Context, req targets.Request) ([]targets.Replica, error) {
 	ami, err := t.ami(req)
 	if err != nil {
 		return nil, err
@@ -78,7 +78,7 @@ func (t *Target) Deploy(ctx context.Context, req target.Request) ([]target.Repli
 			sw.others = append(sw.others, groups[i])
 		}
 	}
-	var ready []target.Replica
+	var ready []targets.Replica
 	err = steps.Run(ctx,
 		up,
 		steps.Func(func(ctx context.Context) (err error) {
@@ -95,7 +95,7 @@ func (t *Target) Deploy(ctx context.Context, req target.Request) ([]target.Repli
 
 // subnets are where the group's instances run: the target's, or the
 // default VPC's.
-func (t *Target) subnets(ctx context.Context, req target.Request) ([]string, error) {
+func (t *Target) subnets(ctx context.Context, req targets.Request) ([]string, error) {
 	if len(req.Target.ASG.Subnets) > 0 {
 		return req.Target.ASG.Subnets, nil
 	}
@@ -123,7 +123,7 @@ func (t *Target) subnets(ctx context.Context, req target.Request) ([]string, err
 // decides its fate. Cleanup puts them back if the deployment does not finish.
 type stepSwitch struct {
 	t        *Target
-	req      target.Request
+	req      targets.Request
 	to       string  // the new group
 	others   []Group // the environment's other groups, as Deploy found them
 	detached map[string][]string

@@ -11,7 +11,7 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/bakehq/bake/internal/ledger"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // Pointer is the value of an environment's SSM parameter: what runs there,
@@ -30,7 +30,7 @@ func ParameterName(project, image, env string) string {
 
 // Point writes the environment's SSM parameter after dep was recorded: a
 // String parameter holding a Pointer as JSON, overwritten each time.
-func (t *Target) Point(ctx context.Context, req target.Request, dep ledger.Deployment) error {
+func (t *Target) Point(ctx context.Context, req targets.Request, dep ledger.Deployment) error {
 	amis := req.Release.AMIs
 	if amis == nil {
 		amis = map[string]string{}

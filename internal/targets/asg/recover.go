@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // Inspect reads what runs for req's image in req's environment: the
@@ -14,12 +14,12 @@ import (
 // and as upstreams the instances of the groups attached to the target's
 // target groups, where the load balancer sends traffic. Upstreams is nil
 // when no group is attached.
-func (t *Target) Inspect(ctx context.Context, req target.Request) (target.Live, error) {
+func (t *Target) Inspect(ctx context.Context, req targets.Request) (targets.Live, error) {
 	groups, err := t.Groups(ctx, req.Env, req.Image.Name)
 	if err != nil {
-		return target.Live{}, err
+		return targets.Live{}, err
 	}
-	live := target.Live{Replicas: []target.Replica{}}
+	live := targets.Live{Replicas: []targets.Replica{}}
 	for i := range groups {
 		attached := len(attachedTo(&groups[i], req.Target.ASG.TargetGroups)) > 0
 		if attached && live.Upstreams == nil {
@@ -44,44 +44,44 @@ func (t *Target) Inspect(ctx context.Context, req target.Request) (target.Live, 
 // as Deploy does it. Then the groups the interrupted run created that do
 // not serve are deleted with their launch templates, and Retire deals with
 // the rest as retention says.
-func (t *Target) Recover(ctx context.Context, rec target.Recovery) (target.Recovered, error) {
+func (t *Target) Recover(ctx context.Context, rec targets.Recovery) (targets.Recovered, error) {
 	own := name(rec.Request)
 	if rec.Finish {
 		alone, err := t.servesAlone(ctx, rec.Request, own)
 		if err != nil {
-			return target.Recovered{}, err
+			return targets.Recovered{}, err
 		}
 		if alone {
 			_, err := t.waitHealthy(ctx, rec.Request, own)
 			if err == nil {
 				if err := t.settle(ctx, rec.Request, rec.Operation, rec.Previous); err != nil {
-					return target.Recovered{}, err
+					return targets.Recovered{}, err
 				}
-				return target.Recovered{Finished: true, Serves: rec.Release.Version}, nil
+				return targets.Recovered{Finished: true, Serves: rec.Release.Version}, nil
 			}
 			t.say("not keeping %s@%s: %v", rec.Image.Name, rec.Release.Version, err)
 		}
 	}
 	if rec.Recorded == nil {
-		return target.Recovered{}, t.clear(ctx, rec)
+		return targets.Recovered{}, t.clear(ctx, rec)
 	}
 	back := rec.Request
 	back.Release = *rec.Recorded
 	if _, err := t.Deploy(ctx, back); err != nil {
-		return target.Recovered{}, fmt.Errorf("putting %s@%s back into the target groups: %w", back.Image.Name, back.Release.Version, err)
+		return targets.Recovered{}, fmt.Errorf("putting %s@%s back into the target groups: %w", back.Image.Name, back.Release.Version, err)
 	}
 	if err := t.dropTemplate(ctx, rec.Request); err != nil {
-		return target.Recovered{}, err
+		return targets.Recovered{}, err
 	}
 	if err := t.settle(ctx, back, rec.Operation, rec.RecordedPrevious); err != nil {
-		return target.Recovered{}, err
+		return targets.Recovered{}, err
 	}
-	return target.Recovered{Serves: back.Release.Version}, nil
+	return targets.Recovered{Serves: back.Release.Version}, nil
 }
 
 // servesAlone reports whether group own is in every target group of req's
 // target and no other group of the environment is in any of them.
-func (t *Target) servesAlone(ctx context.Context, req target.Request, own string) (bool, error) {
+func (t *Target) servesAlone(ctx context.Context, req targets.Request, own string) (bool, error) {
 	groups, err := t.Groups(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return false, err
@@ -102,7 +102,7 @@ func (t *Target) servesAlone(ctx context.Context, req target.Request, own string
 
 // settle deletes the groups operation created, other than the one serving
 // req's release, with their launch templates, and retires the rest.
-func (t *Target) settle(ctx context.Context, req target.Request, operation, previous string) error {
+func (t *Target) settle(ctx context.Context, req targets.Request, operation, previous string) error {
 	groups, err := t.Groups(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return err
@@ -122,7 +122,7 @@ func (t *Target) settle(ctx context.Context, req target.Request, operation, prev
 // clear undoes an interrupted first deployment, when nothing is recorded
 // to go back to: the groups the interrupted run created are deleted, and
 // any other group of its release leaves the target groups.
-func (t *Target) clear(ctx context.Context, rec target.Recovery) error {
+func (t *Target) clear(ctx context.Context, rec targets.Recovery) error {
 	groups, err := t.Groups(ctx, rec.Env, rec.Image.Name)
 	if err != nil {
 		return err
@@ -148,7 +148,7 @@ func (t *Target) clear(ctx context.Context, rec target.Recovery) error {
 
 // drop takes a group the interrupted run left out of the target groups
 // and deletes it with its launch template.
-func (t *Target) drop(ctx context.Context, req target.Request, g *Group) error {
+func (t *Target) drop(ctx context.Context, req targets.Request, g *Group) error {
 	if tgs := attachedTo(g, req.Target.ASG.TargetGroups); len(tgs) > 0 {
 		if err := t.detach(ctx, g.Name, tgs); err != nil {
 			return err
@@ -168,7 +168,7 @@ func (t *Target) drop(ctx context.Context, req target.Request, g *Group) error {
 
 // dropTemplate deletes the launch template of req's release when it has no
 // group: a run killed between creating the two leaves it behind.
-func (t *Target) dropTemplate(ctx context.Context, req target.Request) error {
+func (t *Target) dropTemplate(ctx context.Context, req targets.Request) error {
 	groups, err := t.Groups(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return err

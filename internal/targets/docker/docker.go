@@ -1,4 +1,4 @@
-package target
+package docker
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
 	"github.com/bakehq/bake/internal/steps"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // Docker runs releases as replica containers on the local engine behind a
@@ -44,7 +45,7 @@ func (d *Docker) RouteID(env, image string) string {
 // If the engine stops answering meanwhile (it stopped or restarted), the
 // deployment stops there, cleans up once the engine answers again, and
 // returns an error wrapping engine.ErrLost.
-func (d *Docker) Deploy(ctx context.Context, req Request) ([]Replica, error) {
+func (d *Docker) Deploy(ctx context.Context, req targets.Request) ([]targets.Replica, error) {
 	ctx, stop := engine.WhileAnswering(ctx, d.Engine)
 	defer stop()
 	ready, err := d.deploy(ctx, req)
@@ -54,7 +55,7 @@ func (d *Docker) Deploy(ctx context.Context, req Request) ([]Replica, error) {
 	return ready, err
 }
 
-func (d *Docker) deploy(ctx context.Context, req Request) ([]Replica, error) {
+func (d *Docker) deploy(ctx context.Context, req targets.Request) ([]targets.Replica, error) {
 	if req.Target.Strategy == config.Rolling {
 		old, err := d.serving(ctx, req)
 		if err != nil {
@@ -76,7 +77,7 @@ func (d *Docker) deploy(ctx context.Context, req Request) ([]Replica, error) {
 	return start.ready, nil
 }
 
-func (d *Docker) switchTraffic(ctx context.Context, req Request, ready []Replica) error {
+func (d *Docker) switchTraffic(ctx context.Context, req targets.Request, ready []targets.Replica) error {
 	upstreams := make([]string, len(ready))
 	for i, r := range ready {
 		upstreams[i] = r.Upstream
@@ -93,7 +94,7 @@ func (d *Docker) switchTraffic(ctx context.Context, req Request, ready []Replica
 // release now serving: the replicas of the release it replaced are kept as
 // req.Keep says (running out of traffic, stopped, or removed) so a rollback
 // is fast, and replicas of any older release are removed.
-func (d *Docker) Retire(ctx context.Context, req Request, previousVersion string) error {
+func (d *Docker) Retire(ctx context.Context, req targets.Request, previousVersion string) error {
 	all, err := d.replicas(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return err
@@ -134,7 +135,7 @@ func (d *Docker) Retire(ctx context.Context, req Request, previousVersion string
 
 // draining reports whether Retire is about to stop or remove a running
 // replica of the release that served until the switch.
-func draining(all []Replica, req Request, previousVersion string) bool {
+func draining(all []targets.Replica, req targets.Request, previousVersion string) bool {
 	if req.Keep == config.KeepWarm {
 		return false
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/bakehq/bake/internal/config"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 func TestFates(t *testing.T) {
@@ -19,7 +19,7 @@ func TestFates(t *testing.T) {
 	groups := []Group{g("1.4.0", 0), g("1.3.0", 1), g("1.2.0", 2), g("1.1.0", 3), g("1.0.0", 3)}
 	decide := func(keep string, releases int, previous string) map[string]string {
 		out := map[string]string{}
-		for _, f := range fates(groups, "web-v1.4.0", target.Request{Keep: keep, Releases: releases}, previous) {
+		for _, f := range fates(groups, "web-v1.4.0", targets.Request{Keep: keep, Releases: releases}, previous) {
 			out[f.group.Version] = f.what
 		}
 		return out

@@ -31,8 +31,8 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/mototest"
 	"github.com/bakehq/bake/internal/promote"
-	"github.com/bakehq/bake/internal/target"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets"
+	"github.com/bakehq/bake/internal/targets/asg"
 )
 
 const (
@@ -126,8 +126,8 @@ func (f *fixture) release(version string) ledger.Release {
 }
 
 // request is the target request the deployer makes for rel.
-func (f *fixture) request(rel ledger.Release) target.Request {
-	return target.Request{Env: env, Image: &config.Image{Name: image}, Target: f.env.Targets[image], Release: rel,
+func (f *fixture) request(rel ledger.Release) targets.Request {
+	return targets.Request{Env: env, Image: &config.Image{Name: image}, Target: f.env.Targets[image], Release: rel,
 		Keep: f.env.Retention.Previous, Releases: f.env.Retention.Releases}
 }
 

@@ -6,7 +6,7 @@ import (
 	"sort"
 
 	"github.com/bakehq/bake/internal/config"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // What Retire does with a group that does not serve.
@@ -26,7 +26,7 @@ type fate struct {
 // serving (serving): the group of previousVersion as req.Keep says, and
 // the others, newest first, scaled to zero while fewer than req.Releases
 // groups are kept besides the serving one, and deleted beyond that.
-func fates(groups []Group, serving string, req target.Request, previousVersion string) []fate {
+func fates(groups []Group, serving string, req targets.Request, previousVersion string) []fate {
 	others := make([]*Group, 0, len(groups))
 	for i := range groups {
 		if groups[i].Name != serving {
@@ -71,7 +71,7 @@ func fates(groups []Group, serving string, req target.Request, previousVersion s
 // launch template, as req.Keep says; older groups are scaled to zero while
 // fewer than req.Releases groups are kept, and deleted beyond that. A
 // group is scaled to zero or deleted only once its instances have drained.
-func (t *Target) Retire(ctx context.Context, req target.Request, previousVersion string) error {
+func (t *Target) Retire(ctx context.Context, req targets.Request, previousVersion string) error {
 	groups, err := t.Groups(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func (t *Target) Retire(ctx context.Context, req target.Request, previousVersion
 	return errors.Join(errs...)
 }
 
-func (t *Target) retire(ctx context.Context, req target.Request, f fate) error {
+func (t *Target) retire(ctx context.Context, req targets.Request, f fate) error {
 	g := f.group
 	if g.Status != "" {
 		return nil // AWS is deleting it already

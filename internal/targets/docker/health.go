@@ -1,4 +1,4 @@
-package target
+package docker
 
 import (
 	"context"
@@ -10,11 +10,12 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bakehq/bake/internal/probe"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // waitHealthy probes every new replica with the image's health check, all at
 // once, within the target's health timeout.
-func (d *Docker) waitHealthy(ctx context.Context, req Request, ready []Replica) error {
+func (d *Docker) waitHealthy(ctx context.Context, req targets.Request, ready []targets.Replica) error {
 	check := req.Image.HealthCheck()
 	if check == nil {
 		return fmt.Errorf("%s has no http check to wait for", req.Image.Name)
@@ -27,7 +28,7 @@ func (d *Docker) waitHealthy(ctx context.Context, req Request, ready []Replica) 
 		g.Go(func() error {
 			port, _ := strconv.Atoi(r.Upstream[strings.LastIndex(r.Upstream, ":")+1:])
 			if _, err := probe.CheckHTTP(gctx, port, &hc, data); err != nil {
-				return fmt.Errorf("%w: %s: %v", ErrUnhealthy, r.Name, err)
+				return fmt.Errorf("%w: %s: %v", targets.ErrUnhealthy, r.Name, err)
 			}
 			d.say("%s is healthy", r.Name)
 			return nil
@@ -43,7 +44,7 @@ const watchWindow = 3 * time.Second
 // Watch probes the release's replicas with the image's health check, once a
 // second, for period after the switch. It returns an error wrapping
 // ErrUnhealthy as soon as any replica has failed the check for watchWindow.
-func (d *Docker) Watch(ctx context.Context, req Request, replicas []Replica, period time.Duration) error {
+func (d *Docker) Watch(ctx context.Context, req targets.Request, replicas []targets.Replica, period time.Duration) error {
 	check := req.Image.HealthCheck()
 	if check == nil || len(replicas) == 0 {
 		return nil

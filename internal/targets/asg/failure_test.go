@@ -16,8 +16,8 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
-	"github.com/bakehq/bake/internal/target"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets"
+	"github.com/bakehq/bake/internal/targets/asg"
 )
 
 // afterCreate is the real Auto Scaling client, with a function run right
@@ -212,7 +212,7 @@ func TestPlan(t *testing.T) {
 	}
 	p, err := f.target.Plan(t.Context(), f.request(v3), "1.1.0")
 	require.NoError(t, err)
-	assert.Equal(t, target.Plan{Strategy: config.BlueGreen, Keep: config.KeepStopped, Group: f.groupName("1.2.0"), Start: 3,
+	assert.Equal(t, targets.Plan{Strategy: config.BlueGreen, Keep: config.KeepStopped, Group: f.groupName("1.2.0"), Start: 3,
 		Reuse: []string{}, Restart: []string{}, Warm: []string{}, Stop: []string{f.groupName("1.1.0")},
 		Remove: []string{f.groupName("1.0.0")}, Switch: "target group(s) " + f.project + "-web"}, p)
 

@@ -17,7 +17,7 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
-	"github.com/bakehq/bake/internal/target/asg"
+	"github.com/bakehq/bake/internal/targets/asg"
 )
 
 // killedOp names the bake run the tests below interrupt.

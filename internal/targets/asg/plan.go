@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/bakehq/bake/internal/config"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // Plan says what Deploy and Retire would do for req, changing nothing. Its
@@ -13,20 +13,20 @@ import (
 // (attached again), Restart its group kept at zero (scaled back up), Warm,
 // Stop and Remove the groups Retire keeps running, scales to zero and
 // deletes; Start counts the instances launched.
-func (t *Target) Plan(ctx context.Context, req target.Request, previousVersion string) (target.Plan, error) {
+func (t *Target) Plan(ctx context.Context, req targets.Request, previousVersion string) (targets.Plan, error) {
 	if err := t.Check(ctx, req); err != nil {
-		return target.Plan{}, err
+		return targets.Plan{}, err
 	}
 	groups, err := t.Groups(ctx, req.Env, req.Image.Name)
 	if err != nil {
-		return target.Plan{}, err
+		return targets.Plan{}, err
 	}
 	n := name(req)
 	names := make([]string, len(req.Target.ASG.TargetGroups))
 	for i, arn := range req.Target.ASG.TargetGroups {
 		names[i] = tgName(arn)
 	}
-	p := target.Plan{Strategy: config.BlueGreen, Keep: req.Keep, Group: n, Start: req.Target.Replicas,
+	p := targets.Plan{Strategy: config.BlueGreen, Keep: req.Keep, Group: n, Start: req.Target.Replicas,
 		Reuse: []string{}, Restart: []string{}, Warm: []string{}, Stop: []string{}, Remove: []string{},
 		Switch: "target group(s) " + strings.Join(names, ", ")}
 	for _, g := range groups {

@@ -1,4 +1,4 @@
-package target
+package docker
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/steps"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // stepStartReplicas brings up the release's replicas: it restarts replicas
@@ -17,12 +18,12 @@ import (
 // the rest. Cleanup undoes exactly that if the deployment does not finish.
 type stepStartReplicas struct {
 	d         *Docker
-	req       Request
-	ready     []Replica
-	created   []Replica
-	restarted []Replica
-	existing  []Replica // replicas not yet looked at; nil until listed
-	serial    int       // numbers the replicas this deployment creates
+	req       targets.Request
+	ready     []targets.Replica
+	created   []targets.Replica
+	restarted []targets.Replica
+	existing  []targets.Replica // replicas not yet looked at; nil until listed
+	serial    int               // numbers the replicas this deployment creates
 }
 
 func (st *stepStartReplicas) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
@@ -92,7 +93,7 @@ func (st *stepStartReplicas) start(ctx context.Context, n int) error {
 		if err != nil {
 			return fmt.Errorf("starting replica of %s@%s: %w", req.Image.Name, req.Release.Version, err)
 		}
-		r := Replica{ID: id, Name: name, Version: req.Release.Version, Digest: req.Release.Digest, Running: true}
+		r := targets.Replica{ID: id, Name: name, Version: req.Release.Version, Digest: req.Release.Digest, Running: true}
 		st.created = append(st.created, r)
 		if err := st.addReady(ctx, r); err != nil {
 			return err
@@ -102,7 +103,7 @@ func (st *stepStartReplicas) start(ctx context.Context, n int) error {
 	return nil
 }
 
-func (st *stepStartReplicas) addReady(ctx context.Context, r Replica) error {
+func (st *stepStartReplicas) addReady(ctx context.Context, r targets.Replica) error {
 	port, err := engine.PublishedPort(ctx, st.d.Engine, r.ID, st.req.Image.Port)
 	if err != nil {
 		return err
@@ -140,6 +141,6 @@ func (st *stepStartReplicas) undo(ctx context.Context) {
 	}
 }
 
-func removeReplica(ctx context.Context, d *Docker, r Replica) error {
+func removeReplica(ctx context.Context, d *Docker, r targets.Replica) error {
 	return engine.Remove(ctx, d.Engine, r.ID)
 }

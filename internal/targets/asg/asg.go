@@ -28,7 +28,7 @@ import (
 
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/engine"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // Defaults of the target's pacing.
@@ -102,14 +102,14 @@ func New(c *awsx.Clients, project, operation string, progress io.Writer) *Target
 
 // Group is one release's Auto Scaling group.
 type Group struct {
-	Name         string           `json:"name"`
-	Version      string           `json:"version"`
-	Digest       string           `json:"digest"`
-	Desired      int              `json:"desired"`
-	TargetGroups []string         `json:"target_groups"` // ARNs it is attached to: it serves traffic there
-	Instances    []target.Replica `json:"instances"`     // Running: in service and healthy by Auto Scaling
-	Created      time.Time        `json:"created"`
-	Status       string           `json:"status,omitempty"` // set while AWS deletes it
+	Name         string            `json:"name"`
+	Version      string            `json:"version"`
+	Digest       string            `json:"digest"`
+	Desired      int               `json:"desired"`
+	TargetGroups []string          `json:"target_groups"` // ARNs it is attached to: it serves traffic there
+	Instances    []targets.Replica `json:"instances"`     // Running: in service and healthy by Auto Scaling
+	Created      time.Time         `json:"created"`
+	Status       string            `json:"status,omitempty"` // set while AWS deletes it
 
 	min, max       int32
 	launchTemplate string
@@ -144,7 +144,7 @@ func GroupName(prefix, version string) string {
 }
 
 // name is the group of req's release.
-func name(req target.Request) string { return GroupName(req.Target.ASG.Group, req.Release.Version) }
+func name(req targets.Request) string { return GroupName(req.Target.ASG.Group, req.Release.Version) }
 
 // Groups lists the groups of image in env, newest first.
 func (t *Target) Groups(ctx context.Context, env, image string) ([]Group, error) {
@@ -210,7 +210,7 @@ func groupOf(g astypes.AutoScalingGroup) Group {
 	out := Group{
 		Name: aws.ToString(g.AutoScalingGroupName), Version: tags[engine.LabelVersion], Digest: tags[engine.LabelDigest],
 		Desired: int(aws.ToInt32(g.DesiredCapacity)), TargetGroups: slices.Clone(g.TargetGroupARNs),
-		Instances: []target.Replica{}, Created: aws.ToTime(g.CreatedTime), Status: aws.ToString(g.Status),
+		Instances: []targets.Replica{}, Created: aws.ToTime(g.CreatedTime), Status: aws.ToString(g.Status),
 		min: aws.ToInt32(g.MinSize), max: aws.ToInt32(g.MaxSize), operation: tags[engine.LabelOperation],
 	}
 	if out.TargetGroups == nil {
@@ -220,7 +220,7 @@ func groupOf(g astypes.AutoScalingGroup) Group {
 		out.launchTemplate = aws.ToString(g.LaunchTemplate.LaunchTemplateName)
 	}
 	for _, i := range g.Instances {
-		out.Instances = append(out.Instances, target.Replica{
+		out.Instances = append(out.Instances, targets.Replica{
 			ID: aws.ToString(i.InstanceId), Name: out.Name, Version: out.Version, Digest: out.Digest, Operation: out.operation,
 			Running: i.LifecycleState == astypes.LifecycleStateInService && aws.ToString(i.HealthStatus) == "Healthy",
 		})
@@ -230,7 +230,7 @@ func groupOf(g astypes.AutoScalingGroup) Group {
 }
 
 // tags are the tags of the group of req's release, propagated to its instances.
-func (t *Target) tags(req target.Request, name string) []astypes.Tag {
+func (t *Target) tags(req targets.Request, name string) []astypes.Tag {
 	labels := engine.Labels(t.Operation, engine.KindReplica, map[string]string{
 		engine.LabelProject: t.Project, engine.LabelEnv: req.Env, engine.LabelImage: req.Image.Name,
 		engine.LabelVersion: req.Release.Version, engine.LabelDigest: req.Release.Digest,

@@ -13,7 +13,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/bakehq/bake/internal/config"
-	"github.com/bakehq/bake/internal/target"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // problem is an instance a target group does not report healthy.
@@ -71,7 +71,7 @@ func (t *Target) unhealthy(ctx context.Context, tgs, ids []string) ([]problem, e
 // service and every one is healthy in every target group, within the
 // target's health timeout, and returns them. A target reported stopped or
 // terminated fails at once.
-func (t *Target) waitHealthy(ctx context.Context, req target.Request, name string) ([]target.Replica, error) {
+func (t *Target) waitHealthy(ctx context.Context, req targets.Request, name string) ([]targets.Replica, error) {
 	timeout := req.Target.HealthTimeout
 	if timeout <= 0 {
 		timeout = config.DefaultHealthTimeout
@@ -99,7 +99,7 @@ func (t *Target) waitHealthy(ctx context.Context, req target.Request, name strin
 				return nil, ctx.Err()
 			}
 			return nil, fmt.Errorf("%w: Auto Scaling group %s was not healthy within %s: %s%s",
-				target.ErrUnhealthy, name, timeout, why, t.lastFailure(name))
+				targets.ErrUnhealthy, name, timeout, why, t.lastFailure(name))
 		case <-time.After(t.poll()):
 		}
 	}
@@ -107,7 +107,7 @@ func (t *Target) waitHealthy(ctx context.Context, req target.Request, name strin
 
 // healthOf returns the group's instances once enough are in service and
 // healthy everywhere; otherwise why not.
-func (t *Target) healthOf(ctx context.Context, req target.Request, name string, want int) ([]target.Replica, string, error) {
+func (t *Target) healthOf(ctx context.Context, req targets.Request, name string, want int) ([]targets.Replica, string, error) {
 	g, err := t.group(ctx, name)
 	if err != nil {
 		return nil, "", err
@@ -115,7 +115,7 @@ func (t *Target) healthOf(ctx context.Context, req target.Request, name string, 
 	if g == nil {
 		return nil, "", fmt.Errorf("Auto Scaling group %q disappeared while bake waited for it", name)
 	}
-	var in []target.Replica
+	var in []targets.Replica
 	var ids []string
 	for _, r := range g.Instances {
 		if r.Running {
@@ -135,7 +135,7 @@ func (t *Target) healthOf(ctx context.Context, req target.Request, name string, 
 	}
 	for _, p := range probs {
 		if p.stopped() {
-			return nil, "", fmt.Errorf("%w: Auto Scaling group %s: %s", target.ErrUnhealthy, name, p)
+			return nil, "", fmt.Errorf("%w: Auto Scaling group %s: %s", targets.ErrUnhealthy, name, p)
 		}
 	}
 	return nil, describeProblems(probs), nil
@@ -176,7 +176,7 @@ func (t *Target) lastFailure(name string) string {
 // group, every poll interval, for period after the switch. It fails as
 // soon as any instance is reported anything but healthy (or initial, which
 // an instance Auto Scaling just launched as a replacement is).
-func (t *Target) Watch(ctx context.Context, req target.Request, replicas []target.Replica, period time.Duration) error {
+func (t *Target) Watch(ctx context.Context, req targets.Request, replicas []targets.Replica, period time.Duration) error {
 	ids := make([]string, len(replicas))
 	for i, r := range replicas {
 		ids[i] = r.ID

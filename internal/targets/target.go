@@ -1,6 +1,6 @@
 // Package target runs releases: start the new version, prove it healthy,
 // switch traffic, and only then retire the old one.
-package target
+package targets
 
 import (
 	"errors"
