@@ -5,6 +5,12 @@ VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null || 
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS := -X github.com/bakehq/bake/internal/cli.Version=$(VERSION) -X github.com/bakehq/bake/internal/cli.Commit=$(COMMIT)
 TESTFLAGS ?= -p 2 -count=1 -timeout 25m
+# The end-to-end tests marked parallel wait on Docker more than on the CPU:
+# this many run at once.
+E2E_PARALLEL ?= 4
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
 
 # End-to-end tests, the demo and the benchmarks run the built binary.
 RUN_ENV := BAKE_BIN=$(abspath $(BIN))
@@ -18,19 +24,37 @@ build:
 services:
 	scripts/services.sh up
 
+# The tests print a line per package and, for the end-to-end package, a
+# line per test as it ends (test/progress). `make fuzz` runs meanwhile at a
+# low priority: its instrumented build (minutes on a fresh machine) uses the
+# CPU the end-to-end tests leave idle while they wait on Docker.
 test: services build
-	$(RUN_ENV) $(GO) test $(TESTFLAGS) ./...
-	$(MAKE) fuzz
+	@echo "fuzz: runs in the background at a low priority, output in bin/fuzz.log"
+	@nice -n 10 $(MAKE) --no-print-directory fuzz >bin/fuzz.log 2>&1 & fuzz=$$!; \
+	status=0; \
+	$(RUN_ENV) $(GO) test $(TESTFLAGS) -parallel $(E2E_PARALLEL) -json ./... | $(GO) run ./test/progress || status=1; \
+	if [ -n "$$(jobs -pr)" ]; then echo "fuzz: waiting for the fuzz targets"; fi; \
+	if wait $$fuzz; then grep -E '^(make fuzz: |ok |FAIL)' bin/fuzz.log; else cat bin/fuzz.log; echo "fuzz: FAILED"; status=1; fi; \
+	exit $$status
 
 # Each fuzz target runs briefly on top of its seed corpus (which `go test`
-# already runs); FUZZTIME=5m digs deeper.
+# already runs); FUZZTIME=5m digs deeper. The targets are built first, all
+# dependencies compiled with coverage instrumentation: minutes the first
+# time, cached after.
 FUZZTIME ?= 10s
 FUZZ_TARGETS := internal/config:FuzzParse internal/cst:FuzzParse internal/builder:FuzzParsePackerOutput
 
 fuzz:
-	@set -e; for t in $(FUZZ_TARGETS); do \
+	@start=$$(date +%s); \
+	echo "make fuzz: building $(words $(FUZZ_TARGETS)) fuzz targets with coverage instrumentation"; \
+	for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; fn=$${t##*:}; \
-	  echo "fuzz $$fn in ./$$pkg for $(FUZZTIME)"; \
+	  $(GO) test -c -o bin/fuzz/ -fuzz "^$$fn\$$" ./$$pkg; \
+	done; \
+	echo "make fuzz: built in $$(( $$(date +%s) - start ))s"; \
+	for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "make fuzz: $$fn in ./$$pkg for $(FUZZTIME)"; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg; \
 	done
 
