@@ -94,6 +94,7 @@ environments:
 // bake killed with SIGKILL. moto runs no user data, so the test plays the
 // build instance's power-off with StopInstances.
 func TestAWSReleasePromoteRollbackSweep(t *testing.T) {
+	t.Parallel()
 	p := newAWSProject(t)
 
 	// 1. A release bakes, copies, validates on EC2 and leaves nothing behind.

@@ -56,6 +56,7 @@ var stackTrace = regexp.MustCompile(`goroutine \d+|panic:|runtime error|\.go:\d+
 // pattern (which names the place: FILE:LINE:COL and key, the flag, the
 // version), and leave the ledger and the project's images as they were.
 func TestBadInputCorpus(t *testing.T) {
+	t.Parallel()
 	cases := loadBadInputCases(t)
 	require.GreaterOrEqual(t, len(cases), 40, "the corpus holds at least 40 cases")
 	start := time.Now()

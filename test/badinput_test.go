@@ -15,6 +15,7 @@ import (
 // TestBadInput checks that every mistake in how bake is called exits 2 with
 // one line on stderr and leaves the ledger as it was.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 	config, err := os.ReadFile(p.ConfigPath())

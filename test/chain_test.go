@@ -53,6 +53,7 @@ func tamper(t *testing.T, p *project, stmts ...string) {
 // and history cut off at the end (with --expect) each make it exit 4 and
 // name the record.
 func TestVerifyFindsTampering(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 	p.release(t, "1.1.0")
@@ -97,6 +98,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 // with its link leaves a consistent chain, which only a head noted earlier
 // exposes.
 func TestVerifyExpectFindsHistoryCutOff(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 	p.release(t, "1.1.0")
@@ -117,6 +119,7 @@ func TestVerifyExpectFindsHistoryCutOff(t *testing.T) {
 // also checks every release's signature, so a changed release shows twice:
 // against its link and against its signature.
 func TestVerifyChecksSignatures(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0") // before signing was set up: unsigned, and not a problem
 	mustBake(t, p.Dir, "keygen")

@@ -46,6 +46,7 @@ func bakeOnTerminal(t *testing.T, dir, input string, args ...string) (string, in
 // of a protected environment ask on a terminal, go ahead only on yes, and
 // elsewhere refuse (exit 2) unless --yes is given.
 func TestConfirmation(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	config, err := os.ReadFile(p.ConfigPath())
 	require.NoError(t, err)

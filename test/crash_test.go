@@ -67,6 +67,7 @@ func crashPoints(first, last string) []killPoint {
 // only stopped replicas kept for rollback, status --check is clean, the
 // lock is free, and the history records the interrupted operation's outcome.
 func TestCrashRecovery(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")

@@ -40,6 +40,7 @@ type cstCase struct {
 // test's result, the failing variant exits 1, records a failed release and
 // says what was expected and what was seen.
 func TestCSTStructureTestFiles(t *testing.T) {
+	t.Parallel()
 	cases := []cstCase{
 		{
 			name: "commandTests", pass: "commands.yaml", fail: "commands-fail.yaml",
@@ -132,6 +133,7 @@ func TestCSTStructureTestFiles(t *testing.T) {
 // misspelt key: bake exits 2 naming the file, line, column and key, and
 // records nothing.
 func TestCSTMalformedFileIsBadInput(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	cstUse(t, p, "malformed.yaml")
 	res := bake(t, p.Dir, "release", "svc", "--version", "1.0.0")

@@ -27,6 +27,7 @@ var demoProdHealthz = regexp.MustCompile(`^curl -s http://127\.0\.0\.1:\d+/healt
 // names the project after its directory, so the demo runs as a project of
 // its own and a user's `make demo` (project demo) keeps running.
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	name := "e2e-demo-" + randomHex(t, 4)
 	dir := filepath.Join(t.TempDir(), name)
 	t.Cleanup(func() { removeProject(t, name, routeIDs(name, "hello"), true) })

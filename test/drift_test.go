@@ -15,6 +15,7 @@ import (
 // the record, and 4, naming the difference, once a replica is stopped behind
 // bake's back.
 func TestStatusCheckReportsDrift(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")

@@ -36,6 +36,7 @@ const faultAttempts = "AWS_MAX_ATTEMPTS=2"
 // next command reports as interrupted and records as failed. Once the
 // endpoint recovers, the same command succeeds.
 func TestFaultAWSEndpointFailsDuringPromote(t *testing.T) {
+	t.Parallel()
 	for _, ledger := range []string{"sqlite", "dynamodb"} {
 		t.Run(ledger+"-ledger", func(t *testing.T) {
 			p := newAWSProject(t)
@@ -124,6 +125,7 @@ func TestFaultAWSEndpointFailsDuringPromote(t *testing.T) {
 // records nothing; once the endpoint answers, the same command records
 // the release.
 func TestFaultAWSEndpointFailsForDynamoDBLedger(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("moto_server"); err != nil {
 		t.Skip("moto_server is not on PATH (scripts/services.sh up installs it): the DynamoDB ledger needs it")
 	}

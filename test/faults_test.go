@@ -173,6 +173,7 @@ func (w *watchedRun) result() result {
 // retries, and records nothing; once the registry is back, the same command
 // records the release, built again from the engine's cache.
 func TestFaultRegistryStoppedDuringPush(t *testing.T) {
+	t.Parallel()
 	reg := newFaultyRegistry(t)
 	p := newProject(t, projectOptions{Registry: reg.Addr})
 	args := []string{"release", "svc", "--version", "1.0.0"}

@@ -36,6 +36,7 @@ type planDoc struct {
 // approval gate refuses until `bake approve`, and a revoked release is
 // refused everywhere for good.
 func TestGates(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	requireApprovalIn(t, p, "qa")
 	p.release(t, "1.0.0")

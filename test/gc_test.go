@@ -50,6 +50,7 @@ type gcItem struct {
 // saying so); what is protected still promotes and rolls back, pulling
 // from the registry where the local image is gone.
 func TestGC(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	p := newProject(t, projectOptions{})
 	writeFile(t, p.ConfigPath(), keepOneRelease(t, p))

@@ -1,5 +1,13 @@
 // Package e2e drives the built bake binary against the real Docker engine,
 // the registry on 127.0.0.1:5000, Caddy and SQLite.
+//
+// Every test works in projects of its own (newProject: "e2e-" and random
+// hex, free ports) and removes only what it created. A test starts with
+// t.Parallel() unless it sets the process environment (t.Setenv), counts
+// failed requests through a front door while it changes (other tests'
+// promotes change the shared front door), races a deadline of a few seconds
+// (a release that turns unhealthy at a set time), or races its own
+// processes; those run one at a time, before the parallel ones.
 package e2e
 
 import (

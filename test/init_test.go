@@ -15,6 +15,7 @@ import (
 // front-door ports that differ and are free, so neither ever sees the
 // other's containers or routes.
 func TestInitProjectsOfTheirOwn(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	listen := regexp.MustCompile(`listen: "(127\.0\.0\.1:\d+)"`)
 	names := map[string]string{"shop-api": "shop-api", "Billing_Service": "billing-service"}

@@ -23,6 +23,7 @@ type jsonError struct {
 // error document on stdout (code, message, exit status) and still its one
 // line on stderr.
 func TestJSONErrors(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 	cases := []struct {

@@ -12,6 +12,7 @@ import (
 // TestJSONOutput checks that -o json prints exactly one JSON document on
 // stdout and progress as JSON lines on stderr.
 func TestJSONOutput(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 
 	jsonRun := func(t *testing.T, v any, args ...string) {

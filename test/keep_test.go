@@ -21,6 +21,7 @@ import (
 // as failed, writes the failure to the report, and leaves the isolated
 // sandbox running with instructions to reach and remove it.
 func TestFailedSandboxKeptWithReport(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.setHealthyUntil(t, time.Now().Add(-time.Hour))
 	junit := filepath.Join(t.TempDir(), "reports", "checks.xml")

@@ -52,6 +52,7 @@ func assertBadLedger(t *testing.T, res result, want ...string) {
 // say that none was recorded yet, and that a path that cannot hold a ledger
 // is bad input (exit 2) that says what to do, for every command.
 func TestLedgerPath(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 
 	t.Run("missing directory", func(t *testing.T) {
@@ -123,6 +124,7 @@ func TestLedgerPath(t *testing.T) {
 // TestLedgerPathDynamoDB checks that a read-only command on a DynamoDB
 // ledger whose table does not exist says so and creates no table.
 func TestLedgerPathDynamoDB(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("moto_server"); err != nil {
 		t.Skip("moto_server is not on PATH (scripts/services.sh up installs it): the DynamoDB ledger needs it")
 	}

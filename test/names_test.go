@@ -15,6 +15,7 @@ import (
 // refuse are refused when bake.yaml is read, at their place in the file,
 // before anything is built or recorded.
 func TestNamesCheckedAtLoad(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	config, err := os.ReadFile(p.ConfigPath())
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 // environments as words, with those that keep the release warm, and
 // validate's checks once each.
 func TestInspectOutput(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{Retention: map[string]string{"dev": "{previous: warm}"}})
 	p.release(t, "1.1.0")
 	p.release(t, "1.0.1") // a hotfix of an older line, recorded after 1.1.0

@@ -17,6 +17,7 @@ import (
 // environment only after the one before it, and a release that failed
 // validation enters none. Refusals record nothing.
 func TestPromotionOrderRefused(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 
@@ -120,6 +121,7 @@ func TestConcurrentPromotes(t *testing.T) {
 // TestConcurrentReleases releases ten different images at once into one
 // ledger: every release is recorded, none lost.
 func TestConcurrentReleases(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	const n = 10
 	var extra strings.Builder

@@ -14,6 +14,7 @@ import (
 // (switch only, restart, new replicas). A rollback pins the environment:
 // `promote --from` is refused until `bake unpin` or an explicit promote.
 func TestRetentionModesAndPins(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{Retention: map[string]string{
 		"dev": "{previous: warm}", "qa": "{previous: stopped}", "prod": "{previous: removed}",
 	}})

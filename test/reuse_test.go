@@ -41,6 +41,7 @@ type showDoc struct {
 // bake reuses the artifact without calling the builder, --force rebuilds,
 // and any changed input builds anew.
 func TestUnchangedInputsAreNotRebuilt(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 	var rel showDoc
@@ -70,6 +71,7 @@ func TestUnchangedInputsAreNotRebuilt(t *testing.T) {
 
 // TestShow prints a release's artifact, provenance, checks and where it runs.
 func TestShow(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")

@@ -11,6 +11,7 @@ import (
 // revoked release is never a rollback target, and `rollback IMAGE@VERSION`
 // means `rollback IMAGE --to VERSION`.
 func TestRollbackAfterRepromotion(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0"} {
 		p.release(t, v)

@@ -118,6 +118,7 @@ environments:
 // JSON), and the webhook's requests. It is nowhere, while the images hold
 // its sha256, so the builds did get it.
 func TestSecretsReachOnlyTheBuild(t *testing.T) {
+	t.Parallel()
 	canary := "canary-" + randomHex(t, 16)
 	sum := sha256.Sum256([]byte(canary))
 	hash := hex.EncodeToString(sum[:])

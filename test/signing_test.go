@@ -42,6 +42,7 @@ const (
 // the key refuses before it builds (exit 2); and re-pointing the registry
 // tag of a release changes nothing that promote or rollback deploy.
 func TestSigning(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	res := mustBake(t, p.Dir, "keygen")
 	keyID := strings.TrimPrefix(lineWith(t, res.stdout, "key id "), "key id ")

@@ -14,6 +14,7 @@ import (
 // the front door does not answer, instead of showing nothing as if nothing
 // ran, and that --check then exits non-zero.
 func TestStatusLiveUnavailable(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")

@@ -17,6 +17,7 @@ import (
 // TestSweepDryRunRemovesNothing lists a killed release's sandbox without
 // removing it, in text and JSON.
 func TestSweepDryRunRemovesNothing(t *testing.T) {
+	t.Parallel()
 	p := failingProject(t, "10s")
 	killDuringValidation(t, p, "9.5.0", syscall.SIGKILL, containerExists)
 	name, op := sandboxOf(t, sandboxLabels(p)...)
@@ -60,6 +61,7 @@ func TestSweepDryRunRemovesNothing(t *testing.T) {
 // killed bake would: the sweep removes the old ones, keeps a young one, and
 // keeps a replica's.
 func TestSweepNetworksAndVolumes(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	ctx := context.Background()
 	eng, err := engine.Connect(ctx)
@@ -109,6 +111,7 @@ func TestSweepNetworksAndVolumes(t *testing.T) {
 // keeps the one before it stopped for rollback: the killed release's sandbox
 // goes, every replica stays as it was, and dev keeps serving.
 func TestSweepSparesReplicas(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")

@@ -193,6 +193,7 @@ func (b *syncBuffer) String() string {
 // TestTeardownFailedRelease releases versions whose http check fails at its
 // deadline: each exits 1 and leaves nothing behind.
 func TestTeardownFailedRelease(t *testing.T) {
+	t.Parallel()
 	p := failingProject(t, "2s")
 	for m := range teardownRounds {
 		version := fmt.Sprintf("9.1.%d", m)
@@ -212,6 +213,7 @@ func TestTeardownFailedRelease(t *testing.T) {
 // container is still being created: each exits non-zero and leaves nothing
 // behind.
 func TestTeardownInterruptedRelease(t *testing.T) {
+	t.Parallel()
 	p := failingProject(t, "10s")
 	for n, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		for m := range teardownRounds + earlyRounds {
@@ -236,6 +238,7 @@ func TestTeardownInterruptedRelease(t *testing.T) {
 // sandbox runs: the sandbox stays, a sweep younger than it keeps it, and
 // `bake sweep --operation ID` or `--older-than 0s` removes it.
 func TestTeardownKilledReleaseIsSwept(t *testing.T) {
+	t.Parallel()
 	p := failingProject(t, "10s")
 	for m := range teardownRounds {
 		version := fmt.Sprintf("9.4.%d", m)

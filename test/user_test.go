@@ -23,6 +23,7 @@ func insertInto(t *testing.T, p *project, before, text string) {
 // check that asks otherwise fails the release with what it saw. The image
 // may also opt out of the read-only root filesystem.
 func TestNotRootCheck(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	insertInto(t, p, "    vars:\n", "    sandbox: {read_only: false}\n")
 	insertInto(t, p, "      - name: healthz\n", "      - name: not-root\n        user: {not_root: true}\n")

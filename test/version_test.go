@@ -18,6 +18,7 @@ import (
 // commit and the Go version, the same line as `bake version`, and that the
 // version and commit stamped at link time (as `make build` does) show.
 func TestVersionFlag(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	flag := mustBake(t, dir, "--version")
 	cmd := mustBake(t, dir, "version")

@@ -100,6 +100,7 @@ func (r *receiver) waitFor(t *testing.T, n int) []hookEvent {
 // rollback, delivered despite a receiver that fails at first, and that a
 // receiver that is down never fails a deployment.
 func TestWebhookEvents(t *testing.T) {
+	t.Parallel()
 	hook := newReceiver(t)
 	hook.failing = 2
 	hook.secret = "s3cret"
