@@ -55,7 +55,6 @@ type report struct {
 	running map[string]*test // by package + " " + test name, subtests included
 	pkgOut  map[string][]string
 	done    []finished
-	count   map[string]int // top-level tests finished, by package
 	failed  bool
 	last    time.Time // when the last line was printed
 }
@@ -71,8 +70,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "progress: -each:", err)
 		os.Exit(2)
 	}
-	r := &report{out: os.Stdout, each: re, running: map[string]*test{}, pkgOut: map[string][]string{},
-		count: map[string]int{}, last: time.Now(), label: *label}
+	r := newReport(os.Stdout, re, *label)
 
 	stop := make(chan struct{})
 	go func() {
@@ -87,11 +85,29 @@ func main() {
 			}
 		}
 	}()
+	err = r.read(os.Stdin)
+	close(stop)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "progress: reading go test -json:", err)
+		os.Exit(1)
+	}
+	r.summary(*slowest)
+	if r.failed {
+		os.Exit(1)
+	}
+}
 
-	in := bufio.NewScanner(os.Stdin)
-	in.Buffer(make([]byte, 1<<20), 64<<20)
-	for in.Scan() {
-		line := in.Bytes()
+func newReport(out io.Writer, each *regexp.Regexp, label string) *report {
+	return &report{out: out, each: each, label: label, running: map[string]*test{}, pkgOut: map[string][]string{},
+		last: time.Now()}
+}
+
+// read handles the events of in until it ends.
+func (r *report) read(in io.Reader) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
 		var e event
 		if len(line) == 0 || line[0] != '{' || json.Unmarshal(line, &e) != nil {
 			// Not an event: go test's own messages (a build failure in older
@@ -103,15 +119,7 @@ func main() {
 		}
 		r.handle(e)
 	}
-	close(stop)
-	if err := in.Err(); err != nil {
-		fmt.Fprintln(os.Stderr, "progress: reading go test -json:", err)
-		os.Exit(1)
-	}
-	r.summary(*slowest)
-	if r.failed {
-		os.Exit(1)
-	}
+	return sc.Err()
 }
 
 // printf prints a line; the caller holds r.mu.
@@ -169,7 +177,6 @@ func (r *report) handle(e event) {
 			}
 			return
 		}
-		r.count[e.Package]++
 		r.done = append(r.done, finished{pkg: e.Package, name: e.Test, elapsed: e.Elapsed})
 		if r.each.MatchString(e.Package) && e.Action != "fail" {
 			r.printf("%s %-4s %s (%.1fs)%s\n", r.label, verdict(e.Action), e.Test, e.Elapsed, r.stillRunning(e.Package))
