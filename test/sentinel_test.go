@@ -80,12 +80,12 @@ func (s *sentinel) check(ctx context.Context) error {
 	defer eng.Close()
 	got, err := eng.ContainerInspect(ctx, s.id, client.ContainerInspectOptions{})
 	if err != nil {
-		return fmt.Errorf("container %.12s of project %s, started before the tests, is gone: a test removed what it did not create (%w)",
-			s.id, sentinelProject, err)
+		return fmt.Errorf("container %.12s of project %s, started before the tests, is gone: a test removed what it did not create "+
+			"(one of these, or of another test run on this machine; %w)", s.id, sentinelProject, err)
 	}
 	if got.Container.State == nil || !got.Container.State.Running {
-		return fmt.Errorf("container %.12s of project %s, started before the tests, no longer runs: a test stopped what it did not create",
-			s.id, sentinelProject)
+		return fmt.Errorf("container %.12s of project %s, started before the tests, no longer runs: a test stopped what it did not create "+
+			"(one of these, or of another test run on this machine)", s.id, sentinelProject)
 	}
 	return nil
 }
