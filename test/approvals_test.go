@@ -26,6 +26,7 @@ func setGates(t *testing.T, p *project, env, gates string) {
 // approve refuses what could never enter and records an approval once; a
 // second revoke says who revoked it first.
 func TestRefusalNamesEveryGateAndApprovals(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 	p.release(t, "1.1.0")

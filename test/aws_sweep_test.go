@@ -12,6 +12,7 @@ import (
 // ledger, and `sweep --aws` still looks for leftovers (none of them can be
 // recorded) without creating one.
 func TestSweepAWSWithoutLedger(t *testing.T) {
+	t.Parallel()
 	p := newAWSProject(t)
 	p.writeScript("echo web > /etc/bake-release\n")
 	res := mustBakeAWS(t, p, "sweep", "--aws", "--dry-run", "--older-than", "0s")

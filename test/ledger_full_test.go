@@ -105,6 +105,7 @@ func runUntil(t *testing.T, dir string, line *regexp.Regexp, act func(*os.Proces
 // `bake recover` refuses to change anything while it still cannot write,
 // and settles the interrupted promote once it can.
 func TestLedgerFullAfterTheSwitch(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	state := ledgerOnTmpfs(t, p)
 	p.release(t, "1.0.0")

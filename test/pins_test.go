@@ -35,6 +35,7 @@ func pinnedIn(t *testing.T, p *project, env string) string {
 // switched traffic, leaves the environment unpinned, so `promote --from`
 // moves it again.
 func TestPinEndsWithTheInterruptedPromote(t *testing.T) {
+	t.Parallel()
 	p := newProject(t, projectOptions{})
 	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0"} {
 		p.release(t, v)
