@@ -56,7 +56,7 @@ func TestSigning(t *testing.T) {
 
 	t.Run("release without the key is refused before anything is built", func(t *testing.T) {
 		p.writeSigning(t, signingKeysOnly)
-		before, images := history(t, p, ""), projectImages(t, p.Name)
+		images := projectImages(t, p.Name)
 		res := bake(t, p.Dir, "release", "svc", "--version", "0.9.0")
 		assert.Equal(t, 2, res.code, res.String())
 		assert.Contains(t, res.stderr, "no signing key was given: set BAKE_SIGNING_KEY")
@@ -65,7 +65,12 @@ func TestSigning(t *testing.T) {
 		res = bakeEnv(t, p.Dir, []string{"BAKE_SIGNING_KEY_FILE=" + filepath.Join(p.Dir, "other.key")}, "release", "svc", "--version", "0.9.0")
 		assert.Equal(t, 2, res.code, res.String())
 		assert.Contains(t, res.stderr, "is not among signing.public_keys in bake.yaml")
-		assert.Equal(t, before, history(t, p, ""), "nothing recorded")
+		// Nothing was released yet: a ledger, if the refusals made one, is empty.
+		if _, err := os.Stat(filepath.Join(p.Dir, "ledger.db")); err == nil {
+			h := history(t, p, "")
+			assert.Empty(t, h.Releases, "nothing recorded")
+			assert.Empty(t, h.Deployments, "nothing recorded")
+		}
 		assert.Equal(t, images, projectImages(t, p.Name), "nothing built")
 	})
 
