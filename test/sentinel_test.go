@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -18,6 +20,9 @@ import (
 // sentinelProject is the project `make demo` runs. The tests never use it:
 // each test's projects have names of their own.
 const sentinelProject = "demo"
+
+// labelSentinelPID names the test process that started a sentinel.
+const labelSentinelPID = "dev.bake.e2e-sentinel-pid"
 
 // sentinel is a running container labelled as a replica of project demo,
 // as a user's `make demo` leaves one, started before the tests and checked
@@ -38,6 +43,7 @@ func startSentinel(ctx context.Context, svc string) (*sentinel, error) {
 	if err != nil {
 		return nil, err
 	}
+	removeOrphanSentinels(ctx, eng)
 	op := engine.NewOperationID()
 	s := &sentinel{image: "bake-e2e-sentinel:" + op}
 	imported, err := eng.ImageImport(ctx, client.ImageImportSource{Source: layer, SourceName: "-"}, s.image, client.ImageImportOptions{})
@@ -55,7 +61,7 @@ func startSentinel(ctx context.Context, svc string) (*sentinel, error) {
 			Image: s.image, Entrypoint: []string{"/svc"}, Env: []string{"SVC_VERSION=0.0.0", "SVC_HEALTHY_UNTIL=0"},
 			Labels: engine.Labels(op, engine.KindReplica, map[string]string{
 				engine.LabelProject: sentinelProject, engine.LabelEnv: "e2e-sentinel",
-				engine.LabelImage: "hello", engine.LabelVersion: "0.0.0",
+				engine.LabelImage: "hello", engine.LabelVersion: "0.0.0", labelSentinelPID: strconv.Itoa(os.Getpid()),
 			}),
 		},
 	})
@@ -69,6 +75,24 @@ func startSentinel(ctx context.Context, svc string) (*sentinel, error) {
 		return nil, fmt.Errorf("starting the sentinel container: %w", err)
 	}
 	return s, nil
+}
+
+// removeOrphanSentinels removes the sentinels of test processes that ended
+// without removing theirs (a -timeout panic, a kill); the sentinels of runs
+// still going stay.
+func removeOrphanSentinels(ctx context.Context, eng *client.Client) {
+	list, err := eng.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: client.Filters{}.Add("label", labelSentinelPID)})
+	if err != nil {
+		return
+	}
+	for _, c := range list.Items {
+		pid, err := strconv.Atoi(c.Labels[labelSentinelPID])
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue
+		}
+		_ = engine.Remove(ctx, eng, c.ID)
+		_, _ = eng.ImageRemove(ctx, c.Image, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+	}
 }
 
 // check fails unless the sentinel still runs.
