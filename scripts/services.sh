@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and runs the services that bake's tests, demo and benchmarks use:
 # the Docker engine, an OCI registry on 127.0.0.1:5000 and moto_server (the AWS
-# API) on 127.0.0.1:5001. Caddy is only installed: bake starts it itself.
+# API) on 127.0.0.1:5001. Caddy is only installed: bake starts one Caddy per
+# front door itself, each with its admin API on a private unix socket.
 # It is built with `go install` (into /usr/local/bin as root, else $STATE/bin)
 # because bake needs Caddy 2.11.4 or later, which reads upstream addresses
 # from files on every request; Debian's caddy reloads on every change.
@@ -23,7 +24,9 @@ DOCKER_SOCK=/var/run/docker.sock
 REGISTRY_ADDR=127.0.0.1:5000
 MOTO_HOST=127.0.0.1
 MOTO_PORT=5001
-CADDY_ADMIN=127.0.0.1:2019
+# The admin API of the one shared Caddy that bake before front doors of
+# their own started; the next bake that deploys moves its routes.
+CADDY_SHARED_ADMIN=127.0.0.1:2019
 CADDY_VERSION=v2.11.9
 CADDY_MODULE=github.com/caddyserver/caddy/v2
 START_TIMEOUT=60
@@ -46,7 +49,20 @@ probe() { curl -sf --max-time 2 -o /dev/null "$@" 2>/dev/null; }
 docker_up() { probe --unix-socket "$DOCKER_SOCK" http://localhost/_ping; }
 registry_up() { probe "http://$REGISTRY_ADDR/v2/"; }
 moto_up() { probe "http://$MOTO_HOST:$MOTO_PORT/moto-api/"; }
-caddy_up() { probe "http://$CADDY_ADMIN/config/"; }
+caddy_shared_up() { probe "http://$CADDY_SHARED_ADMIN/config/"; }
+
+# caddy_doors prints "RUNNING of TOTAL" for the front doors under bake's
+# state dir (BAKE_STATE_DIR, else $XDG_STATE_HOME/bake, else ~/.local/state/bake).
+caddy_doors() {
+  local dir=${BAKE_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/bake} total=0 up=0 rec pid
+  for rec in "$dir"/caddy/doors/*/door.json; do
+    [[ -e $rec ]] || continue
+    total=$((total + 1))
+    pid=$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p' "${rec%/*}/caddy.started.json" 2>/dev/null || true)
+    [[ -n $pid && -d /proc/$pid ]] && up=$((up + 1))
+  done
+  printf '%d of %d running under %s/caddy/doors' "$up" "$total" "$dir"
+}
 
 # have CMD also looks in the sbin directories, which a user's PATH may lack.
 have() { command -v "$1" >/dev/null || [[ -x /usr/sbin/$1 || -x /sbin/$1 ]]; }
@@ -96,7 +112,7 @@ apt_install() (
 ensure_loopback_only() {
   command -v ss >/dev/null || return 0
   local port bound
-  for port in "${REGISTRY_ADDR##*:}" "$MOTO_PORT" "${CADDY_ADMIN##*:}"; do
+  for port in "${REGISTRY_ADDR##*:}" "$MOTO_PORT"; do
     bound=$(ss -Hltn "sport = :$port" | awk '$4 !~ /^(127\.0\.0\.1|\[::1\]):/ {print $4}')
     [[ -z $bound ]] || die "port $port is bound on $bound; stop that service, bake's services listen on 127.0.0.1 only"
   done
@@ -278,7 +294,10 @@ cmd_status() {
   local caddy_bin caddy_ver
   caddy_bin=$(command -v caddy || true)
   caddy_ver=$(caddy_version "$caddy_bin")
-  report caddy caddy_up "http://$CADDY_ADMIN (binary ${caddy_bin:-none} ${caddy_ver:-not $CADDY_VERSION})" || true
+  printf '%-9s %-5s %s\n' caddy doors "$(caddy_doors) (binary ${caddy_bin:-none} ${caddy_ver:-not $CADDY_VERSION})"
+  if caddy_shared_up; then
+    log "a shared caddy answers on $CADDY_SHARED_ADMIN (started by an earlier bake): the next bake promote moves its routes to front doors of their own"
+  fi
   return "$rc"
 }
 

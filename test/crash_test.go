@@ -18,7 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/engine"
-	"github.com/bakehq/bake/internal/frontdoor"
 )
 
 // killPoint is where a crash test kills bake: right after it printed the
@@ -269,7 +268,7 @@ func assertConsistent(t *testing.T, p *project) string {
 		assert.LessOrEqual(t, n, 2, "replicas of %s kept besides %s", v, version)
 	}
 
-	fd := &frontdoor.Caddy{Admin: caddyAdmin}
+	fd := frontDoors()
 	ups, err := fd.Upstreams(ctx, "bake-"+p.Name+"-dev-svc")
 	require.NoError(t, err)
 	slices.Sort(ups)

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"syscall"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -15,8 +16,20 @@ import (
 	"github.com/bakehq/bake/internal/frontdoor"
 )
 
-// caddyAdmin is the admin API of the front door bake starts.
-const caddyAdmin = "127.0.0.1:2019"
+// frontDoors are the front doors the bake under test starts: a Caddy per
+// route under its state dir.
+func frontDoors() *frontdoor.Caddy {
+	dir := os.Getenv("BAKE_STATE_DIR")
+	switch {
+	case dir != "":
+	case os.Getenv("XDG_STATE_HOME") != "":
+		dir = filepath.Join(os.Getenv("XDG_STATE_HOME"), "bake")
+	default:
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".local", "state", "bake")
+	}
+	return &frontdoor.Caddy{StateDir: filepath.Join(dir, "caddy")}
+}
 
 // checkServices fails early when the engine or the registry does not answer.
 func checkServices() error {
@@ -116,18 +129,12 @@ func removeImages(ctx context.Context, project string) error {
 	return errors.Join(errs...)
 }
 
-// removeRoutes deletes front doors from Caddy; missing ones are fine.
+// removeRoutes stops and deletes front doors; missing ones are fine.
 func removeRoutes(ctx context.Context, ids []string) error {
-	c := &frontdoor.Caddy{Admin: caddyAdmin}
+	c := frontDoors()
 	var errs []error
 	for _, id := range ids {
-		err := c.Remove(ctx, id)
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			// No front door runs, so it has no routes: the test never
-			// promoted, and nothing started Caddy before it.
-			return nil
-		}
-		if err != nil {
+		if err := c.Remove(ctx, id); err != nil {
 			errs = append(errs, err)
 		}
 	}

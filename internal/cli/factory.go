@@ -182,13 +182,10 @@ func (f *Factory) Engine(ctx context.Context) (*client.Client, error) {
 	return f.engine, nil
 }
 
-// FrontDoor returns the Caddy front door named by bake.yaml, started if none answers.
+// FrontDoor returns bake's front doors (a Caddy per route, under bake's
+// state dir), each started again if it is not running.
 func (f *Factory) FrontDoor(ctx context.Context) (*frontdoor.Caddy, error) {
-	p, err := f.Project()
-	if err != nil {
-		return nil, err
-	}
-	c := &frontdoor.Caddy{Admin: p.FrontDoor.Admin, StateDir: stateDir("caddy")}
+	c := &frontdoor.Caddy{StateDir: stateDir("caddy")}
 	if err := c.Ensure(ctx); err != nil {
 		return nil, err
 	}

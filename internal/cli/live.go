@@ -31,7 +31,7 @@ func (f *Factory) liveView(ctx context.Context, p *config.Project) *liveView {
 	} else {
 		lv.engineErr = err
 	}
-	lv.caddy = &frontdoor.Caddy{Admin: p.FrontDoor.Admin}
+	lv.caddy = &frontdoor.Caddy{StateDir: stateDir("caddy")}
 	if slices.Contains(targetTypes(p), config.TargetASG) {
 		if c, err := f.AWS(ctx); err == nil {
 			lv.asg = asg.New(c, p.Name, f.Operation, nil)

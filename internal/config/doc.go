@@ -8,7 +8,7 @@
 //	ledger: .bake/ledger.db       # default DefaultLedger, relative to bake.yaml; or
 //	                              # dynamodb://TABLE?region=us-east-1[&endpoint=URL] for a team
 //	frontdoor:
-//	  admin: 127.0.0.1:2019       # Caddy admin API, loopback only; default DefaultFrontDoor
+//	  admin: 127.0.0.1:2019       # deprecated: where the shared Caddy of an older bake answered; default DefaultFrontDoor
 //	aws:                          # for AMI images and asg targets; default: the SDK's standard chain
 //	  region: us-east-1           # where AMIs are built and asg targets run (AWS_REGION otherwise)
 //	  endpoint: http://127.0.0.1:5001  # one endpoint for every AWS service (AWS_ENDPOINT_URL otherwise)

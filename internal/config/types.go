@@ -25,7 +25,7 @@ type Project struct {
 	Name         string         // `project:`, used in resource names and registry repositories
 	Registry     string         // host:port of the OCI registry releases are pushed to
 	Ledger       string         // absolute path of the SQLite ledger, or a dynamodb://TABLE?region=R URL as written
-	FrontDoor    FrontDoor      // the Caddy admin API the docker target configures
+	FrontDoor    FrontDoor      // deprecated: the shared Caddy of an older bake
 	Notify       Notify         // where events about releases and deployments go
 	AWS          AWS            // how bake reaches AWS, for AMI images and asg targets
 	Signing      Signing        // the keys releases are signed and verified with
@@ -33,7 +33,10 @@ type Project struct {
 	Environments []*Environment // in promotion order: a release enters Environments[i] only after Environments[i-1]
 }
 
-// FrontDoor says where Caddy's admin API answers.
+// FrontDoor says where the admin API of the one shared Caddy an older bake
+// ran answered. bake now runs a Caddy per front door, each with its admin
+// API on a private unix socket; the field is kept so that older bake.yaml
+// files load, and the address stays reserved.
 type FrontDoor struct {
 	Admin string // host:port, loopback only
 }

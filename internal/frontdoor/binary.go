@@ -3,15 +3,12 @@ package frontdoor
 import (
 	"context"
 	"debug/buildinfo"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -23,17 +20,8 @@ const MinVersion = "v2.11.4"
 // caddyModule is the module a Caddy binary is built from.
 const caddyModule = "github.com/caddyserver/caddy/v2"
 
-const startRecordFileName = "caddy.started.json"
-
 // ErrOldCaddy means the caddy binary is older than MinVersion.
 var ErrOldCaddy = errors.New("caddy is older than " + MinVersion)
-
-// startRecord is what bake writes into the state dir when it starts Caddy.
-type startRecord struct {
-	Binary  string `json:"binary"`
-	Version string `json:"version"`
-	PID     int    `json:"pid"`
-}
 
 // checkBinary finds the caddy to start and refuses one older than MinVersion.
 func (c *Caddy) checkBinary(ctx context.Context) (bin, version string, err error) {
@@ -140,32 +128,4 @@ func atLeast(v, floor string) bool {
 		}
 	}
 	return pre == ""
-}
-
-// ReloadFree reports whether the Caddy answering for this state dir is one
-// bake started from it with a binary of MinVersion or later. Only then does
-// SetUpstreams switch by rewriting upstream files; otherwise it changes
-// Caddy's config, which makes Caddy reload.
-func (c *Caddy) ReloadFree() bool {
-	if c.StateDir == "" {
-		return false
-	}
-	data, err := os.ReadFile(filepath.Join(c.StateDir, startRecordFileName))
-	if err != nil {
-		return false
-	}
-	var rec startRecord
-	if json.Unmarshal(data, &rec) != nil || !atLeast(rec.Version, MinVersion) || rec.PID <= 1 {
-		return false
-	}
-	data, err = os.ReadFile(filepath.Join(c.StateDir, pidFileName))
-	if err != nil {
-		return false
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil || pid != rec.PID {
-		return false
-	}
-	err = syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -7,57 +7,93 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/cenkalti/backoff/v5"
 )
 
-// DefaultAdmin is the admin API address bake gives the Caddy it starts.
-const DefaultAdmin = "127.0.0.1:2019"
-
-// Caddy is a client for one Caddy front door, reached through its admin API.
+// Caddy is the set of front doors kept under one state directory: one Caddy
+// process per route.
 type Caddy struct {
-	// Admin is the admin API address, a loopback "IP:PORT" such as DefaultAdmin.
-	Admin string
-	// StateDir holds Caddy's autosaved config, its log, its pid file and the start lock.
+	// StateDir holds a directory per door (its config, upstream files, admin
+	// socket, log and pid) and, from an earlier bake, the shared Caddy's
+	// autosave whose routes Ensure moves to doors of their own.
 	StateDir string
 	// Binary is the caddy executable; empty means "caddy" from PATH.
 	Binary string
-	// HTTP sends the admin requests; nil means a client without keep-alives
-	// (Caddy replaces its admin server on every config change).
-	HTTP *http.Client
-}
-
-// adminClient is used when Caddy.HTTP is nil.
-var adminClient = &http.Client{
-	Timeout:   time.Minute,
-	Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
 }
 
 // maxAdminBody bounds how much of an admin answer is read.
 const maxAdminBody = 8 << 20
 
-func (c *Caddy) client() *http.Client {
-	if c.HTTP != nil {
-		return c.HTTP
+// adminTimeout bounds one admin request.
+const adminTimeout = 30 * time.Second
+
+// ErrNotOurs means the admin socket was answered by a process other than
+// the Caddy bake started for the door.
+var ErrNotOurs = errors.New("the admin socket is not served by the caddy bake started")
+
+// adminClient returns a client that talks to d's admin socket and accepts
+// the connection only when its peer is pid, run by this user.
+func adminClient(d door, pid int) *http.Client {
+	return &http.Client{
+		Timeout: adminTimeout,
+		Transport: &http.Transport{
+			Proxy:             nil,
+			DisableKeepAlives: true,
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return dialAdmin(ctx, d.socket(), pid)
+			},
+		},
 	}
-	return adminClient
 }
 
-// call sends one admin API request with in (if not nil) as its JSON body and
-// decodes a JSON answer into out (if not nil). It waits out the moment in
-// which Caddy replaces its admin endpoint.
-func (c *Caddy) call(ctx context.Context, method, path string, in, out any) error {
-	return c.request(ctx, method, path, in, out, true)
+// dialAdmin connects to the unix socket at path and checks who serves it.
+func dialAdmin(ctx context.Context, path string, pid int) (net.Conn, error) {
+	var dialer net.Dialer
+	conn, err := dialer.DialContext(ctx, "unix", path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPeer(conn, pid); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
-func (c *Caddy) request(ctx context.Context, method, path string, in, out any, wait bool) error {
-	if err := checkLoopback(c.Admin); err != nil {
-		return fmt.Errorf("caddy admin address: %w", err)
+// checkPeer accepts a unix connection only from process pid of this user.
+func checkPeer(conn net.Conn, pid int) error {
+	uc, ok := conn.(*net.UnixConn)
+	if !ok {
+		return fmt.Errorf("%w: not a unix socket", ErrNotOurs)
 	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var cred *syscall.Ucred
+	var credErr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, credErr = syscall.GetsockoptUcred(int(fd), syscall.SOL_SOCKET, syscall.SO_PEERCRED)
+	}); err != nil {
+		return err
+	}
+	if credErr != nil {
+		return fmt.Errorf("reading the admin socket's peer: %w", credErr)
+	}
+	if int(cred.Uid) != os.Getuid() || int(cred.Pid) != pid {
+		return fmt.Errorf("%w: peer pid %d uid %d, want pid %d uid %d", ErrNotOurs, cred.Pid, cred.Uid, pid, os.Getuid())
+	}
+	return nil
+}
+
+// call sends one admin API request to the door's Caddy (pid) with in (if
+// not nil) as its JSON body and decodes a JSON answer into out (if not nil).
+func call(ctx context.Context, d door, pid int, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		data, err := json.Marshal(in)
@@ -66,18 +102,15 @@ func (c *Caddy) request(ctx context.Context, method, path string, in, out any, w
 		}
 		body = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+c.Admin+path, body)
+	// The host is a name only: the transport dials the socket.
+	req, err := http.NewRequestWithContext(ctx, method, "http://caddy-admin"+path, body)
 	if err != nil {
 		return fmt.Errorf("caddy admin %s %q: %w", method, path, err)
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	do := c.client().Do
-	if wait {
-		do = c.do
-	}
-	resp, err := do(req)
+	resp, err := adminClient(d, pid).Do(req)
 	if err != nil {
 		return fmt.Errorf("caddy admin %s %q: %w", method, path, err)
 	}
@@ -97,38 +130,6 @@ func (c *Caddy) request(ctx context.Context, method, path string, in, out any, w
 	return nil
 }
 
-// restartGap bounds how long a request waits for Caddy's admin endpoint to
-// come back: Caddy replaces it after every config change, and a request
-// that arrives in between finds the port closed or the connection reset.
-const restartGap = 500 * time.Millisecond
-
-// do sends req, again while the admin endpoint is being replaced. Every
-// admin request bake sends sets a value or reads one, so sending it twice
-// is harmless.
-func (c *Caddy) do(req *http.Request) (*http.Response, error) {
-	return backoff.Retry(req.Context(), func() (*http.Response, error) {
-		r := req.Clone(req.Context())
-		if req.GetBody != nil {
-			b, err := req.GetBody()
-			if err != nil {
-				return nil, backoff.Permanent(err)
-			}
-			r.Body = b
-		}
-		resp, err := c.client().Do(r)
-		if err != nil && !replacingAdmin(err) {
-			return nil, backoff.Permanent(err)
-		}
-		return resp, err
-	}, backoff.WithBackOff(backoff.NewConstantBackOff(25*time.Millisecond)), backoff.WithMaxElapsedTime(restartGap))
-}
-
-// replacingAdmin reports whether err looks like Caddy's admin endpoint
-// being replaced: refused, reset, or closed before an answer.
-func replacingAdmin(err error) bool {
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
-}
-
 // adminMessage pulls the "error" field out of an admin error answer.
 func adminMessage(data []byte) string {
 	var answer struct {
@@ -138,17 +139,4 @@ func adminMessage(data []byte) string {
 		return answer.Error
 	}
 	return strings.TrimSpace(string(data))
-}
-
-// hasStatus reports whether err is an admin answer with the given status.
-func hasStatus(err error, status int) bool {
-	var ae *adminError
-	return errors.As(err, &ae) && ae.Status == status
-}
-
-// answers reports whether a Caddy admin API answers on c.Admin.
-func (c *Caddy) answers(ctx context.Context) bool {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	return c.request(ctx, http.MethodGet, "/config/", nil, nil, false) == nil
 }

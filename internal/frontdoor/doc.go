@@ -1,11 +1,22 @@
-// Package frontdoor drives the Caddy front door of the docker target: it
-// starts Caddy when nothing answers, points a route at a set of upstreams and
-// switches them.
+// Package frontdoor drives the Caddy front doors of the docker target: each
+// route (one listen address) is served by a Caddy process of its own, which
+// bake starts, points at a set of upstreams, switches and drains.
 //
-// Caddy is configured only through its admin API (no Caddyfile). Every change
-// is autosaved by Caddy under the state directory and Caddy is started with
-// --resume, so a restarted Caddy comes back with the routes it had. A route's
-// upstreams dial {file.*} placeholders naming files under the state directory,
-// so a switch rewrites files and leaves the config, whose every change makes
-// Caddy reload, alone.
+// A door's config is written once, when its Caddy starts, and never changes:
+// Caddy restarts every server of a process on any config change and closes
+// their idle kept-alive connections, so a process per door means that no
+// other route's change reaches it. Its upstreams are two banks of slot files
+// read through {file.*} placeholders, and a "live" file naming the bank in
+// traffic: a switch fills the other bank and flips the live file, so new
+// requests go to the new upstreams while the ones in flight finish on the
+// old, and the old bank's in-flight count (Caddy's /reverse_proxy/upstreams)
+// says when they are done. A bank has a fixed number of slots that the
+// upstreams fill round-robin, so a change of the replica count is a switch
+// like any other.
+//
+// A door's admin API listens only on a unix socket (mode 0600, in a 0700
+// directory under the state directory), and bake accepts an answer only
+// from the process it started (the socket peer's pid and uid). Caddy runs
+// with an environment of its own (home and XDG directories under the door's
+// directory), never bake's.
 package frontdoor

@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -16,252 +15,230 @@ import (
 	"github.com/gofrs/flock"
 )
 
+// Files of the shared Caddy an earlier bake ran for the whole state dir.
 const (
-	// startTimeout bounds how long a freshly started Caddy may take to answer.
-	startTimeout = 15 * time.Second
-	// lockTimeout bounds the wait for another bake that is starting Caddy.
-	lockTimeout = startTimeout + 15*time.Second
-
-	// startMessage is the log line written before each start of Caddy.
-	startMessage = "starting caddy"
-
-	lockFileName    = "caddy.lock"
-	logFileName     = "caddy.log"
-	pidFileName     = "caddy.pid"
-	initialFileName = "initial.json"
-	configDirName   = "config"
-	dataDirName     = "data"
+	legacyLockFileName = "caddy.lock"
+	legacyPIDFileName  = "caddy.pid"
+	legacyAutosave     = "config/caddy/autosave.json"
+	legacySlotsDirName = "upstreams"
 )
 
-// Ensure makes sure a Caddy answers on c.Admin. If nothing does, it starts
-// `caddy run --resume` in its own session so that it outlives bake and comes
-// back with its last config, and waits until the admin API answers.
+// Ensure brings every door of the state dir back: a door whose Caddy is
+// not running (after a reboot or a crash) gets it started again with the
+// upstreams it had. Routes of the shared Caddy an earlier bake started for
+// this state dir first move to doors of their own (see moveShared). A door
+// that cannot start is left as it is, its log says why, and the next
+// SetUpstreams of its route reports it.
 func (c *Caddy) Ensure(ctx context.Context) error {
-	if err := checkLoopback(c.Admin); err != nil {
-		return fmt.Errorf("ensuring caddy: admin address: %w", err)
+	dir, err := c.stateDir()
+	if err != nil {
+		return fmt.Errorf("ensuring the front doors: %w", err)
 	}
-	if c.StateDir == "" {
-		return errors.New("ensuring caddy: no state dir")
+	if err := os.MkdirAll(filepath.Join(dir, doorsDirName), 0o700); err != nil {
+		return fmt.Errorf("ensuring the front doors: %w", err)
 	}
-	if c.answers(ctx) {
+	if err := c.moveShared(ctx, dir); err != nil {
+		return fmt.Errorf("moving the routes of the shared caddy to front doors of their own: %w", err)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, doorsDirName))
+	if err != nil {
+		return fmt.Errorf("ensuring the front doors: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		d := door{dir: filepath.Join(dir, doorsDirName, e.Name())}
+		if _, err := readDoor(d); err != nil || running(ctx, d) != 0 {
+			continue
+		}
+		c.resume(ctx, d)
+	}
+	return nil
+}
+
+// resume starts the Caddy of door d again, unless another bake did.
+func (c *Caddy) resume(ctx context.Context, d door) {
+	unlock, err := c.lock(ctx, d)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	f, err := readDoor(d)
+	if err != nil || running(ctx, d) != 0 {
+		return
+	}
+	if err := c.start(ctx, d, f, false); err != nil {
+		if log, lerr := os.OpenFile(d.path(logFileName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); lerr == nil {
+			_, _ = fmt.Fprintf(log, "bake: not resumed: %v\n", err)
+			_ = log.Close()
+		}
+	}
+}
+
+// moveShared moves the routes of the shared Caddy an earlier bake ran (all
+// routes of the state dir in one process, admin API on TCP) to doors of
+// their own: each door starts with the route's upstreams, sharing the
+// listen address while both run (Caddy binds with SO_REUSEPORT), then the
+// shared Caddy is stopped, gracefully: requests in flight finish, and its
+// idle kept-alive connections close once. Its autosave is kept, renamed,
+// so it resumes nothing.
+func (c *Caddy) moveShared(ctx context.Context, dir string) error {
+	autosave := filepath.Join(dir, legacyAutosave)
+	if _, err := os.Stat(autosave); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	stateDir, err := filepath.Abs(c.StateDir)
-	if err != nil {
-		return fmt.Errorf("ensuring caddy: state dir %q: %w", c.StateDir, err)
-	}
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return fmt.Errorf("ensuring caddy: %w", err)
-	}
-
-	lock := flock.New(filepath.Join(stateDir, lockFileName))
+	lock := flock.New(filepath.Join(dir, legacyLockFileName))
 	lockCtx, cancel := context.WithTimeout(ctx, lockTimeout)
 	defer cancel()
-	locked, err := lock.TryLockContext(lockCtx, 100*time.Millisecond)
-	if err != nil || !locked {
-		return fmt.Errorf("ensuring caddy: waiting for %q: %w", lock.Path(), errors.Join(err, lockCtx.Err()))
+	if locked, err := lock.TryLockContext(lockCtx, 50*time.Millisecond); err != nil || !locked {
+		return fmt.Errorf("waiting for %q: %w", lock.Path(), errors.Join(err, lockCtx.Err()))
 	}
 	defer func() { _ = lock.Unlock() }()
 
-	// Another bake may have started it while this one waited for the lock.
-	if c.answers(ctx) {
-		return nil
-	}
-	if err := c.start(ctx, stateDir); err != nil {
-		return fmt.Errorf("ensuring caddy (admin %s): %w", c.Admin, err)
-	}
-	return nil
-}
-
-// start runs Caddy detached and waits for its admin API.
-func (c *Caddy) start(ctx context.Context, stateDir string) error {
-	bin, version, err := c.checkBinary(ctx)
-	if err != nil {
-		return err
-	}
-	// A record left by an earlier start must not vouch for this one.
-	record := filepath.Join(stateDir, startRecordFileName)
-	if err := os.Remove(record); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("removing %q: %w", record, err)
-	}
-	configHome := filepath.Join(stateDir, configDirName)
-	if err = c.pinAdmin(filepath.Join(configHome, "caddy", "autosave.json")); err != nil {
-		return err
-	}
-	initial := filepath.Join(stateDir, initialFileName)
-	if err := writeJSON(initial, map[string]any{"admin": c.adminConfig()}); err != nil {
-		return err
-	}
-	logPath := filepath.Join(stateDir, logFileName)
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("opening caddy log: %w", err)
-	}
-	// The child keeps its own descriptor; this one is not needed after Start.
-	defer func() { _ = logFile.Close() }()
-
-	// --resume wins over --config once an autosave exists (pinAdmin has
-	// fixed its admin section); before that the initial config puts the admin
-	// API on c.Admin. Caddy 2.7 and later also take CADDY_ADMIN as the
-	// default for a config loaded without an admin section.
-	cmd := exec.Command(bin, "run", "--resume", "--config", initial, "--pidfile", filepath.Join(stateDir, pidFileName))
-	cmd.Dir = stateDir
-	cmd.Env = append(os.Environ(),
-		"XDG_CONFIG_HOME="+configHome,
-		"XDG_DATA_HOME="+filepath.Join(stateDir, dataDirName),
-		"CADDY_ADMIN="+c.Admin,
-	)
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	// Mark each start in Caddy's own JSON log so restarts can be told apart.
-	if err := writeLogLine(logFile, startMessage, c.Admin); err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %q: %w", bin, err)
-	}
-	if err := writeJSON(record, startRecord{Binary: bin, Version: version, PID: cmd.Process.Pid}); err != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		return err
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-
-	if err := c.waitAdmin(ctx, exited, func() error { return waitErr }); err != nil {
-		select {
-		case <-exited:
-		default:
-			// A Caddy that never answered is of no use; do not leave it behind.
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		}
-		return fmt.Errorf("%w; %s ends with:\n%s", err, logPath, logTail(logPath, 20))
-	}
-	return nil
-}
-
-// waitAdmin polls the admin API until it answers, Caddy exits (exited is
-// closed, then waitErr tells why), the start timeout passes or ctx is done.
-func (c *Caddy) waitAdmin(ctx context.Context, exited <-chan struct{}, waitErr func() error) error {
-	deadline := time.NewTimer(startTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if c.answers(ctx) {
-			return nil
-		}
-		select {
-		case <-exited:
-			// It may have lost the port to a Caddy started by someone else.
-			if c.answers(ctx) {
-				return nil
-			}
-			return fmt.Errorf("caddy exited before its admin api answered: %v", waitErr())
-		case <-deadline.C:
-			return fmt.Errorf("admin api not answering after %s", startTimeout)
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for the admin api: %w", ctx.Err())
-		case <-tick.C:
-		}
-	}
-}
-
-// adminConfig is the admin section bake gives Caddy: loopback only, with
-// every change autosaved so that --resume restores it.
-func (c *Caddy) adminConfig() map[string]any {
-	return map[string]any{
-		"listen": c.Admin,
-		"config": map[string]any{"persist": true},
-	}
-}
-
-// pinAdmin rewrites the admin section of an existing autosave so a resumed
-// Caddy listens on c.Admin and nowhere else and keeps autosaving, whatever
-// was loaded before.
-func (c *Caddy) pinAdmin(autosave string) error {
 	data, err := os.ReadFile(autosave)
 	if errors.Is(err, os.ErrNotExist) {
+		return nil // another bake moved them meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	pid := sharedPID(dir)
+	var failed []error
+	for _, r := range sharedRoutes(data) {
+		if err := c.moveRoute(ctx, r, pid != 0); err != nil {
+			failed = append(failed, fmt.Errorf("route %q: %w", r.ID, err))
+		}
+	}
+	if pid != 0 {
+		// The shared Caddy keeps serving what could not move.
+		if err := errors.Join(failed...); err != nil {
+			return fmt.Errorf("%w; the shared caddy (pid %d) keeps serving", err, pid)
+		}
+		if err := stopShared(ctx, pid); err != nil {
+			return err
+		}
+	}
+	return os.Rename(autosave, autosave+".moved")
+}
+
+// moveRoute starts a door for r unless it has one; shared says the shared
+// Caddy still serves r's address.
+func (c *Caddy) moveRoute(ctx context.Context, r sharedRoute, shared bool) error {
+	d, err := c.door(r.ID)
+	if err != nil {
+		return err
+	}
+	unlock, err := c.lock(ctx, d)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := readDoor(d); err == nil {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("reading caddy autosave: %w", err)
-	}
-	var cfg map[string]any
-	if err := json.Unmarshal(data, &cfg); err != nil {
-		return fmt.Errorf("reading caddy autosave %q: %w", autosave, err)
-	}
-	if cfg == nil {
-		cfg = map[string]any{}
-	}
-	admin, _ := cfg["admin"].(map[string]any)
-	if admin == nil {
-		admin = map[string]any{}
-	}
-	for k, v := range c.adminConfig() {
-		admin[k] = v
-	}
-	delete(admin, "remote")
-	delete(admin, "disabled")
-	cfg["admin"] = admin
-	return writeJSON(autosave, cfg)
+	return c.create(ctx, d, doorFile{ID: r.ID, Listen: r.Listen}, r.Upstreams, shared)
 }
 
-// writeJSON replaces path with v as JSON, through a rename so Caddy never
-// reads half a file.
-func writeJSON(path string, v any) error {
-	data, err := json.Marshal(v)
+// sharedRoute is a route of the shared Caddy.
+type sharedRoute struct {
+	ID, Listen string
+	Upstreams  []string
+}
+
+// sharedRoutes reads the routes an earlier bake wrote into the shared
+// Caddy's config: one server per route, one reverse proxy, its dial
+// addresses upstreams or {file.*} placeholders of upstream files. Anything
+// else is not bake's and stays behind.
+func sharedRoutes(autosave []byte) []sharedRoute {
+	var cfg struct {
+		Apps struct {
+			HTTP struct {
+				Servers map[string]struct {
+					Listen []string `json:"listen"`
+					Routes []struct {
+						Handle []struct {
+							Upstreams []upstream `json:"upstreams"`
+						} `json:"handle"`
+					} `json:"routes"`
+				} `json:"servers"`
+			} `json:"http"`
+		} `json:"apps"`
+	}
+	if json.Unmarshal(autosave, &cfg) != nil {
+		return nil
+	}
+	var out []sharedRoute
+	for id, srv := range cfg.Apps.HTTP.Servers {
+		if checkID(id) != nil || len(srv.Listen) != 1 || checkLoopback(srv.Listen[0]) != nil ||
+			len(srv.Routes) != 1 || len(srv.Routes[0].Handle) != 1 {
+			continue
+		}
+		r := sharedRoute{ID: id, Listen: srv.Listen[0]}
+		for _, u := range srv.Routes[0].Handle[0].Upstreams {
+			addr := u.Dial
+			if path, ok := strings.CutPrefix(addr, "{file."); ok {
+				data, err := os.ReadFile(strings.TrimSuffix(path, "}"))
+				if err != nil {
+					break
+				}
+				addr = strings.TrimSpace(string(data))
+			}
+			if checkLoopback(addr) != nil {
+				r.Upstreams = nil
+				break
+			}
+			r.Upstreams = append(r.Upstreams, addr)
+		}
+		if len(r.Upstreams) > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// sharedPID returns the pid of the shared Caddy of dir if it runs: a
+// process of this user whose command line names dir's pid file.
+func sharedPID(dir string) int {
+	pidFile := filepath.Join(dir, legacyPIDFileName)
+	data, err := os.ReadFile(pidFile)
 	if err != nil {
-		return fmt.Errorf("encoding %q: %w", path, err)
+		return 0
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 1 || !alive(pid) {
+		return 0
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("writing %q: %w", path, err)
+	info, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	if err != nil {
+		return 0
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Getuid() {
+		return 0
+	}
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil || !strings.Contains(string(cmdline), "\x00"+pidFile) {
+		return 0
+	}
+	return pid
+}
+
+// stopShared stops the shared Caddy gracefully (SIGTERM), then for good.
+func stopShared(ctx context.Context, pid int) error {
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("stopping the shared caddy %d: %w", pid, err)
+	}
+	deadline := time.Now().Add(stopTimeout)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			deadline = time.Now().Add(stopTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopping the shared caddy %d: %w", pid, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	return nil
-}
-
-// writeLogLine appends one line in the shape of Caddy's JSON log.
-func writeLogLine(w io.Writer, msg, admin string) error {
-	line, err := json.Marshal(map[string]any{
-		"level":  "info",
-		"ts":     float64(time.Now().UnixNano()) / 1e9,
-		"logger": "bake",
-		"msg":    msg,
-		"admin":  admin,
-	})
-	if err != nil {
-		return fmt.Errorf("encoding log line: %w", err)
-	}
-	if _, err := w.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("writing caddy log: %w", err)
-	}
-	return nil
-}
-
-// logTail returns the last n lines of the log at path, for error messages.
-func logTail(path string, n int) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	defer func() { _ = f.Close() }()
-	const window = 8 << 10
-	if info, err := f.Stat(); err == nil && info.Size() > window {
-		_, _ = f.Seek(-window, 2)
-	}
-	buf := make([]byte, window)
-	m, _ := f.Read(buf)
-	lines := strings.Split(strings.TrimRight(string(buf[:m]), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

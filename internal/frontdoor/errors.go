@@ -8,6 +8,12 @@ import (
 var (
 	// ErrNoRoute means the front door has no route with the given id.
 	ErrNoRoute = errors.New("no such front door route")
+	// ErrDown means a route's door exists but its Caddy is not running; the
+	// next Ensure or SetUpstreams starts it again.
+	ErrDown = errors.New("front door is down: its caddy is not running")
+	// ErrDrainTimeout means requests were still in flight to upstreams taken
+	// out of traffic when Drain stopped waiting.
+	ErrDrainTimeout = errors.New("requests still in flight")
 	// ErrNotLoopback means an address is not a loopback IP and port.
 	ErrNotLoopback = errors.New("address is not a loopback ip:port")
 )

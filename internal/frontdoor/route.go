@@ -2,7 +2,6 @@ package frontdoor
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,22 +10,21 @@ import (
 	"time"
 )
 
-// Route is one front door: a Caddy HTTP server listening on Listen whose only
-// route proxies to the current upstreams.
+// Route is one front door: a Caddy listening on Listen that proxies to the
+// route's current upstreams.
 type Route struct {
-	// ID names both the Caddy server and its reverse_proxy handler ("@id"),
-	// e.g. "bake-demo-prod-hello".
+	// ID names the route, its Caddy server and its proxies, e.g.
+	// "bake-demo-prod-hello".
 	ID string
 	// Listen is the loopback address clients connect to, e.g. "127.0.0.1:8103".
 	Listen string
 }
 
-// DrainDelay is how long to keep the previous upstreams running after
-// SetUpstreams returns: connections Caddy accepted just before the switch
-// may still send a request or two to them.
-const DrainDelay = 2 * time.Second
+// MaxDrain bounds how long Drain waits for requests in flight to upstreams
+// taken out of traffic.
+const MaxDrain = 10 * time.Second
 
-// validID keeps ids usable as one admin API path segment.
+// validID keeps ids usable as Caddy server ids and in file names.
 var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 func checkID(id string) error {
@@ -37,12 +35,11 @@ func checkID(id string) error {
 }
 
 // SetUpstreams makes route send its traffic to upstreams ("127.0.0.1:PORT").
-// When ReloadFree, an existing route with as many upstreams is switched by
-// rewriting its upstream files, without touching Caddy's config; otherwise
-// the upstream files are written first and the server is created or replaced
-// in one admin request. Without ReloadFree, the upstreams are changed in the
-// config with one admin request. Either way new requests go to the new
-// upstreams while requests already running finish on the old ones.
+// A running door is switched without touching its Caddy's config: the bank
+// out of traffic gets the upstreams, then the live file names it, so new
+// requests go to the new upstreams while requests already running finish
+// on the old ones (Drain waits for them). A door not running yet, or
+// listening elsewhere, gets a Caddy of its own started with the upstreams.
 func (c *Caddy) SetUpstreams(ctx context.Context, route Route, upstreams []string) error {
 	if err := c.setUpstreams(ctx, route, upstreams); err != nil {
 		return fmt.Errorf("pointing front door %q at %v: %w", route.ID, upstreams, err)
@@ -51,9 +48,6 @@ func (c *Caddy) SetUpstreams(ctx context.Context, route Route, upstreams []strin
 }
 
 func (c *Caddy) setUpstreams(ctx context.Context, route Route, upstreams []string) error {
-	if err := checkID(route.ID); err != nil {
-		return err
-	}
 	if err := checkLoopback(route.Listen); err != nil {
 		return fmt.Errorf("listen address: %w", err)
 	}
@@ -65,187 +59,175 @@ func (c *Caddy) setUpstreams(ctx context.Context, route Route, upstreams []strin
 			return fmt.Errorf("upstream: %w", err)
 		}
 	}
-	if c.ReloadFree() {
-		return c.setSlots(ctx, route, upstreams)
-	}
-
-	// Creating uses PUT, which fails when another bake created the same path
-	// first; reading again then finds it and switches it instead.
-	var err error
-	for range 3 {
-		var apps httpApps
-		if apps, err = c.readApps(ctx); err != nil {
-			return err
-		}
-		if cur, ok := apps.servers[route.ID]; ok {
-			return c.switchUpstreams(ctx, route, cur, upstreams)
-		}
-		if err = c.createServer(ctx, apps, route, newServer(route, upstreams)); err == nil {
-			return nil
-		}
-	}
-	return err
-}
-
-// setSlots switches route by rewriting its upstream files when its server
-// already dials exactly those slots, else writes the files and then creates
-// or replaces the server, so no config ever names a missing file.
-func (c *Caddy) setSlots(ctx context.Context, route Route, upstreams []string) error {
-	dir, err := c.slotDir(route.ID)
+	d, err := c.door(route.ID)
 	if err != nil {
 		return err
 	}
-	want := newServer(route, slotDials(dir, len(upstreams)))
-	for range 3 {
-		var apps httpApps
-		if apps, err = c.readApps(ctx); err != nil {
-			return err
-		}
-		cur, exists := apps.servers[route.ID]
-		if err = writeSlots(dir, upstreams); err != nil {
-			return err
-		}
-		if exists && sameJSON(cur, want) {
-			return nil
-		}
-		if exists {
-			err = c.call(ctx, http.MethodPatch, serverPath(route.ID), want, nil)
-		} else {
-			err = c.createServer(ctx, apps, route, want)
-		}
-		if err == nil {
-			return trimSlots(dir, len(upstreams))
-		}
-		if exists {
-			return err
-		}
+	unlock, err := c.lock(ctx, d)
+	if err != nil {
+		return err
 	}
-	return err
+	defer unlock()
+
+	f, err := readDoor(d)
+	if err != nil && !errors.Is(err, ErrNoRoute) {
+		return err
+	}
+	if err == nil && f.Listen == route.Listen && running(ctx, d) != 0 {
+		live, err := liveBank(d)
+		if err != nil {
+			return err
+		}
+		next := otherBank(live)
+		if err := writeBank(d, next, upstreams); err != nil {
+			return err
+		}
+		return setLive(d, next)
+	}
+	// A new door, one whose Caddy is not running, or one that moves to
+	// another address: (re)start its Caddy with the upstreams in bank a.
+	if err := stop(ctx, d); err != nil {
+		return err
+	}
+	f = doorFile{ID: route.ID, Listen: route.Listen}
+	return c.create(ctx, d, f, upstreams, false)
 }
 
-// switchUpstreams updates an existing server in one request: only the
-// upstreams when nothing else differs, else the whole server.
-func (c *Caddy) switchUpstreams(ctx context.Context, route Route, cur json.RawMessage, upstreams []string) error {
-	if onlyUpstreamsDiffer(cur, route) {
-		return c.call(ctx, http.MethodPatch, "/id/"+route.ID+"/upstreams", toUpstreams(upstreams), nil)
+// create writes door d for f with upstreams in bank a and starts its Caddy.
+func (c *Caddy) create(ctx context.Context, d door, f doorFile, upstreams []string, shared bool) error {
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return fmt.Errorf("creating front door: %w", err)
 	}
-	return c.call(ctx, http.MethodPatch, serverPath(route.ID), newServer(route, upstreams), nil)
-}
-
-// createServer adds srv under the deepest of apps/http/servers that exists,
-// creating the missing parents in the same request.
-func (c *Caddy) createServer(ctx context.Context, apps httpApps, route Route, srv server) error {
-	servers := map[string]any{route.ID: srv}
-	// No grace_period: Caddy 2.6 cancels it as soon as a reload returns, which
-	// only logs errors; unset, replaced servers finish their requests.
-	httpApp := map[string]any{"servers": servers}
-	switch {
-	case apps.hasServers:
-		return c.call(ctx, http.MethodPut, serverPath(route.ID), srv, nil)
-	case apps.hasHTTP:
-		return c.call(ctx, http.MethodPut, "/config/apps/http/servers", servers, nil)
-	case apps.hasApps:
-		return c.call(ctx, http.MethodPut, "/config/apps/http", httpApp, nil)
-	default:
-		return c.call(ctx, http.MethodPut, "/config/apps", map[string]any{"http": httpApp}, nil)
+	for _, bank := range []string{bankA, bankB} {
+		if err := writeBank(d, bank, upstreams); err != nil {
+			return err
+		}
 	}
+	if err := setLive(d, bankA); err != nil {
+		return err
+	}
+	if err := writeJSON(d.path(doorFileName), f); err != nil {
+		return err
+	}
+	return c.start(ctx, d, f, shared)
 }
 
 // Upstreams returns the addresses the route with id currently sends traffic
-// to, reading its upstream files where it has them, or ErrNoRoute.
+// to, ErrNoRoute if it has no door, or ErrDown if its Caddy is not running.
 func (c *Caddy) Upstreams(ctx context.Context, id string) ([]string, error) {
-	if err := checkID(id); err != nil {
+	d, err := c.door(id)
+	if err != nil {
 		return nil, err
 	}
-	var ups []upstream
-	err := c.call(ctx, http.MethodGet, "/id/"+id+"/upstreams", nil, &ups)
-	if hasStatus(err, http.StatusNotFound) || (err == nil && ups == nil) {
-		return nil, fmt.Errorf("front door %q: %w", id, ErrNoRoute)
+	if _, err := readDoor(d); err != nil {
+		return nil, fmt.Errorf("front door %q: %w", id, err)
 	}
+	if running(ctx, d) == 0 {
+		return nil, fmt.Errorf("front door %q: %w", id, ErrDown)
+	}
+	live, err := liveBank(d)
 	if err != nil {
-		return nil, fmt.Errorf("reading front door %q upstreams: %w", id, err)
+		return nil, fmt.Errorf("front door %q: %w", id, err)
 	}
-	addrs := toDials(ups)
-	for i, dial := range addrs {
-		if addrs[i], err = readDial(dial); err != nil {
-			return nil, fmt.Errorf("reading front door %q upstreams: %w", id, err)
-		}
+	ups, err := readBank(d, live)
+	if err != nil {
+		return nil, fmt.Errorf("front door %q: %w", id, err)
 	}
-	return addrs, nil
+	return ups, nil
 }
 
-// Remove deletes the route's server and then its upstream files; a missing
-// route is not an error.
+// Remove stops the route's Caddy and deletes its door; a missing route is
+// not an error.
 func (c *Caddy) Remove(ctx context.Context, id string) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	apps, err := c.readApps(ctx)
-	if err != nil {
+	if err := c.remove(ctx, id); err != nil {
 		return fmt.Errorf("removing front door %q: %w", id, err)
-	}
-	dirs := map[string]bool{}
-	if dir, err := c.slotDir(id); err == nil {
-		dirs[dir] = true
-	}
-	if cur, ok := apps.servers[id]; ok {
-		// The files may live in another state dir than c's (or c has none).
-		for _, d := range serverDials(cur) {
-			if dir, ok := slotDirOf(d, id); ok {
-				dirs[dir] = true
-			}
-		}
-		if err := c.call(ctx, http.MethodDelete, serverPath(id), nil, nil); err != nil {
-			return fmt.Errorf("removing front door %q: %w", id, err)
-		}
-	}
-	var errs []error
-	for dir := range dirs {
-		if err := os.RemoveAll(dir); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("removing front door %q upstream files: %w", id, err)
 	}
 	return nil
 }
 
-func serverPath(id string) string {
-	return "/config/apps/http/servers/" + id
+func (c *Caddy) remove(ctx context.Context, id string) error {
+	d, err := c.door(id)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(d.dir); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	unlock, err := c.lock(ctx, d)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := stop(ctx, d); err != nil {
+		return err
+	}
+	return os.RemoveAll(d.dir)
 }
 
-// httpApps is what exists of apps/http/servers in Caddy's config.
-type httpApps struct {
-	hasApps, hasHTTP, hasServers bool
-	servers                      map[string]json.RawMessage
+// Drain waits until no request is in flight to the upstreams route id took
+// out of traffic at its last switch, as the door's Caddy counts them, or
+// until max passes (then it returns ErrDrainTimeout) or ctx is done. It
+// returns at once when the door is not running: nothing is in flight.
+func (c *Caddy) Drain(ctx context.Context, id string, max time.Duration) error {
+	d, err := c.door(id)
+	if err != nil {
+		return err
+	}
+	pid := running(ctx, d)
+	if pid == 0 {
+		return nil
+	}
+	live, err := liveBank(d)
+	if err != nil {
+		return err
+	}
+	old := otherBank(live)
+	deadline := time.Now().Add(max)
+	// A request may have chosen the old bank just before the switch and
+	// not be counted yet: only two idle readings in a row end the wait.
+	idle := 0
+	for {
+		n, err := inFlight(ctx, d, pid, old)
+		if err != nil {
+			return fmt.Errorf("draining front door %q: %w", id, err)
+		}
+		if n == 0 {
+			idle++
+			if idle == 2 {
+				return nil
+			}
+		} else {
+			idle = 0
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("draining front door %q: %w (%d still in flight after %s)", id, ErrDrainTimeout, n, max)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("draining front door %q: %w", id, ctx.Err())
+		case <-time.After(drainPoll):
+		}
+	}
 }
 
-// readApps reads /config/apps, which answers null rather than an error
-// when Caddy has no apps yet.
-func (c *Caddy) readApps(ctx context.Context) (httpApps, error) {
-	var apps map[string]json.RawMessage
-	if err := c.call(ctx, http.MethodGet, "/config/apps", nil, &apps); err != nil {
-		return httpApps{}, err
+// drainPoll is the pause between two readings of the in-flight count.
+const drainPoll = 10 * time.Millisecond
+
+// inFlight returns how many requests the door's Caddy has in flight to the
+// slots of bank.
+func inFlight(ctx context.Context, d door, pid int, bank string) (int, error) {
+	var ups []struct {
+		Address     string `json:"address"`
+		NumRequests int    `json:"num_requests"`
 	}
-	var state httpApps
-	state.hasApps = apps != nil
-	rawHTTP, ok := apps["http"]
-	if !ok {
-		return state, nil
+	if err := call(ctx, d, pid, http.MethodGet, "/reverse_proxy/upstreams", nil, &ups); err != nil {
+		return 0, err
 	}
-	var httpApp map[string]json.RawMessage
-	if err := json.Unmarshal(rawHTTP, &httpApp); err != nil {
-		return httpApps{}, fmt.Errorf("decoding caddy apps/http: %w", err)
+	n := 0
+	for _, u := range ups {
+		if b, ok := slotBank(d, u.Address); ok && b == bank {
+			n += u.NumRequests
+		}
 	}
-	state.hasHTTP = httpApp != nil
-	rawServers, ok := httpApp["servers"]
-	if !ok {
-		return state, nil
-	}
-	if err := json.Unmarshal(rawServers, &state.servers); err != nil {
-		return httpApps{}, fmt.Errorf("decoding caddy apps/http/servers: %w", err)
-	}
-	state.hasServers = state.servers != nil
-	return state, nil
+	return n, nil
 }

@@ -1,8 +1,8 @@
 package frontdoor
 
 import (
-	"encoding/json"
-	"reflect"
+	"path/filepath"
+	"strconv"
 )
 
 // Proxy tuning for switches that drop no requests. Caddy retries a request
@@ -19,12 +19,34 @@ const (
 	maxIdlePerHost = 32
 )
 
-// server is the Caddy HTTP server bake writes for a route.
+// config is a door's whole Caddy config, written once when it starts.
+type config struct {
+	Admin adminConfig `json:"admin"`
+	Apps  apps        `json:"apps"`
+}
+
+type adminConfig struct {
+	Listen string            `json:"listen"`
+	Config adminConfigPolicy `json:"config"`
+}
+
+type adminConfigPolicy struct {
+	Persist bool `json:"persist"`
+}
+
+type apps struct {
+	HTTP httpApp `json:"http"`
+}
+
+type httpApp struct {
+	Servers map[string]server `json:"servers"`
+}
+
+// server is the Caddy HTTP server of a door: a route per bank, chosen by
+// the content of the live file.
 //
 // The proxy leaves flush_interval unset: Caddy already streams event streams
-// and bodies of unknown length, and with flush_interval -1 Caddy 2.6 ties
-// upstream requests to the config, so a switch cancels the requests that are
-// in flight (502).
+// and bodies of unknown length.
 type server struct {
 	Listen         []string       `json:"listen"`
 	AutomaticHTTPS automaticHTTPS `json:"automatic_https"`
@@ -36,8 +58,14 @@ type automaticHTTPS struct {
 }
 
 type serverRoute struct {
+	Match    []matcher      `json:"match,omitempty"`
 	Handle   []reverseProxy `json:"handle"`
 	Terminal bool           `json:"terminal"`
+}
+
+// matcher matches when a placeholder (the live file) has one of the values.
+type matcher struct {
+	Vars map[string][]string `json:"vars"`
 }
 
 type reverseProxy struct {
@@ -74,86 +102,66 @@ type keepAlive struct {
 	MaxIdleConnsPerHost int    `json:"max_idle_conns_per_host"`
 }
 
-// newServer builds the server for route proxying to dials.
-func newServer(route Route, dials []string) server {
-	return server{
-		Listen:         []string{route.Listen},
+// doorConfig builds the config of door d serving route f: the admin API
+// on the door's unix socket, readable by this user only, and no autosave
+// (the file bake writes is the config).
+func doorConfig(d door, f doorFile) config {
+	live := placeholder(d.path(liveFileName))
+	srv := server{
+		Listen:         []string{f.Listen},
 		AutomaticHTTPS: automaticHTTPS{Disable: true},
-		Routes: []serverRoute{{
-			Handle: []reverseProxy{{
-				Handler:   "reverse_proxy",
-				ID:        route.ID,
-				Upstreams: toUpstreams(dials),
-				LoadBalancing: loadBalancing{
-					SelectionPolicy: selectionPolicy{Policy: "round_robin"},
-					TryDuration:     tryDuration,
-					TryInterval:     tryInterval,
-				},
-				Transport: httpTransport{
-					Protocol:    "http",
-					DialTimeout: dialTimeout,
-					KeepAlive: keepAlive{
-						Enabled:             true,
-						IdleTimeout:         idleTimeout,
-						MaxIdleConnsPerHost: maxIdlePerHost,
-					},
-				},
-			}},
-			Terminal: true,
-		}},
+		Routes: []serverRoute{
+			{
+				Match:    []matcher{{Vars: map[string][]string{live: {bankA}}}},
+				Handle:   []reverseProxy{newProxy(f.ID+"-"+bankA, bankDials(d, bankA))},
+				Terminal: true,
+			},
+			// Bank b takes everything else, so a request always has upstreams.
+			{Handle: []reverseProxy{newProxy(f.ID+"-"+bankB, bankDials(d, bankB))}, Terminal: true},
+		},
+	}
+	return config{
+		Admin: adminConfig{Listen: "unix/" + d.socket() + "|0600"},
+		Apps:  apps{HTTP: httpApp{Servers: map[string]server{f.ID: srv}}},
 	}
 }
 
-func toUpstreams(dials []string) []upstream {
-	ups := make([]upstream, len(dials))
-	for i, d := range dials {
-		ups[i] = upstream{Dial: d}
-	}
-	return ups
+// placeholder is the Caddy placeholder that reads the file at path.
+func placeholder(path string) string {
+	return "{file." + path + "}"
 }
 
-func toDials(ups []upstream) []string {
-	dials := make([]string, len(ups))
-	for i, u := range ups {
-		dials[i] = u.Dial
+// bankDials returns the dial addresses of the slots of bank in d.
+func bankDials(d door, bank string) []string {
+	dials := make([]string, slotsPerBank)
+	for i := range dials {
+		dials[i] = placeholder(filepath.Join(d.dir, bank, strconv.Itoa(i)))
 	}
 	return dials
 }
 
-// serverDials returns the dial addresses of a server read from Caddy that
-// has the shape newServer builds, or nil.
-func serverDials(cur json.RawMessage) []string {
-	var s server
-	if json.Unmarshal(cur, &s) != nil || len(s.Routes) != 1 || len(s.Routes[0].Handle) != 1 {
-		return nil
+func newProxy(id string, dials []string) reverseProxy {
+	ups := make([]upstream, len(dials))
+	for i, d := range dials {
+		ups[i] = upstream{Dial: d}
 	}
-	return toDials(s.Routes[0].Handle[0].Upstreams)
-}
-
-// onlyUpstreamsDiffer reports whether cur, a server read from Caddy, is what
-// newServer would build for route apart from its upstreams, so that changing
-// the upstreams alone brings it up to date.
-func onlyUpstreamsDiffer(cur json.RawMessage, route Route) bool {
-	var s server
-	if json.Unmarshal(cur, &s) != nil || len(s.Routes) != 1 || len(s.Routes[0].Handle) != 1 {
-		return false
+	return reverseProxy{
+		Handler:   "reverse_proxy",
+		ID:        id,
+		Upstreams: ups,
+		LoadBalancing: loadBalancing{
+			SelectionPolicy: selectionPolicy{Policy: "round_robin"},
+			TryDuration:     tryDuration,
+			TryInterval:     tryInterval,
+		},
+		Transport: httpTransport{
+			Protocol:    "http",
+			DialTimeout: dialTimeout,
+			KeepAlive: keepAlive{
+				Enabled:             true,
+				IdleTimeout:         idleTimeout,
+				MaxIdleConnsPerHost: maxIdlePerHost,
+			},
+		},
 	}
-	proxy := s.Routes[0].Handle[0]
-	if proxy.ID != route.ID || proxy.Upstreams == nil {
-		return false
-	}
-	return sameJSON(cur, newServer(route, toDials(proxy.Upstreams)))
-}
-
-// sameJSON compares raw JSON with the JSON encoding of v, ignoring key order.
-func sameJSON(raw json.RawMessage, v any) bool {
-	encoded, err := json.Marshal(v)
-	if err != nil {
-		return false
-	}
-	var a, b any
-	if json.Unmarshal(raw, &a) != nil || json.Unmarshal(encoded, &b) != nil {
-		return false
-	}
-	return reflect.DeepEqual(a, b)
 }

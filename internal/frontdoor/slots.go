@@ -1,6 +1,7 @@
 package frontdoor
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,124 +10,104 @@ import (
 	"strings"
 )
 
-// Each upstream of a route is a slot: a file under
-// <StateDir>/upstreams/<route id>/<index> holding "127.0.0.1:PORT". The
-// route's dial addresses name these files as {file.PATH} placeholders, which
-// Caddy reads on every request, so rewriting the files switches traffic
-// without changing (and so reloading) Caddy's config.
-const slotsDirName = "upstreams"
+// A door has two banks of upstream slots, "a" and "b": files
+// <door>/<bank>/<index> holding "127.0.0.1:PORT", which Caddy reads on every
+// request through the {file.*} placeholders of its dial addresses. The file
+// <door>/live names the bank in traffic.
+const (
+	bankA        = "a"
+	bankB        = "b"
+	liveFileName = "live"
+	// listFileName holds, in each bank, the upstreams as they were given.
+	listFileName = "upstreams.json"
 
-// slotDir is the directory holding the slots of route id.
-func (c *Caddy) slotDir(id string) (string, error) {
-	if c.StateDir == "" {
-		return "", errors.New("no state dir for upstream files")
+	// slotsPerBank is how many slots a bank has: n upstreams fill them
+	// round-robin (slot i holds upstream i mod n), so every count of
+	// upstreams fits without a config change. 120 is a multiple of 1 to 6,
+	// 8, 10, 12, 15 and 20, which then get the same share of the traffic;
+	// other counts differ by at most one slot.
+	slotsPerBank = 120
+)
+
+// otherBank returns the bank that is not b.
+func otherBank(b string) string {
+	if b == bankA {
+		return bankB
 	}
-	stateDir, err := filepath.Abs(c.StateDir)
+	return bankA
+}
+
+// liveBank returns the bank in traffic: the content of the live file, where
+// anything but "a" means "b", as in the door's config.
+func liveBank(d door) (string, error) {
+	data, err := os.ReadFile(d.path(liveFileName))
 	if err != nil {
-		return "", fmt.Errorf("state dir %q: %w", c.StateDir, err)
+		return "", fmt.Errorf("reading front door: %w", err)
 	}
-	// The path goes into a Caddy placeholder, where these are syntax.
-	if strings.ContainsAny(stateDir, `{}\`) {
-		return "", fmt.Errorf("state dir %q: must not contain '{', '}' or '\\'", stateDir)
+	if strings.TrimSpace(string(data)) == bankA {
+		return bankA, nil
 	}
-	return filepath.Join(stateDir, slotsDirName, id), nil
+	return bankB, nil
 }
 
-// slotDials returns the dial addresses of n slots in dir.
-func slotDials(dir string, n int) []string {
-	dials := make([]string, n)
-	for i := range dials {
-		dials[i] = "{file." + filepath.Join(dir, strconv.Itoa(i)) + "}"
+// writeBank points every slot of bank at upstreams, round-robin, and
+// records the list. Each file is replaced by a rename, so Caddy reads either
+// the old address or the new one.
+func writeBank(d door, bank string, upstreams []string) error {
+	dir := d.path(bank)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating upstream files: %w", err)
 	}
-	return dials
+	for i := range slotsPerBank {
+		if err := writeFile(filepath.Join(dir, strconv.Itoa(i)), []byte(upstreams[i%len(upstreams)])); err != nil {
+			return fmt.Errorf("writing upstream file: %w", err)
+		}
+	}
+	return writeJSON(filepath.Join(dir, listFileName), upstreams)
 }
 
-// slotPath returns the file a dial address names, if it is a slot.
-func slotPath(dial string) (string, bool) {
-	path, ok := strings.CutPrefix(dial, "{file.")
+// readBank returns the upstreams bank was last given.
+func readBank(d door, bank string) ([]string, error) {
+	data, err := os.ReadFile(filepath.Join(d.path(bank), listFileName))
+	if err != nil {
+		return nil, fmt.Errorf("reading front door upstreams: %w", err)
+	}
+	var ups []string
+	if err := json.Unmarshal(data, &ups); err != nil {
+		return nil, fmt.Errorf("reading front door upstreams: %w", err)
+	}
+	if len(ups) == 0 {
+		return nil, errors.New("reading front door upstreams: none recorded")
+	}
+	return ups, nil
+}
+
+// setLive puts bank into traffic.
+func setLive(d door, bank string) error {
+	return writeFile(d.path(liveFileName), []byte(bank))
+}
+
+// slotBank returns the bank a dial address (as Caddy reports it) of door d
+// belongs to, if any.
+func slotBank(d door, address string) (string, bool) {
+	path, ok := strings.CutPrefix(address, "{file.")
 	if !ok {
 		return "", false
 	}
 	path, ok = strings.CutSuffix(path, "}")
-	if !ok || !filepath.IsAbs(path) {
-		return "", false
-	}
-	return path, true
-}
-
-// slotDirOf returns the slot directory of route id that dial points into.
-func slotDirOf(dial, id string) (string, bool) {
-	path, ok := slotPath(dial)
 	if !ok {
 		return "", false
 	}
-	dir := filepath.Dir(path)
-	if filepath.Base(dir) != id || filepath.Base(filepath.Dir(dir)) != slotsDirName {
+	rel, err := filepath.Rel(d.dir, path)
+	if err != nil {
 		return "", false
 	}
-	return dir, true
-}
-
-// writeSlots points slot i of dir at upstreams[i]. Each file is replaced by
-// a rename, so Caddy reads either the old address or the new one.
-func writeSlots(dir string, upstreams []string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("creating upstream files: %w", err)
+	bank, index, ok := strings.Cut(rel, string(filepath.Separator))
+	if !ok || (bank != bankA && bank != bankB) {
+		return "", false
 	}
-	for i, addr := range upstreams {
-		if err := writeSlot(filepath.Join(dir, strconv.Itoa(i)), addr); err != nil {
-			return err
-		}
+	if _, err := strconv.Atoi(index); err != nil {
+		return "", false
 	}
-	return nil
-}
-
-func writeSlot(path, addr string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".slot-*")
-	if err != nil {
-		return fmt.Errorf("writing upstream file: %w", err)
-	}
-	_, werr := tmp.WriteString(addr)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("writing upstream file %q: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		_ = os.Remove(tmp.Name())
-		return fmt.Errorf("writing upstream file %q: %w", path, err)
-	}
-	return nil
-}
-
-// trimSlots removes the slot files of dir from index n on, once no config
-// refers to them any more.
-func trimSlots(dir string, n int) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("reading upstream files: %w", err)
-	}
-	var errs []error
-	for _, e := range entries {
-		if i, err := strconv.Atoi(e.Name()); err == nil && i >= n {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
-				errs = append(errs, err)
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// readDial returns the address a dial stands for: the content of its slot
-// file, or the dial itself when it names no file.
-func readDial(dial string) (string, error) {
-	path, ok := slotPath(dial)
-	if !ok {
-		return dial, nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("reading upstream file: %w", err)
-	}
-	return strings.TrimSpace(string(data)), nil
+	return bank, true
 }

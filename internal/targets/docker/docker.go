@@ -100,13 +100,9 @@ func (d *Docker) Retire(ctx context.Context, req targets.Request, previousVersio
 		return err
 	}
 	if draining(all, req, previousVersion) {
-		// Requests the front door accepted before the switch still finish on
-		// the old replicas: give them time before stopping anything.
-		select {
-		case <-time.After(frontdoor.DrainDelay):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		// Requests the front door sent to the old replicas before the
+		// switch finish before anything is stopped.
+		d.drain(ctx, d.RouteID(req.Env, req.Image.Name))
 	}
 	for _, r := range all {
 		switch {
@@ -131,6 +127,18 @@ func (d *Docker) Retire(ctx context.Context, req targets.Request, previousVersio
 		}
 	}
 	return nil
+}
+
+// drain waits until the front door has no request in flight to the
+// replicas route took out of traffic (at most frontdoor.MaxDrain); past
+// that, it says how many are cut short.
+func (d *Docker) drain(ctx context.Context, route string) {
+	began := time.Now()
+	if err := d.FrontDoor.Drain(ctx, route, frontdoor.MaxDrain); err != nil {
+		d.say("warning: %v; stopping the old replicas anyway", err)
+		return
+	}
+	d.say("drained the old replicas in %s", time.Since(began).Round(time.Millisecond))
 }
 
 // draining reports whether Retire is about to stop or remove a running

@@ -76,9 +76,9 @@ func (d *Docker) rolling(ctx context.Context, req targets.Request, old []targets
 			}
 			d.say("took %s out of traffic", out.Name)
 			if req.Keep != config.KeepWarm {
+				d.drain(ctx, route.ID)
 				stopped = append(stopped, out)
 				stops.Go(func() error {
-					time.Sleep(frontdoor.DrainDelay)
 					return d.stop(context.WithoutCancel(ctx), out)
 				})
 			}
@@ -156,6 +156,6 @@ func (d *Docker) restore(ctx context.Context, req targets.Request, route frontdo
 	}
 	d.say("switched %s back to %s@%s", req.Target.Listen, req.Image.Name, old[0].Version)
 	// The new replicas may still be finishing requests.
-	time.Sleep(frontdoor.DrainDelay)
+	d.drain(ctx, route.ID)
 	return nil
 }
