@@ -273,15 +273,20 @@ func accepts(ctx context.Context, addr string) bool {
 }
 
 // stop asks the door's Caddy to exit and waits until its process is gone,
-// killing it if it does not go in time. A door with no Caddy running is
-// left as it is.
+// killing it if it does not go in time. A Caddy started for the door by a
+// bake killed before it recorded the start is found by its pid file and
+// command line, and terminated. A door with no Caddy running is left as
+// it is.
 func stop(ctx context.Context, d door) error {
 	pid := running(ctx, d)
-	if pid == 0 {
+	if pid != 0 {
+		// Caddy may drop the connection as it exits; the wait below decides.
+		_ = call(ctx, d, pid, http.MethodPost, "/stop", nil, nil)
+	} else if pid = unrecorded(d); pid != 0 {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+	} else {
 		return nil
 	}
-	// Caddy may drop the connection as it exits; the wait below decides.
-	_ = call(ctx, d, pid, http.MethodPost, "/stop", nil, nil)
 	deadline := time.Now().Add(stopTimeout)
 	for alive(pid) {
 		if time.Now().After(deadline) {
@@ -295,6 +300,37 @@ func stop(ctx context.Context, d door) error {
 		}
 	}
 	return nil
+}
+
+// unrecorded returns the pid of a Caddy of this user running the door's
+// config whose start bake did not record, or 0.
+func unrecorded(d door) int {
+	data, err := os.ReadFile(d.path(pidFileName))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || !ownProcess(pid, "\x00"+d.path(configFileName)+"\x00") {
+		return 0
+	}
+	return pid
+}
+
+// ownProcess reports whether pid is a live process of this user whose
+// command line contains arg.
+func ownProcess(pid int, arg string) bool {
+	if pid <= 1 || !alive(pid) {
+		return false
+	}
+	info, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	if err != nil {
+		return false
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Getuid() {
+		return false
+	}
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	return err == nil && strings.Contains(string(cmdline), arg)
 }
 
 // alive reports whether process pid exists and has not exited.

@@ -360,3 +360,22 @@ func TestDrainWaitsForRequestsInFlight(t *testing.T) {
 	require.NoError(t, c.SetUpstreams(ctx, route, []string{backend(t, "last")}))
 	require.ErrorIs(t, c.Drain(ctx, route.ID, 300*time.Millisecond), ErrDrainTimeout)
 }
+
+// TestUnrecordedCaddyIsReplaced follows a bake killed between starting a
+// door's Caddy and recording it: the next switch ends that Caddy and starts
+// one it knows, instead of finding the address taken.
+func TestUnrecordedCaddyIsReplaced(t *testing.T) {
+	ctx := t.Context()
+	c := newCaddy(t)
+	route := Route{ID: "bake-test-unrecorded", Listen: freeAddr(t)}
+	require.NoError(t, c.SetUpstreams(ctx, route, []string{backend(t, "a")}))
+	d, first := doorOf(t, c, route.ID)
+	require.NoError(t, os.Remove(d.path(startRecordFileName)))
+	require.Equal(t, first, unrecorded(d))
+
+	require.NoError(t, c.SetUpstreams(ctx, route, []string{backend(t, "b")}))
+	assert.Equal(t, "b", mustGet(t, route.Listen))
+	_, second := doorOf(t, c, route.ID)
+	assert.NotEqual(t, first, second)
+	assert.False(t, alive(first), "the unrecorded caddy still runs")
+}

@@ -68,7 +68,11 @@ func (c *Caddy) resume(ctx context.Context, d door) {
 	if err != nil || running(ctx, d) != 0 {
 		return
 	}
-	if err := c.start(ctx, d, f, false); err != nil {
+	err = stop(ctx, d)
+	if err == nil {
+		err = c.start(ctx, d, f, false)
+	}
+	if err != nil {
 		if log, lerr := os.OpenFile(d.path(logFileName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); lerr == nil {
 			_, _ = fmt.Fprintf(log, "bake: not resumed: %v\n", err)
 			_ = log.Close()
@@ -206,18 +210,7 @@ func sharedPID(dir string) int {
 		return 0
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil || pid <= 1 || !alive(pid) {
-		return 0
-	}
-	info, err := os.Stat("/proc/" + strconv.Itoa(pid))
-	if err != nil {
-		return 0
-	}
-	if st, ok := info.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Getuid() {
-		return 0
-	}
-	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	if err != nil || !strings.Contains(string(cmdline), "\x00"+pidFile) {
+	if err != nil || !ownProcess(pid, "\x00"+pidFile) {
 		return 0
 	}
 	return pid
