@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	"github.com/moby/moby/client"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
@@ -104,29 +105,45 @@ func (d *Docker) Retire(ctx context.Context, req targets.Request, previousVersio
 		// switch finish before anything is stopped.
 		d.drain(ctx, d.RouteID(req.Env, req.Image.Name))
 	}
-	for _, r := range all {
+	// Replicas are stopped and removed side by side: the command returns as
+	// soon as the slowest is done, not after the sum of them.
+	done := make([]string, len(all))
+	var g errgroup.Group
+	for i, r := range all {
 		switch {
 		case r.Digest == req.Release.Digest:
 			continue
 		case r.Version == previousVersion && req.Keep == config.KeepWarm:
 			if r.Running {
-				d.say("kept %s running out of traffic (warm)", r.Name)
+				done[i] = fmt.Sprintf("kept %s running out of traffic (warm)", r.Name)
 			}
 		case r.Version == previousVersion && req.Keep != config.KeepRemoved:
 			if r.Running {
-				if err := d.stop(ctx, r); err != nil {
-					return err
-				}
-				d.say("stopped %s (kept for rollback)", r.Name)
+				g.Go(func() error {
+					if err := d.stop(ctx, r); err != nil {
+						return err
+					}
+					done[i] = fmt.Sprintf("stopped %s (kept for rollback)", r.Name)
+					return nil
+				})
 			}
 		default:
-			if err := removeReplica(ctx, d, r); err != nil {
-				return err
-			}
-			d.say("removed %s", r.Name)
+			g.Go(func() error {
+				if err := removeReplica(ctx, d, r); err != nil {
+					return err
+				}
+				done[i] = fmt.Sprintf("removed %s", r.Name)
+				return nil
+			})
 		}
 	}
-	return nil
+	err = g.Wait()
+	for _, line := range done {
+		if line != "" {
+			d.say("%s", line)
+		}
+	}
+	return err
 }
 
 // drain waits until the front door has no request in flight to the
