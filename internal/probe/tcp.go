@@ -23,7 +23,7 @@ func TCP(ctx context.Context, addr string, timeout time.Duration) (string, error
 			return struct{}{}, fmt.Errorf("got %v", unwrapURLError(err))
 		}
 		return struct{}{}, conn.Close()
-	}, backoff.WithBackOff(backoff.NewConstantBackOff(200*time.Millisecond)), backoff.WithMaxElapsedTime(timeout))
+	}, backoff.WithBackOff(retryInterval()), backoff.WithMaxElapsedTime(timeout))
 	if err != nil {
 		return "", fmt.Errorf("%w: connect %s: expected a connection; %v (after %d tries in %s)",
 			ErrUnhealthy, addr, err, tries, time.Since(start).Round(100*time.Millisecond))
