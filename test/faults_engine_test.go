@@ -220,6 +220,9 @@ func ipQuiet(args ...string) { _ = exec.Command("ip", args...).Run() }
 func TestFaultEngineRestartedDuringPromote(t *testing.T) {
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
+	// The new replicas take a while to turn healthy, so the engine restarts
+	// while the promote waits for them.
+	p.setHealthyAfter(t, 3*time.Second)
 	p.release(t, "1.1.0")
 	e := newPrivateEngine(t)
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")

@@ -22,7 +22,7 @@ var envNames = []string{"dev", "qa", "prod"}
 // dockerfileTemplate is the svc image's template.
 const dockerfileTemplate = `FROM scratch
 COPY svc /svc
-ENV SVC_VERSION={{ .Version }} SVC_HEALTHY_UNTIL={{ .Vars.healthy_until }}
+ENV SVC_VERSION={{ .Version }} SVC_HEALTHY_UNTIL={{ .Vars.healthy_until }} SVC_HEALTHY_AFTER={{ .Vars.healthy_after }}
 EXPOSE 8080
 ENTRYPOINT ["/svc"]
 `
@@ -44,6 +44,7 @@ images:
     port: 8080
     vars:
       healthy_until: "{{ .HealthyUntil }}"
+      healthy_after: "{{ .HealthyAfter }}"
     checks:
       - name: healthz
         http:
@@ -85,6 +86,7 @@ type project struct {
 	Name         string
 	Dir          string
 	HealthyUntil string
+	HealthyAfter string
 	Target       string
 	Webhook      string
 	Registry     string
@@ -106,6 +108,7 @@ func newProject(t *testing.T, opts projectOptions) *project {
 	if p.HealthyUntil == "" {
 		p.HealthyUntil = "0"
 	}
+	p.HealthyAfter = "0"
 	if p.Registry == "" {
 		p.Registry = "127.0.0.1:5000"
 	}
@@ -139,6 +142,14 @@ func (p *project) writeConfig(t *testing.T) {
 	var b strings.Builder
 	require.NoError(t, configTemplate.Execute(&b, p))
 	writeFile(t, p.ConfigPath(), b.String())
+}
+
+// setHealthyAfter rewrites bake.yaml so that the replicas of the next release
+// answer their health check only once they have run for after.
+func (p *project) setHealthyAfter(t *testing.T, after time.Duration) {
+	t.Helper()
+	p.HealthyAfter = fmt.Sprint(int(after.Seconds()))
+	p.writeConfig(t)
 }
 
 // setHealthyUntil rewrites bake.yaml so the next release turns unhealthy at until.

@@ -1,5 +1,6 @@
 // Command svc is the service the end-to-end tests release and promote: it
-// reports its version and turns unhealthy once SVC_HEALTHY_UNTIL has passed.
+// reports its version, is healthy only once it has run SVC_HEALTHY_AFTER
+// seconds and until SVC_HEALTHY_UNTIL has passed, and answers /slow?ms=N late.
 package main
 
 import (
@@ -25,9 +26,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	after, err := strconv.Atoi(os.Getenv("SVC_HEALTHY_AFTER"))
+	if err != nil && os.Getenv("SVC_HEALTHY_AFTER") != "" {
+		log.Fatalf("SVC_HEALTHY_AFTER %q: %v", os.Getenv("SVC_HEALTHY_AFTER"), err)
+	}
+	healthyFrom := time.Now().Add(time.Duration(after) * time.Second)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		if !until.IsZero() && !time.Now().Before(until) {
+		if (!until.IsZero() && !time.Now().Before(until)) || time.Now().Before(healthyFrom) {
 			http.Error(w, "unhealthy", http.StatusServiceUnavailable)
 			return
 		}
@@ -36,6 +42,17 @@ func main() {
 	})
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "svc %s\n", version)
+	})
+	// /slow?ms=N answers after N milliseconds (at most a minute): a request
+	// still in flight when the front door switches away.
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		ms, err := strconv.Atoi(r.URL.Query().Get("ms"))
+		if err != nil || ms < 0 || ms > 60000 {
+			http.Error(w, "ms: want 0..60000", http.StatusBadRequest)
+			return
+		}
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		fmt.Fprintf(w, "svc %s slow\n", version)
 	})
 	srv := &http.Server{Addr: ":8080", Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	log.Fatal(srv.ListenAndServe())
