@@ -264,9 +264,10 @@ func TestEnsureResumesDoors(t *testing.T) {
 	route := Route{ID: "bake-test-resume", Listen: freeAddr(t)}
 	require.NoError(t, c.SetUpstreams(ctx, route, []string{a}))
 	require.NoError(t, c.SetUpstreams(ctx, route, []string{b}))
-	d, pid := doorOf(t, c, route.ID)
+	_, pid := doorOf(t, c, route.ID)
 
-	require.NoError(t, stop(ctx, d))
+	require.NoError(t, c.Stop(ctx, route.ID))
+	assert.False(t, accepts(ctx, route.Listen))
 	_, err := c.Upstreams(ctx, route.ID)
 	require.ErrorIs(t, err, ErrDown)
 	require.NoError(t, c.Ensure(ctx))

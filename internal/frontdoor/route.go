@@ -231,3 +231,24 @@ func inFlight(ctx context.Context, d door, pid int, bank string) (int, error) {
 	}
 	return n, nil
 }
+
+// Stop stops the route's Caddy and keeps its door: the route serves nothing
+// until Ensure or SetUpstreams starts it again with the upstreams it had.
+func (c *Caddy) Stop(ctx context.Context, id string) error {
+	d, err := c.door(id)
+	if err != nil {
+		return err
+	}
+	if _, err := readDoor(d); err != nil {
+		return fmt.Errorf("stopping front door %q: %w", id, err)
+	}
+	unlock, err := c.lock(ctx, d)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := stop(ctx, d); err != nil {
+		return fmt.Errorf("stopping front door %q: %w", id, err)
+	}
+	return nil
+}
