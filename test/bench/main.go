@@ -62,6 +62,7 @@ var tables = []table{
 	{"keep", (*bench).keepTable},
 	{"aws", (*bench).awsTable},
 	{"strategy", (*bench).strategyTable},
+	{"frontdoors", (*bench).frontDoorsTable},
 	{"baking", (*bench).bakingTable},
 	{"history", (*bench).historyTable},
 }

@@ -100,6 +100,12 @@ func (b *bench) switchTable() string {
 	t.WriteString(row("rollback: until the front door answers 1.0.0", rollbackServed) + "\n")
 	fmt.Fprintf(&t, "| floor: `docker run` one container, poll /healthz to the first 200 | %s | %s | %s | %d/%d | %s | 1.0 |\n",
 		fl.med(2), fl.min(2), fl.max(2), len(floor), rounds, each(floor, 2))
+	promoteFloor := ratio(round(statsOf(p).Med, 2), round(fl.Med, 2))
+	fmt.Fprintf(&t, `
+| goal | target | measured | verdict |
+| --- | --- | --- | --- |
+| promote wall time at most 2x the floor (median over median; the replaced replicas are drained until the front door has no request in flight to them, then stopped) | <= 2.0 | %s | %s |
+`, xfold(promoteFloor), verdict(promoteFloor, "<=", 2))
 	return t.String()
 }
 
