@@ -56,6 +56,18 @@ func TestRollbackAfterRepromotion(t *testing.T) {
 		assertServes(t, p, "dev", "1.0.0")
 	})
 
+	t.Run("gc keeps no revoked release as a rollback candidate", func(t *testing.T) {
+		var doc gcDoc
+		decodeOne(t, mustBake(t, p.Dir, "gc", "--dry-run", "-o", "json").stdout, &doc)
+		for _, k := range doc.Kept {
+			if k.Version == "1.1.0" {
+				for _, why := range k.Reasons {
+					assert.NotContains(t, why, "rollback candidate", "svc@1.1.0 is revoked")
+				}
+			}
+		}
+	})
+
 	t.Run("IMAGE@VERSION names the version", func(t *testing.T) {
 		res := mustBake(t, p.Dir, "rollback", "svc@1.2.0", "--env", "dev")
 		assert.Contains(t, res.stdout, "rolled back svc in dev to 1.2.0 (was 1.0.0)")

@@ -60,6 +60,11 @@ func runRecover(ctx context.Context, o *recoverOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.image != "" {
+		if _, _, err := f.image(o.image); err != nil {
+			return err
+		}
+	}
 	eng, err := f.promoter(ctx, p)
 	if err != nil {
 		return err
@@ -100,7 +105,11 @@ func printRecoveries(w io.Writer, env string, res recoverResult) {
 		case promote.ActionFinished:
 			fmt.Fprintf(w, "finished %s in %s: it serves, recorded as succeeded\n", what, env)
 		case promote.ActionReverted:
-			fmt.Fprintf(w, "undid %s in %s: %s serves, recorded as failed\n", what, env, orNone(r.Serves))
+			recorded := "recorded as failed"
+			if r.Recorded == nil {
+				recorded = "it had recorded nothing"
+			}
+			fmt.Fprintf(w, "undid %s in %s: %s serves, %s\n", what, env, orNone(r.Serves), recorded)
 		case promote.ActionNotRecovered:
 			fmt.Fprintf(w, "did not recover %s in %s: recorded as failed; see the error below\n", what, env)
 		default:

@@ -35,11 +35,11 @@ type RollbackRequest struct {
 }
 
 // Promote deploys a release to an environment: it converges the
-// environment after interrupted operations first, checks trust once,
-// then, under the environment's lock, every gate (with From, that the
-// environment is not pinned), deploys, and records the outcome with the
-// pin change it makes (PinChange). A refusal names every unmet gate and
-// records nothing.
+// environment after interrupted operations first, checks every gate (with
+// From, that the environment is not pinned, asked again under the
+// environment's lock) and trust once, deploys, and records the outcome
+// with the pin change it makes (PinChange). A refusal names every unmet
+// gate and records nothing.
 func (d *Engine) Promote(ctx context.Context, r PromoteRequest) (Result, error) {
 	env, rel, err := d.promoteRequest(ctx, r)
 	if err != nil {
@@ -55,17 +55,29 @@ func (d *Engine) Promote(ctx context.Context, r PromoteRequest) (Result, error) 
 	if err := d.recoverFirst(ctx, env); err != nil {
 		return Result{}, wrap(err)
 	}
-	check := func() error {
-		gates, _, err := d.gates(ctx, rel, env.Name, r.From != "", false)
-		if err != nil {
+	// Trust is checked once, and refused on its own, before the other gates.
+	if err := Trust(d.Project, rel); err != nil {
+		return Result{}, err
+	}
+	gates, err := d.gates(ctx, rel, env.Name, r.From != "", false)
+	if err != nil {
+		return Result{}, wrap(err)
+	}
+	if unmet := unmetGates(gates); unmet != "" {
+		return Result{}, wrap(fmt.Errorf("%w: %s", ErrRefused, unmet))
+	}
+	var check func() error
+	if r.From != "" {
+		// A rollback may have pinned env since: asked again under the lock.
+		check = func() error {
+			g, err := PinGate(ctx, d.Store, rel.Image, env.Name)
+			if err == nil && !g.Passed {
+				err = fmt.Errorf("%w: %s: %s", ErrRefused, g.Name, g.Detail)
+			}
 			return err
 		}
-		if unmet := unmetGates(gates); unmet != "" {
-			return fmt.Errorf("%w: %s", ErrRefused, unmet)
-		}
-		d.say("promoting %s@%s (%s) to %q", rel.Image, rel.Version, shortDigest(rel.Digest), env.Name)
-		return nil
 	}
+	d.say("promoting %s@%s (%s) to %q", rel.Image, rel.Version, shortDigest(rel.Digest), env.Name)
 	res, err := d.execute(ctx, ledger.KindPromote, env, rel, check)
 	if errors.Is(err, ErrRefused) || errors.Is(err, ledger.ErrLocked) {
 		return res, wrap(err)
@@ -102,16 +114,15 @@ func (d *Engine) Rollback(ctx context.Context, r RollbackRequest) (Result, error
 	for _, s := range choice.Skipped {
 		d.say("skipping %s@%s", r.Image, s)
 	}
-	announce := func() error {
-		if choice.Current.Digest != choice.Target.Digest {
-			d.say("rolling back %s in %q from %s to %s", r.Image, env.Name, choice.Current.Version, choice.Target.Version)
-		}
-		return nil
+	if err := Trust(d.Project, choice.Target); err != nil { // the one trust check of a rollback
+		return Result{}, wrap(err)
 	}
-	res, err := d.execute(ctx, ledger.KindRollback, env, choice.Target, announce)
+	if choice.Current.Digest != choice.Target.Digest {
+		d.say("rolling back %s in %q from %s to %s", r.Image, env.Name, choice.Current.Version, choice.Target.Version)
+	}
+	res, err := d.execute(ctx, ledger.KindRollback, env, choice.Target, nil)
 	res.Skipped = choice.Skipped
-	var untrusted *UntrustedError
-	if errors.Is(err, ledger.ErrLocked) || errors.As(err, &untrusted) {
+	if errors.Is(err, ledger.ErrLocked) {
 		return res, wrap(err)
 	}
 	return res, err
@@ -172,7 +183,7 @@ func (d *Engine) Plan(ctx context.Context, r PromoteRequest) (PlanResult, error)
 	for _, it := range ints {
 		d.say("warning: %s: a promote or rollback recovers it first, or run `bake recover %s`", it, env.Name)
 	}
-	gates, _, err := d.gates(ctx, rel, env.Name, r.From != "", true)
+	gates, err := d.gates(ctx, rel, env.Name, r.From != "", true)
 	if err != nil {
 		return PlanResult{}, err
 	}
@@ -237,16 +248,16 @@ func (d *Engine) promoteRequest(ctx context.Context, r PromoteRequest) (*config.
 // gates evaluates every gate of env for rel and, with fromEnv (promote
 // --from), that env is not pinned. Without withTrust the trust gates are
 // left out: Execute applies them, once.
-func (d *Engine) gates(ctx context.Context, rel ledger.Release, env string, fromEnv, withTrust bool) ([]Gate, []error, error) {
-	gates, reasons, err := gates(ctx, d.Project, d.Store, rel, env, withTrust)
+func (d *Engine) gates(ctx context.Context, rel ledger.Release, env string, fromEnv, withTrust bool) ([]Gate, error) {
+	gates, err := gates(ctx, d.Project, d.Store, rel, env, withTrust)
 	if err != nil || !fromEnv {
-		return gates, reasons, err
+		return gates, err
 	}
 	g, err := PinGate(ctx, d.Store, rel.Image, env)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return append(gates, g), reasons, nil
+	return append(gates, g), nil
 }
 
 // unmetGates names every unmet gate with why, "" when all are met.

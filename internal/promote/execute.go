@@ -84,17 +84,18 @@ type Result struct {
 // Execute deploys rel to env as kind under the environment's lock and
 // records the outcome. If env already runs rel it changes nothing. A
 // release that fails a trust gate is refused before anything is locked or
-// recorded: this is the one place promote and rollback check it.
+// recorded.
 func (d *Engine) Execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release) (Result, error) {
-	return d.execute(ctx, kind, env, rel, nil)
-}
-
-// execute is Execute with check, if not nil, run under the lock before
-// anything changes: a refusal there records nothing.
-func (d *Engine) execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release, check func() error) (Result, error) {
 	if err := Trust(d.Project, rel); err != nil {
 		return Result{}, err
 	}
+	return d.execute(ctx, kind, env, rel, nil)
+}
+
+// execute is Execute for a release whose trust the caller checked, with
+// check, if not nil, run under the lock before anything changes: a
+// refusal there records nothing.
+func (d *Engine) execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release, check func() error) (Result, error) {
 	img := d.Project.Image(rel.Image)
 	tgt := env.Targets[rel.Image]
 	lock, err := d.Store.Lock(ctx, LockKey(env.Name), d.holder(kind+" "+rel.Image+"@"+rel.Version), LockTTL)

@@ -27,30 +27,26 @@ type Gate struct {
 // environment before it; an environment may also ask for a soak time there
 // and a manual approval.
 func Gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledger.Release, env string) ([]Gate, error) {
-	g, _, err := gates(ctx, p, store, rel, env, true)
-	return g, err
+	return gates(ctx, p, store, rel, env, true)
 }
 
-// gates is Gates, with the trust gates only when withTrust is set, and why
-// each unmet trust gate is.
-func gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledger.Release, env string, withTrust bool) ([]Gate, []error, error) {
+// gates is Gates, with the trust gates only when withTrust is set (a
+// deployment checks trust on its own, once).
+func gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledger.Release, env string, withTrust bool) ([]Gate, error) {
 	e, idx := p.Environment(env)
 	if e == nil {
-		return nil, nil, fmt.Errorf("%w environment %q: bake.yaml defines %s", ErrUnknown, env, envNames(p))
+		return nil, fmt.Errorf("%w environment %q: bake.yaml defines %s", ErrUnknown, env, envNames(p))
 	}
 	if _, ok := e.Targets[rel.Image]; !ok {
-		return nil, nil, fmt.Errorf("%w: environment %q has no target for %s in bake.yaml", ErrUnknown, env, rel.Image)
+		return nil, fmt.Errorf("%w: environment %q has no target for %s in bake.yaml", ErrUnknown, env, rel.Image)
 	}
 	name := rel.Image + "@" + rel.Version
 	gates := []Gate{{Name: "validated", Passed: rel.Status == ledger.StatusValidated, Detail: name + " passed validation"}}
 	if !gates[0].Passed {
 		gates[0].Detail = name + " failed validation and can never be promoted"
 	}
-	var reasons []error
 	if withTrust {
-		var trustGates []Gate
-		trustGates, reasons = trust(p, rel)
-		gates = append(gates, trustGates...)
+		gates = append(gates, TrustGates(p, rel)...)
 	}
 
 	rev, err := store.Revocation(ctx, rel.Image, rel.Version)
@@ -60,14 +56,14 @@ func gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 	case errors.Is(err, ledger.ErrNotFound):
 		gates = append(gates, Gate{Name: "not revoked", Passed: true, Detail: name + " is not revoked"})
 	default:
-		return nil, nil, err
+		return nil, err
 	}
 
 	if idx > 0 {
 		prev := p.Environments[idx-1].Name
 		deps, err := store.Deployments(ctx, rel.Image, prev)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		ran := ranFor(deps, rel.Digest, time.Now())
 		g := Gate{Name: "passed " + prev, Passed: ran >= 0, Detail: fmt.Sprintf("%s succeeded in %q", name, prev)}
@@ -90,7 +86,7 @@ func gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 	if e.Gates.Approval {
 		approvals, err := store.Approvals(ctx, rel.Image, rel.Version)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		g := Gate{Name: "approval", Detail: fmt.Sprintf("%q needs an approval: run `bake approve %s --env %s`", env, name, env)}
 		for _, a := range approvals {
@@ -100,7 +96,7 @@ func gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 		}
 		gates = append(gates, g)
 	}
-	return gates, reasons, nil
+	return gates, nil
 }
 
 // revertedBy returns the automatic rollback that moved an environment away

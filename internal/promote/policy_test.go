@@ -184,7 +184,7 @@ func testRef(s string) string { return "127.0.0.1:5000/p/web@" + testDigest(s) }
 // unknown name first), trust refused on its own (Execute), then every
 // unmet gate named.
 func checkPolicy(ctx context.Context, p *config.Project, store ledger.Store, rel ledger.Release, env string) error {
-	g, _, err := gates(ctx, p, store, rel, env, false)
+	g, err := gates(ctx, p, store, rel, env, false)
 	if err != nil {
 		return err
 	}
