@@ -152,7 +152,9 @@ func TestRunnerAgainstTheEngine(t *testing.T) {
 	r := &Runner{
 		Engine: eng, Image: tag, Data: probe.Data{Image: "cst", Version: "1.2.0"},
 		Labels:     engine.Labels(op, engine.KindSandbox, nil),
-		NamePrefix: "bake-cst-test-" + op, Timeout: 3 * time.Second,
+		// Long enough for a container to start and exit on a loaded
+		// machine; the sleep 30 check still outlasts it.
+		NamePrefix: "bake-cst-test-" + op, Timeout: 12 * time.Second,
 	}
 	var got []ledger.CheckResult
 	require.NoError(t, r.Run(ctx, suite, func(res ledger.CheckResult) { got = append(got, res) }))
@@ -186,7 +188,7 @@ func TestRunnerAgainstTheEngine(t *testing.T) {
 		{"metadata", "metadata workdir", true},
 	}, outcomes, "details: %v", details)
 	assert.Equal(t, `"sh -c exit 4": expected exit code 3, got 4`, details["fails: exit code"])
-	assert.Equal(t, `running "sleep 30": no exit within 3s`, details["fails: timeout"])
+	assert.Equal(t, `running "sleep 30": no exit within 12s`, details["fails: timeout"])
 	assert.Equal(t, "expected uid 0, got 1000", details["fails: app owner"])
 
 	left, err := eng.ContainerList(ctx, client.ContainerListOptions{
