@@ -151,7 +151,7 @@ func TestRunnerAgainstTheEngine(t *testing.T) {
 	require.NoError(t, err)
 	r := &Runner{
 		Engine: eng, Image: tag, Data: probe.Data{Image: "cst", Version: "1.2.0"},
-		Labels:     engine.Labels(op, engine.KindSandbox, nil),
+		Labels: engine.Labels(op, engine.KindSandbox, nil),
 		// Long enough for a container to start and exit on a loaded
 		// machine; the sleep 30 check still outlasts it.
 		NamePrefix: "bake-cst-test-" + op, Timeout: 12 * time.Second,
