@@ -74,8 +74,11 @@ func (d *Engine) RecoverImages(ctx context.Context, env *config.Environment, ima
 // and reported, and does not stop the caller.
 func (d *Engine) recoverLocked(ctx context.Context, env *config.Environment, images []string, stale *ledger.Lock) error {
 	ints, err := interrupted(ctx, d.Store, env.Name, images, stale)
-	if err != nil {
+	if err != nil || len(ints) == 0 {
 		return err
+	}
+	if err := d.Store.CheckWritable(ctx); err != nil {
+		return fmt.Errorf("recovering %q first: %w; nothing was changed", env.Name, err)
 	}
 	_, err = d.recoverAll(ctx, env, ints)
 	if errors.Is(err, ErrNotRecovered) {
