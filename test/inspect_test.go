@@ -72,6 +72,7 @@ type historyDoc struct {
 		Status  string `json:"status"`
 	} `json:"releases"`
 	Deployments []deployment `json:"deployments"`
+	NextBefore  int64        `json:"next_before"`
 }
 
 type deployment struct {
@@ -131,10 +132,10 @@ func assertStatus(t *testing.T, p *project, env, version string) {
 	assert.Equal(t, running, ups, "%s front door upstreams are the running replicas", env)
 }
 
-// history returns `bake history svc [--env env] -o json`.
+// history returns `bake history svc --all [--env env] -o json`.
 func history(t *testing.T, p *project, env string) historyDoc {
 	t.Helper()
-	args := []string{"history", "svc", "-o", "json"}
+	args := []string{"history", "svc", "--all", "-o", "json"}
 	if env != "" {
 		args = append(args, "--env", env)
 	}

@@ -11,17 +11,32 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 )
 
+// historyPage is how many deployments `bake history` lists unless told.
+const historyPage = 20
+
+type historyOptions struct {
+	Image  string
+	Env    string
+	Limit  int
+	Before int64
+	All    bool
+}
+
 func newCmdHistory(f *Factory) *cobra.Command {
-	var env string
+	var opts historyOptions
 	cmd := &cobra.Command{
-		Use:   "history IMAGE [--env ENV]",
-		Short: "List an image's releases and deployments, newest first",
+		Use:   "history IMAGE [--env ENV] [--limit N] [--before ID | --all]",
+		Short: "List an image's releases and deployments, newest first, a page at a time",
 		Args:  exactArgs(1, "IMAGE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runHistory(cmd.Context(), f, args[0], env)
+			opts.Image = args[0]
+			return runHistory(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().StringVar(&env, "env", "", "only deployments to this environment")
+	cmd.Flags().StringVar(&opts.Env, "env", "", "only deployments to this environment")
+	cmd.Flags().IntVar(&opts.Limit, "limit", historyPage, "list at most N deployments")
+	cmd.Flags().Int64Var(&opts.Before, "before", 0, "list the deployments older than the one with this ID (the next page)")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "list every deployment (reads all of history)")
 	return cmd
 }
 
@@ -29,9 +44,21 @@ type history struct {
 	Releases    []ledger.Release    `json:"releases"`
 	Deployments []ledger.Deployment `json:"deployments"`
 	Approvals   []ledger.Approval   `json:"approvals"` // of the releases listed, oldest first
+	// NextBefore is the --before that lists the next, older page; 0 when
+	// the page reaches the first deployment.
+	NextBefore int64 `json:"next_before,omitempty"`
 }
 
-func runHistory(ctx context.Context, f *Factory, image, env string) error {
+func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
+	image, env := opts.Image, opts.Env
+	switch {
+	case opts.Limit <= 0:
+		return &usageError{fmt.Sprintf("history: --limit %d: give a number of deployments above 0", opts.Limit)}
+	case opts.Before < 0:
+		return &usageError{fmt.Sprintf("history: --before %d: give the ID of a deployment, as `bake history` lists them", opts.Before)}
+	case opts.All && opts.Before != 0:
+		return &usageError{"history: --all and --before: give one of them"}
+	}
 	p, _, err := f.image(image)
 	if err != nil {
 		return err
@@ -50,7 +77,7 @@ func runHistory(ctx context.Context, f *Factory, image, env string) error {
 		return err
 	}
 	newestFirst(h.Releases)
-	if h.Deployments, err = store.Deployments(ctx, image, env); err != nil {
+	if h.Deployments, h.NextBefore, err = historyDeployments(ctx, store, opts); err != nil {
 		return err
 	}
 	for _, r := range h.Releases {
@@ -60,9 +87,6 @@ func runHistory(ctx context.Context, f *Factory, image, env string) error {
 		}
 		h.Approvals = append(h.Approvals, as...)
 	}
-	// A started record adds nothing once its outcome is recorded; one
-	// without an outcome (under way, or interrupted) stays.
-	h.Deployments = ledger.Finished(h.Deployments)
 	return f.render(h, func(w io.Writer) {
 		if env == "" {
 			fmt.Fprintln(w, "RELEASE\tSTATUS\tDIGEST\tCREATED\tBY")
@@ -88,7 +112,54 @@ func runHistory(ctx context.Context, f *Factory, image, env string) error {
 				fmt.Fprintf(w, "\t\treason: %s\n", d.Reason)
 			}
 		}
+		if h.NextBefore != 0 {
+			more := fmt.Sprintf("bake history %s --before %d", image, h.NextBefore)
+			if env != "" {
+				more += " --env " + env
+			}
+			fmt.Fprintf(w, "\nolder deployments: run `%s` (or --all)\n", more)
+		}
 	})
+}
+
+// historyDeployments reads one page of deployments (all of them with
+// --all), and the --before of the next page, 0 at the first deployment. A
+// started record adds nothing once its outcome is recorded; one without an
+// outcome (under way, or interrupted) stays.
+func historyDeployments(ctx context.Context, store ledger.Store, opts historyOptions) ([]ledger.Deployment, int64, error) {
+	if opts.All {
+		deps, err := store.Deployments(ctx, opts.Image, opts.Env)
+		if err != nil {
+			return nil, 0, err
+		}
+		return ledger.Finished(deps), 0, nil
+	}
+	// Pages of records are read until the page of deployments shown is
+	// full and one more tells whether an older page exists; about half the
+	// records are started records that their outcome leaves out.
+	var shown []ledger.Deployment
+	q := ledger.DeploymentQuery{Image: opts.Image, Env: opts.Env, Before: opts.Before, Limit: 2*opts.Limit + 2}
+	for len(shown) <= opts.Limit {
+		page, err := store.DeploymentPage(ctx, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		finished, err := ledger.FinishedPage(ctx, store, page)
+		if err != nil {
+			return nil, 0, err
+		}
+		shown = append(shown, finished...)
+		if len(page) < q.Limit {
+			break
+		}
+		q.Before = page[len(page)-1].ID
+	}
+	var next int64
+	if len(shown) > opts.Limit {
+		shown = shown[:opts.Limit]
+		next = shown[len(shown)-1].ID
+	}
+	return shown, next, nil
 }
 
 // newestFirst orders releases as history shows them: the most recently

@@ -31,6 +31,7 @@ func runStoreContract(t *testing.T, newLedger ledgerFactory) {
 	tests = append(tests, gateContract...)
 	tests = append(tests, concurrencyContract...)
 	tests = append(tests, chainContract...)
+	tests = append(tests, pageContract...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newLedger(t)) })
 	}

@@ -129,13 +129,100 @@ func (s *DynamoDB) Deployments(ctx context.Context, image, env string) ([]Deploy
 	return ds, nil
 }
 
+// DeploymentPage lists at most q.Limit deployments that q selects, newest
+// first (oldest first with q.After). In one environment it is one query
+// on the sort key's id range with a Limit, so it reads only the page. Every
+// environment's deployments share the partition grouped by environment, and
+// no key orders them across environments: with q.Env "" the page is cut
+// from the whole partition, which costs as much as history is long.
+func (s *DynamoDB) DeploymentPage(ctx context.Context, q DeploymentQuery) ([]Deployment, error) {
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	if q.Env == "" {
+		all, err := s.Deployments(ctx, q.Image, "")
+		if err != nil {
+			return nil, err
+		}
+		if q.After > 0 {
+			slices.Reverse(all)
+		}
+		ds := []Deployment{}
+		for _, d := range all {
+			if len(ds) == q.Limit {
+				break
+			}
+			if q.keeps(d) {
+				ds = append(ds, d)
+			}
+		}
+		return ds, nil
+	}
+	ds := make([]Deployment, 0, q.Limit)
+	err := s.deploymentRange(ctx, q, func(d Deployment) bool {
+		ds = append(ds, d)
+		return len(ds) < q.Limit
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing deployments of %q: %w", q.Image, err)
+	}
+	return ds, nil
+}
+
+// deploymentRange visits the deployments of q.Image in q.Env between q's
+// bounds, newest first (oldest first with q.After), until visit returns
+// false, asking DynamoDB for q.Limit items at a time. The sort keys of one
+// environment are ENV#<20 digits>, so the range between ENV#0...0 and
+// ENV#9...9 holds that environment's and no other's ("a#b" sorts after it).
+func (s *DynamoDB) deploymentRange(ctx context.Context, q DeploymentQuery, visit func(Deployment) bool) error {
+	lo, hi := deploymentSK(q.Env, 0), q.Env+"#99999999999999999999"
+	if q.After > 0 {
+		lo = deploymentSK(q.Env, q.After+1)
+	}
+	if q.Before > 0 {
+		hi = deploymentSK(q.Env, q.Before-1)
+	}
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.loc.Table),
+		ConsistentRead:         aws.Bool(true),
+		KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :lo AND :hi"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": attrS(deploymentPK(q.Image)), ":lo": attrS(lo), ":hi": attrS(hi)},
+		ScanIndexForward: aws.Bool(q.After > 0),
+		Limit:            aws.Int32(int32(min(q.Limit, 1000))),
+	}
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return err
+		}
+		for _, item := range out.Items {
+			var d Deployment
+			if err := unmarshalItem(item, &d); err != nil {
+				return fmt.Errorf("decoding %s: %w", describeItem(item), err)
+			}
+			if !visit(d) {
+				return nil
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// currentPage is how many records Current asks for at a time: the newest
+// succeeded record is almost always among an environment's last few.
+const currentPage = 8
+
 // Current returns the newest succeeded deployment of image in env; ErrNotFound if none.
 func (s *DynamoDB) Current(ctx context.Context, image, env string) (Deployment, error) {
 	if env == "" {
 		return Deployment{}, fmt.Errorf("reading what %q runs: no environment given: %w", image, ErrNotFound)
 	}
 	var cur *Deployment
-	err := s.deployments(ctx, image, env, func(d Deployment) bool {
+	err := s.deploymentRange(ctx, DeploymentQuery{Image: image, Env: env, Limit: currentPage}, func(d Deployment) bool {
 		if d.Outcome == OutcomeSucceeded {
 			cur = &d
 		}

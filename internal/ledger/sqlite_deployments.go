@@ -106,6 +106,51 @@ func (s *SQLite) Deployments(ctx context.Context, image, env string) ([]Deployme
 	return ds, nil
 }
 
+// DeploymentPage lists at most q.Limit deployments that q selects, newest
+// first (oldest first with q.After), through the (image, env, id) or
+// (image, id) index.
+func (s *SQLite) DeploymentPage(ctx context.Context, q DeploymentQuery) ([]Deployment, error) {
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	query := `SELECT ` + deploymentColumns + ` FROM deployments WHERE image = ?`
+	args := []any{q.Image}
+	if q.Env != "" {
+		query += ` AND env = ?`
+		args = append(args, q.Env)
+	}
+	if q.Before > 0 {
+		query += ` AND id < ?`
+		args = append(args, q.Before)
+	}
+	order := ` ORDER BY id DESC`
+	if q.After > 0 {
+		query += ` AND id > ?`
+		args = append(args, q.After)
+		order = ` ORDER BY id ASC`
+	}
+	query += order + ` LIMIT ?`
+	args = append(args, q.Limit)
+
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing deployments of %q: %w", q.Image, err)
+	}
+	defer func() { _ = rows.Close() }()
+	ds := make([]Deployment, 0, q.Limit)
+	for rows.Next() {
+		d, err := scanDeployment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("listing deployments of %q: %w", q.Image, err)
+		}
+		ds = append(ds, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing deployments of %q: %w", q.Image, err)
+	}
+	return ds, nil
+}
+
 // Current returns the newest succeeded deployment of image in env; ErrNotFound if none.
 func (s *SQLite) Current(ctx context.Context, image, env string) (Deployment, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+deploymentColumns+` FROM deployments

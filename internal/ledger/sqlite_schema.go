@@ -122,6 +122,10 @@ var migrations = [][]string{
 		`CREATE TRIGGER chain_no_delete BEFORE DELETE ON chain
 		BEGIN SELECT RAISE(ABORT, 'the hash chain is append-only'); END`,
 	},
+	{
+		// Pages of an image's deployments in every environment, newest first.
+		`CREATE INDEX deployments_by_image ON deployments (image, id)`,
+	},
 }
 
 // afterMigration runs Go code after the statements of a step, inside the

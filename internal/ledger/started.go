@@ -1,5 +1,7 @@
 package ledger
 
+import "context"
+
 // Finishes reports whether d records the outcome of the operation whose
 // started record is s: the same environment, image, kind, version and start
 // time, and an outcome other than started.
@@ -49,3 +51,68 @@ func finishedLater(newer []Deployment, s Deployment) bool {
 	}
 	return false
 }
+
+// NewestStarted returns the newest started record of image in env and the
+// record of its outcome if one follows it, as LastStarted does, reading
+// history newest first only as far back as that started record.
+func NewestStarted(ctx context.Context, s Store, image, env string) (started, outcome *Deployment, err error) {
+	var newer []Deployment
+	err = WalkDeployments(ctx, s, image, env, func(d Deployment) (bool, error) {
+		if d.Outcome != OutcomeStarted {
+			newer = append(newer, d)
+			return true, nil
+		}
+		started = &d
+		for i := len(newer) - 1; i >= 0; i-- { // oldest of the newer first, as LastStarted
+			if Finishes(newer[i], d) {
+				outcome = &newer[i]
+				break
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return started, outcome, nil
+}
+
+// FinishedPage leaves out of one page of deployments (newest first) the
+// started records whose outcome is recorded, as Finished does for the
+// whole history; an outcome newer than the page is looked up after it.
+func FinishedPage(ctx context.Context, s Store, page []Deployment) ([]Deployment, error) {
+	out := make([]Deployment, 0, len(page))
+	for i, d := range page {
+		if d.Outcome == OutcomeStarted {
+			done := finishedLater(page[:i], d)
+			if !done {
+				var err error
+				if done, err = finishedAfter(ctx, s, d); err != nil {
+					return nil, err
+				}
+			}
+			if done {
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// finishedAfter reports whether the outcome of the started record st is
+// recorded after it. Operations in one environment take turns (the
+// environment's lock, and recover-first), so the outcome is the next record
+// there when there is one; looking a little further costs little.
+func finishedAfter(ctx context.Context, s Store, st Deployment) (bool, error) {
+	done, looked := false, 0
+	err := WalkDeploymentsAfter(ctx, s, st.Image, st.Env, st.ID, func(d Deployment) (bool, error) {
+		done = Finishes(d, st)
+		looked++
+		return !done && looked < outcomeLookahead, nil
+	})
+	return done, err
+}
+
+// outcomeLookahead bounds how many later records finishedAfter reads.
+const outcomeLookahead = 64

@@ -138,8 +138,13 @@ type Store interface {
 	// CheckWritable reports, changing nothing, whether a write could be
 	// recorded now; an error wrapping ErrStorage says why not.
 	CheckWritable(ctx context.Context) error
-	// Deployments lists deployments of image (in env, if env != ""), newest first.
+	// Deployments lists deployments of image (in env, if env != ""), newest
+	// first: all of history, for the few readers that need all of it.
 	Deployments(ctx context.Context, image, env string) ([]Deployment, error)
+	// DeploymentPage lists at most q.Limit deployments that q selects,
+	// newest first (oldest first with q.After): one page of history, read
+	// through an index, so its cost does not grow with history.
+	DeploymentPage(ctx context.Context, q DeploymentQuery) ([]Deployment, error)
 	// Current returns the newest succeeded deployment of image in env; ErrNotFound if none.
 	Current(ctx context.Context, image, env string) (Deployment, error)
 

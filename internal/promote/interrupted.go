@@ -98,11 +98,10 @@ func interrupted(ctx context.Context, store ledger.Store, env string, images []s
 	var out []Interruption
 	explained := false
 	for _, image := range images {
-		deps, err := store.Deployments(ctx, image, env)
+		started, outcome, err := ledger.NewestStarted(ctx, store, image, env)
 		if err != nil {
 			return nil, err
 		}
-		started, outcome := ledger.LastStarted(deps)
 		if started == nil {
 			continue
 		}

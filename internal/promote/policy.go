@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/bakehq/bake/internal/config"
@@ -61,16 +62,17 @@ func gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 
 	if idx > 0 {
 		prev := p.Environments[idx-1].Name
-		deps, err := store.Deployments(ctx, rel.Image, prev)
+		served, err := readServed(ctx, store, rel, prev, e.Gates.Soak, time.Now())
 		if err != nil {
 			return nil, err
 		}
-		ran := ranFor(deps, rel.Digest, time.Now())
+		ran := served.longest
 		g := Gate{Name: "passed " + prev, Passed: ran >= 0, Detail: fmt.Sprintf("%s succeeded in %q", name, prev)}
 		if !g.Passed {
 			g.Detail = fmt.Sprintf("%s has not succeeded in %q, which comes before %q: promote it to %q first", name, prev, env, prev)
 		}
-		if back, ok := revertedBy(deps, rel); ok {
+		if served.reverted != nil {
+			back := served.reverted
 			g.Passed = false
 			g.Detail = fmt.Sprintf("%s failed its health watch in %q and was rolled back to %s at %s: %s",
 				name, prev, back.Version, back.FinishedAt.Local().Format(time.DateTime), back.Reason)
@@ -99,21 +101,59 @@ func gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 	return gates, nil
 }
 
-// revertedBy returns the automatic rollback that moved an environment away
-// from rel after rel last arrived there, from deployments listed newest first.
-func revertedBy(deps []ledger.Deployment, rel ledger.Release) (ledger.Deployment, bool) {
-	for _, d := range deps {
-		if d.Outcome != ledger.OutcomeSucceeded {
-			continue
-		}
-		if d.Kind == ledger.KindAutoRollback && d.Previous == rel.Version {
-			return d, true
-		}
-		if d.Digest == rel.Digest {
-			return ledger.Deployment{}, false
-		}
+// served is what an environment's history says about one release (by
+// digest) there, read newest first: the longest time it served, and the
+// automatic rollback that moved the environment away from it after it last
+// arrived, if one did.
+type served struct {
+	rel      ledger.Release
+	soak     time.Duration
+	longest  time.Duration // -1 until it is seen serving
+	end      time.Time     // when the deployment after the one looked at took over
+	reverted *ledger.Deployment
+	arrived  bool // its newest succeeded deployment was seen: reverted is decided
+}
+
+func newServed(rel ledger.Release, soak time.Duration, now time.Time) *served {
+	return &served{rel: rel, soak: soak, longest: -1, end: now}
+}
+
+// next takes the next older deployment and reports whether older history
+// could still change the answer: not once the release is known to have
+// served the soak time and whether a rollback reverted it is decided.
+func (s *served) next(d ledger.Deployment) (more bool) {
+	if d.Outcome != ledger.OutcomeSucceeded {
+		return true
 	}
-	return ledger.Deployment{}, false
+	if !s.arrived && d.Kind == ledger.KindAutoRollback && d.Previous == s.rel.Version {
+		s.reverted, s.arrived = &d, true
+	}
+	if d.Digest == s.rel.Digest {
+		s.arrived = true
+		s.longest = max(s.longest, s.end.Sub(d.FinishedAt))
+	}
+	s.end = d.FinishedAt
+	return !s.arrived || s.longest < s.soak
+}
+
+// readServed reads what env's history says about rel, newest first, only
+// as far back as it takes to decide the gates that ask it.
+func readServed(ctx context.Context, store ledger.Store, rel ledger.Release, env string, soak time.Duration, now time.Time) (*served, error) {
+	s := newServed(rel, soak, now)
+	err := ledger.WalkDeployments(ctx, store, rel.Image, env, func(d ledger.Deployment) (bool, error) {
+		return s.next(d), nil
+	})
+	return s, err
+}
+
+// ranFor returns the longest time a release (by digest) served in an
+// environment, from its deployments listed newest first; -1 if it never did.
+func ranFor(deps []ledger.Deployment, digest string, now time.Time) time.Duration {
+	s := newServed(ledger.Release{Digest: digest}, time.Duration(math.MaxInt64), now)
+	for _, d := range deps {
+		s.next(d)
+	}
+	return s.longest
 }
 
 // PinGate says whether a rollback pins env: `promote --from` must not move a
@@ -132,23 +172,6 @@ func PinGate(ctx context.Context, store ledger.Store, image, env string) (Gate, 
 	g.Detail = fmt.Sprintf("%s in %q is pinned to %s since %s (%s, by %s); run `bake unpin %s --env %s` or promote an explicit version",
 		image, env, pin.Version, pin.At.Local().Format(time.DateTime), pin.Reason, pin.By, image, env)
 	return g, nil
-}
-
-// ranFor returns the longest time a release (by digest) served in an
-// environment, from its deployments listed newest first; -1 if it never did.
-func ranFor(deps []ledger.Deployment, digest string, now time.Time) time.Duration {
-	longest := time.Duration(-1)
-	end := now // when the deployment after the one looked at took over
-	for _, d := range deps {
-		if d.Outcome != ledger.OutcomeSucceeded {
-			continue
-		}
-		if d.Digest == digest {
-			longest = max(longest, end.Sub(d.FinishedAt))
-		}
-		end = d.FinishedAt
-	}
-	return longest
 }
 
 func envNames(p *config.Project) string {

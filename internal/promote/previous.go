@@ -43,14 +43,14 @@ func ChooseRollback(ctx context.Context, store ledger.Store, image, env, to stri
 		}
 		return RollbackChoice{}, err
 	}
-	deps, err := store.Deployments(ctx, image, env)
-	if err != nil {
-		return RollbackChoice{}, err
-	}
 	choice := RollbackChoice{Current: current}
 	version := to
 	if to != "" {
-		if !succeededIn(deps, to) {
+		ran, err := succeededIn(ctx, store, image, env, to)
+		if err != nil {
+			return RollbackChoice{}, err
+		}
+		if !ran {
 			return RollbackChoice{}, fmt.Errorf("%w: %s@%s never ran in %q successfully", ErrNeverRan, image, to, env)
 		}
 		if why, err := revoked(ctx, store, image, to); err != nil {
@@ -59,16 +59,21 @@ func ChooseRollback(ctx context.Context, store ledger.Store, image, env, to stri
 			return RollbackChoice{}, fmt.Errorf("%w: %s@%s %s: a revoked release is never a rollback target", ErrRefused, image, to, why)
 		}
 	} else {
-		for _, d := range ledger.RollbackOrder(deps) {
+		// History is read newest first only as far back as the release chosen.
+		err := ledger.WalkRollbackOrder(ctx, store, image, env, func(d ledger.Deployment) (bool, error) {
 			why, err := revoked(ctx, store, image, d.Version)
 			if err != nil {
-				return RollbackChoice{}, err
+				return false, err
 			}
 			if why == "" {
 				version = d.Version
-				break
+				return false, nil
 			}
 			choice.Skipped = append(choice.Skipped, d.Version+": "+why)
+			return true, nil
+		})
+		if err != nil {
+			return RollbackChoice{}, err
 		}
 		if version == "" {
 			msg := "no earlier good release in %q"
@@ -84,13 +89,15 @@ func ChooseRollback(ctx context.Context, store ledger.Store, image, env, to stri
 	return choice, nil
 }
 
-func succeededIn(deps []ledger.Deployment, version string) bool {
-	for _, d := range deps {
-		if d.Version == version && d.Outcome == ledger.OutcomeSucceeded {
-			return true
-		}
-	}
-	return false
+// succeededIn reports whether image@version ever succeeded in env, reading
+// history newest first until it finds it.
+func succeededIn(ctx context.Context, store ledger.Store, image, env, version string) (bool, error) {
+	found := false
+	err := ledger.WalkDeployments(ctx, store, image, env, func(d ledger.Deployment) (bool, error) {
+		found = d.Version == version && d.Outcome == ledger.OutcomeSucceeded
+		return !found, nil
+	})
+	return found, err
 }
 
 // revoked says why image@version may not run ("revoked by ... at ...:
