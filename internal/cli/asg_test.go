@@ -21,11 +21,9 @@ import (
 
 	"github.com/bakehq/bake/internal/artifact"
 	"github.com/bakehq/bake/internal/awsx"
-	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/mototest"
-	"github.com/bakehq/bake/internal/targets"
 	"github.com/bakehq/bake/internal/targets/asg"
 )
 
@@ -131,7 +129,7 @@ func TestASGTargetThroughTheCLI(t *testing.T) {
 	require.NoError(t, err, errOut+out)
 	var doc []imageStatus
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
-	require.Len(t, doc[0].Environments[0].Groups, 2)
+	require.Len(t, doc[0].Environments[0].Detail, 2, "the Auto Scaling groups")
 	assert.Len(t, doc[0].Environments[0].Replicas, 2)
 
 	// A group put back into the target group by hand is drift.
@@ -153,27 +151,4 @@ func TestASGTargetThroughTheCLI(t *testing.T) {
 		assert.Equal(t, ExitInput, ExitCode(err), "%v: %v", args, err)
 		assert.ErrorContains(t, err, `no AMI of web@1.2.0 in "us-east-1"`)
 	}
-}
-
-func TestASGDrift(t *testing.T) {
-	const tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1"
-	tgt := &config.Target{Type: config.TargetASG, Replicas: 2, ASG: &config.ASG{Group: "p-prod-web", TargetGroups: []string{tg}}}
-	serving := asg.Group{Name: "p-prod-web-v1.1.0", Version: "1.1.0", Desired: 2, TargetGroups: []string{tg},
-		Instances: []targets.Replica{{ID: "i-1", Running: true}, {ID: "i-2", Running: true}}}
-	kept := asg.Group{Name: "p-prod-web-v1.0.0", Version: "1.0.0", TargetGroups: []string{}}
-	rec := envStatus{Version: "1.1.0"}
-	with := func(gs ...asg.Group) envStatus { es := rec; es.Groups = gs; return es }
-
-	assert.Empty(t, asgDriftOf(with(serving, kept), tgt), "as recorded")
-	short := serving
-	short.Instances = serving.Instances[:1]
-	assert.Len(t, asgDriftOf(with(short, kept), tgt), 1, "an instance short")
-	out := serving
-	out.TargetGroups = []string{}
-	assert.Len(t, asgDriftOf(with(out), tgt), 1, "out of its target group")
-	warm := kept
-	warm.TargetGroups = []string{tg}
-	assert.Len(t, asgDriftOf(with(serving, warm), tgt), 1, "another group in traffic")
-	assert.Len(t, asgDriftOf(with(kept), tgt), 1, "the recorded group is gone")
-	assert.Empty(t, asgDriftOf(envStatus{Groups: []asg.Group{kept}}, tgt), "nothing recorded, nothing serves")
 }

@@ -3,91 +3,97 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/frontdoor"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/targets"
-	"github.com/bakehq/bake/internal/targets/asg"
-	"github.com/bakehq/bake/internal/targets/docker"
 )
 
-// promoter builds the promotion engine on a router with a target
-// for each target type the project's environments use: a project with only
-// asg targets never needs the Docker engine, and one with only docker
-// targets never needs AWS.
+// promoter builds the promotion engine on a router with a target for each
+// target type the project's environments use: a project with only asg
+// targets never needs the Docker engine, and one with only docker targets
+// never needs AWS.
 func (f *Factory) promoter(ctx context.Context, p *config.Project) (*promote.Engine, error) {
 	store, err := f.Store(ctx)
 	if err != nil {
 		return nil, err
 	}
-	router := targets.Router{}
-	for _, typ := range targetTypes(p) {
-		switch typ {
-		case config.TargetASG:
-			t, err := f.asgTarget(ctx, p)
-			if err != nil {
-				return nil, err
-			}
-			router[typ] = t
-		default:
-			eng, err := f.Engine(ctx)
-			if err != nil {
-				return nil, err
-			}
-			fd, err := f.FrontDoor(ctx)
-			if err != nil {
-				return nil, err
-			}
-			router[typ] = &docker.Docker{Engine: eng, FrontDoor: fd, Project: p.Name, Operation: f.Operation, Progress: f.Progress()}
-		}
+	router, err := targets.Open(ctx, targets.Types(p), f.targetDeps(p, true))
+	if err != nil {
+		return nil, err
 	}
+	f.targets = router
 	plan := func(ctx context.Context, req targets.Request, current string) (targets.Plan, error) {
-		return f.targetPlan(ctx, p, req, current)
+		if err := router.Check(ctx, req); err != nil {
+			return targets.Plan{}, fmt.Errorf("%w: %w", promote.ErrUnknown, err)
+		}
+		return router.Plan(ctx, req, current)
 	}
 	return &promote.Engine{Project: p, Store: store, Target: router, Planner: plan, User: f.User(), Operation: f.Operation,
 		Progress: f.Progress(), Recorded: f.notifyDeployment}, nil
 }
 
-// asgTarget is the Auto Scaling group target in the project's AWS region.
-func (f *Factory) asgTarget(ctx context.Context, p *config.Project) (*asg.Target, error) {
-	c, err := f.AWS(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("asg targets: %w", err)
-	}
-	return asg.New(c, p.Name, f.Operation, f.Progress()), nil
-}
-
-// targetTypes lists the target types of the project's environments, docker first.
-func targetTypes(p *config.Project) []string {
-	var docker, asgs bool
-	for _, e := range p.Environments {
-		for _, t := range e.Targets {
-			if t.Type == config.TargetASG {
-				asgs = true
-			} else {
-				docker = true
-			}
+// targetDeps are the clients target types build themselves from. A target
+// that deploys reports its steps and starts the front door if it is not
+// running; one that only reads what runs starts nothing.
+func (f *Factory) targetDeps(p *config.Project, deploy bool) targets.Deps {
+	d := targets.Deps{Project: p.Name, Operation: f.Operation, Engine: f.Engine, AWS: f.AWS, FrontDoor: f.FrontDoor}
+	if deploy {
+		d.Progress = f.Progress()
+	} else {
+		d.FrontDoor = func(context.Context) (*frontdoor.Caddy, error) {
+			return &frontdoor.Caddy{StateDir: stateDir("caddy")}, nil
 		}
 	}
-	var out []string
-	if docker {
-		out = append(out, config.TargetDocker)
-	}
-	if asgs {
-		out = append(out, config.TargetASG)
-	}
-	return out
+	return d
 }
 
 // servesAt says where a target serves, for the line after a deployment.
-func servesAt(t *config.Target) string {
-	if t.Type == config.TargetASG {
-		names := make([]string, len(t.ASG.TargetGroups))
-		for i, arn := range t.ASG.TargetGroups {
-			names[i] = targetGroupName(arn)
+func (f *Factory) servesAt(t *config.Target) string {
+	return "serving " + f.targets.Serves(t)
+}
+
+// liveTargets reads what runs on each of the project's target types
+// without starting anything; a type whose clients cannot be reached (the
+// Docker engine, AWS) is kept with why.
+type liveTargets struct {
+	router targets.Router
+	errs   map[string]error
+	types  []string
+}
+
+func (f *Factory) liveTargets(ctx context.Context, p *config.Project) *liveTargets {
+	lt := &liveTargets{router: targets.Router{}, errs: map[string]error{}, types: targets.Types(p)}
+	d := f.targetDeps(p, false)
+	for _, typ := range lt.types {
+		t, err := targets.New(ctx, typ, d)
+		if err != nil {
+			lt.errs[typ] = err
+			continue
 		}
-		return "serving in target group(s) " + strings.Join(names, ", ")
+		lt.router[typ] = t
 	}
-	return "serving on http://" + t.Listen
+	return lt
+}
+
+// unreachable is why the first target type that cannot be read cannot; nil if all can.
+func (lt *liveTargets) unreachable() error {
+	for _, typ := range lt.types {
+		if err := lt.errs[typ]; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// observe reads what runs for image in env and compares it with the
+// record es; the error says why what runs could not be read.
+func (lt *liveTargets) observe(ctx context.Context, env *config.Environment, image string, es envStatus) (targets.State, error) {
+	tgt := env.Targets[image]
+	if err := lt.errs[targets.TypeOf(tgt)]; err != nil {
+		return targets.State{}, err
+	}
+	return lt.router.Observe(ctx, targets.Observation{Env: env.Name, Image: image, Target: tgt,
+		Version: es.Version, Digest: es.Digest, Previous: es.Previous, Keep: env.Retention.Previous})
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/bakehq/bake/internal/notify"
 	"github.com/bakehq/bake/internal/secret"
 	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // Factory holds the IO streams, global flags and lazily built clients every
@@ -51,6 +52,7 @@ type Factory struct {
 	engine   *client.Client
 	webhook  *notify.Webhook
 	aws      *awsx.Clients
+	targets  targets.Router // the targets the promotion engine deploys through
 	// AWSCalls counts the AWS API calls this run made.
 	AWSCalls awsx.Calls
 

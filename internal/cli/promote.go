@@ -71,8 +71,7 @@ func runPromote(ctx context.Context, o *promoteOptions) error {
 		if res.Release == "" {
 			return err
 		}
-		env, _ := p.Environment(res.Env)
-		if rerr := f.render(res, func(w io.Writer) { printPlan(w, res, env.Targets[req.Image]) }); rerr != nil {
+		if rerr := f.render(res, func(w io.Writer) { printPlan(w, res) }); rerr != nil {
 			return rerr
 		}
 		return err
@@ -104,7 +103,7 @@ func renderDeployment(f *Factory, env *config.Environment, res promote.Result) e
 				verb = "rolled back"
 			}
 			fmt.Fprintf(w, "%s %s in %s to %s (was %s), %s\n", verb, dep.Image, env.Name, dep.Version,
-				orNone(dep.Previous), servesAt(env.Targets[dep.Image]))
+				orNone(dep.Previous), f.servesAt(env.Targets[dep.Image]))
 		}
 		if res.Unpinned != "" {
 			fmt.Fprintf(w, "%s in %q is no longer pinned to %s\n", dep.Image, env.Name, res.Unpinned)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/targets"
-	"github.com/bakehq/bake/internal/targets/asg"
 )
 
 func newCmdStatus(f *Factory) *cobra.Command {
@@ -70,8 +68,10 @@ type envStatus struct {
 	Pinned *ledger.Pin `json:"pinned,omitempty"`
 	// Drift lists every difference between the record and what runs.
 	Drift []string `json:"drift,omitempty"`
-	// Groups are the Auto Scaling groups of an asg target, newest first.
-	Groups []asg.Group `json:"groups,omitempty"`
+	// Detail is the target type's own view of what runs (an asg target's
+	// Auto Scaling groups), and Lines describe it, one line each.
+	Detail any      `json:"detail,omitempty"`
+	Lines  []string `json:"-"`
 	// Interrupted says which promote or rollback was interrupted there,
 	// until `bake recover ENV` (or the next promote or rollback) converges.
 	Interrupted string `json:"interrupted,omitempty"`
@@ -98,14 +98,8 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 	if err != nil {
 		return err
 	}
-	live := f.liveView(ctx, p)
-	types := targetTypes(p)
-	if check && live.docker == nil && slices.Contains(types, config.TargetDocker) {
-		_, err := f.Engine(ctx) // says why the engine cannot be read
-		return fmt.Errorf("checking for drift: %w", err)
-	}
-	if check && live.asg == nil && slices.Contains(types, config.TargetASG) {
-		_, err := f.AWS(ctx) // says why AWS cannot be read
+	live := f.liveTargets(ctx, p)
+	if err := live.unreachable(); check && err != nil {
 		return fmt.Errorf("checking for drift: %w", err)
 	}
 	drifted, unavailable := false, false
@@ -151,30 +145,17 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 			case !errors.Is(err, ledger.ErrNotFound):
 				return err
 			}
-			if tgt.Type == config.TargetASG {
-				err := live.fillASG(ctx, &es, env.Name, img.Name)
-				if err != nil && check {
-					return fmt.Errorf("checking for drift: %w", err)
-				}
-				if err != nil {
-					es.LiveUnavailable = err.Error()
-				}
-				if live.asg != nil && err == nil {
-					es.Drift = asgDriftOf(es, tgt)
-					drifted = drifted || len(es.Drift) > 0
-				}
-				st.Environments = append(st.Environments, es)
-				continue
-			}
-			if err := live.fill(ctx, &es, env.Name, img.Name); err != nil {
+			if live, err := live.observe(ctx, env, img.Name, es); err != nil {
 				es.LiveUnavailable = err.Error()
 				unavailable = true
 			} else {
-				warm := ""
-				if env.Retention.Previous == config.KeepWarm {
-					warm = es.Previous
+				if live.Replicas != nil {
+					es.Replicas = live.Replicas
 				}
-				es.Drift = driftOf(es, tgt.Replicas, warm)
+				if live.Upstreams != nil {
+					es.Upstreams = live.Upstreams
+				}
+				es.Detail, es.Lines, es.Drift = live.Detail, live.Lines, live.Drift
 				drifted = drifted || len(es.Drift) > 0
 			}
 			st.Environments = append(st.Environments, es)
@@ -216,7 +197,12 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, version, dash(shortDigest(es.Digest)),
 					since, dash(es.By), replicaSummary(es.Replicas), dash(es.Listen))
 			}
-			printGroups(w, st.Environments)
+			for _, es := range st.Environments {
+				for _, line := range es.Lines {
+					// No tabs: the lines stay out of the table's columns.
+					fmt.Fprintf(w, "  %s: %s\n", es.Env, line)
+				}
+			}
 		}
 		for _, st := range out {
 			for _, es := range st.Environments {

@@ -23,6 +23,8 @@ type Plan struct {
 	// Group is the Auto Scaling group that will serve (asg targets, whose
 	// lists name groups, not replicas).
 	Group string `json:"group,omitempty"`
+	// Steps say what the deployment does, in order, in words.
+	Steps []string `json:"steps"`
 }
 
 // ErrNoRecovery means a target type cannot recover an interrupted deployment.

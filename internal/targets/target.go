@@ -1,5 +1,3 @@
-// Package target runs releases: start the new version, prove it healthy,
-// switch traffic, and only then retire the old one.
 package targets
 
 import (

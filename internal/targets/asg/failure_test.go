@@ -214,7 +214,15 @@ func TestPlan(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, targets.Plan{Strategy: config.BlueGreen, Keep: config.KeepStopped, Group: f.groupName("1.2.0"), Start: 3,
 		Reuse: []string{}, Restart: []string{}, Warm: []string{}, Stop: []string{f.groupName("1.1.0")},
-		Remove: []string{f.groupName("1.0.0")}, Switch: "target group(s) " + f.project + "-web"}, p)
+		Remove: []string{f.groupName("1.0.0")}, Switch: "target group(s) " + f.project + "-web", Steps: p.Steps}, p)
+	assert.Equal(t, []string{
+		"create launch template and Auto Scaling group " + f.groupName("1.2.0") + ": 3 x t3.micro, in target group(s) " + f.project + "-web",
+		"wait until every instance is in service and healthy in every target group (within 10s)",
+		"take every other group of prod out of the target groups",
+		"record the deployment and write its SSM parameter",
+		"scale [" + f.groupName("1.1.0") + "] to zero, kept for rollback",
+		"delete [" + f.groupName("1.0.0") + "] and their launch templates",
+	}, p.Steps)
 
 	p, err = f.target.Plan(t.Context(), f.request(v1), "1.1.0")
 	require.NoError(t, err)

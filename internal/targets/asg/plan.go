@@ -22,10 +22,7 @@ func (t *Target) Plan(ctx context.Context, req targets.Request, previousVersion 
 		return targets.Plan{}, err
 	}
 	n := name(req)
-	names := make([]string, len(req.Target.ASG.TargetGroups))
-	for i, arn := range req.Target.ASG.TargetGroups {
-		names[i] = tgName(arn)
-	}
+	names := tgNames(req.Target.ASG.TargetGroups)
 	p := targets.Plan{Strategy: config.BlueGreen, Keep: req.Keep, Group: n, Start: req.Target.Replicas,
 		Reuse: []string{}, Restart: []string{}, Warm: []string{}, Stop: []string{}, Remove: []string{},
 		Switch: "target group(s) " + strings.Join(names, ", ")}
@@ -52,5 +49,6 @@ func (t *Target) Plan(ctx context.Context, req targets.Request, previousVersion 
 			p.Remove = append(p.Remove, f.group.Name)
 		}
 	}
+	p.Steps = planSteps(p, req, previousVersion)
 	return p, nil
 }

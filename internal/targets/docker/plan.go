@@ -43,5 +43,6 @@ func (d *Docker) Plan(ctx context.Context, req targets.Request, previousVersion 
 		}
 	}
 	p.Start = req.Target.Replicas - reuse
+	p.Steps = planSteps(p, req, previousVersion)
 	return p, nil
 }
