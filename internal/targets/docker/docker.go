@@ -17,9 +17,9 @@ import (
 	"github.com/bakehq/bake/internal/targets"
 )
 
-// Docker runs releases as replica containers on the local engine behind a
+// Target runs releases as replica containers on the local engine behind a
 // Caddy front door.
-type Docker struct {
+type Target struct {
 	Engine    *client.Client
 	FrontDoor *frontdoor.Caddy
 	Project   string
@@ -28,7 +28,7 @@ type Docker struct {
 }
 
 // RouteID names the front-door route of image in env.
-func (d *Docker) RouteID(env, image string) string {
+func (d *Target) RouteID(env, image string) string {
 	return fmt.Sprintf("bake-%s-%s-%s", d.Project, env, image)
 }
 
@@ -46,7 +46,7 @@ func (d *Docker) RouteID(env, image string) string {
 // If the engine stops answering meanwhile (it stopped or restarted), the
 // deployment stops there, cleans up once the engine answers again, and
 // returns an error wrapping engine.ErrLost.
-func (d *Docker) Deploy(ctx context.Context, req targets.Request) ([]targets.Replica, error) {
+func (d *Target) Deploy(ctx context.Context, req targets.Request) ([]targets.Replica, error) {
 	ctx, stop := engine.WhileAnswering(ctx, d.Engine)
 	defer stop()
 	ready, err := d.deploy(ctx, req)
@@ -56,7 +56,7 @@ func (d *Docker) Deploy(ctx context.Context, req targets.Request) ([]targets.Rep
 	return ready, err
 }
 
-func (d *Docker) deploy(ctx context.Context, req targets.Request) ([]targets.Replica, error) {
+func (d *Target) deploy(ctx context.Context, req targets.Request) ([]targets.Replica, error) {
 	if req.Target.Strategy == config.Rolling {
 		old, err := d.serving(ctx, req)
 		if err != nil {
@@ -78,7 +78,7 @@ func (d *Docker) deploy(ctx context.Context, req targets.Request) ([]targets.Rep
 	return start.ready, nil
 }
 
-func (d *Docker) switchTraffic(ctx context.Context, req targets.Request, ready []targets.Replica) error {
+func (d *Target) switchTraffic(ctx context.Context, req targets.Request, ready []targets.Replica) error {
 	upstreams := make([]string, len(ready))
 	for i, r := range ready {
 		upstreams[i] = r.Upstream
@@ -95,7 +95,7 @@ func (d *Docker) switchTraffic(ctx context.Context, req targets.Request, ready [
 // release now serving: the replicas of the release it replaced are kept as
 // req.Keep says (running out of traffic, stopped, or removed) so a rollback
 // is fast, and replicas of any older release are removed.
-func (d *Docker) Retire(ctx context.Context, req targets.Request, previousVersion string) error {
+func (d *Target) Retire(ctx context.Context, req targets.Request, previousVersion string) error {
 	all, err := d.replicas(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return err
@@ -149,7 +149,7 @@ func (d *Docker) Retire(ctx context.Context, req targets.Request, previousVersio
 // drain waits until the front door has no request in flight to the
 // replicas route took out of traffic (at most frontdoor.MaxDrain); past
 // that, it says how many are cut short.
-func (d *Docker) drain(ctx context.Context, route string) {
+func (d *Target) drain(ctx context.Context, route string) {
 	began := time.Now()
 	if err := d.FrontDoor.Drain(ctx, route, frontdoor.MaxDrain); err != nil {
 		d.say("warning: %v; stopping the old replicas anyway", err)
@@ -172,7 +172,7 @@ func draining(all []targets.Replica, req targets.Request, previousVersion string
 	return false
 }
 
-func (d *Docker) say(format string, args ...any) {
+func (d *Target) say(format string, args ...any) {
 	if d.Progress != nil {
 		fmt.Fprintf(d.Progress, format+"\n", args...)
 	}

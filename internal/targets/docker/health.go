@@ -15,7 +15,7 @@ import (
 
 // waitHealthy probes every new replica with the image's health check, all at
 // once, within the target's health timeout.
-func (d *Docker) waitHealthy(ctx context.Context, req targets.Request, ready []targets.Replica) error {
+func (d *Target) waitHealthy(ctx context.Context, req targets.Request, ready []targets.Replica) error {
 	check := req.Image.HealthCheck()
 	if check == nil {
 		return fmt.Errorf("%s has no http check to wait for", req.Image.Name)
@@ -44,7 +44,7 @@ const watchWindow = 3 * time.Second
 // Watch probes the release's replicas with the image's health check, once a
 // second, for period after the switch. It returns an error wrapping
 // ErrUnhealthy as soon as any replica has failed the check for watchWindow.
-func (d *Docker) Watch(ctx context.Context, req targets.Request, replicas []targets.Replica, period time.Duration) error {
+func (d *Target) Watch(ctx context.Context, req targets.Request, replicas []targets.Replica, period time.Duration) error {
 	check := req.Image.HealthCheck()
 	if check == nil || len(replicas) == 0 {
 		return nil

@@ -9,7 +9,7 @@ import (
 )
 
 // Plan says what Deploy and Retire would do for req, changing nothing.
-func (d *Docker) Plan(ctx context.Context, req targets.Request, previousVersion string) (targets.Plan, error) {
+func (d *Target) Plan(ctx context.Context, req targets.Request, previousVersion string) (targets.Plan, error) {
 	all, err := d.replicas(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return targets.Plan{}, err

@@ -13,7 +13,7 @@ import (
 )
 
 // Inspect reads what runs for req's image in req's environment.
-func (d *Docker) Inspect(ctx context.Context, req targets.Request) (targets.Live, error) {
+func (d *Target) Inspect(ctx context.Context, req targets.Request) (targets.Live, error) {
 	rs, err := d.replicas(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return targets.Live{}, err
@@ -33,7 +33,7 @@ func (d *Docker) Inspect(ctx context.Context, req targets.Request) (targets.Live
 // (kept replicas started again, new ones if needed, health-gated, one
 // switch). Then the replicas the interrupted run created that do not
 // serve are removed, and the replaced release is retired as usual.
-func (d *Docker) Recover(ctx context.Context, rec targets.Recovery) (targets.Recovered, error) {
+func (d *Target) Recover(ctx context.Context, rec targets.Recovery) (targets.Recovered, error) {
 	live, err := d.Inspect(ctx, rec.Request)
 	if err != nil {
 		return targets.Recovered{}, err
@@ -87,7 +87,7 @@ const (
 // replicas operation created that do not serve are removed, replicas of
 // req's release running out of traffic are stopped, and Retire deals with
 // the rest. It looks again after a pause until nothing is left to do.
-func (d *Docker) settle(ctx context.Context, req targets.Request, operation string, serving []targets.Replica, previous string) error {
+func (d *Target) settle(ctx context.Context, req targets.Request, operation string, serving []targets.Replica, previous string) error {
 	for range settleRounds {
 		if err := d.settleOnce(ctx, req, operation, serving, previous); err != nil {
 			return err
@@ -126,7 +126,7 @@ func unsettled(r targets.Replica, req targets.Request, operation string, serving
 	return true
 }
 
-func (d *Docker) settleOnce(ctx context.Context, req targets.Request, operation string, serving []targets.Replica, previous string) error {
+func (d *Target) settleOnce(ctx context.Context, req targets.Request, operation string, serving []targets.Replica, previous string) error {
 	all, err := d.replicas(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return err
@@ -153,7 +153,7 @@ func (d *Docker) settleOnce(ctx context.Context, req targets.Request, operation 
 // clear undoes an interrupted first deployment, when nothing is recorded
 // to go back to: the replicas it created are removed, those it started
 // again are stopped, and a front door pointing at them is removed.
-func (d *Docker) clear(ctx context.Context, rec targets.Recovery, live targets.Live) error {
+func (d *Target) clear(ctx context.Context, rec targets.Recovery, live targets.Live) error {
 	for _, r := range live.Replicas {
 		switch {
 		case rec.Operation != "" && r.Operation == rec.Operation:

@@ -14,7 +14,7 @@ import (
 )
 
 // replicas lists the replica containers of image in env, running or not.
-func (d *Docker) replicas(ctx context.Context, env, image string) ([]targets.Replica, error) {
+func (d *Target) replicas(ctx context.Context, env, image string) ([]targets.Replica, error) {
 	f := client.Filters{}
 	f.Add("label", engine.LabelKind+"="+engine.KindReplica, engine.LabelProject+"="+d.Project,
 		engine.LabelEnv+"="+env, engine.LabelImage+"="+image)
@@ -43,11 +43,11 @@ func (d *Docker) replicas(ctx context.Context, env, image string) ([]targets.Rep
 }
 
 // Replicas lists the replicas of image in env, for status and drift reports.
-func (d *Docker) Replicas(ctx context.Context, env, image string) ([]targets.Replica, error) {
+func (d *Target) Replicas(ctx context.Context, env, image string) ([]targets.Replica, error) {
 	return d.replicas(ctx, env, image)
 }
 
-func (d *Docker) stop(ctx context.Context, r targets.Replica) error {
+func (d *Target) stop(ctx context.Context, r targets.Replica) error {
 	timeout := 10
 	if _, err := d.Engine.ContainerStop(ctx, r.ID, client.ContainerStopOptions{Timeout: &timeout}); err != nil {
 		return fmt.Errorf("stopping replica %s: %w", r.Name, err)

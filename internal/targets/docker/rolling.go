@@ -18,7 +18,7 @@ import (
 
 // serving lists the running replicas of other releases that the front door
 // sends traffic to now.
-func (d *Docker) serving(ctx context.Context, req targets.Request) ([]targets.Replica, error) {
+func (d *Target) serving(ctx context.Context, req targets.Request) ([]targets.Replica, error) {
 	addrs, err := d.FrontDoor.Upstreams(ctx, d.RouteID(req.Env, req.Image.Name))
 	if errors.Is(err, frontdoor.ErrNoRoute) {
 		return nil, nil
@@ -47,7 +47,7 @@ func (d *Docker) serving(ctx context.Context, req targets.Request) ([]targets.Re
 // rollout needs no spare capacity; otherwise the new one joins first. If any
 // new replica fails, every old replica goes back into traffic and the new
 // ones are removed.
-func (d *Docker) rolling(ctx context.Context, req targets.Request, old []targets.Replica) (ready []targets.Replica, err error) {
+func (d *Target) rolling(ctx context.Context, req targets.Request, old []targets.Replica) (ready []targets.Replica, err error) {
 	st := &stepStartReplicas{d: d, req: req}
 	route := frontdoor.Route{ID: d.RouteID(req.Env, req.Image.Name), Listen: req.Target.Listen}
 	serving := slices.Clone(old)
@@ -112,7 +112,7 @@ func (d *Docker) rolling(ctx context.Context, req targets.Request, old []targets
 // needed to fill at least slots upstreams: while the front door keeps its
 // number of upstreams, a switch rewrites the files they read and Caddy's
 // config (and every connection it holds) stays untouched.
-func (d *Docker) point(ctx context.Context, route frontdoor.Route, slots int, groups ...[]targets.Replica) error {
+func (d *Target) point(ctx context.Context, route frontdoor.Route, slots int, groups ...[]targets.Replica) error {
 	var upstreams []string
 	for _, g := range groups {
 		for _, r := range g {
@@ -128,7 +128,7 @@ func (d *Docker) point(ctx context.Context, route frontdoor.Route, slots int, gr
 // restore puts the old release back into traffic after a failed rolling
 // deployment: replicas taken out and stopped are started again and must be
 // healthy before the front door sends traffic to all of old.
-func (d *Docker) restore(ctx context.Context, req targets.Request, route frontdoor.Route, old, stopped []targets.Replica) error {
+func (d *Target) restore(ctx context.Context, req targets.Request, route frontdoor.Route, old, stopped []targets.Replica) error {
 	back := slices.Clone(old)
 	oldReq := req
 	oldReq.Release.Version = old[0].Version

@@ -19,7 +19,7 @@ import (
 // kept stopped from an earlier deployment of the same digest, and creates
 // the rest. Cleanup undoes exactly that if the deployment does not finish.
 type stepStartReplicas struct {
-	d         *Docker
+	d         *Target
 	req       targets.Request
 	ready     []targets.Replica
 	created   []targets.Replica
@@ -204,6 +204,6 @@ func (st *stepStartReplicas) undo(ctx context.Context) {
 	}
 }
 
-func removeReplica(ctx context.Context, d *Docker, r targets.Replica) error {
+func removeReplica(ctx context.Context, d *Target, r targets.Replica) error {
 	return engine.Remove(ctx, d.Engine, r.ID)
 }

@@ -22,23 +22,23 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		return &Docker{Engine: eng, FrontDoor: fd, Project: d.Project, Operation: d.Operation, Progress: d.Progress}, nil
+		return &Target{Engine: eng, FrontDoor: fd, Project: d.Project, Operation: d.Operation, Progress: d.Progress}, nil
 	})
 }
 
 var (
-	_ targets.Target    = (*Docker)(nil)
-	_ targets.Recoverer = (*Docker)(nil)
+	_ targets.Target    = (*Target)(nil)
+	_ targets.Recoverer = (*Target)(nil)
 )
 
 // Serves says where t serves: its front door's address.
-func (d *Docker) Serves(t *config.Target) string {
+func (d *Target) Serves(t *config.Target) string {
 	return "on http://" + t.Listen
 }
 
 // Observe reads the replicas of o's image in o's environment and the
 // upstreams of its front door, and compares them with the record.
-func (d *Docker) Observe(ctx context.Context, o targets.Observation) (targets.State, error) {
+func (d *Target) Observe(ctx context.Context, o targets.Observation) (targets.State, error) {
 	var st targets.State
 	rs, err := d.Replicas(ctx, o.Env, o.Image)
 	if err != nil {
