@@ -22,6 +22,12 @@ func TestDependencyRules(t *testing.T) {
 				"github.com/aws/aws-sdk-go-v2/feature/dynamodb/...", "github.com/bakehq/bake/internal/ledger"},
 		},
 		{
+			pkg: "./ledger", why: "the ledger's types, contract and hash chain link no backend: ledger/sqlite and ledger/dynamodb do",
+			deny: []string{"modernc.org/sqlite/...", "github.com/aws/aws-sdk-go-v2/service/dynamodb/...",
+				"github.com/aws/aws-sdk-go-v2/feature/dynamodb/...", "github.com/bakehq/bake/internal/ledger/sqlite",
+				"github.com/bakehq/bake/internal/ledger/dynamodb"},
+		},
+		{
 			pkg: "./gc", why: "gc shares the environment lock through the ledger and depends on no use case",
 			deny: []string{"github.com/bakehq/bake/internal/promote/...", "github.com/bakehq/bake/internal/rollback/..."},
 		},

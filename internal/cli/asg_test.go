@@ -23,6 +23,7 @@ import (
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 	"github.com/bakehq/bake/internal/mototest"
 	"github.com/bakehq/bake/internal/targets/asg"
 )
@@ -74,7 +75,7 @@ func (p *asgProject) release(t *testing.T, version, region string) {
 	ctx := context.Background()
 	img, err := p.aws.EC2.RegisterImage(ctx, &ec2.RegisterImageInput{Name: aws.String(p.project + "-" + version)})
 	require.NoError(t, err)
-	store, err := ledger.OpenSQLite(ctx, filepath.Join(p.dir, ".bake", "ledger.db"))
+	store, err := sqlite.Open(ctx, filepath.Join(p.dir, ".bake", "ledger.db"))
 	require.NoError(t, err)
 	defer store.Close()
 	amis := map[string]string{region: aws.ToString(img.ImageId)}

@@ -3,7 +3,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/backend"
 	"github.com/bakehq/bake/internal/notify"
 	"github.com/bakehq/bake/internal/secret"
 	"github.com/bakehq/bake/internal/signing"
@@ -131,7 +131,8 @@ func (f *Factory) CreateStore(ctx context.Context) (ledger.Store, error) {
 
 // openStore opens a DynamoDB table for a dynamodb:// URL, whose region and
 // endpoint default to bake.yaml's aws: section (and then to AWS_REGION and
-// AWS_ENDPOINT_URL), else a SQLite file.
+// AWS_ENDPOINT_URL), else a SQLite file; it signs releases with the run's
+// key and redacts secret values.
 func (f *Factory) openStore(ctx context.Context, create bool) (ledger.Store, error) {
 	if f.store != nil {
 		return f.store, nil
@@ -140,26 +141,12 @@ func (f *Factory) openStore(ctx context.Context, create bool) (ledger.Store, err
 	if err != nil {
 		return nil, err
 	}
-	var s ledger.Store
-	if !ledger.IsDynamoDBURL(p.Ledger) {
-		open := ledger.OpenExistingSQLite
-		if create {
-			open = ledger.OpenSQLite
-		}
-		s, err = open(ctx, p.Ledger)
-	} else {
-		loc, perr := ledger.ParseDynamoDBURL(p.Ledger)
-		if perr != nil {
-			return nil, perr
-		}
-		loc.Region = cmp.Or(loc.Region, p.AWS.Region)
-		loc.Endpoint = cmp.Or(loc.Endpoint, p.AWS.Endpoint)
-		open := ledger.OpenExistingDynamoDB
-		if create {
-			open = ledger.OpenDynamoDB
-		}
-		s, err = open(ctx, loc)
+	o := backend.Options{Location: p.Ledger, Region: p.AWS.Region, Endpoint: p.AWS.Endpoint, Create: create,
+		Sealer: f.sealer}
+	if f.redactor != nil {
+		o.Redactor = f.redactor
 	}
+	s, err := backend.Open(ctx, o)
 	switch {
 	case errors.Is(err, ledger.ErrNoLedger):
 		return nil, fmt.Errorf("%w: run `bake release` first (or fix `ledger:` in %s if it should be elsewhere)", err, f.ConfigPath)
@@ -168,7 +155,7 @@ func (f *Factory) openStore(ctx context.Context, create bool) (ledger.Store, err
 	case err != nil:
 		return nil, err
 	}
-	f.store = redactStore(&signedStore{Store: s, f: f}, f.redactor)
+	f.store = s
 	return f.store, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 	"github.com/bakehq/bake/internal/notify"
 	"github.com/bakehq/bake/internal/secret"
 )
@@ -24,10 +25,10 @@ func TestSecretErrorsAreBadInput(t *testing.T) {
 
 func TestLedgerRecordsNoSecret(t *testing.T) {
 	ctx := context.Background()
-	s, err := ledger.OpenSQLite(ctx, filepath.Join(t.TempDir(), "ledger.db"))
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"))
 	require.NoError(t, err)
 	defer s.Close()
-	store := redactStore(s, secret.NewRedactor(testSecret))
+	store := ledger.Redacting(s, secret.NewRedactor(testSecret))
 
 	checks := []ledger.CheckResult{{Name: "leak", Kind: "command", Detail: `got "` + testSecret + `"`}}
 	rel := ledger.Release{Image: "web", Version: "1.0.0", Digest: "sha256:aa", Status: ledger.StatusFailed, Checks: checks, CreatedAt: time.Now()}
@@ -57,7 +58,7 @@ func TestLedgerRecordsNoSecret(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "rollback: [secret]", got2.Reason)
 
-	assert.Same(t, ledger.Store(s), redactStore(s, nil), "no secrets: the store as it is")
+	assert.Same(t, ledger.Store(s), ledger.Redacting(s, nil), "no secrets: the store as it is")
 }
 
 func TestWebhookEventsCarryNoSecret(t *testing.T) {

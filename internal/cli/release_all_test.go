@@ -10,6 +10,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 )
 
 func names(level []*config.Image) []string {
@@ -34,7 +35,7 @@ func TestBaseLevelsPutBasesFirst(t *testing.T) {
 
 func TestOutdatedBase(t *testing.T) {
 	ctx := context.Background()
-	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	store, err := sqlite.Open(ctx, t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	defer store.Close()
 	for _, r := range []ledger.Release{

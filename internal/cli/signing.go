@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"os"
 
@@ -57,22 +56,11 @@ func (f *Factory) loadSigner() (*signing.Signer, error) {
 	return s, nil
 }
 
-// signedStore signs every release put into it with the Factory's signer,
-// if there is one.
-type signedStore struct {
-	ledger.Store
-	f *Factory
-}
-
-func (s *signedStore) PutRelease(ctx context.Context, rel ledger.Release) error {
-	signer, err := s.f.Signer()
-	if err != nil {
-		return fmt.Errorf("recording release %s@%s: %w", rel.Image, rel.Version, err)
+// sealer is Signer as the ledger asks for it: no signer is a nil Sealer.
+func (f *Factory) sealer() (ledger.Sealer, error) {
+	s, err := f.Signer()
+	if s == nil || err != nil {
+		return nil, err
 	}
-	if signer != nil {
-		if rel, err = signer.Seal(rel); err != nil {
-			return fmt.Errorf("recording release %s@%s: %w", rel.Image, rel.Version, err)
-		}
-	}
-	return s.Store.PutRelease(ctx, rel)
+	return s, nil
 }

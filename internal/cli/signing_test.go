@@ -12,6 +12,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 	"github.com/bakehq/bake/internal/secret"
 	"github.com/bakehq/bake/internal/signing"
 	"github.com/bakehq/bake/internal/signing/keys"
@@ -34,10 +35,10 @@ func TestStoreSignsWhatItRecords(t *testing.T) {
 		signingKey: string(pem),
 		redactor:   secret.NewRedactor("s3cr3t-value"),
 	}
-	raw, err := ledger.OpenSQLite(ctx, filepath.Join(t.TempDir(), "ledger.db"))
+	raw, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"))
 	require.NoError(t, err)
 	defer raw.Close()
-	store := redactStore(&signedStore{Store: raw, f: f}, f.redactor)
+	store := ledger.Redacting(ledger.Signing(raw, f.sealer), f.redactor)
 
 	digest := "sha256:" + strings.Repeat("1f", 32)
 	rel := ledger.Release{Image: "web", Version: "1.0.0", Digest: digest, Reference: "r/web@" + digest,

@@ -11,13 +11,14 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 )
 
 // TestLock takes every environment's lock, the one promote takes, and
 // takes none while any is held.
 func TestLock(t *testing.T) {
 	ctx := context.Background()
-	store, err := ledger.OpenSQLite(ctx, filepath.Join(t.TempDir(), "ledger.db"))
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"))
 	require.NoError(t, err)
 	defer store.Close()
 	c := &Collector{Project: &config.Project{Environments: envs(1)}, Ledger: store}

@@ -63,9 +63,9 @@ func chainHash(prev string, l Link) string {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
-// nextLink builds the link that follows head (the zero Link for an empty
+// NextLink builds the link that follows head (the zero Link for an empty
 // chain) and records e.
-func nextLink(head Link, e Entry) Link {
+func NextLink(head Link, e Entry) Link {
 	prev := head.Hash
 	if head.Seq == 0 {
 		prev = genesis
@@ -90,7 +90,7 @@ func digestOf(v any) (string, error) {
 // (times in UTC, empty collections as nil) so that the digest made when it
 // was written equals the digest of the record read later.
 
-func releaseEntry(r Release) (Entry, error) {
+func ReleaseEntry(r Release) (Entry, error) {
 	r.CreatedAt = r.CreatedAt.UTC()
 	r.Provenance.BuiltAt = r.Provenance.BuiltAt.UTC()
 	if len(r.Checks) == 0 {
@@ -103,25 +103,25 @@ func releaseEntry(r Release) (Entry, error) {
 	return Entry{Kind: EntryRelease, Key: r.Image + "@" + r.Version, Digest: d}, err
 }
 
-func deploymentEntry(d Deployment) (Entry, error) {
+func DeploymentEntry(d Deployment) (Entry, error) {
 	d.StartedAt, d.FinishedAt = d.StartedAt.UTC(), d.FinishedAt.UTC()
 	dg, err := digestOf(d)
 	return Entry{Kind: EntryDeployment, Key: strconv.FormatInt(d.ID, 10), Digest: dg}, err
 }
 
-func approvalEntry(a Approval) (Entry, error) {
+func ApprovalEntry(a Approval) (Entry, error) {
 	a.At = a.At.UTC()
 	d, err := digestOf(a)
 	return Entry{Kind: EntryApproval, Key: a.Image + "@" + a.Version, Digest: d}, err
 }
 
-func revocationEntry(r Revocation) (Entry, error) {
+func RevocationEntry(r Revocation) (Entry, error) {
 	r.At = r.At.UTC()
 	d, err := digestOf(r)
 	return Entry{Kind: EntryRevocation, Key: r.Image + "@" + r.Version, Digest: d}, err
 }
 
-func pinEntry(p Pin) (Entry, error) {
+func PinEntry(p Pin) (Entry, error) {
 	p.At = p.At.UTC()
 	d, err := digestOf(p)
 	return Entry{Kind: EntryPin, Key: p.Image + "/" + p.Env, Digest: d}, err

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
+	ledgerddb "github.com/bakehq/bake/internal/ledger/dynamodb"
 )
 
 const testRegion = "us-east-1"
@@ -33,11 +34,11 @@ func dynamoDBURL(t *testing.T, table string) string {
 }
 
 // openDynamoDB opens the ledger at ledgerURL and closes it when the test ends.
-func openDynamoDB(t *testing.T, ledgerURL string) *ledger.DynamoDB {
+func openDynamoDB(t *testing.T, ledgerURL string) *ledgerddb.Store {
 	t.Helper()
-	loc, err := ledger.ParseDynamoDBURL(ledgerURL)
+	loc, err := ledgerddb.ParseURL(ledgerURL)
 	require.NoError(t, err)
-	s, err := ledger.OpenDynamoDB(t.Context(), loc)
+	s, err := ledgerddb.Open(t.Context(), loc)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, s.Close()) })
 	return s
@@ -55,16 +56,16 @@ func TestOpenDynamoDBCreatesTableOnce(t *testing.T) {
 	ctx := t.Context()
 	table := uniqueTable(t)
 	ledgerURL := dynamoDBURL(t, table)
-	loc, err := ledger.ParseDynamoDBURL(ledgerURL)
+	loc, err := ledgerddb.ParseURL(ledgerURL)
 	require.NoError(t, err)
 
 	// Processes racing to open a new ledger create its table once, and all of them open it.
 	const n = 5
-	stores := make([]*ledger.DynamoDB, n)
+	stores := make([]*ledgerddb.Store, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { stores[i], errs[i] = ledger.OpenDynamoDB(ctx, loc) })
+		wg.Go(func() { stores[i], errs[i] = ledgerddb.Open(ctx, loc) })
 	}
 	wg.Wait()
 	for i := range n {
@@ -95,7 +96,7 @@ func TestOpenDynamoDBRefusesForeignTable(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	_, err = ledger.OpenDynamoDB(ctx, ledger.DynamoDBLocation{Table: table, Region: testRegion, Endpoint: motoEndpoint(t)})
+	_, err = ledgerddb.Open(ctx, ledgerddb.Location{Table: table, Region: testRegion, Endpoint: motoEndpoint(t)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), fmt.Sprintf("table %q is not a bake ledger", table))
 }
@@ -109,7 +110,7 @@ func TestOpenDynamoDBEndpointFromEnvironment(t *testing.T) {
 func TestOpenDynamoDBNeedsARegion(t *testing.T) {
 	t.Setenv("AWS_REGION", "")
 	t.Setenv("AWS_DEFAULT_REGION", "")
-	_, err := ledger.OpenDynamoDB(context.Background(), ledger.DynamoDBLocation{Table: "bake-ledger", Endpoint: "http://127.0.0.1:1"})
+	_, err := ledgerddb.Open(context.Background(), ledgerddb.Location{Table: "bake-ledger", Endpoint: "http://127.0.0.1:1"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no AWS region")
 }
@@ -117,18 +118,18 @@ func TestOpenDynamoDBNeedsARegion(t *testing.T) {
 func TestParseDynamoDBURL(t *testing.T) {
 	tests := []struct {
 		name, url string
-		want      ledger.DynamoDBLocation
+		want      ledgerddb.Location
 		err       string
 	}{
 		{name: "table and region", url: "dynamodb://bake-ledger?region=eu-west-1",
-			want: ledger.DynamoDBLocation{Table: "bake-ledger", Region: "eu-west-1"}},
+			want: ledgerddb.Location{Table: "bake-ledger", Region: "eu-west-1"}},
 		{name: "endpoint", url: "dynamodb://bake-ledger?region=us-east-1&endpoint=http://127.0.0.1:5001",
-			want: ledger.DynamoDBLocation{Table: "bake-ledger", Region: "us-east-1", Endpoint: "http://127.0.0.1:5001"}},
+			want: ledgerddb.Location{Table: "bake-ledger", Region: "us-east-1", Endpoint: "http://127.0.0.1:5001"}},
 		{name: "escaped endpoint", url: "dynamodb://Bake_Ledger.v1?endpoint=https%3A%2F%2Fddb.example.test",
-			want: ledger.DynamoDBLocation{Table: "Bake_Ledger.v1", Endpoint: "https://ddb.example.test"}},
+			want: ledgerddb.Location{Table: "Bake_Ledger.v1", Endpoint: "https://ddb.example.test"}},
 		{name: "endpoint with a query", url: "dynamodb://bake-ledger?endpoint=" + url.QueryEscape("http://127.0.0.1:5001/?a=1&b=2"),
-			want: ledger.DynamoDBLocation{Table: "bake-ledger", Endpoint: "http://127.0.0.1:5001/?a=1&b=2"}},
-		{name: "trailing slash", url: "dynamodb://bake-ledger/", want: ledger.DynamoDBLocation{Table: "bake-ledger"}},
+			want: ledgerddb.Location{Table: "bake-ledger", Endpoint: "http://127.0.0.1:5001/?a=1&b=2"}},
+		{name: "trailing slash", url: "dynamodb://bake-ledger/", want: ledgerddb.Location{Table: "bake-ledger"}},
 		{name: "no table", url: "dynamodb://?region=us-east-1", err: `table name "" must be 3 to 255`},
 		{name: "short table", url: "dynamodb://ab", err: `table name "ab" must be 3 to 255`},
 		{name: "path", url: "dynamodb://bake/ledger", err: "want dynamodb://TABLE?region=REGION"},
@@ -144,7 +145,7 @@ func TestParseDynamoDBURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ledger.ParseDynamoDBURL(tt.url)
+			got, err := ledgerddb.ParseURL(tt.url)
 			if tt.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.err)
@@ -153,7 +154,7 @@ func TestParseDynamoDBURL(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
-			again, err := ledger.ParseDynamoDBURL(got.String())
+			again, err := ledgerddb.ParseURL(got.String())
 			require.NoError(t, err, got.String())
 			assert.Equal(t, got, again, "String gives back the same location")
 		})

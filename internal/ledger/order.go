@@ -8,9 +8,9 @@ import (
 	"github.com/Masterminds/semver/v3"
 )
 
-// parseVersion checks that a release version is strict semver (X.Y.Z with
+// ParseVersion checks that a release version is strict semver (X.Y.Z with
 // optional pre-release and build metadata), the only form the ledger records.
-func parseVersion(v string) (*semver.Version, error) {
+func ParseVersion(v string) (*semver.Version, error) {
 	sv, err := semver.StrictNewVersion(v)
 	if err != nil {
 		return nil, fmt.Errorf("version %q is not semver X.Y.Z: %w", v, err)
@@ -18,9 +18,9 @@ func parseVersion(v string) (*semver.Version, error) {
 	return sv, nil
 }
 
-// sortNewestFirst orders releases by semver precedence, highest first.
+// SortNewestFirst orders releases by semver precedence, highest first.
 // Versions that do not parse (never written by this package) go last, by text.
-func sortNewestFirst(rs []Release) {
+func SortNewestFirst(rs []Release) {
 	type keyed struct {
 		r Release
 		v *semver.Version

@@ -49,7 +49,7 @@ func TestSortNewestFirst(t *testing.T) {
 			for i, v := range tt.in {
 				rs[i] = Release{Image: "web", Version: v}
 			}
-			sortNewestFirst(rs)
+			SortNewestFirst(rs)
 			got := make([]string, len(rs))
 			for i, r := range rs {
 				got[i] = r.Version

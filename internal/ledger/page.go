@@ -22,8 +22,8 @@ type DeploymentQuery struct {
 // ErrNoLimit: a DeploymentQuery without a positive Limit.
 var ErrNoLimit = errors.New("a page of deployments needs a positive limit")
 
-// validate rejects a query a backend cannot answer in bounded time.
-func (q DeploymentQuery) validate() error {
+// Validate rejects a query a backend cannot answer in bounded time.
+func (q DeploymentQuery) Validate() error {
 	switch {
 	case q.Image == "":
 		return errors.New("listing deployments: image is empty")
@@ -35,8 +35,8 @@ func (q DeploymentQuery) validate() error {
 	return nil
 }
 
-// keeps reports whether d, of q's image, falls inside q's bounds.
-func (q DeploymentQuery) keeps(d Deployment) bool {
+// Keeps reports whether d, of q's image, falls inside q's bounds.
+func (q DeploymentQuery) Keeps(d Deployment) bool {
 	return (q.Env == "" || d.Env == q.Env) && (q.Before == 0 || d.ID < q.Before) && (q.After == 0 || d.ID > q.After)
 }
 

@@ -8,12 +8,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 )
 
 func TestSQLiteChainFindsTampering(t *testing.T) {
 	runTamperSuite(t, func(t *testing.T) (ledger.Store, tamperer) {
 		path := filepath.Join(t.TempDir(), "ledger.db")
-		s, err := ledger.OpenSQLite(t.Context(), path)
+		s, err := sqlite.Open(t.Context(), path)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = s.Close() })
 		return s, sqliteTamperer{rawDB(t, path)}

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 )
 
 // Environment of a helper process: which ledger, which operation, its argument.
@@ -43,7 +44,7 @@ func TestHelperProcess(t *testing.T) {
 func runHelper(path, op, arg string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := ledger.OpenSQLite(ctx, path)
+	s, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return "result error " + err.Error()
 	}
@@ -126,7 +127,7 @@ func runHelpers(t *testing.T, path, op string, args []string) []string {
 
 func TestLockAcrossProcesses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.db")
-	s, err := ledger.OpenSQLite(t.Context(), path)
+	s, err := sqlite.Open(t.Context(), path)
 	require.NoError(t, err)
 	defer s.Close()
 
@@ -172,7 +173,7 @@ func TestPutReleaseAcrossProcesses(t *testing.T) {
 		assert.Equal(t, "result ok", r, images[i])
 	}
 
-	s, err := ledger.OpenSQLite(t.Context(), path)
+	s, err := sqlite.Open(t.Context(), path)
 	require.NoError(t, err)
 	defer s.Close()
 	for _, image := range images {

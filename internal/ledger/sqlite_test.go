@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 )
 
 func TestSQLiteContract(t *testing.T) {
@@ -21,16 +22,16 @@ func TestSQLiteContract(t *testing.T) {
 }
 
 // openSQLiteAt opens the ledger at path and closes it when the test ends.
-func openSQLiteAt(t *testing.T, path string) *ledger.SQLite {
+func openSQLiteAt(t *testing.T, path string) *sqlite.Store {
 	t.Helper()
-	s, err := ledger.OpenSQLite(t.Context(), path)
+	s, err := sqlite.Open(t.Context(), path)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, s.Close()) })
 	return s
 }
 
 // openSQLite opens a ledger in a fresh directory and closes it when the test ends.
-func openSQLite(t *testing.T) *ledger.SQLite {
+func openSQLite(t *testing.T) *sqlite.Store {
 	t.Helper()
 	return openSQLiteAt(t, filepath.Join(t.TempDir(), "state", "ledger.db"))
 }
@@ -50,7 +51,7 @@ func TestOpenSQLiteCreatesDirAndReopens(t *testing.T) {
 	// Characters that mean something in a URI must still name a plain file.
 	path := filepath.Join(t.TempDir(), "a b%20#?c", "d", "ledger.db")
 
-	s, err := ledger.OpenSQLite(ctx, path)
+	s, err := sqlite.Open(ctx, path)
 	require.NoError(t, err)
 	require.NoError(t, s.PutRelease(ctx, release("web", "1.0.0")))
 	require.NoError(t, s.Close())
@@ -60,7 +61,7 @@ func TestOpenSQLiteCreatesDirAndReopens(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o755), info.Mode().Perm())
 
-	s, err = ledger.OpenSQLite(ctx, path)
+	s, err = sqlite.Open(ctx, path)
 	require.NoError(t, err)
 	defer s.Close()
 	got, err := s.Release(ctx, "web", "1.0.0")
@@ -127,7 +128,7 @@ func TestOpenSQLiteMigratesFirstSchema(t *testing.T) {
 	}
 	require.NoError(t, db.Close())
 
-	s, err := ledger.OpenSQLite(ctx, path)
+	s, err := sqlite.Open(ctx, path)
 	require.NoError(t, err)
 	defer s.Close()
 	got, err := s.Release(ctx, "web", "1.0.0")
@@ -147,7 +148,7 @@ func TestOpenSQLiteMigratesFirstSchema(t *testing.T) {
 func TestOpenSQLiteRefusesNewerSchema(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "ledger.db")
-	s, err := ledger.OpenSQLite(ctx, path)
+	s, err := sqlite.Open(ctx, path)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 
@@ -155,7 +156,7 @@ func TestOpenSQLiteRefusesNewerSchema(t *testing.T) {
 	_, err = db.ExecContext(ctx, `PRAGMA user_version = 999`)
 	require.NoError(t, err)
 
-	_, err = ledger.OpenSQLite(ctx, path)
+	_, err = sqlite.Open(ctx, path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "schema version 999 is newer")
 }
@@ -163,6 +164,6 @@ func TestOpenSQLiteRefusesNewerSchema(t *testing.T) {
 func TestOpenSQLiteHonoursContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := ledger.OpenSQLite(ctx, filepath.Join(t.TempDir(), "ledger.db"))
+	_, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"))
 	require.ErrorIs(t, err, context.Canceled)
 }

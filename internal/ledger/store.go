@@ -1,5 +1,8 @@
 // Package ledger records releases and deployments: the single source of truth
-// for promote and rollback.
+// for promote and rollback. It holds the records' types, the Store contract
+// every backend keeps, the hash chain and the rules read from history; the
+// backends are ledger/sqlite and ledger/dynamodb, and ledger/backend opens
+// the one a location names, with signing and redaction, for every caller.
 package ledger
 
 import (

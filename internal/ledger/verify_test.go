@@ -12,7 +12,7 @@ func chainOf(entries ...Entry) Chain {
 	c := Chain{Entries: entries}
 	head := Link{}
 	for _, e := range entries {
-		head = nextLink(head, e)
+		head = NextLink(head, e)
 		c.Links = append(c.Links, head)
 	}
 	return c

@@ -9,11 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 )
 
 func TestApproveAndRevoke(t *testing.T) {
 	ctx := context.Background()
-	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	store, err := sqlite.Open(ctx, t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	defer store.Close()
 	good := ledger.Release{Image: "web", Version: "1.0.0", Digest: testDigest("a"), Reference: testRef("a"), Status: ledger.StatusValidated, CreatedAt: time.Now()}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 )
 
 func TestParseHolder(t *testing.T) {
@@ -95,7 +96,7 @@ func TestInterrupted(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+			store, err := sqlite.Open(ctx, t.TempDir()+"/ledger.db")
 			require.NoError(t, err)
 			defer store.Close()
 			for _, v := range []string{"1.0.0", "1.1.0"} {

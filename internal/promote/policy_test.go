@@ -12,6 +12,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 )
 
 func project() *config.Project {
@@ -27,7 +28,7 @@ func project() *config.Project {
 
 func TestCheck(t *testing.T) {
 	ctx := context.Background()
-	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	store, err := sqlite.Open(ctx, t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	defer store.Close()
 
@@ -76,7 +77,7 @@ func TestCheck(t *testing.T) {
 
 func TestGatesSoakApprovalRevocation(t *testing.T) {
 	ctx := context.Background()
-	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	store, err := sqlite.Open(ctx, t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	defer store.Close()
 	p := project()
@@ -125,7 +126,7 @@ func TestRanFor(t *testing.T) {
 
 func TestFailedWatchBlocksTheNextEnvironment(t *testing.T) {
 	ctx := context.Background()
-	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	store, err := sqlite.Open(ctx, t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	defer store.Close()
 	v1 := ledger.Release{Image: "web", Version: "1.0.0", Digest: testDigest("aa"), Reference: testRef("aa"), Status: ledger.StatusValidated, CreatedAt: time.Now()}
@@ -156,7 +157,7 @@ func TestFailedWatchBlocksTheNextEnvironment(t *testing.T) {
 
 func TestPinGate(t *testing.T) {
 	ctx := context.Background()
-	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	store, err := sqlite.Open(ctx, t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	defer store.Close()
 

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 )
 
 // rollbackSteps records succeeded promotes of versions, oldest first, as
@@ -26,7 +27,7 @@ func rollbackSteps(steps ...string) []ledger.Deployment {
 
 func TestChooseRollback(t *testing.T) {
 	ctx := context.Background()
-	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	store, err := sqlite.Open(ctx, t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	defer store.Close()
 	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0", "1.3.0"} {

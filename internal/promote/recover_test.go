@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -30,7 +31,7 @@ func (plainTarget) Watch(context.Context, targets.Request, []targets.Replica, ti
 // error says so.
 func TestRecoverWithoutRecoverer(t *testing.T) {
 	ctx := context.Background()
-	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	store, err := sqlite.Open(ctx, t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	defer store.Close()
 	for _, v := range []string{"1.0.0", "1.1.0"} {

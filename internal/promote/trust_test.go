@@ -12,6 +12,7 @@ import (
 	"github.com/bakehq/bake/internal/artifact"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 	"github.com/bakehq/bake/internal/signing"
 	"github.com/bakehq/bake/internal/signing/keys"
 	"github.com/bakehq/bake/internal/targets"
@@ -39,7 +40,7 @@ type signingFixture struct {
 
 func newSigningFixture(t *testing.T) *signingFixture {
 	t.Helper()
-	store, err := ledger.OpenSQLite(context.Background(), t.TempDir()+"/ledger.db")
+	store, err := sqlite.Open(context.Background(), t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	priv, err := keys.GenerateKey()

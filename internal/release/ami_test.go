@@ -17,6 +17,7 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 	"github.com/bakehq/bake/internal/mototest"
 )
 
@@ -43,7 +44,7 @@ func newAMIFixture(t *testing.T) *amiFixture {
 		VirtualizationType: aws.String("hvm"), Architecture: ec2types.ArchitectureValuesX8664,
 	})
 	require.NoError(t, err)
-	store, err := ledger.OpenSQLite(ctx, t.TempDir()+"/ledger.db")
+	store, err := sqlite.Open(ctx, t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	f := &amiFixture{clients: c, ami: aws.ToString(img.ImageId), store: store, r: &Releaser{

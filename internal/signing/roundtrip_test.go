@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/dynamodb"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 	"github.com/bakehq/bake/internal/mototest"
 	"github.com/bakehq/bake/internal/signing/keys"
 )
@@ -66,18 +68,18 @@ func assertRoundTrip(t *testing.T, store ledger.Store) {
 }
 
 func TestRoundTripSQLite(t *testing.T) {
-	store, err := ledger.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "ledger.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"))
 	require.NoError(t, err)
 	defer store.Close()
 	assertRoundTrip(t, store)
 }
 
 func TestRoundTripDynamoDB(t *testing.T) {
-	loc := ledger.DynamoDBLocation{
+	loc := dynamodb.Location{
 		Table:  fmt.Sprintf("bake-signing-test-%d", time.Now().UnixNano()),
 		Region: "us-east-1", Endpoint: mototest.Endpoint(t),
 	}
-	store, err := ledger.OpenDynamoDB(context.Background(), loc)
+	store, err := dynamodb.Open(context.Background(), loc)
 	require.NoError(t, err)
 	defer store.Close()
 	assertRoundTrip(t, store)

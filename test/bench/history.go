@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/dynamodb"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 )
 
 // historySizes are the deployment records the history table seeds a ledger
@@ -269,7 +271,7 @@ func (b *bench) historyYAML(dir, ledgerLine string) {
 // project's ledger, oldest first.
 func (b *bench) benchReleases(ctx context.Context) []ledger.Release {
 	path := filepath.Join(b.dir, ".bake", "ledger.db")
-	store, err := ledger.OpenExistingSQLite(ctx, path)
+	store, err := sqlite.OpenExisting(ctx, path)
 	if err != nil {
 		die("history: %v", err)
 	}
@@ -287,7 +289,7 @@ func (b *bench) benchReleases(ctx context.Context) []ledger.Release {
 }
 
 func openSQLite(ctx context.Context, path string) ledger.Store {
-	s, err := ledger.OpenSQLite(ctx, path)
+	s, err := sqlite.Open(ctx, path)
 	if err != nil {
 		die("history: %v", err)
 	}
@@ -380,11 +382,11 @@ func (b *bench) seedSQLite(ctx context.Context, dir string, releases []ledger.Re
 // seedDynamoDB seeds a table of its own on the bench's moto to n records.
 func (b *bench) seedDynamoDB(ctx context.Context, n int, releases []ledger.Release) historyLedger {
 	url := fmt.Sprintf("dynamodb://%s-%d?region=%s&endpoint=%s", historyProject, n, awsRegion, b.moto)
-	loc, err := ledger.ParseDynamoDBURL(url)
+	loc, err := dynamodb.ParseURL(url)
 	if err != nil {
 		die("history: %v", err)
 	}
-	store, err := ledger.OpenDynamoDB(ctx, loc)
+	store, err := dynamodb.Open(ctx, loc)
 	if err != nil {
 		die("history: %v", err)
 	}

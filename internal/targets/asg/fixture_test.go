@@ -29,6 +29,7 @@ import (
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/sqlite"
 	"github.com/bakehq/bake/internal/mototest"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/targets"
@@ -84,7 +85,7 @@ func newFixture(t *testing.T, keep string, releases int) *fixture {
 			Type: config.TargetASG, Replicas: 3, HealthTimeout: 10 * time.Second, Strategy: config.BlueGreen,
 			ASG: &config.ASG{Group: f.project + "-" + env + "-" + image, TargetGroups: []string{f.tg}, InstanceType: "t3.micro"},
 		}}}
-	store, err := ledger.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "ledger.db"))
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ledger.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	f.store = store

@@ -1,4 +1,4 @@
-package ledger
+package sqlite
 
 import (
 	"context"
@@ -8,21 +8,23 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/ledger"
 )
 
 func TestOpenExistingSQLiteCreatesNothing(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state", "ledger.db")
-	_, err := OpenExistingSQLite(ctx, path)
-	require.ErrorIs(t, err, ErrNoLedger)
+	_, err := OpenExisting(ctx, path)
+	require.ErrorIs(t, err, ledger.ErrNoLedger)
 	assert.EqualError(t, err, "no ledger at "+path+" yet")
 	assert.NoDirExists(t, filepath.Join(dir, "state"))
 
-	s, err := OpenSQLite(ctx, path)
+	s, err := Open(ctx, path)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
-	s, err = OpenExistingSQLite(ctx, path)
+	s, err = OpenExisting(ctx, path)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 }
@@ -41,9 +43,9 @@ func TestSQLitePathUnusable(t *testing.T) {
 		{filepath.Join(dir, "junk.db"), "not a bake ledger"},
 	}
 	for _, tt := range tests {
-		for _, open := range []func(context.Context, string) (*SQLite, error){OpenSQLite, OpenExistingSQLite} {
+		for _, open := range []func(context.Context, string) (*Store, error){Open, OpenExisting} {
 			_, err := open(ctx, tt.path)
-			require.ErrorIs(t, err, ErrUnusable, tt.path)
+			require.ErrorIs(t, err, ledger.ErrUnusable, tt.path)
 			assert.Contains(t, err.Error(), tt.reason)
 		}
 	}

@@ -1,4 +1,4 @@
-package ledger
+package sqlite
 
 import (
 	"errors"
@@ -10,36 +10,9 @@ import (
 
 	"golang.org/x/sys/unix"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/bakehq/bake/internal/ledger"
 )
-
-// Errors about where the ledger is, rather than what it holds.
-var (
-	// ErrNoLedger means nothing was ever recorded at the ledger's location:
-	// the SQLite file or the DynamoDB table does not exist.
-	ErrNoLedger = errors.New("no ledger yet")
-	// ErrUnusable means the location cannot hold a ledger: a parent that is
-	// a file, a directory bake may not write, a file that is not a ledger.
-	ErrUnusable = errors.New("ledger location unusable")
-)
-
-// NoLedgerError says where a ledger was looked for and not found.
-type NoLedgerError struct{ Location string }
-
-func (e *NoLedgerError) Error() string        { return fmt.Sprintf("no ledger at %s yet", e.Location) }
-func (e *NoLedgerError) Is(target error) bool { return target == ErrNoLedger }
-
-// UnusableError says why a location cannot hold a ledger.
-type UnusableError struct {
-	Location string
-	Reason   string
-	Err      error
-}
-
-func (e *UnusableError) Error() string {
-	return fmt.Sprintf("ledger %s: %s", e.Location, e.Reason)
-}
-func (e *UnusableError) Is(target error) bool { return target == ErrUnusable }
-func (e *UnusableError) Unwrap() error        { return e.Err }
 
 // checkSQLitePath refuses, before SQLite sees it, a path that cannot hold a
 // ledger, and with create false one where no ledger was recorded yet. It
@@ -54,7 +27,7 @@ func checkSQLitePath(abs string, create bool) error {
 	}
 	switch {
 	case err == nil && st.IsDir():
-		return &UnusableError{Location: abs, Reason: "is a directory, not a file"}
+		return &ledger.UnusableError{Location: abs, Reason: "is a directory, not a file"}
 	case err == nil:
 		return checkWritable(abs, abs, dir)
 	case !errors.Is(err, fs.ErrNotExist):
@@ -63,7 +36,7 @@ func checkSQLitePath(abs string, create bool) error {
 		if err := checkParents(abs, dir); err != nil {
 			return err
 		}
-		return &NoLedgerError{Location: abs}
+		return &ledger.NoLedgerError{Location: abs}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return pathError(abs, err)
@@ -78,7 +51,7 @@ func checkParents(abs, dir string) error {
 		st, err := os.Stat(d)
 		if err == nil {
 			if !st.IsDir() {
-				return &UnusableError{Location: abs, Reason: fmt.Sprintf("%s is a file, not a directory", d)}
+				return &ledger.UnusableError{Location: abs, Reason: fmt.Sprintf("%s is a file, not a directory", d)}
 			}
 			return nil
 		}
@@ -111,13 +84,13 @@ func pathError(abs string, err error) error {
 	}
 	switch {
 	case errors.Is(err, syscall.ENOTDIR):
-		return &UnusableError{Location: abs, Reason: fmt.Sprintf("a parent of %s is a file, not a directory", where), Err: err}
+		return &ledger.UnusableError{Location: abs, Reason: fmt.Sprintf("a parent of %s is a file, not a directory", where), Err: err}
 	case errors.Is(err, syscall.EROFS):
-		return &UnusableError{Location: abs, Reason: fmt.Sprintf("%s is on a read-only file system", where), Err: err}
+		return &ledger.UnusableError{Location: abs, Reason: fmt.Sprintf("%s is on a read-only file system", where), Err: err}
 	case errors.Is(err, fs.ErrPermission):
-		return &UnusableError{Location: abs, Reason: fmt.Sprintf("%s is not writable by this user", where), Err: err}
+		return &ledger.UnusableError{Location: abs, Reason: fmt.Sprintf("%s is not writable by this user", where), Err: err}
 	case errors.Is(err, syscall.ENAMETOOLONG):
-		return &UnusableError{Location: abs, Reason: "the path is too long", Err: err}
+		return &ledger.UnusableError{Location: abs, Reason: "the path is too long", Err: err}
 	}
 	return fmt.Errorf("ledger %s: %w", abs, err)
 }
@@ -127,9 +100,9 @@ func pathError(abs string, err error) error {
 func sqliteOpenError(abs string, err error) error {
 	switch sqliteCode(err) & 0xff {
 	case sqlite3.SQLITE_NOTADB:
-		return &UnusableError{Location: abs, Reason: "the file is not a bake ledger (not a SQLite database)", Err: err}
+		return &ledger.UnusableError{Location: abs, Reason: "the file is not a bake ledger (not a SQLite database)", Err: err}
 	case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM:
-		return &UnusableError{Location: abs, Reason: "SQLite cannot open it for writing", Err: err}
+		return &ledger.UnusableError{Location: abs, Reason: "SQLite cannot open it for writing", Err: err}
 	}
 	return nil
 }

@@ -1,4 +1,6 @@
-package ledger
+// Package dynamodb is the ledger backend a team shares: one DynamoDB table
+// that keeps the ledger.Store contract and the hash chain.
+package dynamodb
 
 import (
 	"context"
@@ -12,17 +14,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/bakehq/bake/internal/awsx"
+	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/ledger/location"
 )
 
-// DynamoDBScheme starts a ledger location that names a DynamoDB table.
-const DynamoDBScheme = location.DynamoDBScheme
+// Scheme starts a ledger location that names a DynamoDB table.
+const Scheme = location.DynamoDBScheme
 
 // tableActiveTimeout bounds the wait for a table this process created (or
 // found being created) to become ACTIVE.
 const tableActiveTimeout = 5 * time.Minute
 
-// DynamoDB is the ledger a team shares: one DynamoDB table, safe to use from
+// Store is the ledger a team shares: one DynamoDB table, safe to use from
 // any number of processes and machines at once.
 //
 // Single-table key schema (pk is the partition key, sk the sort key, both
@@ -53,12 +56,12 @@ const tableActiveTimeout = 5 * time.Minute
 // locks and the counter change. A foreign-key check (release before
 // deployment, approval or revocation) is a read before the write, which is
 // enough because releases are never deleted.
-type DynamoDB struct {
+type Store struct {
 	client dynamoDBClient
-	loc    DynamoDBLocation
+	loc    Location
 }
 
-var _ Store = (*DynamoDB)(nil)
+var _ ledger.Store = (*Store)(nil)
 
 // dynamoDBClient is the part of the DynamoDB API the ledger calls.
 type dynamoDBClient interface {
@@ -73,32 +76,32 @@ type dynamoDBClient interface {
 	dynamodb.ScanAPIClient
 }
 
-// DynamoDBLocation is a parsed dynamodb:// ledger URL.
-type DynamoDBLocation = location.DynamoDB
+// Location is a parsed dynamodb:// ledger URL.
+type Location = location.DynamoDB
 
-// ParseDynamoDBURL reads dynamodb://TABLE?region=REGION&endpoint=URL.
-func ParseDynamoDBURL(raw string) (DynamoDBLocation, error) { return location.ParseDynamoDB(raw) }
+// ParseURL reads dynamodb://TABLE?region=REGION&endpoint=URL.
+func ParseURL(raw string) (Location, error) { return location.ParseDynamoDB(raw) }
 
-// IsDynamoDBURL reports whether a ledger location names a DynamoDB table.
-func IsDynamoDBURL(loc string) bool { return location.IsDynamoDB(loc) }
+// IsURL reports whether a ledger location names a DynamoDB table.
+func IsURL(loc string) bool { return location.IsDynamoDB(loc) }
 
-// OpenDynamoDB opens the ledger in the table at loc, creating the table
+// Open opens the ledger in the table at loc, creating the table
 // (on-demand billing) if it does not exist and waiting until it is ACTIVE.
 // Credentials, and the region and endpoint when loc leaves them out, come
 // from the SDK's usual sources (AWS_REGION, AWS_ENDPOINT_URL, profiles,
 // instance roles).
-func OpenDynamoDB(ctx context.Context, loc DynamoDBLocation) (*DynamoDB, error) {
+func Open(ctx context.Context, loc Location) (*Store, error) {
 	return openDynamoDB(ctx, loc, true)
 }
 
-// OpenExistingDynamoDB opens the ledger in the table at loc as OpenDynamoDB
+// OpenExisting opens the ledger in the table at loc as Open
 // does, but creates no table: where there is none it returns a
 // NoLedgerError (ErrNoLedger).
-func OpenExistingDynamoDB(ctx context.Context, loc DynamoDBLocation) (*DynamoDB, error) {
+func OpenExisting(ctx context.Context, loc Location) (*Store, error) {
 	return openDynamoDB(ctx, loc, false)
 }
 
-func openDynamoDB(ctx context.Context, loc DynamoDBLocation, create bool) (*DynamoDB, error) {
+func openDynamoDB(ctx context.Context, loc Location, create bool) (*Store, error) {
 	cfg, err := awsx.Load(ctx, awsx.Settings{Region: loc.Region, Endpoint: loc.Endpoint}, nil)
 	if errors.Is(err, awsx.ErrNoRegion) {
 		return nil, fmt.Errorf("opening ledger %s: no AWS region: add ?region=REGION to the ledger URL, set aws.region in bake.yaml, or set AWS_REGION", loc)
@@ -107,9 +110,9 @@ func openDynamoDB(ctx context.Context, loc DynamoDBLocation, create bool) (*Dyna
 		return nil, fmt.Errorf("opening ledger %s: %w", loc, err)
 	}
 	client := dynamodb.NewFromConfig(cfg)
-	s := &DynamoDB{client: client, loc: loc}
+	s := &Store{client: client, loc: loc}
 	if err := s.ensureTable(ctx, create); err != nil {
-		if errors.Is(err, ErrNoLedger) {
+		if errors.Is(err, ledger.ErrNoLedger) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("opening ledger %s: %w", loc, err)
@@ -118,20 +121,20 @@ func openDynamoDB(ctx context.Context, loc DynamoDBLocation, create bool) (*Dyna
 }
 
 // Location returns where the ledger is.
-func (s *DynamoDB) Location() DynamoDBLocation { return s.loc }
+func (s *Store) Location() Location { return s.loc }
 
 // Close releases nothing: the SDK client holds only idle HTTP connections.
-func (s *DynamoDB) Close() error { return nil }
+func (s *Store) Close() error { return nil }
 
 // ensureTable creates the table unless it exists (or, with create false,
 // says there is no ledger), waits until it is ACTIVE, and refuses a table
 // whose keys are not the ledger's.
-func (s *DynamoDB) ensureTable(ctx context.Context, create bool) error {
+func (s *Store) ensureTable(ctx context.Context, create bool) error {
 	in := &dynamodb.DescribeTableInput{TableName: aws.String(s.loc.Table)}
 	out, err := s.client.DescribeTable(ctx, in)
 	var missing *types.ResourceNotFoundException
 	if errors.As(err, &missing) && !create {
-		return &NoLedgerError{Location: s.loc.String()}
+		return &ledger.NoLedgerError{Location: s.loc.String()}
 	}
 	if errors.As(err, &missing) {
 		_, err = s.client.CreateTable(ctx, &dynamodb.CreateTableInput{
@@ -191,16 +194,16 @@ func itemKey(pk, sk string) map[string]types.AttributeValue {
 }
 
 // encodeOptions name attributes by the JSON field names and store times
-// as formatTime does (UTC, fixed width), like the SQLite ledger.
+// as FormatTime does (UTC, fixed width), like the SQLite ledger.
 func encodeOptions(o *attributevalue.EncoderOptions) {
 	o.TagKey = "json"
-	o.EncodeTime = func(t time.Time) (types.AttributeValue, error) { return attrS(formatTime(t)), nil }
+	o.EncodeTime = func(t time.Time) (types.AttributeValue, error) { return attrS(ledger.FormatTime(t)), nil }
 }
 
 // decodeOptions read what encodeOptions wrote; times come back in UTC.
 func decodeOptions(o *attributevalue.DecoderOptions) {
 	o.TagKey = "json"
-	o.DecodeTime.S = parseTime
+	o.DecodeTime.S = ledger.ParseTime
 }
 
 // marshalItem encodes v as an item with the given keys.
@@ -231,7 +234,7 @@ func unmarshalValue(av types.AttributeValue, v any) error {
 // query visits the items of partition pk whose sort key begins with
 // skPrefix ("" for all), in sort-key order or, with newestFirst, the
 // reverse, until visit returns false.
-func (s *DynamoDB) query(ctx context.Context, pk, skPrefix string, newestFirst bool,
+func (s *Store) query(ctx context.Context, pk, skPrefix string, newestFirst bool,
 	visit func(map[string]types.AttributeValue) (more bool, err error)) error {
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.loc.Table),
@@ -272,7 +275,7 @@ func describeItem(item map[string]types.AttributeValue) string {
 }
 
 // getItem reads one item with a strongly consistent read; nil if absent.
-func (s *DynamoDB) getItem(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
+func (s *Store) getItem(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
 	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.loc.Table),
 		Key:            itemKey(pk, sk),
@@ -290,13 +293,13 @@ func (s *DynamoDB) getItem(ctx context.Context, pk, sk string) (map[string]types
 // requireRelease fails with ErrNotFound unless image@version is recorded:
 // the foreign key SQLite enforces itself. Releases are never deleted, so
 // what it finds still holds for the write that follows.
-func (s *DynamoDB) requireRelease(ctx context.Context, image, version string) error {
+func (s *Store) requireRelease(ctx context.Context, image, version string) error {
 	item, err := s.getItem(ctx, releasePK(image), version)
 	if err != nil {
 		return fmt.Errorf("reading release %s@%s: %w", image, version, err)
 	}
 	if item == nil {
-		return fmt.Errorf("release %s@%s: %w", image, version, ErrNotFound)
+		return fmt.Errorf("release %s@%s: %w", image, version, ledger.ErrNotFound)
 	}
 	return nil
 }
@@ -305,4 +308,11 @@ func (s *DynamoDB) requireRelease(ctx context.Context, image, version string) er
 func isConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
+}
+
+// CheckWritable reports whether the table answers: DynamoDB has no disk
+// of its own to fill.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	_, err := s.chainHead(ctx)
+	return err
 }

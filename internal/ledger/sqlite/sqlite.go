@@ -1,4 +1,6 @@
-package ledger
+// Package sqlite is the embedded ledger backend: one SQLite database file
+// that keeps the ledger.Store contract and the hash chain.
+package sqlite
 
 import (
 	"context"
@@ -12,6 +14,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/bakehq/bake/internal/ledger"
 )
 
 // busyTimeout is how long a connection waits for another connection or process
@@ -22,35 +26,31 @@ const busyTimeout = 10 * time.Second
 // and more connections than this only add file handles and lock contention.
 const maxOpenConns = 4
 
-// timeLayout is RFC 3339 with a fixed-width fraction, so stored times compare
-// correctly as text (RFC3339Nano trims trailing zeros and does not).
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-// SQLite is the embedded ledger: one database file, safe to share between
+// Store is the embedded ledger: one database file, safe to share between
 // goroutines and between processes.
-type SQLite struct {
+type Store struct {
 	db   *sql.DB
 	path string
 }
 
-var _ Store = (*SQLite)(nil)
+var _ ledger.Store = (*Store)(nil)
 
-// OpenSQLite opens the ledger at path, creating the file, its parent directory
+// Open opens the ledger at path, creating the file, its parent directory
 // and the schema as needed, and migrating an older schema to the current one.
 // A path that cannot hold a ledger is an UnusableError (ErrUnusable).
-func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+func Open(ctx context.Context, path string) (*Store, error) {
 	return openSQLite(ctx, path, true)
 }
 
-// OpenExistingSQLite opens the ledger at path as OpenSQLite does, but creates
+// OpenExisting opens the ledger at path as Open does, but creates
 // nothing: where no ledger was recorded yet it returns a NoLedgerError
 // (ErrNoLedger). Commands that only read, or that need a recorded release,
 // open the ledger this way.
-func OpenExistingSQLite(ctx context.Context, path string) (*SQLite, error) {
+func OpenExisting(ctx context.Context, path string) (*Store, error) {
 	return openSQLite(ctx, path, false)
 }
 
-func openSQLite(ctx context.Context, path string, create bool) (*SQLite, error) {
+func openSQLite(ctx context.Context, path string, create bool) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening ledger %q: %w", path, err)
@@ -72,7 +72,7 @@ func openSQLite(ctx context.Context, path string, create bool) (*SQLite, error) 
 		}
 		return nil, fmt.Errorf("opening ledger %q: %w", path, err)
 	}
-	return &SQLite{db: db, path: abs}, nil
+	return &Store{db: db, path: abs}, nil
 }
 
 // sqliteDSN builds a file: URI whose parameters the driver applies to every
@@ -92,10 +92,10 @@ func sqliteDSN(abs string) string {
 }
 
 // Path returns the absolute path of the database file.
-func (s *SQLite) Path() string { return s.path }
+func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
-func (s *SQLite) Close() error {
+func (s *Store) Close() error {
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("closing ledger %q: %w", s.path, err)
 	}
@@ -132,18 +132,4 @@ func sqliteCode(err error) int {
 		return se.Code()
 	}
 	return 0
-}
-
-// formatTime renders t for storage: UTC, fixed width, sortable as text.
-func formatTime(t time.Time) string {
-	return t.UTC().Format(timeLayout)
-}
-
-// parseTime reads a time written by formatTime and returns it in UTC.
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("reading stored time %q: %w", s, err)
-	}
-	return t.UTC(), nil
 }

@@ -1,4 +1,4 @@
-package ledger
+package dynamodb
 
 import (
 	"cmp"
@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/bakehq/bake/internal/ledger"
 )
 
 // The item holding the last deployment id handed out.
@@ -34,18 +36,18 @@ func deploymentSK(env string, id int64) string { return fmt.Sprintf("%s#%020d", 
 // that nothing holds its key, so no record is ever overwritten. Ids increase
 // in the order appends reach the counter. An append that fails between the
 // two writes leaves a gap; nothing relies on ids being dense.
-func (s *DynamoDB) AppendDeployment(ctx context.Context, d Deployment) (int64, error) {
+func (s *Store) AppendDeployment(ctx context.Context, d ledger.Deployment) (int64, error) {
 	return s.RecordDeployment(ctx, d, nil)
 }
 
 // RecordDeployment records a deployment and, when pin is not nil, the pin
 // change it makes, in one transaction (TransactWriteItems) with both links.
-func (s *DynamoDB) RecordDeployment(ctx context.Context, d Deployment, pin *Pin) (int64, error) {
-	if err := validateDeployment(d); err != nil {
+func (s *Store) RecordDeployment(ctx context.Context, d ledger.Deployment, pin *ledger.Pin) (int64, error) {
+	if err := ledger.ValidateDeployment(d); err != nil {
 		return 0, err
 	}
 	if pin != nil {
-		if err := validatePin(pin); err != nil {
+		if err := ledger.ValidatePin(pin); err != nil {
 			return 0, err
 		}
 	}
@@ -69,13 +71,13 @@ func (s *DynamoDB) RecordDeployment(ctx context.Context, d Deployment, pin *Pin)
 	if err != nil {
 		return 0, fmt.Errorf("encoding: %w", err)
 	}
-	e, err := deploymentEntry(d)
+	e, err := ledger.DeploymentEntry(d)
 	if err != nil {
 		return 0, err
 	}
-	writes, entries := []types.TransactWriteItem{s.putNew(item)}, []Entry{e}
+	writes, entries := []types.TransactWriteItem{s.putNew(item)}, []ledger.Entry{e}
 	if pin != nil {
-		w, pe, err := listAppend(s, pinsPK(pin.Image), pin.Env, "pins", *pin, pinEntry)
+		w, pe, err := listAppend(s, pinsPK(pin.Image), pin.Env, "pins", *pin, ledger.PinEntry)
 		if err != nil {
 			return 0, err
 		}
@@ -95,12 +97,12 @@ func (s *DynamoDB) RecordDeployment(ctx context.Context, d Deployment, pin *Pin)
 // alone, so the item under it is d itself when the SDK retried a put whose
 // first answer was lost; anything else means the sequence item was set back
 // by hand, and the record already there stays as it is.
-func (s *DynamoDB) confirmAppended(ctx context.Context, d Deployment) (int64, error) {
+func (s *Store) confirmAppended(ctx context.Context, d ledger.Deployment) (int64, error) {
 	item, err := s.getItem(ctx, deploymentPK(d.Image), deploymentSK(d.Env, d.ID))
 	if err != nil {
 		return 0, err
 	}
-	var stored Deployment
+	var stored ledger.Deployment
 	if item != nil && unmarshalItem(item, &stored) == nil && sameDeployment(stored, d) {
 		return d.ID, nil
 	}
@@ -108,16 +110,16 @@ func (s *DynamoDB) confirmAppended(ctx context.Context, d Deployment) (int64, er
 }
 
 // sameDeployment compares a stored deployment with the one written.
-func sameDeployment(a, b Deployment) bool {
+func sameDeployment(a, b ledger.Deployment) bool {
 	at, bt := a, b
 	at.StartedAt, at.FinishedAt, bt.StartedAt, bt.FinishedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	return at == bt && a.StartedAt.Equal(b.StartedAt) && a.FinishedAt.Equal(b.FinishedAt)
 }
 
 // Deployments lists deployments of image (in env, if env != ""), newest first.
-func (s *DynamoDB) Deployments(ctx context.Context, image, env string) ([]Deployment, error) {
-	ds := []Deployment{}
-	err := s.deployments(ctx, image, env, func(d Deployment) bool {
+func (s *Store) Deployments(ctx context.Context, image, env string) ([]ledger.Deployment, error) {
+	ds := []ledger.Deployment{}
+	err := s.deployments(ctx, image, env, func(d ledger.Deployment) bool {
 		ds = append(ds, d)
 		return true
 	})
@@ -125,7 +127,7 @@ func (s *DynamoDB) Deployments(ctx context.Context, image, env string) ([]Deploy
 		return nil, fmt.Errorf("listing deployments of %q: %w", image, err)
 	}
 	// One environment's come in id order; all of them come grouped by environment.
-	slices.SortFunc(ds, func(a, b Deployment) int { return cmp.Compare(b.ID, a.ID) })
+	slices.SortFunc(ds, func(a, b ledger.Deployment) int { return cmp.Compare(b.ID, a.ID) })
 	return ds, nil
 }
 
@@ -135,8 +137,8 @@ func (s *DynamoDB) Deployments(ctx context.Context, image, env string) ([]Deploy
 // environment's deployments share the partition grouped by environment, and
 // no key orders them across environments: with q.Env "" the page is cut
 // from the whole partition, which costs as much as history is long.
-func (s *DynamoDB) DeploymentPage(ctx context.Context, q DeploymentQuery) ([]Deployment, error) {
-	if err := q.validate(); err != nil {
+func (s *Store) DeploymentPage(ctx context.Context, q ledger.DeploymentQuery) ([]ledger.Deployment, error) {
+	if err := q.Validate(); err != nil {
 		return nil, err
 	}
 	if q.Env == "" {
@@ -147,19 +149,19 @@ func (s *DynamoDB) DeploymentPage(ctx context.Context, q DeploymentQuery) ([]Dep
 		if q.After > 0 {
 			slices.Reverse(all)
 		}
-		ds := []Deployment{}
+		ds := []ledger.Deployment{}
 		for _, d := range all {
 			if len(ds) == q.Limit {
 				break
 			}
-			if q.keeps(d) {
+			if q.Keeps(d) {
 				ds = append(ds, d)
 			}
 		}
 		return ds, nil
 	}
-	ds := make([]Deployment, 0, q.Limit)
-	err := s.deploymentRange(ctx, q, func(d Deployment) bool {
+	ds := make([]ledger.Deployment, 0, q.Limit)
+	err := s.deploymentRange(ctx, q, func(d ledger.Deployment) bool {
 		ds = append(ds, d)
 		return len(ds) < q.Limit
 	})
@@ -174,7 +176,7 @@ func (s *DynamoDB) DeploymentPage(ctx context.Context, q DeploymentQuery) ([]Dep
 // false, asking DynamoDB for q.Limit items at a time. The sort keys of one
 // environment are ENV#<20 digits>, so the range between ENV#0...0 and
 // ENV#9...9 holds that environment's and no other's ("a#b" sorts after it).
-func (s *DynamoDB) deploymentRange(ctx context.Context, q DeploymentQuery, visit func(Deployment) bool) error {
+func (s *Store) deploymentRange(ctx context.Context, q ledger.DeploymentQuery, visit func(ledger.Deployment) bool) error {
 	lo, hi := deploymentSK(q.Env, 0), q.Env+"#99999999999999999999"
 	if q.After > 0 {
 		lo = deploymentSK(q.Env, q.After+1)
@@ -197,7 +199,7 @@ func (s *DynamoDB) deploymentRange(ctx context.Context, q DeploymentQuery, visit
 			return err
 		}
 		for _, item := range out.Items {
-			var d Deployment
+			var d ledger.Deployment
 			if err := unmarshalItem(item, &d); err != nil {
 				return fmt.Errorf("decoding %s: %w", describeItem(item), err)
 			}
@@ -217,22 +219,22 @@ func (s *DynamoDB) deploymentRange(ctx context.Context, q DeploymentQuery, visit
 const currentPage = 8
 
 // Current returns the newest succeeded deployment of image in env; ErrNotFound if none.
-func (s *DynamoDB) Current(ctx context.Context, image, env string) (Deployment, error) {
+func (s *Store) Current(ctx context.Context, image, env string) (ledger.Deployment, error) {
 	if env == "" {
-		return Deployment{}, fmt.Errorf("reading what %q runs: no environment given: %w", image, ErrNotFound)
+		return ledger.Deployment{}, fmt.Errorf("reading what %q runs: no environment given: %w", image, ledger.ErrNotFound)
 	}
-	var cur *Deployment
-	err := s.deploymentRange(ctx, DeploymentQuery{Image: image, Env: env, Limit: currentPage}, func(d Deployment) bool {
-		if d.Outcome == OutcomeSucceeded {
+	var cur *ledger.Deployment
+	err := s.deploymentRange(ctx, ledger.DeploymentQuery{Image: image, Env: env, Limit: currentPage}, func(d ledger.Deployment) bool {
+		if d.Outcome == ledger.OutcomeSucceeded {
 			cur = &d
 		}
 		return cur == nil
 	})
 	if err != nil {
-		return Deployment{}, fmt.Errorf("reading what %q runs in %q: %w", image, env, err)
+		return ledger.Deployment{}, fmt.Errorf("reading what %q runs in %q: %w", image, env, err)
 	}
 	if cur == nil {
-		return Deployment{}, fmt.Errorf("reading what %q runs in %q: %w", image, env, ErrNotFound)
+		return ledger.Deployment{}, fmt.Errorf("reading what %q runs in %q: %w", image, env, ledger.ErrNotFound)
 	}
 	return *cur, nil
 }
@@ -240,13 +242,13 @@ func (s *DynamoDB) Current(ctx context.Context, image, env string) (Deployment, 
 // deployments visits the deployments of image in env, newest first, until
 // visit returns false; with env "", those of every environment, newest
 // first within each.
-func (s *DynamoDB) deployments(ctx context.Context, image, env string, visit func(Deployment) bool) error {
+func (s *Store) deployments(ctx context.Context, image, env string, visit func(ledger.Deployment) bool) error {
 	prefix := ""
 	if env != "" {
 		prefix = env + "#"
 	}
 	return s.query(ctx, deploymentPK(image), prefix, true, func(item map[string]types.AttributeValue) (bool, error) {
-		var d Deployment
+		var d ledger.Deployment
 		if err := unmarshalItem(item, &d); err != nil {
 			return false, fmt.Errorf("decoding %s: %w", describeItem(item), err)
 		}

@@ -1,4 +1,4 @@
-package ledger
+package dynamodb
 
 import (
 	"context"
@@ -7,18 +7,20 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/bakehq/bake/internal/ledger"
 )
 
 func releasePK(image string) string { return "release#" + image }
 
 // PutRelease records a new release; ErrExists if image@version is already
 // recorded. A zero CreatedAt is recorded as now.
-func (s *DynamoDB) PutRelease(ctx context.Context, r Release) error {
-	if err := validateRelease(r); err != nil {
+func (s *Store) PutRelease(ctx context.Context, r ledger.Release) error {
+	if err := ledger.ValidateRelease(r); err != nil {
 		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, err)
 	}
 	if r.Checks == nil {
-		r.Checks = []CheckResult{}
+		r.Checks = []ledger.CheckResult{}
 	}
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now()
@@ -27,7 +29,7 @@ func (s *DynamoDB) PutRelease(ctx context.Context, r Release) error {
 	if err != nil {
 		return fmt.Errorf("recording release %s@%s: encoding: %w", r.Image, r.Version, err)
 	}
-	e, err := releaseEntry(r)
+	e, err := ledger.ReleaseEntry(r)
 	if err != nil {
 		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, err)
 	}
@@ -35,7 +37,7 @@ func (s *DynamoDB) PutRelease(ctx context.Context, r Release) error {
 	// image@version cannot both succeed.
 	err = s.record(ctx, s.putNew(item), e)
 	if errors.Is(err, errRecordExists) {
-		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, ErrExists)
+		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, ledger.ErrExists)
 	}
 	if err != nil {
 		return fmt.Errorf("recording release %s@%s: %w", r.Image, r.Version, err)
@@ -44,24 +46,24 @@ func (s *DynamoDB) PutRelease(ctx context.Context, r Release) error {
 }
 
 // Release returns one release; ErrNotFound if unknown.
-func (s *DynamoDB) Release(ctx context.Context, image, version string) (Release, error) {
+func (s *Store) Release(ctx context.Context, image, version string) (ledger.Release, error) {
 	item, err := s.getItem(ctx, releasePK(image), version)
 	if err != nil {
-		return Release{}, fmt.Errorf("reading release %s@%s: %w", image, version, err)
+		return ledger.Release{}, fmt.Errorf("reading release %s@%s: %w", image, version, err)
 	}
 	if item == nil {
-		return Release{}, fmt.Errorf("reading release %s@%s: %w", image, version, ErrNotFound)
+		return ledger.Release{}, fmt.Errorf("reading release %s@%s: %w", image, version, ledger.ErrNotFound)
 	}
 	r, err := decodeRelease(item)
 	if err != nil {
-		return Release{}, fmt.Errorf("reading release %s@%s: %w", image, version, err)
+		return ledger.Release{}, fmt.Errorf("reading release %s@%s: %w", image, version, err)
 	}
 	return r, nil
 }
 
 // Releases lists an image's releases, newest version first (semver order).
-func (s *DynamoDB) Releases(ctx context.Context, image string) ([]Release, error) {
-	rs, err := s.releases(ctx, image, func(Release) bool { return true })
+func (s *Store) Releases(ctx context.Context, image string) ([]ledger.Release, error) {
+	rs, err := s.releases(ctx, image, func(ledger.Release) bool { return true })
 	if err != nil {
 		return nil, fmt.Errorf("listing releases of %q: %w", image, err)
 	}
@@ -70,15 +72,15 @@ func (s *DynamoDB) Releases(ctx context.Context, image string) ([]Release, error
 
 // ReleaseByInputs returns the newest validated release built from these
 // inputs; ErrNotFound if none.
-func (s *DynamoDB) ReleaseByInputs(ctx context.Context, image, inputsDigest string) (Release, error) {
-	rs, err := s.releases(ctx, image, func(r Release) bool {
-		return r.InputsDigest == inputsDigest && r.Status == StatusValidated
+func (s *Store) ReleaseByInputs(ctx context.Context, image, inputsDigest string) (ledger.Release, error) {
+	rs, err := s.releases(ctx, image, func(r ledger.Release) bool {
+		return r.InputsDigest == inputsDigest && r.Status == ledger.StatusValidated
 	})
 	if err != nil {
-		return Release{}, fmt.Errorf("finding release of %q by inputs %s: %w", image, inputsDigest, err)
+		return ledger.Release{}, fmt.Errorf("finding release of %q by inputs %s: %w", image, inputsDigest, err)
 	}
 	if len(rs) == 0 {
-		return Release{}, fmt.Errorf("finding release of %q by inputs %s: %w", image, inputsDigest, ErrNotFound)
+		return ledger.Release{}, fmt.Errorf("finding release of %q by inputs %s: %w", image, inputsDigest, ledger.ErrNotFound)
 	}
 	return rs[0], nil
 }
@@ -86,8 +88,8 @@ func (s *DynamoDB) ReleaseByInputs(ctx context.Context, image, inputsDigest stri
 // releases reads every release of image that keep accepts, newest first.
 // An image has one partition, small enough to read whole: filtering here
 // rather than in a FilterExpression costs the same read capacity.
-func (s *DynamoDB) releases(ctx context.Context, image string, keep func(Release) bool) ([]Release, error) {
-	rs := []Release{}
+func (s *Store) releases(ctx context.Context, image string, keep func(ledger.Release) bool) ([]ledger.Release, error) {
+	rs := []ledger.Release{}
 	err := s.query(ctx, releasePK(image), "", false, func(item map[string]types.AttributeValue) (bool, error) {
 		r, err := decodeRelease(item)
 		if err == nil && keep(r) {
@@ -98,17 +100,17 @@ func (s *DynamoDB) releases(ctx context.Context, image string, keep func(Release
 	if err != nil {
 		return nil, err
 	}
-	sortNewestFirst(rs)
+	ledger.SortNewestFirst(rs)
 	return rs, nil
 }
 
-func decodeRelease(item map[string]types.AttributeValue) (Release, error) {
-	var r Release
+func decodeRelease(item map[string]types.AttributeValue) (ledger.Release, error) {
+	var r ledger.Release
 	if err := unmarshalItem(item, &r); err != nil {
-		return Release{}, fmt.Errorf("decoding %s: %w", describeItem(item), err)
+		return ledger.Release{}, fmt.Errorf("decoding %s: %w", describeItem(item), err)
 	}
 	if r.Checks == nil {
-		r.Checks = []CheckResult{}
+		r.Checks = []ledger.CheckResult{}
 	}
 	if len(r.AMIs) == 0 {
 		r.AMIs = nil

@@ -1,4 +1,4 @@
-package ledger
+package dynamodb
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/bakehq/bake/internal/ledger"
 )
 
 func approvalsPK(image string) string  { return "approvals#" + image }
@@ -16,7 +18,7 @@ func pinsPK(image string) string       { return "pins#" + image }
 
 // Approve records a manual approval of image@version for env. The release
 // must be recorded; otherwise the error wraps ErrNotFound.
-func (s *DynamoDB) Approve(ctx context.Context, a Approval) error {
+func (s *Store) Approve(ctx context.Context, a ledger.Approval) error {
 	if a.Env == "" || a.By == "" {
 		return fmt.Errorf("recording approval of %s@%s: env and approver are required", a.Image, a.Version)
 	}
@@ -26,15 +28,15 @@ func (s *DynamoDB) Approve(ctx context.Context, a Approval) error {
 	if err := s.requireRelease(ctx, a.Image, a.Version); err != nil {
 		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, err)
 	}
-	if err := appendToList(ctx, s, approvalsPK(a.Image), a.Version, "approvals", a, approvalEntry); err != nil {
+	if err := appendToList(ctx, s, approvalsPK(a.Image), a.Version, "approvals", a, ledger.ApprovalEntry); err != nil {
 		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, err)
 	}
 	return nil
 }
 
 // Approvals lists the approvals of image@version, oldest first.
-func (s *DynamoDB) Approvals(ctx context.Context, image, version string) ([]Approval, error) {
-	out := []Approval{}
+func (s *Store) Approvals(ctx context.Context, image, version string) ([]ledger.Approval, error) {
+	out := []ledger.Approval{}
 	if err := s.readList(ctx, approvalsPK(image), version, "approvals", &out); err != nil {
 		return nil, fmt.Errorf("listing approvals of %s@%s: %w", image, version, err)
 	}
@@ -43,7 +45,7 @@ func (s *DynamoDB) Approvals(ctx context.Context, image, version string) ([]Appr
 
 // Revoke records that image@version may never be promoted again; ErrExists
 // if it is already revoked, ErrNotFound if the release is not recorded.
-func (s *DynamoDB) Revoke(ctx context.Context, r Revocation) error {
+func (s *Store) Revoke(ctx context.Context, r ledger.Revocation) error {
 	if r.Reason == "" || r.By == "" {
 		return fmt.Errorf("revoking %s@%s: a reason and who revokes are required", r.Image, r.Version)
 	}
@@ -57,13 +59,13 @@ func (s *DynamoDB) Revoke(ctx context.Context, r Revocation) error {
 	if err := s.requireRelease(ctx, r.Image, r.Version); err != nil {
 		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, err)
 	}
-	e, err := revocationEntry(r)
+	e, err := ledger.RevocationEntry(r)
 	if err != nil {
 		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, err)
 	}
 	err = s.record(ctx, s.putNew(item), e)
 	if errors.Is(err, errRecordExists) {
-		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, ErrExists)
+		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, ledger.ErrExists)
 	}
 	if err != nil {
 		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, err)
@@ -72,40 +74,40 @@ func (s *DynamoDB) Revoke(ctx context.Context, r Revocation) error {
 }
 
 // Revocation returns the revocation of image@version; ErrNotFound if none.
-func (s *DynamoDB) Revocation(ctx context.Context, image, version string) (Revocation, error) {
+func (s *Store) Revocation(ctx context.Context, image, version string) (ledger.Revocation, error) {
 	item, err := s.getItem(ctx, revocationPK(image), version)
 	if err != nil {
-		return Revocation{}, fmt.Errorf("reading revocation of %s@%s: %w", image, version, err)
+		return ledger.Revocation{}, fmt.Errorf("reading revocation of %s@%s: %w", image, version, err)
 	}
 	if item == nil {
-		return Revocation{}, fmt.Errorf("revocation of %s@%s: %w", image, version, ErrNotFound)
+		return ledger.Revocation{}, fmt.Errorf("revocation of %s@%s: %w", image, version, ledger.ErrNotFound)
 	}
-	var r Revocation
+	var r ledger.Revocation
 	if err := unmarshalItem(item, &r); err != nil {
-		return Revocation{}, fmt.Errorf("reading revocation of %s@%s: %w", image, version, err)
+		return ledger.Revocation{}, fmt.Errorf("reading revocation of %s@%s: %w", image, version, err)
 	}
 	return r, nil
 }
 
 // SetPin appends a pin record for image in env.
-func (s *DynamoDB) SetPin(ctx context.Context, p Pin) error {
-	if err := validatePin(&p); err != nil {
+func (s *Store) SetPin(ctx context.Context, p ledger.Pin) error {
+	if err := ledger.ValidatePin(&p); err != nil {
 		return err
 	}
-	if err := appendToList(ctx, s, pinsPK(p.Image), p.Env, "pins", p, pinEntry); err != nil {
+	if err := appendToList(ctx, s, pinsPK(p.Image), p.Env, "pins", p, ledger.PinEntry); err != nil {
 		return fmt.Errorf("recording pin of %s in %q: %w", p.Image, p.Env, err)
 	}
 	return nil
 }
 
 // Pin returns the latest pin record of image in env; ErrNotFound if none.
-func (s *DynamoDB) Pin(ctx context.Context, image, env string) (Pin, error) {
-	var pins []Pin
+func (s *Store) Pin(ctx context.Context, image, env string) (ledger.Pin, error) {
+	var pins []ledger.Pin
 	if err := s.readList(ctx, pinsPK(image), env, "pins", &pins); err != nil {
-		return Pin{}, fmt.Errorf("reading pin of %s in %q: %w", image, env, err)
+		return ledger.Pin{}, fmt.Errorf("reading pin of %s in %q: %w", image, env, err)
 	}
 	if len(pins) == 0 {
-		return Pin{}, fmt.Errorf("pin of %s in %q: %w", image, env, ErrNotFound)
+		return ledger.Pin{}, fmt.Errorf("pin of %s in %q: %w", image, env, ledger.ErrNotFound)
 	}
 	return pins[len(pins)-1], nil
 }
@@ -114,7 +116,7 @@ func (s *DynamoDB) Pin(ctx context.Context, image, env string) (Pin, error) {
 // pk, sk, creating both as needed, together with its link in the hash
 // chain. The transaction is atomic: concurrent appends all land, in the
 // order of their links.
-func appendToList[T any](ctx context.Context, s *DynamoDB, pk, sk, name string, record T, entry func(T) (Entry, error)) error {
+func appendToList[T any](ctx context.Context, s *Store, pk, sk, name string, record T, entry func(T) (ledger.Entry, error)) error {
 	write, e, err := listAppend(s, pk, sk, name, record, entry)
 	if err != nil {
 		return err
@@ -124,14 +126,14 @@ func appendToList[T any](ctx context.Context, s *DynamoDB, pk, sk, name string, 
 
 // listAppend is the write that adds record to the end of the list
 // attribute name of item pk, sk, and its entry for the hash chain.
-func listAppend[T any](s *DynamoDB, pk, sk, name string, record T, entry func(T) (Entry, error)) (types.TransactWriteItem, Entry, error) {
+func listAppend[T any](s *Store, pk, sk, name string, record T, entry func(T) (ledger.Entry, error)) (types.TransactWriteItem, ledger.Entry, error) {
 	e, err := entry(record)
 	if err != nil {
-		return types.TransactWriteItem{}, Entry{}, err
+		return types.TransactWriteItem{}, ledger.Entry{}, err
 	}
 	value, err := marshalValue(record)
 	if err != nil {
-		return types.TransactWriteItem{}, Entry{}, fmt.Errorf("encoding: %w", err)
+		return types.TransactWriteItem{}, ledger.Entry{}, fmt.Errorf("encoding: %w", err)
 	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                aws.String(s.loc.Table),
@@ -147,7 +149,7 @@ func listAppend[T any](s *DynamoDB, pk, sk, name string, record T, entry func(T)
 
 // readList decodes the list attribute name of item pk, sk into out; it
 // leaves out alone if there is no such item.
-func (s *DynamoDB) readList(ctx context.Context, pk, sk, name string, out any) error {
+func (s *Store) readList(ctx context.Context, pk, sk, name string, out any) error {
 	item, err := s.getItem(ctx, pk, sk)
 	if err != nil || item[name] == nil {
 		return err

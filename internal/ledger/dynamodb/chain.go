@@ -1,4 +1,4 @@
-package ledger
+package dynamodb
 
 import (
 	"cmp"
@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/bakehq/bake/internal/ledger"
 )
 
 // chainPK is the partition of the hash chain's links; a link's sort key is
@@ -36,15 +38,15 @@ var errRecordExists = errors.New("record exists")
 // neither is ever stored without the other. The link goes after the head
 // read just before, on the condition that nobody has taken its place; when
 // another writer has, the head is read again and the write retried.
-func (s *DynamoDB) record(ctx context.Context, write types.TransactWriteItem, e Entry) error {
-	return s.recordAll(ctx, []types.TransactWriteItem{write}, []Entry{e})
+func (s *Store) record(ctx context.Context, write types.TransactWriteItem, e ledger.Entry) error {
+	return s.recordAll(ctx, []types.TransactWriteItem{write}, []ledger.Entry{e})
 }
 
 // recordAll is record for several records written together (a deployment
 // and the pin change it makes), entries[i] describing writes[i]: all of
 // them and their links, in order, in one transaction. Only the first
 // write's condition is reported as errRecordExists.
-func (s *DynamoDB) recordAll(ctx context.Context, writes []types.TransactWriteItem, entries []Entry) error {
+func (s *Store) recordAll(ctx context.Context, writes []types.TransactWriteItem, entries []ledger.Entry) error {
 	delay := 10 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		head, err := s.chainHead(ctx)
@@ -53,7 +55,7 @@ func (s *DynamoDB) recordAll(ctx context.Context, writes []types.TransactWriteIt
 		}
 		items := append([]types.TransactWriteItem(nil), writes...)
 		for _, e := range entries {
-			next := nextLink(head, e)
+			next := ledger.NextLink(head, e)
 			link, err := marshalItem(chainPK, chainSK(next.Seq), next)
 			if err != nil {
 				return fmt.Errorf("encoding link: %w", err)
@@ -92,7 +94,7 @@ func (s *DynamoDB) recordAll(ctx context.Context, writes []types.TransactWriteIt
 }
 
 // putNew is the write of an item that must not exist yet.
-func (s *DynamoDB) putNew(item map[string]types.AttributeValue) types.TransactWriteItem {
+func (s *Store) putNew(item map[string]types.AttributeValue) types.TransactWriteItem {
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName:           aws.String(s.loc.Table),
 		Item:                item,
@@ -108,7 +110,7 @@ func requestToken() string {
 }
 
 // chainHead returns the last link, or the zero Link for an empty chain.
-func (s *DynamoDB) chainHead(ctx context.Context) (Link, error) {
+func (s *Store) chainHead(ctx context.Context) (ledger.Link, error) {
 	out, err := s.client.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.loc.Table),
 		ConsistentRead:            aws.Bool(true),
@@ -118,14 +120,14 @@ func (s *DynamoDB) chainHead(ctx context.Context) (Link, error) {
 		Limit:                     aws.Int32(1),
 	})
 	if err != nil {
-		return Link{}, fmt.Errorf("reading the head of the hash chain: %w", err)
+		return ledger.Link{}, fmt.Errorf("reading the head of the hash chain: %w", err)
 	}
 	if len(out.Items) == 0 {
-		return Link{}, nil
+		return ledger.Link{}, nil
 	}
-	var l Link
+	var l ledger.Link
 	if err := unmarshalItem(out.Items[0], &l); err != nil {
-		return Link{}, fmt.Errorf("decoding %s: %w", describeItem(out.Items[0]), err)
+		return ledger.Link{}, fmt.Errorf("decoding %s: %w", describeItem(out.Items[0]), err)
 	}
 	return l, nil
 }
@@ -133,8 +135,8 @@ func (s *DynamoDB) chainHead(ctx context.Context) (Link, error) {
 // ReadChain reads every link and every record of history with one scan of
 // the table. A scan is not a snapshot: verify while nothing writes, or
 // expect a record written during the scan to show without its link.
-func (s *DynamoDB) ReadChain(ctx context.Context) (Chain, error) {
-	var c Chain
+func (s *Store) ReadChain(ctx context.Context) (ledger.Chain, error) {
+	var c ledger.Chain
 	p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
 		TableName:      aws.String(s.loc.Table),
 		ConsistentRead: aws.Bool(true),
@@ -142,71 +144,71 @@ func (s *DynamoDB) ReadChain(ctx context.Context) (Chain, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return Chain{}, fmt.Errorf("reading the hash chain: %w", err)
+			return ledger.Chain{}, fmt.Errorf("reading the hash chain: %w", err)
 		}
 		for _, item := range page.Items {
 			if err := collectItem(&c, item); err != nil {
-				return Chain{}, fmt.Errorf("reading the hash chain: %w", err)
+				return ledger.Chain{}, fmt.Errorf("reading the hash chain: %w", err)
 			}
 		}
 	}
-	slices.SortFunc(c.Links, func(a, b Link) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortFunc(c.Links, func(a, b ledger.Link) int { return cmp.Compare(a.Seq, b.Seq) })
 	return c, nil
 }
 
 // collectItem adds what one item holds to c: a link, or records of history.
-func collectItem(c *Chain, item map[string]types.AttributeValue) error {
+func collectItem(c *ledger.Chain, item map[string]types.AttributeValue) error {
 	pk, _ := item["pk"].(*types.AttributeValueMemberS)
 	if pk == nil {
 		return fmt.Errorf("%s has no partition key", describeItem(item))
 	}
 	kind, _, _ := strings.Cut(pk.Value, "#")
 	var (
-		e   Entry
+		e   ledger.Entry
 		err error
 	)
 	switch kind {
 	case chainPK:
-		var l Link
+		var l ledger.Link
 		if err := unmarshalItem(item, &l); err != nil {
 			return fmt.Errorf("decoding %s: %w", describeItem(item), err)
 		}
 		c.Links = append(c.Links, l)
 		return nil
 	case "release":
-		var r Release
+		var r ledger.Release
 		if r, err = decodeRelease(item); err == nil {
-			e, err = releaseEntry(r)
+			e, err = ledger.ReleaseEntry(r)
 		}
 	case "deployment":
-		var d Deployment
+		var d ledger.Deployment
 		if err = unmarshalItem(item, &d); err == nil {
-			e, err = deploymentEntry(d)
+			e, err = ledger.DeploymentEntry(d)
 		}
 	case "revocation":
-		var r Revocation
+		var r ledger.Revocation
 		if err = unmarshalItem(item, &r); err == nil {
-			e, err = revocationEntry(r)
+			e, err = ledger.RevocationEntry(r)
 		}
 	case "approvals":
-		var as []Approval
+		var as []ledger.Approval
 		if err := unmarshalValue(item["approvals"], &as); err != nil {
 			return fmt.Errorf("decoding %s: %w", describeItem(item), err)
 		}
 		for _, a := range as {
-			if e, err = approvalEntry(a); err != nil {
+			if e, err = ledger.ApprovalEntry(a); err != nil {
 				return err
 			}
 			c.Entries = append(c.Entries, e)
 		}
 		return nil
 	case "pins":
-		var ps []Pin
+		var ps []ledger.Pin
 		if err := unmarshalValue(item["pins"], &ps); err != nil {
 			return fmt.Errorf("decoding %s: %w", describeItem(item), err)
 		}
 		for _, p := range ps {
-			if e, err = pinEntry(p); err != nil {
+			if e, err = ledger.PinEntry(p); err != nil {
 				return err
 			}
 			c.Entries = append(c.Entries, e)

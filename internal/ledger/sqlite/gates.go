@@ -1,4 +1,4 @@
-package ledger
+package sqlite
 
 import (
 	"context"
@@ -8,10 +8,12 @@ import (
 	"time"
 
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/bakehq/bake/internal/ledger"
 )
 
 // Approve records a manual approval of image@version for env.
-func (s *SQLite) Approve(ctx context.Context, a Approval) error {
+func (s *Store) Approve(ctx context.Context, a ledger.Approval) error {
 	if a.Env == "" || a.By == "" {
 		return fmt.Errorf("recording approval of %s@%s: env and approver are required", a.Image, a.Version)
 	}
@@ -20,15 +22,15 @@ func (s *SQLite) Approve(ctx context.Context, a Approval) error {
 		at = time.Now()
 	}
 	a.At = at
-	err := s.record(ctx, func(tx *sql.Tx) (Entry, error) {
+	err := s.record(ctx, func(tx *sql.Tx) (ledger.Entry, error) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO approvals (image, version, env, by_user, at) VALUES (?, ?, ?, ?, ?)`,
-			a.Image, a.Version, a.Env, a.By, formatTime(at)); err != nil {
-			return Entry{}, err
+			a.Image, a.Version, a.Env, a.By, ledger.FormatTime(at)); err != nil {
+			return ledger.Entry{}, err
 		}
-		return approvalEntry(a)
+		return ledger.ApprovalEntry(a)
 	})
 	if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
-		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, ErrNotFound)
+		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, ledger.ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("recording approval of %s@%s: %w", a.Image, a.Version, err)
@@ -37,14 +39,14 @@ func (s *SQLite) Approve(ctx context.Context, a Approval) error {
 }
 
 // Approvals lists the approvals of image@version, oldest first.
-func (s *SQLite) Approvals(ctx context.Context, image, version string) ([]Approval, error) {
+func (s *Store) Approvals(ctx context.Context, image, version string) ([]ledger.Approval, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT image, version, env, by_user, at FROM approvals
 		WHERE image = ? AND version = ? ORDER BY rowid`, image, version)
 	if err != nil {
 		return nil, fmt.Errorf("listing approvals of %s@%s: %w", image, version, err)
 	}
 	defer rows.Close()
-	out := []Approval{}
+	out := []ledger.Approval{}
 	for rows.Next() {
 		a, err := scanApproval(rows)
 		if err != nil {
@@ -56,7 +58,7 @@ func (s *SQLite) Approvals(ctx context.Context, image, version string) ([]Approv
 }
 
 // Revoke records that image@version may never be promoted again.
-func (s *SQLite) Revoke(ctx context.Context, r Revocation) error {
+func (s *Store) Revoke(ctx context.Context, r ledger.Revocation) error {
 	if r.Reason == "" || r.By == "" {
 		return fmt.Errorf("revoking %s@%s: a reason and who revokes are required", r.Image, r.Version)
 	}
@@ -65,18 +67,18 @@ func (s *SQLite) Revoke(ctx context.Context, r Revocation) error {
 		at = time.Now()
 	}
 	r.At = at
-	err := s.record(ctx, func(tx *sql.Tx) (Entry, error) {
+	err := s.record(ctx, func(tx *sql.Tx) (ledger.Entry, error) {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (image, version, reason, by_user, at) VALUES (?, ?, ?, ?, ?)`,
-			r.Image, r.Version, r.Reason, r.By, formatTime(at)); err != nil {
-			return Entry{}, err
+			r.Image, r.Version, r.Reason, r.By, ledger.FormatTime(at)); err != nil {
+			return ledger.Entry{}, err
 		}
-		return revocationEntry(r)
+		return ledger.RevocationEntry(r)
 	})
 	switch sqliteCode(err) {
 	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, ErrExists)
+		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, ledger.ErrExists)
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, ErrNotFound)
+		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, ledger.ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("revoking %s@%s: %w", r.Image, r.Version, err)
@@ -85,97 +87,86 @@ func (s *SQLite) Revoke(ctx context.Context, r Revocation) error {
 }
 
 // Revocation returns the revocation of image@version; ErrNotFound if none.
-func (s *SQLite) Revocation(ctx context.Context, image, version string) (Revocation, error) {
+func (s *Store) Revocation(ctx context.Context, image, version string) (ledger.Revocation, error) {
 	r, err := scanRevocation(s.db.QueryRowContext(ctx, `SELECT image, version, reason, by_user, at
 		FROM revocations WHERE image = ? AND version = ?`, image, version))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Revocation{}, fmt.Errorf("revocation of %s@%s: %w", image, version, ErrNotFound)
+		return ledger.Revocation{}, fmt.Errorf("revocation of %s@%s: %w", image, version, ledger.ErrNotFound)
 	}
 	if err != nil {
-		return Revocation{}, fmt.Errorf("reading revocation of %s@%s: %w", image, version, err)
+		return ledger.Revocation{}, fmt.Errorf("reading revocation of %s@%s: %w", image, version, err)
 	}
 	return r, nil
 }
 
 // SetPin appends a pin record for image in env.
-func (s *SQLite) SetPin(ctx context.Context, p Pin) error {
-	if err := validatePin(&p); err != nil {
+func (s *Store) SetPin(ctx context.Context, p ledger.Pin) error {
+	if err := ledger.ValidatePin(&p); err != nil {
 		return err
 	}
-	err := s.record(ctx, func(tx *sql.Tx) (Entry, error) { return insertPin(ctx, tx, p) })
+	err := s.record(ctx, func(tx *sql.Tx) (ledger.Entry, error) { return insertPin(ctx, tx, p) })
 	if err != nil {
 		return fmt.Errorf("recording pin of %s in %q: %w", p.Image, p.Env, s.storageError(err))
 	}
 	return nil
 }
 
-// validatePin checks a pin record and stamps it with the time if it has none.
-func validatePin(p *Pin) error {
-	if p.Image == "" || p.Env == "" || p.By == "" {
-		return fmt.Errorf("recording pin: image, env and who are required")
-	}
-	if p.At.IsZero() {
-		p.At = time.Now()
-	}
-	return nil
-}
-
-func insertPin(ctx context.Context, tx *sql.Tx, p Pin) (Entry, error) {
+func insertPin(ctx context.Context, tx *sql.Tx, p ledger.Pin) (ledger.Entry, error) {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO pins (image, env, version, pinned, reason, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.Image, p.Env, p.Version, p.Pinned, p.Reason, p.By, formatTime(p.At)); err != nil {
-		return Entry{}, err
+		p.Image, p.Env, p.Version, p.Pinned, p.Reason, p.By, ledger.FormatTime(p.At)); err != nil {
+		return ledger.Entry{}, err
 	}
-	return pinEntry(p)
+	return ledger.PinEntry(p)
 }
 
 // Pin returns the latest pin record of image in env; ErrNotFound if none.
-func (s *SQLite) Pin(ctx context.Context, image, env string) (Pin, error) {
+func (s *Store) Pin(ctx context.Context, image, env string) (ledger.Pin, error) {
 	p, err := scanPin(s.db.QueryRowContext(ctx, `SELECT image, env, version, pinned, reason, by_user, at FROM pins
 		WHERE image = ? AND env = ? ORDER BY id DESC LIMIT 1`, image, env))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Pin{}, fmt.Errorf("pin of %s in %q: %w", image, env, ErrNotFound)
+		return ledger.Pin{}, fmt.Errorf("pin of %s in %q: %w", image, env, ledger.ErrNotFound)
 	}
 	if err != nil {
-		return Pin{}, fmt.Errorf("reading pin of %s in %q: %w", image, env, err)
+		return ledger.Pin{}, fmt.Errorf("reading pin of %s in %q: %w", image, env, err)
 	}
 	return p, nil
 }
 
-func scanApproval(row rowScanner) (Approval, error) {
+func scanApproval(row rowScanner) (ledger.Approval, error) {
 	var (
-		a  Approval
+		a  ledger.Approval
 		at string
 	)
 	if err := row.Scan(&a.Image, &a.Version, &a.Env, &a.By, &at); err != nil {
-		return Approval{}, err
+		return ledger.Approval{}, err
 	}
 	var err error
-	a.At, err = parseTime(at)
+	a.At, err = ledger.ParseTime(at)
 	return a, err
 }
 
-func scanRevocation(row rowScanner) (Revocation, error) {
+func scanRevocation(row rowScanner) (ledger.Revocation, error) {
 	var (
-		r  Revocation
+		r  ledger.Revocation
 		at string
 	)
 	if err := row.Scan(&r.Image, &r.Version, &r.Reason, &r.By, &at); err != nil {
-		return Revocation{}, err
+		return ledger.Revocation{}, err
 	}
 	var err error
-	r.At, err = parseTime(at)
+	r.At, err = ledger.ParseTime(at)
 	return r, err
 }
 
-func scanPin(row rowScanner) (Pin, error) {
+func scanPin(row rowScanner) (ledger.Pin, error) {
 	var (
-		p  Pin
+		p  ledger.Pin
 		at string
 	)
 	if err := row.Scan(&p.Image, &p.Env, &p.Version, &p.Pinned, &p.Reason, &p.By, &at); err != nil {
-		return Pin{}, err
+		return ledger.Pin{}, err
 	}
 	var err error
-	p.At, err = parseTime(at)
+	p.At, err = ledger.ParseTime(at)
 	return p, err
 }

@@ -1,4 +1,4 @@
-package ledger
+package dynamodb
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/cenkalti/backoff/v5"
+
+	"github.com/bakehq/bake/internal/ledger"
 )
 
 // lockSK is the sort key of every lock item.
@@ -37,53 +39,53 @@ func lockPK(key string) string { return "lock#" + key }
 // changed, read it again and see the winner. Expiry is judged by the clock
 // of the process that finds the lock, so machines sharing a ledger need
 // synchronised clocks.
-func (s *DynamoDB) Lock(ctx context.Context, key, holder string, ttl time.Duration) (Lock, error) {
+func (s *Store) Lock(ctx context.Context, key, holder string, ttl time.Duration) (ledger.Lock, error) {
 	switch {
 	case key == "":
-		return Lock{}, errors.New("locking: key is empty")
+		return ledger.Lock{}, errors.New("locking: key is empty")
 	case holder == "":
-		return Lock{}, fmt.Errorf("locking %q: holder is empty", key)
+		return ledger.Lock{}, fmt.Errorf("locking %q: holder is empty", key)
 	case ttl <= 0:
-		return Lock{}, fmt.Errorf("locking %q: ttl %s is not positive", key, ttl)
+		return ledger.Lock{}, fmt.Errorf("locking %q: ttl %s is not positive", key, ttl)
 	}
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval, b.MaxInterval = 5*time.Millisecond, 100*time.Millisecond
-	l, err := backoff.Retry(ctx, func() (Lock, error) {
+	l, err := backoff.Retry(ctx, func() (ledger.Lock, error) {
 		l, err := s.lockOnce(ctx, key, holder, ttl)
 		if err != nil && !errors.Is(err, errLockChanged) {
-			return Lock{}, backoff.Permanent(err)
+			return ledger.Lock{}, backoff.Permanent(err)
 		}
 		return l, err
 	}, backoff.WithBackOff(b), backoff.WithMaxElapsedTime(lockTimeout))
-	var locked *LockedError
+	var locked *ledger.LockedError
 	if errors.As(err, &locked) {
-		return Lock{}, locked
+		return ledger.Lock{}, locked
 	}
 	if err != nil {
-		return Lock{}, fmt.Errorf("locking %q: %w", key, err)
+		return ledger.Lock{}, fmt.Errorf("locking %q: %w", key, err)
 	}
 	return l, nil
 }
 
 // lockOnce makes one attempt at Lock.
-func (s *DynamoDB) lockOnce(ctx context.Context, key, holder string, ttl time.Duration) (Lock, error) {
+func (s *Store) lockOnce(ctx context.Context, key, holder string, ttl time.Duration) (ledger.Lock, error) {
 	item, err := s.getItem(ctx, lockPK(key), lockSK)
 	if err != nil {
-		return Lock{}, err
+		return ledger.Lock{}, err
 	}
 	now := time.Now().UTC()
-	l := Lock{Key: key, Holder: holder, Since: now, Expires: now.Add(ttl)}
+	l := ledger.Lock{Key: key, Holder: holder, Since: now, Expires: now.Add(ttl)}
 	in := &dynamodb.PutItemInput{TableName: aws.String(s.loc.Table)}
 	if item == nil {
 		in.ConditionExpression = aws.String("attribute_not_exists(pk)")
 	} else {
 		held, err := decodeLock(key, item)
 		if err != nil {
-			return Lock{}, err
+			return ledger.Lock{}, err
 		}
 		if now.Before(held.Expires) {
 			if held.Holder != holder {
-				return Lock{}, &LockedError{Key: key, Holder: held.Holder, Since: held.Since}
+				return ledger.Lock{}, &ledger.LockedError{Key: key, Holder: held.Holder, Since: held.Since}
 			}
 			l.Since = held.Since
 		}
@@ -95,35 +97,35 @@ func (s *DynamoDB) lockOnce(ctx context.Context, key, holder string, ttl time.Du
 	}
 	in.Item = itemKey(lockPK(key), lockSK)
 	in.Item["holder"] = attrS(l.Holder)
-	in.Item["since"] = attrS(formatTime(l.Since))
-	in.Item["expires"] = attrS(formatTime(l.Expires))
+	in.Item["since"] = attrS(ledger.FormatTime(l.Since))
+	in.Item["expires"] = attrS(ledger.FormatTime(l.Expires))
 	_, err = s.client.PutItem(ctx, in)
 	if isConditionFailed(err) {
-		return Lock{}, errLockChanged
+		return ledger.Lock{}, errLockChanged
 	}
 	if err != nil {
-		return Lock{}, err
+		return ledger.Lock{}, err
 	}
 	return l, nil
 }
 
 // decodeLock reads a lock item written by lockOnce.
-func decodeLock(key string, item map[string]types.AttributeValue) (Lock, error) {
+func decodeLock(key string, item map[string]types.AttributeValue) (ledger.Lock, error) {
 	var fields [3]string
 	for i, name := range []string{"holder", "since", "expires"} {
 		v, ok := item[name].(*types.AttributeValueMemberS)
 		if !ok {
-			return Lock{}, fmt.Errorf("%s has no string %s", describeItem(item), name)
+			return ledger.Lock{}, fmt.Errorf("%s has no string %s", describeItem(item), name)
 		}
 		fields[i] = v.Value
 	}
-	return parseLock(key, fields[0], fields[1], fields[2])
+	return ledger.ParseLock(key, fields[0], fields[1], fields[2])
 }
 
 // Unlock releases a lock taken by Lock, only if still held by the same
 // holder. When it is not (it expired and was taken over, or was already
 // released) nothing changes and the error wraps ErrNotFound.
-func (s *DynamoDB) Unlock(ctx context.Context, l Lock) error {
+func (s *Store) Unlock(ctx context.Context, l ledger.Lock) error {
 	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 aws.String(s.loc.Table),
 		Key:                       itemKey(lockPK(l.Key), lockSK),
@@ -132,7 +134,7 @@ func (s *DynamoDB) Unlock(ctx context.Context, l Lock) error {
 		ExpressionAttributeValues: map[string]types.AttributeValue{":holder": attrS(l.Holder)},
 	})
 	if isConditionFailed(err) {
-		return fmt.Errorf("unlocking %q: no lock held by %q: %w", l.Key, l.Holder, ErrNotFound)
+		return fmt.Errorf("unlocking %q: no lock held by %q: %w", l.Key, l.Holder, ledger.ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("unlocking %q held by %q: %w", l.Key, l.Holder, err)
@@ -142,17 +144,17 @@ func (s *DynamoDB) Unlock(ctx context.Context, l Lock) error {
 
 // Holder returns the lock on key as it is stored, expired or not, without
 // taking it; ErrNotFound if nobody holds it.
-func (s *DynamoDB) Holder(ctx context.Context, key string) (Lock, error) {
+func (s *Store) Holder(ctx context.Context, key string) (ledger.Lock, error) {
 	item, err := s.getItem(ctx, lockPK(key), lockSK)
 	if err != nil {
-		return Lock{}, fmt.Errorf("reading lock %q: %w", key, err)
+		return ledger.Lock{}, fmt.Errorf("reading lock %q: %w", key, err)
 	}
 	if item == nil {
-		return Lock{}, fmt.Errorf("reading lock %q: %w", key, ErrNotFound)
+		return ledger.Lock{}, fmt.Errorf("reading lock %q: %w", key, ledger.ErrNotFound)
 	}
 	l, err := decodeLock(key, item)
 	if err != nil {
-		return Lock{}, fmt.Errorf("reading lock %q: %w", key, err)
+		return ledger.Lock{}, fmt.Errorf("reading lock %q: %w", key, err)
 	}
 	return l, nil
 }

@@ -1,10 +1,12 @@
-package ledger
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/bakehq/bake/internal/ledger"
 )
 
 // querier is what *sql.DB and *sql.Tx have in common for reading.
@@ -17,17 +19,17 @@ type querier interface {
 // write inserts the record and returns its entry. Every transaction takes
 // the write lock at BEGIN (see sqliteDSN), so links are appended one at a
 // time, by any number of processes.
-func (s *SQLite) record(ctx context.Context, write func(tx *sql.Tx) (Entry, error)) error {
-	return s.recordAll(ctx, func(tx *sql.Tx) ([]Entry, error) {
+func (s *Store) record(ctx context.Context, write func(tx *sql.Tx) (ledger.Entry, error)) error {
+	return s.recordAll(ctx, func(tx *sql.Tx) ([]ledger.Entry, error) {
 		e, err := write(tx)
-		return []Entry{e}, err
+		return []ledger.Entry{e}, err
 	})
 }
 
 // recordAll is record for several records written together (a deployment
 // and the pin change it makes): all of them and their links, in order, or
 // none.
-func (s *SQLite) recordAll(ctx context.Context, write func(tx *sql.Tx) ([]Entry, error)) error {
+func (s *Store) recordAll(ctx context.Context, write func(tx *sql.Tx) ([]ledger.Entry, error)) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -46,12 +48,12 @@ func (s *SQLite) recordAll(ctx context.Context, write func(tx *sql.Tx) ([]Entry,
 }
 
 // appendLink adds the link recording e after the current head.
-func appendLink(ctx context.Context, tx *sql.Tx, e Entry) error {
+func appendLink(ctx context.Context, tx *sql.Tx, e ledger.Entry) error {
 	head, err := chainHead(ctx, tx)
 	if err != nil {
 		return err
 	}
-	l := nextLink(head, e)
+	l := ledger.NextLink(head, e)
 	_, err = tx.ExecContext(ctx, `INSERT INTO chain (seq, kind, key, entry, hash) VALUES (?, ?, ?, ?, ?)`,
 		l.Seq, l.Kind, l.Key, l.Entry, l.Hash)
 	if err != nil {
@@ -61,45 +63,45 @@ func appendLink(ctx context.Context, tx *sql.Tx, e Entry) error {
 }
 
 // chainHead returns the last link, or the zero Link for an empty chain.
-func chainHead(ctx context.Context, q querier) (Link, error) {
-	var l Link
+func chainHead(ctx context.Context, q querier) (ledger.Link, error) {
+	var l ledger.Link
 	err := q.QueryRowContext(ctx, `SELECT seq, kind, key, entry, hash FROM chain ORDER BY seq DESC LIMIT 1`).
 		Scan(&l.Seq, &l.Kind, &l.Key, &l.Entry, &l.Hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Link{}, nil
+		return ledger.Link{}, nil
 	}
 	if err != nil {
-		return Link{}, fmt.Errorf("reading the head of the hash chain: %w", err)
+		return ledger.Link{}, fmt.Errorf("reading the head of the hash chain: %w", err)
 	}
 	return l, nil
 }
 
 // ReadChain reads every link and every record of history in one snapshot.
-func (s *SQLite) ReadChain(ctx context.Context) (Chain, error) {
+func (s *Store) ReadChain(ctx context.Context) (ledger.Chain, error) {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return Chain{}, fmt.Errorf("reading the hash chain: %w", err)
+		return ledger.Chain{}, fmt.Errorf("reading the hash chain: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	var c Chain
+	var c ledger.Chain
 	if c.Links, err = readLinks(ctx, tx); err != nil {
-		return Chain{}, fmt.Errorf("reading the hash chain: %w", err)
+		return ledger.Chain{}, fmt.Errorf("reading the hash chain: %w", err)
 	}
 	if c.Entries, err = readEntries(ctx, tx); err != nil {
-		return Chain{}, fmt.Errorf("reading history: %w", err)
+		return ledger.Chain{}, fmt.Errorf("reading history: %w", err)
 	}
 	return c, nil
 }
 
-func readLinks(ctx context.Context, q querier) ([]Link, error) {
+func readLinks(ctx context.Context, q querier) ([]ledger.Link, error) {
 	rows, err := q.QueryContext(ctx, `SELECT seq, kind, key, entry, hash FROM chain ORDER BY seq`)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = rows.Close() }()
-	var links []Link
+	var links []ledger.Link
 	for rows.Next() {
-		var l Link
+		var l ledger.Link
 		if err := rows.Scan(&l.Seq, &l.Kind, &l.Key, &l.Entry, &l.Hash); err != nil {
 			return nil, err
 		}
@@ -111,9 +113,9 @@ func readLinks(ctx context.Context, q querier) ([]Link, error) {
 // readEntries reads every record of history, table by table; records of
 // one group (the approvals of a release, the pins of an environment) come
 // in the order they were recorded.
-func readEntries(ctx context.Context, q querier) ([]Entry, error) {
-	var entries []Entry
-	collect := func(query string, scan func(rowScanner) (Entry, error)) error {
+func readEntries(ctx context.Context, q querier) ([]ledger.Entry, error) {
+	var entries []ledger.Entry
+	collect := func(query string, scan func(rowScanner) (ledger.Entry, error)) error {
 		rows, err := q.QueryContext(ctx, query)
 		if err != nil {
 			return err
@@ -130,42 +132,42 @@ func readEntries(ctx context.Context, q querier) ([]Entry, error) {
 	}
 	tables := []struct {
 		query string
-		scan  func(rowScanner) (Entry, error)
+		scan  func(rowScanner) (ledger.Entry, error)
 	}{
-		{`SELECT ` + releaseColumns + ` FROM releases ORDER BY created_at, image, version`, func(r rowScanner) (Entry, error) {
+		{`SELECT ` + releaseColumns + ` FROM releases ORDER BY created_at, image, version`, func(r rowScanner) (ledger.Entry, error) {
 			rel, err := scanRelease(r)
 			if err != nil {
-				return Entry{}, err
+				return ledger.Entry{}, err
 			}
-			return releaseEntry(rel)
+			return ledger.ReleaseEntry(rel)
 		}},
-		{`SELECT image, version, env, by_user, at FROM approvals ORDER BY rowid`, func(r rowScanner) (Entry, error) {
+		{`SELECT image, version, env, by_user, at FROM approvals ORDER BY rowid`, func(r rowScanner) (ledger.Entry, error) {
 			a, err := scanApproval(r)
 			if err != nil {
-				return Entry{}, err
+				return ledger.Entry{}, err
 			}
-			return approvalEntry(a)
+			return ledger.ApprovalEntry(a)
 		}},
-		{`SELECT image, version, reason, by_user, at FROM revocations ORDER BY at, image, version`, func(r rowScanner) (Entry, error) {
+		{`SELECT image, version, reason, by_user, at FROM revocations ORDER BY at, image, version`, func(r rowScanner) (ledger.Entry, error) {
 			rv, err := scanRevocation(r)
 			if err != nil {
-				return Entry{}, err
+				return ledger.Entry{}, err
 			}
-			return revocationEntry(rv)
+			return ledger.RevocationEntry(rv)
 		}},
-		{`SELECT image, env, version, pinned, reason, by_user, at FROM pins ORDER BY id`, func(r rowScanner) (Entry, error) {
+		{`SELECT image, env, version, pinned, reason, by_user, at FROM pins ORDER BY id`, func(r rowScanner) (ledger.Entry, error) {
 			p, err := scanPin(r)
 			if err != nil {
-				return Entry{}, err
+				return ledger.Entry{}, err
 			}
-			return pinEntry(p)
+			return ledger.PinEntry(p)
 		}},
-		{`SELECT ` + deploymentColumns + ` FROM deployments ORDER BY id`, func(r rowScanner) (Entry, error) {
+		{`SELECT ` + deploymentColumns + ` FROM deployments ORDER BY id`, func(r rowScanner) (ledger.Entry, error) {
 			d, err := scanDeployment(r)
 			if err != nil {
-				return Entry{}, err
+				return ledger.Entry{}, err
 			}
-			return deploymentEntry(d)
+			return ledger.DeploymentEntry(d)
 		}},
 	}
 	for _, t := range tables {
