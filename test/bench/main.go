@@ -93,6 +93,7 @@ func (b *bench) atExit(fn func()) { b.cleanups = append(b.cleanups, fn) }
 func main() {
 	only := flag.String("only", "", "run only these tables (comma-separated: "+tableNames()+") and print them without writing the report")
 	report := flag.String("report", "", "the report to write (default BENCHMARKS.md in the repository)")
+	write := flag.Bool("write", false, "with -only, write the report all the same, with only those tables")
 	flag.BoolVar(&reuseProject, "reuse-project", false, "keep the bench project of the last run, with its releases, instead of making it anew (to rerun one table)")
 	flag.Func("dynamodb-sizes", "the history table's ledger sizes on DynamoDB (comma-separated, such as 1000,10000; default 1000; none to skip)", func(v string) error {
 		historySizesDynamo = nil
@@ -109,7 +110,7 @@ func main() {
 		return nil
 	})
 	flag.Parse()
-	os.Exit(run(*only, *report))
+	os.Exit(run(*only, *report, *write))
 }
 
 func tableNames() string {
@@ -120,7 +121,7 @@ func tableNames() string {
 	return strings.Join(names, ", ")
 }
 
-func run(only, report string) (code int) {
+func run(only, report string, write bool) (code int) {
 	b := &bench{runner: &runner{}}
 	defer func() {
 		for i := len(b.cleanups) - 1; i >= 0; i-- {
@@ -168,7 +169,7 @@ func run(only, report string) (code int) {
 	body := strings.Join(sections, "\n") + b.loadErrorsSection() + b.failedSection()
 	fmt.Println()
 	fmt.Print(body)
-	if only == "" {
+	if only == "" || write {
 		if report == "" {
 			report = filepath.Join(b.root, "BENCHMARKS.md")
 		}
