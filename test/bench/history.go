@@ -102,7 +102,8 @@ func (b *bench) historyTable() string {
 				if c.args[0] == "promote" && len(c.args) > 4 {
 					name = fmt.Sprintf("history-%s-%d-plan-%d", strings.ToLower(l.backend), l.size, r)
 				}
-				if o := b.bakeOp(name, dir, opTimeout, c.args...); o.OK {
+				// Until history pages, history of 100,000 records takes minutes.
+				if o := b.bakeOp(name, dir, releaseTimeout, c.args...); o.OK {
 					times[li][ci] = append(times[li][ci], o.S())
 				}
 			}
