@@ -94,6 +94,7 @@ func main() {
 	only := flag.String("only", "", "run only these tables (comma-separated: "+tableNames()+") and print them without writing the report")
 	report := flag.String("report", "", "the report to write (default BENCHMARKS.md in the repository)")
 	write := flag.Bool("write", false, "with -only, write the report all the same, with only those tables")
+	update := flag.Bool("update", false, "with -only, replace those tables in the report and keep the rest")
 	flag.BoolVar(&reuseProject, "reuse-project", false, "keep the bench project of the last run, with its releases, instead of making it anew (to rerun one table)")
 	flag.Func("dynamodb-sizes", "the history table's ledger sizes on DynamoDB (comma-separated, such as 1000,10000; default 1000; none to skip)", func(v string) error {
 		historySizesDynamo = nil
@@ -110,7 +111,7 @@ func main() {
 		return nil
 	})
 	flag.Parse()
-	os.Exit(run(*only, *report, *write))
+	os.Exit(run(*only, *report, *write, *update))
 }
 
 func tableNames() string {
@@ -121,7 +122,7 @@ func tableNames() string {
 	return strings.Join(names, ", ")
 }
 
-func run(only, report string, write bool) (code int) {
+func run(only, report string, write, update bool) (code int) {
 	b := &bench{runner: &runner{}}
 	defer func() {
 		for i := len(b.cleanups) - 1; i >= 0; i-- {
@@ -161,19 +162,38 @@ func run(only, report string, write bool) (code int) {
 		b.setupProject(needWebapp)
 	}
 
-	var sections []string
+	sections := map[string]string{}
+	var shown []string
 	for _, t := range selected {
 		logf("---- %s", t.name)
-		sections = append(sections, t.run(b))
+		sections[t.name] = strings.TrimLeft(t.run(b), "\n")
+		shown = append(shown, sections[t.name])
 	}
-	body := strings.Join(sections, "\n") + b.loadErrorsSection() + b.failedSection()
 	fmt.Println()
-	fmt.Print(body)
-	if only == "" || write {
-		if report == "" {
-			report = filepath.Join(b.root, "BENCHMARKS.md")
+	fmt.Print(strings.Join(shown, "\n") + b.loadErrorsSection() + b.failedSection())
+	if report == "" {
+		report = filepath.Join(b.root, "BENCHMARKS.md")
+	}
+	var doc string
+	switch {
+	case only != "" && update:
+		old, err := os.ReadFile(report)
+		if err != nil {
+			die("-update: %v", err)
 		}
-		doc := b.intro() + body
+		doc = string(old)
+		when := fmt.Sprintf("%s, %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"), b.versionLine())
+		for _, t := range selected {
+			doc = replaceSection(doc, t.name, sections[t.name], when)
+		}
+	case only == "" || write:
+		var parts []string
+		for _, t := range selected {
+			parts = append(parts, wrapSection(t.name, sections[t.name]))
+		}
+		doc = b.intro() + strings.Join(parts, "\n") + b.loadErrorsSection() + b.failedSection()
+	}
+	if doc != "" {
 		if err := os.WriteFile(report+".tmp", []byte(doc), 0o644); err != nil {
 			die("writing %s: %v", report, err)
 		}
@@ -275,4 +295,37 @@ func repoRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// wrapSection marks a table's section in the report, so that -update can
+// find it again.
+func wrapSection(name, section string) string {
+	return "<!-- bench:" + name + " -->\n" + strings.TrimRight(section, "\n") + "\n<!-- /bench:" + name + " -->\n"
+}
+
+// replaceSection puts a table measured apart into the report: in place of
+// its earlier section, else before the section of the next table that is
+// there, else at the end. It says when, and with what bake, it was measured.
+func replaceSection(doc, name, section, when string) string {
+	section = strings.TrimRight(section, "\n") + fmt.Sprintf("\n\n_Measured apart from the rest of this report (`go run ./test/bench -only %s -update`): %s._\n",
+		name, when)
+	wrapped := wrapSection(name, section)
+	begin, end := "<!-- bench:"+name+" -->", "<!-- /bench:"+name+" -->\n"
+	if i := strings.Index(doc, begin); i >= 0 {
+		if j := strings.Index(doc[i:], end); j >= 0 {
+			return doc[:i] + wrapped + doc[i+j+len(end):]
+		}
+	}
+	at := slices.IndexFunc(tables, func(t table) bool { return t.name == name })
+	for _, t := range tables[at+1:] {
+		if i := strings.Index(doc, "<!-- bench:"+t.name+" -->"); i >= 0 {
+			return doc[:i] + wrapped + "\n" + doc[i:]
+		}
+	}
+	for _, tail := range []string{"\nErrors reported by hey", "\ncommands that failed:"} {
+		if i := strings.Index(doc, tail); i >= 0 {
+			return doc[:i] + "\n" + wrapped + doc[i:]
+		}
+	}
+	return strings.TrimRight(doc, "\n") + "\n\n" + wrapped
 }

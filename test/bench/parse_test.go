@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,4 +83,26 @@ func TestHistoryReportRatiosAndGoals(t *testing.T) {
 	assert.Contains(t, out, "| `bake status` on SQLite: 100,000 records / 1,000 records (median over median) | <= 1.5 | 3.0 | missed |")
 	assert.NotContains(t, out, "on DynamoDB")
 	assert.Contains(t, out, "| `bake verify` of 100,000 records on SQLite | <= 5.000 s | 0.300 s | met |")
+}
+
+func TestReplaceSectionKeepsTheRestOfTheReport(t *testing.T) {
+	doc := "# Benchmarks\n\n" + wrapSection("switch", "### Switch\n\nold switch\n") + "\n" +
+		wrapSection("baking", "### Baking\n\nbaking\n") + "\ncommands that failed:\n\n- x\n"
+
+	got := replaceSection(doc, "switch", "### Switch\n\nnew switch\n", "today")
+	assert.Contains(t, got, "new switch")
+	assert.NotContains(t, got, "old switch")
+	assert.Contains(t, got, "`go run ./test/bench -only switch -update`): today._")
+	assert.Contains(t, got, "### Baking\n\nbaking\n")
+	assert.Equal(t, 1, strings.Count(got, "<!-- bench:switch -->"))
+
+	// A table not in the report yet goes before the next table that is.
+	got = replaceSection(got, "strategy", "### Strategy\n", "today")
+	assert.Less(t, strings.Index(got, "### Strategy"), strings.Index(got, "### Baking"))
+	assert.Greater(t, strings.Index(got, "### Strategy"), strings.Index(got, "new switch"))
+
+	// The last table goes before the lists of errors.
+	got = replaceSection(got, "history", "### History\n", "today")
+	assert.Less(t, strings.Index(got, "### History"), strings.Index(got, "commands that failed"))
+	assert.Greater(t, strings.Index(got, "### History"), strings.Index(got, "### Baking"))
 }

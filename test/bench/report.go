@@ -22,19 +22,7 @@ var introTemplate string
 // intro is the report's start: what is measured, the machine, bake's
 // version and the setup's times.
 func (b *bench) intro() string {
-	version := strings.TrimSpace(b.output(b.dir, b.bake, "version"))
-	var v struct {
-		Commit string `json:"commit"`
-	}
-	_ = json.Unmarshal([]byte(b.output(b.dir, b.bake, "version", "-o", "json")), &v)
-	if v.Commit == "" {
-		if out, err := exec.Command("git", "-C", b.root, "rev-parse", "HEAD").Output(); err == nil {
-			v.Commit = strings.TrimSpace(string(out))
-		}
-	}
-	if len(v.Commit) >= 12 {
-		version += ", source at commit " + v.Commit[:12]
-	}
+	version := b.versionLine()
 	data := map[string]any{
 		"Project":      project,
 		"Replicas":     b.replicas,
@@ -55,6 +43,24 @@ func (b *bench) intro() string {
 	s.WriteString("### Setup (not a measurement goal)\n\n| step | s |\n| --- | ---: |\n")
 	s.WriteString(strings.Join(b.setup, "\n") + "\n\n")
 	return s.String()
+}
+
+// versionLine is bake's version and the commit of its source.
+func (b *bench) versionLine() string {
+	version := strings.TrimSpace(b.output(b.dir, b.bake, "version"))
+	var v struct {
+		Commit string `json:"commit"`
+	}
+	_ = json.Unmarshal([]byte(b.output(b.dir, b.bake, "version", "-o", "json")), &v)
+	if v.Commit == "" {
+		if out, err := exec.Command("git", "-C", b.root, "rev-parse", "HEAD").Output(); err == nil {
+			v.Commit = strings.TrimSpace(string(out))
+		}
+	}
+	if len(v.Commit) >= 12 {
+		version += ", source at commit " + v.Commit[:12]
+	}
+	return version
 }
 
 // memTotal is the machine's memory, from /proc/meminfo.
