@@ -83,7 +83,8 @@ type bench struct {
 	ref          string   // hello@1.1.0 by digest
 	loadErrors   []string // what hey reported, by run
 	moto         string   // the endpoint of the bench's moto_server, once started
-	webappChecks int      // the checks of webapp, which the baking table releases
+	webappChecks int
+	version      string // bake's version line      // the checks of webapp, which the baking table releases
 	cleanups     []func()
 }
 
@@ -161,6 +162,8 @@ func run(only, report string, write, update bool) (code int) {
 	} else {
 		b.setupProject(needWebapp)
 	}
+	// What bake is, and from what source, before anything can change it.
+	b.version = b.versionLine()
 
 	sections := map[string]string{}
 	var shown []string
@@ -182,7 +185,7 @@ func run(only, report string, write, update bool) (code int) {
 			die("-update: %v", err)
 		}
 		doc = string(old)
-		when := fmt.Sprintf("%s, %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"), b.versionLine())
+		when := fmt.Sprintf("%s, %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"), b.version)
 		for _, t := range selected {
 			doc = replaceSection(doc, t.name, sections[t.name], when)
 		}

@@ -22,7 +22,7 @@ var introTemplate string
 // intro is the report's start: what is measured, the machine, bake's
 // version and the setup's times.
 func (b *bench) intro() string {
-	version := b.versionLine()
+	version := b.version
 	data := map[string]any{
 		"Project":      project,
 		"Replicas":     b.replicas,
