@@ -160,3 +160,38 @@ func TestParseDynamoDBURL(t *testing.T) {
 		})
 	}
 }
+
+// A page across environments reads each environment's page through the
+// image's list of environments; a table whose deployments were recorded
+// before that list existed gets it filled from the whole history once.
+func TestDynamoDBPageAcrossEnvsOfAnOlderTable(t *testing.T) {
+	ctx := t.Context()
+	table := uniqueTable(t)
+	s := openDynamoDB(t, dynamoDBURL(t, table))
+	seedReleases(t, s, "web", "1.0.0")
+	for i, env := range []string{"dev", "qa", "dev"} {
+		_, err := s.AppendDeployment(ctx, deployment(env, "web", "1.0.0", i))
+		require.NoError(t, err)
+	}
+	raw := rawDynamoDB(t)
+	key := map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "envs#web"}, "sk": &types.AttributeValueMemberS{Value: "envs"}}
+	_, err := raw.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key})
+	require.NoError(t, err)
+	_, err = s.AppendDeployment(ctx, deployment("prod", "web", "1.0.0", 3))
+	require.NoError(t, err)
+
+	all, err := s.Deployments(ctx, "web", "")
+	require.NoError(t, err)
+	require.Len(t, all, 4)
+	for range 2 { // filling the list, then reading it
+		page, err := s.DeploymentPage(ctx, ledger.DeploymentQuery{Image: "web", Limit: 10})
+		require.NoError(t, err)
+		assert.Equal(t, all, page)
+	}
+	out, err := raw.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
+	require.NoError(t, err)
+	envs, _ := out.Item["envs"].(*types.AttributeValueMemberSS)
+	require.NotNil(t, envs)
+	assert.ElementsMatch(t, []string{"dev", "qa", "prod"}, envs.Value)
+}

@@ -35,11 +35,6 @@ func (q DeploymentQuery) Validate() error {
 	return nil
 }
 
-// Keeps reports whether d, of q's image, falls inside q's bounds.
-func (q DeploymentQuery) Keeps(d Deployment) bool {
-	return (q.Env == "" || d.Env == q.Env) && (q.Before == 0 || d.ID < q.Before) && (q.After == 0 || d.ID > q.After)
-}
-
 // Page sizes of WalkDeployments: the first page is small because most
 // walks stop within a few records of the newest; later pages grow so a
 // walk over long history takes few round trips.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -83,6 +84,8 @@ func (s *Store) RecordDeployment(ctx context.Context, d ledger.Deployment, pin *
 		}
 		writes, entries = append(writes, w), append(entries, pe)
 	}
+	// Not history, so no link: the environment joins the image's list.
+	writes = append(writes, s.addEnv(d.Image, d.Env))
 	err = s.recordAll(ctx, writes, entries)
 	if errors.Is(err, errRecordExists) {
 		return s.confirmAppended(ctx, d)
@@ -133,32 +136,16 @@ func (s *Store) Deployments(ctx context.Context, image, env string) ([]ledger.De
 
 // DeploymentPage lists at most q.Limit deployments that q selects, newest
 // first (oldest first with q.After). In one environment it is one query
-// on the sort key's id range with a Limit, so it reads only the page. Every
-// environment's deployments share the partition grouped by environment, and
-// no key orders them across environments: with q.Env "" the page is cut
-// from the whole partition, which costs as much as history is long.
+// on the sort key's id range with a Limit, so it reads only the page. No
+// key orders an image's deployments across environments (they are grouped
+// by environment), so with q.Env "" it reads a page of each environment
+// the image was deployed to and merges them.
 func (s *Store) DeploymentPage(ctx context.Context, q ledger.DeploymentQuery) ([]ledger.Deployment, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
 	if q.Env == "" {
-		all, err := s.Deployments(ctx, q.Image, "")
-		if err != nil {
-			return nil, err
-		}
-		if q.After > 0 {
-			slices.Reverse(all)
-		}
-		ds := []ledger.Deployment{}
-		for _, d := range all {
-			if len(ds) == q.Limit {
-				break
-			}
-			if q.Keeps(d) {
-				ds = append(ds, d)
-			}
-		}
-		return ds, nil
+		return s.pageOfEveryEnv(ctx, q)
 	}
 	ds := make([]ledger.Deployment, 0, q.Limit)
 	err := s.deploymentRange(ctx, q, func(d ledger.Deployment) bool {
@@ -273,4 +260,88 @@ func numberAttr(item map[string]types.AttributeValue, name string) (int64, error
 // attrN is a number attribute.
 func attrN(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
+
+// The item listing the environments an image was deployed to: every
+// deployment adds its environment to the string set envs in the same
+// transaction. complete is set once the set was filled from the whole
+// partition, which a table made before the item existed needs once.
+const envsSK = "envs"
+
+func envsPK(image string) string { return "envs#" + image }
+
+// addEnv adds env to image's list of environments.
+func (s *Store) addEnv(image, env string) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:                 aws.String(s.loc.Table),
+		Key:                       itemKey(envsPK(image), envsSK),
+		UpdateExpression:          aws.String("ADD envs :env"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":env": &types.AttributeValueMemberSS{Value: []string{env}}},
+	}}
+}
+
+// envs returns the environments image was deployed to, filling the list
+// from the whole partition the first time it is asked for.
+func (s *Store) envs(ctx context.Context, image string) ([]string, error) {
+	item, err := s.getItem(ctx, envsPK(image), envsSK)
+	if err != nil {
+		return nil, err
+	}
+	if item != nil {
+		if done, ok := item["complete"].(*types.AttributeValueMemberBOOL); ok && done.Value {
+			set, _ := item["envs"].(*types.AttributeValueMemberSS)
+			if set == nil {
+				return nil, nil
+			}
+			return set.Value, nil
+		}
+	}
+	seen := map[string]bool{}
+	err = s.deployments(ctx, image, "", func(d ledger.Deployment) bool {
+		seen[d.Env] = true
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	envs := slices.Sorted(maps.Keys(seen))
+	in := &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.loc.Table),
+		Key:                       itemKey(envsPK(image), envsSK),
+		UpdateExpression:          aws.String("SET complete = :true"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}},
+	}
+	if len(envs) > 0 {
+		in.UpdateExpression = aws.String("ADD envs :envs SET complete = :true")
+		in.ExpressionAttributeValues[":envs"] = &types.AttributeValueMemberSS{Value: envs}
+	}
+	if _, err := s.client.UpdateItem(ctx, in); err != nil {
+		return nil, err
+	}
+	return envs, nil
+}
+
+// pageOfEveryEnv is DeploymentPage across environments: a page of each
+// environment, merged by id.
+func (s *Store) pageOfEveryEnv(ctx context.Context, q ledger.DeploymentQuery) ([]ledger.Deployment, error) {
+	envs, err := s.envs(ctx, q.Image)
+	if err != nil {
+		return nil, fmt.Errorf("listing deployments of %q: %w", q.Image, err)
+	}
+	var all []ledger.Deployment
+	for _, env := range envs {
+		eq := q
+		eq.Env = env
+		page, err := s.DeploymentPage(ctx, eq)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+	}
+	if q.After > 0 {
+		slices.SortFunc(all, func(a, b ledger.Deployment) int { return cmp.Compare(a.ID, b.ID) })
+	} else {
+		slices.SortFunc(all, func(a, b ledger.Deployment) int { return cmp.Compare(b.ID, a.ID) })
+	}
+	return all[:min(len(all), q.Limit)], nil
 }

@@ -36,6 +36,7 @@ const tableActiveTimeout = 5 * time.Minute
 //	release             release#IMAGE     VERSION              the Release fields, by their JSON names
 //	deployment          deployment#IMAGE  ENV#ID (20 digits)   the Deployment fields, by their JSON names
 //	last deployment id  sequence          deployments          n
+//	an image's envs     envs#IMAGE        envs                 envs: a string set; complete
 //	lock                lock#KEY          lock                 holder, since, expires
 //	approvals           approvals#IMAGE   VERSION              approvals: a list, oldest first
 //	revocation          revocation#IMAGE  VERSION              the Revocation fields
@@ -52,10 +53,11 @@ const tableActiveTimeout = 5 * time.Minute
 // (release, deployment, revocation) or list_append for approvals and pins,
 // plus the put of the next link on the condition that nobody took it. An
 // atomic counter hands out deployment ids; locks are single-item
-// conditional writes. No write updates or deletes a record of history; only
-// locks and the counter change. A foreign-key check (release before
-// deployment, approval or revocation) is a read before the write, which is
-// enough because releases are never deleted.
+// conditional writes. No write updates or deletes a record of history;
+// only locks, the counter and the list of an image's environments change.
+// A foreign-key check (release before deployment, approval or revocation)
+// is a read before the write, which is enough because releases are never
+// deleted.
 type Store struct {
 	client dynamoDBClient
 	loc    Location
