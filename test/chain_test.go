@@ -58,6 +58,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 	p.release(t, "1.0.0")
 	p.release(t, "1.1.0")
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
+	requireApprovalIn(t, p, "dev")
 	mustBake(t, p.Dir, "approve", "svc@1.1.0", "--env", "dev")
 	mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
 	mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")

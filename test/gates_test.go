@@ -1,23 +1,15 @@
 package e2e
 
 import (
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // requireApprovalIn adds an approval gate to env in the project's bake.yaml.
 func requireApprovalIn(t *testing.T, p *project, env string) {
 	t.Helper()
-	data, err := os.ReadFile(p.ConfigPath())
-	require.NoError(t, err)
-	from := "  - name: " + env + "\n"
-	require.Contains(t, string(data), from)
-	out := strings.Replace(string(data), from, from+"    gates: {approval: true}\n", 1)
-	require.NoError(t, os.WriteFile(p.ConfigPath(), []byte(out), 0o644))
+	setGates(t, p, env, "{approval: true}")
 }
 
 type planDoc struct {
