@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/frontdoor"
@@ -26,7 +25,7 @@ func (f *Factory) promoter(ctx context.Context, p *config.Project) (*promote.Eng
 	f.targets = router
 	plan := func(ctx context.Context, req targets.Request, current string) (targets.Plan, error) {
 		if err := router.Check(ctx, req); err != nil {
-			return targets.Plan{}, fmt.Errorf("%w: %w", promote.ErrUnknown, err)
+			return targets.Plan{}, promote.BadInput(err)
 		}
 		return router.Plan(ctx, req, current)
 	}

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"sort"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +23,8 @@ type historyOptions struct {
 	Limit  int
 	Before int64
 	All    bool
+	// BeforeSet is whether --before was given (0 is not an ID).
+	BeforeSet bool
 }
 
 func newCmdHistory(f *Factory) *cobra.Command {
@@ -30,6 +35,7 @@ func newCmdHistory(f *Factory) *cobra.Command {
 		Args:  exactArgs(1, "IMAGE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Image = args[0]
+			opts.BeforeSet = cmd.Flags().Changed("before")
 			return runHistory(cmd.Context(), f, opts)
 		},
 	}
@@ -44,6 +50,8 @@ type history struct {
 	Releases    []ledger.Release    `json:"releases"`
 	Deployments []ledger.Deployment `json:"deployments"`
 	Approvals   []ledger.Approval   `json:"approvals"` // of the releases listed, oldest first
+	// Revocations are those of the releases listed, in their order.
+	Revocations []ledger.Revocation `json:"revocations"`
 	// NextBefore is the --before that lists the next, older page; 0 when
 	// the page reaches the first deployment.
 	NextBefore int64 `json:"next_before,omitempty"`
@@ -54,9 +62,9 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 	switch {
 	case opts.Limit <= 0:
 		return &usageError{fmt.Sprintf("history: --limit %d: give a number of deployments above 0", opts.Limit)}
-	case opts.Before < 0:
+	case opts.Before < 0, opts.BeforeSet && opts.Before == 0:
 		return &usageError{fmt.Sprintf("history: --before %d: give the ID of a deployment, as `bake history` lists them", opts.Before)}
-	case opts.All && opts.Before != 0:
+	case opts.All && opts.BeforeSet:
 		return &usageError{"history: --all and --before: give one of them"}
 	}
 	p, _, err := f.image(image)
@@ -72,7 +80,7 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 	if err != nil {
 		return err
 	}
-	h := history{Releases: []ledger.Release{}, Deployments: []ledger.Deployment{}, Approvals: []ledger.Approval{}}
+	h := history{Releases: []ledger.Release{}, Deployments: []ledger.Deployment{}, Approvals: []ledger.Approval{}, Revocations: []ledger.Revocation{}}
 	if h.Releases, err = store.Releases(ctx, image); err != nil {
 		return err
 	}
@@ -80,38 +88,37 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 	if h.Deployments, h.NextBefore, err = historyDeployments(ctx, store, opts); err != nil {
 		return err
 	}
+	revoked := map[string]bool{}
 	for _, r := range h.Releases {
 		as, err := store.Approvals(ctx, r.Image, r.Version)
 		if err != nil {
 			return err
 		}
 		h.Approvals = append(h.Approvals, as...)
+		rv, err := revocation(ctx, store, r.Image, r.Version)
+		if err != nil {
+			return err
+		}
+		if rv != nil {
+			h.Revocations = append(h.Revocations, *rv)
+			revoked[r.Version] = true
+		}
 	}
 	return f.render(h, func(w io.Writer) {
 		if env == "" {
 			fmt.Fprintln(w, "RELEASE\tSTATUS\tDIGEST\tCREATED\tBY")
 			for _, r := range h.Releases {
-				fmt.Fprintf(w, "%s@%s\t%s\t%s\t%s\t%s\n", r.Image, r.Version, r.Status, dash(shortDigest(r.Digest)),
+				status := r.Status
+				if revoked[r.Version] {
+					status += ", revoked"
+				}
+				fmt.Fprintf(w, "%s@%s\t%s\t%s\t%s\t%s\n", r.Image, r.Version, status, dash(shortDigest(r.Digest)),
 					r.CreatedAt.Local().Format("2006-01-02 15:04:05"), r.CreatedBy)
 			}
 			fmt.Fprintln(w)
 		}
 		printApprovals(w, h.Approvals, env)
-		fmt.Fprintln(w, "ID\tWHEN\tENV\tKIND\tVERSION\tREPLACED\tOUTCOME\tBY")
-		for _, d := range h.Deployments {
-			when := d.FinishedAt
-			if d.Outcome == ledger.OutcomeStarted {
-				when = d.StartedAt
-			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, when.Local().Format("2006-01-02 15:04:05"),
-				d.Env, d.Kind, d.Version, dash(d.Previous), d.Outcome, d.By)
-			switch {
-			case d.Outcome == ledger.OutcomeStarted:
-				fmt.Fprintf(w, "\t\tno outcome recorded: under way or interrupted (see `bake status`); run: %s\n", d.Reason)
-			case d.Reason != "":
-				fmt.Fprintf(w, "\t\treason: %s\n", d.Reason)
-			}
-		}
+		printDeployments(w, h.Deployments)
 		if h.NextBefore != 0 {
 			more := fmt.Sprintf("bake history %s --before %d", image, h.NextBefore)
 			if env != "" {
@@ -184,5 +191,35 @@ func printApprovals(w io.Writer, approvals []ledger.Approval, env string) {
 	}
 	if header {
 		fmt.Fprintln(w)
+	}
+}
+
+// printDeployments lists deployments as a table, each one's reason on a
+// line of its own under it, indented to the ENV column. The table is laid
+// out on its own, so that a reason line does not break its columns.
+func printDeployments(w io.Writer, deps []ledger.Deployment) {
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tWHEN\tENV\tKIND\tVERSION\tREPLACED\tOUTCOME\tBY")
+	for _, d := range deps {
+		when := d.FinishedAt
+		if d.Outcome == ledger.OutcomeStarted {
+			when = d.StartedAt
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, when.Local().Format("2006-01-02 15:04:05"),
+			d.Env, d.Kind, d.Version, dash(d.Previous), d.Outcome, d.By)
+	}
+	_ = tw.Flush()
+	lines := strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n")
+	indent := strings.Repeat(" ", strings.Index(lines[0], "ENV"))
+	fmt.Fprintln(w, lines[0])
+	for i, d := range deps {
+		fmt.Fprintln(w, lines[i+1])
+		switch {
+		case d.Outcome == ledger.OutcomeStarted:
+			fmt.Fprintf(w, "%sno outcome recorded: under way or interrupted (see `bake status`); run: %s\n", indent, d.Reason)
+		case d.Reason != "":
+			fmt.Fprintf(w, "%sreason: %s\n", indent, d.Reason)
+		}
 	}
 }

@@ -70,7 +70,9 @@ func runRecover(ctx context.Context, o *recoverOptions) error {
 		return err
 	}
 	recs, images, recErr := eng.Recover(ctx, promote.RecoverRequest{Env: env.Name, Image: o.image})
-	if images == nil {
+	if images == nil || (len(recs) == 0 && errors.Is(recErr, promote.ErrUnderWay)) {
+		// Another bake is changing the environment: what runs is its work
+		// in progress, neither an interruption nor drift.
 		return recErr
 	}
 	res := recoverResult{Env: env.Name, Recoveries: recs}

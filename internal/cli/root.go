@@ -166,6 +166,7 @@ func flagError(err error) string {
 	want, ok := map[string]string{
 		"bool":     "true or false",
 		"int":      "a whole number",
+		"int64":    "a whole number",
 		"duration": "a duration such as 90s, 15m or 2h",
 	}[invalid.GetFlag().Value.Type()]
 	if !ok {

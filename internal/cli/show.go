@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -32,7 +33,9 @@ type showResult struct {
 	WarmIn []string `json:"warm_in"` // environments that keep it running out of traffic, for rollback
 	// Approvals are the manual approvals recorded for it, oldest first.
 	Approvals []ledger.Approval `json:"approvals"`
-	Signed    string            `json:"-"` // who signed it, and whether it verifies, for people
+	// Revoked is the release's revocation, if it was revoked.
+	Revoked *ledger.Revocation `json:"revoked,omitempty"`
+	Signed  string             `json:"-"` // who signed it, and whether it verifies, for people
 }
 
 func runShow(ctx context.Context, f *Factory, ref string) error {
@@ -56,6 +59,9 @@ func runShow(ctx context.Context, f *Factory, ref string) error {
 	if res.Approvals, err = store.Approvals(ctx, rel.Image, rel.Version); err != nil {
 		return err
 	}
+	if res.Revoked, err = revocation(ctx, store, rel.Image, rel.Version); err != nil {
+		return err
+	}
 	return f.render(res, func(w io.Writer) { printRelease(w, res) })
 }
 
@@ -68,6 +74,9 @@ func printRelease(w io.Writer, res showResult) {
 	}
 	row("release", r.Image+"@"+r.Version)
 	row("status", r.Status)
+	if rv := res.Revoked; rv != nil {
+		row("revoked", "by "+rv.By+" at "+rv.At.Local().Format(time.DateTime)+": "+rv.Reason+" (never promoted or rolled back to again)")
+	}
 	row("digest", r.Digest)
 	row("reference", r.Reference)
 	regions := make([]string, 0, len(r.AMIs))
@@ -131,4 +140,17 @@ func signedBy(p *config.Project, rel ledger.Release) string {
 	}
 	k, _ := signing.Trusted(keys, rel.SigningKey)
 	return s + " (verified with " + k.File + ")"
+}
+
+// revocation returns the revocation of image@version, nil if it was never
+// revoked.
+func revocation(ctx context.Context, store ledger.Store, image, version string) (*ledger.Revocation, error) {
+	rv, err := store.Revocation(ctx, image, version)
+	switch {
+	case errors.Is(err, ledger.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &rv, nil
 }

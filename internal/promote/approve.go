@@ -23,8 +23,8 @@ func Approve(ctx context.Context, p *config.Project, store ledger.Store, rel led
 	case env == nil:
 		return ledger.Approval{}, false, fmt.Errorf("%w environment %q: bake.yaml defines %s", ErrUnknown, a.Env, envNames(p))
 	case !env.Gates.Approval:
-		return ledger.Approval{}, false, fmt.Errorf("%w: %q has no approval gate (gates: {approval: true} in bake.yaml), so there is nothing to approve for %s",
-			ErrUnknown, a.Env, name)
+		return ledger.Approval{}, false, BadInput(fmt.Errorf("%q has no approval gate (gates: {approval: true} in bake.yaml), so there is nothing to approve for %s",
+			a.Env, name))
 	case rel.Status != ledger.StatusValidated:
 		return ledger.Approval{}, false, fmt.Errorf("%w: %s failed validation and can never be promoted: approving it would change nothing", ErrRefused, name)
 	}

@@ -298,7 +298,7 @@ func (d *Engine) environment(name string) (*config.Environment, error) {
 }
 
 func errNoTarget(env, image string) error {
-	return fmt.Errorf("%w: environment %q has no target for %s in bake.yaml", ErrUnknown, env, image)
+	return BadInput(fmt.Errorf("environment %q has no target for %s in bake.yaml", env, image))
 }
 
 // envImages lists the images env has targets for, by name.

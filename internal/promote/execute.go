@@ -149,7 +149,7 @@ func (d *Engine) execute(ctx context.Context, kind string, env *config.Environme
 		Releases: env.Retention.Releases}
 	if c, ok := d.Target.(Checker); ok {
 		if err := c.Check(ctx, req); err != nil {
-			return Result{}, fmt.Errorf("%w: %w", ErrUnknown, err)
+			return Result{}, BadInput(err)
 		}
 	}
 	if err := d.start(ctx, dep, lock); err != nil {

@@ -14,6 +14,15 @@ import (
 // ErrUnknown means a name given by the user does not exist (exit 2).
 var ErrUnknown = errors.New("unknown")
 
+// BadInput marks err as bad input (it wraps ErrUnknown, exit 2) and reads as
+// err alone, for a problem that is not an unknown name.
+func BadInput(err error) error { return badInput{err} }
+
+type badInput struct{ err error }
+
+func (e badInput) Error() string   { return e.err.Error() }
+func (e badInput) Unwrap() []error { return []error{ErrUnknown, e.err} }
+
 // Gate is one rule a release must meet to enter an environment.
 type Gate struct {
 	Name   string `json:"name"`
