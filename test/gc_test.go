@@ -270,3 +270,21 @@ func assertManifests(t *testing.T, repo string, digest map[string]string, presen
 		assert.NotContains(t, tags.Tags, v, "tag %s", v)
 	}
 }
+
+// TestGCKeepsHotfixWaitingForPromotion: a release recorded after a newer
+// version entered the first environment (a hotfix 1.0.1 after 1.1.0) waits
+// for promotion: gc keeps its artifact, and it promotes afterwards.
+func TestGCKeepsHotfixWaitingForPromotion(t *testing.T) {
+	t.Parallel()
+	p := newProject(t, projectOptions{})
+	p.release(t, "1.0.0")
+	p.release(t, "1.1.0")
+	mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
+	p.release(t, "1.0.1")
+
+	res := mustBake(t, p.Dir, "gc", "--dry-run")
+	assert.NotContains(t, res.stdout, "svc@1.0.1", "the hotfix waits for dev")
+	mustBake(t, p.Dir, "gc", "--yes")
+	res = mustBake(t, p.Dir, "promote", "svc@1.0.1", "--to", "dev")
+	assert.Contains(t, res.stdout, "promoted svc in dev to 1.0.1 (was 1.1.0)")
+}

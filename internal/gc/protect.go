@@ -1,6 +1,9 @@
 package gc
 
 import (
+	"slices"
+	"sort"
+
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 )
@@ -43,8 +46,8 @@ func (p *Protection) Release(r ledger.Release) bool {
 // image it keeps the release each environment runs; the last K releases
 // that succeeded in each environment before that one (K is the
 // environment's retention.releases); releases never deployed anywhere that
-// are newer than the newest one the image's first environment ran (they are
-// waiting for promotion); the newest release and the newest validated one
+// were recorded after the newest one the image's first environment ran (they
+// are waiting for promotion); the newest release and the newest validated one
 // (what images built FROM this one use next); and the base release of
 // every kept release, recursively. A release whose artifact (digest) is
 // shared with a kept one is kept too.
@@ -151,10 +154,14 @@ func protectImage(envs []*config.Environment, h History, add func(image, version
 
 	// Releases waiting for promotion. An image no environment runs (a base
 	// image) has none: it is kept as the newest release or as a base.
+	// Releases are walked most recently recorded first, as history lists
+	// them: a hotfix 1.0.1 recorded after 1.1.0 entered dev waits too.
 	if first != "" {
-		for _, r := range h.Releases {
+		recorded := slices.Clone(h.Releases)
+		sort.SliceStable(recorded, func(i, j int) bool { return recorded[i].CreatedAt.After(recorded[j].CreatedAt) })
+		for _, r := range recorded {
 			if succeeded[first][r.Version] {
-				break // this and every older release has entered the first environment's history
+				break // this and every release recorded before it has entered the first environment's history
 			}
 			if r.Status == ledger.StatusValidated && !anywhere[r.Version] {
 				add(h.Image, r.Version, r.Digest, "waiting to enter "+first)

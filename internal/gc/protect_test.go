@@ -3,6 +3,7 @@ package gc
 import (
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -48,6 +49,15 @@ func svcHistory(releases []ledger.Release, deps ...ledger.Deployment) History {
 		}
 	}
 	return h
+}
+
+// recordedAt sets each release's recording time, in minutes after an epoch.
+func recordedAt(rels []ledger.Release, minutes ...int) []ledger.Release {
+	epoch := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range rels {
+		rels[i].CreatedAt = epoch.Add(time.Duration(minutes[i]) * time.Minute)
+	}
+	return rels
 }
 
 func releases(image string, versions ...string) []ledger.Release {
@@ -96,6 +106,15 @@ func TestProtect(t *testing.T) {
 			// dev: 1.3.0 runs, 1.2.0 candidate; qa: 1.1.0 runs, 1.0.0 candidate;
 			// 1.4.0 and 1.5.0 wait for dev.
 			want: []string{"svc@1.0.0", "svc@1.1.0", "svc@1.2.0", "svc@1.3.0", "svc@1.4.0", "svc@1.5.0"},
+		},
+		{
+			name: "a hotfix recorded after a newer version entered dev waits for dev",
+			envs: envs(1),
+			histories: []History{svcHistory(recordedAt(releases("svc", "1.1.0", "1.0.1", "1.0.0"), 2, 3, 1),
+				dep("dev", "1.1.0", "1.0.0", kindPromote, ok),
+				dep("dev", "1.0.0", "", kindPromote, ok),
+			)},
+			want: []string{"svc@1.0.0", "svc@1.0.1", "svc@1.1.0"},
 		},
 		{
 			name: "older releases go",
