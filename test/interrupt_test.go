@@ -1,9 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,10 +17,10 @@ func startBake(t *testing.T, dir string, args ...string) (*execution, func() int
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	cmd := bakeCmd(ctx, dir, nil, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
-	run := &execution{pid: cmd.Process.Pid, stderr: &stderr}
+	run := &execution{pid: cmd.Process.Pid, stderr: stderr}
 	return run, func() int {
 		defer cancel()
 		_ = cmd.Wait()
@@ -30,7 +30,7 @@ func startBake(t *testing.T, dir string, args ...string) (*execution, func() int
 
 type execution struct {
 	pid    int
-	stderr *bytes.Buffer
+	stderr *syncBuffer
 }
 
 // waitForContainer waits until a container with the labels exists.
@@ -72,7 +72,8 @@ func TestInterruptDuringValidation(t *testing.T) {
 
 // TestInterruptDuringPromote stops a promotion while its new replicas wait
 // for health: they are removed, the old release keeps serving, the
-// deployment is recorded as failed, and the lock is released.
+// deployment is recorded as failed because it was interrupted (not as
+// unhealthy), and the lock is released.
 func TestInterruptDuringPromote(t *testing.T) {
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
@@ -84,10 +85,17 @@ func TestInterruptDuringPromote(t *testing.T) {
 
 	run, wait := startBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
 	waitForContainer(t, "dev.bake.project="+p.Name, "dev.bake.kind=replica", "dev.bake.version=1.1.0")
+	// Its replicas have started: bake waits for them to become healthy.
+	require.Eventually(t, func() bool { return strings.Contains(run.stderr.String(), "started ") },
+		60*time.Second, 20*time.Millisecond, "no replica started")
 	proc, err := os.FindProcess(run.pid)
 	require.NoError(t, err)
 	require.NoError(t, proc.Signal(syscall.SIGINT))
 	assert.Equal(t, 1, wait(), run.stderr.String())
+	stderr := run.stderr.String()
+	assert.Contains(t, stderr, "interrupted by Ctrl-C (SIGINT) before the replicas of svc@1.1.0 were proven healthy")
+	assert.NotContains(t, stderr, "did not become healthy")
+	assert.NotContains(t, stderr, "unhealthy")
 
 	left, err := listContainers(context.Background(), "dev.bake.project="+p.Name, "dev.bake.version=1.1.0")
 	require.NoError(t, err)
@@ -96,6 +104,8 @@ func TestInterruptDuringPromote(t *testing.T) {
 	deps := history(t, p, "dev").Deployments
 	require.NotEmpty(t, deps)
 	assert.Equal(t, "failed", deps[0].Outcome)
+	assert.Contains(t, deps[0].Reason, "interrupted by Ctrl-C (SIGINT) before the replicas of svc@1.1.0 were proven healthy")
+	assert.NotContains(t, deps[0].Reason, "healthy:")
 
 	// The lock was released: the next promotion to dev is not refused.
 	res := bake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")

@@ -90,13 +90,15 @@ func (t *Target) waitHealthy(ctx context.Context, req targets.Request, name stri
 			return ready, nil
 		case err != nil && wctx.Err() == nil:
 			return nil, err
+		case err != nil && ctx.Err() != nil:
+			return nil, targets.Interrupted(ctx, fmt.Sprintf("the instances of Auto Scaling group %s", name))
 		case reason != "":
 			why = reason
 		}
 		select {
 		case <-wctx.Done():
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, targets.Interrupted(ctx, fmt.Sprintf("the instances of Auto Scaling group %s", name))
 			}
 			return nil, fmt.Errorf("%w: Auto Scaling group %s was not healthy within %s: %s%s",
 				targets.ErrUnhealthy, name, timeout, why, t.lastFailure(name))

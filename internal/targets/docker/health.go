@@ -28,6 +28,9 @@ func (d *Target) waitHealthy(ctx context.Context, req targets.Request, ready []t
 		g.Go(func() error {
 			port, _ := strconv.Atoi(r.Upstream[strings.LastIndex(r.Upstream, ":")+1:])
 			if _, err := probe.CheckHTTP(gctx, port, &hc, data); err != nil {
+				if ctx.Err() != nil {
+					return targets.Interrupted(ctx, fmt.Sprintf("the replicas of %s@%s", req.Image.Name, req.Release.Version))
+				}
 				return fmt.Errorf("%w: %s: %v", targets.ErrUnhealthy, r.Name, err)
 			}
 			d.say("%s is healthy", r.Name)
