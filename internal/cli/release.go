@@ -5,14 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
-	"github.com/Masterminds/semver/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/bakehq/bake/internal/builder/ami"
 	"github.com/bakehq/bake/internal/config"
-	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/release"
 	"github.com/bakehq/bake/internal/report"
 	"github.com/bakehq/bake/internal/signing/keys"
@@ -66,14 +63,6 @@ func newCmdRelease(f *Factory) *cobra.Command {
 	return cmd
 }
 
-type releaseResult struct {
-	Release   ledger.Release `json:"release"`
-	Reason    string         `json:"reason,omitempty"`
-	GitTag    string         `json:"git_tag,omitempty"`
-	Unchanged bool           `json:"unchanged,omitempty"` // --all: inputs already recorded, nothing released
-	Error     string         `json:"error,omitempty"`     // --all: why this image failed
-}
-
 func runRelease(ctx context.Context, o *releaseOptions) error {
 	f := o.f
 	// Checked here, not when the version is decided: with --all, an image
@@ -113,86 +102,35 @@ func runRelease(ctx context.Context, o *releaseOptions) error {
 	return f.render(res, func(w io.Writer) { printReleased(w, res) })
 }
 
-// releaseOne decides the version of img and releases it. With skipUnchanged,
-// an image whose inputs are already recorded is left alone.
-func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *config.Image, progress io.Writer, skipUnchanged bool) (_ releaseResult, err error) {
+// releaseOne releases img as o asks. With skipUnchanged (--all), an image
+// whose inputs are already recorded is left alone and the builder's own
+// output goes to progress.
+func releaseOne(ctx context.Context, o *releaseOptions, p *config.Project, img *config.Image, progress io.Writer, skipUnchanged bool) (_ release.Result, err error) {
 	f := o.f
 	store, err := f.CreateStore(ctx)
 	if err != nil {
-		return releaseResult{}, err
+		return release.Result{}, err
 	}
 	// A native AMI recipe runs on EC2 alone: no Docker engine needed.
 	eng, err := f.Engine(ctx)
 	if err != nil && !ami.IsTemplate(img.Template) {
-		return releaseResult{}, err
+		return release.Result{}, err
 	}
-	commit, dirty, _ := version.GitCommit(ctx, p.Dir)
 	r := &release.Releaser{Project: p, Store: store, Engine: eng, AWS: f.AWS, Operation: f.Operation, User: f.User(), Secrets: f.Secrets, Progress: progress, KeepOnFailure: o.keep}
 	if !skipUnchanged {
 		out, done := f.buildOutput(img.Name)
 		r.BuildOutput = out
 		defer func() { done(err != nil) }()
 	}
-	opts := release.Options{Image: img, GitCommit: commit, GitDirty: dirty, Source: p.Dir, Force: o.force}
-	if skipUnchanged && !o.force {
-		if prev, ok, err := unchangedSince(ctx, r, store, opts); err != nil {
-			return releaseResult{}, err
-		} else if ok {
-			return releaseResult{Release: prev, Unchanged: true}, nil
-		}
+	res, err := r.Run(ctx, release.Request{Image: img, Version: o.version, Bump: o.bump, Force: o.force, NoTag: o.noTag,
+		SkipUnchanged: skipUnchanged, Recorded: f.notifyRelease})
+	if res.TagError != nil {
+		fmt.Fprintf(f.Err, "note: %s@%s recorded, but the git tag was not created: %v\n", img.Name, res.Release.Version, res.TagError)
 	}
-	v, reason, err := decideVersion(ctx, store, p, img, o.version, o.bump)
-	if err != nil {
-		return releaseResult{}, err
-	}
-	if dirty {
-		reason += "; the git tree has uncommitted changes"
-	}
-	opts.Version, opts.Reason = v.String(), reason
-	rel, err := r.Release(ctx, opts)
-	told := rel
-	if told.Image == "" {
-		told.Image, told.Version = img.Name, opts.Version
-	}
-	f.notifyRelease(told, err)
-	res := releaseResult{Release: rel, Reason: reason}
-	if err != nil {
-		return res, err
-	}
-	if !o.noTag && commit != "" {
-		if err := version.Tag(ctx, p.Dir, img.Name, v, commit); err != nil {
-			fmt.Fprintf(f.Err, "note: %s@%s recorded, but the git tag was not created: %v\n", img.Name, v, err)
-		} else {
-			res.GitTag = version.TagName(img.Name, v)
-		}
-	}
-	return res, nil
+	return res, err
 }
 
-// unchangedSince reports whether the image's newest validated release was
-// built from exactly the inputs it has now. The inputs are rendered with
-// that release's version, so a template that uses {{ .Version }} is not
-// "changed" by the version alone.
-func unchangedSince(ctx context.Context, r *release.Releaser, store ledger.Store, opts release.Options) (ledger.Release, bool, error) {
-	rels, err := store.Releases(ctx, opts.Image.Name)
-	if err != nil {
-		return ledger.Release{}, false, err
-	}
-	for _, prev := range rels {
-		if prev.Status != ledger.StatusValidated {
-			continue
-		}
-		opts.Version = prev.Version
-		job, _, err := r.Prepare(ctx, opts)
-		if err != nil {
-			return ledger.Release{}, false, err
-		}
-		return prev, job.InputsDigest() == prev.InputsDigest, nil
-	}
-	return ledger.Release{}, false, nil
-}
-
-func printReleased(w io.Writer, res releaseResult) {
+func printReleased(w io.Writer, res release.Result) {
 	rel := res.Release
 	if res.Unchanged {
 		fmt.Fprintf(w, "unchanged %s\tinputs as in %s@%s\n", rel.Image, rel.Image, rel.Version)
@@ -208,35 +146,4 @@ func printReleased(w io.Writer, res releaseResult) {
 	if res.GitTag != "" {
 		fmt.Fprintf(w, "tagged\t%s\n", res.GitTag)
 	}
-}
-
-// decideVersion returns the explicit version, or the next one from git and the ledger.
-func decideVersion(ctx context.Context, store ledger.Store, p *config.Project, img *config.Image, explicit, bump string) (*semver.Version, string, error) {
-	if explicit != "" {
-		v, err := version.Parse(explicit)
-		return v, "--version", err
-	}
-	recorded, err := store.Releases(ctx, img.Name)
-	if err != nil {
-		return nil, "", err
-	}
-	var vs []*semver.Version
-	for _, r := range recorded {
-		if v, err := semver.NewVersion(r.Version); err == nil {
-			vs = append(vs, v)
-		}
-	}
-	paths := []string{rel(p.Dir, img.Template), rel(p.Dir, img.Context)}
-	d, err := version.Next(ctx, version.NextOptions{Dir: p.Dir, Image: img.Name, Paths: paths, Bump: bump, Recorded: vs})
-	if err != nil {
-		return nil, "", err
-	}
-	return d.Version, d.Reason, nil
-}
-
-func rel(base, path string) string {
-	if r, err := filepath.Rel(base, path); err == nil {
-		return r
-	}
-	return path
 }

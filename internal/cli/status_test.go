@@ -8,30 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/ledger/sqlite"
 )
-
-func names(level []*config.Image) []string {
-	var out []string
-	for _, img := range level {
-		out = append(out, img.Name)
-	}
-	return out
-}
-
-func TestBaseLevelsPutBasesFirst(t *testing.T) {
-	p := &config.Project{Images: []*config.Image{
-		{Name: "web", Base: "runtime"}, {Name: "debian"}, {Name: "runtime", Base: "debian"},
-		{Name: "worker", Base: "debian"}, {Name: "scratchy"},
-	}}
-	levels := baseLevels(p)
-	require.Len(t, levels, 3)
-	assert.Equal(t, []string{"debian", "scratchy"}, names(levels[0]))
-	assert.Equal(t, []string{"runtime", "worker"}, names(levels[1]))
-	assert.Equal(t, []string{"web"}, names(levels[2]))
-}
 
 func TestOutdatedBase(t *testing.T) {
 	ctx := context.Background()
