@@ -27,6 +27,7 @@ func TestInitProjectsOfTheirOwn(t *testing.T) {
 		config, err := os.ReadFile(filepath.Join(path, "bake.yaml"))
 		require.NoError(t, err)
 		assert.Regexp(t, `(?m)^project: `+want+`$`, string(config))
+		assert.NotRegexp(t, `(?m)^frontdoor:`, string(config), "frontdoor.admin is deprecated")
 		found := listen.FindAllStringSubmatch(string(config), -1)
 		require.Len(t, found, 3)
 		for _, m := range found {

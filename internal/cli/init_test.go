@@ -50,6 +50,7 @@ func TestOwnProject(t *testing.T) {
 	s := string(out)
 	assert.Contains(t, s, "\nproject: shop-api\n")
 	assert.NotContains(t, s, "project: demo")
+	assert.NotRegexp(t, `(?m)^frontdoor:`, s, "frontdoor.admin is deprecated: a new project does not name it")
 	ports := regexp.MustCompile(`listen: "127\.0\.0\.1:(\d+)"`).FindAllStringSubmatch(s, -1)
 	require.Len(t, ports, 3, "one front door per environment")
 	seen := map[string]bool{}
