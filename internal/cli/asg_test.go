@@ -25,6 +25,7 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/ledger/sqlite"
 	"github.com/bakehq/bake/internal/mototest"
+	"github.com/bakehq/bake/internal/status"
 	"github.com/bakehq/bake/internal/targets/asg"
 )
 
@@ -128,7 +129,7 @@ func TestASGTargetThroughTheCLI(t *testing.T) {
 
 	out, errOut, err = p.bake("status", "web", "--check", "-o", "json")
 	require.NoError(t, err, errOut+out)
-	var doc []imageStatus
+	var doc []status.Image
 	require.NoError(t, json.Unmarshal([]byte(out), &doc))
 	require.Len(t, doc[0].Environments[0].Detail, 2, "the Auto Scaling groups")
 	assert.Len(t, doc[0].Environments[0].Replicas, 2)

@@ -86,13 +86,11 @@ func (lt *liveTargets) unreachable() error {
 	return nil
 }
 
-// observe reads what runs for image in env and compares it with the
-// record es; the error says why what runs could not be read.
-func (lt *liveTargets) observe(ctx context.Context, env *config.Environment, image string, es envStatus) (targets.State, error) {
-	tgt := env.Targets[image]
-	if err := lt.errs[targets.TypeOf(tgt)]; err != nil {
+// observe reads what runs for one image in one environment and compares
+// it with the record; the error says why what runs could not be read.
+func (lt *liveTargets) observe(ctx context.Context, o targets.Observation) (targets.State, error) {
+	if err := lt.errs[targets.TypeOf(o.Target)]; err != nil {
 		return targets.State{}, err
 	}
-	return lt.router.Observe(ctx, targets.Observation{Env: env.Name, Image: image, Target: tgt,
-		Version: es.Version, Digest: es.Digest, Previous: es.Previous, Keep: env.Retention.Previous})
+	return lt.router.Observe(ctx, o)
 }

@@ -2,13 +2,14 @@ package cli
 
 import (
 	"context"
-	"errors"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/status"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // ErrDrift means what runs differs from the record (exit 4 with status --check).
-var ErrDrift = errors.New("drift")
+var ErrDrift = status.ErrDrift
 
 // envDrift compares what runs for images in env with the record, as
 // `bake status --check` does.
@@ -20,11 +21,11 @@ func (f *Factory) envDrift(ctx context.Context, p *config.Project, env *config.E
 	live := f.liveTargets(ctx, p)
 	var drift []string
 	for _, image := range images {
-		es := envStatus{Env: env.Name}
+		o := targets.Observation{Env: env.Name, Image: image, Target: env.Targets[image], Keep: env.Retention.Previous}
 		if cur, err := store.Current(ctx, image, env.Name); err == nil {
-			es.Version, es.Digest, es.Previous = cur.Version, cur.Digest, cur.Previous
+			o.Version, o.Digest, o.Previous = cur.Version, cur.Digest, cur.Previous
 		}
-		st, err := live.observe(ctx, env, image, es)
+		st, err := live.observe(ctx, o)
 		if err != nil {
 			return nil, err
 		}

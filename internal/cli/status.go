@@ -2,17 +2,14 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bakehq/bake/internal/config"
-	"github.com/bakehq/bake/internal/ledger"
-	"github.com/bakehq/bake/internal/promote"
+	"github.com/bakehq/bake/internal/status"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -39,54 +36,12 @@ func newCmdStatus(f *Factory) *cobra.Command {
 	return cmd
 }
 
-type imageStatus struct {
-	Image        string      `json:"image"`
-	Latest       string      `json:"latest_release,omitempty"`
-	Environments []envStatus `json:"environments"`
-	// OutdatedBase names the newer base release when the latest release was
-	// built FROM an older one.
-	OutdatedBase string `json:"outdated_base,omitempty"`
-}
-
-type envStatus struct {
-	Env       string            `json:"env"`
-	Version   string            `json:"version,omitempty"`
-	Digest    string            `json:"digest,omitempty"`
-	Since     *time.Time        `json:"since,omitempty"`
-	By        string            `json:"by,omitempty"`
-	Listen    string            `json:"listen"`
-	Replicas  []targets.Replica `json:"replicas"`
-	Upstreams []string          `json:"upstreams"`
-	// OutdatedBase names the newer base release when the running release was
-	// built FROM an older one.
-	OutdatedBase string `json:"outdated_base,omitempty"`
-	// Revoked says why the running release was revoked: it should not run.
-	Revoked string `json:"revoked,omitempty"`
-	// Previous is the release the running one replaced.
-	Previous string `json:"previous,omitempty"`
-	// Pinned is set while a rollback holds the environment on its release.
-	Pinned *ledger.Pin `json:"pinned,omitempty"`
-	// Drift lists every difference between the record and what runs.
-	Drift []string `json:"drift,omitempty"`
-	// Detail is the target type's own view of what runs (an asg target's
-	// Auto Scaling groups), and Lines describe it, one line each.
-	Detail any      `json:"detail,omitempty"`
-	Lines  []string `json:"-"`
-	// Interrupted says which promote or rollback was interrupted there,
-	// until `bake recover ENV` (or the next promote or rollback) converges.
-	Interrupted string `json:"interrupted,omitempty"`
-	// LiveUnavailable says why what runs could not be read (the engine, the
-	// front door or AWS did not answer): the entry shows the record alone,
-	// and drift is unknown.
-	LiveUnavailable string `json:"live_unavailable,omitempty"`
-}
-
 func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 	p, err := f.Project()
 	if err != nil {
 		return err
 	}
-	images := p.Images
+	var images []*config.Image
 	if only != "" {
 		_, img, err := f.image(only)
 		if err != nil {
@@ -99,69 +54,12 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 		return err
 	}
 	live := f.liveTargets(ctx, p)
-	if err := live.unreachable(); check && err != nil {
-		return fmt.Errorf("checking for drift: %w", err)
-	}
-	drifted, unavailable := false, false
-	bases := newBaseCheck(ctx, store)
-	interrupted, err := interruptedByEnv(ctx, store, p)
+	res, err := status.Compose(ctx, status.Request{Project: p, Images: images, Store: store,
+		Observe: live.observe, Check: check, Unreachable: live.unreachable()})
 	if err != nil {
 		return err
 	}
-	var out []imageStatus
-	for _, img := range images {
-		st := imageStatus{Image: img.Name, Environments: []envStatus{}}
-		if rels, err := store.Releases(ctx, img.Name); err == nil && len(rels) > 0 {
-			st.Latest = rels[0].Version + " (" + rels[0].Status + ")"
-			st.OutdatedBase = bases.newer(rels[0].Base)
-		}
-		for _, env := range p.Environments {
-			tgt, ok := env.Targets[img.Name]
-			if !ok {
-				continue
-			}
-			es := envStatus{Env: env.Name, Listen: tgt.Listen, Replicas: []targets.Replica{}, Upstreams: []string{}}
-			for _, it := range interrupted[env.Name] {
-				if it.Image == img.Name || it.Image == "" {
-					es.Interrupted = it.String()
-					drifted = true
-				}
-			}
-			cur, err := store.Current(ctx, img.Name, env.Name)
-			switch {
-			case err == nil:
-				since := cur.FinishedAt
-				es.Version, es.Digest, es.Since, es.By = cur.Version, cur.Digest, &since, cur.By
-				if rel, err := store.Release(ctx, img.Name, cur.Version); err == nil {
-					es.OutdatedBase = bases.newer(rel.Base)
-				}
-				if rev, err := store.Revocation(ctx, img.Name, cur.Version); err == nil {
-					es.Revoked = rev.Reason
-				}
-				es.Previous = cur.Previous
-				if pin, err := store.Pin(ctx, img.Name, env.Name); err == nil && pin.Pinned {
-					es.Pinned = &pin
-				}
-			case !errors.Is(err, ledger.ErrNotFound):
-				return err
-			}
-			if live, err := live.observe(ctx, env, img.Name, es); err != nil {
-				es.LiveUnavailable = err.Error()
-				unavailable = true
-			} else {
-				if live.Replicas != nil {
-					es.Replicas = live.Replicas
-				}
-				if live.Upstreams != nil {
-					es.Upstreams = live.Upstreams
-				}
-				es.Detail, es.Lines, es.Drift = live.Detail, live.Lines, live.Drift
-				drifted = drifted || len(es.Drift) > 0
-			}
-			st.Environments = append(st.Environments, es)
-		}
-		out = append(out, st)
-	}
+	out := res.Images
 	err = f.render(out, func(w io.Writer) {
 		for _, st := range out {
 			for _, es := range st.Environments {
@@ -222,29 +120,10 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 	if err != nil {
 		return err
 	}
-	if check && unavailable {
-		return fmt.Errorf("checking for drift: live state unavailable (see above): %w", firstUnavailable(out))
-	}
-	if check && drifted {
-		return fmt.Errorf("%w: what runs differs from the record, or an operation was interrupted (see above)", ErrDrift)
+	if check {
+		return res.Err()
 	}
 	return nil
-}
-
-// interruptedByEnv finds the interrupted operations of each environment.
-func interruptedByEnv(ctx context.Context, store ledger.Store, p *config.Project) (map[string][]promote.Interruption, error) {
-	out := map[string][]promote.Interruption{}
-	for _, env := range p.Environments {
-		ints, err := promote.Interrupted(ctx, store, env.Name, envImages(env))
-		if errors.Is(err, promote.ErrUnderWay) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out[env.Name] = ints
-	}
-	return out, nil
 }
 
 func replicaSummary(rs []targets.Replica) string {
@@ -280,52 +159,4 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// baseCheck tells whether a release's base (image@version) has a newer
-// validated release, reading each base image's releases once.
-type baseCheck struct {
-	ctx    context.Context
-	store  ledger.Store
-	newest map[string]string // base image -> newest validated version
-}
-
-func newBaseCheck(ctx context.Context, store ledger.Store) *baseCheck {
-	return &baseCheck{ctx: ctx, store: store, newest: map[string]string{}}
-}
-
-// newer returns "image@version" of the newer base release, or "".
-func (b *baseCheck) newer(base string) string {
-	image, version, ok := strings.Cut(base, "@")
-	if !ok {
-		return ""
-	}
-	newest, seen := b.newest[image]
-	if !seen {
-		if rels, err := b.store.Releases(b.ctx, image); err == nil {
-			for _, r := range rels {
-				if r.Status == ledger.StatusValidated {
-					newest = r.Version
-					break
-				}
-			}
-		}
-		b.newest[image] = newest
-	}
-	if newest == "" || newest == version {
-		return ""
-	}
-	return image + "@" + newest
-}
-
-// firstUnavailable is the first reason the live state could not be read.
-func firstUnavailable(out []imageStatus) error {
-	for _, st := range out {
-		for _, es := range st.Environments {
-			if es.LiveUnavailable != "" {
-				return errors.New(es.LiveUnavailable)
-			}
-		}
-	}
-	return nil
 }
