@@ -35,6 +35,9 @@ func TestStatusCheckReportsDrift(t *testing.T) {
 	res := bake(t, p.Dir, "status", "--check")
 	assert.Equal(t, 4, res.code, res.String())
 	assert.Contains(t, res.stdout, "drift: svc in dev: the record says 2 running replicas of 1.0.0, the engine runs 1")
+	// Lists read as words, not in Go's list syntax.
+	assert.Regexp(t, `the front door sends traffic to 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+ while the running replicas of 1\.0\.0 are 127\.0\.0\.1:\d+\n`, res.stdout)
+	assert.NotContains(t, res.stdout, "[")
 	assert.Contains(t, res.stderr, "what runs differs from the record")
 	var doc []struct {
 		Environments []struct {

@@ -50,7 +50,8 @@ func TestRetentionModesAndPins(t *testing.T) {
 	mustBake(t, p.Dir, "status", "--check")
 
 	plan := mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev", "--plan")
-	assert.Contains(t, plan.stdout, "use 2 replica(s) kept warm")
+	assert.Regexp(t, `use 2 replica\(s\) kept warm: bake-`+p.Name+`-dev-svc-1\.0\.0-\w+-\d, bake-`+p.Name+`-dev-svc-1\.0\.0-\w+-\d\n`, plan.stdout)
+	assert.NotContains(t, plan.stdout, "[")
 
 	res := mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")
 	assert.Contains(t, res.stderr, "(kept warm)")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -42,7 +43,7 @@ func checkID(id string) error {
 // listening elsewhere, gets a Caddy of its own started with the upstreams.
 func (c *Caddy) SetUpstreams(ctx context.Context, route Route, upstreams []string) error {
 	if err := c.setUpstreams(ctx, route, upstreams); err != nil {
-		return fmt.Errorf("pointing front door %q at %v: %w", route.ID, upstreams, err)
+		return fmt.Errorf("pointing front door %q at %s: %w", route.ID, strings.Join(upstreams, ", "), err)
 	}
 	return nil
 }

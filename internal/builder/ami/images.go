@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -30,7 +31,7 @@ func (b *bake) waitAvailable(ctx context.Context, api ec2API, region, id string)
 		return nil
 	}
 	if _, err := api.CreateTags(ctx, &ec2.CreateTagsInput{Resources: snaps, Tags: b.imageTags()}); err != nil {
-		return fmt.Errorf("tagging the snapshots %v of AMI %s in %s: %w", snaps, id, region, err)
+		return fmt.Errorf("tagging the snapshots %s of AMI %s in %s: %w", strings.Join(snaps, ", "), id, region, err)
 	}
 	return nil
 }

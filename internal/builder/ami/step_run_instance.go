@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -90,7 +91,7 @@ func (st *stepRunInstance) Cleanup(multistep.StateBag) {
 	}
 	if _, err := b.ec2.TerminateInstances(ctx, &ec2.TerminateInstancesInput{InstanceIds: ids}); err != nil {
 		if apiCode(err) != "InvalidInstanceID.NotFound" {
-			b.leftover(fmt.Sprintf("build instance %v in %s", ids, b.region), err)
+			b.leftover(fmt.Sprintf("build instance %s in %s", strings.Join(ids, ", "), b.region), err)
 		}
 		return
 	}
@@ -98,10 +99,10 @@ func (st *stepRunInstance) Cleanup(multistep.StateBag) {
 		o.MinDelay, o.MaxDelay = b.job.builder.pollDelays(o.MinDelay, o.MaxDelay)
 	}).Wait(ctx, &ec2.DescribeInstancesInput{InstanceIds: ids}, terminateTimeout)
 	if err != nil {
-		b.leftover(fmt.Sprintf("build instance %v in %s (terminating, not yet gone)", ids, b.region), err)
+		b.leftover(fmt.Sprintf("build instance %s in %s (terminating, not yet gone)", strings.Join(ids, ", "), b.region), err)
 		return
 	}
-	b.say("terminated build instance %v", ids)
+	b.say("terminated build instance %s", strings.Join(ids, ", "))
 }
 
 func (st *stepRunInstance) find(ctx context.Context) ([]string, error) {

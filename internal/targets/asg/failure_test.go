@@ -220,8 +220,8 @@ func TestPlan(t *testing.T) {
 		"wait until every instance is in service and healthy in every target group (within 10s)",
 		"take every other group of prod out of the target groups",
 		"record the deployment and write its SSM parameter",
-		"scale [" + f.groupName("1.1.0") + "] to zero, kept for rollback",
-		"delete [" + f.groupName("1.0.0") + "] and their launch templates",
+		"scale " + f.groupName("1.1.0") + " to zero, kept for rollback",
+		"delete " + f.groupName("1.0.0") + " and their launch templates",
 	}, p.Steps)
 
 	p, err = f.target.Plan(t.Context(), f.request(v1), "1.1.0")

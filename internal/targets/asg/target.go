@@ -114,13 +114,13 @@ func planSteps(p targets.Plan, req targets.Request, current string) []string {
 		line("watch target health for %s; on failure switch back to %s and pin %s there", tgt.Watch, orNone(current), req.Env)
 	}
 	if len(p.Warm) > 0 {
-		line("keep %v running out of the target groups (warm) for rollback", p.Warm)
+		line("keep %s running out of the target groups (warm) for rollback", strings.Join(p.Warm, ", "))
 	}
 	if len(p.Stop) > 0 {
-		line("scale %v to zero, kept for rollback", p.Stop)
+		line("scale %s to zero, kept for rollback", strings.Join(p.Stop, ", "))
 	}
 	if len(p.Remove) > 0 {
-		line("delete %v and their launch templates", p.Remove)
+		line("delete %s and their launch templates", strings.Join(p.Remove, ", "))
 	}
 	return out
 }

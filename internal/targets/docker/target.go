@@ -102,8 +102,8 @@ func driftOf(o targets.Observation, st targets.State, warm string) []string {
 	want := append([]string{}, current...)
 	sort.Strings(want)
 	if strings.Join(ups, ",") != strings.Join(want, ",") {
-		drift = append(drift, fmt.Sprintf("the front door sends traffic to [%s], the running replicas of %s are [%s]",
-			strings.Join(ups, " "), o.Version, strings.Join(want, " ")))
+		drift = append(drift, fmt.Sprintf("the front door sends traffic to %s while the running replicas of %s are %s",
+			orNone(strings.Join(ups, ", ")), o.Version, orNone(strings.Join(want, ", "))))
 	}
 	return drift
 }
@@ -115,10 +115,10 @@ func planSteps(p targets.Plan, req targets.Request, current string) []string {
 	tgt := req.Target
 	release := req.Image.Name + "@" + req.Release.Version
 	if len(p.Reuse) > 0 {
-		line("use %d replica(s) kept warm: %v", len(p.Reuse), p.Reuse)
+		line("use %d replica(s) kept warm: %s", len(p.Reuse), strings.Join(p.Reuse, ", "))
 	}
 	if len(p.Restart) > 0 {
-		line("restart %d kept replica(s): %v", len(p.Restart), p.Restart)
+		line("restart %d kept replica(s): %s", len(p.Restart), strings.Join(p.Restart, ", "))
 	}
 	if p.Strategy == config.Rolling && current != "" {
 		line("replace the replicas in traffic one at a time (%d new, %d restarted): each must pass the health check (within %s) before it joins %s and an old one leaves; at least %d stay in traffic",
@@ -135,13 +135,13 @@ func planSteps(p targets.Plan, req targets.Request, current string) []string {
 		line("watch health for %s; on failure switch back to %s and pin %s there", tgt.Watch, orNone(current), req.Env)
 	}
 	if len(p.Warm) > 0 {
-		line("keep %d replica(s) of %s running out of traffic (warm) for rollback: %v", len(p.Warm), current, p.Warm)
+		line("keep %d replica(s) of %s running out of traffic (warm) for rollback: %s", len(p.Warm), current, strings.Join(p.Warm, ", "))
 	}
 	if len(p.Stop) > 0 {
-		line("stop %d replica(s) of %s, kept for rollback: %v", len(p.Stop), current, p.Stop)
+		line("stop %d replica(s) of %s, kept for rollback: %s", len(p.Stop), current, strings.Join(p.Stop, ", "))
 	}
 	if len(p.Remove) > 0 {
-		line("remove %d replica(s) no longer kept: %v", len(p.Remove), p.Remove)
+		line("remove %d replica(s) no longer kept: %s", len(p.Remove), strings.Join(p.Remove, ", "))
 	}
 	return out
 }
