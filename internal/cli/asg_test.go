@@ -113,7 +113,7 @@ func TestASGTargetThroughTheCLI(t *testing.T) {
 	out, errOut, err = p.bake("promote", "web@1.1.0", "--to", "prod", "--plan")
 	require.NoError(t, err, errOut)
 	assert.Contains(t, out, "create launch template and Auto Scaling group "+group("1.1.0")+": 2 x t3.micro, in target group(s) "+p.project)
-	assert.Contains(t, out, "scale ["+group("1.0.0")+"] to zero, kept for rollback")
+	assert.Contains(t, out, "scale "+group("1.0.0")+" to zero, kept for rollback")
 
 	_, errOut, err = p.bake("promote", "web@1.1.0", "--to", "prod")
 	require.NoError(t, err, errOut)
