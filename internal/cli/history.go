@@ -80,13 +80,20 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 	if err != nil {
 		return err
 	}
-	h := history{Releases: []ledger.Release{}, Deployments: []ledger.Deployment{}, Approvals: []ledger.Approval{}, Revocations: []ledger.Revocation{}}
+	h := history{Approvals: []ledger.Approval{}, Revocations: []ledger.Revocation{}}
 	if h.Releases, err = store.Releases(ctx, image); err != nil {
 		return err
 	}
 	newestFirst(h.Releases)
 	if h.Deployments, h.NextBefore, err = historyDeployments(ctx, store, opts); err != nil {
 		return err
+	}
+	// None is an empty list in the JSON document, not null.
+	if h.Releases == nil {
+		h.Releases = []ledger.Release{}
+	}
+	if h.Deployments == nil {
+		h.Deployments = []ledger.Deployment{}
 	}
 	revoked := map[string]bool{}
 	for _, r := range h.Releases {
