@@ -126,7 +126,7 @@ func TestConcurrentReleases(t *testing.T) {
 	const n = 10
 	var extra strings.Builder
 	for i := range n {
-		fmt.Fprintf(&extra, "  svc%d:\n    template: templates/svc\n    context: images/svc\n    vars: {healthy_until: \"0\"}\n", i)
+		fmt.Fprintf(&extra, "  svc%d:\n    template: templates/svc\n    context: images/svc\n    vars: {healthy_until: \"0\", healthy_after: \"0\"}\n", i)
 	}
 	cfg, err := os.ReadFile(p.ConfigPath())
 	require.NoError(t, err)
