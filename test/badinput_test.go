@@ -38,6 +38,13 @@ func TestBadInput(t *testing.T) {
 		return 0
 	}
 
+	// saidOnce: the line says what is wrong once, without a stuttered
+	// prefix or the ledger's words.
+	saidOnce := func(t *testing.T, line string) {
+		assert.NotContains(t, line, "not found", line)
+		assert.NotContains(t, line, "reading release", line)
+		assert.Equal(t, 1, strings.Count(line, "svc@7.7.7"), line)
+	}
 	cases := []struct {
 		name   string
 		args   []string
@@ -51,7 +58,13 @@ func TestBadInput(t *testing.T) {
 		{name: "malformed version", args: []string{"promote", "svc@1.0", "--to", "dev"}, stderr: []string{`"1.0"`}},
 		{name: "promote without version or --from", args: []string{"promote", "svc", "--to", "dev"}, stderr: []string{"IMAGE@VERSION"}},
 		{name: "validate without version", args: []string{"validate", "svc"}, stderr: []string{"IMAGE@VERSION"}},
-		{name: "promote unknown version", args: []string{"promote", "svc@7.7.7", "--to", "dev"}, stderr: []string{"svc@7.7.7"}},
+		{name: "promote unknown version", args: []string{"promote", "svc@7.7.7", "--to", "dev"}, stderr: []string{"svc@7.7.7 is not recorded: `bake history svc` lists its releases"}, check: saidOnce},
+		{name: "rollback to an unknown version", args: []string{"rollback", "svc", "--env", "dev", "--to", "7.7.7"}, stderr: []string{"svc@7.7.7 is not recorded: `bake history svc` lists its releases"}, check: saidOnce},
+		{name: "rollback IMAGE@VERSION unknown", args: []string{"rollback", "svc@7.7.7", "--env", "dev"}, stderr: []string{"svc@7.7.7 is not recorded: `bake history svc` lists its releases"}, check: saidOnce},
+		{name: "show unknown version", args: []string{"show", "svc@7.7.7"}, stderr: []string{"svc@7.7.7 is not recorded: `bake history svc` lists its releases"}, check: saidOnce},
+		{name: "validate unknown version", args: []string{"validate", "svc@7.7.7"}, stderr: []string{"svc@7.7.7 is not recorded: `bake history svc` lists its releases"}, check: saidOnce},
+		{name: "revoke unknown version", args: []string{"revoke", "svc@7.7.7", "--reason", "bad"}, stderr: []string{"svc@7.7.7 is not recorded: `bake history svc` lists its releases"}, check: saidOnce},
+		{name: "approve unknown version", args: []string{"approve", "svc@7.7.7", "--env", "prod"}, stderr: []string{"svc@7.7.7 is not recorded: `bake history svc` lists its releases"}, check: saidOnce},
 		{name: "unknown flag", args: []string{"status", "--bogus"}, stderr: []string{"--bogus"}},
 		{name: "missing --to", args: []string{"promote", "svc@1.0.0"}, stderr: []string{"to"}},
 		{name: "missing --env", args: []string{"rollback", "svc"}, stderr: []string{"env"}},

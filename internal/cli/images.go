@@ -47,7 +47,7 @@ func (f *Factory) release(ctx context.Context, ref string) (*config.Project, led
 	}
 	rel, err := store.Release(ctx, name, v)
 	if err != nil {
-		return nil, ledger.Release{}, fmt.Errorf("release %s@%s: %w (run `bake history %s` to see what is recorded)", name, v, err, name)
+		return nil, ledger.Release{}, ledger.NotRecorded(name, v, err)
 	}
 	return p, rel, nil
 }

@@ -237,7 +237,7 @@ func (d *Engine) promoteRequest(ctx context.Context, r PromoteRequest) (*config.
 	}
 	rel, err := d.Store.Release(ctx, r.Image, v)
 	if err != nil {
-		return nil, ledger.Release{}, fmt.Errorf("release %s@%s: %w (run `bake history %s` to see what is recorded)", r.Image, v, err, r.Image)
+		return nil, ledger.Release{}, ledger.NotRecorded(r.Image, v, err)
 	}
 	if _, ok := env.Targets[rel.Image]; !ok {
 		return nil, ledger.Release{}, errNoTarget(env.Name, rel.Image)

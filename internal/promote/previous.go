@@ -19,6 +19,16 @@ var (
 	ErrNeverRan = errors.New("never ran there")
 )
 
+// neverRan is ErrNeverRan for one release and environment, said once.
+type neverRan struct{ image, version, env string }
+
+func (e neverRan) Error() string {
+	return fmt.Sprintf("%s@%s never ran in %q successfully, so it is no rollback target: `bake history %s --env %s` lists what did",
+		e.image, e.version, e.env, e.image, e.env)
+}
+
+func (neverRan) Unwrap() error { return ErrNeverRan }
+
 type nothingToRollBack struct{}
 
 func (nothingToRollBack) Error() string        { return "nothing to roll back to" }
@@ -36,6 +46,11 @@ type RollbackChoice struct {
 // which must have succeeded there and not be revoked, or with to == ""
 // the previous good release (ledger.RollbackOrder) that is not revoked.
 func ChooseRollback(ctx context.Context, store ledger.Store, image, env, to string) (RollbackChoice, error) {
+	if to != "" {
+		if _, err := store.Release(ctx, image, to); err != nil {
+			return RollbackChoice{}, ledger.NotRecorded(image, to, err)
+		}
+	}
 	current, err := store.Current(ctx, image, env)
 	if err != nil {
 		if errors.Is(err, ledger.ErrNotFound) {
@@ -51,7 +66,7 @@ func ChooseRollback(ctx context.Context, store ledger.Store, image, env, to stri
 			return RollbackChoice{}, err
 		}
 		if !ran {
-			return RollbackChoice{}, fmt.Errorf("%w: %s@%s never ran in %q successfully", ErrNeverRan, image, to, env)
+			return RollbackChoice{}, neverRan{image: image, version: to, env: env}
 		}
 		if why, err := revoked(ctx, store, image, to); err != nil {
 			return RollbackChoice{}, err

@@ -59,7 +59,15 @@ func TestChooseRollback(t *testing.T) {
 	assert.Equal(t, "1.0.0", c.Target.Version)
 
 	_, err = ChooseRollback(ctx, store, "web", "prod", "0.9.0")
+	require.ErrorIs(t, err, ledger.ErrNotFound)
+	assert.EqualError(t, err, "web@0.9.0 is not recorded: `bake history web` lists its releases")
+
+	require.NoError(t, store.PutRelease(ctx, ledger.Release{Image: "web", Version: "1.4.0", Digest: testDigest("1.4.0"),
+		Reference: testRef("1.4.0"), Status: ledger.StatusValidated, CreatedAt: time.Now()}))
+	_, err = ChooseRollback(ctx, store, "web", "prod", "1.4.0")
 	require.ErrorIs(t, err, ErrNeverRan)
+	assert.EqualError(t, err, `web@1.4.0 never ran in "prod" successfully, so it is no rollback target: `+
+		"`bake history web --env prod` lists what did")
 
 	_, err = ChooseRollback(ctx, store, "web", "dev", "")
 	require.ErrorIs(t, err, ErrNothingToRollBack)
