@@ -66,6 +66,11 @@ func TestBadInput(t *testing.T) {
 		{name: "revoke unknown version", args: []string{"revoke", "svc@7.7.7", "--reason", "bad"}, stderr: []string{"svc@7.7.7 is not recorded: `bake history svc` lists its releases"}, check: saidOnce},
 		{name: "approve unknown version", args: []string{"approve", "svc@7.7.7", "--env", "prod"}, stderr: []string{"svc@7.7.7 is not recorded: `bake history svc` lists its releases"}, check: saidOnce},
 		{name: "unknown flag", args: []string{"status", "--bogus"}, stderr: []string{"--bogus"}},
+		{name: "report into a directory that does not exist", args: []string{"release", "svc", "--version", "2.0.0", "--report", "junit=nonexistent/dir/x.xml"},
+			stderr: []string{"junit=nonexistent/dir/x.xml", "directory nonexistent/dir does not exist"},
+			check: func(t *testing.T, line string) {
+				assert.NoDirExists(t, filepath.Join(p.Dir, "nonexistent"), "bake created the report's directory")
+			}},
 		{name: "missing --to", args: []string{"promote", "svc@1.0.0"}, stderr: []string{"to"}},
 		{name: "missing --env", args: []string{"rollback", "svc"}, stderr: []string{"env"}},
 		{name: "release a recorded version", args: []string{"release", "svc", "--version", "1.0.0"}, stderr: []string{"svc@1.0.0"}},

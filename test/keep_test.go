@@ -24,7 +24,7 @@ func TestFailedSandboxKeptWithReport(t *testing.T) {
 	t.Parallel()
 	p := newProject(t, projectOptions{})
 	p.setHealthyUntil(t, time.Now().Add(-time.Hour))
-	junit := filepath.Join(t.TempDir(), "reports", "checks.xml")
+	junit := filepath.Join(t.TempDir(), "checks.xml")
 	res := bake(t, p.Dir, "release", "svc", "--version", "2.0.0", "--keep-on-failure", "--report", "junit="+junit)
 	require.Equal(t, 1, res.code, res.String())
 	assert.Contains(t, res.stderr, "kept the failed sandbox")

@@ -4,8 +4,10 @@ package report
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,17 +91,37 @@ func Parse(values []string) ([]Spec, error) {
 		if format != "junit" {
 			return nil, fmt.Errorf("%w: --report %q: unknown format %q; bake writes junit", ErrInvalid, v, format)
 		}
+		if err := writable(path); err != nil {
+			return nil, fmt.Errorf("%w: --report %q: %v", ErrInvalid, v, err)
+		}
 		specs = append(specs, Spec{Format: format, Path: path})
 	}
 	return specs, nil
 }
 
+// writable checks, before anything is built, that a report can go to
+// path: its directory exists (bake does not create one) and path is not
+// a directory.
+func writable(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("directory %s does not exist: create it or write the report elsewhere", dir)
+	case err != nil:
+		return fmt.Errorf("directory %s: %v", dir, err)
+	case !st.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s is a directory: name a file in it, like %s", path, filepath.Join(path, "checks.xml"))
+	}
+	return nil
+}
+
 // Write writes every requested report for one release.
 func Write(specs []Spec, release string, checks []ledger.CheckResult) error {
 	for _, s := range specs {
-		if err := os.MkdirAll(filepath.Dir(s.Path), 0o755); err != nil {
-			return fmt.Errorf("writing %s report: %w", s.Format, err)
-		}
 		f, err := os.Create(s.Path)
 		if err != nil {
 			return fmt.Errorf("writing %s report: %w", s.Format, err)

@@ -37,7 +37,7 @@ func TestJUnit(t *testing.T) {
 }
 
 func TestParseAndWrite(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "out", "checks.xml")
+	path := filepath.Join(t.TempDir(), "checks.xml")
 	specs, err := Parse([]string{"junit=" + path})
 	require.NoError(t, err)
 	require.NoError(t, Write(specs, "web@1.0.0", nil))
@@ -49,4 +49,14 @@ func TestParseAndWrite(t *testing.T) {
 		_, err := Parse([]string{bad})
 		assert.ErrorIs(t, err, ErrInvalid, bad)
 	}
+
+	// A directory that does not exist is not created: the path is bad input.
+	missing := filepath.Join(t.TempDir(), "nonexistent", "dir", "x.xml")
+	_, err = Parse([]string{"junit=" + missing})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.EqualError(t, err, `invalid report: --report "junit=`+missing+`": directory `+filepath.Dir(missing)+
+		` does not exist: create it or write the report elsewhere`)
+	assert.NoDirExists(t, filepath.Dir(filepath.Dir(missing)))
+	_, err = Parse([]string{"junit=" + t.TempDir()})
+	assert.ErrorIs(t, err, ErrInvalid, "a directory is no report file")
 }
