@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -188,48 +186,21 @@ func TestCrashRecovery(t *testing.T) {
 // bake printed, both streams interleaved.
 func runAndKill(t *testing.T, dir string, pt killPoint, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), bakeTimeout)
-	defer cancel()
-	cmd := bakeCmd(ctx, dir, nil, args...)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	lines := make(chan string, 64)
-	var wg sync.WaitGroup
-	for _, r := range []io.Reader{stdout, stderr} {
-		wg.Go(func() {
-			sc := bufio.NewScanner(r)
-			for sc.Scan() {
-				lines <- sc.Text()
+	var at func(string) bool
+	if pt.line != nil {
+		seen := 0
+		at = func(line string) bool {
+			if pt.line.MatchString(line) {
+				seen++
 			}
-		})
-	}
-	go func() { wg.Wait(); close(lines) }()
-	require.NoError(t, cmd.Start())
-
-	var out strings.Builder
-	killed := false
-	kill := func() {
-		_ = cmd.Process.Kill() // SIGKILL; an error means it exited already
-		killed = true
-		out.WriteString("--- SIGKILL\n")
-	}
-	if pt.line == nil {
-		kill()
-	}
-	seen := 0
-	for line := range lines {
-		fmt.Fprintln(&out, line)
-		if !killed && pt.line.MatchString(line) {
-			if seen++; seen == pt.nth {
-				kill()
-			}
+			return seen == pt.nth
 		}
 	}
-	_ = cmd.Wait()
-	require.True(t, killed, "bake never printed line %d matching %s:\n%s", pt.nth, pt.line, out.String())
-	return out.String()
+	_, out := runActing(t, dir, at, func(p *os.Process) string {
+		_ = p.Kill() // SIGKILL; an error means it exited already
+		return "--- SIGKILL"
+	}, args...)
+	return out
 }
 
 // assertConsistent checks dev against the Docker engine and the front door

@@ -61,6 +61,15 @@ func fillDisk(t *testing.T, dir string) {
 // bake printed.
 func runUntil(t *testing.T, dir string, line *regexp.Regexp, act func(*os.Process), args ...string) (int, string) {
 	t.Helper()
+	return runActing(t, dir, line.MatchString, func(p *os.Process) string { act(p); return "" }, args...)
+}
+
+// runActing runs bake and calls act with its process once: right after
+// it printed the first line at accepts, or right after it started when at
+// is nil. It returns the exit code and everything bake printed, both
+// streams interleaved, with the line act returns (if any) where it acted.
+func runActing(t *testing.T, dir string, at func(line string) bool, act func(*os.Process) string, args ...string) (int, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), bakeTimeout)
 	defer cancel()
 	cmd := bakeCmd(ctx, dir, nil, args...)
@@ -82,15 +91,23 @@ func runUntil(t *testing.T, dir string, line *regexp.Regexp, act func(*os.Proces
 	require.NoError(t, cmd.Start())
 	var out strings.Builder
 	acted := false
+	doAct := func() {
+		acted = true
+		if note := act(cmd.Process); note != "" {
+			out.WriteString(note + "\n")
+		}
+	}
+	if at == nil {
+		doAct()
+	}
 	for l := range lines {
 		out.WriteString(l + "\n")
-		if !acted && line.MatchString(l) {
-			act(cmd.Process)
-			acted = true
+		if !acted && at(l) {
+			doAct()
 		}
 	}
 	err = cmd.Wait()
-	require.True(t, acted, "bake never printed a line matching %s:\n%s", line, out.String())
+	require.True(t, acted, "bake never printed the line to act on:\n%s", out.String())
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		return exit.ExitCode(), out.String()

@@ -48,31 +48,22 @@ const (
 // history ends. Callers that stop at what they look for read only as far
 // back as that.
 func WalkDeployments(ctx context.Context, s Store, image, env string, visit func(Deployment) (more bool, err error)) error {
-	q := DeploymentQuery{Image: image, Env: env, Limit: firstWalkPage}
-	for {
-		page, err := s.DeploymentPage(ctx, q)
-		if err != nil {
-			return err
-		}
-		for _, d := range page {
-			more, err := visit(d)
-			if err != nil || !more {
-				return err
-			}
-		}
-		if len(page) < q.Limit {
-			return nil
-		}
-		q.Before = page[len(page)-1].ID
-		q.Limit = min(4*q.Limit, maxWalkPage)
-	}
+	return walk(ctx, s, DeploymentQuery{Image: image, Env: env},
+		func(q *DeploymentQuery, last Deployment) { q.Before = last.ID }, visit)
 }
 
 // WalkDeploymentsAfter visits the deployments of image in env recorded
 // after the one with id after, oldest first, until visit returns false or
 // history ends.
 func WalkDeploymentsAfter(ctx context.Context, s Store, image, env string, after int64, visit func(Deployment) (more bool, err error)) error {
-	q := DeploymentQuery{Image: image, Env: env, After: after, Limit: firstWalkPage}
+	return walk(ctx, s, DeploymentQuery{Image: image, Env: env, After: after},
+		func(q *DeploymentQuery, last Deployment) { q.After = last.ID }, visit)
+}
+
+// walk reads pages of q, growing from firstWalkPage to maxWalkPage, and
+// moves q past each page's last record with next.
+func walk(ctx context.Context, s Store, q DeploymentQuery, next func(q *DeploymentQuery, last Deployment), visit func(Deployment) (bool, error)) error {
+	q.Limit = firstWalkPage
 	for {
 		page, err := s.DeploymentPage(ctx, q)
 		if err != nil {
@@ -87,7 +78,7 @@ func WalkDeploymentsAfter(ctx context.Context, s Store, image, env string, after
 		if len(page) < q.Limit {
 			return nil
 		}
-		q.After = page[len(page)-1].ID
+		next(&q, page[len(page)-1])
 		q.Limit = min(4*q.Limit, maxWalkPage)
 	}
 }
