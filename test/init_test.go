@@ -18,7 +18,7 @@ func TestInitProjectsOfTheirOwn(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
 	listen := regexp.MustCompile(`listen: "(127\.0\.0\.1:\d+)"`)
-	names := map[string]string{"shop-api": "shop-api", "Billing_Service": "billing-service"}
+	names := map[string]string{"shop-api": "shop-api", "Billing_Service": "billing-service", "ÜberApp": "uberapp"}
 	ports := map[string]string{}
 	for dir, want := range names {
 		path := filepath.Join(root, dir)
@@ -43,4 +43,18 @@ func TestInitProjectsOfTheirOwn(t *testing.T) {
 	config, err := os.ReadFile(filepath.Join(root, "inventory", "bake.yaml"))
 	require.NoError(t, err)
 	assert.Regexp(t, `(?m)^project: inventory$`, string(config))
+
+	// A directory name with nothing a project name can keep: init asks for
+	// --name rather than inventing one, and writes nothing.
+	dashes := filepath.Join(root, "---")
+	require.NoError(t, os.MkdirAll(dashes, 0o755))
+	res := bake(t, dashes, "init")
+	assert.Equal(t, 2, res.code, res.String())
+	assert.Regexp(t, "^bake: the directory name \"---\" has nothing a project name can keep .*`bake init --name NAME`\n$", res.stderr)
+	assert.NoFileExists(t, filepath.Join(dashes, "bake.yaml"))
+	mustBake(t, dashes, "init", "--name", "tools")
+	config, err = os.ReadFile(filepath.Join(dashes, "bake.yaml"))
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m)^project: tools$`, string(config))
+	mustBake(t, dashes, "config", "validate")
 }

@@ -11,15 +11,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/bakehq/bake"
 	"github.com/bakehq/bake/internal/config"
 )
 
 func newCmdInit(f *Factory) *cobra.Command {
-	var dir string
+	var dir, name string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "init [DIR]",
@@ -35,10 +37,11 @@ func newCmdInit(f *Factory) *cobra.Command {
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			return runInit(f, dir, force)
+			return runInit(f, dir, name, force)
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite files that already exist")
+	cmd.Flags().StringVar(&name, "name", "", "the project's name (default: the directory's name, made one bake accepts)")
 	return cmd
 }
 
@@ -47,14 +50,18 @@ type initResult struct {
 	Files []string `json:"files"`
 }
 
-func runInit(f *Factory, dir string, force bool) error {
+func runInit(f *Factory, dir, name string, force bool) error {
+	name, err := initName(dir, name)
+	if err != nil {
+		return err
+	}
 	if !force {
 		if _, err := os.Stat(filepath.Join(dir, config.FileName)); err == nil {
 			return &usageError{fmt.Sprintf("%s already exists: use --force to overwrite it", filepath.Join(dir, config.FileName))}
 		}
 	}
 	res := initResult{Dir: dir, Files: []string{}}
-	err := fs.WalkDir(bake.Defaults, ".", func(path string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(bake.Defaults, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -69,7 +76,7 @@ func runInit(f *Factory, dir string, force bool) error {
 			return err
 		}
 		if path == config.FileName {
-			if data, err = ownProject(data, dir); err != nil {
+			if data, err = ownProject(data, name); err != nil {
 				return err
 			}
 		}
@@ -126,19 +133,37 @@ const (
 	exampleListen  = `listen: "127.0.0.1:`
 )
 
-// ownProject gives the example bake.yaml a project of its own: the name of
-// its directory (the containers, routes and repositories of two projects
-// on one machine never mix) and front-door ports free on this machine.
-func ownProject(data []byte, dir string) ([]byte, error) {
+// initName is the project name init writes: name when given (it must be
+// valid), or one made from dir's name; bad input when nothing of that is
+// usable.
+func initName(dir, name string) (string, error) {
+	if name != "" {
+		if msg := config.CheckProjectName(name); msg != "" {
+			return "", &usageError{"--name: " + msg}
+		}
+		return name, nil
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
+	base := filepath.Base(abs)
+	if name = projectName(base); name == "" {
+		return "", &usageError{fmt.Sprintf("the directory name %q has nothing a project name can keep (lowercase letters, digits, hyphens): "+
+			"name the project with `bake init --name NAME`", base)}
+	}
+	return name, nil
+}
+
+// ownProject gives the example bake.yaml a project of its own, name (the
+// containers, routes and repositories of two projects on one machine never
+// mix), and front-door ports free on this machine.
+func ownProject(data []byte, name string) ([]byte, error) {
 	s := string(data)
 	if !strings.Contains(s, exampleProject) {
 		return nil, errors.New("the example bake.yaml names no project")
 	}
-	s = strings.Replace(s, exampleProject, "project: "+projectName(filepath.Base(abs))+"\n", 1)
+	s = strings.Replace(s, exampleProject, "project: "+name+"\n", 1)
 	var out strings.Builder
 	used := map[int]bool{}
 	for {
@@ -190,13 +215,14 @@ func freePortNotIn(used map[int]bool) (int, error) {
 }
 
 // projectName turns a directory name into a project name bake.yaml
-// accepts: lowercase letters and digits, other characters as single
-// hyphens, at most 40 characters; "app" when nothing is left. A leading dot
-// goes, so ".demo" is "demo".
+// accepts: letters spelled in ASCII ("ÜberApp" is "uberapp"), lowercase
+// letters and digits, other characters as single hyphens, at most 40
+// characters; "" when nothing is left. A leading dot goes, so ".demo" is
+// "demo".
 func projectName(base string) string {
 	var b strings.Builder
 	hyphen := false
-	for _, r := range strings.ToLower(base) {
+	for _, r := range strings.ToLower(transliterate(base)) {
 		switch {
 		case (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9'):
 			if hyphen && b.Len() > 0 {
@@ -215,8 +241,27 @@ func projectName(base string) string {
 	if len(name) > 40 {
 		name = strings.TrimRight(name[:40], "-")
 	}
-	if name == "" {
-		return "app"
-	}
 	return name
+}
+
+// spelled are letters that do not decompose into an ASCII letter and marks.
+var spelled = map[rune]string{
+	'ß': "ss", 'æ': "ae", 'Æ': "ae", 'ø': "o", 'Ø': "o", 'œ': "oe", 'Œ': "oe",
+	'ł': "l", 'Ł': "l", 'đ': "d", 'Đ': "d", 'þ': "th", 'Þ': "th", 'ð': "d", 'Ð': "d", 'ı': "i",
+}
+
+// transliterate spells Latin letters with diacritics in ASCII: é is e, Ü is
+// U, ß is ss. Other scripts are left as they are.
+func transliterate(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFKD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case spelled[r] != "":
+			b.WriteString(spelled[r])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

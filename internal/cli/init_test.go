@@ -21,8 +21,10 @@ func TestProjectName(t *testing.T) {
 		".demo":                          "demo",
 		"My  Project (v2)":               "my-project-v2",
 		"--x--":                          "x",
-		"___":                            "app",
-		"日本":                             "app",
+		"ÜberApp":                        "uberapp",
+		"Ærøskøbing Straße":              "aeroskobing-strasse",
+		"café_crème":                     "cafe-creme",
+		"ｗｅｂ２":                           "web2",
 		strings.Repeat("a", 50):          strings.Repeat("a", 40),
 		strings.Repeat("a", 39) + "-bcd": strings.Repeat("a", 39),
 	}
@@ -31,6 +33,18 @@ func TestProjectName(t *testing.T) {
 		assert.Equal(t, want, got, dir)
 		assert.Empty(t, checkNameForTest(got), got)
 	}
+	// Nothing usable is left: no name is invented.
+	for _, dir := range []string{"___", "---", "日本"} {
+		assert.Empty(t, projectName(dir), dir)
+		_, err := initName(filepath.Join(t.TempDir(), dir), "")
+		require.ErrorIs(t, err, ErrUsage, dir)
+		assert.ErrorContains(t, err, "bake init --name NAME")
+	}
+	name, err := initName(filepath.Join(t.TempDir(), "---"), "shop")
+	require.NoError(t, err)
+	assert.Equal(t, "shop", name)
+	_, err = initName(t.TempDir(), "Shop")
+	require.ErrorIs(t, err, ErrUsage, "--name must be a valid name")
 }
 
 // checkNameForTest loads a bake.yaml with the name, as bake would.
@@ -45,7 +59,9 @@ func checkNameForTest(name string) string {
 func TestOwnProject(t *testing.T) {
 	data, err := bake.Defaults.ReadFile(config.FileName)
 	require.NoError(t, err)
-	out, err := ownProject(data, filepath.Join(t.TempDir(), "Shop API"))
+	name, err := initName(filepath.Join(t.TempDir(), "Shop API"), "")
+	require.NoError(t, err)
+	out, err := ownProject(data, name)
 	require.NoError(t, err)
 	s := string(out)
 	assert.Contains(t, s, "\nproject: shop-api\n")

@@ -65,3 +65,7 @@ func shortQuote(s string) string {
 	r := []rune(s)
 	return fmt.Sprintf("%q...", string(r[:keep]))
 }
+
+// CheckProjectName says what is wrong with v as a project name, or "" when
+// nothing is.
+func CheckProjectName(v string) string { return checkName(v, maxProjectName) }
