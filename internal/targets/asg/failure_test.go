@@ -2,6 +2,7 @@ package asg_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -90,9 +91,27 @@ func TestInterruptDeletesNewGroup(t *testing.T) {
 
 	_, err = f.target.Deploy(ctx, f.request(v2))
 	require.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, targets.ErrUnhealthy)
 	assert.Nil(t, f.group("1.1.0"))
 	assert.False(t, f.templateExists("1.1.0"))
 	f.serving("1.0.0")
+}
+
+// TestInterruptedHealthWait stops the health wait (Ctrl-C): it says it was
+// interrupted before the group was proven healthy, not that it is unhealthy.
+func TestInterruptedHealthWait(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, config.KeepStopped, 1)
+	v1 := f.release("1.0.0")
+	_, _, err := f.execute(ledger.KindPromote, v1)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancelCause(t.Context())
+	cancel(errors.New("interrupt signal received"))
+	_, err = asg.WaitHealthy(f.target, ctx, f.request(v1), f.groupName("1.0.0"))
+	require.ErrorIs(t, err, targets.ErrInterrupted)
+	assert.NotErrorIs(t, err, targets.ErrUnhealthy)
+	assert.EqualError(t, err, "interrupted by Ctrl-C (SIGINT) before the instances of Auto Scaling group "+f.groupName("1.0.0")+
+		" were proven healthy")
 }
 
 // TestFailedRollbackScalesKeptGroupBackToZero fails a rollback to a group
