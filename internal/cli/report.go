@@ -31,7 +31,8 @@ func Report(ctx context.Context, f *Factory, err error) int {
 		return ExitOK
 	}
 	interrupted := ctx.Err() != nil
-	if interrupted {
+	// Say it once: the operation's own error may already tell how it was interrupted.
+	if interrupted && !strings.Contains(err.Error(), "interrupted") {
 		err = fmt.Errorf("interrupted: %w", err)
 	}
 	fmt.Fprintln(f.Err, Message(err))

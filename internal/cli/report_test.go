@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -72,6 +73,16 @@ func TestReport(t *testing.T) {
 			assert.Contains(t, errOut.String(), "bake: "+doc.Error.Message+"\n")
 		})
 	}
+
+	t.Run("interrupted is said once", func(t *testing.T) {
+		var out, errOut bytes.Buffer
+		f := &Factory{Out: &out, Err: &errOut}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := errors.New("deployment failed: svc@1.1.0 to \"dev\": interrupted by Ctrl-C (SIGINT) before its replicas were proven healthy")
+		assert.Equal(t, ExitFailed, Report(ctx, f, err))
+		assert.Equal(t, 1, strings.Count(errOut.String(), "interrupted"), errOut.String())
+	})
 
 	t.Run("no document after a result, none in text", func(t *testing.T) {
 		var out, errOut bytes.Buffer
