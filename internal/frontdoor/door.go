@@ -134,19 +134,31 @@ func readDoor(d door) (doorFile, error) {
 }
 
 // running returns the pid of the door's Caddy if the process bake started
-// answers on the door's admin socket, else 0.
+// answers on the door's admin socket, else 0. When bake could not wait for
+// the answer (its run was cancelled, or a loaded Caddy was slow), a live
+// Caddy with the recorded pid counts as running: taking it for down would
+// have it stopped and restarted, dropping the route's traffic.
 func running(ctx context.Context, d door) int {
 	var rec startRecord
 	data, err := os.ReadFile(d.path(startRecordFileName))
 	if err != nil || json.Unmarshal(data, &rec) != nil || rec.PID <= 1 {
 		return 0
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	askCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if call(ctx, d, rec.PID, http.MethodGet, "/config/admin", nil, nil) != nil {
+	if call(askCtx, d, rec.PID, http.MethodGet, "/config/admin", nil, nil) != nil {
+		if askCtx.Err() != nil && alive(rec.PID) && isCaddy(rec.PID) {
+			return rec.PID
+		}
 		return 0
 	}
 	return rec.PID
+}
+
+// isCaddy reports whether process pid runs a caddy binary.
+func isCaddy(pid int) bool {
+	exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	return err == nil && strings.HasPrefix(filepath.Base(exe), "caddy")
 }
 
 // checkPrivate refuses a door directory that someone else could reach.

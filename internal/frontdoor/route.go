@@ -60,6 +60,9 @@ func (c *Caddy) setUpstreams(ctx context.Context, route Route, upstreams []strin
 			return fmt.Errorf("upstream: %w", err)
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	d, err := c.door(route.ID)
 	if err != nil {
 		return err
@@ -74,7 +77,16 @@ func (c *Caddy) setUpstreams(ctx context.Context, route Route, upstreams []strin
 	if err != nil && !errors.Is(err, ErrNoRoute) {
 		return err
 	}
-	if err == nil && f.Listen == route.Listen && running(ctx, d) != 0 {
+	pid := 0
+	if err == nil && f.Listen == route.Listen {
+		pid = running(ctx, d)
+	}
+	// A cancelled run must not take a Caddy it could not ask for one that
+	// is down: stopping and restarting it would drop the route's traffic.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if pid != 0 {
 		live, err := liveBank(d)
 		if err != nil {
 			return err

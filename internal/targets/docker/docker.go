@@ -2,8 +2,10 @@ package docker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
@@ -70,12 +72,63 @@ func (d *Target) deploy(ctx context.Context, req targets.Request) ([]targets.Rep
 	err := steps.Run(ctx,
 		start,
 		steps.Func(func(ctx context.Context) error { return d.waitHealthy(ctx, req, start.ready) }),
-		steps.Func(func(ctx context.Context) error { return d.switchTraffic(ctx, req, start.ready) }),
+		&stepSwitch{d: d, req: req, start: start},
 	)
 	if err != nil {
 		return nil, err
 	}
 	return start.ready, nil
+}
+
+// cleanupTimeout bounds a cleanup that runs after the run's own context
+// was cancelled.
+const cleanupTimeout = 30 * time.Second
+
+// stepSwitch points the front door at the started replicas. If the run is
+// halted or interrupted after it switched (a Ctrl-C that lands as the
+// switch completes), its Cleanup points the front door back at what it
+// served before, so the replicas the start step then removes never keep
+// traffic.
+type stepSwitch struct {
+	d        *Target
+	req      targets.Request
+	start    *stepStartReplicas
+	previous []string // what the front door served before; nil for a new route
+	switched bool
+}
+
+func (st *stepSwitch) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
+	// An interrupted run does not switch at all.
+	if err := ctx.Err(); err != nil {
+		return steps.Halt(state, err)
+	}
+	prev, err := st.d.FrontDoor.Upstreams(ctx, st.d.RouteID(st.req.Env, st.req.Image.Name))
+	if err != nil && !errors.Is(err, frontdoor.ErrNoRoute) {
+		return steps.Halt(state, fmt.Errorf("reading what %s serves before switching: %w", st.req.Target.Listen, err))
+	}
+	st.previous = prev
+	if err := st.d.switchTraffic(ctx, st.req, st.start.ready); err != nil {
+		return steps.Halt(state, err)
+	}
+	st.switched = true
+	return multistep.ActionContinue
+}
+
+func (st *stepSwitch) Cleanup(state multistep.StateBag) {
+	_, halted := state.GetOk(multistep.StateHalted)
+	_, cancelled := state.GetOk(multistep.StateCancelled)
+	if !st.switched || (!halted && !cancelled) || len(st.previous) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	route := frontdoor.Route{ID: st.d.RouteID(st.req.Env, st.req.Image.Name), Listen: st.req.Target.Listen}
+	if err := st.d.FrontDoor.SetUpstreams(ctx, route, st.previous); err != nil {
+		st.d.say("warning: putting %s back on %s: %v; run `bake recover %s`", st.req.Target.Listen,
+			strings.Join(st.previous, ", "), err, st.req.Env)
+		return
+	}
+	st.d.say("switched %s back to %s", st.req.Target.Listen, strings.Join(st.previous, ", "))
 }
 
 func (d *Target) switchTraffic(ctx context.Context, req targets.Request, ready []targets.Replica) error {
