@@ -104,6 +104,9 @@ func printRecoveries(w io.Writer, env string, res recoverResult) {
 			what = fmt.Sprintf("the interrupted %s of %s@%s", it.Kind, it.Image, it.Version)
 		}
 		switch r.Action {
+		case promote.ActionRepaired:
+			fmt.Fprintf(w, "put %s@%s back into traffic in %s (it was not serving: %s); nothing was interrupted, the record is unchanged\n",
+				it.Image, it.Version, env, r.Left)
 		case promote.ActionFinished:
 			fmt.Fprintf(w, "finished %s in %s: it serves, recorded as succeeded\n", what, env)
 		case promote.ActionReverted:

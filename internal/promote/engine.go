@@ -153,6 +153,19 @@ func (d *Engine) Recover(ctx context.Context, r RecoverRequest) ([]Recovery, []s
 		images = []string{r.Image}
 	}
 	recs, err := d.RecoverImages(ctx, env, images)
+	if err == nil {
+		// What no interruption explains, but the target shows (traffic not
+		// on the recorded release), is put right too.
+		var rest []string
+		for _, image := range images {
+			if !slices.ContainsFunc(recs, func(r Recovery) bool { return r.Interruption.Image == image }) {
+				rest = append(rest, image)
+			}
+		}
+		var repaired []Recovery
+		repaired, err = d.repairTraffic(ctx, env, rest)
+		recs = append(recs, repaired...)
+	}
 	if errors.Is(err, ErrUnderWay) {
 		return recs, images, fmt.Errorf("recovering %q: %w: wait for it to finish", env.Name, err)
 	}
