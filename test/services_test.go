@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -19,16 +17,7 @@ import (
 // frontDoors are the front doors the bake under test starts: a Caddy per
 // route under its state dir.
 func frontDoors() *frontdoor.Caddy {
-	dir := os.Getenv("BAKE_STATE_DIR")
-	switch {
-	case dir != "":
-	case os.Getenv("XDG_STATE_HOME") != "":
-		dir = filepath.Join(os.Getenv("XDG_STATE_HOME"), "bake")
-	default:
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".local", "state", "bake")
-	}
-	return &frontdoor.Caddy{StateDir: filepath.Join(dir, "caddy")}
+	return &frontdoor.Caddy{StateDir: frontdoor.UserStateDir()}
 }
 
 // checkServices fails early when the engine or the registry does not answer.

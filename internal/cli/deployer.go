@@ -42,7 +42,7 @@ func (f *Factory) targetDeps(p *config.Project, deploy bool) targets.Deps {
 		d.Progress = f.Progress()
 	} else {
 		d.FrontDoor = func(context.Context) (*frontdoor.Caddy, error) {
-			return &frontdoor.Caddy{StateDir: stateDir("caddy")}, nil
+			return &frontdoor.Caddy{StateDir: frontdoor.UserStateDir()}, nil
 		}
 	}
 	return d

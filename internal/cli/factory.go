@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -174,7 +173,7 @@ func (f *Factory) Engine(ctx context.Context) (*client.Client, error) {
 // FrontDoor returns bake's front doors (a Caddy per route, under bake's
 // state dir), each started again if it is not running.
 func (f *Factory) FrontDoor(ctx context.Context) (*frontdoor.Caddy, error) {
-	c := &frontdoor.Caddy{StateDir: stateDir("caddy")}
+	c := &frontdoor.Caddy{StateDir: frontdoor.UserStateDir()}
 	if err := c.Ensure(ctx); err != nil {
 		return nil, err
 	}
@@ -239,23 +238,6 @@ func (f *Factory) Close() {
 		_ = f.engine.Close()
 	}
 	f.flushOutput()
-}
-
-// stateDir is where bake keeps machine-wide state, such as the Caddy it
-// starts (one front door serves every project): $BAKE_STATE_DIR, or
-// $XDG_STATE_HOME/bake, or ~/.local/state/bake.
-func stateDir(name string) string {
-	if d := os.Getenv("BAKE_STATE_DIR"); d != "" {
-		return filepath.Join(d, name)
-	}
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "bake", name)
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(os.TempDir(), "bake", name)
-	}
-	return filepath.Join(home, ".local", "state", "bake", name)
 }
 
 // buildOutput is where a single build's own output goes: a progress bar on a

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,16 +15,7 @@ import (
 // frontDoors are the front doors of the bake under bench: a Caddy per route
 // under its state dir, as bake finds it.
 func frontDoors() *frontdoor.Caddy {
-	dir := os.Getenv("BAKE_STATE_DIR")
-	switch {
-	case dir != "":
-	case os.Getenv("XDG_STATE_HOME") != "":
-		dir = filepath.Join(os.Getenv("XDG_STATE_HOME"), "bake")
-	default:
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".local", "state", "bake")
-	}
-	return &frontdoor.Caddy{StateDir: filepath.Join(dir, "caddy")}
+	return &frontdoor.Caddy{StateDir: frontdoor.UserStateDir()}
 }
 
 // setReplicas sets hello's replica count in env.
