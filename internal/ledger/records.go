@@ -54,6 +54,18 @@ func ValidatePin(p *Pin) error {
 	return nil
 }
 
+// ValidateOutcome checks a deployment record and the pin change recorded
+// with it (pin may be nil), as RecordDeployment takes them.
+func ValidateOutcome(d Deployment, pin *Pin) error {
+	if err := ValidateDeployment(d); err != nil {
+		return err
+	}
+	if pin != nil {
+		return ValidatePin(pin)
+	}
+	return nil
+}
+
 // ValidateRelease rejects a release that could not be promoted or sorted.
 func ValidateRelease(r Release) error {
 	if r.Image == "" {

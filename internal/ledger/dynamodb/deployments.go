@@ -44,13 +44,8 @@ func (s *Store) AppendDeployment(ctx context.Context, d ledger.Deployment) (int6
 // RecordDeployment records a deployment and, when pin is not nil, the pin
 // change it makes, in one transaction (TransactWriteItems) with both links.
 func (s *Store) RecordDeployment(ctx context.Context, d ledger.Deployment, pin *ledger.Pin) (int64, error) {
-	if err := ledger.ValidateDeployment(d); err != nil {
+	if err := ledger.ValidateOutcome(d, pin); err != nil {
 		return 0, err
-	}
-	if pin != nil {
-		if err := ledger.ValidatePin(pin); err != nil {
-			return 0, err
-		}
 	}
 	if err := s.requireRelease(ctx, d.Image, d.Version); err != nil {
 		return 0, err
