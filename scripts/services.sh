@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and runs the services that bake's tests, demo and benchmarks use:
-# the Docker engine, an OCI registry on 127.0.0.1:5000 and moto_server (the AWS
-# API) on 127.0.0.1:5001. Caddy is only installed: bake starts one Caddy per
+# the Docker engine, an open OCI registry on 127.0.0.1:5000, a second one with
+# TLS and htpasswd auth on 127.0.0.1:5443 (as real registries are) and
+# moto_server (the AWS API) on 127.0.0.1:5001. Caddy is only installed: bake starts one Caddy per
 # front door itself, each with its admin API on a private unix socket.
 # It is built with `go install` (into /usr/local/bin as root, else $STATE/bin)
 # because bake needs Caddy 2.11.4 or later, which reads upstream addresses
@@ -10,11 +11,14 @@
 # usage: scripts/services.sh up|status|down
 #
 #   up      install what is missing, start what does not answer, print status
-#   status  one line per service; exit 0 when docker, registry and moto are up
+#   status  one line per service; exit 0 when docker, both registries and moto are up
 #   down    stop what `up` started (found by pid files); data stays in place
 #
-# Logs, pid files, the registry's config and storage live in
-# ${BAKE_SERVICES_DIR:-<repo>/.services}.
+# Logs, pid files, the registries' configs and storage live in
+# ${BAKE_SERVICES_DIR:-<repo>/.services}. The auth registry's CA (ca.pem) and
+# its test user and password (credentials, as BAKE_REGISTRY_USER=... and
+# BAKE_REGISTRY_PASSWORD=... lines) are in authregistry/ there, made once and
+# kept across runs; the tests read them from there.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -22,6 +26,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="$(realpath -m "${BAKE_SERVICES_DIR:-$ROOT/.services}")"
 DOCKER_SOCK=/var/run/docker.sock
 REGISTRY_ADDR=127.0.0.1:5000
+AUTH_REGISTRY_ADDR=127.0.0.1:5443
+AUTH_REGISTRY_DIR=$STATE/authregistry
+AUTH_REGISTRY_USER=bake-test
 MOTO_HOST=127.0.0.1
 MOTO_PORT=5001
 # The admin API of the one shared Caddy that bake before front doors of
@@ -36,6 +43,7 @@ STOP_TIMEOUT=30
 PACKAGES=(
   dockerd:docker.io docker-registry:docker-registry packer:packer
   mmdebstrap:mmdebstrap hey:hey git:git curl:curl busybox:busybox-static
+  htpasswd:apache2-utils openssl:openssl
 )
 
 log() { printf 'services: %s\n' "$*" >&2; }
@@ -48,6 +56,12 @@ die() {
 probe() { curl -sf --max-time 2 -o /dev/null "$@" 2>/dev/null; }
 docker_up() { probe --unix-socket "$DOCKER_SOCK" http://localhost/_ping; }
 registry_up() { probe "http://$REGISTRY_ADDR/v2/"; }
+# The auth registry is up when it answers 200 to its test user over TLS
+# verified with its CA (and, by design, 401 to anyone else).
+auth_registry_up() {
+  [[ -s $AUTH_REGISTRY_DIR/credentials ]] || return 1
+  probe --cacert "$AUTH_REGISTRY_DIR/ca.pem" -u "$AUTH_REGISTRY_USER:$(auth_registry_password)" "https://$AUTH_REGISTRY_ADDR/v2/"
+}
 moto_up() { probe "http://$MOTO_HOST:$MOTO_PORT/moto-api/"; }
 caddy_shared_up() { probe "http://$CADDY_SHARED_ADMIN/config/"; }
 
@@ -112,7 +126,7 @@ apt_install() (
 ensure_loopback_only() {
   command -v ss >/dev/null || return 0
   local port bound
-  for port in "${REGISTRY_ADDR##*:}" "$MOTO_PORT"; do
+  for port in "${REGISTRY_ADDR##*:}" "${AUTH_REGISTRY_ADDR##*:}" "$MOTO_PORT"; do
     bound=$(ss -Hltn "sport = :$port" | awk '$4 !~ /^(127\.0\.0\.1|\[::1\]):/ {print $4}')
     [[ -z $bound ]] || die "port $port is bound on $bound; stop that service, bake's services listen on 127.0.0.1 only"
   done
@@ -228,6 +242,89 @@ start_registry() {
   wait_for registry registry_up
 }
 
+# auth_registry_password prints the test user's password from the credentials file.
+auth_registry_password() { sed -n 's/^BAKE_REGISTRY_PASSWORD=//p' "$AUTH_REGISTRY_DIR/credentials"; }
+
+# make_auth_registry_files makes, once, what the auth registry needs: a CA, a
+# server certificate it signed for IP 127.0.0.1, the test user's password
+# and its bcrypt entry for htpasswd. The server certificate is made again
+# when it expires within a week; the CA stays, so trust in it lasts.
+make_auth_registry_files() (
+  local password
+  mkdir -p "$AUTH_REGISTRY_DIR/storage"
+  chmod 700 "$AUTH_REGISTRY_DIR"
+  cd "$AUTH_REGISTRY_DIR"
+  if [[ ! -s ca.pem || ! -s ca.key ]]; then
+    openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 3650 \
+      -subj "/CN=bake test registry CA" -keyout ca.key -out ca.pem 2>/dev/null
+    rm -f server.pem
+  fi
+  if [[ ! -s server.pem ]] || ! openssl x509 -checkend 604800 -noout -in server.pem >/dev/null; then
+    openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj "/CN=$AUTH_REGISTRY_ADDR" \
+      -keyout server.key -out server.csr 2>/dev/null
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 \
+      -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out server.pem 2>/dev/null
+    rm -f server.csr
+  fi
+  if [[ ! -s credentials ]]; then
+    password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    printf 'BAKE_REGISTRY_USER=%s\nBAKE_REGISTRY_PASSWORD=%s\n' "$AUTH_REGISTRY_USER" "$password" >credentials
+    rm -f htpasswd
+  fi
+  [[ -s htpasswd ]] || htpasswd -Bbn "$AUTH_REGISTRY_USER" "$(auth_registry_password)" >htpasswd
+  chmod 600 ca.key server.key credentials htpasswd
+)
+
+# trust_auth_registry_ca puts the auth registry's CA where the engine looks
+# for a private registry's CA. dockerd treats a loopback registry as insecure
+# anyway (it would push to it without verifying); this keeps the engine's
+# setup the one a remote registry with a private CA needs.
+trust_auth_registry_ca() {
+  local dir=/etc/docker/certs.d/$AUTH_REGISTRY_ADDR
+  ((EUID == 0)) || return 0
+  cmp -s "$AUTH_REGISTRY_DIR/ca.pem" "$dir/ca.crt" && return 0
+  mkdir -p "$dir"
+  cp "$AUTH_REGISTRY_DIR/ca.pem" "$dir/ca.crt"
+}
+
+# write_auth_registry_config keeps the upload secret, as write_registry_config does.
+write_auth_registry_config() {
+  local dir=$AUTH_REGISTRY_DIR secret
+  secret=$(sed -n 's/^  secret: //p' "$dir/config.yml" 2>/dev/null || true)
+  [[ -n $secret ]] || secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  cat >"$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: "$dir/storage"
+  delete:
+    enabled: true
+auth:
+  htpasswd:
+    realm: bake-test-registry
+    path: "$dir/htpasswd"
+http:
+  addr: $AUTH_REGISTRY_ADDR
+  secret: $secret
+  tls:
+    certificate: "$dir/server.pem"
+    key: "$dir/server.key"
+EOF
+}
+
+start_auth_registry() {
+  make_auth_registry_files
+  trust_auth_registry_ca
+  auth_registry_up && return 0
+  write_auth_registry_config
+  spawn authregistry docker-registry serve "$AUTH_REGISTRY_DIR/config.yml"
+  wait_for authregistry auth_registry_up
+}
+
 # moto_bin prints the moto_server to run, installing moto[server] into a
 # virtualenv in the state directory only when none is on PATH.
 moto_bin() {
@@ -290,6 +387,7 @@ cmd_status() {
   local rc=0
   report docker docker_up "unix://$DOCKER_SOCK" || rc=1
   report registry registry_up "http://$REGISTRY_ADDR" || rc=1
+  report authreg auth_registry_up "https://$AUTH_REGISTRY_ADDR (TLS + htpasswd; CA and credentials in $AUTH_REGISTRY_DIR)" || rc=1
   report moto moto_up "http://$MOTO_HOST:$MOTO_PORT" || rc=1
   local caddy_bin caddy_ver
   caddy_bin=$(command -v caddy || true)
@@ -319,6 +417,7 @@ cmd_up() {
   migrate_pending_connections
   start_docker
   start_registry
+  start_auth_registry
   start_moto
   cmd_status
 }
@@ -326,6 +425,7 @@ cmd_up() {
 cmd_down() {
   lock
   stop moto moto_server
+  stop authregistry docker-registry
   stop registry docker-registry
   stop docker dockerd
 }
