@@ -1,7 +1,6 @@
 package builder
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -163,30 +162,6 @@ func declaredIn(body hcl.Body, vars, sensitive map[string]bool) error {
 		}
 	}
 	return nil
-}
-
-// jsonVariables reads the "variables" object of a JSON template (null marks
-// a required one) and its "sensitive-variables".
-func jsonVariables(path string, sensitive map[string]bool) (map[string]bool, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w: reading %s: %v", ErrTemplate, path, err)
-	}
-	var tmpl struct {
-		Variables map[string]json.RawMessage `json:"variables"`
-		Sensitive []string                   `json:"sensitive-variables"`
-	}
-	if err := json.Unmarshal(src, &tmpl); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrTemplate, path, err)
-	}
-	vars := map[string]bool{}
-	for name, v := range tmpl.Variables {
-		vars[name] = strings.TrimSpace(string(v)) != "null"
-	}
-	for _, name := range tmpl.Sensitive {
-		sensitive[name] = true
-	}
-	return vars, nil
 }
 
 // packerVars are the -var arguments of a build, sorted: bake's own variables
