@@ -22,7 +22,7 @@ import (
 // DockerfileTemplate is the file a Docker template directory holds.
 const DockerfileTemplate = "Dockerfile.tmpl"
 
-// Docker builds a Dockerfile template through the Engine API.
+// Docker builds a Dockerfile template, or a plain Dockerfile, through the Engine API.
 type Docker struct {
 	Engine *client.Client
 }
@@ -32,6 +32,9 @@ type Docker struct {
 // and the template digest are those of the template, not of a secret's
 // value or of the URL one build fetches it from.
 func (d *Docker) Prepare(s Spec) (Job, error) {
+	if s.Image.Dockerfile != "" {
+		return d.preparePlain(s)
+	}
 	dockerfile, err := render(s, DockerfileTemplate, secretPlaceholder)
 	if err != nil {
 		return nil, err
@@ -47,6 +50,7 @@ type dockerJob struct {
 	engine     *client.Client
 	spec       Spec
 	dockerfile []byte
+	buildArgs  map[string]*string // a plain Dockerfile's; none for a template
 	inputs     string
 	template   string
 }
@@ -100,6 +104,7 @@ func (j *dockerJob) run(ctx context.Context, red *secret.Redactor) (Built, error
 		ForceRemove: true, // no intermediate container survives a failed step
 		Version:     build.BuilderV1,
 		NetworkMode: network,
+		BuildArgs:   j.buildArgs,
 	})
 	if err != nil {
 		return Built{}, fmt.Errorf("building %s: %w", built.Tag, err)

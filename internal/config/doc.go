@@ -21,9 +21,14 @@
 //	                              # key among them, and promote and rollback deploy only releases they signed
 //	images:                       # required; name -> definition, file order kept
 //	  debian:
-//	    template: templates/base/debian   # required; an existing directory
+//	    template: templates/base/debian   # an existing directory; this or dockerfile
 //	    context: images/debian            # default images/<name>; an existing directory
 //	    vars: {suite: bookworm}           # strings; numbers and booleans keep their text
+//	  api:
+//	    dockerfile: Dockerfile            # a Dockerfile built as it is, no templating; it gets
+//	                                      # BAKE_VERSION, BAKE_IMAGE, BAKE_GIT_COMMIT, BAKE_BASE and its
+//	                                      # vars as build arguments where it declares them (ARG)
+//	    context: .                        # default: the Dockerfile's directory
 //	  hello:
 //	    template: templates/docker/go-service
 //	    base: debian                      # another image here; no cycles

@@ -2,7 +2,6 @@ package config
 
 import (
 	"os"
-	"path/filepath"
 	"regexp"
 
 	"gopkg.in/yaml.v3"
@@ -62,23 +61,19 @@ func (d *decoder) image(e entry, set *imageSet) *Image {
 		d.Errorf(e.Key, "images", "image name %s", msg)
 		return img
 	}
-	s, ok := d.Section(path, e.Key, e.Value, "template", "context", "base", "port", "vars", "secrets", "sandbox", "checks")
+	s, ok := d.Section(path, e.Key, e.Value, "template", "dockerfile", "context", "base", "port", "vars", "secrets", "sandbox", "checks")
 	if !ok {
 		return img
 	}
-	if n := s.Require("template"); n != nil {
-		if v, ok := d.str(join(path, "template"), n); ok {
-			img.Template = d.abs(v)
-			d.checkDir(n, join(path, "template"), "template", img.Template)
-		}
-	}
+	plain := d.recipe(s, path, e.Key, img)
 	if n := s.Get("context"); n != nil {
 		if v, ok := d.str(join(path, "context"), n); ok {
 			img.Context = d.abs(v)
 			d.checkDir(n, join(path, "context"), "build context", img.Context)
 		}
-	} else {
-		img.Context = d.abs(filepath.Join("images", name))
+	} else if img.Recipe() != "" {
+		// (Without a template or a Dockerfile there is no default to check.)
+		img.Context = d.defaultContext(img)
 		d.checkDir(e.Key, join(path, "context"), "default build context", img.Context)
 	}
 	if n := s.Get("base"); n != nil {
@@ -102,6 +97,9 @@ func (d *decoder) image(e entry, set *imageSet) *Image {
 	}
 	if n := s.Get("checks"); n != nil {
 		img.Checks = d.checks(join(path, "checks"), n, img, portNode != nil)
+	}
+	if plain != nil {
+		d.checkDockerfileArgs(s, path, plain, img)
 	}
 	return img
 }

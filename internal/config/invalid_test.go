@@ -63,7 +63,7 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 			name:     "unknown nested key without suggestion",
 			content:  func(t *testing.T) string { return edit(t, "    port: 8080\n", "    port: 8080\n    colour: red\n") },
 			position: "6:5",
-			message:  `images.hello.colour: unknown key; expected one of: template, context, base, port, vars, secrets, sandbox, checks`,
+			message:  `images.hello.colour: unknown key; expected one of: template, dockerfile, context, base, port, vars, secrets, sandbox, checks`,
 		},
 		{
 			name:     "prefix suggestion",
@@ -93,7 +93,7 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 			name:     "missing template",
 			content:  func(t *testing.T) string { return edit(t, "    template: templates/docker/go-service\n", "") },
 			position: "3:3",
-			message:  `images.hello.template: required`,
+			message:  `images.hello: set template (a template directory) or dockerfile (a Dockerfile built as it is)`,
 		},
 		{
 			name:     "template directory missing",

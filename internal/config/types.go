@@ -68,14 +68,18 @@ type Notify struct {
 // Image is one image definition: what to build and how to check it.
 type Image struct {
 	Name     string
-	Template string            // absolute path of the template directory (holds Dockerfile.tmpl, or rootfs.yaml)
-	Context  string            // absolute path of the build context
-	Base     string            // name of another image whose newest validated release this one builds FROM ("" for none)
-	Vars     map[string]string // template variables
-	Secrets  []string          // build secrets it needs, by name; values come from BAKE_SECRET_<NAME> at build time
-	Port     int               // port the service listens on inside the container (0: not a service)
-	Sandbox  Sandbox           // how the image runs in its sandbox
-	Checks   []Check           // run in the sandbox at release time; the first http check is also the deploy health check
+	Template string // absolute path of the template directory (holds Dockerfile.tmpl, or rootfs.yaml); "" for a plain Dockerfile
+	// Dockerfile is the absolute path of a Dockerfile built as it is, with
+	// no templating ("" for a template): it gets BuildArgs and its vars as
+	// build arguments where it declares them.
+	Dockerfile string
+	Context    string            // absolute path of the build context
+	Base       string            // name of another image whose newest validated release this one builds FROM ("" for none)
+	Vars       map[string]string // template variables
+	Secrets    []string          // build secrets it needs, by name; values come from BAKE_SECRET_<NAME> at build time
+	Port       int               // port the service listens on inside the container (0: not a service)
+	Sandbox    Sandbox           // how the image runs in its sandbox
+	Checks     []Check           // run in the sandbox at release time; the first http check is also the deploy health check
 }
 
 // Sandbox says how an image runs in its sandbox.
@@ -90,6 +94,15 @@ type Sandbox struct {
 	// InstanceProfile names the IAM instance profile of the sandbox
 	// instance: what lets its SSM agent register, so checks can run.
 	InstanceProfile string
+}
+
+// Recipe is what says how the image is built: its template directory, or
+// its Dockerfile when it has a plain one.
+func (i *Image) Recipe() string {
+	if i.Dockerfile != "" {
+		return i.Dockerfile
+	}
+	return i.Template
 }
 
 // HealthCheck returns the check a deployment waits for, or nil if the image has no http check.

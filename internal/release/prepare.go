@@ -68,6 +68,9 @@ func (r *Releaser) newestValidated(ctx context.Context, image string) (ledger.Re
 }
 
 func (r *Releaser) builderFor(img *config.Image) Builder {
+	if img.Dockerfile != "" {
+		return &builder.Docker{Engine: r.Engine}
+	}
 	if ami.IsTemplate(img.Template) {
 		return &ami.Builder{AWS: r.AWS}
 	}

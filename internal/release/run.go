@@ -128,7 +128,7 @@ func Decide(ctx context.Context, store ledger.Store, p *config.Project, img *con
 			vs = append(vs, v)
 		}
 	}
-	paths := []string{relPath(p.Dir, img.Template), relPath(p.Dir, img.Context)}
+	paths := []string{relPath(p.Dir, img.Recipe()), relPath(p.Dir, img.Context)}
 	d, err := version.Next(ctx, version.NextOptions{Dir: p.Dir, Image: img.Name, Paths: paths, Bump: bump, Recorded: vs})
 	if err != nil {
 		return nil, "", err

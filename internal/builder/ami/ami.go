@@ -32,6 +32,9 @@ const Name = "ami"
 
 // IsTemplate reports whether dir holds an ami.yaml: a native AMI recipe.
 func IsTemplate(dir string) bool {
+	if dir == "" { // a plain Dockerfile's image has no template directory
+		return false
+	}
 	_, err := os.Stat(filepath.Join(dir, Template))
 	return err == nil
 }

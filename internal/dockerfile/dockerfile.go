@@ -1,0 +1,117 @@
+// Package dockerfile reads what bake needs to know of a plain Dockerfile,
+// one built as it is rather than rendered from a template: the build
+// arguments it declares, the ports it exposes and where its own health
+// check looks. It parses with BuildKit's Dockerfile parser, so it reads a
+// Dockerfile as the engine does (continuations, heredocs, escape directive).
+package dockerfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// File is what a Dockerfile declares.
+type File struct {
+	Path string
+	// Args are the names its ARG instructions declare, in order, each once
+	// (global ones before the first FROM and those of every stage).
+	Args []string
+	// Ports are the TCP ports its EXPOSE instructions name with a number,
+	// in order, each once; a port given as a variable is left out.
+	Ports []int
+	// HealthPath is the URL path its HEALTHCHECK fetches from the
+	// container itself ("" when it has none, or does something else).
+	HealthPath string
+}
+
+// Declares reports whether the Dockerfile declares build argument name.
+func (f File) Declares(name string) bool { return slices.Contains(f.Args, name) }
+
+// Read reads and parses the Dockerfile at path.
+func Read(path string) (File, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return File{}, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return Parse(path, src)
+}
+
+// Parse parses src, the Dockerfile at path. A problem is reported as
+// PATH:LINE: what is wrong.
+func Parse(path string, src []byte) (File, error) {
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		return File{}, located(path, err)
+	}
+	f := File{Path: path}
+	for _, n := range res.AST.Children {
+		switch strings.ToLower(n.Value) {
+		case "arg":
+			for a := n.Next; a != nil; a = a.Next {
+				name, _, _ := strings.Cut(a.Value, "=")
+				if !f.Declares(name) {
+					f.Args = append(f.Args, name)
+				}
+			}
+		case "expose":
+			for p := n.Next; p != nil; p = p.Next {
+				if port, ok := tcpPort(p.Value); ok && !slices.Contains(f.Ports, port) {
+					f.Ports = append(f.Ports, port)
+				}
+			}
+		case "healthcheck":
+			f.HealthPath = healthPath(n.Original)
+		}
+	}
+	return f, nil
+}
+
+// located formats a parser error with the first line it names.
+func located(path string, err error) error {
+	var loc *parser.LocationError
+	if errors.As(err, &loc) && len(loc.Locations) > 0 && len(loc.Locations[0]) > 0 {
+		if line := loc.Locations[0][0].Start.Line; line > 0 {
+			return fmt.Errorf("%s:%d: %v", path, line, errors.Unwrap(loc))
+		}
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// tcpPort reads one EXPOSE value: 8080 or 8080/tcp; not a range, a
+// variable or a UDP port.
+func tcpPort(v string) (int, bool) {
+	num, proto, _ := strings.Cut(v, "/")
+	if proto != "" && !strings.EqualFold(proto, "tcp") {
+		return 0, false
+	}
+	port, err := strconv.Atoi(num)
+	if err != nil || port < 1 || port > 65535 {
+		return 0, false
+	}
+	return port, true
+}
+
+// localURL is an HTTP URL on the container itself, as a HEALTHCHECK's curl
+// or wget fetches it.
+var localURL = regexp.MustCompile(`https?://(?:localhost|127\.0\.0\.1|0\.0\.0\.0)(?::\d+)?(/[^\s"'\\]*)?`)
+
+// healthPath is the path of the local URL a HEALTHCHECK line fetches.
+func healthPath(line string) string {
+	m := localURL.FindStringSubmatch(line)
+	switch {
+	case m == nil:
+		return ""
+	case m[1] == "":
+		return "/"
+	default:
+		return m[1]
+	}
+}

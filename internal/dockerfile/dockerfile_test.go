@@ -1,0 +1,47 @@
+package dockerfile
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		want  File
+		fails string
+	}{
+		{name: "nothing declared", src: "FROM scratch\nCOPY svc /svc\n", want: File{}},
+		{name: "args before FROM, in stages, with defaults, several on a line",
+			src:  "ARG BAKE_BASE=scratch\nFROM ${BAKE_BASE}\nARG BAKE_VERSION BAKE_GIT_COMMIT=unknown\nARG BAKE_VERSION\nARG \\\n  other\n",
+			want: File{Args: []string{"BAKE_BASE", "BAKE_VERSION", "BAKE_GIT_COMMIT", "other"}}},
+		{name: "an arg in a heredoc is not one", src: "FROM scratch\nRUN <<EOF\nARG NOT_ONE\nEOF\n", want: File{}},
+		{name: "ports: tcp, numbered, each once",
+			src:  "FROM scratch\nEXPOSE 8080 9090/tcp 53/udp ${PORT} 8000-8010\nexpose 8080\nEXPOSE 80/TCP\n",
+			want: File{Ports: []int{8080, 9090, 80}}},
+		{name: "a health check with curl", src: "FROM scratch\nHEALTHCHECK --interval=5s CMD curl -fsS http://localhost:8080/healthz || exit 1\n",
+			want: File{HealthPath: "/healthz"}},
+		{name: "a health check with wget, in JSON form, on the root",
+			src:  "FROM scratch\nHEALTHCHECK CMD [\"wget\", \"-q\", \"-O-\", \"http://127.0.0.1:3000\"]\n",
+			want: File{HealthPath: "/"}},
+		{name: "a health check that is not HTTP", src: "FROM scratch\nHEALTHCHECK CMD pg_isready\n", want: File{}},
+		{name: "empty", src: "# only a comment\n", fails: "Dockerfile:1: file with no instructions"},
+		{name: "unterminated heredoc", src: "FROM scratch\nRUN <<EOF\necho\n", fails: "Dockerfile:2: unterminated heredoc"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse("Dockerfile", []byte(tt.src))
+			if tt.fails != "" {
+				require.Error(t, err)
+				assert.Equal(t, tt.fails, err.Error())
+				return
+			}
+			require.NoError(t, err)
+			tt.want.Path = "Dockerfile"
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
