@@ -10,6 +10,7 @@ import (
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
+	"github.com/bakehq/bake/internal/registry"
 	"github.com/bakehq/bake/internal/release"
 	"github.com/bakehq/bake/internal/report"
 	"github.com/bakehq/bake/internal/secret"
@@ -49,7 +50,8 @@ func ExitCode(err error) int {
 		errors.Is(err, ledger.ErrNoLedger), errors.Is(err, ledger.ErrUnusable), errors.Is(err, promote.ErrUnknown),
 		errors.Is(err, promote.ErrNeverRan), errors.Is(err, builder.ErrTemplate), errors.Is(err, release.ErrNoBase),
 		errors.Is(err, engine.ErrUnreachable), errors.Is(err, report.ErrInvalid),
-		errors.Is(err, cst.ErrInvalid), errors.Is(err, secret.ErrInvalid), errors.Is(err, keys.ErrInvalidKey):
+		errors.Is(err, cst.ErrInvalid), errors.Is(err, secret.ErrInvalid), errors.Is(err, keys.ErrInvalidKey),
+		errors.Is(err, registry.ErrCredentials), errors.Is(err, registry.ErrTLS):
 		return ExitInput
 	}
 	return ExitFailed

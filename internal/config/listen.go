@@ -17,8 +17,8 @@ type listenUse struct {
 func newListenUse(p *Project, registry, frontDoor *yaml.Node) *listenUse {
 	u := &listenUse{first: map[string]string{}}
 	u.first[socketKey(p.FrontDoor.Admin)] = holder("frontdoor.admin", p.FrontDoor.Admin, frontDoor)
-	if _, held := u.first[socketKey(p.Registry)]; !held {
-		u.first[socketKey(p.Registry)] = holder("registry", p.Registry, registry)
+	if _, held := u.first[socketKey(p.Registry.Address)]; !held {
+		u.first[socketKey(p.Registry.Address)] = holder("registry", p.Registry.Address, registry)
 	}
 	return u
 }

@@ -105,7 +105,7 @@ func TestLoadCompleteFile(t *testing.T) {
 	assert.Equal(t, path, p.File)
 	assert.Equal(t, dir, p.Dir)
 	assert.Equal(t, "demo", p.Name)
-	assert.Equal(t, "127.0.0.1:5001", p.Registry)
+	assert.Equal(t, "127.0.0.1:5001", p.Registry.Address)
 	assert.Equal(t, filepath.Join(dir, "state/ledger.db"), p.Ledger)
 	assert.Equal(t, "localhost:2020", p.FrontDoor.Admin)
 
@@ -171,7 +171,7 @@ environments:
 	p, err := Load(path)
 	require.NoError(t, err)
 
-	assert.Equal(t, DefaultRegistry, p.Registry)
+	assert.Equal(t, DefaultRegistry, p.Registry.Address)
 	assert.Equal(t, filepath.Join(dir, DefaultLedger), p.Ledger)
 	assert.Equal(t, DefaultFrontDoor, p.FrontDoor.Admin)
 	require.Len(t, p.Images, 1)

@@ -15,7 +15,7 @@ import (
 // environments because targets refer to them.
 func (d *decoder) project(root *yaml.Node) *Project {
 	p := &Project{
-		Registry:  DefaultRegistry,
+		Registry:  Registry{Address: DefaultRegistry},
 		Ledger:    filepath.Join(d.dir, DefaultLedger),
 		FrontDoor: FrontDoor{Admin: DefaultFrontDoor},
 	}
@@ -32,16 +32,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 			}
 		}
 	}
-	registryNode := s.Get("registry")
-	if registryNode != nil {
-		if v, ok := d.str("registry", registryNode); ok {
-			if _, _, err := splitHostPort(v); err != nil {
-				d.Errorf(registryNode, "registry", "%v", err)
-			} else {
-				p.Registry = v
-			}
-		}
-	}
+	registryNode := d.registry(s, &p.Registry)
 	if n := s.Get("ledger"); n != nil {
 		if v, ok := d.str("ledger", n); ok {
 			d.ledgerLocation(n, v, p)
@@ -56,7 +47,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 	p.Images = imgs.list
 	if p.Name != "" {
 		for _, img := range imgs.list {
-			if msg := checkRepository(p.Registry, p.Name, img.Name); msg != "" && !imgs.broken[img.Name] {
+			if msg := checkRepository(p.Registry.Address, p.Name, img.Name); msg != "" && !imgs.broken[img.Name] {
 				d.Errorf(imgs.key[img.Name], "images", "%s", msg)
 			}
 		}

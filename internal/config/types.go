@@ -23,7 +23,7 @@ type Project struct {
 	File         string         // absolute path of bake.yaml
 	Dir          string         // directory of bake.yaml; relative paths resolve against it
 	Name         string         // `project:`, used in resource names and registry repositories
-	Registry     string         // host:port of the OCI registry releases are pushed to
+	Registry     Registry       // the OCI registry releases are pushed to
 	Ledger       string         // absolute path of the SQLite ledger, or a dynamodb://TABLE?region=R URL as written
 	FrontDoor    FrontDoor      // deprecated: the shared Caddy of an older bake
 	Notify       Notify         // where events about releases and deployments go

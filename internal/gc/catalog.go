@@ -26,7 +26,7 @@ type catalog struct {
 
 func newCatalog(p *config.Project, histories []History) *catalog {
 	c := &catalog{
-		project: p.Name, prefix: p.Registry + "/" + p.Name + "/", envs: map[string]bool{},
+		project: p.Name, prefix: p.Registry.Address + "/" + p.Name + "/", envs: map[string]bool{},
 		versions: map[string]map[string]ledger.Release{}, digests: map[string]map[string][]ledger.Release{},
 		rank: map[string]int{},
 	}

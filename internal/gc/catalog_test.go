@@ -24,7 +24,7 @@ func testCatalog(t *testing.T) (*catalog, *Protection) {
 		{Image: "svc", Version: "1.3.0", Status: ledger.StatusFailed},
 		pushed("1.2.0", "sha256:b"), pushed("1.1.0", "sha256:b"), pushed("1.0.0", "sha256:a"),
 	}}
-	p := &config.Project{Name: "web", Registry: "127.0.0.1:5000", Environments: envs(1)}
+	p := &config.Project{Name: "web", Registry: config.Registry{Address: "127.0.0.1:5000"}, Environments: envs(1)}
 	prot := &Protection{digests: map[string]bool{"sha256:b": true}, releases: map[string]bool{"svc@1.2.0": true}}
 	return newCatalog(p, []History{h}), prot
 }

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/registry"
 )
 
 // Kind is what sort of thing an Item is.
@@ -59,8 +59,8 @@ type Collector struct {
 	Project *config.Project
 	Ledger  Ledger
 	Engine  *client.Client
-	// HTTP talks to the registry; nil for a client that never uses a proxy.
-	HTTP *http.Client
+
+	registry *registry.Client // the project's registry, made on first use
 }
 
 // Lock takes every environment's lock, the one promote and rollback take

@@ -25,7 +25,7 @@ type Builder interface {
 // yet. It returns the base release the image builds FROM, if any.
 func (r *Releaser) Prepare(ctx context.Context, o Options) (builder.Job, *ledger.Release, error) {
 	spec := builder.Spec{
-		Project: r.Project.Name, Registry: r.Project.Registry, Image: o.Image, Version: o.Version,
+		Project: r.Project.Name, Registry: r.Project.Registry.Address, Image: o.Image, Version: o.Version,
 		GitCommit: o.GitCommit, GitDirty: o.GitDirty, User: r.User, Source: o.Source,
 		OperationID: r.Operation, Progress: r.Progress,
 	}

@@ -1,0 +1,76 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestLoadRegistry reads registry: as HOST:PORT and as a mapping, with a
+// CA bundle relative to bake.yaml.
+func TestLoadRegistry(t *testing.T) {
+	for _, tt := range []struct {
+		name, yaml string
+		want       Registry
+	}{
+		{name: "default", yaml: "", want: Registry{Address: DefaultRegistry}},
+		{name: "string", yaml: "registry: 127.0.0.1:5443\n", want: Registry{Address: "127.0.0.1:5443"}},
+		{name: "mapping", yaml: "registry: {address: 127.0.0.1:5443, ca: certs/ca.pem, create_repositories: true}\n",
+			want: Registry{Address: "127.0.0.1:5443", CA: "certs/ca.pem", CreateRepositories: true}},
+		{name: "mapping without address", yaml: "registry:\n  ca: certs/ca.pem\n",
+			want: Registry{Address: DefaultRegistry, CA: "certs/ca.pem"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeProject(t, tt.yaml+minimalFile)
+			dir := filepath.Dir(path)
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "certs"), 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "certs/ca.pem"), []byte("PEM"), 0o644))
+			p, err := Load(path)
+			require.NoError(t, err)
+			if tt.want.CA != "" {
+				tt.want.CA = filepath.Join(dir, tt.want.CA)
+			}
+			assert.Equal(t, tt.want, p.Registry)
+		})
+	}
+}
+
+func TestLoadRejectsInvalidRegistry(t *testing.T) {
+	runInvalid(t, []invalidCase{
+		{
+			name:     "address without a port",
+			content:  func(t *testing.T) string { return "registry: {address: example.com}\n" + minimalFile },
+			position: "1:21",
+			message:  `registry.address: expected host:port, got "example.com"`,
+		},
+		{
+			name: "misspelt key",
+			content: func(t *testing.T) string {
+				return "registry:\n  address: 127.0.0.1:5443\n  cert: ca.pem\n" + minimalFile
+			},
+			position: "3:3",
+			message:  `registry.cert: unknown key`,
+		},
+		{
+			name:     "missing CA bundle",
+			content:  func(t *testing.T) string { return "registry: {ca: certs/missing.pem}\n" + minimalFile },
+			position: "1:16",
+			message:  `registry.ca: cannot read the CA bundle certs/missing.pem: no such file or directory`,
+		},
+		{
+			name:     "create_repositories not a boolean",
+			content:  func(t *testing.T) string { return "registry: {create_repositories: yes please}\n" + minimalFile },
+			position: "1:33",
+			message:  `registry.create_repositories: expected true or false`,
+		},
+		{
+			name:     "a list",
+			content:  func(t *testing.T) string { return "registry: [127.0.0.1:5443]\n" + minimalFile },
+			position: "1:11",
+			message:  `registry: expected a mapping`,
+		},
+	})
+}

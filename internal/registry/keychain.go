@@ -1,0 +1,95 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/docker/cli/cli/config"
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+// The environment variables CI sets instead of a Docker config file.
+const (
+	EnvUser     = "BAKE_REGISTRY_USER"
+	EnvPassword = "BAKE_REGISTRY_PASSWORD"
+)
+
+// Keychain is where bake finds credentials for a registry, first match
+// wins: BAKE_REGISTRY_USER and BAKE_REGISTRY_PASSWORD (CI, one registry),
+// then the Docker config file (DOCKER_CONFIG, else ~/.docker/config.json)
+// with its credHelpers, credsStore and auths, as `docker login` keeps them.
+func Keychain() authn.Keychain {
+	return authn.NewMultiKeychain(envKeychain{}, authn.DefaultKeychain)
+}
+
+// envKeychain answers every registry with the credentials in the
+// environment, and with Anonymous (so the next keychain is asked) when
+// BAKE_REGISTRY_USER is unset.
+type envKeychain struct{}
+
+func (envKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
+	user, ok := os.LookupEnv(EnvUser)
+	if !ok || user == "" {
+		return authn.Anonymous, nil
+	}
+	return &authn.Basic{Username: user, Password: os.Getenv(EnvPassword)}, nil
+}
+
+// Source names where the keychain takes host's credentials from, in the
+// words of an error message: "BAKE_REGISTRY_USER", "config.json auths",
+// "credHelper NAME", "credsStore NAME" or "none". It reads the same files
+// in the same order as Keychain and never runs a helper.
+func Source(host string) string {
+	if user, ok := os.LookupEnv(EnvUser); ok && user != "" {
+		return EnvUser
+	}
+	cf, err := config.Load(dockerConfigDir())
+	if err != nil {
+		return "none"
+	}
+	if h := cf.CredentialHelpers[host]; h != "" {
+		return "credHelper " + h
+	}
+	if cf.CredentialsStore != "" {
+		return "credsStore " + cf.CredentialsStore
+	}
+	for _, key := range []string{host, "https://" + host, "http://" + host} {
+		if a, ok := cf.AuthConfigs[key]; ok && (a.Auth != "" || a.Username != "" || a.IdentityToken != "" || a.RegistryToken != "") {
+			return "config.json auths"
+		}
+	}
+	return "none"
+}
+
+// dockerConfigDir is the directory of the Docker config file the
+// default keychain reads: DOCKER_CONFIG when set, else ~/.docker.
+func dockerConfigDir() string {
+	if dir := os.Getenv("DOCKER_CONFIG"); dir != "" {
+		return dir
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".docker")
+}
+
+// credentials resolves host's authenticator and its configuration; a
+// failing credential helper is reported with its name.
+func credentials(ctx context.Context, kc authn.Keychain, host string) (authn.Authenticator, *authn.AuthConfig, error) {
+	reg, err := parseRegistry(host)
+	if err != nil {
+		return nil, nil, err
+	}
+	auth, err := authn.Resolve(ctx, kc, reg)
+	if err != nil {
+		return nil, nil, &CredentialsError{Host: host, Source: Source(host), Reason: fmt.Sprintf("could not be read: %v", err)}
+	}
+	cfg, err := authn.Authorization(ctx, auth)
+	if err != nil {
+		return nil, nil, &CredentialsError{Host: host, Source: Source(host), Reason: fmt.Sprintf("could not be read: %v", err)}
+	}
+	return auth, cfg, nil
+}

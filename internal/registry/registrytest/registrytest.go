@@ -1,0 +1,101 @@
+// Package registrytest finds the registry with TLS and htpasswd auth that
+// scripts/services.sh runs on 127.0.0.1:5443, for tests: its address, the
+// CA its certificate chains to, and its test user.
+package registrytest
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Address is where scripts/services.sh serves the auth registry.
+const Address = "127.0.0.1:5443"
+
+// AuthRegistry is the auth registry and what a test needs to use it.
+type AuthRegistry struct {
+	Address  string
+	CA       string // path of its CA's PEM certificate
+	User     string
+	Password string
+}
+
+// Env is the environment that gives bake the test user's credentials.
+func (r AuthRegistry) Env() []string {
+	return []string{"BAKE_REGISTRY_USER=" + r.User, "BAKE_REGISTRY_PASSWORD=" + r.Password}
+}
+
+// Find reads the auth registry's files from the services' state directory
+// (BAKE_SERVICES_DIR, else .services at the module's root or, in a git
+// worktree, at the main checkout's root) and fails the test when they are
+// not there.
+func Find(t testing.TB) AuthRegistry {
+	t.Helper()
+	dir, err := stateDir()
+	if err != nil {
+		t.Fatalf("finding the auth registry: %v", err)
+	}
+	dir = filepath.Join(dir, "authregistry")
+	r := AuthRegistry{Address: Address, CA: filepath.Join(dir, "ca.pem")}
+	f, err := os.Open(filepath.Join(dir, "credentials"))
+	if err != nil {
+		t.Fatalf("the auth registry's credentials: %v (run scripts/services.sh up; set BAKE_SERVICES_DIR if it keeps its state elsewhere)", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		switch k {
+		case "BAKE_REGISTRY_USER":
+			r.User = v
+		case "BAKE_REGISTRY_PASSWORD":
+			r.Password = v
+		}
+	}
+	if r.User == "" || r.Password == "" {
+		t.Fatalf("%s names no user and password", f.Name())
+	}
+	return r
+}
+
+// stateDir is scripts/services.sh's state directory.
+func stateDir() (string, error) {
+	if dir := os.Getenv("BAKE_SERVICES_DIR"); dir != "" {
+		return dir, nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return checkoutStateDir(dir), nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// checkoutStateDir is root/.services or, when it has no auth registry and
+// root is a linked git worktree, the main checkout's: the worktrees of one
+// repository share the services one of them started.
+func checkoutStateDir(root string) string {
+	own := filepath.Join(root, ".services")
+	if _, err := os.Stat(filepath.Join(own, "authregistry")); err == nil {
+		return own
+	}
+	cmd := exec.Command("git", "rev-parse", "--path-format=absolute", "--git-common-dir")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return own
+	}
+	return filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), ".services")
+}
