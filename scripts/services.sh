@@ -7,11 +7,14 @@
 # It is built with `go install` (into /usr/local/bin as root, else $STATE/bin)
 # because bake needs Caddy 2.11.4 or later, which reads upstream addresses
 # from files on every request; Debian's caddy reloads on every change.
+# As root it also runs buildkitd, BuildKit as a daemon of its own with TLS on
+# 127.0.0.1:1234 and arm64 emulation (scripts/buildkitd/buildkitd.sh).
 #
 # usage: scripts/services.sh up|status|down
 #
 #   up      install what is missing, start what does not answer, print status
-#   status  one line per service; exit 0 when docker, both registries and moto are up
+#   status  one line per service; exit 0 when docker, both registries, moto
+#           and (as root) buildkitd are up
 #   down    stop what `up` started (found by pid files); data stays in place
 #
 # Logs, pid files, the registries' configs and storage live in
@@ -45,6 +48,9 @@ PACKAGES=(
   mmdebstrap:mmdebstrap hey:hey git:git curl:curl busybox:busybox-static
   htpasswd:apache2-utils openssl:openssl
 )
+# shellcheck source=buildkitd/buildkitd.sh
+source "$ROOT/scripts/buildkitd/buildkitd.sh"
+((EUID != 0)) || PACKAGES+=("${BUILDKITD_PACKAGES[@]}")
 
 log() { printf 'services: %s\n' "$*" >&2; }
 die() {
@@ -78,8 +84,13 @@ caddy_doors() {
   printf '%d of %d running under %s/caddy/doors' "$up" "$total" "$dir"
 }
 
-# have CMD also looks in the sbin directories, which a user's PATH may lack.
-have() { command -v "$1" >/dev/null || [[ -x /usr/sbin/$1 || -x /sbin/$1 ]]; }
+# have CMD also looks in the sbin directories, which a user's PATH may lack;
+# a CMD with a slash is a path.
+have() {
+  if [[ $1 == */* ]]; then [[ -x $1 ]]; else
+    command -v "$1" >/dev/null || [[ -x /usr/sbin/$1 || -x /sbin/$1 ]]
+  fi
+}
 
 missing_packages() {
   local entry
@@ -126,7 +137,7 @@ apt_install() (
 ensure_loopback_only() {
   command -v ss >/dev/null || return 0
   local port bound
-  for port in "${REGISTRY_ADDR##*:}" "${AUTH_REGISTRY_ADDR##*:}" "$MOTO_PORT"; do
+  for port in "${REGISTRY_ADDR##*:}" "${AUTH_REGISTRY_ADDR##*:}" "$MOTO_PORT" "${BUILDKITD_ADDR##*:}"; do
     bound=$(ss -Hltn "sport = :$port" | awk '$4 !~ /^(127\.0\.0\.1|\[::1\]):/ {print $4}')
     [[ -z $bound ]] || die "port $port is bound on $bound; stop that service, bake's services listen on 127.0.0.1 only"
   done
@@ -389,6 +400,7 @@ cmd_status() {
   report registry registry_up "http://$REGISTRY_ADDR" || rc=1
   report authreg auth_registry_up "https://$AUTH_REGISTRY_ADDR (TLS + htpasswd; CA and credentials in $AUTH_REGISTRY_DIR)" || rc=1
   report moto moto_up "http://$MOTO_HOST:$MOTO_PORT" || rc=1
+  report_buildkitd || rc=1
   local caddy_bin caddy_ver
   caddy_bin=$(command -v caddy || true)
   caddy_ver=$(caddy_version "$caddy_bin")
@@ -419,11 +431,13 @@ cmd_up() {
   start_registry
   start_auth_registry
   start_moto
+  start_buildkitd
   cmd_status
 }
 
 cmd_down() {
   lock
+  stop buildkitd buildkitd
   stop moto moto_server
   stop authregistry docker-registry
   stop registry docker-registry
