@@ -17,15 +17,20 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/bakehq/bake"
+	"github.com/bakehq/bake/internal/adopt"
 	"github.com/bakehq/bake/internal/config"
 )
 
 func newCmdInit(f *Factory) *cobra.Command {
-	var dir, name string
-	var force bool
+	var dir, name, from string
+	var force, example bool
 	cmd := &cobra.Command{
 		Use:   "init [DIR]",
-		Short: "Write a working bake.yaml, templates and the example image into a directory",
+		Short: "Write a working bake.yaml: for the Dockerfile DIR has, or the example project",
+		Long: "Write a working bake.yaml into DIR.\n\n" +
+			"With --from FILE, or when DIR has a Dockerfile and no templates/ directory, it builds that\n" +
+			"Dockerfile as it is, without templating. Otherwise (or with --example) it writes the example\n" +
+			"project: bake.yaml, templates and the example images.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return exactArgs(1, "at most one DIR")(cmd, args)
@@ -37,10 +42,21 @@ func newCmdInit(f *Factory) *cobra.Command {
 			if len(args) == 1 {
 				dir = args[0]
 			}
+			if from != "" && example {
+				return &usageError{"--from and --example: give one"}
+			}
+			if from == "" && !example {
+				from = foundDockerfile(dir)
+			}
+			if from != "" {
+				return runInitDockerfile(f, initDockerfile{dir: dir, name: name, from: from, explicit: cmd.Flags().Changed("from"), force: force})
+			}
 			return runInit(f, dir, name, force)
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite files that already exist")
+	cmd.Flags().StringVar(&from, "from", "", "build this Dockerfile as it is (default: DIR/Dockerfile, when DIR has one and no templates/)")
+	cmd.Flags().BoolVar(&example, "example", false, "write the example project even when DIR has a Dockerfile")
 	cmd.Flags().StringVar(&name, "name", "", "the project's name (default: the directory's name, made one bake accepts)")
 	return cmd
 }
@@ -48,6 +64,8 @@ func newCmdInit(f *Factory) *cobra.Command {
 type initResult struct {
 	Dir   string   `json:"dir"`
 	Files []string `json:"files"`
+	// Adopted is what init made of a Dockerfile it adopted.
+	Adopted *adopt.Project `json:"adopted,omitempty"`
 }
 
 func runInit(f *Factory, dir, name string, force bool) error {

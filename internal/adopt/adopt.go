@@ -1,0 +1,104 @@
+// Package adopt makes a bake project of a repository that already has a
+// Dockerfile: it writes the bake.yaml that builds that Dockerfile as it is,
+// with what the Dockerfile itself says (the port it exposes, the URL its
+// HEALTHCHECK fetches) and says what it had to assume.
+package adopt
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/dockerfile"
+)
+
+// ErrInvalid marks a Dockerfile that cannot be adopted: bad input.
+var ErrInvalid = errors.New("invalid Dockerfile")
+
+// invalid is a problem with the Dockerfile, said in its own words.
+type invalid struct{ msg string }
+
+func (e *invalid) Error() string        { return e.msg }
+func (e *invalid) Is(target error) bool { return target == ErrInvalid }
+
+// DefaultPort is the port assumed for a Dockerfile that exposes none.
+const DefaultPort = 8080
+
+// Options says what to adopt and into which project.
+type Options struct {
+	Dir        string // the project directory, where bake.yaml goes
+	Dockerfile string // the Dockerfile: absolute, or relative to the working directory
+	Project    string // the project's name; also the image's
+	Registry   string // where releases are pushed
+	Listen     []int  // the front-door ports of dev, qa and prod, on 127.0.0.1
+}
+
+// Project is what Plan made of a Dockerfile.
+type Project struct {
+	Image      string `json:"image"`
+	Dockerfile string `json:"dockerfile"` // relative to the project directory
+	Context    string `json:"context"`    // relative to the project directory
+	Port       int    `json:"port"`
+	// PortFrom says where the port comes from: "EXPOSE", or "assumed" when
+	// the Dockerfile exposes none.
+	PortFrom string `json:"port_from"`
+	// HealthPath is the path the http check fetches, expecting 200.
+	HealthPath string `json:"health_path"`
+	// HealthFrom says where the path comes from: "HEALTHCHECK", or
+	// "assumed" when no HEALTHCHECK names a URL on the container.
+	HealthFrom string `json:"health_from"`
+	// Args are bake's build arguments the Dockerfile declares.
+	Args []string `json:"build_args"`
+	// Config is the bake.yaml to write.
+	Config []byte `json:"-"`
+}
+
+// Plan reads the Dockerfile and makes the project's bake.yaml. It writes nothing.
+func Plan(o Options) (Project, error) {
+	abs, err := filepath.Abs(o.Dockerfile)
+	if err != nil {
+		return Project{}, err
+	}
+	if st, err := os.Stat(abs); err != nil || st.IsDir() {
+		return Project{}, &invalid{fmt.Sprintf("%s is not a file: name the Dockerfile to build", o.Dockerfile)}
+	}
+	f, err := dockerfile.Read(abs)
+	if err != nil {
+		return Project{}, &invalid{err.Error()}
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return Project{}, err
+	}
+	p := Project{Image: o.Project, Port: DefaultPort, PortFrom: "assumed", HealthPath: "/", HealthFrom: "assumed", Args: []string{}}
+	if p.Dockerfile, err = rel(dir, abs); err != nil {
+		return Project{}, err
+	}
+	if p.Context, err = rel(dir, filepath.Dir(abs)); err != nil {
+		return Project{}, err
+	}
+	if len(f.Ports) > 0 {
+		p.Port, p.PortFrom = f.Ports[0], "EXPOSE"
+	}
+	if f.HealthPath != "" {
+		p.HealthPath, p.HealthFrom = f.HealthPath, "HEALTHCHECK"
+	}
+	for _, a := range config.BuildArgs {
+		if f.Declares(a) {
+			p.Args = append(p.Args, a)
+		}
+	}
+	p.Config, err = render(p, o)
+	return p, err
+}
+
+// rel is path relative to dir, with forward slashes as bake.yaml has them.
+func rel(dir, path string) (string, error) {
+	r, err := filepath.Rel(dir, path)
+	if err != nil {
+		return "", err
+	}
+	return filepath.ToSlash(r), nil
+}
