@@ -87,18 +87,21 @@ func TestPlainDockerfileRejected(t *testing.T) {
 	tests := []struct {
 		name, src string
 		vars      map[string]string
+		secrets   []string
 		contains  string
 	}{
 		{name: "does not parse", src: "FROM scratch\nRUN <<EOF\n", contains: "Dockerfile:2: unterminated heredoc"},
 		{name: "a var it does not declare", src: "FROM scratch\n", vars: map[string]string{"colour": "blue"},
 			contains: `image "api" sets var "colour", which`},
+		{name: "secrets", src: "FROM scratch\n", secrets: []string{"npm_token"},
+			contains: `image "api" has secrets, which a plain Dockerfile cannot receive`},
 		{name: "a var bake sets", src: "FROM scratch\nARG BAKE_IMAGE\n", vars: map[string]string{"BAKE_IMAGE": "x"},
 			contains: `"BAKE_IMAGE", a build argument bake sets itself`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := plainSpec(t, tt.src)
-			s.Image.Vars = tt.vars
+			s.Image.Vars, s.Image.Secrets = tt.vars, tt.secrets
 			_, err := (&Docker{}).Prepare(s)
 			require.ErrorIs(t, err, ErrTemplate)
 			assert.Contains(t, err.Error(), tt.contains)
