@@ -2,7 +2,6 @@ package builder
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,18 +28,21 @@ type Artifact struct {
 // the engine's own retries (about 50 s, with nothing to show for them).
 const unreachableFor = 10 * time.Second
 
-// Publish pushes a built image to the registry and returns its digest. A
-// registry that cannot be reached is reported as a *registry.UnreachableError.
+// Publish pushes a built image to the registry, with the credentials
+// registry.Keychain finds for it, and returns its digest. A registry that
+// cannot be reached is reported as a *registry.UnreachableError.
 func Publish(ctx context.Context, eng *client.Client, b Built, progress io.Writer) (Artifact, error) {
 	host, err := registry.Host(b.Tag)
 	if err != nil {
 		return Artifact{}, fmt.Errorf("pushing %s: %w", b.Tag, err)
 	}
+	auth, err := registry.EngineAuth(ctx, host)
+	if err != nil {
+		return Artifact{}, fmt.Errorf("pushing %s: %w", b.Tag, err)
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	res, err := eng.ImagePush(ctx, b.Tag, client.ImagePushOptions{
-		RegistryAuth: base64.URLEncoding.EncodeToString([]byte("{}")),
-	})
+	res, err := eng.ImagePush(ctx, b.Tag, client.ImagePushOptions{RegistryAuth: auth})
 	if err != nil {
 		return Artifact{}, pushFailed(ctx, b.Tag, host, err)
 	}

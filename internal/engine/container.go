@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bakehq/bake/internal/loopback"
+	"github.com/bakehq/bake/internal/registry"
 	"github.com/cenkalti/backoff/v5"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
@@ -130,12 +131,21 @@ func short(id string) string {
 	return id
 }
 
-// EnsureImage pulls ref (a reference by digest) unless the engine has it already.
+// EnsureImage pulls ref (a reference by digest) unless the engine has it
+// already, with the credentials registry.Keychain finds for its registry.
 func EnsureImage(ctx context.Context, eng *client.Client, ref string) error {
 	if _, err := eng.ImageInspect(ctx, ref); err == nil {
 		return nil
 	}
-	res, err := eng.ImagePull(ctx, ref, client.ImagePullOptions{})
+	host, err := registry.Host(ref)
+	if err != nil {
+		return fmt.Errorf("pulling %s: %w", ref, err)
+	}
+	auth, err := registry.EngineAuth(ctx, host)
+	if err != nil {
+		return fmt.Errorf("pulling %s: %w", ref, err)
+	}
+	res, err := eng.ImagePull(ctx, ref, client.ImagePullOptions{RegistryAuth: auth})
 	if err != nil {
 		return fmt.Errorf("pulling %s: %w", ref, err)
 	}

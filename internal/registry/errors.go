@@ -48,9 +48,15 @@ func (e *CredentialsError) Is(target error) bool { return target == ErrCredentia
 type TLSError struct {
 	Host    string
 	Problem string // "signed by an unknown authority", "expired", ...
+
+	wrongHost bool // the certificate is for another name: a CA would not help
 }
 
 func (e *TLSError) Error() string {
+	if e.wrongHost {
+		return fmt.Sprintf("registry %s: its TLS certificate is %s: name the registry in bake.yaml as its certificate does",
+			e.Host, e.Problem)
+	}
 	return fmt.Sprintf("registry %s: its TLS certificate is %s: set registry.ca in bake.yaml to the CA bundle that signed it, or put the CA in /etc/docker/certs.d/%s/ca.crt",
 		e.Host, e.Problem, e.Host)
 }
@@ -79,7 +85,8 @@ func classify(err error, host, repo string) error {
 		return nil
 	}
 	if problem := certificateProblem(err); problem != "" {
-		return &TLSError{Host: host, Problem: problem}
+		var hostname x509.HostnameError
+		return &TLSError{Host: host, Problem: problem, wrongHost: errors.As(err, &hostname)}
 	}
 	var terr *transport.Error
 	if errors.As(err, &terr) {
@@ -109,7 +116,7 @@ func certificateProblem(err error) string {
 	case errors.As(err, &unknown):
 		return "signed by an unknown authority"
 	case errors.As(err, &hostname):
-		return fmt.Sprintf("not valid for this host (%v)", hostname.Error())
+		return fmt.Sprintf("not valid for this host (%s)", strings.TrimPrefix(hostname.Error(), "x509: "))
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
 		return "expired or not yet valid (" + invalid.Detail + ")"
 	case errors.As(err, &invalid):

@@ -79,6 +79,9 @@ func (r *Releaser) Release(ctx context.Context, o Options) (ledger.Release, erro
 	if err := checkStructureFile(o.Image, o.Version); err != nil {
 		return ledger.Release{}, err
 	}
+	if err := r.checkRegistry(ctx, o.Image, name); err != nil {
+		return ledger.Release{}, err
+	}
 	rel := ledger.Release{
 		Image: o.Image.Name, Version: o.Version, InputsDigest: job.InputsDigest(),
 		GitCommit: o.GitCommit, CreatedBy: r.User,

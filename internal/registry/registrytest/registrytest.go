@@ -29,6 +29,10 @@ func (r AuthRegistry) Env() []string {
 	return []string{"BAKE_REGISTRY_USER=" + r.User, "BAKE_REGISTRY_PASSWORD=" + r.Password}
 }
 
+// Get answers every registry with the test user, as a Docker credential
+// helper does: an AuthRegistry is an authn.Helper.
+func (r AuthRegistry) Get(string) (string, string, error) { return r.User, r.Password, nil }
+
 // Find reads the auth registry's files from the services' state directory
 // (BAKE_SERVICES_DIR, else .services at the module's root or, in a git
 // worktree, at the main checkout's root) and fails the test when they are
