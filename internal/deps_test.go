@@ -28,6 +28,10 @@ func TestDependencyRules(t *testing.T) {
 				"github.com/bakehq/bake/internal/ledger/dynamodb"},
 		},
 		{
+			pkg: "./registry", why: "registry access links no AWS SDK: Amazon ECR's API reaches it through registry.ECR (registry/ecrapi)",
+			deny: []string{"github.com/aws/aws-sdk-go-v2/...", "github.com/bakehq/bake/internal/awsx"},
+		},
+		{
 			pkg: "./gc", why: "gc shares the environment lock through the ledger and depends on no use case",
 			deny: []string{"github.com/bakehq/bake/internal/promote/...", "github.com/bakehq/bake/internal/rollback/..."},
 		},

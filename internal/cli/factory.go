@@ -23,6 +23,8 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/ledger/backend"
 	"github.com/bakehq/bake/internal/notify"
+	"github.com/bakehq/bake/internal/registry"
+	"github.com/bakehq/bake/internal/registry/ecrapi"
 	"github.com/bakehq/bake/internal/secret"
 	"github.com/bakehq/bake/internal/signing"
 	"github.com/bakehq/bake/internal/targets"
@@ -110,6 +112,9 @@ func (f *Factory) Project() (*config.Project, error) {
 			return nil, err
 		}
 		f.project = p
+		// Amazon ECR hosts get their registry tokens through the project's
+		// AWS configuration, in every registry call and engine push or pull.
+		registry.UseECR(ecrapi.New(awsx.Settings{Endpoint: p.AWS.Endpoint}, &f.AWSCalls))
 	}
 	return f.project, nil
 }

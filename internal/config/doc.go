@@ -4,9 +4,10 @@
 // A complete file, with what each key means:
 //
 //	project: demo                 # required; lowercase letters, digits, hyphens; at most 40 (see names.go)
-//	registry: 127.0.0.1:5000      # host:port; default DefaultRegistry; or a mapping:
+//	registry: 127.0.0.1:5000      # host[:port]; default DefaultRegistry; or a mapping:
 //	                              # {address: host:port, ca: certs/ca.pem (a PEM CA bundle, relative
-//	                              # to bake.yaml), create_repositories: true (Amazon ECR only)}
+//	                              # to bake.yaml), create_repositories: true (Amazon ECR only: the
+//	                              # repository is created before the first push)}
 //	ledger: .bake/ledger.db       # default DefaultLedger, relative to bake.yaml; or
 //	                              # dynamodb://TABLE?region=us-east-1[&endpoint=URL] for a team
 //	frontdoor:

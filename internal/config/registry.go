@@ -1,9 +1,15 @@
 package config
 
 import (
+	"fmt"
 	"os"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/bakehq/bake/internal/registry/ecrhost"
 )
 
 // Registry is an OCI registry releases are pushed to: the project's, and
@@ -13,39 +19,51 @@ type Registry struct {
 	// CA is the absolute path of a PEM bundle the registry's certificate
 	// chains to; "" trusts the system's CAs and the engine's certs.d.
 	CA string
-	// CreateRepositories creates a repository on first push. Amazon ECR
-	// only: other registries create repositories as images are pushed.
+	// CreateRepositories creates a repository (PROJECT/IMAGE) before the
+	// first push. Amazon ECR only, checked at load: other registries create
+	// repositories as images are pushed.
 	CreateRepositories bool
 }
 
-// registry decodes `registry:`, HOST:PORT or a mapping
-// {address, ca, create_repositories}, into r. It returns the node of the
-// address, if one was given.
+// registry decodes the project's `registry:` into r. It returns the node
+// of the address, if one was given.
 func (d *decoder) registry(s *section, r *Registry) *yaml.Node {
+	return d.registryAt("registry", s, r)
+}
+
+// registryAt decodes the `registry:` of section s, at path, HOST:PORT or a
+// mapping {address, ca, create_repositories}, into r. It returns the node
+// of the address, if one was given.
+func (d *decoder) registryAt(path string, s *section, r *Registry) *yaml.Node {
 	n := s.Get("registry")
 	if n == nil {
 		return nil
 	}
 	if resolve(n).Kind == yaml.ScalarNode {
-		d.registryAddress("registry", n, r)
+		d.registryAddress(path, n, r)
 		return n
 	}
-	rs, ok := d.Section("registry", s.Key("registry"), n, "address", "ca", "create_repositories")
+	rs, ok := d.Section(path, s.Key("registry"), n, "address", "ca", "create_repositories")
 	if !ok {
 		return nil
 	}
 	addr := rs.Get("address")
 	if addr != nil {
-		d.registryAddress("registry.address", addr, r)
+		d.registryAddress(join(path, "address"), addr, r)
 	}
 	if v := rs.Get("ca"); v != nil {
-		if path, ok := d.str("registry.ca", v); ok {
-			d.registryCA(v, path, r)
+		if ca, ok := d.str(join(path, "ca"), v); ok {
+			d.registryCA(v, join(path, "ca"), ca, r)
 		}
 	}
 	if v := rs.Get("create_repositories"); v != nil {
-		if b, ok := d.boolean("registry.create_repositories", v); ok {
+		cpath := join(path, "create_repositories")
+		if b, ok := d.boolean(cpath, v); ok {
 			r.CreateRepositories = b
+		}
+		if _, ecr := ecrhost.Parse(r.Address); r.CreateRepositories && !ecr && r.Address != "" {
+			d.Errorf(v, cpath, "%s is not an Amazon ECR registry (ACCOUNT.dkr.ecr.REGION.amazonaws.com); "+
+				"other registries create a repository on its first push: remove create_repositories", r.Address)
 		}
 	}
 	return addr
@@ -56,22 +74,35 @@ func (d *decoder) registryAddress(path string, n *yaml.Node, r *Registry) {
 	if !ok {
 		return
 	}
-	if _, _, err := splitHostPort(v); err != nil {
+	if err := checkRegistryAddress(v); err != nil {
 		d.Errorf(n, path, "%v", err)
 		return
 	}
 	r.Address = v
 }
 
+// checkRegistryAddress checks HOST:PORT, or a bare HOST for a registry on
+// HTTPS's port (Amazon ECR, ghcr.io).
+func checkRegistryAddress(v string) error {
+	if strings.Contains(v, ":") {
+		_, _, err := splitHostPort(v)
+		return err
+	}
+	if _, err := name.NewRegistry(v, name.StrictValidation); err != nil || v == "" || strings.ContainsAny(v, "/ ") {
+		return fmt.Errorf("expected HOST or HOST:PORT, got %q", v)
+	}
+	return nil
+}
+
 // registryCA checks that the CA bundle is a readable file.
-func (d *decoder) registryCA(n *yaml.Node, path string, r *Registry) {
+func (d *decoder) registryCA(n *yaml.Node, at, path string, r *Registry) {
 	abs := d.abs(path)
 	info, err := os.Stat(abs)
 	switch {
 	case err != nil:
-		d.Errorf(n, "registry.ca", "cannot read the CA bundle %s: %v", path, unwrapPathError(err))
+		d.Errorf(n, at, "cannot read the CA bundle %s: %v", path, unwrapPathError(err))
 	case info.IsDir():
-		d.Errorf(n, "registry.ca", "%s is a directory; expected a PEM file of CA certificates", path)
+		d.Errorf(n, at, "%s is a directory; expected a PEM file of CA certificates", path)
 	default:
 		r.CA = abs
 	}

@@ -18,8 +18,11 @@ func TestLoadRegistry(t *testing.T) {
 	}{
 		{name: "default", yaml: "", want: Registry{Address: DefaultRegistry}},
 		{name: "string", yaml: "registry: 127.0.0.1:5443\n", want: Registry{Address: "127.0.0.1:5443"}},
-		{name: "mapping", yaml: "registry: {address: 127.0.0.1:5443, ca: certs/ca.pem, create_repositories: true}\n",
-			want: Registry{Address: "127.0.0.1:5443", CA: "certs/ca.pem", CreateRepositories: true}},
+		{name: "mapping", yaml: "registry: {address: 127.0.0.1:5443, ca: certs/ca.pem}\n",
+			want: Registry{Address: "127.0.0.1:5443", CA: "certs/ca.pem"}},
+		{name: "ECR", yaml: "registry: {address: 123456789012.dkr.ecr.us-east-1.amazonaws.com, create_repositories: true}\n",
+			want: Registry{Address: "123456789012.dkr.ecr.us-east-1.amazonaws.com", CreateRepositories: true}},
+		{name: "host on HTTPS's port", yaml: "registry: ghcr.io\n", want: Registry{Address: "ghcr.io"}},
 		{name: "mapping without address", yaml: "registry:\n  ca: certs/ca.pem\n",
 			want: Registry{Address: DefaultRegistry, CA: "certs/ca.pem"}},
 	} {
@@ -41,10 +44,24 @@ func TestLoadRegistry(t *testing.T) {
 func TestLoadRejectsInvalidRegistry(t *testing.T) {
 	runInvalid(t, []invalidCase{
 		{
-			name:     "address without a port",
-			content:  func(t *testing.T) string { return "registry: {address: example.com}\n" + minimalFile },
+			name:     "address with a port out of range",
+			content:  func(t *testing.T) string { return "registry: {address: example.com:0}\n" + minimalFile },
 			position: "1:21",
-			message:  `registry.address: expected host:port, got "example.com"`,
+			message:  `registry.address: expected host:port with a port between 1 and 65535, got "example.com:0"`,
+		},
+		{
+			name:     "address with a path",
+			content:  func(t *testing.T) string { return "registry: example.com/team\n" + minimalFile },
+			position: "1:11",
+			message:  `registry: expected HOST or HOST:PORT, got "example.com/team"`,
+		},
+		{
+			name: "create_repositories on a registry that is not ECR",
+			content: func(t *testing.T) string {
+				return "registry: {address: 127.0.0.1:5443, create_repositories: true}\n" + minimalFile
+			},
+			position: "1:58",
+			message:  `registry.create_repositories: 127.0.0.1:5443 is not an Amazon ECR registry`,
 		},
 		{
 			name: "misspelt key",
@@ -74,3 +91,4 @@ func TestLoadRejectsInvalidRegistry(t *testing.T) {
 		},
 	})
 }
+

@@ -33,6 +33,10 @@ type CredentialsError struct {
 }
 
 func (e *CredentialsError) Error() string {
+	if e.Source == SourceECR {
+		return fmt.Sprintf("registry %s: %s %s: check the AWS credentials bake runs with (AWS_PROFILE, AWS_ACCESS_KEY_ID, aws: in bake.yaml) and that they may call ecr:GetAuthorizationToken",
+			e.Host, e.Source, e.Reason)
+	}
 	if e.Source == "none" {
 		return fmt.Sprintf("registry %s requires credentials and bake found none: set %s and %s, or run `docker login %s`",
 			e.Host, EnvUser, EnvPassword, e.Host)

@@ -16,12 +16,17 @@ const (
 	EnvPassword = "BAKE_REGISTRY_PASSWORD"
 )
 
+// SourceECR is Source's name for a token from ecr:GetAuthorizationToken.
+const SourceECR = "an ECR authorization token"
+
 // Keychain is where bake finds credentials for a registry, first match
 // wins: BAKE_REGISTRY_USER and BAKE_REGISTRY_PASSWORD (CI, one registry),
-// then the Docker config file (DOCKER_CONFIG, else ~/.docker/config.json)
-// with its credHelpers, credsStore and auths, as `docker login` keeps them.
+// then for an Amazon ECR host without a credHelper of its own a token from
+// ecr:GetAuthorizationToken (see UseECR), then the Docker config file
+// (DOCKER_CONFIG, else ~/.docker/config.json) with its credHelpers,
+// credsStore and auths, as `docker login` keeps them.
 func Keychain() authn.Keychain {
-	return authn.NewMultiKeychain(envKeychain{}, authn.DefaultKeychain)
+	return authn.NewMultiKeychain(envKeychain{}, ecrKeychain{}, authn.DefaultKeychain)
 }
 
 // envKeychain answers every registry with the credentials in the
@@ -38,12 +43,16 @@ func (envKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
 }
 
 // Source names where the keychain takes host's credentials from, in the
-// words of an error message: "BAKE_REGISTRY_USER", "config.json auths",
-// "credHelper NAME", "credsStore NAME" or "none". It reads the same files
-// in the same order as Keychain and never runs a helper.
+// words of an error message: "BAKE_REGISTRY_USER", "an ECR authorization
+// token", "config.json auths", "credHelper NAME", "credsStore NAME" or
+// "none". It reads the same files in the same order as Keychain and never
+// runs a helper.
 func Source(host string) string {
 	if user, ok := os.LookupEnv(EnvUser); ok && user != "" {
 		return EnvUser
+	}
+	if usesECRToken(host) {
+		return SourceECR
 	}
 	cf, err := config.Load(dockerConfigDir())
 	if err != nil {

@@ -76,6 +76,9 @@ func (r *Releaser) Release(ctx context.Context, o Options) (ledger.Release, erro
 	if err != nil {
 		return ledger.Release{}, err
 	}
+	if err := r.createRepository(ctx, o.Image, name); err != nil {
+		return ledger.Release{}, err
+	}
 	if err := checkStructureFile(o.Image, o.Version); err != nil {
 		return ledger.Release{}, err
 	}
