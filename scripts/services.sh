@@ -48,7 +48,7 @@ PACKAGES=(
   mmdebstrap:mmdebstrap hey:hey git:git curl:curl busybox:busybox-static
   htpasswd:apache2-utils openssl:openssl
 )
-# shellcheck source=buildkitd/buildkitd.sh
+# shellcheck source-path=SCRIPTDIR source=buildkitd/buildkitd.sh
 source "$ROOT/scripts/buildkitd/buildkitd.sh"
 ((EUID != 0)) || PACKAGES+=("${BUILDKITD_PACKAGES[@]}")
 

@@ -18,6 +18,7 @@ BUILDKITD_ADDR=127.0.0.1:1234
 BUILDKITD_SRC=$ROOT/scripts/buildkitd
 # Root only: the OCI worker needs it. Rootless BuildKit is a user's own setup.
 BUILDKITD_BIN=/usr/local/bin
+# shellcheck disable=SC2153 # STATE is services.sh's
 BUILDKITD_STATE=$STATE/buildkitd
 BUILDKITD_SOCK=$STATE/buildkitd.sock
 BUILDKITD_TLS=$BUILDKITD_STATE/tls
@@ -26,6 +27,7 @@ CNI_PLUGINS=/usr/lib/cni
 # Debian packages buildkitd needs, as services.sh's PACKAGES are listed;
 # arch-test is what mmdebstrap asks for before it bakes an arm64 root
 # filesystem (a base image for arm64 RUN steps).
+# shellcheck disable=SC2034 # services.sh installs them
 BUILDKITD_PACKAGES=(
   runc:runc qemu-aarch64-static:qemu-user-static update-binfmts:binfmt-support
   "$CNI_PLUGINS/bridge:containernetworking-plugins" iptables:iptables openssl:openssl
@@ -37,10 +39,10 @@ BUILDKITD_PACKAGES=(
 buildctl_to() {
   local addr=$1
   shift
-  local tls=()
-  [[ $addr == tcp://* ]] && tls=(--tlscacert "$BUILDKITD_TLS/ca.pem"
+  local certs=()
+  [[ $addr == tcp://* ]] && certs=(--tlscacert "$BUILDKITD_TLS/ca.pem"
     --tlscert "$BUILDKITD_TLS/client.pem" --tlskey "$BUILDKITD_TLS/client-key.pem")
-  timeout 10 "$BUILDKITD_BIN/buildctl" --addr "$addr" "${tls[@]}" "$@"
+  timeout 10 "$BUILDKITD_BIN/buildctl" --addr "$addr" "${certs[@]}" "$@"
 }
 
 buildkitd_up() { buildctl_to "unix://$BUILDKITD_SOCK" debug workers >/dev/null 2>&1; }
