@@ -209,7 +209,7 @@ func TestFaultRegistryStoppedDuringPush(t *testing.T) {
 	reg.start()
 	res = mustBake(t, p.Dir, args...)
 	assert.Contains(t, res.stdout, "released svc@1.0.0")
-	assert.Contains(t, res.stderr, "Using cache", "the image is built from the engine's cache")
+	assert.Contains(t, res.stderr, "CACHED", "the image is built from the build cache")
 	var rel struct {
 		Status, Digest, Reference string
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +20,7 @@ type rawHook struct {
 	srv    *httptest.Server
 	mu     sync.Mutex
 	bodies [][]byte
+	paths  []string // of every request, in order
 }
 
 func newRawHook(t *testing.T) *rawHook {
@@ -29,6 +29,7 @@ func newRawHook(t *testing.T) *rawHook {
 		b, _ := io.ReadAll(r.Body)
 		h.mu.Lock()
 		h.bodies = append(h.bodies, b)
+		h.paths = append(h.paths, r.URL.Path)
 		h.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))
@@ -85,8 +86,6 @@ func (c *canarySearch) searchTar(where string, b []byte) {
 		}
 	}
 }
-
-var fetchURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/[0-9a-f]{32}/token`)
 
 // registryGet asks the registry on 127.0.0.1:5000, accepting image manifests.
 func registryGet(t *testing.T, path string) (int, []byte) {

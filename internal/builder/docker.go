@@ -6,15 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/client"
 
+	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/secret"
 )
@@ -22,15 +21,19 @@ import (
 // DockerfileTemplate is the file a Docker template directory holds.
 const DockerfileTemplate = "Dockerfile.tmpl"
 
-// Docker builds a Dockerfile template, or a plain Dockerfile, through the Engine API.
+// Docker builds a Dockerfile template, or a plain Dockerfile, with
+// BuildKit: the engine's own, or the buildkitd Builder names.
+// Builder.Legacy builds with the engine's legacy builder instead, which
+// cannot mount secrets or caches.
 type Docker struct {
-	Engine *client.Client
+	Engine  *client.Client
+	Builder config.Builder
 }
 
 // Prepare renders the template and packs the build context. A use of
 // {{ secret "NAME" }} renders as a placeholder here, so the inputs digest
 // and the template digest are those of the template, not of a secret's
-// value or of the URL one build fetches it from.
+// value.
 func (d *Docker) Prepare(s Spec) (Job, error) {
 	if s.Image.Dockerfile != "" {
 		return d.preparePlain(s)
@@ -39,15 +42,19 @@ func (d *Docker) Prepare(s Spec) (Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Builder.Legacy && secretUse.Match(dockerfile) {
+		return nil, fmt.Errorf("%w: image %q uses a secret, which the legacy builder cannot mount: remove `builder: legacy` from bake.yaml", ErrTemplate, s.Image.Name)
+	}
 	tarball, err := contextTar(s.Image.Context, dockerfile)
 	if err != nil {
 		return nil, err
 	}
-	return &dockerJob{engine: d.Engine, spec: s, dockerfile: dockerfile, inputs: inputsDigest(s, tarball), template: sha(dockerfile)}, nil
+	return &dockerJob{engine: d.Engine, builder: d.Builder, spec: s, dockerfile: dockerfile, inputs: inputsDigest(s, tarball), template: sha(dockerfile)}, nil
 }
 
 type dockerJob struct {
 	engine     *client.Client
+	builder    config.Builder
 	spec       Spec
 	dockerfile []byte
 	buildArgs  map[string]*string // a plain Dockerfile's; none for a template
@@ -57,8 +64,8 @@ type dockerJob struct {
 
 func (j *dockerJob) InputsDigest() string { return j.inputs }
 
-// Run builds the image through the Engine API. A template that uses
-// secrets gets them from a secretServer that lives as long as the build.
+// Run builds the image. Build output and errors pass through a redactor:
+// a step that prints a secret's value prints [secret] instead.
 func (j *dockerJob) Run(ctx context.Context) (Built, error) {
 	red := j.spec.redactor()
 	built, err := j.run(ctx, red)
@@ -66,108 +73,73 @@ func (j *dockerJob) Run(ctx context.Context) (Built, error) {
 }
 
 func (j *dockerJob) run(ctx context.Context, red *secret.Redactor) (Built, error) {
-	s, d := j.spec, j
+	s := j.spec
 	built := Built{Tag: s.Tag(), InputsDigest: j.inputs, TemplateDigest: j.template, Builder: "docker"}
-	dockerfile, network := j.dockerfile, ""
-	var secrets *secretServer
-	if len(s.Secrets) > 0 && secretUse.Match(j.dockerfile) {
-		srv, err := startSecretServer(s.Secrets)
-		if err != nil {
-			return Built{}, err
-		}
-		secrets = srv
-		defer func() {
-			if secrets != nil {
-				secrets.close()
-			}
-		}()
-		if dockerfile, err = liveSecrets(j.dockerfile, s.Secrets, srv); err != nil {
-			return Built{}, err
-		}
-		// RUN steps must reach the server on the host's 127.0.0.1.
-		network = "host"
-		if !srv.used() {
-			dockerfile, network = j.dockerfile, ""
-		}
-	}
-	// The labels go in as one last instruction (one build step, where the
-	// API's labels cost one step each); they are not inputs.
-	dockerfile = append(append([]byte{}, dockerfile...), labelInstruction(imageLabels(s, built, time.Now()))...)
-	tarball, err := contextTar(s.Image.Context, dockerfile)
-	if err != nil {
-		return Built{}, err
-	}
-	res, err := d.engine.ImageBuild(ctx, bytes.NewReader(tarball), client.ImageBuildOptions{
-		Tags:        []string{built.Tag},
-		Dockerfile:  dockerfileName,
-		Remove:      true,
-		ForceRemove: true, // no intermediate container survives a failed step
-		Version:     build.BuilderV1,
-		NetworkMode: network,
-		BuildArgs:   j.buildArgs,
-	})
-	if err != nil {
-		return Built{}, fmt.Errorf("building %s: %w", built.Tag, err)
-	}
-	defer res.Body.Close()
 	var progress io.Writer
 	if s.Progress != nil {
 		w := secret.NewWriter(s.Progress, red)
 		defer w.Flush()
 		progress = w
 	}
-	err = engine.ReadStream(res.Body, progress, func(aux json.RawMessage) {
-		var id struct{ ID string }
-		if json.Unmarshal(aux, &id) == nil && id.ID != "" {
-			built.ImageID = id.ID
-		}
+	labels := imageLabels(s, built, time.Now())
+	if j.builder.Legacy {
+		id, err := j.runLegacy(ctx, built.Tag, labels, progress)
+		built.ImageID = id
+		return built, err
+	}
+	bk := buildKit{engine: j.engine, conf: j.builder}
+	id, err := bk.build(ctx, buildKitBuild{
+		dockerfile: j.dockerfile, context: s.Image.Context, tag: built.Tag,
+		buildArgs: j.buildArgs, labels: labels, secrets: s.Secrets, progress: progress, noCache: s.NoCache,
 	})
 	if err != nil {
-		return Built{}, fmt.Errorf("building %s: %w", built.Tag, err)
+		return Built{}, fmt.Errorf("building %s with %s: %w", built.Tag, bk.where(), err)
 	}
-	if secrets != nil {
-		missed := secrets.close()
-		secrets = nil
-		if len(missed) > 0 {
-			j.discard(built.Tag)
-			return Built{}, fmt.Errorf("building %s: the build never fetched secret(s) %s: a RUN step that uses {{ secret }} needs wget or curl in the image, and must run",
-				built.Tag, strings.Join(missed, ", "))
-		}
-	}
-	if built.ImageID == "" {
-		insp, err := d.engine.ImageInspect(ctx, built.Tag)
-		if err != nil {
-			return Built{}, fmt.Errorf("building %s: the engine reported no image: %w", built.Tag, err)
-		}
-		built.ImageID = insp.ID
-	}
+	built.ImageID = id
 	return built, nil
 }
 
-// secretUse finds the placeholders {{ secret "NAME" }} rendered to.
-var secretUse = regexp.MustCompile(`\$\(bake-secret ([a-z][a-z0-9_]*)\)`)
-
-// liveSecrets replaces each placeholder with an expression that fetches the
-// secret from srv, once: every use gets a URL of its own.
-func liveSecrets(dockerfile []byte, values secret.Values, srv *secretServer) ([]byte, error) {
-	var err error
-	out := secretUse.ReplaceAllFunc(dockerfile, func(m []byte) []byte {
-		name := string(secretUse.FindSubmatch(m)[1])
-		if _, ok := values[name]; !ok || err != nil {
-			return m
-		}
-		var expr string
-		expr, err = srv.expr(name)
-		return []byte(expr)
+// runLegacy builds with the engine's legacy builder, which Prepare allowed
+// only for a template without secrets.
+func (j *dockerJob) runLegacy(ctx context.Context, tag string, labels map[string]string, progress io.Writer) (string, error) {
+	// The labels go in as one last instruction (one build step, where the
+	// API's labels cost one step each); they are not inputs.
+	dockerfile := append(append([]byte{}, j.dockerfile...), labelInstruction(labels)...)
+	tarball, err := contextTar(j.spec.Image.Context, dockerfile)
+	if err != nil {
+		return "", err
+	}
+	res, err := j.engine.ImageBuild(ctx, bytes.NewReader(tarball), client.ImageBuildOptions{
+		Tags:        []string{tag},
+		Dockerfile:  dockerfileName,
+		Remove:      true,
+		ForceRemove: true, // no intermediate container survives a failed step
+		Version:     build.BuilderV1,
+		NoCache:     j.spec.NoCache,
+		BuildArgs:   j.buildArgs,
 	})
-	return out, err
-}
-
-// discard removes the tag of an image that must not be used.
-func (j *dockerJob) discard(tag string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, _ = j.engine.ImageRemove(ctx, tag, client.ImageRemoveOptions{PruneChildren: true})
+	if err != nil {
+		return "", fmt.Errorf("building %s: %w", tag, err)
+	}
+	defer res.Body.Close()
+	var id string
+	err = engine.ReadStream(res.Body, progress, func(aux json.RawMessage) {
+		var v struct{ ID string }
+		if json.Unmarshal(aux, &v) == nil && v.ID != "" {
+			id = v.ID
+		}
+	})
+	if err != nil {
+		return "", fmt.Errorf("building %s: %w", tag, err)
+	}
+	if id == "" {
+		insp, err := j.engine.ImageInspect(ctx, tag)
+		if err != nil {
+			return "", fmt.Errorf("building %s: the engine reported no image: %w", tag, err)
+		}
+		id = insp.ID
+	}
+	return id, nil
 }
 
 // imageLabels are the OCI annotations and bake's own labels every image carries.

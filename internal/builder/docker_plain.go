@@ -45,7 +45,7 @@ func (d *Docker) preparePlain(s Spec) (Job, error) {
 		return nil, err
 	}
 	return &dockerJob{
-		engine: d.Engine, spec: s, dockerfile: src, buildArgs: args,
+		engine: d.Engine, builder: d.Builder, spec: s, dockerfile: src, buildArgs: args,
 		inputs: inputsDigest(s, append(argLines(args), tarball...)), template: sha(src),
 	}, nil
 }

@@ -36,12 +36,19 @@ func requirePacker(t *testing.T) {
 func packerProject(t *testing.T) (*client.Client, Spec) {
 	t.Helper()
 	requirePacker(t)
+	return busyboxProject(t, "packer-")
+}
+
+// busyboxProject is a project in the engine and the registry whose base
+// release is a busybox image, and a spec of an image built FROM it.
+func busyboxProject(t *testing.T, prefix string) (*client.Client, Spec) {
+	t.Helper()
 	ctx := context.Background()
 	eng, err := engine.Connect(ctx)
 	require.NoError(t, err, "the Docker engine must run: scripts/services.sh up")
 	t.Cleanup(func() { eng.Close() })
 
-	project := "packer-" + engine.NewOperationID()
+	project := prefix + engine.NewOperationID()
 	base := Built{Tag: "127.0.0.1:5000/" + project + "/base:1.0.0"}
 	img, err := busyboxImage()
 	require.NoError(t, err, "busybox-static must be installed: apt-get install busybox-static")

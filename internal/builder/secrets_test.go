@@ -3,15 +3,11 @@ package builder
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -74,64 +70,6 @@ func TestSecretTemplateErrors(t *testing.T) {
 	_, err = (&Rootfs{}).Prepare(s)
 	require.ErrorIs(t, err, secret.ErrInvalid)
 	assert.Contains(t, err.Error(), `image "web" declares secrets (tok), but a Debian root filesystem`)
-}
-
-var fetchURL = regexp.MustCompile(`wget -qO- (http://127\.0\.0\.1:\d+/[0-9a-f]{32}/tok) `)
-
-func TestSecretServerServesEachUseOnce(t *testing.T) {
-	s := secretFixture(t)
-	job, err := (&Docker{}).Prepare(s)
-	require.NoError(t, err)
-	srv, err := startSecretServer(s.Secrets)
-	require.NoError(t, err)
-	live, err := liveSecrets(job.(*dockerJob).dockerfile, s.Secrets, srv)
-	require.NoError(t, err)
-	assert.NotContains(t, string(live), canary)
-	assert.NotContains(t, string(live), "bake-secret")
-	urls := fetchURL.FindAllStringSubmatch(string(live), -1)
-	require.Len(t, urls, 2, "one URL per use:\n%s", live)
-	require.NotEqual(t, urls[0][1], urls[1][1])
-
-	get := func(url, method string) (int, string) {
-		req, err := http.NewRequest(method, url, nil)
-		require.NoError(t, err)
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
-	}
-	code, body := get(urls[0][1], http.MethodGet)
-	assert.Equal(t, http.StatusOK, code)
-	assert.Equal(t, canary, body)
-	code, body = get(urls[0][1], http.MethodGet)
-	assert.Equal(t, http.StatusNotFound, code, "a URL serves once")
-	assert.NotContains(t, body, canary)
-	code, _ = get(strings.Replace(urls[1][1], "/tok", "/other", 1), http.MethodGet)
-	assert.Equal(t, http.StatusNotFound, code)
-	code, _ = get(urls[1][1], http.MethodHead)
-	assert.Equal(t, http.StatusNotFound, code, "GET only")
-
-	assert.Equal(t, []string{"tok"}, srv.close(), "the second use was never fetched")
-	_, err = http.Get(urls[1][1])
-	assert.Error(t, err, "nothing answers after the build")
-}
-
-// A build that never fetched a secret its template uses (no wget or curl
-// in the image, or a step that skipped it) cannot have received it: it
-// fails and tags nothing.
-func TestDockerBuildThatNeverFetchedItsSecretFails(t *testing.T) {
-	eng, s := packerProject(t)
-	s.Image.Secrets, s.Secrets = []string{"tok"}, secret.Values{"tok": canary}
-	write(t, filepath.Join(s.Image.Template, DockerfileTemplate), "FROM {{ .Base }}\nRUN true || echo \"{{ secret \"tok\" }}\" > /tok\n")
-	job, err := (&Docker{Engine: eng}).Prepare(s)
-	require.NoError(t, err)
-	_, err = job.Run(context.Background())
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "the build never fetched secret(s) tok: a RUN step that uses {{ secret }} needs wget or curl")
-	_, err = eng.ImageInspect(context.Background(), s.Tag())
-	assert.True(t, cerrdefs.IsNotFound(err), "no image is tagged %s", s.Tag())
-	assert.NotContains(t, s.Progress.(*syncBuffer).String(), canary)
 }
 
 func TestPackerSecretsMustBeDeclaredSensitive(t *testing.T) {

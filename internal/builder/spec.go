@@ -31,6 +31,7 @@ type Spec struct {
 	BaseRef     string // registry reference by digest of the base release ("" if none)
 	OperationID string
 	Progress    io.Writer // build output for people; may be nil
+	NoCache     bool      // build every step again (`--force`)
 	// Secrets are the values of the image's secrets, by name: they reach the
 	// build only (never the inputs digest, a label or a log line).
 	Secrets secret.Values

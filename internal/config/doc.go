@@ -22,6 +22,10 @@
 //	                              # (the PEM text) or BAKE_SIGNING_KEY_FILE come first
 //	  public_keys: [keys/release.pub]  # each read and checked at load; when set, `bake release` needs a
 //	                              # key among them, and promote and rollback deploy only releases they signed
+//	builder: buildkit             # optional; the engine's BuildKit (default), or legacy: the engine's legacy
+//	                              # builder (no secret or cache mounts); or a buildkitd:
+//	                              # {address: tcp://buildkit.internal:1234, ca: ca.pem, cert: client.pem,
+//	                              #  key: client-key.pem, server_name: NAME}; BUILDKIT_HOST comes first
 //	images:                       # required; name -> definition, file order kept
 //	  debian:
 //	    template: templates/base/debian   # an existing directory; this or dockerfile

@@ -19,7 +19,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 		Ledger:    filepath.Join(d.dir, DefaultLedger),
 		FrontDoor: FrontDoor{Admin: DefaultFrontDoor},
 	}
-	s, ok := d.Section("", root, root, "project", "registry", "ledger", "frontdoor", "notify", "aws", "signing", "images", "environments")
+	s, ok := d.Section("", root, root, "project", "registry", "ledger", "frontdoor", "notify", "aws", "signing", "builder", "images", "environments")
 	if !ok {
 		return p
 	}
@@ -42,6 +42,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 	d.notify(s, p)
 	d.aws(s, p)
 	d.signing(s, p)
+	d.builder(s, p)
 
 	imgs := d.images(s)
 	p.Images = imgs.list

@@ -29,6 +29,7 @@ type Project struct {
 	Notify       Notify         // where events about releases and deployments go
 	AWS          AWS            // how bake reaches AWS, for AMI images and asg targets
 	Signing      Signing        // the keys releases are signed and verified with
+	Builder      Builder        // which BuildKit builds Docker images
 	Images       []*Image       // in file order
 	Environments []*Environment // in promotion order: a release enters Environments[i] only after Environments[i-1]
 }
@@ -57,6 +58,23 @@ type Signing struct {
 	// PublicKeys are the keys a release must be signed by to be deployed;
 	// none: signatures are not checked (digests always are).
 	PublicKeys []keys.PublicKey
+}
+
+// The words builder: may be.
+const (
+	BuilderBuildKit = "buildkit"
+	BuilderLegacy   = "legacy"
+)
+
+// Builder says which BuildKit builds Docker images: the engine's own
+// (Address empty) or a buildkitd at Address, reached over TLS when CA or
+// Cert is set. BUILDKIT_HOST, when set, comes before Address.
+type Builder struct {
+	Legacy     bool   // the engine's legacy builder: no secrets, no cache mounts
+	Address    string // tcp://HOST:PORT, unix:///PATH, ...
+	CA         string // absolute path of the CA bundle the buildkitd's certificate is checked against
+	Cert, Key  string // absolute paths of the client certificate and key bake presents
+	ServerName string // the name the buildkitd's certificate is checked for ("" for the address's host)
 }
 
 // Notify says where bake sends an event for each release, promotion,

@@ -27,7 +27,7 @@ func (r *Releaser) Prepare(ctx context.Context, o Options) (builder.Job, *ledger
 	spec := builder.Spec{
 		Project: r.Project.Name, Registry: r.Project.Registry.Address, Image: o.Image, Version: o.Version,
 		GitCommit: o.GitCommit, GitDirty: o.GitDirty, User: r.User, Source: o.Source,
-		OperationID: r.Operation, Progress: r.Progress,
+		OperationID: r.Operation, Progress: r.Progress, NoCache: o.Force,
 	}
 	if r.BuildOutput != nil {
 		spec.Progress = r.BuildOutput
@@ -80,7 +80,7 @@ func (r *Releaser) builderFor(img *config.Image) Builder {
 	if builder.IsPackerTemplate(img.Template) {
 		return &builder.Packer{Engine: r.Engine}
 	}
-	return &builder.Docker{Engine: r.Engine}
+	return &builder.Docker{Engine: r.Engine, Builder: r.Project.Builder}
 }
 
 // checkStructureFile reads the image's container-structure-test file, if it

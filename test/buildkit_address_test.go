@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/engine"
+)
+
+// remoteProject builds with the buildkitd services.sh runs, over mutual TLS.
+const remoteProject = `project: {{PROJECT}}
+registry: 127.0.0.1:5000
+ledger: ledger.db
+builder:
+  address: ` + buildkitdAddr + `
+  ca: {{TLS}}/ca.pem
+  cert: {{TLS}}/client.pem
+  key: {{TLS}}/client-key.pem
+images:
+  remote:
+    template: templates/remote
+    context: images/bb
+    secrets: [token]
+    vars: {run: "{{PROJECT}}"}
+    checks:
+      - name: received
+        command: {argv: ["/bin/cat", "/token.sha256"], stdout: '^{{HASH}}$'}
+      - name: cached
+        command: {argv: ["/bin/cat", "/cache-lines"], stdout: '^1$'}
+environments:
+  - name: dev
+    targets: {}
+`
+
+// remoteImage uses a secret and a cache mount, in two stages built at once.
+const remoteImage = `FROM scratch AS tools
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+
+FROM tools AS secret
+RUN echo "{{ .Vars.run }}" > /run-id && echo "the token is {{ secret "token" }}" \
+ && printf %s "{{ secret "token" }}" | sha256sum | cut -d' ' -f1 > /token.sha256
+
+FROM tools AS cache
+RUN --mount=type=cache,id={{ .Vars.run }},target=/cache echo x >> /cache/log && wc -l < /cache/log > /cache-lines
+
+FROM tools
+COPY --from=secret /token.sha256 /token.sha256
+COPY --from=cache /cache-lines /cache-lines
+`
+
+// TestReleaseWithABuildkitd releases an image built by the buildkitd at
+// builder.address, reached with a client certificate: the image comes back
+// into the engine, is validated and pushed as one built by the engine.
+func TestReleaseWithABuildkitd(t *testing.T) {
+	b := needBuildkitd(t)
+	t.Parallel()
+	canary := "canary-" + randomHex(t, 16)
+	sum := sha256.Sum256([]byte(canary))
+	name := "e2e-" + randomHex(t, 4)
+	dir := t.TempDir()
+	t.Cleanup(func() { removeProject(t, name, nil, true) })
+	writeFile(t, filepath.Join(dir, "bake.yaml"), strings.NewReplacer("{{PROJECT}}", name, "{{TLS}}", b.tlsDir,
+		"{{HASH}}", hex.EncodeToString(sum[:])).Replace(remoteProject))
+	writeFile(t, filepath.Join(dir, "templates", "remote", "Dockerfile.tmpl"), remoteImage)
+	busybox, err := os.ReadFile("/bin/busybox")
+	require.NoError(t, err, "busybox-static must be installed: scripts/services.sh up")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "images", "bb"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "images", "bb", "busybox"), busybox, 0o755))
+
+	res := bakeEnv(t, dir, []string{"BAKE_SECRET_TOKEN=" + canary}, "release", "remote", "--version", "1.0.0")
+	require.Equal(t, 0, res.code, "%s", res)
+	assert.Contains(t, res.stderr, "the token is [secret]")
+	assert.NotContains(t, res.stderr+res.stdout, canary)
+	assert.Contains(t, res.stdout, "released remote@1.0.0")
+
+	eng, err := engine.Connect(context.Background())
+	require.NoError(t, err)
+	defer eng.Close()
+	insp, err := eng.ImageInspect(context.Background(), "127.0.0.1:5000/"+name+"/remote:1.0.0")
+	require.NoError(t, err, "the image is in the engine")
+	assert.Equal(t, "1.0.0", insp.Config.Labels[engine.LabelVersion])
+
+	// Without the client certificate, the buildkitd refuses the build.
+	noCert := strings.NewReplacer("  cert: {{TLS}}/client.pem\n", "", "  key: {{TLS}}/client-key.pem\n", "").Replace(remoteProject)
+	writeFile(t, filepath.Join(dir, "bake.yaml"), strings.NewReplacer("{{PROJECT}}", name, "{{TLS}}", b.tlsDir,
+		"{{HASH}}", hex.EncodeToString(sum[:])).Replace(noCert))
+	res = bakeEnv(t, dir, []string{"BAKE_SECRET_TOKEN=" + canary}, "release", "remote", "--version", "1.0.1", "--force")
+	assert.Equal(t, 1, res.code, "%s", res)
+	assert.Contains(t, res.stderr, "with buildkitd at "+buildkitdAddr+": it does not answer, or refused bake's connection")
+}
