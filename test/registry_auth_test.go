@@ -52,7 +52,8 @@ func (p *authProject) mustRun(t *testing.T, env []string, args ...string) result
 // TestRegistryAuth releases, promotes, shows, verifies and collects
 // garbage against a registry that requires credentials over TLS, with the
 // credentials from BAKE_REGISTRY_USER and then from config.json's auths;
-// the engine pulls a release whose local image is gone with them.
+// the engine pulls a release whose local image is gone with them, and a
+// promote whose pull the registry would refuse fails before it starts.
 func TestRegistryAuth(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -66,8 +67,15 @@ func TestRegistryAuth(t *testing.T) {
 	assert.Equal(t, "validated", rel.Status)
 	assert.Equal(t, repo+"@"+rel.Digest, rel.Reference)
 
-	// The engine pulls 1.0.0 from the registry, with bake's credentials.
+	// The engine pulls 1.0.0 from the registry, with bake's credentials;
+	// with a wrong password the promote fails before it starts, and records
+	// nothing.
 	require.NoError(t, removeImages(ctx, p.Name))
+	before := history(t, p.project, "")
+	res := p.run(t, []string{"BAKE_REGISTRY_USER=" + p.reg.User, "BAKE_REGISTRY_PASSWORD=wrong"}, "promote", "svc@1.0.0", "--to", "dev")
+	assert.Equal(t, 2, res.code, res.String())
+	assertClearError(t, res, "pulling "+rel.Reference+": registry "+p.reg.Address+": the credentials from BAKE_REGISTRY_USER were refused")
+	assert.Equal(t, before, history(t, p.project, ""), "nothing recorded")
 	p.mustRun(t, env, "promote", "svc@1.0.0", "--to", "dev")
 
 	// The same registry with the credentials `docker login` keeps.

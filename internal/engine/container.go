@@ -146,11 +146,14 @@ func EnsureImage(ctx context.Context, eng *client.Client, ref string) error {
 		return fmt.Errorf("pulling %s: %w", ref, err)
 	}
 	res, err := eng.ImagePull(ctx, ref, client.ImagePullOptions{RegistryAuth: auth})
-	if err != nil {
-		return fmt.Errorf("pulling %s: %w", ref, err)
+	if err == nil {
+		err = ReadStream(res, nil, nil)
+		res.Close()
 	}
-	defer res.Close()
-	if err := ReadStream(res, nil, nil); err != nil {
+	if err != nil {
+		if why := registry.Diagnose(ctx, ref); why != nil {
+			err = why
+		}
 		return fmt.Errorf("pulling %s: %w", ref, err)
 	}
 	return nil
