@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bakehq/bake/internal/builder/buildkittest"
 	"github.com/bakehq/bake/internal/engine"
 )
 
@@ -20,10 +21,10 @@ const remoteProject = `project: {{PROJECT}}
 registry: 127.0.0.1:5000
 ledger: ledger.db
 builder:
-  address: ` + buildkitdAddr + `
-  ca: {{TLS}}/ca.pem
-  cert: {{TLS}}/client.pem
-  key: {{TLS}}/client-key.pem
+  address: ` + buildkittest.Address + `
+  ca: {{CA}}
+  cert: {{CERT}}
+  key: {{KEY}}
 images:
   remote:
     template: templates/remote
@@ -68,8 +69,8 @@ func TestReleaseWithABuildkitd(t *testing.T) {
 	name := "e2e-" + randomHex(t, 4)
 	dir := t.TempDir()
 	t.Cleanup(func() { removeProject(t, name, nil, true) })
-	writeFile(t, filepath.Join(dir, "bake.yaml"), strings.NewReplacer("{{PROJECT}}", name, "{{TLS}}", b.tlsDir,
-		"{{HASH}}", hex.EncodeToString(sum[:])).Replace(remoteProject))
+	writeFile(t, filepath.Join(dir, "bake.yaml"), strings.NewReplacer("{{PROJECT}}", name, "{{CA}}", b.CA,
+		"{{CERT}}", b.Cert, "{{KEY}}", b.Key, "{{HASH}}", hex.EncodeToString(sum[:])).Replace(remoteProject))
 	writeFile(t, filepath.Join(dir, "templates", "remote", "Dockerfile.tmpl"), remoteImage)
 	busybox, err := os.ReadFile("/bin/busybox")
 	require.NoError(t, err, "busybox-static must be installed: scripts/services.sh up")
@@ -90,10 +91,10 @@ func TestReleaseWithABuildkitd(t *testing.T) {
 	assert.Equal(t, "1.0.0", insp.Config.Labels[engine.LabelVersion])
 
 	// Without the client certificate, the buildkitd refuses the build.
-	noCert := strings.NewReplacer("  cert: {{TLS}}/client.pem\n", "", "  key: {{TLS}}/client-key.pem\n", "").Replace(remoteProject)
-	writeFile(t, filepath.Join(dir, "bake.yaml"), strings.NewReplacer("{{PROJECT}}", name, "{{TLS}}", b.tlsDir,
+	noCert := strings.NewReplacer("  cert: {{CERT}}\n", "", "  key: {{KEY}}\n", "").Replace(remoteProject)
+	writeFile(t, filepath.Join(dir, "bake.yaml"), strings.NewReplacer("{{PROJECT}}", name, "{{CA}}", b.CA,
 		"{{HASH}}", hex.EncodeToString(sum[:])).Replace(noCert))
 	res = bakeEnv(t, dir, []string{"BAKE_SECRET_TOKEN=" + canary}, "release", "remote", "--version", "1.0.1", "--force")
 	assert.Equal(t, 1, res.code, "%s", res)
-	assert.Contains(t, res.stderr, "with buildkitd at "+buildkitdAddr+": it does not answer, or refused bake's connection")
+	assert.Contains(t, res.stderr, "with buildkitd at "+buildkittest.Address+": it does not answer, or refused bake's connection")
 }

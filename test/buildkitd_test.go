@@ -21,42 +21,25 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/builder/buildkittest"
 )
 
-// buildkitdAddr is where the buildkitd that scripts/services.sh starts as
-// root listens with mutual TLS, as a team's remote BuildKit would.
-const buildkitdAddr = "tcp://127.0.0.1:1234"
-
-// buildkitd is the client side of that daemon: buildctl and the
-// certificates services.sh made in its state dir.
+// buildkitd is the daemon scripts/services.sh starts as root, reached as a
+// team's remote BuildKit is: over TLS with a client certificate, here with
+// buildctl.
 type buildkitd struct {
+	buildkittest.Daemon
 	buildctl string
-	tlsDir   string
 }
 
 // needBuildkitd skips the test when the daemon does not answer because the
-// services run without root (services.sh starts buildkitd only as root);
-// as root a daemon that does not answer fails the test.
+// services run without root; as root it fails the test.
 func needBuildkitd(t *testing.T) buildkitd {
 	t.Helper()
-	state := os.Getenv("BAKE_SERVICES_DIR")
-	if state == "" {
-		state = ".services"
-	}
-	if !filepath.IsAbs(state) {
-		state = filepath.Join(repoRoot, state)
-	}
-	b := buildkitd{buildctl: "/usr/local/bin/buildctl", tlsDir: filepath.Join(state, "buildkitd", "tls")}
+	b := buildkitd{Daemon: buildkittest.Find(t), buildctl: "/usr/local/bin/buildctl"}
 	if p, err := exec.LookPath("buildctl"); err == nil {
 		b.buildctl = p
-	}
-	out, err := b.run(t, b.tlsArgs(true), "debug", "workers")
-	if err != nil {
-		if os.Geteuid() != 0 {
-			t.Skipf("no buildkitd answers on %s: scripts/services.sh starts it only as root (%v)", buildkitdAddr, err)
-		}
-		t.Fatalf("no buildkitd answers on %s with the certificates in %s (run `scripts/services.sh up`): %v\n%s",
-			buildkitdAddr, b.tlsDir, err, out)
 	}
 	return b
 }
@@ -64,10 +47,9 @@ func needBuildkitd(t *testing.T) buildkitd {
 // tlsArgs are buildctl's flags for the daemon's address: the CA always,
 // the client certificate only when withCert.
 func (b buildkitd) tlsArgs(withCert bool) []string {
-	args := []string{"--addr", buildkitdAddr, "--tlscacert", filepath.Join(b.tlsDir, "ca.pem")}
+	args := []string{"--addr", b.Address, "--tlscacert", b.CA}
 	if withCert {
-		args = append(args, "--tlscert", filepath.Join(b.tlsDir, "client.pem"),
-			"--tlskey", filepath.Join(b.tlsDir, "client-key.pem"))
+		args = append(args, "--tlscert", b.Cert, "--tlskey", b.Key)
 	}
 	return args
 }

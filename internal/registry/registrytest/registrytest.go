@@ -5,12 +5,12 @@ package registrytest
 
 import (
 	"bufio"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bakehq/bake/internal/servicestest"
 )
 
 // Address is where scripts/services.sh serves the auth registry.
@@ -39,7 +39,7 @@ func (r AuthRegistry) Get(string) (string, string, error) { return r.User, r.Pas
 // not there.
 func Find(t testing.TB) AuthRegistry {
 	t.Helper()
-	dir, err := stateDir()
+	dir, err := servicestest.StateDir("authregistry")
 	if err != nil {
 		t.Fatalf("finding the auth registry: %v", err)
 	}
@@ -64,42 +64,4 @@ func Find(t testing.TB) AuthRegistry {
 		t.Fatalf("%s names no user and password", f.Name())
 	}
 	return r
-}
-
-// stateDir is scripts/services.sh's state directory.
-func stateDir() (string, error) {
-	if dir := os.Getenv("BAKE_SERVICES_DIR"); dir != "" {
-		return dir, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return checkoutStateDir(dir), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// checkoutStateDir is root/.services or, when it has no auth registry and
-// root is a linked git worktree, the main checkout's: the worktrees of one
-// repository share the services one of them started.
-func checkoutStateDir(root string) string {
-	own := filepath.Join(root, ".services")
-	if _, err := os.Stat(filepath.Join(own, "authregistry")); err == nil {
-		return own
-	}
-	cmd := exec.Command("git", "rev-parse", "--path-format=absolute", "--git-common-dir")
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		return own
-	}
-	return filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), ".services")
 }
