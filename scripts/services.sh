@@ -63,10 +63,18 @@ probe() { curl -sf --max-time 2 -o /dev/null "$@" 2>/dev/null; }
 docker_up() { probe --unix-socket "$DOCKER_SOCK" http://localhost/_ping; }
 registry_up() { probe "http://$REGISTRY_ADDR/v2/"; }
 # The auth registry is up when it answers 200 to its test user over TLS
-# verified with its CA (and, by design, 401 to anyone else).
+# verified with its CA (and, by design, 401 to anyone else). Without its
+# files here, one that another checkout's state directory holds (a git
+# worktree's) is up when it asks for credentials over TLS.
 auth_registry_up() {
-  [[ -s $AUTH_REGISTRY_DIR/credentials ]] || return 1
+  if [[ ! -s $AUTH_REGISTRY_DIR/credentials ]]; then
+    auth_registry_elsewhere
+    return
+  fi
   probe --cacert "$AUTH_REGISTRY_DIR/ca.pem" -u "$AUTH_REGISTRY_USER:$(auth_registry_password)" "https://$AUTH_REGISTRY_ADDR/v2/"
+}
+auth_registry_elsewhere() {
+  [[ $(curl -sk --max-time 2 -o /dev/null -w '%{http_code}' "https://$AUTH_REGISTRY_ADDR/v2/" 2>/dev/null) == 401 ]]
 }
 moto_up() { probe "http://$MOTO_HOST:$MOTO_PORT/moto-api/"; }
 caddy_shared_up() { probe "http://$CADDY_SHARED_ADMIN/config/"; }
@@ -328,6 +336,10 @@ EOF
 }
 
 start_auth_registry() {
+  if [[ ! -s $AUTH_REGISTRY_DIR/credentials ]] && auth_registry_elsewhere; then
+    log "authregistry: one started from another state directory answers on $AUTH_REGISTRY_ADDR; its CA and credentials are there"
+    return 0
+  fi
   make_auth_registry_files
   trust_auth_registry_ca
   auth_registry_up && return 0
@@ -398,7 +410,9 @@ cmd_status() {
   local rc=0
   report docker docker_up "unix://$DOCKER_SOCK" || rc=1
   report registry registry_up "http://$REGISTRY_ADDR" || rc=1
-  report authreg auth_registry_up "https://$AUTH_REGISTRY_ADDR (TLS + htpasswd; CA and credentials in $AUTH_REGISTRY_DIR)" || rc=1
+  local where="CA and credentials in $AUTH_REGISTRY_DIR"
+  [[ -s $AUTH_REGISTRY_DIR/credentials ]] || where="no CA and credentials here: started from another state directory?"
+  report authreg auth_registry_up "https://$AUTH_REGISTRY_ADDR (TLS + htpasswd; $where)" || rc=1
   report moto moto_up "http://$MOTO_HOST:$MOTO_PORT" || rc=1
   report_buildkitd || rc=1
   local caddy_bin caddy_ver
