@@ -91,4 +91,3 @@ func TestLoadRejectsInvalidRegistry(t *testing.T) {
 		},
 	})
 }
-
