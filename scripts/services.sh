@@ -29,9 +29,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="$(realpath -m "${BAKE_SERVICES_DIR:-$ROOT/.services}")"
 DOCKER_SOCK=/var/run/docker.sock
 REGISTRY_ADDR=127.0.0.1:5000
-AUTH_REGISTRY_ADDR=127.0.0.1:5443
-AUTH_REGISTRY_DIR=$STATE/authregistry
-AUTH_REGISTRY_USER=bake-test
 MOTO_HOST=127.0.0.1
 MOTO_PORT=5001
 # The admin API of the one shared Caddy that bake before front doors of
@@ -48,6 +45,8 @@ PACKAGES=(
   mmdebstrap:mmdebstrap hey:hey git:git curl:curl busybox:busybox-static
   htpasswd:apache2-utils openssl:openssl
 )
+# shellcheck source-path=SCRIPTDIR source=authregistry.sh
+source "$ROOT/scripts/authregistry.sh"
 # shellcheck source-path=SCRIPTDIR source=buildkitd/buildkitd.sh
 source "$ROOT/scripts/buildkitd/buildkitd.sh"
 ((EUID != 0)) || PACKAGES+=("${BUILDKITD_PACKAGES[@]}")
@@ -62,20 +61,6 @@ die() {
 probe() { curl -sf --max-time 2 -o /dev/null "$@" 2>/dev/null; }
 docker_up() { probe --unix-socket "$DOCKER_SOCK" http://localhost/_ping; }
 registry_up() { probe "http://$REGISTRY_ADDR/v2/"; }
-# The auth registry is up when it answers 200 to its test user over TLS
-# verified with its CA (and, by design, 401 to anyone else). Without its
-# files here, one that another checkout's state directory holds (a git
-# worktree's) is up when it asks for credentials over TLS.
-auth_registry_up() {
-  if [[ ! -s $AUTH_REGISTRY_DIR/credentials ]]; then
-    auth_registry_elsewhere
-    return
-  fi
-  probe --cacert "$AUTH_REGISTRY_DIR/ca.pem" -u "$AUTH_REGISTRY_USER:$(auth_registry_password)" "https://$AUTH_REGISTRY_ADDR/v2/"
-}
-auth_registry_elsewhere() {
-  [[ $(curl -sk --max-time 2 -o /dev/null -w '%{http_code}' "https://$AUTH_REGISTRY_ADDR/v2/" 2>/dev/null) == 401 ]]
-}
 moto_up() { probe "http://$MOTO_HOST:$MOTO_PORT/moto-api/"; }
 caddy_shared_up() { probe "http://$CADDY_SHARED_ADMIN/config/"; }
 
@@ -261,92 +246,6 @@ start_registry() {
   wait_for registry registry_up
 }
 
-# auth_registry_password prints the test user's password from the credentials file.
-auth_registry_password() { sed -n 's/^BAKE_REGISTRY_PASSWORD=//p' "$AUTH_REGISTRY_DIR/credentials"; }
-
-# make_auth_registry_files makes, once, what the auth registry needs: a CA, a
-# server certificate it signed for IP 127.0.0.1, the test user's password
-# and its bcrypt entry for htpasswd. The server certificate is made again
-# when it expires within a week; the CA stays, so trust in it lasts.
-make_auth_registry_files() (
-  local password
-  mkdir -p "$AUTH_REGISTRY_DIR/storage"
-  chmod 700 "$AUTH_REGISTRY_DIR"
-  cd "$AUTH_REGISTRY_DIR"
-  if [[ ! -s ca.pem || ! -s ca.key ]]; then
-    openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -days 3650 \
-      -subj "/CN=bake test registry CA" -keyout ca.key -out ca.pem 2>/dev/null
-    rm -f server.pem
-  fi
-  if [[ ! -s server.pem ]] || ! openssl x509 -checkend 604800 -noout -in server.pem >/dev/null; then
-    openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -subj "/CN=$AUTH_REGISTRY_ADDR" \
-      -keyout server.key -out server.csr 2>/dev/null
-    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 \
-      -extfile <(printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n') -out server.pem 2>/dev/null
-    rm -f server.csr
-  fi
-  if [[ ! -s credentials ]]; then
-    password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
-    printf 'BAKE_REGISTRY_USER=%s\nBAKE_REGISTRY_PASSWORD=%s\n' "$AUTH_REGISTRY_USER" "$password" >credentials
-    rm -f htpasswd
-  fi
-  [[ -s htpasswd ]] || htpasswd -Bbn "$AUTH_REGISTRY_USER" "$(auth_registry_password)" >htpasswd
-  chmod 600 ca.key server.key credentials htpasswd
-)
-
-# trust_auth_registry_ca puts the auth registry's CA where the engine looks
-# for a private registry's CA. dockerd treats a loopback registry as insecure
-# anyway (it would push to it without verifying); this keeps the engine's
-# setup the one a remote registry with a private CA needs.
-trust_auth_registry_ca() {
-  local dir=/etc/docker/certs.d/$AUTH_REGISTRY_ADDR
-  ((EUID == 0)) || return 0
-  cmp -s "$AUTH_REGISTRY_DIR/ca.pem" "$dir/ca.crt" && return 0
-  mkdir -p "$dir"
-  cp "$AUTH_REGISTRY_DIR/ca.pem" "$dir/ca.crt"
-}
-
-# write_auth_registry_config keeps the upload secret, as write_registry_config does.
-write_auth_registry_config() {
-  local dir=$AUTH_REGISTRY_DIR secret
-  secret=$(sed -n 's/^  secret: //p' "$dir/config.yml" 2>/dev/null || true)
-  [[ -n $secret ]] || secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-  cat >"$dir/config.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: "$dir/storage"
-  delete:
-    enabled: true
-auth:
-  htpasswd:
-    realm: bake-test-registry
-    path: "$dir/htpasswd"
-http:
-  addr: $AUTH_REGISTRY_ADDR
-  secret: $secret
-  tls:
-    certificate: "$dir/server.pem"
-    key: "$dir/server.key"
-EOF
-}
-
-start_auth_registry() {
-  if [[ ! -s $AUTH_REGISTRY_DIR/credentials ]] && auth_registry_elsewhere; then
-    log "authregistry: one started from another state directory answers on $AUTH_REGISTRY_ADDR; its CA and credentials are there"
-    return 0
-  fi
-  make_auth_registry_files
-  trust_auth_registry_ca
-  auth_registry_up && return 0
-  write_auth_registry_config
-  spawn authregistry docker-registry serve "$AUTH_REGISTRY_DIR/config.yml"
-  wait_for authregistry auth_registry_up
-}
 
 # moto_bin prints the moto_server to run, installing moto[server] into a
 # virtualenv in the state directory only when none is on PATH.
