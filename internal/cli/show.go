@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -31,6 +33,9 @@ type showResult struct {
 	ledger.Release
 	RunsIn []string `json:"runs_in"` // environments whose current deployment is this release
 	WarmIn []string `json:"warm_in"` // environments that keep it running out of traffic, for rollback
+	// Copies are where it lives besides its reference, by environment: its
+	// copy in an environment's own registry, as the last deployment there recorded.
+	Copies map[string]string `json:"copies,omitempty"`
 	// Approvals are the manual approvals recorded for it, oldest first.
 	Approvals []ledger.Approval `json:"approvals"`
 	// Revoked is the release's revocation, if it was revoked.
@@ -56,6 +61,9 @@ func runShow(ctx context.Context, f *Factory, ref string) error {
 			res.WarmIn = append(res.WarmIn, env.Name)
 		}
 	}
+	if res.Copies, err = copies(ctx, store, p, rel); err != nil {
+		return err
+	}
 	if res.Approvals, err = store.Approvals(ctx, rel.Image, rel.Version); err != nil {
 		return err
 	}
@@ -79,6 +87,9 @@ func printRelease(w io.Writer, res showResult) {
 	}
 	row("digest", r.Digest)
 	row("reference", r.Reference)
+	for _, env := range slices.Sorted(maps.Keys(res.Copies)) {
+		row("copy for "+env, res.Copies[env])
+	}
 	regions := make([]string, 0, len(r.AMIs))
 	for region := range r.AMIs {
 		regions = append(regions, region)
@@ -153,4 +164,26 @@ func revocation(ctx context.Context, store ledger.Store, image, version string) 
 		return nil, err
 	}
 	return &rv, nil
+}
+
+// copies finds rel's copies in environments' own registries: the newest
+// successful deployment of rel in each environment that recorded one.
+func copies(ctx context.Context, store ledger.Store, p *config.Project, rel ledger.Release) (map[string]string, error) {
+	out := map[string]string{}
+	for _, env := range p.Environments {
+		if env.Registry == nil {
+			continue
+		}
+		deps, err := store.Deployments(ctx, rel.Image, env.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range deps {
+			if d.Version == rel.Version && d.Reference != "" && d.Outcome == ledger.OutcomeSucceeded {
+				out[env.Name] = d.Reference
+				break
+			}
+		}
+	}
+	return out, nil
 }

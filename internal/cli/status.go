@@ -96,6 +96,9 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 					since, dash(es.By), replicaSummary(es.Replicas), dash(es.Listen))
 			}
 			for _, es := range st.Environments {
+				if es.Reference != "" {
+					fmt.Fprintf(w, "  %s: pulls %s\n", es.Env, es.Reference)
+				}
 				for _, line := range es.Lines {
 					// No tabs: the lines stay out of the table's columns.
 					fmt.Fprintf(w, "  %s: %s\n", es.Env, line)

@@ -68,6 +68,8 @@
 //	environments:                 # required; promotion order
 //	  - name: dev                 # required, unique
 //	    protected: false          # true: promote and rollback ask first on a terminal, need --yes elsewhere
+//	    registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com  # optional, same shape as the project's:
+//	                              # promote copies a release here by digest; its targets pull from here
 //	    gates:                    # optional, beyond validated, not revoked, passed the environment before
 //	      approval: true          # needs `bake approve IMAGE@VERSION --env dev`
 //	      soak: 1h                # ran at least this long in the environment before

@@ -22,7 +22,7 @@ func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []
 	needsHealth := map[string]bool{} // images already checked for a port and an http check
 	for i, item := range n.Content {
 		path := index("environments", i)
-		s, ok := d.Section(path, resolve(item), item, "name", "protected", "gates", "retention", "targets")
+		s, ok := d.Section(path, resolve(item), item, "name", "protected", "gates", "retention", "targets", "registry")
 		if !ok {
 			continue
 		}
@@ -52,6 +52,14 @@ func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []
 		}
 		if v := s.Get("targets"); v != nil {
 			d.targets(join(path, "targets"), v, env, imgs, used, needsHealth)
+		}
+		if n := s.Get("registry"); n != nil {
+			reg := Registry{}
+			rpath := join(path, "registry")
+			if addr := d.registryAt(rpath, s, &reg); addr == nil && resolve(n).Kind == yaml.MappingNode {
+				d.Errorf(n, join(rpath, "address"), "required: the HOST:PORT of the registry this environment pulls from")
+			}
+			env.Registry = &reg
 		}
 		out = append(out, env)
 	}

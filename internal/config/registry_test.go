@@ -91,3 +91,40 @@ func TestLoadRejectsInvalidRegistry(t *testing.T) {
 		},
 	})
 }
+
+// An environment may name its own registry, in the project's registry's
+// shape; one that names none uses the project's.
+func TestLoadEnvironmentRegistry(t *testing.T) {
+	content := minimalFile + `  - name: prod
+    registry: {address: 123456789012.dkr.ecr.eu-west-1.amazonaws.com, create_repositories: true}
+    targets:
+      hello: {listen: 127.0.0.1:8102}
+`
+	p, err := Load(writeProject(t, content))
+	require.NoError(t, err)
+	dev, _ := p.Environment("dev")
+	prod, _ := p.Environment("prod")
+	assert.Equal(t, Registry{Address: DefaultRegistry}, p.RegistryOf(dev))
+	assert.Equal(t, Registry{Address: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", CreateRepositories: true}, p.RegistryOf(prod))
+}
+
+func TestLoadRejectsInvalidEnvironmentRegistry(t *testing.T) {
+	runInvalid(t, []invalidCase{
+		{
+			name: "no address",
+			content: func(t *testing.T) string {
+				return edit(t, "  - name: dev\n", "  - name: dev\n    registry: {create_repositories: false}\n")
+			},
+			position: "11:15",
+			message:  `environments[0].registry.address: required`,
+		},
+		{
+			name: "create_repositories on a registry that is not ECR",
+			content: func(t *testing.T) string {
+				return edit(t, "  - name: dev\n", "  - name: dev\n    registry: {address: 127.0.0.1:5443, create_repositories: true}\n")
+			},
+			position: "11:62",
+			message:  `environments[0].registry.create_repositories: 127.0.0.1:5443 is not an Amazon ECR registry`,
+		},
+	})
+}

@@ -194,6 +194,18 @@ type Environment struct {
 	Gates     Gates
 	Retention Retention
 	Targets   map[string]*Target // by image name
+	// Registry is where the environment's targets pull releases from (a
+	// production account's own registry); nil for the project's. A
+	// promotion copies a release there by digest before deploying it.
+	Registry *Registry
+}
+
+// RegistryOf is the registry env's targets pull from.
+func (p *Project) RegistryOf(env *Environment) Registry {
+	if env.Registry != nil && env.Registry.Address != "" {
+		return *env.Registry
+	}
+	return p.Registry
 }
 
 // What happens to the replicas of the release a deployment replaces.

@@ -1,6 +1,8 @@
 package ledger_test
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +20,34 @@ var deploymentContract = []contractTest{
 	{"AppendDeploymentRejects", testAppendDeploymentRejects},
 	{"StartedRecordsAnIntent", testStartedRecordsAnIntent},
 	{"RecordDeploymentWithItsPin", testRecordDeploymentWithItsPin},
+	{"DeploymentReference", testDeploymentReference},
+}
+
+// Where an environment pulled a release from round-trips, is covered by
+// the hash chain, and a record without one digests as records did before
+// the field existed.
+func testDeploymentReference(t *testing.T, open func() ledger.Store) {
+	ctx := t.Context()
+	s := open()
+	seedReleases(t, s, "web", "1.0.0")
+	d := deployment("prod", "web", "1.0.0", 0)
+	d.Reference = "prod.example.com/demo/web@sha256:" + strings.Repeat("ab", 32)
+	_, err := s.AppendDeployment(ctx, d)
+	require.NoError(t, err)
+	cur, err := s.Current(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.Equal(t, d.Reference, cur.Reference)
+
+	c, err := s.ReadChain(ctx)
+	require.NoError(t, err)
+	assert.True(t, ledger.Verify(c, "").OK())
+
+	plain := deployment("prod", "web", "1.0.0", 1)
+	e, err := ledger.DeploymentEntry(plain)
+	require.NoError(t, err)
+	b, err := json.Marshal(plain)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "reference", "older records keep their canonical form: %s", e.Digest)
 }
 
 // A deployment and the pin change it makes are one write: both are

@@ -85,11 +85,16 @@ type CheckResult struct {
 
 // Deployment is one append-only record of "env now runs image@version".
 type Deployment struct {
-	ID         int64     `json:"id"`
-	Env        string    `json:"env"`
-	Image      string    `json:"image"`
-	Version    string    `json:"version"`
-	Digest     string    `json:"digest"`
+	ID      int64  `json:"id"`
+	Env     string `json:"env"`
+	Image   string `json:"image"`
+	Version string `json:"version"`
+	Digest  string `json:"digest"`
+	// Reference is where the environment pulled the release from when
+	// that is not the release's own reference: its copy, by the same
+	// digest, in the environment's registry. "" in older records keeps
+	// their hash-chain entries unchanged.
+	Reference  string    `json:"reference,omitempty"`
 	Previous   string    `json:"previous,omitempty"` // version it replaced, "" if none
 	Kind       string    `json:"kind"`               // promote, rollback or auto-rollback
 	Outcome    string    `json:"outcome"`            // started, succeeded or failed

@@ -152,6 +152,16 @@ func (d *Engine) execute(ctx context.Context, kind string, env *config.Environme
 			return Result{}, BadInput(err)
 		}
 	}
+	// Nothing is recorded before the release is in env's registry: a copy
+	// that fails changes nothing anywhere.
+	placed, err := d.place(ctx, env, rel)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %s@%s to %q: %w; %q still runs %s",
+			ErrFailed, rel.Image, rel.Version, env.Name, err, env.Name, orNothing(dep.Previous))
+	}
+	if placed.Reference != rel.Reference {
+		req.Release, dep.Reference = placed, placed.Reference
+	}
 	if err := d.start(ctx, dep, lock); err != nil {
 		return Result{}, err
 	}
@@ -216,6 +226,10 @@ func (d *Engine) revert(ctx context.Context, env *config.Environment, req target
 	back := ledger.Deployment{
 		Env: env.Name, Image: rel.Image, Version: prev.Version, Digest: prev.Digest, Previous: rel.Version,
 		Kind: ledger.KindAutoRollback, StartedAt: time.Now().UTC(), By: d.User, Reason: failed,
+	}
+	// It ran in env just before, so its copy is in env's registry.
+	if placed := d.placedIn(env, prev); placed.Reference != prev.Reference {
+		prev, back.Reference = placed, placed.Reference
 	}
 	if err := d.start(ctx, back, lock); err != nil {
 		return Result{Deployment: dep}, fmt.Errorf("%w: %s; switching back: %v", ErrFailed, failed, err)

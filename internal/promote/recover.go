@@ -179,6 +179,7 @@ func (d *Engine) recoverOne(ctx context.Context, env *config.Environment, it Int
 	if err := d.trustRecovery(&rq); err != nil {
 		return rec, fmt.Errorf("recovering %s in %q after the interrupted %s: %w", it.Image, env.Name, orNothing(it.Kind), err)
 	}
+	d.placeRecovery(env, &rq)
 	res, err := r.Recover(ctx, rq)
 	if err != nil {
 		return rec, fmt.Errorf("%w: recovering %s in %q after the interrupted %s: %v; run `bake recover %s` again",

@@ -70,6 +70,7 @@ func (d *Engine) repairTraffic(ctx context.Context, env *config.Environment, ima
 		if err := d.trustRecovery(&rq); err != nil {
 			return recs, fmt.Errorf("repairing %s in %q: %w", image, env.Name, err)
 		}
+		d.placeRecovery(env, &rq)
 		res, err := r.Recover(ctx, rq)
 		if err != nil {
 			return recs, fmt.Errorf("%w: putting %s@%s back into traffic in %q: %v; run `bake recover %s` again",

@@ -49,7 +49,7 @@ func (d *Engine) unrecorded(ctx context.Context, env *config.Environment, req ta
 	tgt := *req.Target
 	tgt.Strategy = config.BlueGreen
 	preq := req
-	preq.Release, preq.Target = prev, &tgt
+	preq.Release, preq.Target = d.placedIn(env, prev), &tgt
 	if _, err := d.Target.Deploy(back, preq); err != nil {
 		return fmt.Errorf("%w: %s; switching back to %s failed too: %v; %s", ErrFailed, what, prev.Version, err, then)
 	}

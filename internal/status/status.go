@@ -35,9 +35,12 @@ type Image struct {
 
 // Env is an image in one environment: the record and what runs.
 type Env struct {
-	Env       string            `json:"env"`
-	Version   string            `json:"version,omitempty"`
-	Digest    string            `json:"digest,omitempty"`
+	Env     string `json:"env"`
+	Version string `json:"version,omitempty"`
+	Digest  string `json:"digest,omitempty"`
+	// Reference is where the environment pulls its release from when that
+	// is its own registry: the release's copy there, by the same digest.
+	Reference string            `json:"reference,omitempty"`
 	Since     *time.Time        `json:"since,omitempty"`
 	By        string            `json:"by,omitempty"`
 	Listen    string            `json:"listen"`
@@ -130,6 +133,7 @@ func Compose(ctx context.Context, req Request) (Result, error) {
 			case err == nil:
 				since := cur.FinishedAt
 				es.Version, es.Digest, es.Since, es.By = cur.Version, cur.Digest, &since, cur.By
+				es.Reference = cur.Reference
 				if rel, err := store.Release(ctx, img.Name, cur.Version); err == nil {
 					es.OutdatedBase = bases.newer(rel.Base)
 				}

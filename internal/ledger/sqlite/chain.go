@@ -87,7 +87,7 @@ func (s *Store) ReadChain(ctx context.Context) (ledger.Chain, error) {
 	if c.Links, err = readLinks(ctx, tx); err != nil {
 		return ledger.Chain{}, fmt.Errorf("reading the hash chain: %w", err)
 	}
-	if c.Entries, err = readEntries(ctx, tx); err != nil {
+	if c.Entries, err = readEntries(ctx, tx, deploymentColumns); err != nil {
 		return ledger.Chain{}, fmt.Errorf("reading history: %w", err)
 	}
 	return c, nil
@@ -112,8 +112,9 @@ func readLinks(ctx context.Context, q querier) ([]ledger.Link, error) {
 
 // readEntries reads every record of history, table by table; records of
 // one group (the approvals of a release, the pins of an environment) come
-// in the order they were recorded.
-func readEntries(ctx context.Context, q querier) ([]ledger.Entry, error) {
+// in the order they were recorded. deploymentCols reads the deployments
+// table as the schema has it.
+func readEntries(ctx context.Context, q querier, deploymentCols string) ([]ledger.Entry, error) {
 	var entries []ledger.Entry
 	collect := func(query string, scan func(rowScanner) (ledger.Entry, error)) error {
 		rows, err := q.QueryContext(ctx, query)
@@ -162,7 +163,7 @@ func readEntries(ctx context.Context, q querier) ([]ledger.Entry, error) {
 			}
 			return ledger.PinEntry(p)
 		}},
-		{`SELECT ` + deploymentColumns + ` FROM deployments ORDER BY id`, func(r rowScanner) (ledger.Entry, error) {
+		{`SELECT ` + deploymentCols + ` FROM deployments ORDER BY id`, func(r rowScanner) (ledger.Entry, error) {
 			d, err := scanDeployment(r)
 			if err != nil {
 				return ledger.Entry{}, err
@@ -182,7 +183,8 @@ func readEntries(ctx context.Context, q querier) ([]ledger.Entry, error) {
 // existed, in the order readEntries reads them, so that from the migration
 // on they are as tamper-evident as new ones.
 func sealHistory(ctx context.Context, tx *sql.Tx) error {
-	entries, err := readEntries(ctx, tx)
+	// The deployments table had no reference column yet.
+	entries, err := readEntries(ctx, tx, deploymentColumnsBeforeReference)
 	if err != nil {
 		return fmt.Errorf("reading history to seal: %w", err)
 	}

@@ -12,7 +12,12 @@ import (
 )
 
 const deploymentColumns = `id, env, image, version, digest, previous, kind, outcome, reason,
-	started_at, finished_at, by_user`
+	started_at, finished_at, by_user, reference`
+
+// deploymentColumnsBeforeReference reads deployments in a schema older
+// than the reference column, as scanDeployment expects them.
+const deploymentColumnsBeforeReference = `id, env, image, version, digest, previous, kind, outcome, reason,
+	started_at, finished_at, by_user, ''`
 
 // AppendDeployment records a deployment and returns its id. The release it
 // deploys must be recorded; otherwise the error wraps ErrNotFound.
@@ -28,10 +33,10 @@ func (s *Store) RecordDeployment(ctx context.Context, d ledger.Deployment, pin *
 	}
 	err := s.recordAll(ctx, func(tx *sql.Tx) ([]ledger.Entry, error) {
 		res, err := tx.ExecContext(ctx, `INSERT INTO deployments
-		(env, image, version, digest, previous, kind, outcome, reason, started_at, finished_at, by_user)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(env, image, version, digest, previous, kind, outcome, reason, started_at, finished_at, by_user, reference)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			d.Env, d.Image, d.Version, d.Digest, d.Previous, d.Kind, d.Outcome, d.Reason,
-			ledger.FormatTime(d.StartedAt), ledger.FormatTime(d.FinishedAt), d.By)
+			ledger.FormatTime(d.StartedAt), ledger.FormatTime(d.FinishedAt), d.By, d.Reference)
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +157,7 @@ func scanDeployment(row rowScanner) (ledger.Deployment, error) {
 		started, finished string
 	)
 	err := row.Scan(&d.ID, &d.Env, &d.Image, &d.Version, &d.Digest, &d.Previous, &d.Kind,
-		&d.Outcome, &d.Reason, &started, &finished, &d.By)
+		&d.Outcome, &d.Reason, &started, &finished, &d.By, &d.Reference)
 	if err != nil {
 		return ledger.Deployment{}, err
 	}

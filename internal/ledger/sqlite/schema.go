@@ -126,6 +126,10 @@ var migrations = [][]string{
 		// Pages of an image's deployments in every environment, newest first.
 		`CREATE INDEX deployments_by_image ON deployments (image, id)`,
 	},
+	{
+		// Where an environment with a registry of its own pulled the release from.
+		`ALTER TABLE deployments ADD COLUMN reference TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // afterMigration runs Go code after the statements of a step, inside the
