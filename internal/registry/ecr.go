@@ -100,7 +100,7 @@ func (ecrKeychain) ResolveContext(ctx context.Context, r authn.Resource) (authn.
 	}
 	tok, err := ecrToken(ctx, api, h.Region)
 	if err != nil {
-		return nil, fmt.Errorf("getting an ECR authorization token in %s: %w", h.Region, err)
+		return nil, fmt.Errorf("ecr:GetAuthorizationToken in %s: %w", h.Region, err)
 	}
 	return &authn.Basic{Username: tok.User, Password: tok.Password}, nil
 }

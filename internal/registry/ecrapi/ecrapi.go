@@ -8,10 +8,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/smithy-go"
@@ -102,12 +104,34 @@ func (s *Service) CreateRepository(ctx context.Context, region, account, reposit
 func explain(err error) error {
 	var api smithy.APIError
 	if errors.As(err, &api) {
-		return fmt.Errorf("%s: %s", api.ErrorCode(), api.ErrorMessage())
+		msg := api.ErrorCode() + ": " + api.ErrorMessage()
+		switch api.ErrorCode() {
+		case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "ExpiredTokenException":
+			return credentialsError(msg)
+		}
+		return errors.New(msg)
 	}
 	if strings.Contains(err.Error(), "failed to retrieve credentials") || strings.Contains(err.Error(), "failed to refresh cached credentials") {
-		return errors.New("no AWS credentials found (AWS_PROFILE, AWS_ACCESS_KEY_ID or an instance role)")
+		return credentialsError("no AWS credentials found (AWS_PROFILE, AWS_ACCESS_KEY_ID or an instance role)")
+	}
+	// An answer the SDK could not decode still says, by its status, why.
+	var resp *awshttp.ResponseError
+	if errors.As(err, &resp) {
+		switch code := resp.HTTPStatusCode(); code {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return credentialsError(fmt.Sprintf("AWS refused the credentials (%d %s)", code, http.StatusText(code)))
+		default:
+			return fmt.Errorf("AWS answered %d %s", code, http.StatusText(code))
+		}
 	}
 	return err
 }
+
+// credentialsError is AWS refusing, or bake lacking, credentials: bad
+// input, as a refused registry password is (errors.Is ErrCredentials).
+type credentialsError string
+
+func (e credentialsError) Error() string        { return string(e) }
+func (e credentialsError) Is(target error) bool { return target == registry.ErrCredentials }
 
 var _ registry.ECR = (*Service)(nil)

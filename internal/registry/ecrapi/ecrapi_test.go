@@ -124,3 +124,33 @@ func TestNoAWSCredentialsIsOneLine(t *testing.T) {
 	assert.Contains(t, msg, "no AWS credentials found")
 	assert.Contains(t, msg, "ecr:GetAuthorizationToken")
 }
+
+// Credentials AWS does not know fail in one line with AWS's own words. A
+// moto_server of the test's own checks credentials
+// (INITIAL_NO_AUTH_ACTION_COUNT=0) and knows none of these.
+func TestWrongAWSCredentialsIsOneLine(t *testing.T) {
+	mototest.Endpoint(t) // skips without moto_server
+	t.Setenv("INITIAL_NO_AUTH_ACTION_COUNT", "0")
+	srv, err := mototest.Start()
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	t.Setenv(registry.EnvUser, "")
+	registry.UseECR(ecrapi.New(awsx.Settings{Endpoint: srv.Endpoint}, nil))
+	t.Cleanup(func() { registry.UseECR(nil) })
+
+	_, err = registry.EngineAuth(context.Background(), host)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, registry.ErrCredentials)
+	msg := err.Error()
+	t.Log(msg)
+	assert.NotContains(t, msg, "\n")
+	assert.NotContains(t, msg, "RequestID", "the SDK's transport details are left out")
+	assert.Contains(t, msg, "registry "+host+": an ECR authorization token could not be read: ecr:GetAuthorizationToken in us-east-1: AWS refused the credentials (403 Forbidden)")
+	assert.Contains(t, msg, "check the AWS credentials")
+
+	_, err = registry.EnsureRepository(context.Background(), host, "ecrapi-test/refused")
+	require.Error(t, err)
+	assert.EqualError(t, err, "registry "+host+`: creating repository "ecrapi-test/refused": AWS refused the credentials (403 Forbidden)`)
+	assert.ErrorIs(t, err, registry.ErrCredentials, "bad input, exit 2, as a refused registry password")
+}
