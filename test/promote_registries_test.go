@@ -51,8 +51,10 @@ func TestPromoteAcrossRegistries(t *testing.T) {
 
 	run("release", "svc", "--version", "1.0.0")
 	run("promote", "svc@1.0.0", "--to", "dev")
-	res := run("promote", "svc", "--from", "dev", "--to", "qa")
 	dg1, ref1 := qa("1.0.0")
+	assert.Contains(t, run("promote", "svc", "--from", "dev", "--to", "qa", "--plan").stdout,
+		"copy 127.0.0.1:5000/"+p.Name+"/svc@"+dg1+" to "+ref1+" by digest")
+	res := run("promote", "svc", "--from", "dev", "--to", "qa")
 	assert.Contains(t, res.stderr, "copied svc@1.0.0")
 
 	// The qa registry holds the manifest by the release's digest.

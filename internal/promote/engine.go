@@ -211,9 +211,14 @@ func (d *Engine) Plan(ctx context.Context, r PromoteRequest) (PlanResult, error)
 	if !res.Unchanged && d.Planner != nil {
 		req := targets.Request{Env: env.Name, Image: d.Project.Image(rel.Image), Target: env.Targets[rel.Image], Release: rel,
 			Keep: env.Retention.Previous, Releases: env.Retention.Releases}
+		placed := d.placedIn(env, rel)
+		req.Release = placed
 		plan, err := d.Planner(ctx, req, res.Current)
 		if err != nil {
 			return PlanResult{}, err
+		}
+		if placed.Reference != rel.Reference {
+			plan.Steps = append([]string{fmt.Sprintf("copy %s to %s by digest, unless it is there already", rel.Reference, placed.Reference)}, plan.Steps...)
 		}
 		res.Actions = &plan
 	}
