@@ -73,7 +73,9 @@ func (b *bench) bakingTable() string {
 	packerContext := filepath.Join(b.work, "webapp-packer")
 	copyDir(filepath.Join(b.dir, "images", "webapp"), packerContext)
 	packerTemplate := filepath.Join(b.dir, "templates", "apt-packer", "webapp.pkr.hcl")
-	// Both docker builds use the legacy builder, as bake does.
+	// Both docker builds use the engine's legacy builder: the docker CLI
+	// here has no buildx, which BuildKit builds need. (The rebuild table
+	// sets bake's BuildKit against the legacy builder.)
 	dockerBuild := []string{"env", "DOCKER_BUILDKIT=0", "docker", "build"}
 
 	logf("baking: warm docker build's cache (not measured)")

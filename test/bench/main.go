@@ -64,6 +64,7 @@ var tables = []table{
 	{"strategy", (*bench).strategyTable},
 	{"frontdoors", (*bench).frontDoorsTable},
 	{"baking", (*bench).bakingTable},
+	{"rebuild", (*bench).rebuildTable},
 	{"history", (*bench).historyTable},
 }
 
