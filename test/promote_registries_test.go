@@ -27,21 +27,7 @@ import (
 func TestPromoteAcrossRegistries(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	reg := registrytest.Find(t)
-	p := newProject(t, projectOptions{})
-	cfg := strings.Replace(keepOneRelease(t, p), "  - name: qa\n",
-		"  - name: qa\n    registry: {address: "+reg.Address+", ca: "+reg.CA+"}\n", 1)
-	writeFile(t, p.ConfigPath(), cfg)
-	dockerConfig := t.TempDir()
-	auth := base64.StdEncoding.EncodeToString([]byte(reg.User + ":" + reg.Password))
-	writeFile(t, filepath.Join(dockerConfig, "config.json"), `{"auths": {"`+reg.Address+`": {"auth": "`+auth+`"}}}`)
-	env := []string{"DOCKER_CONFIG=" + dockerConfig, "BAKE_REGISTRY_USER=", "BAKE_REGISTRY_PASSWORD="}
-	run := func(args ...string) result {
-		t.Helper()
-		res := bakeEnv(t, p.Dir, env, args...)
-		require.Equal(t, 0, res.code, "bake %s\n%s", strings.Join(args, " "), res)
-		return res
-	}
+	p, reg, run := newTwoRegistryProject(t)
 	qaRepo := reg.Address + "/" + p.Name + "/svc"
 	qa := func(version string) (digest, ref string) {
 		var rel struct{ Digest string }
@@ -102,6 +88,61 @@ func TestPromoteAcrossRegistries(t *testing.T) {
 		}
 	}
 	run("verify")
+}
+
+// newTwoRegistryProject makes a project whose qa pulls from the TLS +
+// htpasswd registry, with its credentials in a Docker config of the
+// project's own (for that registry only), and returns a way to run bake
+// that must succeed.
+func newTwoRegistryProject(t *testing.T) (*project, registrytest.AuthRegistry, func(args ...string) result) {
+	t.Helper()
+	reg := registrytest.Find(t)
+	p := newProject(t, projectOptions{})
+	cfg := strings.Replace(keepOneRelease(t, p), "  - name: qa\n",
+		"  - name: qa\n    registry: {address: "+reg.Address+", ca: "+reg.CA+"}\n", 1)
+	writeFile(t, p.ConfigPath(), cfg)
+	dockerConfig := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte(reg.User + ":" + reg.Password))
+	writeFile(t, filepath.Join(dockerConfig, "config.json"), `{"auths": {"`+reg.Address+`": {"auth": "`+auth+`"}}}`)
+	env := []string{"DOCKER_CONFIG=" + dockerConfig, "BAKE_REGISTRY_USER=", "BAKE_REGISTRY_PASSWORD="}
+	return p, reg, func(args ...string) result {
+		t.Helper()
+		res := bakeEnv(t, p.Dir, env, args...)
+		require.Equal(t, 0, res.code, "bake %s\n%s", strings.Join(args, " "), res)
+		return res
+	}
+}
+
+// gc deletes the copy in qa's registry of a release no environment runs
+// or may roll back to, as it deletes the release's own manifest.
+func TestGCCollectsCopies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	p, reg, run := newTwoRegistryProject(t)
+	for _, v := range []string{"1.0.0", "1.1.0", "1.2.0"} {
+		run("release", "svc", "--version", v)
+		run("promote", "svc@"+v, "--to", "dev")
+		run("promote", "svc@"+v, "--to", "qa")
+	}
+	var rel struct{ Digest, Reference string }
+	decodeOne(t, run("show", "svc@1.0.0", "-o", "json").stdout, &rel)
+	copyRef := reg.Address + "/" + p.Name + "/svc@" + rel.Digest
+
+	var doc gcDoc
+	decodeOne(t, run("gc", "--yes", "-o", "json").stdout, &doc)
+	names := itemNames(doc.Items)
+	assert.Contains(t, names, "manifest "+rel.Reference)
+	assert.Contains(t, names, "manifest "+copyRef)
+	for _, it := range doc.Items {
+		assert.True(t, it.Removed, "%s %s: %s", it.Kind, it.Name, it.Error)
+	}
+	c, err := registry.New(reg.Address, registry.Options{CA: reg.CA, Keychain: authn.NewKeychainFromHelper(reg)})
+	require.NoError(t, err)
+	_, err = c.Head(ctx, copyRef)
+	assert.ErrorIs(t, err, registry.ErrNotFound, "gc deleted 1.0.0's copy")
+	decodeOne(t, run("show", "svc@1.2.0", "-o", "json").stdout, &rel)
+	_, err = c.Head(ctx, reg.Address+"/"+p.Name+"/svc@"+rel.Digest)
+	assert.NoError(t, err, "the copy qa runs stays")
 }
 
 // replicaImages lists the image references env's replica containers of p

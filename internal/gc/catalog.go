@@ -15,8 +15,10 @@ import (
 // Anything it cannot place (another project, an image no longer in
 // bake.yaml, a tag no release was recorded under) is left alone.
 type catalog struct {
-	project  string
-	prefix   string // REGISTRY/PROJECT/: where the project's repositories are
+	project string
+	// prefixes are REGISTRY/PROJECT/ of the project's registry, then of
+	// each environment's own: where the project's repositories are.
+	prefixes []string
 	envs     map[string]bool
 	versions map[string]map[string]ledger.Release   // image -> version -> release
 	digests  map[string]map[string][]ledger.Release // image -> digest -> releases
@@ -26,12 +28,15 @@ type catalog struct {
 
 func newCatalog(p *config.Project, histories []History) *catalog {
 	c := &catalog{
-		project: p.Name, prefix: p.Registry.Address + "/" + p.Name + "/", envs: map[string]bool{},
+		project: p.Name, prefixes: []string{p.Registry.Address + "/" + p.Name + "/"}, envs: map[string]bool{},
 		versions: map[string]map[string]ledger.Release{}, digests: map[string]map[string][]ledger.Release{},
 		rank: map[string]int{},
 	}
 	for _, e := range p.Environments {
 		c.envs[e.Name] = true
+		if prefix := p.RegistryOf(e).Address + "/" + p.Name + "/"; !slices.Contains(c.prefixes, prefix) {
+			c.prefixes = append(c.prefixes, prefix)
+		}
 	}
 	for _, h := range histories {
 		c.versions[h.Image] = map[string]ledger.Release{}
@@ -133,30 +138,37 @@ func (c *catalog) sort(items []Item) {
 
 // split takes REGISTRY/PROJECT/IMAGE<sep>REST apart.
 func (c *catalog) split(ref, sep string) (image, rest string, ok bool) {
-	tail, ok := strings.CutPrefix(ref, c.prefix)
-	if !ok {
-		return "", "", false
+	for _, prefix := range c.prefixes {
+		if tail, found := strings.CutPrefix(ref, prefix); found {
+			image, rest, ok = strings.Cut(tail, sep)
+			return image, rest, ok && image != "" && rest != ""
+		}
 	}
-	image, rest, ok = strings.Cut(tail, sep)
-	return image, rest, ok && image != "" && rest != ""
+	return "", "", false
 }
 
 // manifests lists the registry manifests of releases that are not
-// protected, one per artifact, in the project's own repositories only.
+// protected, one per artifact and registry, in the project's own
+// repositories only: the release's reference in the project's registry,
+// and where it may have been copied, the same digest in each
+// environment's own registry (findManifests keeps those that are there).
 func (c *catalog) manifests(prot *Protection) []Item {
 	var out []Item
 	index := map[string]int{}
 	for _, r := range c.releases {
-		if r.Digest == "" || prot.Release(r) || r.Reference != c.prefix+r.Image+"@"+r.Digest {
+		if r.Digest == "" || prot.Release(r) || r.Reference != c.prefixes[0]+r.Image+"@"+r.Digest {
 			continue
 		}
 		name := r.Image + "@" + r.Version
-		if i, ok := index[r.Reference]; ok {
-			out[i].Releases = append(out[i].Releases, name)
-			continue
+		for _, prefix := range c.prefixes {
+			ref := prefix + r.Image + "@" + r.Digest
+			if i, ok := index[ref]; ok {
+				out[i].Releases = append(out[i].Releases, name)
+				continue
+			}
+			index[ref] = len(out)
+			out = append(out, Item{Kind: Manifest, Name: ref, Image: r.Image, Digest: r.Digest, Releases: []string{name}})
 		}
-		index[r.Reference] = len(out)
-		out = append(out, Item{Kind: Manifest, Name: r.Reference, Image: r.Image, Digest: r.Digest, Releases: []string{name}})
 	}
 	return out
 }

@@ -60,7 +60,7 @@ type Collector struct {
 	Ledger  Ledger
 	Engine  *client.Client
 
-	registry *registry.Client // the project's registry, made on first use
+	registries map[string]*registry.Client // by host: the project's and environments' registries, made on first use
 }
 
 // Lock takes every environment's lock, the one promote and rollback take

@@ -4,17 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/registry"
 )
 
 // findManifests keeps the candidates the registry still has: a manifest an
-// earlier gc deleted is not listed again. One whose presence cannot be
-// checked is listed with its Error set.
+// earlier gc deleted, or a copy never made, is not listed. One whose
+// presence cannot be checked is listed with its Error set.
 func (c *Collector) findManifests(ctx context.Context, candidates []Item) []Item {
 	var out []Item
 	for _, it := range candidates {
-		err := c.withRegistry(func(r *registry.Client) error {
+		err := c.withRegistry(it.Name, func(r *registry.Client) error {
 			_, err := r.Head(ctx, it.Name)
 			return err
 		})
@@ -33,22 +35,36 @@ func (c *Collector) findManifests(ctx context.Context, candidates []Item) []Item
 // that point at it. Its blobs stay until the registry's own garbage
 // collection runs.
 func (c *Collector) removeManifest(ctx context.Context, it Item) error {
-	err := c.withRegistry(func(r *registry.Client) error { return r.Delete(ctx, it.Name) })
+	err := c.withRegistry(it.Name, func(r *registry.Client) error { return r.Delete(ctx, it.Name) })
 	if err != nil && !errors.Is(err, registry.ErrNotFound) {
 		return fmt.Errorf("deleting from the registry: %w", err)
 	}
 	return nil
 }
 
-// withRegistry calls f with the client of the project's registry (every
-// manifest gc lists is in it), made on first use with the registry's CA.
-func (c *Collector) withRegistry(f func(*registry.Client) error) error {
-	if c.registry == nil {
-		r, err := registry.New(c.Project.Registry.Address, registry.Options{CA: c.Project.Registry.CA})
+// withRegistry calls f with the client of the registry ref is in (the
+// project's, or an environment's own), made on first use with the CA
+// bake.yaml gives it.
+func (c *Collector) withRegistry(ref string, f func(*registry.Client) error) error {
+	host, _, _ := strings.Cut(ref, "/")
+	if c.registries[host] == nil {
+		reg := config.Registry{Address: host}
+		if c.Project.Registry.Address == host {
+			reg = c.Project.Registry
+		}
+		for _, env := range c.Project.Environments {
+			if r := c.Project.RegistryOf(env); r.Address == host {
+				reg = r
+			}
+		}
+		r, err := registry.New(host, registry.Options{CA: reg.CA})
 		if err != nil {
 			return err
 		}
-		c.registry = r
+		if c.registries == nil {
+			c.registries = map[string]*registry.Client{}
+		}
+		c.registries[host] = r
 	}
-	return f(c.registry)
+	return f(c.registries[host])
 }
