@@ -100,10 +100,25 @@ func (ecrKeychain) ResolveContext(ctx context.Context, r authn.Resource) (authn.
 	}
 	tok, err := ecrToken(ctx, api, h.Region)
 	if err != nil {
-		return nil, fmt.Errorf("ecr:GetAuthorizationToken in %s: %w", h.Region, err)
+		return nil, &ECRTokenError{Host: host, Region: h.Region, Err: err}
 	}
 	return &authn.Basic{Username: tok.User, Password: tok.Password}, nil
 }
+
+// ECRTokenError says why an Amazon ECR host got no token. One that wraps
+// ErrCredentials (AWS refused bake's credentials, or it has none) is
+// reported as a *CredentialsError; any other (an endpoint that does not
+// answer) as it is.
+type ECRTokenError struct {
+	Host, Region string
+	Err          error
+}
+
+func (e *ECRTokenError) Error() string {
+	return fmt.Sprintf("registry %s: ecr:GetAuthorizationToken in %s: %v", e.Host, e.Region, e.Err)
+}
+
+func (e *ECRTokenError) Unwrap() error { return e.Err }
 
 // usesECRToken reports whether Keychain takes host's credentials from ECR's API.
 func usesECRToken(host string) bool {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -93,6 +94,14 @@ func credentials(ctx context.Context, kc authn.Keychain, host string) (authn.Aut
 		return nil, nil, err
 	}
 	auth, err := authn.Resolve(ctx, kc, reg)
+	var tokenErr *ECRTokenError
+	if errors.As(err, &tokenErr) {
+		if !errors.Is(err, ErrCredentials) {
+			return nil, nil, tokenErr
+		}
+		return nil, nil, &CredentialsError{Host: host, Source: SourceECR,
+			Reason: fmt.Sprintf("could not be read: ecr:GetAuthorizationToken in %s: %v", tokenErr.Region, tokenErr.Err)}
+	}
 	if err != nil {
 		return nil, nil, &CredentialsError{Host: host, Source: Source(host), Reason: fmt.Sprintf("could not be read: %v", err)}
 	}

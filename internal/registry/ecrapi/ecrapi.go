@@ -102,6 +102,10 @@ func (s *Service) CreateRepository(ctx context.Context, region, account, reposit
 // explain shortens the SDK's error to what a user acts on: the service's
 // error code and message, or why no credentials were found.
 func explain(err error) error {
+	var endpoint *awsx.EndpointError
+	if errors.As(err, &endpoint) {
+		return endpoint
+	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		msg := api.ErrorCode() + ": " + api.ErrorMessage()

@@ -154,3 +154,23 @@ func TestWrongAWSCredentialsIsOneLine(t *testing.T) {
 	assert.EqualError(t, err, "registry "+host+`: creating repository "ecrapi-test/refused": AWS refused the credentials (403 Forbidden)`)
 	assert.ErrorIs(t, err, registry.ErrCredentials, "bad input, exit 2, as a refused registry password")
 }
+
+// A registry host naming a region AWS does not have fails in one line:
+// ECR's endpoint there does not resolve. (moto answers every region, so
+// this goes to AWS's own endpoint name, which no DNS resolves.)
+func TestUnknownRegionIsOneLine(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	t.Setenv(registry.EnvUser, "")
+	t.Setenv("AWS_MAX_ATTEMPTS", "1")
+	registry.UseECR(ecrapi.New(awsx.Settings{}, nil))
+	t.Cleanup(func() { registry.UseECR(nil) })
+	const nowhere = "123456789012.dkr.ecr.nowhere-1.amazonaws.com"
+	_, err := registry.EngineAuth(context.Background(), nowhere)
+	require.Error(t, err)
+	msg := err.Error()
+	t.Log(msg)
+	assert.NotContains(t, msg, "\n")
+	assert.Equal(t, "registry "+nowhere+": ecr:GetAuthorizationToken in nowhere-1: AWS endpoint https://api.ecr.nowhere-1.amazonaws.com "+
+		"is unreachable (its name does not resolve): check the endpoint and the network, then run the same command again", msg)
+	assert.ErrorIs(t, err, awsx.ErrEndpoint)
+}
