@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/bakehq/bake/internal/builder/buildkittest"
 	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/registry/registrytest"
 )
 
 // remoteProject builds with the buildkitd services.sh runs, over mutual TLS.
@@ -97,4 +99,68 @@ func TestReleaseWithABuildkitd(t *testing.T) {
 	res = bakeEnv(t, dir, []string{"BAKE_SECRET_TOKEN=" + canary}, "release", "remote", "--version", "1.0.1", "--force")
 	assert.Equal(t, 1, res.code, "%s", res)
 	assert.Contains(t, res.stderr, "with buildkitd at "+buildkittest.Address+": it does not answer, or refused bake's connection")
+}
+
+// authBaseProject releases to the TLS + htpasswd registry: child builds
+// FROM the release of bb by digest, which the builder pulls from that
+// registry with the credentials bake has.
+const authBaseProject = `project: {{PROJECT}}
+registry: {address: {{REGISTRY}}, ca: {{CA}}}
+ledger: ledger.db
+{{BUILDER}}
+images:
+  bb:
+    template: templates/bb
+    context: images/bb
+  child:
+    template: templates/child
+    context: images/bb
+    base: bb
+    checks:
+      - name: built-on-bb
+        command: {argv: ["/bin/cat", "/child"], stdout: '^{{PROJECT}}$'}
+environments:
+  - name: dev
+    targets: {}
+`
+
+// The base release comes from the authenticated registry: the engine pulls
+// it with bake's credentials before its own BuildKit builds (bb's local
+// image is removed first), and a buildkitd pulls it itself with the
+// credentials bake answers its session with.
+func TestBuildPullsTheBaseWithBakesCredentials(t *testing.T) {
+	t.Parallel()
+	reg := registrytest.Find(t)
+	builders := map[string]func(t *testing.T) string{
+		"engine": func(*testing.T) string { return "" },
+		"buildkitd": func(t *testing.T) string {
+			b := buildkittest.Find(t)
+			return fmt.Sprintf("builder: {address: %s, ca: %s, cert: %s, key: %s}", b.Address, b.CA, b.Cert, b.Key)
+		},
+	}
+	for which, builder := range builders {
+		t.Run(which, func(t *testing.T) {
+			t.Parallel()
+			name := "e2e-" + randomHex(t, 4)
+			dir := t.TempDir()
+			t.Cleanup(func() { removeProject(t, name, nil, true) })
+			writeFile(t, filepath.Join(dir, "bake.yaml"), strings.NewReplacer("{{PROJECT}}", name, "{{BUILDER}}", builder(t),
+				"{{REGISTRY}}", reg.Address, "{{CA}}", reg.CA).Replace(authBaseProject))
+			writeFile(t, filepath.Join(dir, "templates", "bb", "Dockerfile.tmpl"),
+				"FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n")
+			writeFile(t, filepath.Join(dir, "templates", "child", "Dockerfile.tmpl"), "FROM {{ .Base }}\nRUN echo "+name+" > /child\n")
+			busybox, err := os.ReadFile("/bin/busybox")
+			require.NoError(t, err, "busybox-static must be installed: scripts/services.sh up")
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "images", "bb"), 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "images", "bb", "busybox"), busybox, 0o755))
+
+			env := append([]string{"DOCKER_CONFIG=" + t.TempDir()}, reg.Env()...)
+			res := bakeEnv(t, dir, env, "release", "bb", "--version", "1.0.0")
+			require.Equal(t, 0, res.code, "%s", res)
+			require.NoError(t, removeImages(context.Background(), name))
+			res = bakeEnv(t, dir, env, "release", "child", "--version", "1.0.0")
+			require.Equal(t, 0, res.code, "%s", res)
+			assert.Contains(t, bakeEnv(t, dir, env, "show", "child@1.0.0").stdout, reg.Address+"/"+name+"/child@sha256:")
+		})
+	}
 }

@@ -147,7 +147,7 @@ func (k buildKit) build(ctx context.Context, b buildKitBuild) (string, error) {
 		Frontend:      "dockerfile.v0",
 		FrontendAttrs: attrs,
 		LocalMounts:   map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS},
-		Session:       []session.Attachable{secretsprovider.FromMap(secrets)},
+		Session:       []session.Attachable{secretsprovider.FromMap(secrets), newRegistryAuth()},
 		Exports:       []bkclient.ExportEntry{export},
 	}
 	var res *bkclient.SolveResponse

@@ -82,12 +82,19 @@ func (j *dockerJob) run(ctx context.Context, red *secret.Redactor) (Built, error
 		progress = w
 	}
 	labels := imageLabels(s, built, time.Now())
+	bk := buildKit{engine: j.engine, conf: j.builder}
+	// A build in the engine uses the base release from the engine's own
+	// images: pulled first, with bake's credentials for its registry.
+	if s.BaseRef != "" && (j.builder.Legacy || bk.address() == "") {
+		if err := engine.EnsureImage(ctx, j.engine, s.BaseRef); err != nil {
+			return Built{}, fmt.Errorf("building %s: %w", built.Tag, err)
+		}
+	}
 	if j.builder.Legacy {
 		id, err := j.runLegacy(ctx, built.Tag, labels, progress)
 		built.ImageID = id
 		return built, err
 	}
-	bk := buildKit{engine: j.engine, conf: j.builder}
 	id, err := bk.build(ctx, buildKitBuild{
 		dockerfile: j.dockerfile, context: s.Image.Context, tag: built.Tag,
 		buildArgs: j.buildArgs, labels: labels, secrets: s.Secrets, progress: progress, noCache: s.NoCache,
