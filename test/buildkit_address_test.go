@@ -99,6 +99,13 @@ func TestReleaseWithABuildkitd(t *testing.T) {
 	res = bakeEnv(t, dir, []string{"BAKE_SECRET_TOKEN=" + canary}, "release", "remote", "--version", "1.0.1", "--force")
 	assert.Equal(t, 1, res.code, "%s", res)
 	assert.Contains(t, res.stderr, "with buildkitd at "+buildkittest.Address+": it does not answer, or refused bake's connection")
+
+	// BUILDKIT_HOST comes before builder.address: here the daemon's unix
+	// socket, which needs no certificate.
+	env := []string{"BAKE_SECRET_TOKEN=" + canary, "BUILDKIT_HOST=unix://" + b.Socket}
+	res = bakeEnv(t, dir, env, "release", "remote", "--version", "1.0.2", "--force")
+	require.Equal(t, 0, res.code, "%s", res)
+	assert.Contains(t, res.stderr, "exporting to docker image format", "the buildkitd built it")
 }
 
 // authBaseProject releases to the TLS + htpasswd registry: child builds

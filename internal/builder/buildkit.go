@@ -67,14 +67,19 @@ func (b buildKit) connect(ctx context.Context) (*bkclient.Client, error) {
 			}))
 	}
 	var opts []bkclient.ClientOpt
-	if b.conf.CA != "" || b.conf.Cert != "" {
+	u, err := url.Parse(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a BuildKit address: %w", addr, err)
+	}
+	// A socket on this machine is not spoken to over TLS.
+	if u.Scheme != "unix" && (b.conf.CA != "" || b.conf.Cert != "") {
 		name := b.conf.ServerName
-		if u, err := url.Parse(addr); err == nil && name == "" {
+		if name == "" {
 			name = u.Hostname()
 		}
 		opts = append(opts, bkclient.WithServerConfig(name, b.conf.CA))
 	}
-	if b.conf.Cert != "" {
+	if u.Scheme != "unix" && b.conf.Cert != "" {
 		opts = append(opts, bkclient.WithCredentials(b.conf.Cert, b.conf.Key))
 	}
 	return bkclient.New(ctx, addr, opts...)
