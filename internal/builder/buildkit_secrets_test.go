@@ -49,6 +49,14 @@ func TestMountSecretsRefusesAnyInstructionButRun(t *testing.T) {
 	}
 }
 
+func TestDockerPrepareRefusesASecretOutsideARunStep(t *testing.T) {
+	s := secretFixture(t)
+	write(t, filepath.Join(s.Image.Template, DockerfileTemplate), "FROM {{ .Base }}\nENV TOKEN={{ secret \"tok\" }}\n")
+	_, err := (&Docker{}).Prepare(s)
+	require.ErrorIs(t, err, ErrTemplate)
+	assert.Contains(t, err.Error(), `Dockerfile.tmpl line 2: {{ secret "tok" }} is used by ENV; only a RUN step can use a secret`)
+}
+
 func TestLegacyBuilderRefusesSecrets(t *testing.T) {
 	s := secretFixture(t)
 	_, err := (&Docker{Builder: config.Builder{Legacy: true}}).Prepare(s)

@@ -45,6 +45,11 @@ func (d *Docker) Prepare(s Spec) (Job, error) {
 	if d.Builder.Legacy && secretUse.Match(dockerfile) {
 		return nil, fmt.Errorf("%w: image %q uses a secret, which the legacy builder cannot mount: remove `builder: legacy` from bake.yaml", ErrTemplate, s.Image.Name)
 	}
+	// A secret where no RUN step can mount it is bad input, found now
+	// rather than once the build has started.
+	if _, err := mountSecrets(dockerfile); err != nil {
+		return nil, err
+	}
 	tarball, err := contextTar(s.Image.Context, dockerfile)
 	if err != nil {
 		return nil, err
