@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -101,74 +102,10 @@ type buildKitBuild struct {
 // image is pulled) and returns the image id. Every RUN step runs in a
 // network namespace of its own: no build reaches the host's loopback.
 func (k buildKit) build(ctx context.Context, b buildKitBuild) (string, error) {
-	dockerfile, err := mountSecrets(b.dockerfile)
-	if err != nil {
-		return "", err
-	}
-	dir, err := os.MkdirTemp("", "bake-dockerfile-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(dir)
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), dockerfile, 0o644); err != nil {
-		return "", err
-	}
-	dfFS, err := fsutil.NewFS(dir)
-	if err != nil {
-		return "", err
-	}
-	ctxFS := dfFS
-	if b.context != "" {
-		if ctxFS, err = fsutil.NewFS(b.context); err != nil {
-			return "", fmt.Errorf("reading build context %s: %w", b.context, err)
-		}
-	}
-	attrs := map[string]string{"filename": "Dockerfile"}
-	for k, v := range b.labels {
-		attrs["label:"+k] = v
-	}
-	for k, v := range b.buildArgs {
-		if v != nil {
-			attrs["build-arg:"+k] = *v
-		}
-	}
-	if b.noCache {
-		attrs["no-cache"] = ""
-	}
-	c, err := k.connect(ctx)
-	if err != nil {
-		return "", fmt.Errorf("connecting to %s: %w", k.where(), err)
-	}
-	defer c.Close()
-
-	secrets := map[string][]byte{}
-	for name, v := range b.secrets {
-		secrets[name] = []byte(v)
-	}
-	status := make(chan *bkclient.SolveStatus)
-	g, gctx := errgroup.WithContext(ctx)
-	export, load, abort := k.exporter(gctx, b.tag)
-	opt := bkclient.SolveOpt{
-		Frontend:      "dockerfile.v0",
-		FrontendAttrs: attrs,
-		LocalMounts:   map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS},
-		Session:       []session.Attachable{secretsprovider.FromMap(secrets), newRegistryAuth()},
-		Exports:       []bkclient.ExportEntry{export},
-	}
-	var res *bkclient.SolveResponse
-	g.Go(func() error {
-		var err error
-		if res, err = c.Solve(gctx, nil, opt, status); err != nil {
-			abort(err)
-		}
-		return err
+	res, err := k.solve(ctx, b, nil, func(ctx context.Context) (bkclient.ExportEntry, func() error, func(error)) {
+		return k.exporter(ctx, b.tag)
 	})
-	g.Go(func() error { return showProgress(gctx, b.progress, status) })
-	g.Go(load)
-	if err := g.Wait(); err != nil {
-		if grpcstatus.Code(err) == codes.Unavailable {
-			return "", fmt.Errorf("it does not answer, or refused bake's connection (check builder.address and its TLS files in bake.yaml, or BUILDKIT_HOST): %w", err)
-		}
+	if err != nil {
 		return "", err
 	}
 	// The engine's BuildKit reports the image id; an image exported as a
@@ -185,6 +122,88 @@ func (k buildKit) build(ctx context.Context, b buildKitBuild) (string, error) {
 		return "", fmt.Errorf("the engine has no image %s after the build: %w", b.tag, err)
 	}
 	return insp.ID, nil
+}
+
+// exportFunc makes a solve's export: the entry BuildKit exports to, what
+// reads the export while the build runs, and what ends that reader when
+// the build fails.
+type exportFunc func(ctx context.Context) (entry bkclient.ExportEntry, read func() error, abort func(error))
+
+// solve runs one build of b, with the frontend attributes extra on top of
+// b's own, exported as export says.
+func (k buildKit) solve(ctx context.Context, b buildKitBuild, extra map[string]string, export exportFunc) (*bkclient.SolveResponse, error) {
+	dockerfile, err := mountSecrets(b.dockerfile)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "bake-dockerfile-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), dockerfile, 0o644); err != nil {
+		return nil, err
+	}
+	dfFS, err := fsutil.NewFS(dir)
+	if err != nil {
+		return nil, err
+	}
+	ctxFS := dfFS
+	if b.context != "" {
+		if ctxFS, err = fsutil.NewFS(b.context); err != nil {
+			return nil, fmt.Errorf("reading build context %s: %w", b.context, err)
+		}
+	}
+	attrs := map[string]string{"filename": "Dockerfile"}
+	for k, v := range b.labels {
+		attrs["label:"+k] = v
+	}
+	for k, v := range b.buildArgs {
+		if v != nil {
+			attrs["build-arg:"+k] = *v
+		}
+	}
+	if b.noCache {
+		attrs["no-cache"] = ""
+	}
+	maps.Copy(attrs, extra)
+	c, err := k.connect(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to %s: %w", k.where(), err)
+	}
+	defer c.Close()
+
+	secrets := map[string][]byte{}
+	for name, v := range b.secrets {
+		secrets[name] = []byte(v)
+	}
+	status := make(chan *bkclient.SolveStatus)
+	g, gctx := errgroup.WithContext(ctx)
+	entry, read, abort := export(gctx)
+	opt := bkclient.SolveOpt{
+		Frontend:      "dockerfile.v0",
+		FrontendAttrs: attrs,
+		LocalMounts:   map[string]fsutil.FS{"context": ctxFS, "dockerfile": dfFS},
+		Session:       []session.Attachable{secretsprovider.FromMap(secrets), newRegistryAuth()},
+		Exports:       []bkclient.ExportEntry{entry},
+	}
+	var res *bkclient.SolveResponse
+	g.Go(func() error {
+		var err error
+		if res, err = c.Solve(gctx, nil, opt, status); err != nil {
+			abort(err)
+		}
+		return err
+	})
+	g.Go(func() error { return showProgress(gctx, b.progress, status) })
+	g.Go(read)
+	if err := g.Wait(); err != nil {
+		if grpcstatus.Code(err) == codes.Unavailable {
+			return nil, fmt.Errorf("it does not answer, or refused bake's connection (check builder.address and its TLS files in bake.yaml, or BUILDKIT_HOST): %w", err)
+		}
+		return nil, err
+	}
+	return res, nil
 }
 
 // exporter is where the image goes: straight into the engine from its own

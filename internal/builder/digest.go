@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // inputsDigest hashes everything that decides the bytes of an image: the
@@ -28,6 +29,10 @@ func inputsDigest(s Spec, context []byte) string {
 	// earlier digests stay valid.)
 	for _, name := range slices.Sorted(slices.Values(s.Image.Secrets)) {
 		fmt.Fprintf(h, "secret %q\n", name)
+	}
+	// (Nor without platforms: a single-platform image keeps its digest.)
+	if len(s.Image.Platforms) > 0 {
+		fmt.Fprintf(h, "platforms %q\n", strings.Join(s.Image.Platforms, ","))
 	}
 	h.Write(context)
 	return "sha256:" + hex.EncodeToString(h.Sum(nil))

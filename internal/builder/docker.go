@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/build"
@@ -35,6 +36,11 @@ type Docker struct {
 // and the template digest are those of the template, not of a secret's
 // value.
 func (d *Docker) Prepare(s Spec) (Job, error) {
+	if len(s.Image.Platforms) > 0 && (buildKit{conf: d.Builder}).address() == "" {
+		e := s.Image.PlatformsAt
+		e.Msg = "the Docker engine's BuildKit builds for its own platform only: build several into one index with a buildkitd, named by builder.address in bake.yaml or BUILDKIT_HOST"
+		return nil, &e
+	}
 	if s.Image.Dockerfile != "" {
 		return d.preparePlain(s)
 	}
@@ -100,10 +106,18 @@ func (j *dockerJob) run(ctx context.Context, red *secret.Redactor) (Built, error
 		built.ImageID = id
 		return built, err
 	}
-	id, err := bk.build(ctx, buildKitBuild{
+	b := buildKitBuild{
 		dockerfile: j.dockerfile, context: s.Image.Context, tag: built.Tag,
 		buildArgs: j.buildArgs, labels: labels, secrets: s.Secrets, progress: progress, noCache: s.NoCache,
-	})
+	}
+	if len(s.Image.Platforms) > 0 {
+		var err error
+		if built.Index, built.Platforms, err = bk.buildIndex(ctx, b, s.Image.Platforms); err != nil {
+			return Built{}, fmt.Errorf("building %s for %s with %s: %w", built.Tag, strings.Join(s.Image.Platforms, ", "), bk.where(), err)
+		}
+		return built, nil
+	}
+	id, err := bk.build(ctx, b)
 	if err != nil {
 		return Built{}, fmt.Errorf("building %s with %s: %w", built.Tag, bk.where(), err)
 	}

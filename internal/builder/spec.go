@@ -60,6 +60,11 @@ type Built struct {
 	Builder        string // docker, rootfs or packer
 	// AMIs maps region to AMI id for a build that made AMIs; ImageID and Tag are empty then.
 	AMIs map[string]string
+	// Index is the index of a multi-platform build, to publish once every
+	// platform is validated, and Platforms its images, each in the engine;
+	// ImageID is empty then. The caller removes Index.
+	Index     *Index
+	Platforms []PlatformImage
 }
 
 // Job is a build whose template is rendered and whose inputs are hashed,

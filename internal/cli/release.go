@@ -137,6 +137,9 @@ func printReleased(w io.Writer, res release.Result) {
 		return
 	}
 	fmt.Fprintf(w, "released %s@%s\t%s\n", rel.Image, rel.Version, artifactText(rel.Reference, rel.AMIs))
+	for _, p := range rel.Provenance.Platforms {
+		fmt.Fprintf(w, "platform %s\t%s (validated)\n", p.Platform, p.Digest)
+	}
 	if rel.Provenance.ReusedFrom != "" {
 		fmt.Fprintf(w, "reused\tthe artifact of %s (inputs unchanged)\n", rel.Provenance.ReusedFrom)
 	}

@@ -87,6 +87,9 @@ func printRelease(w io.Writer, res showResult) {
 	}
 	row("digest", r.Digest)
 	row("reference", r.Reference)
+	for _, p := range pv.Platforms {
+		row("platform "+p.Platform, p.Digest)
+	}
 	for _, env := range slices.Sorted(maps.Keys(res.Copies)) {
 		row("copy for "+env, res.Copies[env])
 	}
@@ -128,7 +131,11 @@ func printRelease(w io.Writer, res showResult) {
 		if !c.Passed {
 			mark = "FAIL"
 		}
-		fmt.Fprintf(w, "  %s\t%s %s: %s\n", mark, c.Kind, c.Name, c.Detail)
+		on := ""
+		if c.Platform != "" {
+			on = " on " + c.Platform
+		}
+		fmt.Fprintf(w, "  %s\t%s %s%s: %s\n", mark, c.Kind, c.Name, on, c.Detail)
 	}
 }
 

@@ -44,6 +44,9 @@
 //	                                      # from BAKE_SECRET_<NAME> at build time, never from this file;
 //	                                      # Dockerfile templates use {{ secret "npm_token" }}, Packer
 //	                                      # templates a sensitive variable of that name
+//	    platforms: [linux/amd64, linux/arm64]  # built as one index by a buildkitd (builder.address or
+//	                                      # BUILDKIT_HOST) and validated per platform; default: the
+//	                                      # builder's own platform
 //	    sandbox: {read_only: false}       # default true: a read-only root filesystem in the sandbox
 //	                                      # AMI images: {subnet: subnet-..., instance_type: t3.micro,
 //	                                      #   instance_profile: ssm-agent} (lets SSM run the checks)

@@ -19,7 +19,7 @@ type imageSet struct {
 }
 
 // images decodes the images: mapping, keeping file order.
-func (d *decoder) images(s *section) *imageSet {
+func (d *decoder) images(s *section, b Builder) *imageSet {
 	set := &imageSet{
 		byName: map[string]*Image{},
 		key:    map[string]*yaml.Node{},
@@ -39,7 +39,7 @@ func (d *decoder) images(s *section) *imageSet {
 	}
 	for _, e := range entries {
 		before := len(d.Errs)
-		img := d.image(e, set)
+		img := d.image(e, set, b)
 		set.list = append(set.list, img)
 		set.names = append(set.names, img.Name)
 		set.byName[img.Name] = img
@@ -51,7 +51,7 @@ func (d *decoder) images(s *section) *imageSet {
 }
 
 // image decodes one image definition.
-func (d *decoder) image(e entry, set *imageSet) *Image {
+func (d *decoder) image(e entry, set *imageSet, b Builder) *Image {
 	name := e.Name()
 	path := join("images", name)
 	img := &Image{Name: name, Vars: map[string]string{}, Sandbox: Sandbox{ReadOnly: true}}
@@ -61,7 +61,7 @@ func (d *decoder) image(e entry, set *imageSet) *Image {
 		d.Errorf(e.Key, "images", "image name %s", msg)
 		return img
 	}
-	s, ok := d.Section(path, e.Key, e.Value, "template", "dockerfile", "context", "base", "port", "vars", "secrets", "sandbox", "checks")
+	s, ok := d.Section(path, e.Key, e.Value, "template", "dockerfile", "context", "base", "port", "vars", "secrets", "sandbox", "checks", "platforms")
 	if !ok {
 		return img
 	}
@@ -94,6 +94,9 @@ func (d *decoder) image(e entry, set *imageSet) *Image {
 	}
 	if n := s.Get("sandbox"); n != nil {
 		d.sandbox(join(path, "sandbox"), s.Key("sandbox"), n, img)
+	}
+	if n := s.Get("platforms"); n != nil {
+		d.platforms(join(path, "platforms"), s.Key("platforms"), n, img, b.Legacy)
 	}
 	if n := s.Get("checks"); n != nil {
 		img.Checks = d.checks(join(path, "checks"), n, img, portNode != nil)

@@ -44,7 +44,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 	d.signing(s, p)
 	d.builder(s, p)
 
-	imgs := d.images(s)
+	imgs := d.images(s, p.Builder)
 	p.Images = imgs.list
 	if p.Name != "" {
 		for _, img := range imgs.list {

@@ -98,6 +98,12 @@ type Image struct {
 	Port       int               // port the service listens on inside the container (0: not a service)
 	Sandbox    Sandbox           // how the image runs in its sandbox
 	Checks     []Check           // run in the sandbox at release time; the first http check is also the deploy health check
+	// Platforms are the platforms (linux/ARCH[/VARIANT]) the image is built
+	// for, as one index; none builds the builder's own platform only.
+	Platforms []string
+	// PlatformsAt is where bake.yaml sets platforms, for a problem found
+	// with them later (the builder cannot build them): Msg is empty.
+	PlatformsAt Error
 }
 
 // Sandbox says how an image runs in its sandbox.

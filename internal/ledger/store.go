@@ -72,6 +72,15 @@ type Provenance struct {
 	BuiltAt        time.Time     `json:"built_at"`              // when the artifact was built
 	BuildDuration  time.Duration `json:"build_duration_ns"`     // 0 when reused
 	ReusedFrom     string        `json:"reused_from,omitempty"` // image@version whose artifact this release reuses
+	// Platforms are the images of a multi-platform release, one per
+	// platform, in the index its Digest names; none for a single platform.
+	Platforms []PlatformImage `json:"platforms,omitempty"`
+}
+
+// PlatformImage is one platform's image in a multi-platform release's index.
+type PlatformImage struct {
+	Platform string `json:"platform"` // os/arch[/variant]
+	Digest   string `json:"digest"`   // its manifest's digest in the index
 }
 
 // CheckResult is one sandbox check's verdict.
@@ -81,6 +90,9 @@ type CheckResult struct {
 	Passed   bool          `json:"passed"`
 	Detail   string        `json:"detail"` // what was expected and what was seen
 	Duration time.Duration `json:"duration_ns"`
+	// Platform is the platform whose image the check ran on, for a
+	// multi-platform release; "" for a single platform.
+	Platform string `json:"platform,omitempty"`
 }
 
 // Deployment is one append-only record of "env now runs image@version".

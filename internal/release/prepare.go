@@ -44,7 +44,13 @@ func (r *Releaser) Prepare(ctx context.Context, o Options) (builder.Job, *ledger
 	// that refuses secrets, or a template error, is the first thing to fix.
 	values, missing := r.Secrets.For(o.Image.Name, o.Image.Secrets)
 	spec.Secrets = values
-	job, err := r.builderFor(o.Image).Prepare(spec)
+	b := r.builderFor(o.Image)
+	if _, docker := b.(*builder.Docker); len(o.Image.Platforms) > 0 && !docker {
+		e := o.Image.PlatformsAt
+		e.Msg = "only Docker images build for several platforms; this image's template makes a root filesystem, a Packer build or an AMI"
+		return nil, nil, &e
+	}
+	job, err := b.Prepare(spec)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -110,6 +110,9 @@ func (r *Releaser) Release(ctx context.Context, o Options) (ledger.Release, erro
 		// in the docker sandbox.
 		return r.releaseAMIs(ctx, o, rel, built.AMIs)
 	}
+	if built.Index != nil {
+		return r.releaseIndex(ctx, o, rel, built)
+	}
 	if err := r.validate(ctx, o, &rel, built.ImageID); err != nil {
 		return rel, err
 	}
@@ -208,6 +211,9 @@ func (r *Releaser) say(format string, args ...any) {
 
 func firstFailure(results []ledger.CheckResult) string {
 	for _, c := range results {
+		if !c.Passed && c.Platform != "" {
+			return c.Platform + ": " + c.Name + ": " + c.Detail
+		}
 		if !c.Passed {
 			return c.Name + ": " + c.Detail
 		}

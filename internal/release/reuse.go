@@ -78,7 +78,11 @@ func (r *Releaser) releaseReused(ctx context.Context, o Options, rel, prev ledge
 	if rel.Provenance.ReusedFrom == "" {
 		rel.Provenance.ReusedFrom = prev.Image + "@" + prev.Version
 	}
-	if rel.Reference != "" {
+	if len(rel.Provenance.Platforms) > 0 {
+		if err := r.revalidatePlatforms(ctx, o, &rel); err != nil {
+			return rel, err
+		}
+	} else if rel.Reference != "" {
 		if err := engine.EnsureImage(ctx, r.Engine, rel.Reference); err != nil {
 			return ledger.Release{}, err
 		}

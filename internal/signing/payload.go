@@ -42,6 +42,9 @@ type signedCheck struct {
 	Passed   bool   `json:"passed"`
 	Detail   string `json:"detail"`
 	Duration int64  `json:"duration_ns"`
+	// Omitted when empty, so releases signed before checks named a
+	// platform still verify.
+	Platform string `json:"platform,omitempty"`
 }
 
 type signedProvenance struct {
@@ -52,6 +55,14 @@ type signedProvenance struct {
 	BuiltAt        string `json:"built_at"`
 	BuildDuration  int64  `json:"build_duration_ns"`
 	ReusedFrom     string `json:"reused_from"`
+	// Omitted when empty, so releases signed before multi-platform images
+	// still verify.
+	Platforms []signedPlatform `json:"platforms,omitempty"`
+}
+
+type signedPlatform struct {
+	Platform string `json:"platform"`
+	Digest   string `json:"digest"`
 }
 
 // Payload returns the bytes a release's signature covers: payloadPrefix
@@ -80,7 +91,10 @@ func Payload(rel ledger.Release) ([]byte, error) {
 	}
 	for _, c := range rel.Checks {
 		s.Checks = append(s.Checks, signedCheck{Name: text(c.Name), Kind: text(c.Kind), Passed: c.Passed,
-			Detail: text(c.Detail), Duration: int64(c.Duration)})
+			Detail: text(c.Detail), Duration: int64(c.Duration), Platform: text(c.Platform)})
+	}
+	for _, p := range pv.Platforms {
+		s.Provenance.Platforms = append(s.Provenance.Platforms, signedPlatform{Platform: text(p.Platform), Digest: text(p.Digest)})
 	}
 	body, err := json.Marshal(s)
 	if err != nil {

@@ -27,12 +27,13 @@ func sampleRelease() ledger.Release {
 		Base:         "debian@1.0.0", GitCommit: "0123456789abcdef", Status: ledger.StatusValidated,
 		Checks: []ledger.CheckResult{
 			{Name: "healthz", Kind: "http", Passed: true, Detail: "200 and body matched", Duration: 1500 * time.Millisecond},
-			{Name: "version", Kind: "command", Passed: true, Detail: "stdout 1.2.0", Duration: time.Second},
+			{Name: "version", Kind: "command", Passed: true, Detail: "stdout 1.2.0", Duration: time.Second, Platform: "linux/arm64"},
 		},
 		CreatedAt: at, CreatedBy: "ci",
 		AMIs: map[string]string{"us-east-1": "ami-1", "eu-west-1": "ami-2"},
 		Provenance: ledger.Provenance{GitDirty: true, TemplateDigest: "sha256:ef", Builder: "docker",
-			BuilderVersion: "3", BuiltAt: at.Add(-time.Minute), BuildDuration: 42 * time.Second, ReusedFrom: "hello@1.1.0"},
+			BuilderVersion: "3", BuiltAt: at.Add(-time.Minute), BuildDuration: 42 * time.Second, ReusedFrom: "hello@1.1.0",
+			Platforms: []ledger.PlatformImage{{Platform: "linux/arm64", Digest: "sha256:" + strings.Repeat("12", 32)}}},
 	}
 }
 
@@ -111,6 +112,7 @@ func TestPayloadCoversEveryReleaseField(t *testing.T) {
 		t.Run(path, func(t *testing.T) {
 			rel := base
 			rel.Checks = append([]ledger.CheckResult(nil), base.Checks...)
+			rel.Provenance.Platforms = append([]ledger.PlatformImage(nil), base.Provenance.Platforms...)
 			rel.AMIs = map[string]string{}
 			for k, v := range base.AMIs {
 				rel.AMIs[k] = v
@@ -166,6 +168,8 @@ func change(v reflect.Value, path []string) {
 		(*x)["ap-south-1"] = "ami-3"
 	case *[]ledger.CheckResult:
 		*x = (*x)[:len(*x)-1]
+	case *[]ledger.PlatformImage:
+		*x = nil
 	default:
 		panic("change: no rule for " + f.Type().String())
 	}

@@ -10,6 +10,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"time"
 )
@@ -39,6 +40,11 @@ func main() {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"version": version})
+	})
+	// /platform names the platform the service was built for, so a check
+	// of a multi-platform image shows which one answered.
+	mux.HandleFunc("/platform", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, "%s/%s\n", runtime.GOOS, runtime.GOARCH)
 	})
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "svc %s\n", version)
