@@ -22,11 +22,12 @@ import (
 // vars and base stay the same.
 func (d *Docker) preparePlain(s Spec) (Job, error) {
 	path := s.Image.Dockerfile
-	if len(s.Image.Secrets) > 0 {
-		// The legacy builder has no RUN --mount=type=secret, and a plain
-		// Dockerfile has no {{ secret }}: a secret would silently not arrive.
-		return nil, fmt.Errorf("%w: image %q has secrets, which a plain Dockerfile cannot receive through the legacy builder: use a Dockerfile.tmpl with {{ secret %q }}",
-			ErrTemplate, s.Image.Name, s.Image.Secrets[0])
+	if len(s.Image.Secrets) > 0 && d.Builder.Legacy {
+		// BuildKit offers every declared secret to RUN --mount=type=secret;
+		// the legacy builder has no such mount, and a plain Dockerfile has
+		// no {{ secret }}: a secret would silently not arrive.
+		return nil, fmt.Errorf("%w: image %q has secrets, which the legacy builder cannot mount into a plain Dockerfile: remove `builder: legacy` from bake.yaml",
+			ErrTemplate, s.Image.Name)
 	}
 	src, err := os.ReadFile(path)
 	if err != nil {

@@ -88,13 +88,14 @@ func TestPlainDockerfileRejected(t *testing.T) {
 		name, src string
 		vars      map[string]string
 		secrets   []string
+		legacy    bool
 		contains  string
 	}{
 		{name: "does not parse", src: "FROM scratch\nRUN <<EOF\n", contains: "Dockerfile:2: unterminated heredoc"},
 		{name: "a var it does not declare", src: "FROM scratch\n", vars: map[string]string{"colour": "blue"},
 			contains: `image "api" sets var "colour", which`},
-		{name: "secrets", src: "FROM scratch\n", secrets: []string{"npm_token"},
-			contains: `image "api" has secrets, which a plain Dockerfile cannot receive`},
+		{name: "secrets with the legacy builder", src: "FROM scratch\n", secrets: []string{"npm_token"}, legacy: true,
+			contains: `image "api" has secrets, which the legacy builder cannot mount into a plain Dockerfile`},
 		{name: "a var bake sets", src: "FROM scratch\nARG BAKE_IMAGE\n", vars: map[string]string{"BAKE_IMAGE": "x"},
 			contains: `"BAKE_IMAGE", a build argument bake sets itself`},
 	}
@@ -102,9 +103,18 @@ func TestPlainDockerfileRejected(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := plainSpec(t, tt.src)
 			s.Image.Vars, s.Image.Secrets = tt.vars, tt.secrets
-			_, err := (&Docker{}).Prepare(s)
+			_, err := (&Docker{Builder: config.Builder{Legacy: tt.legacy}}).Prepare(s)
 			require.ErrorIs(t, err, ErrTemplate)
 			assert.Contains(t, err.Error(), tt.contains)
 		})
 	}
+}
+
+// With BuildKit, a plain Dockerfile's RUN --mount=type=secret steps get the
+// image's secrets over the build's session: declaring them is no error.
+func TestPlainDockerfileWithSecretsPreparesForBuildKit(t *testing.T) {
+	s := plainSpec(t, "FROM scratch\nRUN --mount=type=secret,id=npm_token true\n")
+	s.Image.Secrets = []string{"npm_token"}
+	_, err := (&Docker{}).Prepare(s)
+	require.NoError(t, err)
 }

@@ -75,7 +75,7 @@ func (r *Releaser) newestValidated(ctx context.Context, image string) (ledger.Re
 
 func (r *Releaser) builderFor(img *config.Image) Builder {
 	if img.Dockerfile != "" {
-		return &builder.Docker{Engine: r.Engine}
+		return &builder.Docker{Engine: r.Engine, Builder: r.Project.Builder}
 	}
 	if ami.IsTemplate(img.Template) {
 		return &ami.Builder{AWS: r.AWS}
