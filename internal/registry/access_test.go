@@ -66,6 +66,14 @@ func TestCheckPushCredentials(t *testing.T) {
 		assert.Equal(t, "registry "+reg.Address+": the credentials from BAKE_REGISTRY_USER were refused (401 Unauthorized): "+
 			"correct them (or run `docker login "+reg.Address+"`) and run the same command again", err.Error())
 	})
+	t.Run("a user without a password", func(t *testing.T) {
+		c := authClient(t, reg)
+		t.Setenv(EnvUser, reg.User)
+		t.Setenv(EnvPassword, "")
+		err := c.CheckPush(ctx, repo)
+		require.ErrorIs(t, err, ErrCredentials)
+		assert.Contains(t, err.Error(), "the credentials from BAKE_REGISTRY_USER (with BAKE_REGISTRY_PASSWORD unset or empty) were refused (401 Unauthorized)")
+	})
 	t.Run("wrong password from a credHelper", func(t *testing.T) {
 		c := authClient(t, reg)
 		isolate(t, `{"credHelpers": {"`+reg.Address+`": "baketest"}}`)

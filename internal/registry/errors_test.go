@@ -18,6 +18,7 @@ import (
 func TestClassify(t *testing.T) {
 	isolate(t, "")
 	t.Setenv(EnvUser, "ci")
+	t.Setenv(EnvPassword, "pw")
 	const host, repo = "registry.example.com", "team/web"
 	for _, tt := range []struct {
 		name     string

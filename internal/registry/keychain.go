@@ -44,12 +44,18 @@ func (envKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
 }
 
 // Source names where the keychain takes host's credentials from, in the
-// words of an error message: "BAKE_REGISTRY_USER", "an ECR authorization
+// words of an error message: "BAKE_REGISTRY_USER" (which also says when
+// BAKE_REGISTRY_PASSWORD is unset), "an ECR authorization
 // token", "config.json auths", "credHelper NAME", "credsStore NAME" or
 // "none". It reads the same files in the same order as Keychain and never
 // runs a helper.
 func Source(host string) string {
 	if user, ok := os.LookupEnv(EnvUser); ok && user != "" {
+		// A user with no password is a CI secret that did not arrive:
+		// say so, rather than only that the registry refused it.
+		if os.Getenv(EnvPassword) == "" {
+			return EnvUser + " (with " + EnvPassword + " unset or empty)"
+		}
 		return EnvUser
 	}
 	if usesECRToken(host) {

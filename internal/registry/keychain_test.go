@@ -56,7 +56,7 @@ func TestSource(t *testing.T) {
 	const host = "registry.example.com:5443"
 	auths := `{"auths": {"` + host + `": {"auth": "` + basicAuth("u", "p") + `"}}}`
 	for _, tt := range []struct {
-		name, config, envUser, want string
+		name, config, envUser, envPassword, want string
 	}{
 		{name: "nothing", want: "none"},
 		{name: "empty config", config: `{}`, want: "none"},
@@ -64,11 +64,14 @@ func TestSource(t *testing.T) {
 		{name: "auths", config: auths, want: "config.json auths"},
 		{name: "credHelper", config: `{"credHelpers": {"` + host + `": "ecr-login"}, "credsStore": "pass"}`, want: "credHelper ecr-login"},
 		{name: "credsStore", config: `{"credsStore": "pass"}`, want: "credsStore pass"},
-		{name: "environment first", config: auths, envUser: "ci", want: "BAKE_REGISTRY_USER"},
+		{name: "environment first", config: auths, envUser: "ci", envPassword: "pw", want: "BAKE_REGISTRY_USER"},
+		{name: "environment without a password", config: auths, envUser: "ci",
+			want: "BAKE_REGISTRY_USER (with BAKE_REGISTRY_PASSWORD unset or empty)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			isolate(t, tt.config)
 			t.Setenv(EnvUser, tt.envUser)
+			t.Setenv(EnvPassword, tt.envPassword)
 			assert.Equal(t, tt.want, Source(host))
 		})
 	}
