@@ -86,6 +86,13 @@ func TestMultiPlatformRelease(t *testing.T) {
 	}
 	assert.Equal(t, map[string]bool{"linux/amd64": true, "linux/arm64": true}, ran, "each platform's check ran and is recorded")
 
+	// bake validate runs the checks of every platform again, from the
+	// registry by each platform's manifest digest.
+	res = bake(t, dir, "validate", "web@1.0.0")
+	require.Equal(t, 0, res.code, "%s", res)
+	assert.Regexp(t, `validated web@1.0.0\s+2 of 2 checks passed`, res.stdout)
+	assert.Contains(t, res.stderr, "validating web@1.0.0 for linux/arm64 in a sandbox, under emulation by qemu-aarch64")
+
 	// The registry holds the index the release records, under the
 	// version's tag, with the recorded image of each platform; the arm64
 	// one holds an aarch64 program, so its passing check ran under qemu.

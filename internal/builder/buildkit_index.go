@@ -46,8 +46,7 @@ func (x *Index) Remove() error {
 
 // buildIndex solves b once for every platform into one OCI index, which
 // buildkitd exports to bake as an OCI image layout, and loads each
-// platform's image into the engine under TAG-OS-ARCH[-VARIANT] so the
-// sandbox can run it.
+// platform's image into the engine so the sandbox can run it.
 func (k buildKit) buildIndex(ctx context.Context, b buildKitBuild, platforms []string) (*Index, []PlatformImage, error) {
 	dir, err := os.MkdirTemp("", "bake-index-")
 	if err != nil {
@@ -90,7 +89,7 @@ func (k buildKit) buildIndex(ctx context.Context, b buildKitBuild, platforms []s
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading the %s image: %w", p.Platform, err)
 		}
-		if images[i].ImageID, err = loadImage(ctx, k.engine, b.tag+"-"+strings.ReplaceAll(p.Platform, "/", "-"), img); err != nil {
+		if images[i].ImageID, err = loadImage(ctx, k.engine, img); err != nil {
 			return nil, nil, fmt.Errorf("loading the %s image into the engine: %w", p.Platform, err)
 		}
 	}
@@ -148,15 +147,21 @@ func platformImages(idx v1.ImageIndex, platforms []string) ([]PlatformImage, err
 	return out, nil
 }
 
-// loadImage loads img into the engine as tag and returns its id: the
-// digest of its config, which loading keeps byte for byte.
-func loadImage(ctx context.Context, eng *client.Client, tag string, img v1.Image) (string, error) {
-	t, err := name.NewTag(tag, name.Insecure)
+// loadImage loads img into the engine, untagged, and returns its id: the
+// digest of its config, which loading keeps byte for byte. No tag: the
+// version's tag is the index's, in the registry; `bake gc` removes an
+// untagged image of the project, and promote pulls the index by digest.
+func loadImage(ctx context.Context, eng *client.Client, img v1.Image) (string, error) {
+	d, err := img.Digest()
+	if err != nil {
+		return "", err
+	}
+	ref, err := name.NewDigest("bake.invalid/platform@" + d.String())
 	if err != nil {
 		return "", err
 	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(tarball.Write(t, img, pw)) }()
+	go func() { pw.CloseWithError(tarball.Write(ref, img, pw)) }()
 	res, err := eng.ImageLoad(ctx, pr, client.ImageLoadWithQuiet(true))
 	if err != nil {
 		pr.CloseWithError(err)

@@ -92,10 +92,13 @@ func validateImage(ctx context.Context, f *Factory, p *config.Project, rel ledge
 	if err != nil {
 		return nil, err
 	}
+	sb := &sandbox.Sandbox{Engine: eng, Project: p.Name, Operation: f.Operation, Progress: f.Progress(), KeepOnFailure: keep}
+	if len(rel.Provenance.Platforms) > 0 {
+		return release.PlatformChecks(ctx, sb, p.Image(rel.Image), rel)
+	}
 	if err := engine.EnsureImage(ctx, eng, rel.Reference); err != nil {
 		return nil, err
 	}
-	sb := &sandbox.Sandbox{Engine: eng, Project: p.Name, Operation: f.Operation, Progress: f.Progress(), KeepOnFailure: keep}
 	return sb.Validate(ctx, sandbox.Subject{Image: p.Image(rel.Image), Ref: rel.Reference, Version: rel.Version})
 }
 
