@@ -195,7 +195,9 @@ func testProvenanceAndAMIsRoundTrip(t *testing.T, open func() ledger.Store) {
 		Provenance: ledger.Provenance{
 			GitDirty: true, TemplateDigest: "sha256:t", Builder: "packer", BuilderVersion: "bake-builder/1",
 			BuiltAt: built, BuildDuration: 7 * time.Second, ReusedFrom: "web@0.9.0",
+			Platforms: []ledger.PlatformImage{{Platform: "linux/amd64", Digest: "sha256:a"}, {Platform: "linux/arm64", Digest: "sha256:b"}},
 		},
+		Checks:    []ledger.CheckResult{{Name: "up", Kind: "http", Passed: true, Detail: "200", Platform: "linux/arm64"}},
 		Signature: "c2lnbmF0dXJl", SigningKey: "sha256:k",
 	}
 	require.NoError(t, s.PutRelease(ctx, want))
@@ -203,6 +205,7 @@ func testProvenanceAndAMIsRoundTrip(t *testing.T, open func() ledger.Store) {
 	require.NoError(t, err)
 	assert.Equal(t, want.AMIs, got.AMIs)
 	assert.Equal(t, want.Provenance, got.Provenance)
+	assert.Equal(t, want.Checks, got.Checks, "each check keeps the platform it ran on")
 	assert.Equal(t, want.Signature, got.Signature)
 	assert.Equal(t, want.SigningKey, got.SigningKey)
 
