@@ -20,6 +20,13 @@ var ErrDigestChanged = errors.New("the copy's digest differs from the source's")
 // It returns the copy's reference, dstRepo@DIGEST, and whether anything
 // was copied: a manifest dst already holds by that digest is not.
 func (c *Client) Copy(ctx context.Context, src string, dst *Client, dstRepo string) (ref string, copied bool, err error) {
+	// Ctrl-C stops a copy wherever it is: say that, not which request of
+	// the upload (its URL, with the registry's upload state) it cut short.
+	defer func() {
+		if err != nil && ctx.Err() != nil {
+			err = context.Cause(ctx)
+		}
+	}()
 	from, err := name.NewDigest(src, c.NameOptions()...)
 	if err != nil {
 		return "", false, fmt.Errorf("%q is not a reference by digest: %w", src, err)

@@ -90,3 +90,20 @@ func TestCopyWrongCredentials(t *testing.T) {
 	assert.Contains(t, err.Error(), "registry "+reg.Address+": the credentials from BAKE_REGISTRY_USER were refused")
 	assert.NotContains(t, err.Error(), "\n")
 }
+
+// TestCopyInterrupted: a copy whose context ends (Ctrl-C) says it was
+// canceled, without the URL of the request it cut short.
+func TestCopyInterrupted(t *testing.T) {
+	reg := registrytest.Find(t)
+	dst := authClient(t, reg)
+	t.Setenv(EnvUser, reg.User)
+	t.Setenv(EnvPassword, reg.Password)
+	src, err := New(openRegistry, Options{})
+	require.NoError(t, err)
+	from := pushOpen(t, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err = src.Copy(ctx, from, dst, uniqueRepo(reg))
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, "context canceled", err.Error())
+}
