@@ -119,7 +119,7 @@ func checkPlatforms(ctx context.Context, sb *sandbox.Sandbox, img *config.Image,
 			return nil, fmt.Errorf("validating %s for %s: %w", name, pi.platform, err)
 		}
 		say(sb.Progress, "validating %s for %s in a sandbox, %s", name, pi.platform, how)
-		checks, err := sb.Validate(ctx, sandbox.Subject{Image: img, Ref: pi.ref, Version: version})
+		checks, err := sb.Validate(ctx, sandbox.Subject{Image: img, Ref: pi.ref, Version: version, Platform: pi.platform})
 		if err != nil {
 			return nil, fmt.Errorf("validating %s for %s: %w", name, pi.platform, err)
 		}

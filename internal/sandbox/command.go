@@ -46,7 +46,7 @@ func (r *run) commandCheck(ctx context.Context, index int, c config.Check) (stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.Command.Timeout)
 	defer cancel()
-	name := fmt.Sprintf("bake-check-%s-%s-%s-%d", s.Project, r.subject.Image.Name, s.Operation, index)
+	name := fmt.Sprintf("bake-check-%s-%d", r.subject.names(s.Project, s.Operation), index)
 	createdID, err := engine.CreateContainer(ctx, s.Engine, client.ContainerCreateOptions{
 		Name: name,
 		Config: &container.Config{

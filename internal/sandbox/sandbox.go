@@ -5,11 +5,11 @@ package sandbox
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	"github.com/moby/moby/client"
@@ -38,6 +38,19 @@ type Subject struct {
 	Image   *config.Image
 	Ref     string // engine image id or reference by digest
 	Version string
+	// Platform is the platform of a multi-platform image's Ref ("" for a
+	// single platform): it names the sandbox's containers, so a failed
+	// one kept for debugging leaves the next platform's its own name.
+	Platform string
+}
+
+// names is what the names of the subject's containers end with.
+func (s Subject) names(project, operation string) string {
+	n := project + "-" + s.Image.Name + "-" + operation
+	if s.Platform != "" {
+		n += "-" + strings.ReplaceAll(s.Platform, "/", "-")
+	}
+	return n
 }
 
 // Validate runs every check of the image, then the container-structure-test
@@ -70,7 +83,7 @@ func (s *Sandbox) Validate(ctx context.Context, subj Subject) ([]ledger.CheckRes
 			Labels: engine.Labels(s.Operation, engine.KindSandbox, map[string]string{
 				engine.LabelProject: s.Project, engine.LabelImage: subj.Image.Name, engine.LabelVersion: subj.Version,
 			}),
-			NamePrefix: fmt.Sprintf("bake-cst-%s-%s-%s", s.Project, subj.Image.Name, s.Operation),
+			NamePrefix: "bake-cst-" + subj.names(s.Project, s.Operation),
 			Writable:   !subj.Image.Sandbox.ReadOnly,
 		}
 		list = append(list, steps.Func(func(ctx context.Context) error { return structure.Run(ctx, suite, run.record) }))

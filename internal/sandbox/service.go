@@ -32,7 +32,7 @@ func (st *stepStartService) Run(ctx context.Context, state multistep.StateBag) m
 			port = c.TCP.Port
 		}
 	}
-	st.name = fmt.Sprintf("bake-sandbox-%s-%s-%s", s.Project, subj.Image.Name, s.Operation)
+	st.name = "bake-sandbox-" + subj.names(s.Project, s.Operation)
 	labels := engine.Labels(s.Operation, engine.KindSandbox, map[string]string{
 		engine.LabelProject: s.Project, engine.LabelImage: subj.Image.Name, engine.LabelVersion: subj.Version,
 	})
