@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
 
@@ -51,6 +52,9 @@ func Parse(path string, src []byte) (File, error) {
 	if err != nil {
 		return File{}, located(path, err)
 	}
+	if err := checkInstructions(path, res.AST); err != nil {
+		return File{}, err
+	}
 	f := File{Path: path}
 	for _, n := range res.AST.Children {
 		switch strings.ToLower(n.Value) {
@@ -72,6 +76,31 @@ func Parse(path string, src []byte) (File, error) {
 		}
 	}
 	return f, nil
+}
+
+// checkInstructions reads every instruction as BuildKit's frontend will
+// (an unknown one, missing arguments, a bad flag, a step before any FROM),
+// so a Dockerfile that cannot build is bad input when bake.yaml loads,
+// not a failed build later.
+func checkInstructions(path string, ast *parser.Node) error {
+	for _, n := range ast.Children {
+		if kind := strings.ToLower(n.Value); kind == "from" {
+			break
+		} else if kind != "arg" {
+			if _, err := instructions.ParseInstruction(n); err != nil {
+				return located(path, err) // an unknown instruction, say FROMM
+			}
+			return fmt.Errorf("%s:%d: %s before the first FROM: only ARG may come before it", path, n.StartLine, strings.ToUpper(kind))
+		}
+	}
+	stages, _, err := instructions.Parse(ast, nil)
+	if err != nil {
+		return located(path, err)
+	}
+	if len(stages) == 0 {
+		return fmt.Errorf("%s: no FROM instruction: a Dockerfile starts a stage with FROM before its other steps", path)
+	}
+	return nil
 }
 
 // located formats a parser error with the first line it names.
