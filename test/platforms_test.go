@@ -142,6 +142,25 @@ func TestMultiPlatformRelease(t *testing.T) {
 	res = bake(t, dir, "release", "web", "--version", "1.2.0")
 	assert.Equal(t, 2, res.code, "%s", res)
 	assert.Contains(t, res.stderr, "bake.yaml:10:5: images.web.platforms: the Docker engine's BuildKit builds for its own platform only")
+
+	// A release dev never ran, older than the one it runs, is garbage: gc
+	// deletes its index and the manifest of each of its platforms, which
+	// no tag names.
+	config(withBuildkitd, "linux/arm64, linux/amd64")
+	mustBake(t, dir, "release", "web", "--version", "1.3.0")
+	var unused ledger.Release
+	require.NoError(t, json.Unmarshal([]byte(mustBake(t, dir, "show", "web@1.3.0", "-o", "json").stdout), &unused))
+	config(withBuildkitd, "linux/amd64, linux/arm64")
+	mustBake(t, dir, "release", "web", "--version", "1.4.0", "--force")
+	mustBake(t, dir, "promote", "web@1.4.0", "--to", "dev")
+	mustBake(t, dir, "gc", "--yes")
+	require.Len(t, unused.Provenance.Platforms, 2)
+	for _, d := range []string{unused.Digest, unused.Provenance.Platforms[0].Digest, unused.Provenance.Platforms[1].Digest} {
+		_, err := remote.Head(tag.Context().Digest(d))
+		assert.Error(t, err, "gc deletes %s", d)
+	}
+	_, err = remote.Head(tag.Context().Tag("1.4.0"))
+	assert.NoError(t, err, "what dev runs stays")
 }
 
 // unrunnableArch is an architecture Go builds for that this machine runs

@@ -167,7 +167,11 @@ func (c *catalog) manifests(prot *Protection) []Item {
 				continue
 			}
 			index[ref] = len(out)
-			out = append(out, Item{Kind: Manifest, Name: ref, Image: r.Image, Digest: r.Digest, Releases: []string{name}})
+			it := Item{Kind: Manifest, Name: ref, Image: r.Image, Digest: r.Digest, Releases: []string{name}}
+			for _, p := range r.Provenance.Platforms {
+				it.Platforms = append(it.Platforms, p.Digest)
+			}
+			out = append(out, it)
 		}
 	}
 	return out

@@ -108,6 +108,12 @@ func TestManifests(t *testing.T) {
 	got := cat.manifests(prot)
 	require.Len(t, got, 1, "one item per artifact, and only in the project's registry")
 	assert.Equal(t, []string{"svc@1.0.0", "svc@0.9.0"}, got[0].Releases)
+
+	cat.releases = append(cat.releases, ledger.Release{Image: "svc", Version: "0.7.0", Digest: "sha256:i", Reference: repo + "@sha256:i",
+		Provenance: ledger.Provenance{Platforms: []ledger.PlatformImage{{Platform: "linux/amd64", Digest: "sha256:p1"}, {Platform: "linux/arm64", Digest: "sha256:p2"}}}})
+	got = cat.manifests(prot)
+	require.Len(t, got, 2)
+	assert.Equal(t, []string{"sha256:p1", "sha256:p2"}, got[1].Platforms, "an index goes with its platforms' manifests")
 }
 
 func TestFailed(t *testing.T) {

@@ -40,8 +40,11 @@ type Item struct {
 	Releases []string `json:"releases"`      // image@version it holds; empty for an untagged image
 	Env      string   `json:"env,omitempty"` // replica: its environment
 	Digest   string   `json:"digest,omitempty"`
-	Removed  bool     `json:"removed"`
-	Error    string   `json:"error,omitempty"`
+	// Platforms are a manifest's platform images, by manifest digest, when
+	// it is the index of a multi-platform release: deleted after it.
+	Platforms []string `json:"platforms,omitempty"`
+	Removed   bool     `json:"removed"`
+	Error     string   `json:"error,omitempty"`
 }
 
 // Ledger is what gc reads from the record, and the locks it takes.

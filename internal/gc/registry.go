@@ -32,14 +32,26 @@ func (c *Collector) findManifests(ctx context.Context, candidates []Item) []Item
 }
 
 // removeManifest deletes a manifest by digest, which also removes the tags
-// that point at it. Its blobs stay until the registry's own garbage
-// collection runs.
+// that point at it, and then, for an index, each platform's manifest in
+// it, which no tag names. Their blobs stay until the registry's own
+// garbage collection runs.
 func (c *Collector) removeManifest(ctx context.Context, it Item) error {
-	err := c.withRegistry(it.Name, func(r *registry.Client) error { return r.Delete(ctx, it.Name) })
-	if err != nil && !errors.Is(err, registry.ErrNotFound) {
-		return fmt.Errorf("deleting from the registry: %w", err)
+	repo, _, _ := strings.Cut(it.Name, "@")
+	for _, ref := range append([]string{it.Name}, prefixed(repo+"@", it.Platforms)...) {
+		err := c.withRegistry(ref, func(r *registry.Client) error { return r.Delete(ctx, ref) })
+		if err != nil && !errors.Is(err, registry.ErrNotFound) {
+			return fmt.Errorf("deleting %s from the registry: %w", ref, err)
+		}
 	}
 	return nil
+}
+
+func prefixed(prefix string, list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = prefix + s
+	}
+	return out
 }
 
 // withRegistry calls f with the client of the registry ref is in (the
