@@ -63,9 +63,16 @@ environments:
 	require.NoError(t, err, "busybox-static must be installed: scripts/services.sh up")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "busybox"), busybox, 0o755))
 
+	// Without secrets: in bake.yaml the step would run without it: refused.
+	writeFile(t, filepath.Join(dir, "bake.yaml"), strings.Replace(config, "    secrets: [token]\n", "", 1))
+	res := bake(t, dir, "release", "api", "--version", "0.9.0")
+	assert.Equal(t, 2, res.code, res.String())
+	assert.Contains(t, res.stderr, `Dockerfile:6 mounts secret "token", which the image does not declare: add it to secrets (its value comes from BAKE_SECRET_TOKEN)`)
+	writeFile(t, filepath.Join(dir, "bake.yaml"), config)
+
 	c := &canarySearch{t: t, canary: []byte(canary)}
 	env := []string{"BAKE_SECRET_TOKEN=" + canary}
-	res := bakeEnv(t, dir, env, "release", "api", "--version", "1.0.0")
+	res = bakeEnv(t, dir, env, "release", "api", "--version", "1.0.0")
 	require.Equal(t, 0, res.code, res.String())
 	c.search("stdout of release", []byte(res.stdout))
 	c.search("stderr of release", []byte(res.stderr))
@@ -104,4 +111,20 @@ environments:
 	res = bakeEnv(t, dir, env, "release", "api", "--version", "1.0.1")
 	assert.Equal(t, 2, res.code, res.String())
 	assert.Contains(t, res.stderr, `image "api" has secrets, which the legacy builder cannot mount into a plain Dockerfile`)
+}
+
+// TestInitDeclaresTheSecretsADockerfileMounts: `bake init` on a Dockerfile
+// whose RUN steps mount secrets declares them in bake.yaml and says which
+// variables to set.
+func TestInitDeclaresTheSecretsADockerfileMounts(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "e2e-"+randomHex(t, 4))
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	writeFile(t, filepath.Join(dir, "Dockerfile"), plainSecretDockerfile)
+	res := mustBake(t, dir, "init")
+	assert.Regexp(t, `secret\s+token \(mounted by a RUN step; set BAKE_SECRET_TOKEN to build\)`, res.stdout)
+	config, err := os.ReadFile(filepath.Join(dir, "bake.yaml"))
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m)^    secrets: \[token\]`, string(config))
+	mustBake(t, dir, "config", "validate")
 }

@@ -51,6 +51,9 @@ type Project struct {
 	HealthFrom string `json:"health_from"`
 	// Args are bake's build arguments the Dockerfile declares.
 	Args []string `json:"build_args"`
+	// Secrets are the secrets its RUN steps mount, which the image
+	// declares so that bake offers them to the build.
+	Secrets []string `json:"secrets"`
 	// Config is the bake.yaml to write.
 	Config []byte `json:"-"`
 }
@@ -72,7 +75,7 @@ func Plan(o Options) (Project, error) {
 	if err != nil {
 		return Project{}, err
 	}
-	p := Project{Image: o.Project, Port: DefaultPort, PortFrom: "assumed", HealthPath: "/", HealthFrom: "assumed", Args: []string{}}
+	p := Project{Image: o.Project, Port: DefaultPort, PortFrom: "assumed", HealthPath: "/", HealthFrom: "assumed", Args: []string{}, Secrets: []string{}}
 	if p.Dockerfile, err = rel(dir, abs); err != nil {
 		return Project{}, err
 	}
@@ -89,6 +92,12 @@ func Plan(o Options) (Project, error) {
 		if f.Declares(a) {
 			p.Args = append(p.Args, a)
 		}
+	}
+	for _, m := range f.Secrets {
+		if !config.IsSecretName(m.ID) {
+			return Project{}, &invalid{fmt.Sprintf("%s:%d mounts secret %q, which bake cannot offer: a secret's name is lowercase letters, digits and underscores (it names BAKE_SECRET_<NAME>): rename its id", abs, m.Line, m.ID)}
+		}
+		p.Secrets = append(p.Secrets, m.ID)
 	}
 	p.Config, err = render(p, o)
 	return p, err

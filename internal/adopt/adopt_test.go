@@ -27,12 +27,16 @@ func TestPlan(t *testing.T) {
 	}{
 		{name: "exposes a port, declares an argument", path: "Dockerfile",
 			src:  "FROM scratch\nARG BAKE_GIT_COMMIT\nEXPOSE 3000 9090\n",
-			want: Project{Dockerfile: "Dockerfile", Context: ".", Port: 3000, PortFrom: "EXPOSE", HealthPath: "/", HealthFrom: "assumed", Args: []string{"BAKE_GIT_COMMIT"}}},
+			want: Project{Dockerfile: "Dockerfile", Context: ".", Port: 3000, PortFrom: "EXPOSE", HealthPath: "/", HealthFrom: "assumed", Args: []string{"BAKE_GIT_COMMIT"}, Secrets: []string{}}},
 		{name: "nothing to go on", path: "Dockerfile", src: "FROM scratch\n",
-			want: Project{Dockerfile: "Dockerfile", Context: ".", Port: DefaultPort, PortFrom: "assumed", HealthPath: "/", HealthFrom: "assumed", Args: []string{}}},
+			want: Project{Dockerfile: "Dockerfile", Context: ".", Port: DefaultPort, PortFrom: "assumed", HealthPath: "/", HealthFrom: "assumed", Args: []string{}, Secrets: []string{}}},
 		{name: "a HEALTHCHECK, in a directory of its own", path: "services/api/Dockerfile",
 			src:  "FROM scratch\nEXPOSE 8000\nHEALTHCHECK CMD wget -qO- http://localhost:8000/status?full=1\n",
-			want: Project{Dockerfile: "services/api/Dockerfile", Context: "services/api", Port: 8000, PortFrom: "EXPOSE", HealthPath: "/status?full=1", HealthFrom: "HEALTHCHECK", Args: []string{}}},
+			want: Project{Dockerfile: "services/api/Dockerfile", Context: "services/api", Port: 8000, PortFrom: "EXPOSE", HealthPath: "/status?full=1", HealthFrom: "HEALTHCHECK", Args: []string{}, Secrets: []string{}}},
+		{name: "RUN steps mount secrets", path: "Dockerfile",
+			src: "FROM scratch\nRUN --mount=type=secret,id=npm_token,required=true npm ci\nRUN --mount=type=secret,target=/run/secrets/licence true\n",
+			want: Project{Dockerfile: "Dockerfile", Context: ".", Port: DefaultPort, PortFrom: "assumed", HealthPath: "/", HealthFrom: "assumed",
+				Args: []string{}, Secrets: []string{"npm_token", "licence"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +56,7 @@ func TestPlan(t *testing.T) {
 			assert.Equal(t, tt.want.Port, img.Port)
 			require.NotNil(t, img.HealthCheck())
 			assert.Equal(t, tt.want.HealthPath, img.HealthCheck().HTTP.Path)
+			assert.Equal(t, tt.want.Secrets, append([]string{}, img.Secrets...))
 			require.Len(t, loaded.Environments, 3)
 			assert.True(t, loaded.Environments[2].Protected)
 		})
@@ -61,7 +66,9 @@ func TestPlan(t *testing.T) {
 func TestPlanRejects(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "Dockerfile"), "FROM scratch\nRUN <<EOF\n")
-	for name, path := range map[string]string{"missing": "nope/Dockerfile", "a directory": dir, "does not parse": filepath.Join(dir, "Dockerfile")} {
+	write(t, filepath.Join(dir, "Dockerfile.secret"), "FROM scratch\nRUN --mount=type=secret,id=NPM-TOKEN true\n")
+	for name, path := range map[string]string{"missing": "nope/Dockerfile", "a directory": dir, "does not parse": filepath.Join(dir, "Dockerfile"),
+		"a secret bake cannot offer": filepath.Join(dir, "Dockerfile.secret")} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Plan(Options{Dir: dir, Dockerfile: path, Project: "shop", Registry: "127.0.0.1:5000", Listen: []int{1, 2, 3}})
 			assert.ErrorIs(t, err, ErrInvalid)

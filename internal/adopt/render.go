@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/template"
 )
 
@@ -12,7 +13,7 @@ import (
 // project has them; the last one is protected.
 var environments = []string{"dev", "qa", "prod"}
 
-var configTemplate = template.Must(template.New("bake.yaml").Funcs(template.FuncMap{"quote": strconv.Quote}).Parse(
+var configTemplate = template.Must(template.New("bake.yaml").Funcs(template.FuncMap{"quote": strconv.Quote, "join": strings.Join}).Parse(
 	`# bake.yaml: builds {{ .P.Dockerfile }} as it is, without templating (written by
 # ` + "`bake init`" + `). bake gives it BAKE_VERSION, BAKE_IMAGE, BAKE_GIT_COMMIT and
 # BAKE_BASE as build arguments where it declares them (ARG).
@@ -25,6 +26,9 @@ images:
     dockerfile: {{ quote .P.Dockerfile }}
     context: {{ quote .P.Context }}
     port: {{ .P.Port }}{{ if eq .P.PortFrom "assumed" }}  # assumed: the Dockerfile exposes no port{{ else }}  # from EXPOSE{{ end }}
+{{- if .P.Secrets }}
+    secrets: [{{ join .P.Secrets ", " }}]  # its RUN steps mount them; each value comes from BAKE_SECRET_<NAME>
+{{- end }}
     checks:
       - name: http
         http:

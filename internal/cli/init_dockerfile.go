@@ -101,6 +101,9 @@ func printAdopted(w io.Writer, o initDockerfile, p adopt.Project, res initResult
 		args = strings.Join(p.Args, ", ")
 	}
 	fmt.Fprintf(w, "build args\t%s\n", args)
+	for _, name := range p.Secrets {
+		fmt.Fprintf(w, "secret\t%s (mounted by a RUN step; set BAKE_SECRET_%s to build)\n", name, strings.ToUpper(name))
+	}
 	for _, path := range res.Files {
 		fmt.Fprintf(w, "wrote %s\n", filepath.Join(o.dir, path))
 	}

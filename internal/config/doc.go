@@ -42,8 +42,10 @@
 //	    port: 8080                        # 1..65535
 //	    secrets: [npm_token]              # build secrets, by name (lowercase, digits, _); each value comes
 //	                                      # from BAKE_SECRET_<NAME> at build time, never from this file;
-//	                                      # Dockerfile templates use {{ secret "npm_token" }}, Packer
-//	                                      # templates a sensitive variable of that name
+//	                                      # Dockerfile templates use {{ secret "npm_token" }}, plain
+//	                                      # Dockerfiles RUN --mount=type=secret,id=npm_token (each one
+//	                                      # they mount must be listed), Packer templates a sensitive
+//	                                      # variable of that name
 //	    platforms: [linux/amd64, linux/arm64]  # built as one index by a buildkitd (builder.address or
 //	                                      # BUILDKIT_HOST) and validated per platform; default: the
 //	                                      # builder's own platform

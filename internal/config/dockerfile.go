@@ -95,3 +95,24 @@ func (d *decoder) checkDockerfileArgs(s *section, path string, f *dockerfile.Fil
 		}
 	}
 }
+
+// checkDockerfileSecrets reports a secret a plain Dockerfile's RUN step
+// mounts and the image does not declare: bake offers a build only the
+// secrets in images.NAME.secrets, so the step would run without it.
+func (d *decoder) checkDockerfileSecrets(s *section, path string, f *dockerfile.File, img *Image) {
+	at := s.Get("secrets")
+	if at == nil {
+		at = s.Get("dockerfile")
+	}
+	for _, m := range f.Secrets {
+		switch {
+		case slices.Contains(img.Secrets, m.ID):
+		case !secretRule.MatchString(m.ID):
+			d.Errorf(at, join(path, "secrets"), "%s:%d mounts secret %q, which bake cannot offer: a secret's name is lowercase letters, digits and underscores (it names BAKE_SECRET_<NAME>): rename its id",
+				f.Path, m.Line, m.ID)
+		default:
+			d.Errorf(at, join(path, "secrets"), "%s:%d mounts secret %q, which the image does not declare: add it to secrets (its value comes from BAKE_SECRET_%s)",
+				f.Path, m.Line, m.ID, strings.ToUpper(m.ID))
+		}
+	}
+}

@@ -145,6 +145,15 @@ func TestPlainDockerfileImagesRejected(t *testing.T) {
 				return strings.Replace(s, "dockerfile: Dockerfile", "dockerfile: Dockerfile\n    vars: {BAKE_VERSION: '1'}", 1)
 			},
 			position: "5:12", message: "images.api.vars.BAKE_VERSION: BAKE_VERSION is a build argument bake sets itself"},
+		{name: "a secret it mounts and the image does not declare",
+			dockerfile: "FROM scratch\nRUN --mount=type=secret,id=npm_token true\n",
+			position:   "4:17", message: "images.api.secrets: "},
+		{name: "a secret it mounts under a name bake cannot offer",
+			dockerfile: "FROM scratch\nRUN --mount=type=secret,id=npm_token true\nRUN --mount=type=secret,id=NPM-TOKEN true\n",
+			edit: func(s string) string {
+				return strings.Replace(s, "dockerfile: Dockerfile", "dockerfile: Dockerfile\n    secrets: [npm_token]", 1)
+			},
+			position: "5:14", message: "images.api.secrets: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -103,6 +103,7 @@ func (d *decoder) image(e entry, set *imageSet, b Builder) *Image {
 	}
 	if plain != nil {
 		d.checkDockerfileArgs(s, path, plain, img)
+		d.checkDockerfileSecrets(s, path, plain, img)
 	}
 	return img
 }
@@ -146,6 +147,9 @@ func (d *decoder) vars(path string, n *yaml.Node, into map[string]string) {
 // secretRule is what a secret's name looks like: it names the environment
 // variable BAKE_SECRET_<NAME> and, for Packer templates, a Packer variable.
 var secretRule = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// IsSecretName reports whether name can name a build secret.
+func IsSecretName(name string) bool { return secretRule.MatchString(name) }
 
 // secrets decodes the names of the build secrets an image needs. Their values
 // never appear in bake.yaml: they come from the environment at build time.

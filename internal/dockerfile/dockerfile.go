@@ -31,6 +31,9 @@ type File struct {
 	// HealthPath is the URL path its HEALTHCHECK fetches from the
 	// container itself ("" when it has none, or does something else).
 	HealthPath string
+	// Secrets are the secrets its RUN steps mount, in order, each once:
+	// the build gets only those bake offers under the same id.
+	Secrets []SecretMount
 }
 
 // Declares reports whether the Dockerfile declares build argument name.
@@ -73,6 +76,12 @@ func Parse(path string, src []byte) (File, error) {
 			}
 		case "healthcheck":
 			f.HealthPath = healthPath(n.Original)
+		case "run":
+			for _, m := range secretMounts(n) {
+				if !slices.ContainsFunc(f.Secrets, func(s SecretMount) bool { return s.ID == m.ID }) {
+					f.Secrets = append(f.Secrets, m)
+				}
+			}
 		}
 	}
 	return f, nil

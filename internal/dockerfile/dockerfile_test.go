@@ -29,6 +29,11 @@ func TestParse(t *testing.T) {
 			src:  "FROM scratch\nHEALTHCHECK CMD [\"wget\", \"-q\", \"-O-\", \"http://127.0.0.1:3000\"]\n",
 			want: File{HealthPath: "/"}},
 		{name: "a health check that is not HTTP", src: "FROM scratch\nHEALTHCHECK CMD pg_isready\n", want: File{}},
+		{name: "secret mounts: by id, source or target, each once, not a variable's",
+			src: "FROM scratch\nRUN --mount=type=cache,target=/c --mount=type=secret,id=npm_token,required=true true\n" +
+				"RUN --mount=type=secret,target=/run/secrets/licence true\nRUN --mount=type=secret,source=npm_token true\n" +
+				"RUN --mount=type=secret,id=${ID} true\nRUN --mount=type=bind,source=x,target=/x true\n",
+			want: File{Secrets: []SecretMount{{ID: "npm_token", Line: 2}, {ID: "licence", Line: 3}}}},
 		{name: "empty", src: "# only a comment\n", fails: "Dockerfile:1: file with no instructions"},
 		{name: "unterminated heredoc", src: "FROM scratch\nRUN <<EOF\necho\n", fails: "Dockerfile:2: unterminated heredoc"},
 		{name: "an unknown instruction", src: "FROM scratch\nCOPPY svc /svc\n", fails: "Dockerfile:2: unknown instruction: COPPY"},
