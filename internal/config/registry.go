@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/x509"
 	"fmt"
 	"os"
 	"strings"
@@ -94,18 +95,30 @@ func checkRegistryAddress(v string) error {
 	return nil
 }
 
-// registryCA checks that the CA bundle is a readable file.
+// registryCA checks that the CA bundle is a readable file of PEM
+// certificates, so a wrong path is found here, at its line, rather than by
+// the first registry call.
 func (d *decoder) registryCA(n *yaml.Node, at, path string, r *Registry) {
 	abs := d.abs(path)
 	info, err := os.Stat(abs)
 	switch {
 	case err != nil:
 		d.Errorf(n, at, "cannot read the CA bundle %s: %v", path, unwrapPathError(err))
+		return
 	case info.IsDir():
 		d.Errorf(n, at, "%s is a directory; expected a PEM file of CA certificates", path)
-	default:
-		r.CA = abs
+		return
 	}
+	pem, err := os.ReadFile(abs)
+	if err != nil {
+		d.Errorf(n, at, "cannot read the CA bundle %s: %v", path, unwrapPathError(err))
+		return
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		d.Errorf(n, at, "%s holds no PEM certificate; expected the CA certificates the registry's certificate chains to", path)
+		return
+	}
+	r.CA = abs
 }
 
 // unwrapPathError drops the path an *os.PathError repeats.

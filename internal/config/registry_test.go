@@ -30,7 +30,9 @@ func TestLoadRegistry(t *testing.T) {
 			path := writeProject(t, tt.yaml+minimalFile)
 			dir := filepath.Dir(path)
 			require.NoError(t, os.MkdirAll(filepath.Join(dir, "certs"), 0o755))
-			require.NoError(t, os.WriteFile(filepath.Join(dir, "certs/ca.pem"), []byte("PEM"), 0o644))
+			pem, err := os.ReadFile("testdata/ca.pem")
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "certs/ca.pem"), pem, 0o644))
 			p, err := Load(path)
 			require.NoError(t, err)
 			if tt.want.CA != "" {
@@ -76,6 +78,14 @@ func TestLoadRejectsInvalidRegistry(t *testing.T) {
 			content:  func(t *testing.T) string { return "registry: {ca: certs/missing.pem}\n" + minimalFile },
 			position: "1:16",
 			message:  `registry.ca: cannot read the CA bundle certs/missing.pem: no such file or directory`,
+		},
+		{
+			name: "a CA bundle with no certificate",
+			content: func(t *testing.T) string {
+				return "registry: {ca: bake.yaml}\n" + minimalFile
+			},
+			position: "1:16",
+			message:  `registry.ca: bake.yaml holds no PEM certificate; expected the CA certificates the registry's certificate chains to`,
 		},
 		{
 			name:     "create_repositories not a boolean",
