@@ -72,32 +72,17 @@ trust_auth_registry_ca() {
   cp "$AUTH_REGISTRY_DIR/ca.pem" "$dir/ca.crt"
 }
 
-# write_auth_registry_config keeps the upload secret, as write_registry_config does.
+# write_auth_registry_config adds TLS and htpasswd auth to a registry config.
 write_auth_registry_config() {
-  local dir=$AUTH_REGISTRY_DIR secret
-  secret=$(sed -n 's/^  secret: //p' "$dir/config.yml" 2>/dev/null || true)
-  [[ -n $secret ]] || secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-  cat >"$dir/config.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: "$dir/storage"
-  delete:
-    enabled: true
+  local dir=$AUTH_REGISTRY_DIR
+  write_registry_config "$dir" "$AUTH_REGISTRY_ADDR" <<EOF
+  tls:
+    certificate: "$dir/server.pem"
+    key: "$dir/server.key"
 auth:
   htpasswd:
     realm: bake-test-registry
     path: "$dir/htpasswd"
-http:
-  addr: $AUTH_REGISTRY_ADDR
-  secret: $secret
-  tls:
-    certificate: "$dir/server.pem"
-    key: "$dir/server.key"
 EOF
 }
 

@@ -215,14 +215,18 @@ start_docker() {
   wait_for docker docker_up
 }
 
-# write_registry_config keeps the upload secret of an earlier config, so that
+# write_registry_config DIR ADDR writes DIR/config.yml for a docker-registry
+# on ADDR storing in DIR/storage, with deletes enabled (bake gc deletes), and
+# appends what it reads from stdin (more of the http: section, then other
+# sections). It keeps the upload secret of an earlier config, so that
 # uploads in progress survive a restart.
 write_registry_config() {
-  local config=$STATE/registry/config.yml secret
-  secret=$(sed -n 's/^  secret: //p' "$config" 2>/dev/null || true)
+  local dir=$1 addr=$2 secret
+  secret=$(sed -n 's/^  secret: //p' "$dir/config.yml" 2>/dev/null || true)
   [[ -n $secret ]] || secret=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-  mkdir -p "$STATE/registry/storage"
-  cat >"$config" <<EOF
+  mkdir -p "$dir/storage"
+  {
+    cat <<EOF
 version: 0.1
 log:
   level: warn
@@ -230,18 +234,20 @@ log:
     disabled: true
 storage:
   filesystem:
-    rootdirectory: "$STATE/registry/storage"
+    rootdirectory: "$dir/storage"
   delete:
     enabled: true
 http:
-  addr: $REGISTRY_ADDR
+  addr: $addr
   secret: $secret
 EOF
+    cat
+  } >"$dir/config.yml"
 }
 
 start_registry() {
   registry_up && return 0
-  write_registry_config
+  write_registry_config "$STATE/registry" "$REGISTRY_ADDR" </dev/null
   spawn registry docker-registry serve "$STATE/registry/config.yml"
   wait_for registry registry_up
 }

@@ -13,11 +13,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	bkclient "github.com/moby/buildkit/client"
 	"github.com/moby/moby/client"
-
-	"github.com/bakehq/bake/internal/engine"
 )
 
 // PlatformImage is one platform's image of a multi-platform build.
@@ -147,8 +144,7 @@ func platformImages(idx v1.ImageIndex, platforms []string) ([]PlatformImage, err
 	return out, nil
 }
 
-// loadImage loads img into the engine, untagged, and returns its id: the
-// digest of its config, which loading keeps byte for byte. No tag: the
+// loadImage loads img into the engine, untagged, and returns its id. No tag: the
 // version's tag is the index's, in the registry; `bake gc` removes an
 // untagged image of the project, and promote pulls the index by digest.
 func loadImage(ctx context.Context, eng *client.Client, img v1.Image) (string, error) {
@@ -160,22 +156,7 @@ func loadImage(ctx context.Context, eng *client.Client, img v1.Image) (string, e
 	if err != nil {
 		return "", err
 	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(tarball.Write(ref, img, pw)) }()
-	res, err := eng.ImageLoad(ctx, pr, client.ImageLoadWithQuiet(true))
-	if err != nil {
-		pr.CloseWithError(err)
-		return "", err
-	}
-	defer res.Close()
-	if err := engine.ReadStream(res, nil, nil); err != nil {
-		return "", err
-	}
-	id, err := img.ConfigName()
-	if err != nil {
-		return "", err
-	}
-	return id.String(), nil
+	return loadAs(ctx, eng, ref, img)
 }
 
 // untar writes the regular files and directories of the tar stream r

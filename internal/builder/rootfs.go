@@ -151,12 +151,19 @@ func rootfsImage(rootfs string, rec Recipe, labels map[string]string) (v1.Image,
 	return mutate.ConfigFile(img, cfg)
 }
 
-// load streams img into the engine as a docker-archive tarball.
+// load streams img into the engine as a docker-archive tarball, tagged tag.
 func load(ctx context.Context, eng *client.Client, tag string, img v1.Image) (string, error) {
 	ref, err := name.NewTag(tag, name.Insecure)
 	if err != nil {
 		return "", err
 	}
+	return loadAs(ctx, eng, ref, img)
+}
+
+// loadAs streams img into the engine as a docker-archive tarball naming it
+// ref, and returns its id: the digest of its config, which loading keeps
+// byte for byte.
+func loadAs(ctx context.Context, eng *client.Client, ref name.Reference, img v1.Image) (string, error) {
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(tarball.Write(ref, img, pw)) }()
 	res, err := eng.ImageLoad(ctx, pr, client.ImageLoadWithQuiet(true))
