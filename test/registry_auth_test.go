@@ -103,8 +103,8 @@ func TestRegistryAuth(t *testing.T) {
 	assert.NoError(t, err, "1.2.0 stays")
 }
 
-// TestRegistryAuthFailures releases with a wrong password and with no
-// credentials: each fails within seconds with one line and exit 2, before
+// TestRegistryAuthFailures releases with a wrong password, a credential
+// helper that is not installed and with no credentials: each fails within seconds with one line and exit 2, before
 // anything is built, and nothing is recorded.
 func TestRegistryAuthFailures(t *testing.T) {
 	t.Parallel()
@@ -124,6 +124,11 @@ func TestRegistryAuthFailures(t *testing.T) {
 	res = p.run(t, nil, args...)
 	assert.Equal(t, 2, res.code, res.String())
 	assertClearError(t, res, "the credentials from config.json auths were refused")
+
+	writeFile(t, filepath.Join(p.configDir, "config.json"), `{"credHelpers": {"`+p.reg.Address+`": "bake-not-installed"}}`)
+	res = p.run(t, nil, args...)
+	assert.Equal(t, 2, res.code, res.String())
+	assertClearError(t, res, "the credentials from credHelper bake-not-installed could not be read: docker-credential-bake-not-installed is not installed")
 
 	writeFile(t, filepath.Join(p.configDir, "config.json"), `{}`)
 	res = p.run(t, nil, args...)

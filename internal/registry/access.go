@@ -55,7 +55,7 @@ func New(host string, o Options) (*Client, error) {
 	if kc == nil {
 		kc = Keychain()
 	}
-	return &Client{Host: host, keychain: kc, transport: tr, loopback: isLoopback(reg.RegistryStr())}, nil
+	return &Client{Host: host, keychain: sourcedKeychain{kc}, transport: tr, loopback: isLoopback(reg.RegistryStr())}, nil
 }
 
 // NameOptions are the options to parse references to this registry with:

@@ -82,6 +82,17 @@ func TestCheckPushCredentials(t *testing.T) {
 		require.ErrorIs(t, err, ErrCredentials)
 		assert.Contains(t, err.Error(), "the credentials from credHelper baketest were refused")
 	})
+	t.Run("a credHelper that is not installed", func(t *testing.T) {
+		c := authClient(t, reg)
+		isolate(t, `{"credHelpers": {"`+reg.Address+`": "bake-not-installed"}}`)
+		err := c.CheckPush(ctx, repo)
+		require.ErrorIs(t, err, ErrCredentials)
+		assert.Equal(t, "registry "+reg.Address+": the credentials from credHelper bake-not-installed could not be read: "+
+			"docker-credential-bake-not-installed is not installed (not found in $PATH): "+
+			"correct them (or run `docker login "+reg.Address+"`) and run the same command again", err.Error())
+		_, err = c.Head(ctx, repo+":t")
+		require.ErrorIs(t, err, ErrCredentials, "every call names the source")
+	})
 	t.Run("missing", func(t *testing.T) {
 		c := authClient(t, reg)
 		err := c.CheckPush(ctx, repo)

@@ -88,6 +88,10 @@ func classify(err error, host, repo string) error {
 	if err == nil {
 		return nil
 	}
+	var creds *CredentialsError
+	if errors.As(err, &creds) {
+		return creds // the keychain's, naming the source it could not read
+	}
 	if problem := certificateProblem(err); problem != "" {
 		var hostname x509.HostnameError
 		return &TLSError{Host: host, Problem: problem, wrongHost: errors.As(err, &hostname)}

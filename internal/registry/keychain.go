@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"github.com/docker/cli/cli/config"
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -100,20 +101,50 @@ func credentials(ctx context.Context, kc authn.Keychain, host string) (authn.Aut
 		return nil, nil, err
 	}
 	auth, err := authn.Resolve(ctx, kc, reg)
-	var tokenErr *ECRTokenError
-	if errors.As(err, &tokenErr) {
-		if !errors.Is(err, ErrCredentials) {
-			return nil, nil, tokenErr
-		}
-		return nil, nil, &CredentialsError{Host: host, Source: SourceECR,
-			Reason: fmt.Sprintf("could not be read: ecr:GetAuthorizationToken in %s: %v", tokenErr.Region, tokenErr.Err)}
-	}
 	if err != nil {
-		return nil, nil, &CredentialsError{Host: host, Source: Source(host), Reason: fmt.Sprintf("could not be read: %v", err)}
+		return nil, nil, unreadable(host, err)
 	}
 	cfg, err := authn.Authorization(ctx, auth)
 	if err != nil {
-		return nil, nil, &CredentialsError{Host: host, Source: Source(host), Reason: fmt.Sprintf("could not be read: %v", err)}
+		return nil, nil, unreadable(host, err)
 	}
 	return auth, cfg, nil
+}
+
+// unreadable says why the keychain could not give host's credentials,
+// naming their source.
+func unreadable(host string, err error) error {
+	var done *CredentialsError
+	if errors.As(err, &done) {
+		return done
+	}
+	var tokenErr *ECRTokenError
+	if errors.As(err, &tokenErr) {
+		if !errors.Is(err, ErrCredentials) {
+			return tokenErr
+		}
+		return &CredentialsError{Host: host, Source: SourceECR,
+			Reason: fmt.Sprintf("could not be read: ecr:GetAuthorizationToken in %s: %v", tokenErr.Region, tokenErr.Err)}
+	}
+	reason := err.Error()
+	if m := missingHelper.FindStringSubmatch(reason); m != nil {
+		reason = m[1] + " is not installed (not found in $PATH)"
+	}
+	return &CredentialsError{Host: host, Source: Source(host), Reason: "could not be read: " + reason}
+}
+
+// missingHelper is how a credential helper that is not installed fails:
+// the helper client reports it as text only.
+var missingHelper = regexp.MustCompile(`exec: "([^"]+)": executable file not found`)
+
+// sourcedKeychain is a keychain whose failures name the credentials'
+// source, whichever go-containerregistry call resolved them.
+type sourcedKeychain struct{ authn.Keychain }
+
+func (k sourcedKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
+	auth, err := k.Keychain.Resolve(r)
+	if err != nil {
+		return nil, unreadable(r.RegistryStr(), err)
+	}
+	return auth, nil
 }
