@@ -12,7 +12,8 @@ import (
 
 // TestPlainDockerfileThatCannotBuild: a plain Dockerfile BuildKit would
 // refuse (a misspelled instruction, a step before FROM, an instruction
-// without its arguments) is bad input when bake.yaml loads, at the
+// without its arguments, FROM ${BAKE_BASE} with no base and no default) is
+// bad input when bake.yaml loads, at the
 // Dockerfile's line, before anything is built or recorded; it was a failed
 // build (exit 1) after the build had started.
 func TestPlainDockerfileThatCannotBuild(t *testing.T) {
@@ -33,6 +34,7 @@ environments:
 		{"FROM scratch\nCOPPY svc /svc\n", "Dockerfile:2: unknown instruction: COPPY"},
 		{"COPY svc /svc\nFROM scratch\n", "Dockerfile:1: COPY before the first FROM"},
 		{"FROM scratch\nCOPY svc\n", "Dockerfile:2: COPY requires at least two arguments"},
+		{"ARG BAKE_BASE\nFROM ${BAKE_BASE}\n", "Dockerfile:2 builds FROM ${BAKE_BASE}, which has no value without a base: set images.api.base"},
 	} {
 		writeFile(t, filepath.Join(dir, "Dockerfile"), tc.dockerfile)
 		res := bake(t, dir, "config", "validate")

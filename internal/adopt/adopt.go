@@ -93,6 +93,10 @@ func Plan(o Options) (Project, error) {
 			p.Args = append(p.Args, a)
 		}
 	}
+	if f.BareBaseLine > 0 {
+		// A new project has no image of bake's to build on yet.
+		return Project{}, &invalid{fmt.Sprintf("%s:%d builds FROM ${BAKE_BASE} with no default, and a new project has no base image to pass: give ARG BAKE_BASE a default (the image it builds on today)", abs, f.BareBaseLine)}
+	}
 	for _, m := range f.Secrets {
 		if !config.IsSecretName(m.ID) {
 			return Project{}, &invalid{fmt.Sprintf("%s:%d mounts secret %q, which bake cannot offer: a secret's name is lowercase letters, digits and underscores (it names BAKE_SECRET_<NAME>): rename its id", abs, m.Line, m.ID)}

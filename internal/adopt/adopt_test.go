@@ -66,9 +66,10 @@ func TestPlan(t *testing.T) {
 func TestPlanRejects(t *testing.T) {
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "Dockerfile"), "FROM scratch\nRUN <<EOF\n")
+	write(t, filepath.Join(dir, "Dockerfile.base"), "ARG BAKE_BASE\nFROM ${BAKE_BASE}\n")
 	write(t, filepath.Join(dir, "Dockerfile.secret"), "FROM scratch\nRUN --mount=type=secret,id=NPM-TOKEN true\n")
 	for name, path := range map[string]string{"missing": "nope/Dockerfile", "a directory": dir, "does not parse": filepath.Join(dir, "Dockerfile"),
-		"a secret bake cannot offer": filepath.Join(dir, "Dockerfile.secret")} {
+		"a secret bake cannot offer": filepath.Join(dir, "Dockerfile.secret"), "FROM a base it is not given": filepath.Join(dir, "Dockerfile.base")} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Plan(Options{Dir: dir, Dockerfile: path, Project: "shop", Registry: "127.0.0.1:5000", Listen: []int{1, 2, 3}})
 			assert.ErrorIs(t, err, ErrInvalid)

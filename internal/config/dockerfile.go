@@ -81,6 +81,12 @@ func (d *decoder) checkDockerfileArgs(s *section, path string, f *dockerfile.Fil
 		d.Errorf(n, join(path, "base"), "%s declares no ARG BAKE_BASE, so it cannot build FROM %s: add `ARG BAKE_BASE` before its FROM and use `FROM ${BAKE_BASE}`",
 			f.Path, img.Base)
 	}
+	if f.BareBaseLine > 0 && img.Base == "" {
+		if at := s.Get("dockerfile"); at != nil {
+			d.Errorf(at, join(path, "dockerfile"), "%s:%d builds FROM ${BAKE_BASE}, which has no value without a base: set images.%s.base to the image to build on, or give ARG BAKE_BASE a default",
+				f.Path, f.BareBaseLine, img.Name)
+		}
+	}
 	n := s.Get("vars")
 	if n == nil || n.Kind != yaml.MappingNode {
 		return

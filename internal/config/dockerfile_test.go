@@ -145,6 +145,8 @@ func TestPlainDockerfileImagesRejected(t *testing.T) {
 				return strings.Replace(s, "dockerfile: Dockerfile", "dockerfile: Dockerfile\n    vars: {BAKE_VERSION: '1'}", 1)
 			},
 			position: "5:12", message: "images.api.vars.BAKE_VERSION: BAKE_VERSION is a build argument bake sets itself"},
+		{name: "FROM a base it is not given", dockerfile: "ARG BAKE_BASE\nFROM ${BAKE_BASE}\n",
+			position: "4:17", message: "images.api.dockerfile: "},
 		{name: "a secret it mounts and the image does not declare",
 			dockerfile: "FROM scratch\nRUN --mount=type=secret,id=npm_token true\n",
 			position:   "4:17", message: "images.api.secrets: "},

@@ -31,6 +31,10 @@ type File struct {
 	// HealthPath is the URL path its HEALTHCHECK fetches from the
 	// container itself ("" when it has none, or does something else).
 	HealthPath string
+	// BareBaseLine is the line of the first FROM that builds on
+	// ${BAKE_BASE} while the ARG before it gives no default, so that it
+	// builds only when bake passes a base; 0 when there is none.
+	BareBaseLine int
 	// Secrets are the secrets its RUN steps mount, in order, each once:
 	// the build gets only those bake offers under the same id.
 	Secrets []SecretMount
@@ -59,14 +63,23 @@ func Parse(path string, src []byte) (File, error) {
 		return File{}, err
 	}
 	f := File{Path: path}
+	stages, baseDefault := 0, false
 	for _, n := range res.AST.Children {
 		switch strings.ToLower(n.Value) {
 		case "arg":
 			for a := n.Next; a != nil; a = a.Next {
-				name, _, _ := strings.Cut(a.Value, "=")
+				name, _, hasDefault := strings.Cut(a.Value, "=")
 				if !f.Declares(name) {
 					f.Args = append(f.Args, name)
 				}
+				if name == "BAKE_BASE" && stages == 0 && hasDefault {
+					baseDefault = true
+				}
+			}
+		case "from":
+			stages++
+			if n.Next != nil && f.BareBaseLine == 0 && !baseDefault && usesBase(n.Next.Value) {
+				f.BareBaseLine = n.StartLine
 			}
 		case "expose":
 			for p := n.Next; p != nil; p = p.Next {
@@ -111,6 +124,13 @@ func checkInstructions(path string, ast *parser.Node) error {
 	}
 	return nil
 }
+
+// bareBase is the BAKE_BASE argument in a FROM's image without a default
+// of its own (${BAKE_BASE:-scratch} has one).
+var bareBase = regexp.MustCompile(`\$\{BAKE_BASE\}|\$BAKE_BASE\b`)
+
+// usesBase reports whether a FROM's image is BAKE_BASE with no default.
+func usesBase(image string) bool { return bareBase.MatchString(image) }
 
 // located formats a parser error with the first line it names.
 func located(path string, err error) error {

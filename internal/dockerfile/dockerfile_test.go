@@ -34,6 +34,10 @@ func TestParse(t *testing.T) {
 				"RUN --mount=type=secret,target=/run/secrets/licence true\nRUN --mount=type=secret,source=npm_token true\n" +
 				"RUN --mount=type=secret,id=${ID} true\nRUN --mount=type=bind,source=x,target=/x true\n",
 			want: File{Secrets: []SecretMount{{ID: "npm_token", Line: 2}, {ID: "licence", Line: 3}}}},
+		{name: "FROM a base without a default", src: "ARG BAKE_BASE\nFROM scratch AS tools\nFROM ${BAKE_BASE}\nFROM $BAKE_BASE\n",
+			want: File{Args: []string{"BAKE_BASE"}, BareBaseLine: 3}},
+		{name: "FROM a base with a default", src: "ARG BAKE_BASE=scratch\nFROM ${BAKE_BASE}\n", want: File{Args: []string{"BAKE_BASE"}}},
+		{name: "FROM a base with a default of its own", src: "ARG BAKE_BASE\nFROM ${BAKE_BASE:-scratch}\n", want: File{Args: []string{"BAKE_BASE"}}},
 		{name: "empty", src: "# only a comment\n", fails: "Dockerfile:1: file with no instructions"},
 		{name: "unterminated heredoc", src: "FROM scratch\nRUN <<EOF\necho\n", fails: "Dockerfile:2: unterminated heredoc"},
 		{name: "an unknown instruction", src: "FROM scratch\nCOPPY svc /svc\n", fails: "Dockerfile:2: unknown instruction: COPPY"},
