@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -91,6 +92,8 @@ func TestReleaseWithABuildkitd(t *testing.T) {
 	insp, err := eng.ImageInspect(context.Background(), "127.0.0.1:5000/"+name+"/remote:1.0.0")
 	require.NoError(t, err, "the image is in the engine")
 	assert.Equal(t, "1.0.0", insp.Config.Labels[engine.LabelVersion])
+	show := mustBake(t, dir, "show", "remote@1.0.0")
+	assert.Regexp(t, `builder\s+buildkitd `+regexp.QuoteMeta(buildkittest.Address)+` \(bake-builder/`, show.stdout, "provenance names the buildkitd")
 
 	// Without the client certificate, the buildkitd refuses the build.
 	noCert := strings.NewReplacer("  cert: {{CERT}}\n", "", "  key: {{KEY}}\n", "").Replace(remoteProject)

@@ -80,6 +80,7 @@ environments:
 		res := mustBake(t, dir, args...)
 		c.search(strings.Join(args, " "), []byte(res.stdout))
 	}
+	assert.Regexp(t, `builder\s+docker buildkit \(bake-builder/`, mustBake(t, dir, "show", "api@1.0.0").stdout, "provenance names the engine's BuildKit")
 	ledgers, err := filepath.Glob(filepath.Join(dir, "ledger.db*"))
 	require.NoError(t, err)
 	for _, f := range ledgers {

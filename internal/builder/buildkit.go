@@ -52,6 +52,23 @@ func (b buildKit) where() string {
 	return "the Docker engine's BuildKit"
 }
 
+// provenance names the builder in a release's provenance and its
+// dev.bake.builder label: which of the engine's builders, or which
+// buildkitd (its scheme and host only, never a URL's user or query).
+func (b buildKit) provenance() string {
+	switch a := b.address(); {
+	case b.conf.Legacy:
+		return "docker legacy"
+	case a == "":
+		return "docker buildkit"
+	default:
+		if u, err := url.Parse(a); err == nil && u.Scheme != "" {
+			return "buildkitd " + u.Scheme + "://" + u.Host + u.Path
+		}
+		return "buildkitd"
+	}
+}
+
 // connect opens a client. The engine's BuildKit answers the Engine API's
 // /grpc endpoint (an HTTP upgrade to h2c, the way docker buildx reaches
 // it), and takes the build's session, through which it reads the context

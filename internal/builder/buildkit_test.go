@@ -133,3 +133,23 @@ func TestLegacyBuilderBuilds(t *testing.T) {
 	assert.Equal(t, insp.ID, built.ImageID)
 	assert.Equal(t, built.InputsDigest, insp.Config.Labels["dev.bake.inputs-digest"])
 }
+
+// TestBuilderProvenance names the builder a release records: the engine's
+// legacy builder or BuildKit, or a buildkitd by scheme and host alone.
+func TestBuilderProvenance(t *testing.T) {
+	t.Setenv(BuildKitHostEnv, "")
+	for _, tt := range []struct {
+		conf config.Builder
+		want string
+	}{
+		{config.Builder{}, "docker buildkit"},
+		{config.Builder{Legacy: true}, "docker legacy"},
+		{config.Builder{Address: "tcp://buildkit.internal:1234"}, "buildkitd tcp://buildkit.internal:1234"},
+		{config.Builder{Address: "tcp://user:pw@buildkit.internal:1234?x=y"}, "buildkitd tcp://buildkit.internal:1234"},
+		{config.Builder{Address: "unix:///run/buildkit/buildkitd.sock"}, "buildkitd unix:///run/buildkit/buildkitd.sock"},
+	} {
+		assert.Equal(t, tt.want, buildKit{conf: tt.conf}.provenance())
+	}
+	t.Setenv(BuildKitHostEnv, "tcp://farm:1234")
+	assert.Equal(t, "buildkitd tcp://farm:1234", buildKit{}.provenance(), "BUILDKIT_HOST comes first")
+}

@@ -85,7 +85,8 @@ func (j *dockerJob) Run(ctx context.Context) (Built, error) {
 
 func (j *dockerJob) run(ctx context.Context, red *secret.Redactor) (Built, error) {
 	s := j.spec
-	built := Built{Tag: s.Tag(), InputsDigest: j.inputs, TemplateDigest: j.template, Builder: "docker"}
+	bk := buildKit{engine: j.engine, conf: j.builder}
+	built := Built{Tag: s.Tag(), InputsDigest: j.inputs, TemplateDigest: j.template, Builder: bk.provenance()}
 	var progress io.Writer
 	if s.Progress != nil {
 		w := secret.NewWriter(s.Progress, red)
@@ -93,7 +94,6 @@ func (j *dockerJob) run(ctx context.Context, red *secret.Redactor) (Built, error
 		progress = w
 	}
 	labels := imageLabels(s, built, time.Now())
-	bk := buildKit{engine: j.engine, conf: j.builder}
 	// A build in the engine uses the base release from the engine's own
 	// images: pulled first, with bake's credentials for its registry.
 	if s.BaseRef != "" && (j.builder.Legacy || bk.address() == "") {
