@@ -91,3 +91,24 @@ func TestInitAdoptsADockerfile(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "svc fixed\n", body)
 }
+
+// TestInitFromADockerfileInADirectoryOfItsOwn adopts build/Dockerfile whose
+// COPY takes the service from the project's directory, as `docker build -f
+// build/Dockerfile .` builds it: the context is the project's directory,
+// and the release builds.
+func TestInitFromADockerfileInADirectoryOfItsOwn(t *testing.T) {
+	t.Parallel()
+	name := "e2e-" + randomHex(t, 4)
+	dir := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "build"), 0o755))
+	bin, err := os.ReadFile(svcBin)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "svc"), bin, 0o755))
+	writeFile(t, filepath.Join(dir, "build", "Dockerfile"), versionedDockerfile)
+	t.Cleanup(func() { removeProject(t, name, nil, true) })
+
+	res := mustBake(t, dir, "init", "--from", "build/Dockerfile")
+	assert.Contains(t, res.stdout, "image       "+name+", context .\n")
+	res = mustBake(t, dir, "release", name, "--version", "1.0.0")
+	assert.Contains(t, res.stdout, "released "+name+"@1.0.0")
+}

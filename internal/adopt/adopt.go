@@ -79,7 +79,7 @@ func Plan(o Options) (Project, error) {
 	if p.Dockerfile, err = rel(dir, abs); err != nil {
 		return Project{}, err
 	}
-	if p.Context, err = rel(dir, filepath.Dir(abs)); err != nil {
+	if p.Context, err = rel(dir, buildContext(dir, filepath.Dir(abs), f.Sources)); err != nil {
 		return Project{}, err
 	}
 	if len(f.Ports) > 0 {
@@ -105,6 +105,26 @@ func Plan(o Options) (Project, error) {
 	}
 	p.Config, err = render(p, o)
 	return p, err
+}
+
+// buildContext is where the Dockerfile's COPY and ADD sources are: its own
+// directory, as for services/api/Dockerfile built by itself, unless they
+// are found only in the project's directory, as for `docker build -f
+// build/Dockerfile .`.
+func buildContext(projectDir, dockerfileDir string, sources []string) string {
+	if len(sources) == 0 || foundAll(dockerfileDir, sources) || !foundAll(projectDir, sources) {
+		return dockerfileDir
+	}
+	return projectDir
+}
+
+func foundAll(dir string, paths []string) bool {
+	for _, p := range paths {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p))); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // rel is path relative to dir, with forward slashes as bake.yaml has them.

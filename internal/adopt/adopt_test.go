@@ -22,7 +22,8 @@ func write(t *testing.T, path, content string) {
 func TestPlan(t *testing.T) {
 	tests := []struct {
 		name      string
-		path, src string // path relative to the project
+		path, src string   // path relative to the project
+		files     []string // other files of the project
 		want      Project
 	}{
 		{name: "exposes a port, declares an argument", path: "Dockerfile",
@@ -33,6 +34,14 @@ func TestPlan(t *testing.T) {
 		{name: "a HEALTHCHECK, in a directory of its own", path: "services/api/Dockerfile",
 			src:  "FROM scratch\nEXPOSE 8000\nHEALTHCHECK CMD wget -qO- http://localhost:8000/status?full=1\n",
 			want: Project{Dockerfile: "services/api/Dockerfile", Context: "services/api", Port: 8000, PortFrom: "EXPOSE", HealthPath: "/status?full=1", HealthFrom: "HEALTHCHECK", Args: []string{}, Secrets: []string{}}},
+		{name: "in a directory of its own, copying from the project's", path: "build/Dockerfile",
+			src: "FROM scratch\nCOPY bin/svc /svc\n", files: []string{"bin/svc"},
+			want: Project{Dockerfile: "build/Dockerfile", Context: ".", Port: DefaultPort, PortFrom: "assumed", HealthPath: "/", HealthFrom: "assumed",
+				Args: []string{}, Secrets: []string{}}},
+		{name: "in a directory of its own, copying from there", path: "build/Dockerfile",
+			src: "FROM scratch\nCOPY svc /svc\n", files: []string{"build/svc", "svc"},
+			want: Project{Dockerfile: "build/Dockerfile", Context: "build", Port: DefaultPort, PortFrom: "assumed", HealthPath: "/", HealthFrom: "assumed",
+				Args: []string{}, Secrets: []string{}}},
 		{name: "RUN steps mount secrets", path: "Dockerfile",
 			src: "FROM scratch\nRUN --mount=type=secret,id=npm_token,required=true npm ci\nRUN --mount=type=secret,target=/run/secrets/licence true\n",
 			want: Project{Dockerfile: "Dockerfile", Context: ".", Port: DefaultPort, PortFrom: "assumed", HealthPath: "/", HealthFrom: "assumed",
@@ -41,6 +50,9 @@ func TestPlan(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
+			for _, f := range tt.files {
+				write(t, filepath.Join(dir, f), "")
+			}
 			write(t, filepath.Join(dir, tt.path), tt.src)
 			p, err := Plan(Options{Dir: dir, Dockerfile: filepath.Join(dir, tt.path), Project: "shop", Registry: "127.0.0.1:5000", Listen: []int{18001, 18002, 18003}})
 			require.NoError(t, err)

@@ -35,6 +35,10 @@ type File struct {
 	// ${BAKE_BASE} while the ARG before it gives no default, so that it
 	// builds only when bake passes a base; 0 when there is none.
 	BareBaseLine int
+	// Sources are the paths its COPY and ADD steps take from the build
+	// context, as written, where they name one path: no pattern, variable,
+	// URL, heredoc or other stage.
+	Sources []string
 	// Secrets are the secrets its RUN steps mount, in order, each once:
 	// the build gets only those bake offers under the same id.
 	Secrets []SecretMount
@@ -89,6 +93,8 @@ func Parse(path string, src []byte) (File, error) {
 			}
 		case "healthcheck":
 			f.HealthPath = healthPath(n.Original)
+		case "copy", "add":
+			f.Sources = append(f.Sources, contextSources(n)...)
 		case "run":
 			for _, m := range secretMounts(n) {
 				if !slices.ContainsFunc(f.Secrets, func(s SecretMount) bool { return s.ID == m.ID }) {
@@ -172,4 +178,30 @@ func healthPath(line string) string {
 	default:
 		return m[1]
 	}
+}
+
+// contextSources are the plain paths a COPY or ADD takes from the build
+// context: every argument but the last (the destination), in JSON form or
+// not, unless the step copies from another stage or image.
+func contextSources(n *parser.Node) []string {
+	for _, flag := range n.Flags {
+		if strings.HasPrefix(flag, "--from=") {
+			return nil
+		}
+	}
+	var args []string
+	for a := n.Next; a != nil; a = a.Next {
+		args = append(args, a.Value)
+	}
+	if len(args) < 2 || len(n.Heredocs) > 0 {
+		return nil
+	}
+	var out []string
+	for _, src := range args[:len(args)-1] {
+		if strings.ContainsAny(src, "*?[$") || strings.Contains(src, "://") || strings.HasPrefix(src, "<<") {
+			continue
+		}
+		out = append(out, src)
+	}
+	return out
 }

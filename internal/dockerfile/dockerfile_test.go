@@ -15,7 +15,11 @@ func TestParse(t *testing.T) {
 		want  File
 		fails string
 	}{
-		{name: "nothing declared", src: "FROM scratch\nCOPY svc /svc\n", want: File{}},
+		{name: "nothing declared", src: "FROM scratch\nCOPY svc /svc\n", want: File{Sources: []string{"svc"}}},
+		{name: "sources: plain paths from the context only",
+			src: "FROM scratch AS b\nFROM scratch\nCOPY a ./b/c /d/\nADD [\"e f\", \"/g\"]\nCOPY --from=b /x /x\nCOPY *.go $DIR /src/\n" +
+				"ADD https://example.com/x /x\nCOPY --chmod=644 h /h\nCOPY <<EOF /i\nhi\nEOF\n",
+			want: File{Sources: []string{"a", "./b/c", "e f", "h"}}},
 		{name: "args before FROM, in stages, with defaults, several on a line",
 			src:  "ARG BAKE_BASE=scratch\nFROM ${BAKE_BASE}\nARG BAKE_VERSION BAKE_GIT_COMMIT=unknown\nARG BAKE_VERSION\nARG \\\n  other\n",
 			want: File{Args: []string{"BAKE_BASE", "BAKE_VERSION", "BAKE_GIT_COMMIT", "other"}}},
