@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io/fs"
 	"net/url"
@@ -58,7 +60,19 @@ func (d *decoder) builder(s *section, p *Project) {
 		}
 		*f.to = file
 	}
+	if v := bs.Get("ca"); v != nil && p.Builder.CA != "" {
+		// Found here, at its line, rather than when the first build connects.
+		if pem, err := os.ReadFile(p.Builder.CA); err != nil {
+			d.Errorf(v, "builder.ca", "cannot read %s: %v", p.Builder.CA, unwrapPathError(err))
+		} else if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+			d.Errorf(v, "builder.ca", "%s holds no PEM certificate; expected the CA certificates the buildkitd's certificate chains to", p.Builder.CA)
+		}
+	}
 	if (p.Builder.Cert == "") != (p.Builder.Key == "") {
 		d.Errorf(n, "builder", "cert and key go together: name both the client certificate and its key, or neither")
+	} else if p.Builder.Cert != "" {
+		if _, err := tls.LoadX509KeyPair(p.Builder.Cert, p.Builder.Key); err != nil {
+			d.Errorf(bs.Get("cert"), "builder.cert", "%s and %s are not a PEM certificate and its private key: %v", p.Builder.Cert, p.Builder.Key, err)
+		}
 	}
 }
