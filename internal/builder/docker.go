@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/dockerfile"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/secret"
 )
@@ -54,6 +57,9 @@ func (d *Docker) Prepare(s Spec) (Job, error) {
 	// A secret where no RUN step can mount it is bad input, found now
 	// rather than once the build has started.
 	if _, err := mountSecrets(dockerfile); err != nil {
+		return nil, err
+	}
+	if err := checkMounted(s, dockerfile); err != nil {
 		return nil, err
 	}
 	tarball, err := contextTar(s.Image.Context, dockerfile)
@@ -214,4 +220,22 @@ func labelInstruction(labels map[string]string) []byte {
 	}
 	b.WriteString("\n")
 	return b.Bytes()
+}
+
+// checkMounted refuses a template whose own RUN --mount=type=secret names
+// a secret the image does not declare: bake offers a build only declared
+// secrets, so the step would run without it. (What does not parse is left
+// to BuildKit, which says where.)
+func checkMounted(s Spec, rendered []byte) error {
+	f, err := dockerfile.Parse(filepath.Join(s.Image.Template, DockerfileTemplate), rendered)
+	if err != nil {
+		return nil
+	}
+	for _, m := range f.Secrets {
+		if !slices.Contains(s.Image.Secrets, m.ID) {
+			return fmt.Errorf("%w: %s: a RUN step mounts secret %q, which is not declared: add it to the secrets of image %q",
+				ErrTemplate, f.Path, m.ID, s.Image.Name)
+		}
+	}
+	return nil
 }

@@ -62,6 +62,11 @@ func TestSecretTemplateErrors(t *testing.T) {
 	require.ErrorIs(t, err, ErrTemplate)
 	assert.Contains(t, err.Error(), `secret "other" is not declared: add it to the secrets of image "web"`)
 
+	write(t, filepath.Join(s.Image.Template, DockerfileTemplate), "FROM scratch\nRUN --mount=type=secret,id=tok --mount=type=secret,id=other x\n")
+	_, err = (&Docker{}).Prepare(s)
+	require.ErrorIs(t, err, ErrTemplate)
+	assert.Contains(t, err.Error(), `a RUN step mounts secret "other", which is not declared: add it to the secrets of image "web"`)
+
 	write(t, filepath.Join(s.Image.Template, "rootfs.yaml"), "suite: {{ secret \"tok\" }}\n")
 	_, err = Render(s, "rootfs.yaml")
 	require.ErrorIs(t, err, ErrTemplate)
