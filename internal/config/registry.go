@@ -83,13 +83,20 @@ func (d *decoder) registryAddress(path string, n *yaml.Node, r *Registry) {
 }
 
 // checkRegistryAddress checks HOST:PORT, or a bare HOST for a registry on
-// HTTPS's port (Amazon ECR, ghcr.io).
+// HTTPS's port (Amazon ECR, ghcr.io). A scheme is refused: bake picks it
+// (HTTPS, and plain HTTP only for loopback).
 func checkRegistryAddress(v string) error {
+	if scheme, _, ok := strings.Cut(v, "://"); ok {
+		return fmt.Errorf("expected HOST or HOST:PORT without a scheme, got %q: remove %q", v, scheme+"://")
+	}
+	if strings.ContainsAny(v, "/ ") || v == "" {
+		return fmt.Errorf("expected HOST or HOST:PORT, got %q", v)
+	}
 	if strings.Contains(v, ":") {
 		_, _, err := splitHostPort(v)
 		return err
 	}
-	if _, err := name.NewRegistry(v, name.StrictValidation); err != nil || v == "" || strings.ContainsAny(v, "/ ") {
+	if _, err := name.NewRegistry(v, name.StrictValidation); err != nil {
 		return fmt.Errorf("expected HOST or HOST:PORT, got %q", v)
 	}
 	return nil

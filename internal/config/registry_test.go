@@ -58,6 +58,12 @@ func TestLoadRejectsInvalidRegistry(t *testing.T) {
 			message:  `registry: expected HOST or HOST:PORT, got "example.com/team"`,
 		},
 		{
+			name:     "a URL",
+			content:  func(t *testing.T) string { return "registry: https://ghcr.io\n" + minimalFile },
+			position: "1:11",
+			message:  `registry: expected HOST or HOST:PORT without a scheme, got "https://ghcr.io": remove "https://"`,
+		},
+		{
 			name: "create_repositories on a registry that is not ECR",
 			content: func(t *testing.T) string {
 				return "registry: {address: 127.0.0.1:5443, create_repositories: true}\n" + minimalFile
