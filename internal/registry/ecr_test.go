@@ -66,3 +66,22 @@ func TestECRHostWithoutECRAccess(t *testing.T) {
 	assert.Empty(t, ecrPassword(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com"))
 	assert.Equal(t, "none", Source("123456789012.dkr.ecr.us-east-1.amazonaws.com"))
 }
+
+// BAKE_REGISTRY_USER, a CI secret for the team's registry, is never sent
+// to an ECR host: it takes the ECR token, and without ECR access the
+// Docker config, as any registry does.
+func TestECRHostIgnoresTheEnvironmentCredentials(t *testing.T) {
+	isolate(t, "")
+	t.Setenv(EnvUser, "ci")
+	t.Setenv(EnvPassword, "team-registry-password")
+	const host = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+	UseECR(&countingECR{ttl: time.Hour})
+	t.Cleanup(func() { UseECR(nil) })
+	assert.Equal(t, "1", ecrPassword(t, host))
+	assert.Equal(t, SourceECR, Source(host))
+	assert.Equal(t, EnvUser, Source("127.0.0.1:5443"), "every other registry still gets them")
+
+	UseECR(nil)
+	assert.Empty(t, ecrPassword(t, host))
+	assert.Equal(t, "none", Source(host))
+}

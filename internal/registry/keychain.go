@@ -10,6 +10,8 @@ import (
 
 	"github.com/docker/cli/cli/config"
 	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/bakehq/bake/internal/registry/ecrhost"
 )
 
 // The environment variables CI sets instead of a Docker config file.
@@ -22,8 +24,10 @@ const (
 const SourceECR = "an ECR authorization token"
 
 // Keychain is where bake finds credentials for a registry, first match
-// wins: BAKE_REGISTRY_USER and BAKE_REGISTRY_PASSWORD (CI, one registry),
-// then for an Amazon ECR host without a credHelper of its own a token from
+// wins: BAKE_REGISTRY_USER and BAKE_REGISTRY_PASSWORD (CI; every registry
+// but Amazon ECR, which takes only its own tokens, so that a promotion from
+// a team's registry to a prod account's ECR needs no second secret), then
+// for an ECR host without a credHelper of its own a token from
 // ecr:GetAuthorizationToken (see UseECR), then the Docker config file
 // (DOCKER_CONFIG, else ~/.docker/config.json) with its credHelpers,
 // credsStore and auths, as `docker login` keeps them.
@@ -31,14 +35,14 @@ func Keychain() authn.Keychain {
 	return authn.NewMultiKeychain(envKeychain{}, ecrKeychain{}, authn.DefaultKeychain)
 }
 
-// envKeychain answers every registry with the credentials in the
-// environment, and with Anonymous (so the next keychain is asked) when
-// BAKE_REGISTRY_USER is unset.
+// envKeychain answers every registry but an Amazon ECR host with the
+// credentials in the environment, and with Anonymous (so the next keychain
+// is asked) when BAKE_REGISTRY_USER is unset.
 type envKeychain struct{}
 
-func (envKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
+func (envKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
 	user, ok := os.LookupEnv(EnvUser)
-	if !ok || user == "" {
+	if !ok || user == "" || isECRHost(r.RegistryStr()) {
 		return authn.Anonymous, nil
 	}
 	return &authn.Basic{Username: user, Password: os.Getenv(EnvPassword)}, nil
@@ -51,7 +55,7 @@ func (envKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
 // "none". It reads the same files in the same order as Keychain and never
 // runs a helper.
 func Source(host string) string {
-	if user, ok := os.LookupEnv(EnvUser); ok && user != "" {
+	if user, ok := os.LookupEnv(EnvUser); ok && user != "" && !isECRHost(host) {
 		// A user with no password is a CI secret that did not arrive:
 		// say so, rather than only that the registry refused it.
 		if os.Getenv(EnvPassword) == "" {
@@ -78,6 +82,12 @@ func Source(host string) string {
 		}
 	}
 	return "none"
+}
+
+// isECRHost reports whether host is an Amazon ECR registry.
+func isECRHost(host string) bool {
+	_, ok := ecrhost.Parse(host)
+	return ok
 }
 
 // dockerConfigDir is the directory of the Docker config file the
