@@ -102,6 +102,7 @@ func TestReleaseWithABuildkitd(t *testing.T) {
 	res = bakeEnv(t, dir, []string{"BAKE_SECRET_TOKEN=" + canary}, "release", "remote", "--version", "1.0.1", "--force")
 	assert.Equal(t, 1, res.code, "%s", res)
 	assert.Contains(t, res.stderr, "with buildkitd at "+buildkittest.Address+": it does not answer, or refused bake's connection")
+	assert.Contains(t, res.stderr, "bake presented no client certificate: a buildkitd with mutual TLS needs builder.cert and builder.key")
 
 	// BUILDKIT_HOST comes before builder.address: here the daemon's unix
 	// socket, which needs no certificate.

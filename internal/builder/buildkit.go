@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	bkclient "github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/session"
@@ -216,7 +217,13 @@ func (k buildKit) solve(ctx context.Context, b buildKitBuild, extra map[string]s
 	g.Go(read)
 	if err := g.Wait(); err != nil {
 		if grpcstatus.Code(err) == codes.Unavailable {
-			return nil, fmt.Errorf("it does not answer, or refused bake's connection (check builder.address and its TLS files in bake.yaml, or BUILDKIT_HOST): %w", err)
+			check := "check builder.address and its TLS files in bake.yaml, or BUILDKIT_HOST"
+			if strings.HasPrefix(k.address(), "tcp://") && k.conf.Cert == "" {
+				// A buildkitd with mutual TLS drops a client without a
+				// certificate mid-handshake: "broken pipe", "EOF".
+				check = "bake presented no client certificate: a buildkitd with mutual TLS needs builder.cert and builder.key; or " + check
+			}
+			return nil, fmt.Errorf("it does not answer, or refused bake's connection (%s): %w", check, err)
 		}
 		return nil, err
 	}
