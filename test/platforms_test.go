@@ -134,6 +134,7 @@ func TestMultiPlatformRelease(t *testing.T) {
 	assert.Regexp(t, `(?m)^status\s+failed$`, show)
 	assert.Regexp(t, `(?m)^\s+ok\s+http platform on linux/amd64: `, show, "the platform it can run is validated all the same")
 	assert.Regexp(t, `(?m)^\s+FAIL\s+platform runnable on linux/`+cannot+`: cannot run on this machine`, show)
+	assert.Regexp(t, `(?m)^platform linux/`+cannot+`\s+sha256:[0-9a-f]{64} \(built, not pushed\)$`, show, "what was built is shown, not as published")
 	_, err = remote.Head(tag.Context().Tag("1.1.0"))
 	assert.Error(t, err, "a release with a platform not validated is not published")
 

@@ -88,6 +88,12 @@ func printRelease(w io.Writer, res showResult) {
 	row("digest", r.Digest)
 	row("reference", r.Reference)
 	for _, p := range pv.Platforms {
+		if r.Reference == "" {
+			// A release that failed validation was never pushed: its
+			// platforms' digests name what was built and checked.
+			row("platform "+p.Platform, p.Digest+" (built, not pushed)")
+			continue
+		}
 		row("platform "+p.Platform, p.Digest)
 	}
 	for _, env := range slices.Sorted(maps.Keys(res.Copies)) {
