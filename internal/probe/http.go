@@ -38,7 +38,15 @@ func retryInterval() backoff.BackOff {
 	}
 }
 
-var client = &http.Client{}
+// client never follows a redirect: the answer of the address probed is the
+// check's answer. Following one would let a hostile service point bake at
+// another host (the cloud metadata service, the front door's admin API) and
+// have that host's answer judged and recorded in the ledger. No proxy
+// either: the request goes to the address probed and nowhere else.
+var client = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	Transport:     &http.Transport{Proxy: nil},
+}
 
 // HTTP asks url until it answers as expected or the deadline passes. On
 // success it returns a short description of the answer; otherwise an error
@@ -72,6 +80,9 @@ func ask(ctx context.Context, url string, want HTTPExpect) error {
 	defer res.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
 	if res.StatusCode != want.Status || (want.Body != nil && !want.Body.Match(body)) {
+		if loc := res.Header.Get("Location"); loc != "" && res.StatusCode >= 300 && res.StatusCode < 400 {
+			return fmt.Errorf("got %d %q, a redirect to %q (not followed)", res.StatusCode, clip(body), clip([]byte(loc)))
+		}
 		return fmt.Errorf("got %d %q", res.StatusCode, clip(body))
 	}
 	return nil

@@ -82,3 +82,36 @@ func TestTCP(t *testing.T) {
 	require.ErrorIs(t, err, ErrUnhealthy)
 	assert.Contains(t, err.Error(), "expected a connection")
 }
+
+// TestHTTPNeverFollowsRedirects: a service that redirects its health check
+// to another address (standing in for the cloud metadata service or the
+// front door's admin API) gets its own redirect judged; the other address
+// gets no request and its answer appears nowhere.
+func TestHTTPNeverFollowsRedirects(t *testing.T) {
+	var stolen atomic.Int32
+	metadata := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		stolen.Add(1)
+		w.Write([]byte("AKIA-metadata-credentials"))
+	}))
+	defer metadata.Close()
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, metadata.URL+"/latest/meta-data/", code)
+			}))
+			defer svc.Close()
+			port := svc.Listener.Addr().(*net.TCPAddr).Port
+
+			_, err := CheckHTTP(context.Background(), port, &config.HTTPCheck{Path: "/healthz", Status: 200, Timeout: 300 * time.Millisecond}, Data{})
+			require.ErrorIs(t, err, ErrUnhealthy)
+			assert.Contains(t, err.Error(), "got "+strconv.Itoa(code))
+			assert.Contains(t, err.Error(), "(not followed)")
+			assert.NotContains(t, err.Error(), "AKIA")
+
+			detail, err := CheckHTTP(context.Background(), port, &config.HTTPCheck{Path: "/healthz", Status: code, Timeout: time.Second}, Data{})
+			require.NoError(t, err, "a check that expects the redirect passes on the redirect itself")
+			assert.Contains(t, detail, "answered "+strconv.Itoa(code))
+		})
+	}
+	assert.Zero(t, stolen.Load(), "requests that reached the redirect's target")
+}

@@ -1,6 +1,7 @@
 // Command svc is the service the end-to-end tests release and promote: it
 // reports its version, is healthy only once it has run SVC_HEALTHY_AFTER
-// seconds and until SVC_HEALTHY_UNTIL has passed, and answers /slow?ms=N late.
+// seconds and until SVC_HEALTHY_UNTIL has passed, answers /slow?ms=N late,
+// and /redirect?to=URL with a 302 to URL, as a hostile service might.
 package main
 
 import (
@@ -59,6 +60,9 @@ func main() {
 		}
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 		fmt.Fprintf(w, "svc %s slow\n", version)
+	})
+	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
 	})
 	srv := &http.Server{Addr: ":8080", Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	log.Fatal(srv.ListenAndServe())
