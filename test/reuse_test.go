@@ -80,7 +80,7 @@ func TestShow(t *testing.T) {
 	decodeOne(t, mustBake(t, p.Dir, "show", "svc@1.0.0", "-o", "json").stdout, &rel)
 	assert.Equal(t, "validated", rel.Status)
 	assert.Regexp(t, `^sha256:[0-9a-f]{64}$`, rel.Digest)
-	assert.Equal(t, "docker", rel.Provenance.Builder)
+	assert.Equal(t, "docker buildkit", rel.Provenance.Builder, "the engine's own BuildKit built it")
 	assert.NotEmpty(t, rel.Provenance.BuilderVersion)
 	assert.Regexp(t, `^sha256:[0-9a-f]{64}$`, rel.Provenance.TemplateDigest)
 	assert.WithinDuration(t, time.Now(), rel.Provenance.BuiltAt, 5*time.Minute)
