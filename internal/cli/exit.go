@@ -43,7 +43,7 @@ func ExitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, ErrDrift), errors.Is(err, ErrTampered):
 		return ExitDrift
-	case errors.Is(err, promote.ErrRefused), errors.Is(err, ledger.ErrLocked):
+	case errors.Is(err, promote.ErrRefused), errors.Is(err, ledger.ErrLocked), errors.Is(err, ledger.ErrLockLost):
 		return ExitRefused
 	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, version.ErrInvalid),
 		errors.Is(err, ledger.ErrExists), errors.Is(err, ledger.ErrNotFound),

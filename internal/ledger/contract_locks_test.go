@@ -18,6 +18,47 @@ var lockContract = []contractTest{
 	{"Unlock", testUnlock},
 	{"LockRejectsBadInput", testLockRejectsBadInput},
 	{"Holder", testHolder},
+	{"FencedWriteAfterTakeover", testFencedWriteAfterTakeover},
+}
+
+// A run whose lock expired and was taken over cannot record anything under
+// it: each of its writes is refused, and the new holder's are recorded.
+func testFencedWriteAfterTakeover(t *testing.T, open func() ledger.Store) {
+	ctx := t.Context()
+	a, b := open(), open()
+	seedReleases(t, a, "web", "1.0.0", "1.1.0")
+
+	slow, err := a.Lock(ctx, "env/prod", "host-a", 50*time.Millisecond)
+	require.NoError(t, err)
+	start := deployment("prod", "web", "1.0.0", 0)
+	start.Outcome, start.Reason, start.FinishedAt = ledger.OutcomeStarted, "host-a", time.Time{}
+	_, err = a.AppendDeployment(ledger.Fenced(ctx, slow), start)
+	require.NoError(t, err, "a write under a held lock is recorded")
+
+	time.Sleep(100 * time.Millisecond)
+	taken, err := b.Lock(ctx, "env/prod", "host-b", time.Minute)
+	require.NoError(t, err)
+	_, err = b.AppendDeployment(ledger.Fenced(ctx, taken), deployment("prod", "web", "1.1.0", 1))
+	require.NoError(t, err)
+
+	late := ledger.Fenced(ctx, slow)
+	_, err = a.RecordDeployment(late, deployment("prod", "web", "1.0.0", 2),
+		&ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Pinned: true, By: "host-a", At: t0})
+	require.ErrorIs(t, err, ledger.ErrLockLost)
+	assert.Contains(t, err.Error(), "env/prod is no longer held by host-a")
+	err = a.SetPin(late, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Pinned: true, By: "host-a", At: t0})
+	require.ErrorIs(t, err, ledger.ErrLockLost)
+
+	cur, err := b.Current(ctx, "web", "prod")
+	require.NoError(t, err)
+	assert.Equal(t, "1.1.0", cur.Version, "the slow run's outcome was not recorded")
+	_, err = b.Pin(ctx, "web", "prod")
+	require.ErrorIs(t, err, ledger.ErrNotFound, "nor its pin")
+
+	// Once released, a lock fences nothing either: its holder is done.
+	require.NoError(t, b.Unlock(ctx, taken))
+	_, err = b.AppendDeployment(ledger.Fenced(ctx, taken), deployment("prod", "web", "1.1.0", 3))
+	require.ErrorIs(t, err, ledger.ErrLockLost)
 }
 
 // Holder reads a lock without taking it, expired or not.

@@ -62,6 +62,9 @@ type Engine struct {
 	// started records, and labels what the run creates.
 	Operation string
 	Progress  io.Writer // may be nil
+	// LockTTL is how long env's lock lasts unless renewed; 0 means LockTTL.
+	// The lock is renewed every third of it while an operation runs.
+	LockTTL time.Duration
 	// Recorded, if set, is called with every deployment record appended.
 	Recorded func(ledger.Deployment)
 }
@@ -96,16 +99,22 @@ func (d *Engine) Execute(ctx context.Context, kind string, env *config.Environme
 // check, if not nil, run under the lock before anything changes: a
 // refusal there records nothing.
 func (d *Engine) execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release, check func() error) (Result, error) {
-	img := d.Project.Image(rel.Image)
-	tgt := env.Targets[rel.Image]
-	lock, err := d.Store.Lock(ctx, LockKey(env.Name), d.holder(kind+" "+rel.Image+"@"+rel.Version), LockTTL)
+	held, lock, release, err := d.hold(ctx, env.Name, d.holder(kind+" "+rel.Image+"@"+rel.Version))
 	if err != nil {
 		if errors.Is(err, ledger.ErrLocked) {
 			return Result{}, fmt.Errorf("%w: retry once it has finished (`bake status` shows what runs)", err)
 		}
 		return Result{}, err
 	}
-	defer d.Store.Unlock(context.WithoutCancel(ctx), lock)
+	defer release()
+	res, err := d.executeHeld(held, kind, env, rel, lock, check)
+	return res, lockLost(held, err)
+}
+
+// executeHeld is execute once env's lock is held; ctx fences its writes.
+func (d *Engine) executeHeld(ctx context.Context, kind string, env *config.Environment, rel ledger.Release, lock ledger.Lock, check func() error) (Result, error) {
+	img := d.Project.Image(rel.Image)
+	tgt := env.Targets[rel.Image]
 	// A run interrupted before this one (its lock expired) is converged first.
 	if err := d.recoverLocked(ctx, env, []string{rel.Image}, nil); err != nil {
 		return Result{}, err
@@ -170,6 +179,9 @@ func (d *Engine) execute(ctx context.Context, kind string, env *config.Environme
 	if err != nil {
 		dep.Outcome, dep.Reason = ledger.OutcomeFailed, err.Error()
 		if _, rerr := d.record(ctx, &dep); rerr != nil {
+			if errors.Is(rerr, ledger.ErrLockLost) {
+				return Result{}, lost(env.Name, rel, "its failure", rerr)
+			}
 			// Its started record stands: the next promote, rollback or
 			// recover of env finds it interrupted and settles it.
 			return Result{}, fmt.Errorf("%w: %s@%s to %q: %v; %q still runs %s; recording the failure failed too: %v; "+
@@ -193,6 +205,11 @@ func (d *Engine) execute(ctx context.Context, kind string, env *config.Environme
 	}
 	if tgt.Watch > 0 {
 		if err := d.Target.Watch(ctx, req, replicas, tgt.Watch); err != nil {
+			if cause := context.Cause(ctx); errors.Is(cause, ledger.ErrLockLost) {
+				// Retiring or switching back would undo the new holder's work.
+				return res, fmt.Errorf("%s@%s in %q serves and is recorded as serving; its health watch stopped: %w",
+					rel.Image, rel.Version, env.Name, cause)
+			}
 			if ctx.Err() != nil {
 				return res, d.watchInterrupted(ctx, req, dep)
 			}
@@ -251,7 +268,9 @@ func (d *Engine) revert(ctx context.Context, env *config.Environment, req target
 			ErrFailed, failed, prev.Version, err, env.Name, rel.Image, rel.Version)
 	}
 	back.Outcome = ledger.OutcomeSucceeded
-	if _, err = d.record(ctx, &back); err != nil {
+	if _, err = d.record(ctx, &back); errors.Is(err, ledger.ErrLockLost) {
+		return Result{}, lost(env.Name, prev, "the automatic rollback to it", err)
+	} else if err != nil {
 		return Result{}, fmt.Errorf("%w: %s; switched back to %s, but recording the automatic rollback failed: %v; "+
 			"run `bake recover %s` once the ledger can be written", ErrFailed, failed, prev.Version, err, env.Name)
 	}

@@ -58,15 +58,16 @@ func (d *Engine) RecoverImages(ctx context.Context, env *config.Environment, ima
 		return nil, fmt.Errorf("recovering %q: %w; nothing was changed: run `bake recover %s` again once the ledger can be written",
 			env.Name, err, env.Name)
 	}
-	lock, stale, err := d.takeOver(ctx, env.Name)
+	held, stale, release, err := d.takeOver(ctx, env.Name)
 	if err != nil {
 		return nil, err
 	}
-	defer d.Store.Unlock(context.WithoutCancel(ctx), lock)
-	if ints, err = interrupted(ctx, d.Store, env.Name, images, stale); err != nil {
+	defer release()
+	if ints, err = interrupted(held, d.Store, env.Name, images, stale); err != nil {
 		return nil, err
 	}
-	return d.recoverAll(ctx, env, ints)
+	recs, err := d.recoverAll(held, env, ints)
+	return recs, lockLost(held, err)
 }
 
 // recoverLocked converges the interrupted operations on images that a
@@ -100,28 +101,29 @@ func (d *Engine) recoverAll(ctx context.Context, env *config.Environment, ints [
 }
 
 // takeOver takes env's lock for recovery, releasing first a lock whose
-// holder is gone; stale is that lock, nil if there was none.
-func (d *Engine) takeOver(ctx context.Context, env string) (lock ledger.Lock, stale *ledger.Lock, err error) {
+// holder is gone; stale is that lock, nil if there was none. held fences
+// recovery's writes and release releases the lock (see hold).
+func (d *Engine) takeOver(ctx context.Context, env string) (held context.Context, stale *ledger.Lock, release func(), err error) {
 	key := LockKey(env)
 	cur, err := d.Store.Holder(ctx, key)
 	switch {
 	case err == nil:
 		if !Gone(cur, time.Now()) {
-			return ledger.Lock{}, nil, fmt.Errorf("%w: %w", ErrUnderWay, &ledger.LockedError{Key: key, Holder: cur.Holder, Since: cur.Since})
+			return nil, nil, nil, fmt.Errorf("%w: %w", ErrUnderWay, &ledger.LockedError{Key: key, Holder: cur.Holder, Since: cur.Since})
 		}
 		stale = &cur
 		// Unlock removes the lock only while this holder still has it.
 		if err := d.Store.Unlock(ctx, cur); err != nil && !errors.Is(err, ledger.ErrNotFound) {
-			return ledger.Lock{}, nil, err
+			return nil, nil, nil, err
 		}
 	case !errors.Is(err, ledger.ErrNotFound):
-		return ledger.Lock{}, nil, err
+		return nil, nil, nil, err
 	}
-	lock, err = d.Store.Lock(ctx, key, d.holder("recover "+env), LockTTL)
+	held, _, release, err = d.hold(ctx, env, d.holder("recover "+env))
 	if errors.Is(err, ledger.ErrLocked) {
-		return ledger.Lock{}, nil, fmt.Errorf("%w: %v", ErrRefused, err)
+		return nil, nil, nil, fmt.Errorf("%w: %v", ErrRefused, err)
 	}
-	return lock, stale, err
+	return held, stale, release, err
 }
 
 // recoverOne converges one interrupted operation and records its outcome.

@@ -25,14 +25,20 @@ func (d *Engine) repairTraffic(ctx context.Context, env *config.Environment, ima
 	if !ok || len(images) == 0 {
 		return nil, nil
 	}
-	lock, err := d.Store.Lock(ctx, LockKey(env.Name), d.holder("recover "+env.Name), LockTTL)
+	held, _, release, err := d.hold(ctx, env.Name, d.holder("recover "+env.Name))
 	if err != nil {
 		if errors.Is(err, ledger.ErrLocked) {
 			return nil, fmt.Errorf("%w: %w", ErrUnderWay, err)
 		}
 		return nil, err
 	}
-	defer d.Store.Unlock(context.WithoutCancel(ctx), lock)
+	defer release()
+	recs, err := d.repairHeld(held, r, env, images)
+	return recs, lockLost(held, err)
+}
+
+// repairHeld is repairTraffic once env's lock is held; ctx fences its writes.
+func (d *Engine) repairHeld(ctx context.Context, r Recoverer, env *config.Environment, images []string) ([]Recovery, error) {
 
 	var recs []Recovery
 	for _, image := range images {

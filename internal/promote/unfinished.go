@@ -2,6 +2,7 @@ package promote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -34,6 +35,10 @@ func (d *Engine) watchInterrupted(ctx context.Context, req targets.Request, dep 
 // written.
 func (d *Engine) unrecorded(ctx context.Context, env *config.Environment, req targets.Request, dep ledger.Deployment, lock ledger.Lock, recErr error) error {
 	rel := req.Release
+	if errors.Is(recErr, ledger.ErrLockLost) {
+		// Switching back would undo what the run holding the lock now does.
+		return lost(env.Name, rel, "that it serves", recErr)
+	}
 	what := fmt.Sprintf("%s@%s served in %q, but recording it failed: %v", rel.Image, rel.Version, env.Name, recErr)
 	then := fmt.Sprintf("then run `bake recover %s`", env.Name)
 	if dep.Previous == "" {
@@ -58,4 +63,12 @@ func (d *Engine) unrecorded(ctx context.Context, env *config.Environment, req ta
 		d.say("warning: removing the replicas of %s@%s: %v", rel.Image, rel.Version, err)
 	}
 	return fmt.Errorf("%w: %s; switched back to %s, which the ledger records as serving; %s", ErrFailed, what, prev.Version, then)
+}
+
+// lost is the error of an operation whose lock another run took over
+// before it recorded what: nothing more of it is recorded or changed, since
+// env is the other run's to change now.
+func lost(env string, rel ledger.Release, what string, err error) error {
+	return fmt.Errorf("%s@%s in %q: recording %s was refused: %w; the run holding the lock now decides what runs there (`bake status %s` shows it)",
+		rel.Image, rel.Version, env, what, err, rel.Image)
 }

@@ -67,6 +67,10 @@ func (s *Store) recordAll(ctx context.Context, writes []types.TransactWriteItem,
 			}})
 			head = next
 		}
+		fence, fenced := ledger.FenceOf(ctx)
+		if fenced {
+			items = append(items, s.fenceCheck(fence))
+		}
 		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 			TransactItems: items,
 			// The SDK resends the same token when it retries, which makes a
@@ -78,6 +82,9 @@ func (s *Store) recordAll(ctx context.Context, writes []types.TransactWriteItem,
 			return err
 		}
 		reasons := canceled.CancellationReasons
+		if fenced && len(reasons) == len(items) && aws.ToString(reasons[len(items)-1].Code) == "ConditionalCheckFailed" {
+			return &ledger.LockLostError{Key: fence.Key, Holder: fence.Holder}
+		}
 		if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
 			return errRecordExists
 		}

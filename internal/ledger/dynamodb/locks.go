@@ -158,3 +158,18 @@ func (s *Store) Holder(ctx context.Context, key string) (ledger.Lock, error) {
 	}
 	return l, nil
 }
+
+// fenceCheck is the condition, in a write's transaction, that fence is
+// still the lock on its key: the same holder and the same acquisition.
+// A lock taken over, or released, fails it and nothing is written.
+func (s *Store) fenceCheck(fence ledger.Lock) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+		TableName:                aws.String(s.loc.Table),
+		Key:                      itemKey(lockPK(fence.Key), lockSK),
+		ConditionExpression:      aws.String("#holder = :holder AND #since = :since"),
+		ExpressionAttributeNames: map[string]string{"#holder": "holder", "#since": "since"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":holder": attrS(fence.Holder), ":since": attrS(ledger.FormatTime(fence.Since)),
+		},
+	}}
+}

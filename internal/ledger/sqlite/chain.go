@@ -35,6 +35,11 @@ func (s *Store) recordAll(ctx context.Context, write func(tx *sql.Tx) ([]ledger.
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	if fence, ok := ledger.FenceOf(ctx); ok {
+		if err := checkFence(ctx, tx, fence); err != nil {
+			return err
+		}
+	}
 	entries, err := write(tx)
 	if err != nil {
 		return err

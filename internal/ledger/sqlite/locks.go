@@ -103,3 +103,26 @@ func (s *Store) Holder(ctx context.Context, key string) (ledger.Lock, error) {
 	}
 	return l, nil
 }
+
+// checkFence refuses a write fenced by a lock that is no longer the one on
+// its key. The transaction holds the write lock (see sqliteDSN), so nobody
+// can take the lock over between this read and the commit.
+func checkFence(ctx context.Context, tx *sql.Tx, fence ledger.Lock) error {
+	var holder, since, expires string
+	err := tx.QueryRowContext(ctx, `SELECT holder, since, expires FROM locks WHERE key = ?`, fence.Key).
+		Scan(&holder, &since, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &ledger.LockLostError{Key: fence.Key, Holder: fence.Holder}
+	}
+	if err != nil {
+		return fmt.Errorf("reading lock %q: %w", fence.Key, err)
+	}
+	held, err := ledger.ParseLock(fence.Key, holder, since, expires)
+	if err != nil {
+		return fmt.Errorf("reading lock %q: %w", fence.Key, err)
+	}
+	if !ledger.SameAcquisition(fence, held) {
+		return &ledger.LockLostError{Key: fence.Key, Holder: fence.Holder}
+	}
+	return nil
+}
