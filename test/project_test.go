@@ -36,6 +36,7 @@ frontdoor:
 {{- if .Webhook }}
 notify:
   webhook: {{ .Webhook }}
+  allow: [loopback]
 {{- end }}
 images:
   svc:

@@ -80,6 +80,7 @@ registry: 127.0.0.1:5000
 ledger: ledger.db
 notify:
   webhook: {{WEBHOOK}}
+  allow: [loopback]
 images:
   sec:
     template: templates/sec

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -62,12 +63,8 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "try again", http.StatusInternalServerError)
 		return
 	}
-	if r.secret != "" {
-		mac := hmac.New(sha256.New, []byte(r.secret))
-		mac.Write(body)
-		if req.Header.Get("X-Bake-Signature") != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
-			r.badSigs++
-		}
+	if r.secret != "" && !verifyDelivery(r.secret, req.Header, body, time.Now()) {
+		r.badSigs++
 	}
 	var ev hookEvent
 	if err := json.Unmarshal(body, &ev); err != nil || req.Header.Get("X-Bake-Event") != ev.Type {
@@ -76,6 +73,20 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	r.events = append(r.events, ev)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// verifyDelivery checks a delivery the way README tells receivers to: the
+// timestamp is at most 5 minutes away from now, and the signature is the
+// HMAC-SHA256 of "TIMESTAMP.DELIVERY.BODY".
+func verifyDelivery(secret string, h http.Header, body []byte, now time.Time) bool {
+	stamp, err := strconv.ParseInt(h.Get("X-Bake-Timestamp"), 10, 64)
+	if err != nil || now.Sub(time.Unix(stamp, 0)).Abs() > 5*time.Minute {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(h.Get("X-Bake-Timestamp") + "." + h.Get("X-Bake-Delivery") + "."))
+	mac.Write(body)
+	return hmac.Equal([]byte(h.Get("X-Bake-Signature")), []byte("sha256="+hex.EncodeToString(mac.Sum(nil))))
 }
 
 // waitFor returns the events once at least n arrived, failing after 15s.

@@ -64,6 +64,9 @@ type Factory struct {
 
 	// signingKey is the value BAKE_SIGNING_KEY had: the private key as PEM text.
 	signingKey string
+	// webhookSecret is the value BAKE_WEBHOOK_SECRET had: the key webhook
+	// events are signed with.
+	webhookSecret string
 	// signer signs the releases this run records, once Signer found it.
 	signer     *signing.Signer
 	signerErr  error
@@ -74,17 +77,18 @@ type Factory struct {
 // never show the value of a BAKE_SECRET_* variable.
 func NewFactory() *Factory {
 	secrets := secret.FromEnviron(os.Environ())
-	signingKey := takeSigningKey()
-	red := secret.NewRedactor(append(secrets.Values(), signingKey)...)
+	signingKey, webhookSecret := takeSigningKey(), takeWebhookSecret()
+	red := secret.NewRedactor(append(secrets.Values(), signingKey, webhookSecret)...)
 	return &Factory{
 		In: os.Stdin, Out: secret.NewWriter(os.Stdout, red), Err: secret.NewWriter(os.Stderr, red),
-		Terminal:    isatty.IsTerminal(os.Stdout.Fd()),
-		InTerminal:  isatty.IsTerminal(os.Stdin.Fd()),
-		ErrTerminal: isatty.IsTerminal(os.Stderr.Fd()),
-		Operation:   engine.NewOperationID(),
-		Secrets:     secrets,
-		redactor:    red,
-		signingKey:  signingKey,
+		Terminal:      isatty.IsTerminal(os.Stdout.Fd()),
+		InTerminal:    isatty.IsTerminal(os.Stdin.Fd()),
+		ErrTerminal:   isatty.IsTerminal(os.Stderr.Fd()),
+		Operation:     engine.NewOperationID(),
+		Secrets:       secrets,
+		redactor:      red,
+		signingKey:    signingKey,
+		webhookSecret: webhookSecret,
 	}
 }
 

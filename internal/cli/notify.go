@@ -10,6 +10,15 @@ import (
 	"github.com/bakehq/bake/internal/notify"
 )
 
+// takeWebhookSecret reads BAKE_WEBHOOK_SECRET and removes it from bake's
+// environment, so that no process bake runs (git, Packer, a build) inherits
+// the key receivers trust bake's events with.
+func takeWebhookSecret() string {
+	s := os.Getenv(notify.EnvSecret)
+	_ = os.Unsetenv(notify.EnvSecret)
+	return s
+}
+
 // notifyGrace bounds how long bake waits at exit for webhook deliveries
 // still under way; what is not delivered by then is reported, never fatal.
 const notifyGrace = 5 * time.Second
@@ -27,7 +36,8 @@ func (f *Factory) notify(ev notify.Event) {
 			return
 		}
 		f.webhook = notify.New(url, notify.Options{
-			Secret:    os.Getenv("BAKE_WEBHOOK_SECRET"),
+			Secret:    f.webhookSecret,
+			Allow:     p.Notify.Allow,
 			UserAgent: "bake/" + Version,
 			Warn:      func(msg string) { fmt.Fprintf(f.Progress(), "warning: %s\n", msg) },
 		})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -79,4 +80,15 @@ func TestFactoryOutputIsRedacted(t *testing.T) {
 	assert.Contains(t, errOut.String(), `"text":"the build printed [secret]"`)
 	assert.Contains(t, out.String(), `[secret]`)
 	assert.Contains(t, errOut.String(), "bake: no newline canary-", "Close writes what was held back")
+}
+
+// TestWebhookSecretIsTakenAndRedacted: the key webhook events are signed
+// with is hidden like a build secret, and no process bake runs inherits it.
+func TestWebhookSecretIsTakenAndRedacted(t *testing.T) {
+	t.Setenv(notify.EnvSecret, testSecret)
+	f := NewFactory()
+	_, set := os.LookupEnv(notify.EnvSecret)
+	assert.False(t, set, "BAKE_WEBHOOK_SECRET is still in bake's environment")
+	assert.Equal(t, testSecret, f.webhookSecret)
+	assert.Equal(t, "signing with [secret]", f.redactor.String("signing with "+testSecret))
 }

@@ -16,7 +16,11 @@
 //	  region: us-east-1           # where AMIs are built and asg targets run (AWS_REGION otherwise)
 //	  endpoint: http://127.0.0.1:5001  # one endpoint for every AWS service (AWS_ENDPOINT_URL otherwise)
 //	notify:
-//	  webhook: https://hooks.example.com/bake  # one JSON POST per event; BAKE_WEBHOOK_URL overrides
+//	  webhook: https://hooks.example.com/bake  # one JSON POST per event; BAKE_WEBHOOK_URL overrides;
+//	                              # https only, no redirects followed; public addresses only unless:
+//	  allow: [loopback, private]  # optional; loopback: 127.0.0.0/8 and ::1, and plain http to them
+//	                              # (tests); private: 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7.
+//	                              # Link-local and cloud metadata addresses are never reached
 //	signing:                      # optional; `bake keygen` writes a key pair and prints these lines
 //	  key: .bake/signing.key      # private key releases are signed with when recorded; BAKE_SIGNING_KEY
 //	                              # (the PEM text) or BAKE_SIGNING_KEY_FILE come first

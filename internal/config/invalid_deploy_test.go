@@ -42,7 +42,39 @@ func TestLoadRejectsInvalidDeployments(t *testing.T) {
 			name:     "webhook not a URL",
 			content:  func(t *testing.T) string { return edit(t, "images:\n", "notify: {webhook: hooks.local}\nimages:\n") },
 			position: "2:19",
-			message:  `notify.webhook: "hooks.local" is not an http or https URL`,
+			message:  `notify.webhook: "hooks.local": not an http or https URL`,
+		},
+		{
+			name: "webhook over plain http",
+			content: func(t *testing.T) string {
+				return edit(t, "images:\n", "notify: {webhook: \"http://hooks.example.com/bake\"}\nimages:\n")
+			},
+			position: "2:19",
+			message:  `notify.webhook: "http://hooks.example.com/bake": use https; plain http goes only to a receiver on loopback, with notify.allow: [loopback]`,
+		},
+		{
+			name: "webhook to a private address",
+			content: func(t *testing.T) string {
+				return edit(t, "images:\n", "notify: {webhook: \"https://10.0.0.1/bake\"}\nimages:\n")
+			},
+			position: "2:19",
+			message:  `notify.webhook: "https://10.0.0.1/bake": address refused: 10.0.0.1 is a private address (notify.allow: [private] allows it)`,
+		},
+		{
+			name: "webhook to the metadata service",
+			content: func(t *testing.T) string {
+				return edit(t, "images:\n", "notify: {allow: [loopback, private], webhook: \"https://169.254.169.254/latest\"}\nimages:\n")
+			},
+			position: "2:47",
+			message:  `notify.webhook: "https://169.254.169.254/latest": address refused: 169.254.169.254 is a link-local or cloud metadata address, never allowed`,
+		},
+		{
+			name: "unknown webhook allowance",
+			content: func(t *testing.T) string {
+				return edit(t, "images:\n", "notify: {allow: [public], webhook: \"https://hooks.example.com\"}\nimages:\n")
+			},
+			position: "2:18",
+			message:  `notify.allow[0]: unknown value "public"; expected one of: loopback, private`,
 		},
 		{
 			name: "asg target without target groups",

@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/bakehq/bake/internal/ledger/location"
+	"github.com/bakehq/bake/internal/notify"
 )
 
 // project decodes the top level of bake.yaml. Images are decoded before
@@ -84,21 +85,34 @@ func (d *decoder) frontDoor(s *section, p *Project) *yaml.Node {
 	return admin
 }
 
-// notify decodes notify:, the webhook events go to.
+// notify decodes notify:, the webhook events go to, and the addresses
+// besides public ones it may reach: allow: [loopback, private].
 func (d *decoder) notify(s *section, p *Project) {
 	n := s.Get("notify")
 	if n == nil {
 		return
 	}
-	ns, ok := d.Section("notify", s.Key("notify"), n, "webhook")
+	ns, ok := d.Section("notify", s.Key("notify"), n, "webhook", "allow")
 	if !ok {
 		return
 	}
+	if v := ns.Get("allow"); v != nil {
+		if _, ok := d.strings("notify.allow", v); !ok {
+			return
+		}
+		for i, item := range resolve(v).Content {
+			switch kind, _ := d.oneOf(index("notify.allow", i), item, "loopback", "private"); kind {
+			case "loopback":
+				p.Notify.Allow.Loopback = true
+			case "private":
+				p.Notify.Allow.Private = true
+			}
+		}
+	}
 	if v := ns.Get("webhook"); v != nil {
 		if raw, ok := d.str("notify.webhook", v); ok {
-			u, err := url.Parse(raw)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				d.Errorf(v, "notify.webhook", "%q is not an http or https URL", raw)
+			if err := notify.CheckURL(raw, p.Notify.Allow); err != nil {
+				d.Errorf(v, "notify.webhook", "%q: %v", raw, err)
 				return
 			}
 			p.Notify.Webhook = raw

@@ -3,6 +3,7 @@ package config
 import (
 	"time"
 
+	"github.com/bakehq/bake/internal/notify"
 	"github.com/bakehq/bake/internal/signing/keys"
 )
 
@@ -80,7 +81,8 @@ type Builder struct {
 // Notify says where bake sends an event for each release, promotion,
 // rollback, automatic rollback and failure.
 type Notify struct {
-	Webhook string // http(s) URL receiving one JSON POST per event; "" for none
+	Webhook string       // http(s) URL receiving one JSON POST per event; "" for none
+	Allow   notify.Allow // addresses besides public ones the webhook may reach (notify.allow)
 }
 
 // Image is one image definition: what to build and how to check it.

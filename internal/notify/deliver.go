@@ -84,10 +84,17 @@ func (w *Webhook) post(ctx context.Context, e Event, body []byte) error {
 	req.Header.Set("User-Agent", w.opts.UserAgent)
 	req.Header.Set("X-Bake-Event", e.Type)
 	req.Header.Set("X-Bake-Delivery", e.ID)
+	// A fresh timestamp on every attempt: a retry stays inside the
+	// receiver's window, and its delivery id tells the receiver it is one.
+	stamp := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set("X-Bake-Timestamp", stamp)
 	if w.opts.Secret != "" {
-		req.Header.Set("X-Bake-Signature", Signature(w.opts.Secret, body))
+		req.Header.Set("X-Bake-Signature", Signature(w.opts.Secret, stamp, e.ID, body))
 	}
 	res, err := w.client.Do(req)
+	if errors.Is(err, ErrAddressRefused) {
+		return backoff.Permanent(fmt.Errorf("not sent: %v", unwrap(err)))
+	}
 	if err != nil {
 		return fmt.Errorf("got no answer: %v", unwrap(err))
 	}
@@ -105,6 +112,8 @@ func (w *Webhook) post(ctx context.Context, e Event, body []byte) error {
 		return got
 	case res.StatusCode >= 500:
 		return got
+	case res.StatusCode >= 300 && res.StatusCode < 400:
+		return backoff.Permanent(fmt.Errorf("%w, a redirect (not followed: set notify.webhook to the URL that takes the events)", got))
 	default:
 		return backoff.Permanent(got)
 	}

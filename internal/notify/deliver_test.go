@@ -61,7 +61,16 @@ func TestURLPrefersEnvironment(t *testing.T) {
 }
 
 func TestSignature(t *testing.T) {
-	// The widely published HMAC-SHA256 of "The quick brown fox..." keyed with "key".
-	assert.Equal(t, "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
-		Signature("key", []byte("The quick brown fox jumps over the lazy dog")))
+	// HMAC-SHA256 keyed with "key" of "1700000000.d-1.The quick brown fox
+	// jumps over the lazy dog", as any HMAC tool computes it.
+	body := []byte("The quick brown fox jumps over the lazy dog")
+	sig := Signature("key", "1700000000", "d-1", body)
+	assert.Equal(t, "sha256=59a154519bbeaedee2cb48ac71a3d7f4a42518f2bc8b1f428984c5d9c5d44b1e", sig)
+
+	// A recorded delivery sent again later must carry its old timestamp, and
+	// one passed off as a new delivery its old id: changing either breaks it.
+	assert.NotEqual(t, sig, Signature("key", "1700000301", "d-1", body), "a new timestamp")
+	assert.NotEqual(t, sig, Signature("key", "1700000000", "d-2", body), "another delivery id")
+	assert.NotEqual(t, sig, Signature("key", "1700000000d", "-1", body), "the parts are separated")
+	assert.NotEqual(t, sig, Signature("key", "1700000000", "d-1", []byte("The quick brown fox jumps over the lazy cat")))
 }

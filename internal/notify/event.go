@@ -27,6 +27,9 @@ const (
 // EnvURL names the environment variable that overrides notify.webhook in bake.yaml.
 const EnvURL = "BAKE_WEBHOOK_URL"
 
+// EnvSecret names the environment variable holding the key events are signed with.
+const EnvSecret = "BAKE_WEBHOOK_SECRET"
+
 // Event is one thing bake did, as the webhook receives it.
 type Event struct {
 	ID        string    `json:"id"` // unique per event; the X-Bake-Delivery header, the same on every retry
@@ -52,11 +55,15 @@ func URL(configured string) string {
 	return configured
 }
 
-// Signature returns the X-Bake-Signature value for body: "sha256=" and the
-// hex HMAC-SHA256 of body keyed with secret. Receivers recompute it to check
-// that a request came from bake and was not altered.
-func Signature(secret string, body []byte) string {
+// Signature returns the X-Bake-Signature value: "sha256=" and the hex
+// HMAC-SHA256, keyed with secret, of timestamp (X-Bake-Timestamp, unix
+// seconds), ".", the delivery id (X-Bake-Delivery), "." and body. Signing the
+// timestamp and id with the body lets a receiver refuse an old or repeated
+// delivery that someone recorded and sends again: neither can be changed
+// without breaking the signature.
+func Signature(secret, timestamp, delivery string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(timestamp + "." + delivery + "."))
 	mac.Write(body)
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }

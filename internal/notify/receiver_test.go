@@ -67,7 +67,8 @@ func (ws *warnings) all() []string {
 
 // fast keeps retries short so the tests stay quick.
 func fast(ws *warnings) Options {
-	return Options{InitialInterval: 10 * time.Millisecond, MaxElapsed: 2 * time.Second, Timeout: time.Second, Warn: ws.warn}
+	return Options{InitialInterval: 10 * time.Millisecond, MaxElapsed: 2 * time.Second, Timeout: time.Second, Warn: ws.warn,
+		Allow: Allow{Loopback: true}} // the receivers listen on 127.0.0.1
 }
 
 func closeWithin(t *testing.T, w *Webhook, d time.Duration) error {

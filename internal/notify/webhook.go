@@ -23,12 +23,12 @@ const (
 // Options tune a Webhook; zero fields take the defaults above.
 type Options struct {
 	Secret          string        // if set, requests carry X-Bake-Signature (see Signature)
+	Allow           Allow         // addresses besides public ones the receiver may have
 	UserAgent       string        // User-Agent header
 	Timeout         time.Duration // limit for one attempt
 	MaxElapsed      time.Duration // limit for all attempts at one event
 	InitialInterval time.Duration // wait before the first retry; later waits grow exponentially
 	QueueSize       int           // events waiting to be sent; more are dropped with a warning
-	Client          *http.Client  // nil: a client of its own
 	// Warn is called once for each event that could not be delivered, with
 	// one line saying what, where and why. Calls never overlap. Events still
 	// queued when Close gives up are reported by Close's error instead.
@@ -44,7 +44,6 @@ type Webhook struct {
 	urlErr error  // set when url cannot be used; every event then fails with it
 	opts   Options
 	client *http.Client
-	owned  bool // client was made here, so Close may close its idle connections
 
 	mu     sync.Mutex // guards closed and sends on queue
 	closed bool
@@ -83,11 +82,14 @@ func New(rawURL string, opts Options) *Webhook {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = DefaultQueueSize
 	}
-	w := &Webhook{url: rawURL, opts: opts, client: opts.Client, queue: make(chan Event, opts.QueueSize), done: make(chan struct{})}
+	w := &Webhook{url: rawURL, opts: opts, queue: make(chan Event, opts.QueueSize), done: make(chan struct{})}
 	w.where, w.urlErr = redact(rawURL)
-	if w.client == nil {
-		w.client, w.owned = &http.Client{}, true
+	if w.urlErr == nil {
+		if err := CheckURL(rawURL, opts.Allow); err != nil {
+			w.urlErr = fmt.Errorf("the webhook URL is refused: %w", err)
+		}
 	}
+	w.client = newClient(opts.Allow, strings.HasPrefix(strings.ToLower(rawURL), "http:"))
 	w.ctx, w.cancel = context.WithCancelCause(context.Background())
 	go w.run()
 	return w
@@ -147,9 +149,7 @@ func (w *Webhook) Close(ctx context.Context) error {
 		<-w.done // prompt: the request in flight and the retry wait both watch w.ctx
 	}
 	w.cancel(context.Canceled)
-	if w.owned {
-		w.client.CloseIdleConnections()
-	}
+	w.client.CloseIdleConnections()
 	if n := len(w.abandoned); n > 0 {
 		why := "bake stopped waiting for the receiver"
 		if w.lastErr != nil {

@@ -48,7 +48,10 @@ func TestEventsArriveInOrderSigned(t *testing.T) {
 		assert.Equal(t, "bake/1.2.3", d.header.Get("User-Agent"))
 		assert.Equal(t, e.Type, d.header.Get("X-Bake-Event"))
 		assert.Equal(t, e.ID, d.header.Get("X-Bake-Delivery"))
-		assert.Equal(t, Signature("s3cret", d.body), d.header.Get("X-Bake-Signature"))
+		unix, err := strconv.ParseInt(d.header.Get("X-Bake-Timestamp"), 10, 64)
+		require.NoError(t, err)
+		assert.WithinDuration(t, d.at, time.Unix(unix, 0), 2*time.Second)
+		assert.Equal(t, Signature("s3cret", d.header.Get("X-Bake-Timestamp"), e.ID, d.body), d.header.Get("X-Bake-Signature"))
 		assert.Regexp(t, `^sha256=[0-9a-f]{64}$`, d.header.Get("X-Bake-Signature"))
 		assert.NotEmpty(t, e.ID)
 		assert.False(t, ids[e.ID], "id %s repeated", e.ID)
@@ -248,7 +251,7 @@ func TestCloseTwiceAndSendAfterClose(t *testing.T) {
 func TestConcurrentCloseAndSend(t *testing.T) {
 	rc := newReceiver(t, func(int, http.ResponseWriter, *http.Request) {})
 	var sent atomic.Int32
-	w := New(rc.URL, Options{InitialInterval: 10 * time.Millisecond, Warn: func(string) {}})
+	w := New(rc.URL, Options{InitialInterval: 10 * time.Millisecond, Warn: func(string) {}, Allow: Allow{Loopback: true}})
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
