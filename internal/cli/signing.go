@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/signing"
 	"github.com/bakehq/bake/internal/signing/keys"
@@ -63,4 +64,50 @@ func (f *Factory) sealer() (ledger.Sealer, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// signApproval signs a, for rel, with the approver's key when bake.yaml
+// lists signing.approvers: the key from keyFile, else BAKE_SIGNING_KEY or
+// BAKE_SIGNING_KEY_FILE. The approval is recorded under the name the key
+// is listed with, whatever BAKE_USER says. Without approvers it is
+// returned as it is, and a key is a mistake.
+func (f *Factory) signApproval(p *config.Project, rel ledger.Release, a ledger.Approval, keyFile string) (ledger.Approval, error) {
+	if len(p.Signing.Approvers) == 0 {
+		if keyFile != "" {
+			return a, &usageError{"bake approve: --key signs approvals only when bake.yaml lists signing.approvers"}
+		}
+		return a, nil
+	}
+	s, err := approverKey(f.signingKey, keyFile)
+	if err != nil {
+		return a, err
+	}
+	if s == nil {
+		return a, &usageError{fmt.Sprintf("bake approve: bake.yaml counts only approvals signed by signing.approvers: "+
+			"give the approver's private key with --key FILE, %s or %s", signing.EnvKey, signing.EnvKeyFile)}
+	}
+	ap, ok := p.Signing.Approver(s.ID)
+	if !ok {
+		return a, &usageError{fmt.Sprintf("bake approve: the key %s from %s is not an approver's: list its public key under signing.approvers in bake.yaml",
+			keys.ShortID(s.ID), s.From)}
+	}
+	a.By = ap.Name
+	return s.SealApproval(a, rel)
+}
+
+// approverKey loads the key an approval is signed with: the file --key
+// names, else BAKE_SIGNING_KEY, else BAKE_SIGNING_KEY_FILE; nil if none.
+func approverKey(keyText, keyFile string) (*signing.Signer, error) {
+	if keyFile == "" {
+		return signing.LoadSigner(keyText, os.Getenv(signing.EnvKeyFile), "")
+	}
+	data, err := keys.ReadKeyFile(keyFile)
+	if err != nil {
+		return nil, keys.Errorf("reading the approver's key %s (--key): %v", keyFile, err)
+	}
+	priv, err := keys.ParsePrivateKey(data)
+	if err != nil {
+		return nil, keys.Errorf("reading the approver's key %s (--key): %v", keyFile, err)
+	}
+	return signing.NewSigner(priv, keyFile+" (--key)"), nil
 }

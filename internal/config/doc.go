@@ -26,6 +26,9 @@
 //	                              # (the PEM text) or BAKE_SIGNING_KEY_FILE come first
 //	  public_keys: [keys/release.pub]  # each read and checked at load; when set, `bake release` needs a
 //	                              # key among them, and promote and rollback deploy only releases they signed
+//	  approvers:                  # optional; who may approve (bake approve --key): when set, an approval
+//	    - {name: ann, public_key: keys/ann.pub}  # counts only if one of these keys signed it, and in a
+//	                              # protected environment not if it is the key that signed the release
 //	builder: buildkit             # optional; the engine's BuildKit (default), or legacy: the engine's legacy
 //	                              # builder (no secret or cache mounts); or a buildkitd:
 //	                              # {address: tcp://buildkit.internal:1234, ca: ca.pem, cert: client.pem,

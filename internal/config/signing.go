@@ -18,7 +18,7 @@ func (d *decoder) signing(s *section, p *Project) {
 	if n == nil {
 		return
 	}
-	ss, ok := d.Section("signing", s.Key("signing"), n, "key", "public_keys")
+	ss, ok := d.Section("signing", s.Key("signing"), n, "key", "public_keys", "approvers")
 	if !ok {
 		return
 	}
@@ -31,6 +31,7 @@ func (d *decoder) signing(s *section, p *Project) {
 			}
 		}
 	}
+	d.approvers(ss, p)
 	v := ss.Get("public_keys")
 	if v == nil {
 		return
@@ -77,4 +78,57 @@ func (d *decoder) publicKey(at *yaml.Node, key, path string) (keys.PublicKey, bo
 		return keys.PublicKey{}, false
 	}
 	return keys.PublicKey{Key: pub, ID: keys.KeyID(pub), File: file}, true
+}
+
+// approvers decodes signing.approvers: who may approve a release, each by
+// name and public key. With approvers listed, an approval counts only when
+// signed by one of their keys, so a name alone (BAKE_USER) approves nothing.
+func (d *decoder) approvers(s *section, p *Project) {
+	n := s.Get("approvers")
+	if n == nil {
+		return
+	}
+	if n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
+		d.Errorf(n, "signing.approvers", "must be a list of {name, public_key}")
+		return
+	}
+	names, ids := map[string]int{}, map[string]int{}
+	for i, item := range n.Content {
+		path := index("signing.approvers", i)
+		as, ok := d.Section(path, item, item, "name", "public_key")
+		if !ok {
+			continue
+		}
+		var a Approver
+		if v := as.Require("name"); v != nil {
+			if name, ok := d.str(join(path, "name"), v); ok {
+				switch line, dup := names[name]; {
+				case name == "":
+					d.Errorf(v, join(path, "name"), "must not be empty")
+				case dup:
+					d.Errorf(v, join(path, "name"), "duplicate approver %q; first listed at line %d", name, line)
+				default:
+					names[name] = v.Line
+				}
+				a.Name = name
+			}
+		}
+		v := as.Require("public_key")
+		if v == nil {
+			continue
+		}
+		file, ok := d.str(join(path, "public_key"), v)
+		if !ok {
+			continue
+		}
+		if a.Key, ok = d.publicKey(v, join(path, "public_key"), file); !ok {
+			continue
+		}
+		if line, dup := ids[a.Key.ID]; dup {
+			d.Errorf(v, join(path, "public_key"), "%s holds the key %s, already an approver's at line %d", a.Key.File, keys.ShortID(a.Key.ID), line)
+			continue
+		}
+		ids[a.Key.ID] = v.Line
+		p.Signing.Approvers = append(p.Signing.Approvers, a)
+	}
 }

@@ -55,6 +55,24 @@ func TestSigningSection(t *testing.T) {
 	assert.Equal(t, a, keys.KeyID(p.Signing.PublicKeys[0].Key))
 }
 
+func TestSigningApprovers(t *testing.T) {
+	path := writeProject(t, signingSection(t, "  approvers:\n    - {name: ann, public_key: keys/ann.pub}\n    - name: bob\n      public_key: keys/bob.pub\n"))
+	dir := filepath.Dir(path)
+	ann, bob := writeKeyPair(t, dir, "ann"), writeKeyPair(t, dir, "bob")
+
+	p, err := Load(path)
+	require.NoError(t, err)
+	require.Len(t, p.Signing.Approvers, 2)
+	assert.Equal(t, "ann", p.Signing.Approvers[0].Name)
+	assert.Equal(t, ann, p.Signing.Approvers[0].Key.ID)
+	got, ok := p.Signing.Approver(bob)
+	require.True(t, ok)
+	assert.Equal(t, "bob", got.Name)
+	_, ok = p.Signing.Approver("sha256:unknown")
+	assert.False(t, ok)
+	assert.Empty(t, p.Signing.PublicKeys, "approvers do not make releases need signatures")
+}
+
 func TestNoSigningSection(t *testing.T) {
 	p, err := Load(writeProject(t, minimalFile))
 	require.NoError(t, err)
@@ -132,6 +150,28 @@ func TestLoadRejectsInvalidSigning(t *testing.T) {
 			name:    "misspelt key",
 			section: "  public_key: [keys/a.pub]\n",
 			want:    `3:3: signing.public_key: unknown key; did you mean "public_keys"?`,
+		},
+		{
+			name:    "approver without a key",
+			section: "  approvers:\n    - {name: ann}\n",
+			want:    "4:7: signing.approvers[0].public_key: required",
+		},
+		{
+			name:    "two approvers with one key",
+			section: "  approvers:\n    - {name: ann, public_key: keys/a.pub}\n    - {name: bob, public_key: keys/a.pub}\n",
+			files:   map[string]string{"keypair:a": ""},
+			want:    "5:31: signing.approvers[1].public_key: DIR/keys/a.pub holds the key sha256:",
+		},
+		{
+			name:    "approver named twice",
+			section: "  approvers:\n    - {name: ann, public_key: keys/a.pub}\n    - {name: ann, public_key: keys/b.pub}\n",
+			files:   map[string]string{"keypair:a": "", "keypair:b": ""},
+			want:    `5:14: signing.approvers[1].name: duplicate approver "ann"; first listed at line 4`,
+		},
+		{
+			name:    "approvers not a list",
+			section: "  approvers: {name: ann}\n",
+			want:    "3:14: signing.approvers: must be a list of {name, public_key}",
 		},
 		{
 			name:    "empty private key path",

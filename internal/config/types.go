@@ -59,6 +59,26 @@ type Signing struct {
 	// PublicKeys are the keys a release must be signed by to be deployed;
 	// none: signatures are not checked (digests always are).
 	PublicKeys []keys.PublicKey
+	// Approvers may approve releases, each with a key of their own; when
+	// any are listed an approval counts only if one of them signed it.
+	Approvers []Approver
+}
+
+// Approver is a person who may approve releases, and the public half of
+// the key their approvals are signed with.
+type Approver struct {
+	Name string
+	Key  keys.PublicKey
+}
+
+// Approver returns the approver whose key has this id, if there is one.
+func (s Signing) Approver(keyID string) (Approver, bool) {
+	for _, a := range s.Approvers {
+		if a.Key.ID == keyID {
+			return a, true
+		}
+	}
+	return Approver{}, false
 }
 
 // The words builder: may be.

@@ -26,7 +26,8 @@ func testApprovals(t *testing.T, open func() ledger.Store) {
 	assert.Empty(t, got)
 
 	require.NoError(t, s.Approve(ctx, ledger.Approval{Image: "web", Version: "1.0.0", Env: "prod", By: "alice"}))
-	require.NoError(t, s.Approve(ctx, ledger.Approval{Image: "web", Version: "1.0.0", Env: "qa", By: "bob"}))
+	require.NoError(t, s.Approve(ctx, ledger.Approval{Image: "web", Version: "1.0.0", Env: "qa", By: "bob",
+		Signature: "c2lnbmVk", SigningKey: "sha256:bob"}))
 	require.NoError(t, s.Approve(ctx, ledger.Approval{Image: "web", Version: "1.1.0", Env: "prod", By: "carol"}))
 	got, err = s.Approvals(ctx, "web", "1.0.0")
 	require.NoError(t, err)
@@ -37,6 +38,9 @@ func testApprovals(t *testing.T, open func() ledger.Store) {
 	assert.Equal(t, "1.0.0", got[0].Version)
 	assert.False(t, got[0].At.IsZero())
 	assert.Equal(t, "bob", got[1].By)
+	assert.Empty(t, got[0].Signature, "unsigned")
+	assert.Equal(t, "c2lnbmVk", got[1].Signature, "the signature is kept as recorded")
+	assert.Equal(t, "sha256:bob", got[1].SigningKey)
 
 	assert.ErrorIs(t, s.Approve(ctx, ledger.Approval{Image: "web", Version: "9.9.9", Env: "prod", By: "x"}), ledger.ErrNotFound)
 	assert.ErrorContains(t, s.Approve(ctx, ledger.Approval{Image: "web", Version: "1.0.0", Env: "prod"}), "approver are required")

@@ -206,6 +206,12 @@ type Approval struct {
 	Env     string    `json:"env"`
 	By      string    `json:"by"`
 	At      time.Time `json:"at"`
+	// Signature is the base64 ed25519 signature of the approval's signed
+	// payload (which names the release's digest), made by the approver's
+	// key; empty for an approval recorded without one.
+	Signature string `json:"signature,omitempty"`
+	// SigningKey names the key that made Signature: the sha256 of its public key.
+	SigningKey string `json:"signing_key,omitempty"`
 }
 
 // Revocation marks a release that may never be promoted again.

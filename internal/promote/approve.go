@@ -8,6 +8,8 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/signing/keys"
 )
 
 // Approve records a's approval of a release for an environment whose
@@ -33,12 +35,15 @@ func Approve(ctx context.Context, p *config.Project, store ledger.Store, rel led
 	} else if why != "" {
 		return ledger.Approval{}, false, fmt.Errorf("%w: %s %s: it can never be promoted again", ErrRefused, name, why)
 	}
+	if err := approvalCounts(p, env, rel, a); err != nil {
+		return ledger.Approval{}, false, fmt.Errorf("%w: %w", ErrRefused, err)
+	}
 	approvals, err := store.Approvals(ctx, rel.Image, rel.Version)
 	if err != nil {
 		return ledger.Approval{}, false, err
 	}
 	for _, prev := range approvals {
-		if prev.Env == a.Env {
+		if prev.Env == a.Env && approvalCounts(p, env, rel, prev) == nil {
 			return prev, true, nil
 		}
 	}
@@ -70,3 +75,35 @@ type alreadyRevoked string
 
 func (e alreadyRevoked) Error() string      { return string(e) }
 func (alreadyRevoked) Is(target error) bool { return target == ledger.ErrExists }
+
+// approvalCounts says why a does not let rel into env, nil if it does.
+// Without signing.approvers in bake.yaml every recorded approval counts.
+// With them, only one signed by an approver's key, naming that approver,
+// over rel's digest; and in a protected environment not one signed by the
+// key that signed rel, so that whoever can make releases cannot also
+// approve them there. A name alone (BAKE_USER, or a row written into the
+// ledger) approves nothing.
+func approvalCounts(p *config.Project, env *config.Environment, rel ledger.Release, a ledger.Approval) error {
+	if len(p.Signing.Approvers) == 0 {
+		return nil
+	}
+	if a.Signature == "" {
+		return fmt.Errorf("the approval by %s is not signed, and bake.yaml counts only approvals signed by signing.approvers", a.By)
+	}
+	ap, ok := p.Signing.Approver(a.SigningKey)
+	if !ok {
+		return fmt.Errorf("the approval by %s was signed by %s, which is not an approver's key in bake.yaml (signing.approvers)",
+			a.By, keys.ShortID(a.SigningKey))
+	}
+	if ap.Name != a.By {
+		return fmt.Errorf("the approval by %s was signed with %s's key", a.By, ap.Name)
+	}
+	if err := signing.VerifyApproval(ap.Key, a, rel); err != nil {
+		return fmt.Errorf("the approval by %s: %w", a.By, err)
+	}
+	if env.Protected && rel.SigningKey != "" && a.SigningKey == rel.SigningKey {
+		return fmt.Errorf("%s approved with the key that signed %s@%s, and %q is protected: another approver must approve it",
+			a.By, rel.Image, rel.Version, env.Name)
+	}
+	return nil
+}

@@ -101,9 +101,14 @@ func gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 		}
 		g := Gate{Name: "approval", Detail: fmt.Sprintf("%q needs an approval: run `bake approve %s --env %s`", env, name, env)}
 		for _, a := range approvals {
-			if a.Env == env {
-				g.Passed, g.Detail = true, fmt.Sprintf("approved by %s at %s", a.By, a.At.Local().Format(time.DateTime))
+			if a.Env != env || g.Passed {
+				continue
 			}
+			if err := approvalCounts(p, e, rel, a); err != nil {
+				g.Detail = fmt.Sprintf("%v; run `bake approve %s --env %s --key KEY` with an approver's key", err, name, env)
+				continue
+			}
+			g.Passed, g.Detail = true, fmt.Sprintf("approved by %s at %s", a.By, a.At.Local().Format(time.DateTime))
 		}
 		gates = append(gates, g)
 	}

@@ -92,7 +92,7 @@ func (s *Store) ReadChain(ctx context.Context) (ledger.Chain, error) {
 	if c.Links, err = readLinks(ctx, tx); err != nil {
 		return ledger.Chain{}, fmt.Errorf("reading the hash chain: %w", err)
 	}
-	if c.Entries, err = readEntries(ctx, tx, deploymentColumns); err != nil {
+	if c.Entries, err = readEntries(ctx, tx, deploymentColumns, approvalColumns); err != nil {
 		return ledger.Chain{}, fmt.Errorf("reading history: %w", err)
 	}
 	return c, nil
@@ -117,9 +117,9 @@ func readLinks(ctx context.Context, q querier) ([]ledger.Link, error) {
 
 // readEntries reads every record of history, table by table; records of
 // one group (the approvals of a release, the pins of an environment) come
-// in the order they were recorded. deploymentCols reads the deployments
-// table as the schema has it.
-func readEntries(ctx context.Context, q querier, deploymentCols string) ([]ledger.Entry, error) {
+// in the order they were recorded. deploymentCols and approvalCols read the
+// deployments and approvals tables as the schema has them.
+func readEntries(ctx context.Context, q querier, deploymentCols, approvalCols string) ([]ledger.Entry, error) {
 	var entries []ledger.Entry
 	collect := func(query string, scan func(rowScanner) (ledger.Entry, error)) error {
 		rows, err := q.QueryContext(ctx, query)
@@ -147,7 +147,7 @@ func readEntries(ctx context.Context, q querier, deploymentCols string) ([]ledge
 			}
 			return ledger.ReleaseEntry(rel)
 		}},
-		{`SELECT image, version, env, by_user, at FROM approvals ORDER BY rowid`, func(r rowScanner) (ledger.Entry, error) {
+		{`SELECT ` + approvalCols + ` FROM approvals ORDER BY rowid`, func(r rowScanner) (ledger.Entry, error) {
 			a, err := scanApproval(r)
 			if err != nil {
 				return ledger.Entry{}, err
@@ -188,8 +188,8 @@ func readEntries(ctx context.Context, q querier, deploymentCols string) ([]ledge
 // existed, in the order readEntries reads them, so that from the migration
 // on they are as tamper-evident as new ones.
 func sealHistory(ctx context.Context, tx *sql.Tx) error {
-	// The deployments table had no reference column yet.
-	entries, err := readEntries(ctx, tx, deploymentColumnsBeforeReference)
+	// The deployments table had no reference column yet, approvals no signature.
+	entries, err := readEntries(ctx, tx, deploymentColumnsBeforeReference, approvalColumnsBeforeSignature)
 	if err != nil {
 		return fmt.Errorf("reading history to seal: %w", err)
 	}

@@ -23,8 +23,9 @@ func (s *Store) Approve(ctx context.Context, a ledger.Approval) error {
 	}
 	a.At = at
 	err := s.record(ctx, func(tx *sql.Tx) (ledger.Entry, error) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO approvals (image, version, env, by_user, at) VALUES (?, ?, ?, ?, ?)`,
-			a.Image, a.Version, a.Env, a.By, ledger.FormatTime(at)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO approvals (image, version, env, by_user, at, signature, signing_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			a.Image, a.Version, a.Env, a.By, ledger.FormatTime(at), a.Signature, a.SigningKey); err != nil {
 			return ledger.Entry{}, err
 		}
 		return ledger.ApprovalEntry(a)
@@ -40,7 +41,7 @@ func (s *Store) Approve(ctx context.Context, a ledger.Approval) error {
 
 // Approvals lists the approvals of image@version, oldest first.
 func (s *Store) Approvals(ctx context.Context, image, version string) ([]ledger.Approval, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT image, version, env, by_user, at FROM approvals
+	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalColumns+` FROM approvals
 		WHERE image = ? AND version = ? ORDER BY rowid`, image, version)
 	if err != nil {
 		return nil, fmt.Errorf("listing approvals of %s@%s: %w", image, version, err)
@@ -132,12 +133,19 @@ func (s *Store) Pin(ctx context.Context, image, env string) (ledger.Pin, error) 
 	return p, nil
 }
 
+// approvalColumns are what scanApproval reads; approvalColumnsBeforeSignature
+// read them from a schema whose approvals were not signed yet.
+const (
+	approvalColumns                = `image, version, env, by_user, at, signature, signing_key`
+	approvalColumnsBeforeSignature = `image, version, env, by_user, at, '', ''`
+)
+
 func scanApproval(row rowScanner) (ledger.Approval, error) {
 	var (
 		a  ledger.Approval
 		at string
 	)
-	if err := row.Scan(&a.Image, &a.Version, &a.Env, &a.By, &at); err != nil {
+	if err := row.Scan(&a.Image, &a.Version, &a.Env, &a.By, &at, &a.Signature, &a.SigningKey); err != nil {
 		return ledger.Approval{}, err
 	}
 	var err error

@@ -130,6 +130,11 @@ var migrations = [][]string{
 		// Where an environment with a registry of its own pulled the release from.
 		`ALTER TABLE deployments ADD COLUMN reference TEXT NOT NULL DEFAULT ''`,
 	},
+	{
+		// Who signed an approval, when signing.approvers asks for signatures.
+		`ALTER TABLE approvals ADD COLUMN signature TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE approvals ADD COLUMN signing_key TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // afterMigration runs Go code after the statements of a step, inside the
