@@ -28,23 +28,25 @@ func TestFailedSandboxKeptWithReport(t *testing.T) {
 	res := bake(t, p.Dir, "release", "svc", "--version", "2.0.0", "--keep-on-failure", "--report", "junit="+junit)
 	require.Equal(t, 1, res.code, res.String())
 	assert.Contains(t, res.stderr, "kept the failed sandbox")
-	m := regexp.MustCompile(`remove it:\s+docker rm -f (\S+); docker network rm \S+\s+or\s+bake sweep --operation (\S+)`).FindStringSubmatch(res.stderr)
+	m := regexp.MustCompile(`remove it:\s+docker rm -f (\S+) (\S+); docker network rm \S+ \S+\s+or\s+bake sweep --operation (\S+)`).FindStringSubmatch(res.stderr)
 	require.NotNil(t, m, res.stderr)
-	name := m[1]
+	name, forwarder := m[1], m[2]
 
 	ctx := context.Background()
 	eng, err := engine.Connect(ctx)
 	require.NoError(t, err)
 	defer eng.Close()
 	defer func() {
+		_ = engine.Remove(ctx, eng, forwarder)
 		_ = engine.Remove(ctx, eng, name)
+		_ = engine.RemoveNetwork(ctx, eng, forwarder)
 		_ = engine.RemoveNetwork(ctx, eng, name)
 	}()
 	insp, err := eng.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
 	require.NoError(t, err)
 	c := insp.Container
 	assert.True(t, c.State.Running, "the kept sandbox runs")
-	assert.Equal(t, m[2], c.Config.Labels[engine.LabelOperation])
+	assert.Equal(t, m[3], c.Config.Labels[engine.LabelOperation])
 	assert.True(t, c.HostConfig.ReadonlyRootfs, "read-only root filesystem")
 	assert.Equal(t, int64(engine.SandboxMemory), c.HostConfig.Memory)
 	assert.Equal(t, []string{"ALL"}, c.HostConfig.CapDrop)
@@ -52,7 +54,7 @@ func TestFailedSandboxKeptWithReport(t *testing.T) {
 	assert.Equal(t, name, string(c.HostConfig.NetworkMode), "the sandbox's own network")
 	net, err := eng.NetworkInspect(ctx, name, client.NetworkInspectOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, "false", net.Network.Options["com.docker.network.bridge.enable_ip_masquerade"], "no route out")
+	assert.True(t, net.Network.Internal, "no route out")
 
 	data, err := os.ReadFile(junit)
 	require.NoError(t, err)

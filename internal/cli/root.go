@@ -45,7 +45,7 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 		newCmdInit(f), newCmdConfig(f), newCmdBuild(f), newCmdValidate(f), newCmdRelease(f),
 		newCmdPromote(f), newCmdRollback(f), newCmdStatus(f), newCmdHistory(f), newCmdShow(f),
 		newCmdApprove(f), newCmdRevoke(f), newCmdUnpin(f), newCmdVersion(f), newCmdSweep(f),
-		newCmdGC(f), newCmdRecover(f), newCmdVerify(f), newCmdKeygen(f),
+		newCmdGC(f), newCmdRecover(f), newCmdVerify(f), newCmdKeygen(f), newCmdForward(f),
 	)
 	root.InitDefaultCompletionCmd()
 	refuseUnknownSubcommands(root)

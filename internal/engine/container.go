@@ -25,12 +25,18 @@ type Service struct {
 	// Restart keeps the container running across engine restarts (replicas);
 	// throwaway containers leave it false.
 	Restart bool
-	// Isolated applies the sandbox restrictions (see Isolate).
+	// Isolated applies the sandbox restrictions (see Isolate); Hardened
+	// only those an image that passed its sandbox runs with (see Harden).
 	Isolated bool
-	// Writable keeps an isolated container's root filesystem writable.
+	Hardened bool
+	// Writable keeps an isolated or hardened container's root filesystem writable.
 	Writable bool
-	// Network is the network to attach to ("" for the engine's default).
+	// Network is the network to attach to ("" for the engine's default);
+	// Join are more networks it joins before it starts.
 	Network string
+	Join    []string
+	// Cmd replaces the image's command (nil: the image's own).
+	Cmd []string
 }
 
 // StartService creates and starts a service container and returns its id and
@@ -48,13 +54,17 @@ func StartService(ctx context.Context, eng *client.Client, s Service) (id string
 }
 
 func startService(ctx context.Context, eng *client.Client, s Service) (id string, hostPort int, err error) {
-	cfg := &container.Config{Image: s.Image, Labels: s.Labels, Env: s.Env}
+	cfg := &container.Config{Image: s.Image, Labels: s.Labels, Env: s.Env, Cmd: s.Cmd}
 	host := &container.HostConfig{}
+	CapLogs(host)
 	if s.Restart {
 		host.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyUnlessStopped}
 	}
-	if s.Isolated {
+	switch {
+	case s.Isolated:
 		Isolate(host, !s.Writable)
+	case s.Hardened:
+		Harden(host, !s.Writable)
 	}
 	if s.Network != "" {
 		host.NetworkMode = container.NetworkMode(s.Network)
@@ -80,6 +90,11 @@ func startService(ctx context.Context, eng *client.Client, s Service) (id string
 			_ = Remove(ctx, eng, createdID)
 		}
 	}()
+	for _, n := range s.Join {
+		if _, err = eng.NetworkConnect(ctx, n, client.NetworkConnectOptions{Container: id}); err != nil {
+			return "", 0, fmt.Errorf("connecting container %q to network %q: %w", s.Name, n, err)
+		}
+	}
 	if _, err = eng.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
 		return "", 0, fmt.Errorf("starting container %q: %w", s.Name, err)
 	}
@@ -122,6 +137,20 @@ func Remove(ctx context.Context, eng *client.Client, id string) error {
 		return fmt.Errorf("removing container %s: %w", short(id), err)
 	}
 	return nil
+}
+
+// Address returns a container's IPv4 address on network.
+func Address(ctx context.Context, eng *client.Client, id, network string) (netip.Addr, error) {
+	insp, err := eng.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("inspecting container %s: %w", short(id), err)
+	}
+	if insp.Container.NetworkSettings != nil {
+		if ep := insp.Container.NetworkSettings.Networks[network]; ep != nil && ep.IPAddress.IsValid() {
+			return ep.IPAddress, nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("container %s has no address on network %s", short(id), network)
 }
 
 func short(id string) string {

@@ -1,7 +1,8 @@
 // Command svc is the service the end-to-end tests release and promote: it
 // reports its version, is healthy only once it has run SVC_HEALTHY_AFTER
 // seconds and until SVC_HEALTHY_UNTIL has passed, answers /slow?ms=N late,
-// and /redirect?to=URL with a 302 to URL, as a hostile service might.
+// answers /redirect?to=URL with a 302 to URL, as a hostile service might,
+// and tries to reach the host from inside its container at /escape.
 package main
 
 import (
@@ -64,6 +65,8 @@ func main() {
 	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
 	})
+	// /escape?port=P&hosts=A,B&name=N tries to leave the container (escape.go).
+	mux.HandleFunc("/escape", escape)
 	srv := &http.Server{Addr: ":8080", Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	log.Fatal(srv.ListenAndServe())
 }
