@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/moby/moby/client"
@@ -20,6 +21,7 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
+	"github.com/bakehq/bake/internal/journal"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/ledger/backend"
 	"github.com/bakehq/bake/internal/notify"
@@ -219,6 +221,11 @@ func (f *Factory) AWS(ctx context.Context) (*awsx.Clients, error) {
 		cfg, err := awsx.Load(ctx, awsx.Settings{Region: p.AWS.Region, Endpoint: p.AWS.Endpoint}, &f.AWSCalls)
 		if err != nil {
 			return nil, err
+		}
+		// Before this run creates anything in AWS: sweep --aws removes only
+		// what runs in the journal created.
+		if err := journal.Record(journal.Path(p.Dir), f.Operation, "by "+f.User(), time.Now()); err != nil {
+			fmt.Fprintf(f.Progress(), "warning: %v; `bake sweep --aws` will leave what this run creates alone\n", err)
 		}
 		f.aws = awsx.NewClients(cfg)
 	}

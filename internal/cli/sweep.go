@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/journal"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/sweep"
 )
 
@@ -46,7 +48,10 @@ every region a release's AMIs were copied to) for what bake runs tagged with
 dev.bake.operation: build and sandbox instances, their security groups and key
 pairs, launch templates that no Auto Scaling group uses, and AMIs that no
 release in the ledger records. Auto Scaling groups and their instances are
-never swept.`,
+never swept. Only what a bake run known here created is removed: one in the
+run journal (.bake/operations, next to bake.yaml, where every run that uses
+AWS writes its operation id first) or named by the ledger's records; a
+resource whose dev.bake.operation no known run had is listed and left alone.`,
 		Example: `  bake sweep --dry-run
   bake sweep --aws --dry-run
   bake sweep --older-than 10m
@@ -96,8 +101,8 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 		return err
 	}
 	var removeErr error
-	if !o.dryRun && len(found) > 0 {
-		if err := f.confirm(fmt.Sprintf("bake sweep: remove %s that killed runs left behind (`bake sweep --dry-run` lists them)", leftoverCount(found))); err != nil {
+	if removable := removableCount(found); !o.dryRun && removable > 0 {
+		if err := f.confirm(fmt.Sprintf("bake sweep: remove %s that killed runs left behind (`bake sweep --dry-run` lists them)", leftoverCount(removable))); err != nil {
 			return err
 		}
 		removeErr = sw.Remove(ctx, found)
@@ -115,12 +120,24 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 	return removeErr
 }
 
+// removableCount is how many leftovers sweep would remove: not those it
+// leaves alone.
+func removableCount(found []sweep.Leftover) int {
+	n := 0
+	for _, l := range found {
+		if l.LeftAlone == "" {
+			n++
+		}
+	}
+	return n
+}
+
 // leftoverCount says how many leftovers there are, in words.
-func leftoverCount(found []sweep.Leftover) string {
-	if len(found) == 1 {
+func leftoverCount(n int) string {
+	if n == 1 {
 		return "1 leftover"
 	}
-	return fmt.Sprintf("%d leftovers", len(found))
+	return fmt.Sprintf("%d leftovers", n)
 }
 
 // finder is what sweeps one place: the Docker engine or AWS.
@@ -177,8 +194,35 @@ func (o *sweepOptions) sweeper(ctx context.Context) (finder, error) {
 			}
 		}
 	}
+	known, err := knownOperations(ctx, p, store, images)
+	if err != nil {
+		return nil, err
+	}
 	return &sweep.AWSSweeper{Clients: clients, Regions: regions,
-		Recorded: func(region, ami string) bool { return recorded[region+"/"+ami] }}, nil
+		Recorded: func(region, ami string) bool { return recorded[region+"/"+ami] },
+		Known:    func(op string) bool { return known[op] }}, nil
+}
+
+// knownOperations are the bake runs known to have run for p: those in the
+// run journal next to bake.yaml, and those whose started records in the
+// ledger name them (a promote on another machine).
+func knownOperations(ctx context.Context, p *config.Project, store ledger.Store, images []*config.Image) (map[string]bool, error) {
+	known, err := journal.Read(journal.Path(p.Dir))
+	if err != nil {
+		return nil, err
+	}
+	for _, img := range images {
+		deps, err := store.Deployments(ctx, img.Name, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range deps {
+			if h, ok := promote.ParseHolder(d.Reason); ok && d.Outcome == ledger.OutcomeStarted && h.Operation != "" {
+				known[h.Operation] = true
+			}
+		}
+	}
+	return known, nil
 }
 
 func sweepText(w io.Writer, r sweepReport) {
@@ -194,6 +238,9 @@ func sweepText(w io.Writer, r sweepReport) {
 	count := map[sweep.Resource]int{}
 	for _, l := range r.Leftovers {
 		status, counts := removalStatus(l.Removed, l.Error, r.DryRun)
+		if l.LeftAlone != "" {
+			status, counts = "left alone: "+l.LeftAlone, false
+		}
 		if counts {
 			count[l.Resource]++
 		}

@@ -40,6 +40,11 @@ type AWSSweeper struct {
 	Regions []string
 	// Recorded reports whether a release in the ledger records the AMI.
 	Recorded func(region, ami string) bool
+	// Known reports whether a bake run with this operation id is known to
+	// have run: the local run journal or the ledger names it. Anyone who can
+	// tag a resource can give it bake's tags, so a leftover of an operation
+	// not known is listed with LeftAlone and never removed; nil knows none.
+	Known func(operation string) bool
 	// Now is the clock ages are measured against; nil means time.Now.
 	Now func() time.Time
 }
@@ -102,11 +107,15 @@ func (s *AWSSweeper) findIn(ctx context.Context, c *awsx.Clients, region string,
 			return
 		}
 		age := max(at.Sub(when), 0).Truncate(time.Second)
-		out = append(out, Leftover{
+		l := Leftover{
 			Resource: res, ID: id, Name: name, Region: region, Project: tags[engine.LabelProject],
 			Operation: tags[engine.LabelOperation], Kind: tags[engine.LabelKind],
 			Created: when.UTC(), Age: age, AgeSeconds: int64(age / time.Second),
-		})
+		}
+		if s.Known == nil || !s.Known(l.Operation) {
+			l.LeftAlone = "no bake run known here created it (operation " + l.Operation + " is in neither the run journal nor the ledger)"
+		}
+		out = append(out, l)
 	}
 
 	pi := ec2.NewDescribeInstancesPaginator(c.EC2, &ec2.DescribeInstancesInput{Filters: append(bakeFilter(sel),
@@ -215,20 +224,23 @@ func (s *AWSSweeper) Remove(ctx context.Context, found []Leftover) error {
 	// Instances first, and wait until they are gone: they hold the groups and keys.
 	byRegion := map[string][]string{}
 	for i := range found {
-		if found[i].Resource == Instance {
+		if found[i].Resource == Instance && found[i].LeftAlone == "" {
 			byRegion[found[i].Region] = append(byRegion[found[i].Region], found[i].ID)
 		}
 	}
 	for region, ids := range byRegion {
 		err := s.terminate(ctx, s.Clients.In(region), ids)
 		for i := range found {
-			if found[i].Resource == Instance && found[i].Region == region {
+			if found[i].Resource == Instance && found[i].Region == region && found[i].LeftAlone == "" {
 				found[i].Removed, found[i].Error = err == nil, errText(err)
 			}
 		}
 	}
 	for i := range found {
 		l := &found[i]
+		if l.LeftAlone != "" {
+			continue
+		}
 		if l.Resource == Instance {
 			if !l.Removed {
 				failed++

@@ -127,7 +127,56 @@ func newAWSFixture(t *testing.T) *awsFixture {
 
 func (f *awsFixture) sweeper() *AWSSweeper {
 	return &AWSSweeper{Clients: f.c, Regions: []string{"us-west-2"},
-		Recorded: func(region, ami string) bool { return region == "us-east-1" && ami == f.recordedAMI }}
+		Recorded: func(region, ami string) bool { return region == "us-east-1" && ami == f.recordedAMI },
+		Known:    func(op string) bool { return op == "op1" }}
+}
+
+// A resource that carries bake's tags, but with an operation id no known
+// bake run had, is listed and left alone: anyone can write those tags.
+func TestAWSSweepLeavesUnknownOperations(t *testing.T) {
+	f := newAWSFixture(t)
+	ctx := context.Background()
+	old := time.Now().Add(-3 * time.Hour)
+	imgs, err := f.c.EC2.DescribeImages(ctx, &ec2.DescribeImagesInput{})
+	require.NoError(t, err)
+	run, err := f.c.EC2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: imgs.Images[0].ImageId, MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+		InstanceType: ec2types.InstanceTypeT3Micro, TagSpecifications: bakeTags(ec2types.ResourceTypeInstance, "web", "planted", "ami-build", old)})
+	require.NoError(t, err)
+	planted := aws.ToString(run.Instances[0].InstanceId)
+	sg, err := f.c.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: aws.String("prod-db"), Description: aws.String("db"),
+		TagSpecifications: bakeTags(ec2types.ResourceTypeSecurityGroup, "web", "planted", "ami-build", old)})
+	require.NoError(t, err)
+
+	sw := f.sweeper()
+	found, err := sw.Find(ctx, Selector{Project: "web", OlderThan: time.Hour})
+	require.NoError(t, err)
+	alone := map[string]string{}
+	for _, l := range found {
+		if l.LeftAlone != "" {
+			alone[l.ID] = l.LeftAlone
+		}
+	}
+	assert.Len(t, alone, 2, "the planted instance and group are reported: %v", found)
+	assert.Contains(t, alone[planted], "operation planted is in neither the run journal nor the ledger")
+	assert.Contains(t, alone, aws.ToString(sg.GroupId))
+
+	require.NoError(t, sw.Remove(ctx, found))
+	for _, l := range found {
+		assert.Equal(t, l.LeftAlone == "", l.Removed, "%s %s", l.Resource, l.ID)
+	}
+	inst, err := f.c.EC2.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{planted, f.instance}})
+	require.NoError(t, err)
+	states := map[string]ec2types.InstanceStateName{}
+	for _, r := range inst.Reservations {
+		for _, i := range r.Instances {
+			states[aws.ToString(i.InstanceId)] = i.State.Name
+		}
+	}
+	assert.Equal(t, ec2types.InstanceStateNameRunning, states[planted], "the planted instance still runs")
+	assert.Equal(t, ec2types.InstanceStateNameTerminated, states[f.instance], "bake's own leftover is removed")
+	groups, err := f.c.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{aws.ToString(sg.GroupId)}})
+	require.NoError(t, err)
+	assert.Len(t, groups.SecurityGroups, 1, "the planted group stays")
 }
 
 func ids(found []Leftover) map[Resource][]string {

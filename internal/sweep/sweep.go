@@ -47,6 +47,9 @@ type Leftover struct {
 	AgeSeconds int64         `json:"age_seconds"`
 	Removed    bool          `json:"removed"`
 	Error      string        `json:"error,omitempty"`
+	// LeftAlone says why sweep does not remove it though it carries bake's
+	// tags: no run bake knows of created it.
+	LeftAlone string `json:"left_alone,omitempty"`
 }
 
 // Sweeper finds and removes leftovers in one engine.
