@@ -1,6 +1,9 @@
 package builder
 
 import (
+	"archive/tar"
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -104,4 +107,32 @@ func TestRenderData(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "FROM 127.0.0.1:5000/p/base@sha256:aa\nLABEL v=1.0.0 m=hi\n", string(out))
 	assert.Equal(t, "127.0.0.1:5000/p/web:1.0.0", s.Tag())
+}
+
+// A symbolic link in the context that leads out of the project goes into
+// the tar as a link, never as the file it leads to: a build cannot COPY a
+// host's secret through it.
+func TestContextTarKeepsLinksOutAsLinks(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	secret := filepath.Join(outside, "credentials")
+	write(t, secret, "aws_secret_access_key=hostsecret\n")
+	require.NoError(t, os.Symlink(secret, filepath.Join(dir, "creds")))
+	require.NoError(t, os.Symlink(outside, filepath.Join(dir, "aws")))
+
+	tarball, err := contextTar(dir, []byte("FROM scratch\nCOPY creds aws/ /\n"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(tarball), "hostsecret")
+	tr := tar.NewReader(bytes.NewReader(tarball))
+	links := map[string]string{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		if h.Typeflag == tar.TypeSymlink {
+			links[h.Name] = h.Linkname
+		}
+	}
+	assert.Equal(t, map[string]string{"creds": secret, "aws": outside}, links)
 }

@@ -151,19 +151,16 @@ func (j *packerJob) run(ctx context.Context, red *secret.Redactor) (Built, error
 			return Built{}, fmt.Errorf("baking %s with packer: %w", name, err)
 		}
 	}
-	args := []string{"build", "-machine-readable", "-color=false"}
-	for _, v := range j.vars {
-		args = append(args, "-var", v)
-	}
+	varFile := ""
 	if len(s.Secrets) > 0 {
 		file, remove, err := packerSecretsFile(s.Secrets)
 		if err != nil {
 			return Built{}, fmt.Errorf("baking %s with packer: %w", name, err)
 		}
 		defer remove()
-		args = append(args, "-var-file="+file)
+		varFile = file
 	}
-	args = append(args, j.template.path)
+	args := packerBuildArgs(j.vars, varFile, j.template.path)
 	var progress io.Writer
 	if s.Progress != nil {
 		// Packer 1.6.6 prints sensitive variables as they are.
@@ -319,4 +316,18 @@ func packerEnv() []string {
 		}
 	}
 	return env
+}
+
+// packerBuildArgs is the command line of a build. Each variable is one
+// -var=NAME=VALUE argument and "--" ends the options before the template,
+// so no value from bake.yaml can become an option of Packer's.
+func packerBuildArgs(vars []string, varFile, template string) []string {
+	args := []string{"build", "-machine-readable", "-color=false"}
+	for _, v := range vars {
+		args = append(args, "-var="+v)
+	}
+	if varFile != "" {
+		args = append(args, "-var-file="+varFile)
+	}
+	return append(args, "--", template)
 }

@@ -109,8 +109,9 @@ func mmdebstrap(ctx context.Context, rec Recipe, out string, progress io.Writer)
 	for _, p := range rec.Include {
 		args = append(args, "--include="+p)
 	}
-	// No mirror argument: mmdebstrap uses the host's apt sources.
-	args = append(args, rec.Suite, out)
+	// No mirror argument: mmdebstrap uses the host's apt sources. "--" ends
+	// the options, so the suite can only ever be the suite.
+	args = append(args, "--", rec.Suite, out)
 	cmd := exec.CommandContext(ctx, "mmdebstrap", args...)
 	cmd.Env = append(secret.WithoutSecrets(os.Environ()), "SOURCE_DATE_EPOCH="+strconv.FormatInt(rec.Epoch, 10))
 	if progress == nil {

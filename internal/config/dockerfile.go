@@ -32,8 +32,9 @@ func (d *decoder) recipe(s *section, path string, at *yaml.Node, img *Image) *do
 		return nil
 	case tmpl != nil:
 		if v, ok := d.str(join(path, "template"), tmpl); ok {
-			img.Template = d.abs(v)
-			d.checkDir(tmpl, join(path, "template"), "template", img.Template)
+			if img.Template, ok = d.inside(tmpl, join(path, "template"), v); ok {
+				d.checkDir(tmpl, join(path, "template"), "template", img.Template)
+			}
 		}
 		return nil
 	}
@@ -41,7 +42,9 @@ func (d *decoder) recipe(s *section, path string, at *yaml.Node, img *Image) *do
 	if !ok {
 		return nil
 	}
-	img.Dockerfile = d.abs(v)
+	if img.Dockerfile, ok = d.inside(file, join(path, "dockerfile"), v); !ok {
+		return nil
+	}
 	st, err := os.Stat(img.Dockerfile)
 	switch {
 	case os.IsNotExist(err):

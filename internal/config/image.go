@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 
 	"gopkg.in/yaml.v3"
@@ -68,13 +69,17 @@ func (d *decoder) image(e entry, set *imageSet, b Builder) *Image {
 	plain := d.recipe(s, path, e.Key, img)
 	if n := s.Get("context"); n != nil {
 		if v, ok := d.str(join(path, "context"), n); ok {
-			img.Context = d.abs(v)
-			d.checkDir(n, join(path, "context"), "build context", img.Context)
+			if img.Context, ok = d.inside(n, join(path, "context"), v); ok {
+				d.checkDir(n, join(path, "context"), "build context", img.Context)
+			}
 		}
 	} else if img.Recipe() != "" {
 		// (Without a template or a Dockerfile there is no default to check.)
 		img.Context = d.defaultContext(img)
-		d.checkDir(e.Key, join(path, "context"), "default build context", img.Context)
+		rel, _ := filepath.Rel(d.dir, img.Context)
+		if _, ok := d.insideReal(e.Key, join(path, "context"), rel, img.Context); ok {
+			d.checkDir(e.Key, join(path, "context"), "default build context", img.Context)
+		}
 	}
 	if n := s.Get("base"); n != nil {
 		if v, ok := d.str(join(path, "base"), n); ok {

@@ -216,10 +216,16 @@ func (d *recipeDecoder) scripts(n *yaml.Node) []string {
 			d.Errorf(n, key, "%q is not inside the build context %s", s, d.context)
 			return false
 		}
-		info, err := os.Stat(filepath.Join(d.context, filepath.FromSlash(clean)))
+		file := filepath.Join(d.context, filepath.FromSlash(clean))
+		info, err := os.Stat(file)
 		switch {
 		case err != nil:
 			d.Errorf(n, key, "%q is not in the build context %s", s, d.context)
+			return false
+		case !insideReal(d.context, file):
+			// The script goes into the instance's user data, so a link to
+			// ~/.aws/credentials would ship the file with the image.
+			d.Errorf(n, key, "%q leads out of the build context %s through a symbolic link: keep scripts inside it", s, d.context)
 			return false
 		case !info.Mode().IsRegular():
 			d.Errorf(n, key, "%q in the build context %s is not a regular file", s, d.context)
@@ -249,4 +255,19 @@ func (d *recipeDecoder) env(n *yaml.Node) map[string]string {
 		env[name] = v.Value
 	}
 	return env
+}
+
+// insideReal says whether file, once its symbolic links are followed, is
+// still inside dir.
+func insideReal(dir, file string) bool {
+	real, err := filepath.EvalSymlinks(file)
+	if err != nil {
+		return false
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(root, real)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

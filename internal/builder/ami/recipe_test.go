@@ -91,3 +91,17 @@ func TestParseRecipeAllProblems(t *testing.T) {
 		"ami.yaml:3:1: foo: unknown key; expected one of: source, instance_type, subnet, scripts, env, regions, share_with, volume_size",
 		err.Error())
 }
+
+// A script is read into the instance's user data, so a link out of the
+// build context would ship the file it leads to (~/.aws/credentials) with
+// the image.
+func TestParseRecipeRefusesScriptLinkingOut(t *testing.T) {
+	ctxDir, outside := t.TempDir(), t.TempDir()
+	secret := filepath.Join(outside, "credentials")
+	require.NoError(t, os.WriteFile(secret, []byte("aws_secret_access_key=x\n"), 0o600))
+	require.NoError(t, os.Symlink(secret, filepath.Join(ctxDir, "provision.sh")))
+
+	_, err := parseRecipe("ami.yaml", ctxDir, []byte("source: {ami: ami-123}\nscripts: [provision.sh]\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `ami.yaml:2:11: scripts[0]: "provision.sh" leads out of the build context `+ctxDir+` through a symbolic link: keep scripts inside it`)
+}
