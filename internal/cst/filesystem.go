@@ -15,6 +15,11 @@ import (
 // the kernel's ELOOP does.
 const maxLinks = 40
 
+// MaxFileSize bounds what a file content test reads out of an image: a
+// hostile image's huge or sparse file (a tar header can claim terabytes
+// that are mostly holes) fails the test instead of filling bake's memory.
+const MaxFileSize = 16 << 20
+
 // errNotDir is a path that goes through something that is not a directory.
 var errNotDir = errors.New("not a directory")
 
@@ -25,6 +30,7 @@ type Filesystem struct {
 	entries  map[string]*tar.Header // cleaned absolute path -> header
 	implied  map[string]bool        // directories that only appear as parents
 	contents map[string][]byte      // resolved path -> contents
+	tooLarge map[string]int64       // resolved path -> size, for files over MaxFileSize
 }
 
 // Opener returns a fresh reader of a flattened filesystem as a tar stream.
@@ -34,7 +40,7 @@ type Opener func() (io.ReadCloser, error)
 // of the files in want. A wanted path that is a link is read where it
 // leads, which may take a second pass over the stream.
 func ReadFilesystem(ctx context.Context, open Opener, want []string) (*Filesystem, error) {
-	f := &Filesystem{entries: map[string]*tar.Header{}, implied: map[string]bool{}, contents: map[string][]byte{}}
+	f := &Filesystem{entries: map[string]*tar.Header{}, implied: map[string]bool{}, contents: map[string][]byte{}, tooLarge: map[string]int64{}}
 	keep := map[string]bool{}
 	for _, w := range want {
 		keep[clean(w)] = true
@@ -44,7 +50,7 @@ func ReadFilesystem(ctx context.Context, open Opener, want []string) (*Filesyste
 	}
 	more := map[string]bool{}
 	for _, w := range want {
-		if p, h, err := f.resolveFile(w); err == nil && h.Typeflag != tar.TypeDir && f.contents[p] == nil {
+		if p, h, err := f.resolveFile(w); err == nil && h.Typeflag != tar.TypeDir && f.contents[p] == nil && f.tooLarge[p] == 0 {
 			more[p] = true
 		}
 	}
@@ -82,9 +88,19 @@ func (f *Filesystem) scan(ctx context.Context, open Opener, keep map[string]bool
 			}
 		}
 		if keep[p] && h.Typeflag == tar.TypeReg {
-			b, err := io.ReadAll(tr)
+			if h.Size > MaxFileSize {
+				f.tooLarge[p] = h.Size
+				continue
+			}
+			// The header's size is what the reader yields, sparse or not;
+			// the limit holds even so.
+			b, err := io.ReadAll(io.LimitReader(tr, MaxFileSize+1))
 			if err != nil {
 				return fmt.Errorf("reading %s from image filesystem: %w", p, err)
+			}
+			if len(b) > MaxFileSize {
+				f.tooLarge[p] = int64(len(b))
+				continue
 			}
 			f.contents[p] = b
 		}
@@ -108,6 +124,9 @@ func (f *Filesystem) ReadFile(p string) ([]byte, error) {
 	}
 	if h.Typeflag == tar.TypeDir {
 		return nil, fmt.Errorf("%s is a directory", p)
+	}
+	if size, ok := f.tooLarge[resolved]; ok {
+		return nil, fmt.Errorf("%s is %d bytes, more than the %d MiB a file content test reads", p, size, MaxFileSize>>20)
 	}
 	b, ok := f.contents[resolved]
 	if !ok {
