@@ -309,7 +309,8 @@ func packerSecretsFile(values secret.Values) (path string, remove func(), err er
 // none of bake's BAKE_SECRET_* variables: Packer gets the secrets of its
 // image as variables, and nothing it starts inherits the others.
 func packerEnv() []string {
-	env := append(secret.WithoutSecrets(os.Environ()), "CHECKPOINT_DISABLE=1")
+	// A template may build on EC2, so Packer keeps the AWS credentials.
+	env := append(secret.ChildEnv(os.Environ(), secret.AWSCredentials...), "CHECKPOINT_DISABLE=1")
 	if os.Getenv("PACKER_CACHE_DIR") == "" {
 		if dir, err := os.UserCacheDir(); err == nil {
 			env = append(env, "PACKER_CACHE_DIR="+dir+"/bake/packer")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,4 +35,17 @@ func TestPackerVariableValuesNeverBecomeOptions(t *testing.T) {
 	// And a template path that looks like an option is still the template.
 	args := packerBuildArgs(nil, "", "-force")
 	assert.Equal(t, []string{"--", "-force"}, args[len(args)-2:])
+}
+
+// Packer keeps the AWS credentials a template building on EC2 needs, and
+// gets none of bake's own secrets: build secrets reach it as declared
+// variables in a var-file only.
+func TestPackerEnvironmentHoldsNoBakeSecrets(t *testing.T) {
+	t.Setenv("BAKE_SIGNING_KEY", "canary-signing-key")
+	t.Setenv("BAKE_SECRET_TOKEN", "canary-build-secret")
+	t.Setenv("BAKE_REGISTRY_PASSWORD", "canary-registry")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "aws-secret")
+	env := strings.Join(packerEnv(), "\n")
+	assert.NotContains(t, env, "canary-")
+	assert.Contains(t, env, "AWS_SECRET_ACCESS_KEY=aws-secret")
 }

@@ -113,7 +113,7 @@ func mmdebstrap(ctx context.Context, rec Recipe, out string, progress io.Writer)
 	// the options, so the suite can only ever be the suite.
 	args = append(args, "--", rec.Suite, out)
 	cmd := exec.CommandContext(ctx, "mmdebstrap", args...)
-	cmd.Env = append(secret.WithoutSecrets(os.Environ()), "SOURCE_DATE_EPOCH="+strconv.FormatInt(rec.Epoch, 10))
+	cmd.Env = append(secret.ChildEnv(os.Environ()), "SOURCE_DATE_EPOCH="+strconv.FormatInt(rec.Epoch, 10))
 	if progress == nil {
 		progress = io.Discard
 	}

@@ -5,11 +5,14 @@ import (
 	"debug/buildinfo"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bakehq/bake/internal/secret"
 )
 
 // MinVersion is the oldest Caddy bake starts: from 2.11.4 on, Caddy reads a
@@ -55,7 +58,9 @@ func binaryVersion(ctx context.Context, bin string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, "version").Output()
+	cmd := exec.CommandContext(ctx, bin, "version")
+	cmd.Env = secret.ChildEnv(os.Environ())
+	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("reading the version of caddy %s: %w", bin, err)
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/bakehq/bake/internal/loopback"
+	"github.com/bakehq/bake/internal/secret"
 )
 
 // StartTimeout bounds how long moto_server may take to answer.
@@ -112,6 +113,7 @@ func Start() (*Server, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	cmd.Env = secret.ChildEnv(os.Environ())
 	cmd.Stdout, cmd.Stderr = log, log
 	// Its own process group, so that stopping it stops anything it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -46,18 +46,6 @@ func FromEnviron(environ []string) Env {
 	return env
 }
 
-// WithoutSecrets returns environ without the BAKE_SECRET_* variables: the
-// environment of a process bake starts that must not inherit them.
-func WithoutSecrets(environ []string) []string {
-	out := make([]string, 0, len(environ))
-	for _, kv := range environ {
-		if !strings.HasPrefix(kv, EnvPrefix) {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
 // Values returns every value of env long enough to be redacted: what
 // bake's output and records must never contain.
 func (env Env) Values() []string {

@@ -48,8 +48,13 @@ func TestValuesPrintOnlyNames(t *testing.T) {
 	assert.Equal(t, `{"S":["a","b"]}`, string(b))
 }
 
-func TestWithoutSecrets(t *testing.T) {
-	assert.Equal(t, []string{"PATH=/bin", "HOME=/root"}, WithoutSecrets([]string{"PATH=/bin", "BAKE_SECRET_X=yyyy", "HOME=/root"}))
+func TestChildEnv(t *testing.T) {
+	environ := []string{"PATH=/bin", "BAKE_SECRET_X=yyyy", "BAKE_SIGNING_KEY=key", "BAKE_SIGNING_KEY_FILE=/k",
+		"BAKE_REGISTRY_USER=u", "BAKE_REGISTRY_PASSWORD=p", "BAKE_WEBHOOK_SECRET=w", "HOME=/root", "BAKE_USER=ci",
+		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIA", "AWS_SECRET_ACCESS_KEY=s", "AWS_SESSION_TOKEN=t", "AWS_PROFILE=dev"}
+	assert.Equal(t, []string{"PATH=/bin", "HOME=/root", "BAKE_USER=ci", "AWS_REGION=us-east-1", "AWS_PROFILE=dev"}, ChildEnv(environ))
+	assert.Equal(t, []string{"PATH=/bin", "HOME=/root", "BAKE_USER=ci", "AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=AKIA", "AWS_SECRET_ACCESS_KEY=s", "AWS_SESSION_TOKEN=t", "AWS_PROFILE=dev"}, ChildEnv(environ, AWSCredentials...))
 }
 
 func TestRedactor(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/bakehq/bake/internal/secret"
 )
 
 // StateDir is scripts/services.sh's state directory: BAKE_SERVICES_DIR,
@@ -42,6 +44,7 @@ func checkoutStateDir(root, marker string) string {
 	}
 	cmd := exec.Command("git", "rev-parse", "--path-format=absolute", "--git-common-dir")
 	cmd.Dir = root
+	cmd.Env = secret.ChildEnv(os.Environ())
 	out, err := cmd.Output()
 	if err != nil {
 		return own

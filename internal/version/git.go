@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/bakehq/bake/internal/secret"
 )
 
 // gitError is a failed git command with what it printed on stderr.
@@ -31,7 +33,7 @@ func (e *gitError) Unwrap() error { return e.err }
 func git(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
 	// Stable English messages: notGitRepo and tag-exists detection read stderr.
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
+	cmd.Env = append(secret.ChildEnv(os.Environ()), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
