@@ -80,6 +80,15 @@ func TestOpenDynamoDBCreatesTableOnce(t *testing.T) {
 	require.NotNil(t, out.Table.BillingModeSummary)
 	assert.Equal(t, types.BillingModePayPerRequest, out.Table.BillingModeSummary.BillingMode)
 
+	// The record survives a mistaken or hostile DeleteTable, and can be
+	// restored as it was before an overwrite.
+	assert.Equal(t, aws.Bool(true), out.Table.DeletionProtectionEnabled)
+	_, err = rawDynamoDB(t).DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table)})
+	require.Error(t, err, "a protected table is not deleted")
+	backups, err := rawDynamoDB(t).DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String(table)})
+	require.NoError(t, err)
+	assert.Equal(t, types.PointInTimeRecoveryStatusEnabled, backups.ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus)
+
 	got, err := openDynamoDB(t, ledgerURL).Release(ctx, "web", "1.0.0")
 	require.NoError(t, err, "a reopened ledger keeps its records")
 	assert.Equal(t, "1.0.0", got.Version)

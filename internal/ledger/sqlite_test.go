@@ -59,7 +59,7 @@ func TestOpenSQLiteCreatesDirAndReopens(t *testing.T) {
 	assert.FileExists(t, path)
 	info, err := os.Stat(filepath.Dir(path))
 	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o755), info.Mode().Perm())
+	assert.Equal(t, os.FileMode(0o700), info.Mode().Perm(), "a directory bake creates for the ledger is its owner's alone")
 
 	s, err = sqlite.Open(ctx, path)
 	require.NoError(t, err)

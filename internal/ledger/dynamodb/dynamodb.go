@@ -70,6 +70,7 @@ type dynamoDBClient interface {
 	dynamodb.DescribeTableAPIClient
 	dynamodb.QueryAPIClient
 	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	UpdateContinuousBackups(ctx context.Context, in *dynamodb.UpdateContinuousBackupsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateContinuousBackupsOutput, error)
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
@@ -135,13 +136,17 @@ func (s *Store) ensureTable(ctx context.Context, create bool) error {
 	in := &dynamodb.DescribeTableInput{TableName: aws.String(s.loc.Table)}
 	out, err := s.client.DescribeTable(ctx, in)
 	var missing *types.ResourceNotFoundException
+	created := false
 	if errors.As(err, &missing) && !create {
 		return &ledger.NoLedgerError{Location: s.loc.String()}
 	}
 	if errors.As(err, &missing) {
+		// The ledger is the record of what ran where: deleting its table
+		// takes a deliberate second step (turning protection off).
 		_, err = s.client.CreateTable(ctx, &dynamodb.CreateTableInput{
-			TableName:   aws.String(s.loc.Table),
-			BillingMode: types.BillingModePayPerRequest,
+			TableName:                 aws.String(s.loc.Table),
+			BillingMode:               types.BillingModePayPerRequest,
+			DeletionProtectionEnabled: aws.Bool(true),
 			AttributeDefinitions: []types.AttributeDefinition{
 				{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
 				{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS},
@@ -156,6 +161,7 @@ func (s *Store) ensureTable(ctx context.Context, create bool) error {
 		if err != nil && !errors.As(err, &inUse) {
 			return fmt.Errorf("creating table %q: %w", s.loc.Table, err)
 		}
+		created = err == nil
 		out = nil
 	} else if err != nil {
 		return fmt.Errorf("describing table %q: %w", s.loc.Table, err)
@@ -168,7 +174,22 @@ func (s *Store) ensureTable(ctx context.Context, create bool) error {
 			return fmt.Errorf("waiting for table %q to become active: %w", s.loc.Table, err)
 		}
 	}
-	return checkKeySchema(s.loc.Table, out.Table.KeySchema)
+	if err := checkKeySchema(s.loc.Table, out.Table.KeySchema); err != nil {
+		return err
+	}
+	if created {
+		// Point-in-time recovery can only be turned on once the table is
+		// active. It lets a ledger that was overwritten be restored as it
+		// was at any second of the last 35 days.
+		_, err := s.client.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{
+			TableName:                        aws.String(s.loc.Table),
+			PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)},
+		})
+		if err != nil {
+			return fmt.Errorf("turning on point-in-time recovery of table %q (bake needs dynamodb:UpdateContinuousBackups where it creates the table): %w", s.loc.Table, err)
+		}
+	}
+	return nil
 }
 
 // checkKeySchema refuses a table that some other program made.

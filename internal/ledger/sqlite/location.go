@@ -38,10 +38,48 @@ func checkSQLitePath(abs string, create bool) error {
 		}
 		return &ledger.NoLedgerError{Location: abs}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Directories bake creates for the ledger are its owner's alone; an
+	// existing one (the project's own directory, say) is left as it is:
+	// the files' own modes keep the records private.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return pathError(abs, err)
 	}
-	return checkWritable(abs, dir)
+	if err := checkWritable(abs, dir); err != nil {
+		return err
+	}
+	// Created here, readable by its owner only, before SQLite creates it
+	// with 0644: SQLite gives the -wal and -shm files the database's mode.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		return pathError(abs, err)
+	}
+	if f != nil {
+		_ = f.Close()
+	}
+	return nil
+}
+
+// privateFiles makes the ledger's file and its -wal and -shm files readable
+// and writable by their owner only, when this user owns them: a ledger an
+// older bake recorded with 0644 is tightened when next opened.
+func privateFiles(abs string) error {
+	for _, p := range []string{abs, abs + "-wal", abs + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return pathError(abs, err)
+		}
+		sys, ok := st.Sys().(*syscall.Stat_t)
+		if st.Mode().Perm()&0o077 == 0 || !ok || int(sys.Uid) != os.Getuid() {
+			continue
+		}
+		if err := os.Chmod(p, st.Mode().Perm()&0o700); err != nil {
+			return pathError(abs, err)
+		}
+	}
+	return nil
 }
 
 // checkParents turns a parent that is a file into an unusable location

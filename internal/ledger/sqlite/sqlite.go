@@ -72,6 +72,12 @@ func openSQLite(ctx context.Context, path string, create bool) (*Store, error) {
 		}
 		return nil, fmt.Errorf("opening ledger %q: %w", path, err)
 	}
+	// Only once the file is known to be a ledger: a path naming some
+	// other file is refused above, its mode untouched.
+	if err := privateFiles(abs); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	return &Store{db: db, path: abs}, nil
 }
 
