@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/dockerfile"
@@ -78,6 +79,10 @@ func Plan(o Options) (Project, error) {
 	p := Project{Image: o.Project, Port: DefaultPort, PortFrom: "assumed", HealthPath: "/", HealthFrom: "assumed", Args: []string{}, Secrets: []string{}}
 	if p.Dockerfile, err = rel(dir, abs); err != nil {
 		return Project{}, err
+	}
+	if p.Dockerfile == ".." || strings.HasPrefix(p.Dockerfile, "../") {
+		// bake.yaml may name build inputs inside its own directory only.
+		return Project{}, &invalid{fmt.Sprintf("%s is outside the project directory %s, and bake builds only what is inside it: run bake init in a directory that holds the Dockerfile", o.Dockerfile, dir)}
 	}
 	if p.Context, err = rel(dir, buildContext(dir, filepath.Dir(abs), f.Sources)); err != nil {
 		return Project{}, err

@@ -89,6 +89,16 @@ func TestPlanRejects(t *testing.T) {
 	}
 }
 
+// bake.yaml names build inputs inside the project only, so a Dockerfile
+// elsewhere is refused rather than written into a bake.yaml that would not load.
+func TestPlanRefusesDockerfileOutsideTheProject(t *testing.T) {
+	outside, dir := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(outside, "Dockerfile"), "FROM scratch\n")
+	_, err := Plan(Options{Dir: dir, Dockerfile: filepath.Join(outside, "Dockerfile"), Project: "shop", Registry: "127.0.0.1:5000", Listen: []int{1, 2, 3}})
+	assert.ErrorIs(t, err, ErrInvalid)
+	assert.ErrorContains(t, err, filepath.Join(outside, "Dockerfile")+" is outside the project directory "+dir+", and bake builds only what is inside it")
+}
+
 func TestIgnoreState(t *testing.T) {
 	tests := []struct {
 		name, before, after string
