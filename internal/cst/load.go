@@ -2,6 +2,8 @@ package cst
 
 import (
 	"os"
+	"path/filepath"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -11,6 +13,11 @@ import (
 // Load reads and checks a container-structure-test file. Every error wraps
 // ErrInvalid and names the file, line, column and key of the problem.
 func Load(path string) (*Suite, error) {
+	if real, err := filepath.EvalSymlinks(path); err == nil && !within(filepath.Dir(path), real) {
+		// Its text would show in errors: a link to ~/.aws/credentials must
+		// not put the file into a CI log.
+		return nil, &Error{File: path, Msg: "leads out of its directory through a symbolic link: keep the container-structure-test file inside the build context", Kind: ErrInvalid}
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, &Error{File: path, Msg: "reading container-structure-test file: " + err.Error(), Kind: ErrInvalid, Cause: err}
@@ -73,4 +80,14 @@ func (d *decoder) suite(root *yaml.Node) *Suite {
 		s.MetadataTest = d.metadataTest("metadataTest", n)
 	}
 	return s
+}
+
+// within says whether real, a path with its links followed, is inside dir.
+func within(dir, real string) bool {
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(root, real)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

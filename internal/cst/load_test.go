@@ -180,3 +180,23 @@ func TestLoadNamesTheFile(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// A checks.yaml that is a link out of the build context is refused before
+// it is read: its text would otherwise show in the errors bake prints.
+func TestLoadRefusesLinkOutOfTheContext(t *testing.T) {
+	ctxDir, outside := t.TempDir(), t.TempDir()
+	secret := filepath.Join(outside, "credentials")
+	require.NoError(t, os.WriteFile(secret, []byte("aws_secret_access_key = hostsecret\n"), 0o600))
+	path := filepath.Join(ctxDir, FileName)
+	require.NoError(t, os.Symlink(secret, path))
+	_, err := Load(path)
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.NotContains(t, err.Error(), "hostsecret")
+	assert.Contains(t, err.Error(), path+": leads out of its directory through a symbolic link")
+
+	require.NoError(t, os.Remove(path))
+	require.NoError(t, os.WriteFile(filepath.Join(ctxDir, "tests.yaml"), []byte("schemaVersion: 2.0.0\n"), 0o644))
+	require.NoError(t, os.Symlink("tests.yaml", path))
+	_, err = Load(path)
+	require.NoError(t, err, "a link inside the context is fine")
+}
