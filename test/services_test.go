@@ -76,7 +76,8 @@ func listContainers(ctx context.Context, labels ...string) ([]containerInfo, err
 	return out, nil
 }
 
-// removeContainers force-removes every container of project.
+// removeContainers force-removes every container of project, then its
+// networks (its environments' networks among them).
 func removeContainers(ctx context.Context, project string) error {
 	eng, err := engine.Connect(ctx)
 	if err != nil {
@@ -92,6 +93,15 @@ func removeContainers(ctx context.Context, project string) error {
 	var errs []error
 	for _, c := range list.Items {
 		if err := engine.Remove(ctx, eng, c.ID); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	networks, err := eng.NetworkList(ctx, client.NetworkListOptions{Filters: client.Filters{}.Add("label", engine.LabelProject+"="+project)})
+	if err != nil {
+		return fmt.Errorf("listing networks of %s: %w", project, err)
+	}
+	for _, n := range networks.Items {
+		if err := engine.RemoveNetwork(ctx, eng, n.ID); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -78,6 +79,10 @@ func assertNothingLeft(t *testing.T, p *project, msg string) bool {
 		}, 30*time.Second, 250*time.Millisecond, "removing %s", c.Names)
 	}
 	networks, volumes := bakeNetworksAndVolumes(t, p.Name)
+	// Replicas run on their environments' networks: no sweep removes those.
+	networks = slices.DeleteFunc(networks, func(n string) bool {
+		return slices.ContainsFunc(p.Envs, func(e projectEnv) bool { return n == "bake-"+p.Name+"-"+e.Name })
+	})
 	clean = assert.Empty(t, networks, "%s: networks left behind", msg) && clean
 	clean = assert.Empty(t, volumes, "%s: volumes left behind", msg) && clean
 	return clean

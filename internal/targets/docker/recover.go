@@ -168,6 +168,7 @@ func (d *Target) clear(ctx context.Context, rec targets.Recovery, live targets.L
 			d.say("stopped %s", r.Name)
 		}
 	}
+	d.pruneNetwork(ctx, rec.Env)
 	if live.Upstreams == nil {
 		return nil
 	}

@@ -129,13 +129,19 @@ func (st *stepStartReplicas) create(ctx context.Context, count int) error {
 		names[i] = fmt.Sprintf("bake-%s-%s-%s-%s-%s-%d", d.Project, req.Env, req.Image.Name,
 			strings.ReplaceAll(req.Release.Version, "+", "_"), d.Operation, st.serial)
 	}
+	netID, err := d.ensureNetwork(ctx, req.Env)
+	if err != nil {
+		return fmt.Errorf("starting replicas of %s@%s: %w", req.Image.Name, req.Release.Version, err)
+	}
 	created := make([]targets.Replica, count)
 	errs := make([]error, count)
 	var g errgroup.Group
 	for i, name := range names {
 		g.Go(func() error {
 			id, port, err := engine.StartService(ctx, d.Engine, engine.Service{
-				Name: name, Image: req.Release.Reference, Port: req.Image.Port, Restart: true,
+				Name: name, Image: req.Release.Reference, Port: req.Image.Port, Restart: true, Network: netID,
+				// What the sandbox proved the image runs with.
+				Hardened: true, Writable: !req.Image.Sandbox.ReadOnly,
 				Labels: engine.Labels(d.Operation, engine.KindReplica, map[string]string{
 					engine.LabelProject: d.Project, engine.LabelEnv: req.Env, engine.LabelImage: req.Image.Name,
 					engine.LabelVersion: req.Release.Version, engine.LabelDigest: req.Release.Digest,
@@ -201,6 +207,9 @@ func (st *stepStartReplicas) undo(ctx context.Context) {
 		if err := st.d.stop(ctx, r); err != nil {
 			st.d.say("warning: %v", err)
 		}
+	}
+	if len(st.created) > 0 {
+		st.d.pruneNetwork(ctx, st.req.Env)
 	}
 }
 
