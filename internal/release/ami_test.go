@@ -114,7 +114,7 @@ func TestAMIReleaseSandboxError(t *testing.T) {
 	_, err := f.r.releaseAMIs(context.Background(), o, ledger.Release{Image: "base", Version: "1.0.0"}, map[string]string{testRegion: f.ami})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, ErrValidationFailed)
-	assert.Contains(t, err.Error(), "validating base@1.0.0 on EC2: launching a sandbox instance")
+	assert.Contains(t, err.Error(), "validating base@1.0.0 on EC2: looking up subnet subnet-0deadbeef")
 	_, err = f.store.Release(context.Background(), "base", "1.0.0")
 	assert.ErrorIs(t, err, ledger.ErrNotFound)
 }

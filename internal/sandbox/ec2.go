@@ -39,6 +39,7 @@ type EC2API interface {
 	TerminateInstances(context.Context, *ec2.TerminateInstancesInput, ...func(*ec2.Options)) (*ec2.TerminateInstancesOutput, error)
 	ec2.DescribeInstancesAPIClient
 	ec2.DescribeInstanceStatusAPIClient
+	SecurityGroupAPI
 }
 
 // SSMAPI is what the EC2 sandbox asks of SSM; *ssm.Client has it.
@@ -89,7 +90,7 @@ func (s *EC2) Validate(ctx context.Context, subj AMISubject) ([]ledger.CheckResu
 		data: probe.Data{Image: subj.Image.Name, Version: subj.Version, Vars: subj.Image.Vars}}
 	var list []multistep.Step
 	if hasCommand(subj.Image) {
-		list = append(list, &stepLaunchInstance{run: run}, steps.Func(run.waitForStatusOK))
+		list = append(list, &stepSecurityGroup{run: run}, &stepLaunchInstance{run: run}, steps.Func(run.waitForStatusOK))
 	}
 	list = append(list, steps.Func(run.checks))
 	err := steps.Run(ctx, list...)
@@ -102,6 +103,7 @@ type ec2Run struct {
 	subject    AMISubject
 	ami        string
 	data       probe.Data
+	groupID    string // the instance's security group, set once made
 	instanceID string // set once launched
 	cleanupErr error  // an instance that could not be terminated
 	results

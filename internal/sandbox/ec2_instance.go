@@ -45,10 +45,7 @@ func (st *stepLaunchInstance) Run(ctx context.Context, state multistep.StateBag)
 	if instanceType == "" {
 		instanceType = config.DefaultInstanceType
 	}
-	st.tags = engine.Labels(s.Operation, engine.KindSandbox, map[string]string{
-		"Name":              fmt.Sprintf("bake-sandbox-%s-%s-%s", s.Project, subj.Image.Name, s.Operation),
-		engine.LabelProject: s.Project, engine.LabelImage: subj.Image.Name, engine.LabelVersion: subj.Version,
-	})
+	st.tags = r.tags()
 	in := &ec2.RunInstancesInput{
 		ImageId:      aws.String(r.ami),
 		InstanceType: ec2types.InstanceType(instanceType),
@@ -59,6 +56,11 @@ func (st *stepLaunchInstance) Run(ctx context.Context, state multistep.StateBag)
 		ClientToken: aws.String(clientToken(s.Operation)),
 		// A shutdown from inside ends the instance instead of leaving it stopped.
 		InstanceInitiatedShutdownBehavior: ec2types.ShutdownBehaviorTerminate,
+		// IMDSv2 only: a request forged through the image under test (an
+		// SSRF) cannot read the instance role's credentials.
+		MetadataOptions: &ec2types.InstanceMetadataOptionsRequest{HttpTokens: ec2types.HttpTokensStateRequired,
+			HttpEndpoint: ec2types.InstanceMetadataEndpointStateEnabled},
+		SecurityGroupIds: []string{r.groupID},
 		TagSpecifications: []ec2types.TagSpecification{
 			{ResourceType: ec2types.ResourceTypeInstance, Tags: awsx.EC2Tags(st.tags)},
 			{ResourceType: ec2types.ResourceTypeVolume, Tags: awsx.EC2Tags(st.tags)},
@@ -84,6 +86,15 @@ func (st *stepLaunchInstance) Run(ctx context.Context, state multistep.StateBag)
 	r.instanceID = aws.ToString(out.Instances[0].InstanceId)
 	r.say("launched sandbox instance %s; waiting until it runs and passes its status checks", r.instanceID)
 	return multistep.ActionContinue
+}
+
+// tags are the tags of everything this validation creates.
+func (r *ec2Run) tags() map[string]string {
+	s, subj := r.sandbox, r.subject
+	return engine.Labels(s.Operation, engine.KindSandbox, map[string]string{
+		"Name":              r.groupName(),
+		engine.LabelProject: s.Project, engine.LabelImage: subj.Image.Name, engine.LabelVersion: subj.Version,
+	})
 }
 
 // waitForStatusOK waits until the instance runs and passes both EC2

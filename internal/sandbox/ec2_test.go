@@ -327,7 +327,8 @@ func TestEC2LaunchFailure(t *testing.T) {
 		Checks: []config.Check{commandCheck("true", 0, "", "true")}}
 	results, err := f.sandbox.Validate(context.Background(), f.subject(img))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "launching a sandbox instance (t3.micro) from "+f.ami+" in subnet subnet-0deadbeef")
+	// The subnet is first looked up for the VPC of the sandbox's security group.
+	assert.Contains(t, err.Error(), "looking up subnet subnet-0deadbeef for the sandbox's security group")
 	assert.Contains(t, err.Error(), "InvalidSubnetID.NotFound")
 	assert.Empty(t, results)
 	assert.Empty(t, f.instances(t), "no instance launched")
