@@ -2,9 +2,11 @@ package forward
 
 import (
 	"context"
+	"debug/elf"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -59,4 +61,25 @@ func TestServeCopiesBothWays(t *testing.T) {
 
 func TestServeRefusesABadTarget(t *testing.T) {
 	assert.EqualError(t, Serve(context.Background(), "127.0.0.1:0", "nowhere"), `forwarding to "nowhere": want HOST:PORT`)
+}
+
+func TestContentsHoldTheBinaryAndWhatItLoads(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	files, err := contents(exe)
+	require.NoError(t, err)
+	assert.Equal(t, exe, files["/bake"])
+	f, err := elf.Open(exe)
+	require.NoError(t, err)
+	defer f.Close()
+	libs, err := f.ImportedLibraries()
+	require.NoError(t, err)
+	for _, lib := range libs {
+		assert.Contains(t, files, "/lib/"+lib, "a binary built with cgo brings its libraries")
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			assert.Len(t, files, len(libs)+2, "the binary, its loader and its libraries")
+		}
+	}
 }

@@ -11,11 +11,16 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/moby/moby/client"
 
 	"github.com/bakehq/bake/internal/engine"
 )
+
+// repository names the forwarder images; each tag is a bake binary's digest.
+const repository = "bake-forwarder"
 
 // libDirs are where the dynamic libraries of a bake built with cgo are
 // looked up on the host; in the image they all go to /lib, which
@@ -36,7 +41,7 @@ func Image(ctx context.Context, eng *client.Client) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading bake's own binary for the sandbox forwarder: %w", err)
 	}
-	ref := "bake-forwarder:" + digest[:16]
+	ref := repository + ":" + digest[:16]
 	if _, err := eng.ImageInspect(ctx, ref); err == nil {
 		return ref, nil
 	}
@@ -57,7 +62,34 @@ func Image(ctx context.Context, eng *client.Client) (string, error) {
 	if err := engine.ReadStream(res, nil, nil); err != nil {
 		return "", fmt.Errorf("importing the sandbox forwarder image: %w", err)
 	}
+	pruneOthers(ctx, eng, ref)
 	return ref, nil
+}
+
+// staleAfter is how old another bake binary's forwarder image must be before
+// a new one replaces it: a run of that binary still going may be about to
+// start a forwarder from it.
+const staleAfter = 10 * time.Minute
+
+// pruneOthers removes the forwarder images of other bake binaries, imported
+// more than staleAfter ago, so upgrades do not pile them up. An image a
+// forwarder still uses stays (the engine refuses), as does any error: the
+// next import tries again.
+func pruneOthers(ctx context.Context, eng *client.Client, keep string) {
+	list, err := eng.ImageList(ctx, client.ImageListOptions{Filters: client.Filters{}.Add("reference", repository+":*")})
+	if err != nil {
+		return
+	}
+	for _, img := range list.Items {
+		if time.Since(time.Unix(img.Created, 0)) < staleAfter {
+			continue
+		}
+		for _, tag := range img.RepoTags {
+			if tag != keep && strings.HasPrefix(tag, repository+":") {
+				_, _ = eng.ImageRemove(ctx, tag, client.ImageRemoveOptions{PruneChildren: true})
+			}
+		}
+	}
 }
 
 // contents maps each path in the image to the host file it is copied from.
