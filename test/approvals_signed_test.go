@@ -32,7 +32,7 @@ func TestSignedApprovals(t *testing.T) {
 
 	res := bakeEnv(t, p.Dir, []string{"BAKE_USER=bob"}, "approve", "svc@1.0.0", "--env", "qa")
 	assert.Equal(t, 2, res.code, res.String())
-	assert.Contains(t, res.stderr, "counts only approvals signed by signing.approvers")
+	assert.Contains(t, res.stderr, "bake.yaml takes only what signing.approvers sign")
 	res = bake(t, p.Dir, "approve", "svc@1.0.0", "--env", "qa", "--key", filepath.Join(p.Dir, "mallory.key"))
 	assert.Equal(t, 2, res.code, res.String())
 	assert.Contains(t, res.stderr, "is not an approver's")
@@ -55,4 +55,13 @@ func TestSignedApprovals(t *testing.T) {
 	res = mustBake(t, p.Dir, "approve", "svc@1.0.0", "--env", "qa", "--key", filepath.Join(p.Dir, "bob.key"))
 	assert.Contains(t, res.stdout, "bob approved svc@1.0.0 for qa")
 	mustBake(t, p.Dir, "promote", "svc", "--from", "dev", "--to", "qa", "--yes")
+
+	// Revoking, too, takes an approver's key.
+	res = bakeEnv(t, p.Dir, []string{"BAKE_USER=bob"}, "revoke", "svc@1.0.0", "--reason", "leaks", "--yes")
+	assert.Equal(t, 2, res.code, res.String())
+	assert.Contains(t, res.stderr, "bake revoke: bake.yaml takes only what signing.approvers sign")
+	res = bake(t, p.Dir, "revoke", "svc@1.0.0", "--reason", "leaks", "--yes", "--key", filepath.Join(p.Dir, "mallory.key"))
+	assert.Equal(t, 2, res.code, res.String())
+	res = mustBake(t, p.Dir, "revoke", "svc@1.0.0", "--reason", "leaks", "--yes", "--key", filepath.Join(p.Dir, "bob.key"))
+	assert.Contains(t, res.stdout, "bob revoked svc@1.0.0: leaks")
 }

@@ -72,27 +72,48 @@ func (f *Factory) sealer() (ledger.Sealer, error) {
 // is listed with, whatever BAKE_USER says. Without approvers it is
 // returned as it is, and a key is a mistake.
 func (f *Factory) signApproval(p *config.Project, rel ledger.Release, a ledger.Approval, keyFile string) (ledger.Approval, error) {
+	s, name, err := f.approver(p, "approve", keyFile)
+	if s == nil || err != nil {
+		return a, err
+	}
+	a.By = name
+	return s.SealApproval(a, rel)
+}
+
+// signRevocation is signApproval for `bake revoke`.
+func (f *Factory) signRevocation(p *config.Project, r ledger.Revocation, keyFile string) (ledger.Revocation, error) {
+	s, name, err := f.approver(p, "revoke", keyFile)
+	if s == nil || err != nil {
+		return r, err
+	}
+	r.By = name
+	return s.SealRevocation(r)
+}
+
+// approver finds the key `bake approve` or `bake revoke` (cmd) signs with
+// and the approver it is listed for; no key and no error when bake.yaml
+// lists no approvers.
+func (f *Factory) approver(p *config.Project, cmd, keyFile string) (*signing.Signer, string, error) {
 	if len(p.Signing.Approvers) == 0 {
 		if keyFile != "" {
-			return a, &usageError{"bake approve: --key signs approvals only when bake.yaml lists signing.approvers"}
+			return nil, "", &usageError{fmt.Sprintf("bake %s: --key signs only when bake.yaml lists signing.approvers", cmd)}
 		}
-		return a, nil
+		return nil, "", nil
 	}
 	s, err := approverKey(f.signingKey, keyFile)
 	if err != nil {
-		return a, err
+		return nil, "", err
 	}
 	if s == nil {
-		return a, &usageError{fmt.Sprintf("bake approve: bake.yaml counts only approvals signed by signing.approvers: "+
-			"give the approver's private key with --key FILE, %s or %s", signing.EnvKey, signing.EnvKeyFile)}
+		return nil, "", &usageError{fmt.Sprintf("bake %s: bake.yaml takes only what signing.approvers sign: "+
+			"give the approver's private key with --key FILE, %s or %s", cmd, signing.EnvKey, signing.EnvKeyFile)}
 	}
 	ap, ok := p.Signing.Approver(s.ID)
 	if !ok {
-		return a, &usageError{fmt.Sprintf("bake approve: the key %s from %s is not an approver's: list its public key under signing.approvers in bake.yaml",
-			keys.ShortID(s.ID), s.From)}
+		return nil, "", &usageError{fmt.Sprintf("bake %s: the key %s from %s is not an approver's: list its public key under signing.approvers in bake.yaml",
+			cmd, keys.ShortID(s.ID), s.From)}
 	}
-	a.By = ap.Name
-	return s.SealApproval(a, rel)
+	return s, ap.Name, nil
 }
 
 // approverKey loads the key an approval is signed with: the file --key

@@ -56,11 +56,14 @@ func testRevocations(t *testing.T, open func() ledger.Store) {
 
 	_, err := s.Revocation(ctx, "web", "1.0.0")
 	assert.ErrorIs(t, err, ledger.ErrNotFound)
-	require.NoError(t, s.Revoke(ctx, ledger.Revocation{Image: "web", Version: "1.0.0", Reason: "CVE-2026-1", By: "sec"}))
+	require.NoError(t, s.Revoke(ctx, ledger.Revocation{Image: "web", Version: "1.0.0", Reason: "CVE-2026-1", By: "sec",
+		Signature: "c2lnbmVk", SigningKey: "sha256:sec"}))
 	rev, err := s.Revocation(ctx, "web", "1.0.0")
 	require.NoError(t, err)
 	assert.Equal(t, "CVE-2026-1", rev.Reason)
 	assert.Equal(t, "sec", rev.By)
+	assert.Equal(t, "c2lnbmVk", rev.Signature, "the signature is kept as recorded")
+	assert.Equal(t, "sha256:sec", rev.SigningKey)
 	assert.False(t, rev.At.IsZero())
 
 	assert.ErrorIs(t, s.Revoke(ctx, ledger.Revocation{Image: "web", Version: "1.0.0", Reason: "again", By: "sec"}), ledger.ErrExists)

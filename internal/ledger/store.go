@@ -221,6 +221,10 @@ type Revocation struct {
 	Reason  string    `json:"reason"`
 	By      string    `json:"by"`
 	At      time.Time `json:"at"`
+	// Signature and SigningKey are as an Approval's: the revoker's
+	// signature of its payload, and the id of the key that made it.
+	Signature  string `json:"signature,omitempty"`
+	SigningKey string `json:"signing_key,omitempty"`
 }
 
 // Pin holds an environment on a version after a rollback, so that an

@@ -55,8 +55,12 @@ func Approve(ctx context.Context, p *config.Project, store ledger.Store, rel led
 
 // Revoke records that a release may never be promoted again. A release
 // already revoked keeps its first revocation: the error says by whom, when
-// and why, and wraps ledger.ErrExists.
-func Revoke(ctx context.Context, store ledger.Store, r ledger.Revocation) error {
+// and why, and wraps ledger.ErrExists. With signing.approvers in bake.yaml
+// only an approver's signed revocation is recorded (ErrRefused otherwise).
+func Revoke(ctx context.Context, p *config.Project, store ledger.Store, r ledger.Revocation) error {
+	if err := revocationSigned(p, r); err != nil {
+		return fmt.Errorf("%w: revoking %s@%s: %w", ErrRefused, r.Image, r.Version, err)
+	}
 	err := store.Revoke(ctx, r)
 	if !errors.Is(err, ledger.ErrExists) {
 		return err
@@ -104,6 +108,30 @@ func approvalCounts(p *config.Project, env *config.Environment, rel ledger.Relea
 	if env.Protected && rel.SigningKey != "" && a.SigningKey == rel.SigningKey {
 		return fmt.Errorf("%s approved with the key that signed %s@%s, and %q is protected: another approver must approve it",
 			a.By, rel.Image, rel.Version, env.Name)
+	}
+	return nil
+}
+
+// revocationSigned says why r may not be recorded, nil if it may: without
+// signing.approvers anyone may revoke; with them, only an approver, with
+// their key, under their name.
+func revocationSigned(p *config.Project, r ledger.Revocation) error {
+	if len(p.Signing.Approvers) == 0 {
+		return nil
+	}
+	if r.Signature == "" {
+		return fmt.Errorf("the revocation by %s is not signed, and bake.yaml takes only revocations signed by signing.approvers", r.By)
+	}
+	ap, ok := p.Signing.Approver(r.SigningKey)
+	switch {
+	case !ok:
+		return fmt.Errorf("the revocation by %s was signed by %s, which is not an approver's key in bake.yaml (signing.approvers)",
+			r.By, keys.ShortID(r.SigningKey))
+	case ap.Name != r.By:
+		return fmt.Errorf("the revocation by %s was signed with %s's key", r.By, ap.Name)
+	}
+	if err := signing.VerifyRevocation(ap.Key, r); err != nil {
+		return fmt.Errorf("the revocation by %s: %w", r.By, err)
 	}
 	return nil
 }

@@ -100,4 +100,24 @@ func TestSignedApprovals(t *testing.T) {
 	require.NoError(t, store2.PutRelease(ctx, rel))
 	_, _, err = Approve(ctx, p, store2, rel, seal(ann, approval("ann"), rel))
 	require.NoError(t, err)
+
+	// Only an approver's signed revocation is recorded.
+	revocation := ledger.Revocation{Image: "web", Version: "1.0.0", Reason: "leaks", By: "bob", At: time.Now().UTC()}
+	err = Revoke(ctx, p, store2, revocation)
+	require.ErrorIs(t, err, ErrRefused)
+	assert.Contains(t, err.Error(), "the revocation by bob is not signed")
+	planted, err := mallory.SealRevocation(revocation)
+	require.NoError(t, err)
+	require.ErrorIs(t, Revoke(ctx, p, store2, planted), ErrRefused)
+	changed, err := bob.SealRevocation(revocation)
+	require.NoError(t, err)
+	changed.Reason = "something else"
+	err = Revoke(ctx, p, store2, changed)
+	require.ErrorIs(t, err, ErrRefused)
+	assert.Contains(t, err.Error(), "its signature does not match")
+	_, err = store2.Revocation(ctx, "web", "1.0.0")
+	require.ErrorIs(t, err, ledger.ErrNotFound, "none was recorded")
+	signed, err := bob.SealRevocation(revocation)
+	require.NoError(t, err)
+	require.NoError(t, Revoke(ctx, p, store2, signed))
 }

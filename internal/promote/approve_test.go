@@ -36,11 +36,11 @@ func TestApproveAndRevoke(t *testing.T) {
 	_, _, err = Approve(ctx, p, store, failed, approval(failed, "prod", "ann"))
 	require.ErrorIs(t, err, ErrRefused, "a failed release can never enter")
 
-	require.NoError(t, Revoke(ctx, store, ledger.Revocation{Image: "web", Version: "1.2.0", Reason: "CVE", By: "sec"}))
+	require.NoError(t, Revoke(ctx, p, store, ledger.Revocation{Image: "web", Version: "1.2.0", Reason: "CVE", By: "sec"}))
 	_, _, err = Approve(ctx, p, store, bad, approval(bad, "prod", "ann"))
 	require.ErrorIs(t, err, ErrRefused)
 	assert.Contains(t, err.Error(), "CVE")
-	err = Revoke(ctx, store, ledger.Revocation{Image: "web", Version: "1.2.0", Reason: "again", By: "bob"})
+	err = Revoke(ctx, p, store, ledger.Revocation{Image: "web", Version: "1.2.0", Reason: "again", By: "bob"})
 	require.ErrorIs(t, err, ledger.ErrExists)
 	assert.Contains(t, err.Error(), "web@1.2.0 is already revoked, by sec at ")
 	assert.Contains(t, err.Error(), ": CVE")

@@ -71,3 +71,54 @@ func VerifyApproval(key keys.PublicKey, a ledger.Approval, rel ledger.Release) e
 	}
 	return nil
 }
+
+// revocationPrefix starts every revocation payload.
+const revocationPrefix = "bake revocation signature v1\n"
+
+type signedRevocation struct {
+	Image   string `json:"image"`
+	Version string `json:"version"`
+	Reason  string `json:"reason"`
+	By      string `json:"by"`
+	At      string `json:"at"`
+}
+
+// RevocationPayload returns the bytes a revocation's signature covers.
+func RevocationPayload(r ledger.Revocation) ([]byte, error) {
+	body, err := json.Marshal(signedRevocation{Image: text(r.Image), Version: text(r.Version), Reason: text(r.Reason),
+		By: text(r.By), At: canonicalTime(r.At)})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the revocation of %s@%s for its signature: %w", r.Image, r.Version, err)
+	}
+	return append([]byte(revocationPrefix), body...), nil
+}
+
+// SealRevocation returns r signed by s.
+func (s *Signer) SealRevocation(r ledger.Revocation) (ledger.Revocation, error) {
+	payload, err := RevocationPayload(r)
+	if err != nil {
+		return ledger.Revocation{}, err
+	}
+	r.Signature, r.SigningKey = base64.StdEncoding.EncodeToString(ed25519.Sign(s.key, payload)), s.ID
+	return r, nil
+}
+
+// VerifyRevocation checks that r carries a signature by key over exactly
+// what r records.
+func VerifyRevocation(key keys.PublicKey, r ledger.Revocation) error {
+	if r.Signature == "" {
+		return ErrApprovalUnsigned
+	}
+	sig, err := base64.StdEncoding.DecodeString(r.Signature)
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return fmt.Errorf("%w: it is not an ed25519 signature in base64", ErrApprovalSignature)
+	}
+	payload, err := RevocationPayload(r)
+	if err != nil {
+		return err
+	}
+	if !ed25519.Verify(key.Key, payload, sig) {
+		return fmt.Errorf("%w: it was changed after it was signed", ErrApprovalSignature)
+	}
+	return nil
+}

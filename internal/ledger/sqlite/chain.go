@@ -92,7 +92,7 @@ func (s *Store) ReadChain(ctx context.Context) (ledger.Chain, error) {
 	if c.Links, err = readLinks(ctx, tx); err != nil {
 		return ledger.Chain{}, fmt.Errorf("reading the hash chain: %w", err)
 	}
-	if c.Entries, err = readEntries(ctx, tx, deploymentColumns, approvalColumns); err != nil {
+	if c.Entries, err = readEntries(ctx, tx, deploymentColumns, approvalColumns, revocationColumns); err != nil {
 		return ledger.Chain{}, fmt.Errorf("reading history: %w", err)
 	}
 	return c, nil
@@ -117,9 +117,9 @@ func readLinks(ctx context.Context, q querier) ([]ledger.Link, error) {
 
 // readEntries reads every record of history, table by table; records of
 // one group (the approvals of a release, the pins of an environment) come
-// in the order they were recorded. deploymentCols and approvalCols read the
-// deployments and approvals tables as the schema has them.
-func readEntries(ctx context.Context, q querier, deploymentCols, approvalCols string) ([]ledger.Entry, error) {
+// in the order they were recorded. deploymentCols, approvalCols and
+// revocationCols read those tables as the schema has them.
+func readEntries(ctx context.Context, q querier, deploymentCols, approvalCols, revocationCols string) ([]ledger.Entry, error) {
 	var entries []ledger.Entry
 	collect := func(query string, scan func(rowScanner) (ledger.Entry, error)) error {
 		rows, err := q.QueryContext(ctx, query)
@@ -154,7 +154,7 @@ func readEntries(ctx context.Context, q querier, deploymentCols, approvalCols st
 			}
 			return ledger.ApprovalEntry(a)
 		}},
-		{`SELECT image, version, reason, by_user, at FROM revocations ORDER BY at, image, version`, func(r rowScanner) (ledger.Entry, error) {
+		{`SELECT ` + revocationCols + ` FROM revocations ORDER BY at, image, version`, func(r rowScanner) (ledger.Entry, error) {
 			rv, err := scanRevocation(r)
 			if err != nil {
 				return ledger.Entry{}, err
@@ -188,8 +188,10 @@ func readEntries(ctx context.Context, q querier, deploymentCols, approvalCols st
 // existed, in the order readEntries reads them, so that from the migration
 // on they are as tamper-evident as new ones.
 func sealHistory(ctx context.Context, tx *sql.Tx) error {
-	// The deployments table had no reference column yet, approvals no signature.
-	entries, err := readEntries(ctx, tx, deploymentColumnsBeforeReference, approvalColumnsBeforeSignature)
+	// The deployments table had no reference column yet, approvals and
+	// revocations no signature.
+	entries, err := readEntries(ctx, tx, deploymentColumnsBeforeReference, approvalColumnsBeforeSignature,
+		revocationColumnsBeforeSignature)
 	if err != nil {
 		return fmt.Errorf("reading history to seal: %w", err)
 	}

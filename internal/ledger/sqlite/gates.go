@@ -69,8 +69,9 @@ func (s *Store) Revoke(ctx context.Context, r ledger.Revocation) error {
 	}
 	r.At = at
 	err := s.record(ctx, func(tx *sql.Tx) (ledger.Entry, error) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (image, version, reason, by_user, at) VALUES (?, ?, ?, ?, ?)`,
-			r.Image, r.Version, r.Reason, r.By, ledger.FormatTime(at)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (image, version, reason, by_user, at, signature, signing_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			r.Image, r.Version, r.Reason, r.By, ledger.FormatTime(at), r.Signature, r.SigningKey); err != nil {
 			return ledger.Entry{}, err
 		}
 		return ledger.RevocationEntry(r)
@@ -89,7 +90,7 @@ func (s *Store) Revoke(ctx context.Context, r ledger.Revocation) error {
 
 // Revocation returns the revocation of image@version; ErrNotFound if none.
 func (s *Store) Revocation(ctx context.Context, image, version string) (ledger.Revocation, error) {
-	r, err := scanRevocation(s.db.QueryRowContext(ctx, `SELECT image, version, reason, by_user, at
+	r, err := scanRevocation(s.db.QueryRowContext(ctx, `SELECT `+revocationColumns+`
 		FROM revocations WHERE image = ? AND version = ?`, image, version))
 	if errors.Is(err, sql.ErrNoRows) {
 		return ledger.Revocation{}, fmt.Errorf("revocation of %s@%s: %w", image, version, ledger.ErrNotFound)
@@ -153,12 +154,19 @@ func scanApproval(row rowScanner) (ledger.Approval, error) {
 	return a, err
 }
 
+// revocationColumns are what scanRevocation reads;
+// revocationColumnsBeforeSignature read them from an older schema.
+const (
+	revocationColumns                = `image, version, reason, by_user, at, signature, signing_key`
+	revocationColumnsBeforeSignature = `image, version, reason, by_user, at, '', ''`
+)
+
 func scanRevocation(row rowScanner) (ledger.Revocation, error) {
 	var (
 		r  ledger.Revocation
 		at string
 	)
-	if err := row.Scan(&r.Image, &r.Version, &r.Reason, &r.By, &at); err != nil {
+	if err := row.Scan(&r.Image, &r.Version, &r.Reason, &r.By, &at, &r.Signature, &r.SigningKey); err != nil {
 		return ledger.Revocation{}, err
 	}
 	var err error

@@ -135,6 +135,11 @@ var migrations = [][]string{
 		`ALTER TABLE approvals ADD COLUMN signature TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE approvals ADD COLUMN signing_key TEXT NOT NULL DEFAULT ''`,
 	},
+	{
+		// Who signed a revocation, when signing.approvers asks for signatures.
+		`ALTER TABLE revocations ADD COLUMN signature TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE revocations ADD COLUMN signing_key TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // afterMigration runs Go code after the statements of a step, inside the
