@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/bakehq/bake/internal/config"
@@ -19,9 +21,12 @@ func (r *run) serviceChecks(ctx context.Context) error {
 		start := time.Now()
 		var detail string
 		var err error
-		if c.HTTP != nil {
+		switch {
+		case r.gone != "":
+			err = errors.New(r.gone)
+		case c.HTTP != nil:
 			detail, err = r.httpCheck(ctx, c)
-		} else {
+		default:
 			detail, err = r.tcpCheck(ctx, c)
 		}
 		if ctx.Err() != nil {
@@ -30,6 +35,17 @@ func (r *run) serviceChecks(ctx context.Context) error {
 		res := ledger.CheckResult{Name: c.Name, Kind: c.Kind(), Passed: err == nil, Detail: detail, Duration: time.Since(start)}
 		if err != nil {
 			res.Detail = err.Error()
+		}
+		if r.gone == "" {
+			r.gone = r.exited(ctx)
+			if r.gone != "" {
+				// A pass went through the forwarder, not to the service.
+				if res.Passed {
+					res.Detail = ""
+				}
+				res.Passed = false
+				res.Detail = strings.TrimPrefix(res.Detail+"; ", "; ") + r.gone
+			}
 		}
 		r.record(res)
 	}

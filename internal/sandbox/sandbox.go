@@ -98,6 +98,8 @@ type run struct {
 	subject  Subject
 	data     probe.Data
 	hostPort map[int]int // container port -> 127.0.0.1 port
+	service  string      // the service container's id, once started
+	gone     string      // why the service stopped, once it has
 	results
 }
 

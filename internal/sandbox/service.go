@@ -65,8 +65,15 @@ func (st *stepStartService) start(ctx context.Context) error {
 		return err
 	}
 	st.ids = append(st.ids, id)
+	st.run.service = id
 	addr, err := engine.Address(ctx, s.Engine, id, st.name)
 	if err != nil {
+		if why := st.run.exited(ctx); why != "" {
+			// Gone before it had an address: its checks fail with the
+			// reason, rather than the sandbox failing to start.
+			st.run.gone = why
+			return nil
+		}
 		return err
 	}
 	image, err := forward.Image(ctx, s.Engine)

@@ -1,0 +1,33 @@
+package e2e
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestSandboxServiceThatExits releases an image whose service exits at
+// start. Its tcp check, run first, reaches the forwarder, which accepts
+// whether or not anything is behind it: the check must still fail, saying
+// the service exited, with the line it wrote and the read-only opt-out, and
+// the release must not be recorded as validated.
+func TestSandboxServiceThatExits(t *testing.T) {
+	t.Parallel()
+	p := newProject(t, projectOptions{})
+	p.HealthyAfter = "never" // the svc refuses to start: not a number of seconds
+	p.writeConfig(t)
+	b, err := os.ReadFile(p.ConfigPath())
+	require.NoError(t, err)
+	config := strings.Replace(string(b), "    checks:\n", "    checks:\n      - name: port\n        tcp: {port: 8080, timeout: 5s}\n", 1)
+	writeFile(t, p.ConfigPath(), config)
+
+	res := bake(t, p.Dir, "release", "svc", "--version", "1.0.0")
+	require.Equal(t, 1, res.code, res.String())
+	assert.Regexp(t, `FAIL port: the service exited with code 1: .*SVC_HEALTHY_AFTER "never".*set images\.svc\.sandbox: \{read_only: false\}`, res.stderr)
+	assert.NotContains(t, res.stderr, "ok   port")
+	hist := mustBake(t, p.Dir, "history", "svc")
+	assert.NotContains(t, hist.stdout, "validated")
+}
