@@ -96,6 +96,9 @@ func TestSweepNetworksAndVolumes(t *testing.T) {
 
 	res := mustBake(t, p.Dir, "sweep", "--yes")
 	assert.Contains(t, res.stdout, "swept 1 network, 1 volume", res.String())
+	// The young volume's run is named, with how to sweep it if it was killed.
+	assert.Contains(t, res.stdout, "left alone: what run y0ungy0ungy0 made, newer than 1h0m0s", res.String())
+	assert.Contains(t, res.stdout, "`bake sweep --operation y0ungy0ungy0`", res.String())
 	networks, volumes := bakeNetworksAndVolumes(t, p.Name)
 	assert.Equal(t, []string{prefix + "-replica"}, networks, "only the replica's network is kept")
 	assert.Equal(t, []string{prefix + "-young"}, volumes, "only the young volume is kept")

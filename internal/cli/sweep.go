@@ -77,6 +77,10 @@ type sweepReport struct {
 	OlderThan string           `json:"older_than,omitempty"`
 	Operation string           `json:"operation,omitempty"`
 	Leftovers []sweep.Leftover `json:"leftovers"`
+	// Younger are the operations whose leftovers are newer than OlderThan,
+	// left alone since their bake may still run: a run killed a minute ago
+	// is among them, and `--operation` sweeps it.
+	Younger []string `json:"younger_operations,omitempty"`
 }
 
 func runSweep(ctx context.Context, o *sweepOptions) error {
@@ -113,6 +117,9 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 	}
 	if sel.Operation == "" {
 		report.OlderThan = sel.OlderThan.String()
+		if !o.aws && sel.OlderThan > 0 {
+			report.Younger = youngerOperations(ctx, sw, sel, found)
+		}
 	}
 	if err := f.render(report, func(w io.Writer) { sweepText(w, report) }); err != nil {
 		return err
@@ -225,7 +232,38 @@ func knownOperations(ctx context.Context, p *config.Project, store ledger.Store,
 	return known, nil
 }
 
+// youngerOperations lists the operations with leftovers newer than
+// sel.OlderThan, which found does not hold; nil when the engine cannot say.
+func youngerOperations(ctx context.Context, sw finder, sel sweep.Selector, found []sweep.Leftover) []string {
+	sel.OlderThan = 0
+	all, err := sw.Find(ctx, sel)
+	if err != nil {
+		return nil
+	}
+	old := map[string]bool{}
+	for _, l := range found {
+		old[l.ID] = true
+	}
+	var ops []string
+	for _, l := range all {
+		if !old[l.ID] && !slices.Contains(ops, l.Operation) {
+			ops = append(ops, l.Operation)
+		}
+	}
+	return ops
+}
+
 func sweepText(w io.Writer, r sweepReport) {
+	defer func() {
+		if len(r.Younger) > 0 {
+			runs := "run"
+			if len(r.Younger) > 1 {
+				runs = "runs"
+			}
+			fmt.Fprintf(w, "left alone: what %s %s made, newer than %s, since a bake may still be running "+
+				"(if it was killed: `bake sweep --operation %s`)\n", runs, strings.Join(r.Younger, ", "), r.OlderThan, r.Younger[0])
+		}
+	}()
 	if len(r.Leftovers) == 0 {
 		fmt.Fprintln(w, "nothing to sweep")
 		return
