@@ -31,3 +31,20 @@ func TestSandboxServiceThatExits(t *testing.T) {
 	hist := mustBake(t, p.Dir, "history", "svc")
 	assert.NotContains(t, hist.stdout, "validated")
 }
+
+// TestSandboxTCPCheckNeedsAListener releases an image whose declared port
+// nothing listens on, though the service runs: the forwarder publishing it
+// accepts the connection, and the tcp check must still fail.
+func TestSandboxTCPCheckNeedsAListener(t *testing.T) {
+	t.Parallel()
+	p := newProject(t, projectOptions{})
+	b, err := os.ReadFile(p.ConfigPath())
+	require.NoError(t, err)
+	config := strings.Replace(string(b), "    port: 8080\n", "    port: 9090\n", 1)
+	config = strings.Replace(config, "    checks:\n", "    checks:\n      - name: port\n        tcp: {timeout: 3s}\n", 1)
+	writeFile(t, p.ConfigPath(), config)
+
+	res := bake(t, p.Dir, "release", "svc", "--version", "1.0.0")
+	require.Equal(t, 1, res.code, res.String())
+	assert.Regexp(t, `FAIL port: .*closed at once`, res.stderr)
+}
