@@ -4,16 +4,18 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // TestSandboxServiceThatExits releases an image whose service exits at
-// start. Its tcp check, run first, reaches the forwarder, which accepts
-// whether or not anything is behind it: the check must still fail, saying
-// the service exited, with the line it wrote and the read-only opt-out, and
-// the release must not be recorded as validated.
+// start. Its tcp check reaches the forwarder, which accepts whether or not
+// anything is behind it: the check must still fail, saying the service
+// exited, with the line it wrote and the read-only opt-out, and the release
+// must not be recorded as validated. An http check with a minute to pass
+// stops retrying as soon as the service is gone.
 func TestSandboxServiceThatExits(t *testing.T) {
 	t.Parallel()
 	p := newProject(t, projectOptions{})
@@ -21,12 +23,21 @@ func TestSandboxServiceThatExits(t *testing.T) {
 	p.writeConfig(t)
 	b, err := os.ReadFile(p.ConfigPath())
 	require.NoError(t, err)
-	config := strings.Replace(string(b), "    checks:\n", "    checks:\n      - name: port\n        tcp: {port: 8080, timeout: 5s}\n", 1)
+	config := strings.Replace(string(b), "    checks:\n", `    checks:
+      - name: patient
+        http: {path: /healthz, status: 200, timeout: 60s}
+      - name: port
+        tcp: {port: 8080, timeout: 5s}
+`, 1)
 	writeFile(t, p.ConfigPath(), config)
 
+	start := time.Now()
 	res := bake(t, p.Dir, "release", "svc", "--version", "1.0.0")
 	require.Equal(t, 1, res.code, res.String())
-	assert.Regexp(t, `FAIL port: the service exited with code 1: .*SVC_HEALTHY_AFTER "never".*set images\.svc\.sandbox: \{read_only: false\}`, res.stderr)
+	assert.Less(t, time.Since(start), 40*time.Second, "the http check waited out its minute")
+	exited := `the service exited with code 1: .*SVC_HEALTHY_AFTER "never".*set images\.svc\.sandbox: \{read_only: false\}`
+	assert.Regexp(t, `FAIL patient: `+exited, res.stderr)
+	assert.Regexp(t, `FAIL port: `+exited, res.stderr)
 	assert.NotContains(t, res.stderr, "ok   port")
 	hist := mustBake(t, p.Dir, "history", "svc")
 	assert.NotContains(t, hist.stdout, "validated")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 )
 
@@ -33,6 +34,26 @@ func (r *run) exited(ctx context.Context) string {
 			r.subject.Image.Name)
 	}
 	return why
+}
+
+// whileRunning is ctx, cancelled as soon as the service container stops,
+// so a check does not retry until its deadline against a service that is
+// gone (exited tells why).
+func (r *run) whileRunning(ctx context.Context) (context.Context, context.CancelFunc) {
+	cctx, cancel := context.WithCancel(ctx)
+	if r.service == "" {
+		return cctx, cancel
+	}
+	wait := r.sandbox.Engine.ContainerWait(cctx, r.service, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	go func() {
+		select {
+		case <-wait.Result:
+			cancel()
+		case <-wait.Error:
+		case <-cctx.Done():
+		}
+	}()
+	return cctx, cancel
 }
 
 // lastLine is the last non-blank line of s.

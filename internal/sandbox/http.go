@@ -21,14 +21,16 @@ func (r *run) serviceChecks(ctx context.Context) error {
 		start := time.Now()
 		var detail string
 		var err error
+		cctx, cut := r.whileRunning(ctx)
 		switch {
 		case r.gone != "":
 			err = errors.New(r.gone)
 		case c.HTTP != nil:
-			detail, err = r.httpCheck(ctx, c)
+			detail, err = r.httpCheck(cctx, c)
 		default:
-			detail, err = r.tcpCheck(ctx, c)
+			detail, err = r.tcpCheck(cctx, c)
 		}
+		cut()
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -39,8 +41,9 @@ func (r *run) serviceChecks(ctx context.Context) error {
 		if r.gone == "" {
 			r.gone = r.exited(ctx)
 			if r.gone != "" {
-				// A pass went through the forwarder, not to the service.
-				if res.Passed {
+				// A pass went through the forwarder, not to the service, and
+				// a check cut short by the exit has only that to say.
+				if res.Passed || cctx.Err() != nil {
 					res.Detail = ""
 				}
 				res.Passed = false
