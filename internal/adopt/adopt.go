@@ -68,10 +68,6 @@ func Plan(o Options) (Project, error) {
 	if st, err := os.Stat(abs); err != nil || st.IsDir() {
 		return Project{}, &invalid{fmt.Sprintf("%s is not a file: name the Dockerfile to build", o.Dockerfile)}
 	}
-	f, err := dockerfile.Read(abs)
-	if err != nil {
-		return Project{}, &invalid{err.Error()}
-	}
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil {
 		return Project{}, err
@@ -80,9 +76,22 @@ func Plan(o Options) (Project, error) {
 	if p.Dockerfile, err = rel(dir, abs); err != nil {
 		return Project{}, err
 	}
-	if p.Dockerfile == ".." || strings.HasPrefix(p.Dockerfile, "../") {
+	if escapes(p.Dockerfile) {
 		// bake.yaml may name build inputs inside its own directory only.
 		return Project{}, &invalid{fmt.Sprintf("%s is outside the project directory %s, and bake builds only what is inside it: run bake init in a directory that holds the Dockerfile", o.Dockerfile, dir)}
+	}
+	// A symbolic link inside that leads out is refused as bake.yaml's
+	// loading would refuse it, before the file it leads to is read.
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		if realDir, err := filepath.EvalSymlinks(dir); err == nil {
+			if r, err := rel(realDir, real); err == nil && escapes(r) {
+				return Project{}, &invalid{fmt.Sprintf("%s leads to %s through a symbolic link, outside the project directory %s, and bake builds only what is inside it: name the Dockerfile itself", o.Dockerfile, real, dir)}
+			}
+		}
+	}
+	f, err := dockerfile.Read(abs)
+	if err != nil {
+		return Project{}, &invalid{err.Error()}
 	}
 	if p.Context, err = rel(dir, buildContext(dir, filepath.Dir(abs), f.Sources)); err != nil {
 		return Project{}, err
@@ -133,6 +142,9 @@ func foundAll(dir string, paths []string) bool {
 }
 
 // rel is path relative to dir, with forward slashes as bake.yaml has them.
+// escapes reports whether a relative path climbs out of its directory.
+func escapes(rel string) bool { return rel == ".." || strings.HasPrefix(rel, "../") }
+
 func rel(dir, path string) (string, error) {
 	r, err := filepath.Rel(dir, path)
 	if err != nil {

@@ -129,3 +129,15 @@ func TestIgnoreState(t *testing.T) {
 		})
 	}
 }
+
+// A Dockerfile named through a symbolic link that leads out of the project is
+// refused as the outside file itself is, not written into a bake.yaml that
+// would not load.
+func TestPlanRefusesDockerfileLinkedFromOutside(t *testing.T) {
+	outside, dir := t.TempDir(), t.TempDir()
+	write(t, filepath.Join(outside, "Dockerfile"), "FROM scratch\n")
+	require.NoError(t, os.Symlink(filepath.Join(outside, "Dockerfile"), filepath.Join(dir, "Dockerfile")))
+	_, err := Plan(Options{Dir: dir, Dockerfile: filepath.Join(dir, "Dockerfile"), Project: "shop", Registry: "127.0.0.1:5000", Listen: []int{1, 2, 3}})
+	assert.ErrorIs(t, err, ErrInvalid)
+	assert.ErrorContains(t, err, "through a symbolic link, outside the project directory")
+}
