@@ -23,29 +23,51 @@ var envNetworks sync.Mutex
 func EnsureNetwork(ctx context.Context, eng *client.Client, name string, labels map[string]string) (string, error) {
 	envNetworks.Lock()
 	defer envNetworks.Unlock()
-	if id, err := networkNamed(ctx, eng, name); err != nil || id != "" {
-		return id, err
+	if n, err := networkNamed(ctx, eng, name); err != nil {
+		return "", err
+	} else if n != nil {
+		return n.ID, sameOwner(name, n.Labels, labels)
 	}
 	created, err := createNetwork(ctx, eng, name, client.NetworkCreateOptions{Driver: "bridge", Labels: labels})
 	if err != nil {
 		return "", err
 	}
-	id, err := networkNamed(ctx, eng, name)
+	n, err := networkNamed(ctx, eng, name)
 	if err != nil {
 		return "", err
 	}
-	if id != created {
+	if n == nil {
+		return "", fmt.Errorf("network %s is gone right after it was created: try again", name)
+	}
+	if n.ID != created {
 		_ = RemoveNetwork(ctx, eng, created)
 	}
-	return id, nil
+	return n.ID, sameOwner(name, n.Labels, labels)
 }
 
-// networkNamed returns the id of the oldest network named exactly name, ""
-// when there is none.
-func networkNamed(ctx context.Context, eng *client.Client, name string) (string, error) {
+// sameOwner refuses a network of the name that another project's or
+// environment's labels claim: names join project and environment with
+// "-", which both may contain (project shop's api-dev and project
+// shop-api's dev are both bake-shop-api-dev), and sharing it would let
+// each one's replicas reach the other's.
+func sameOwner(name string, have, want map[string]string) error {
+	if have[LabelProject] == want[LabelProject] && have[LabelEnv] == want[LabelEnv] {
+		return nil
+	}
+	owner := "no bake environment"
+	if have[LabelProject] != "" {
+		owner = fmt.Sprintf("project %s's environment %s", have[LabelProject], have[LabelEnv])
+	}
+	return fmt.Errorf("network %s, which project %s's environment %s would use, belongs to %s: "+
+		"rename the environment (or the project) so the two names differ", name, want[LabelProject], want[LabelEnv], owner)
+}
+
+// networkNamed returns the oldest network named exactly name, nil when
+// there is none.
+func networkNamed(ctx context.Context, eng *client.Client, name string) (*network.Summary, error) {
 	list, err := eng.NetworkList(ctx, client.NetworkListOptions{Filters: client.Filters{}.Add("name", name)})
 	if err != nil {
-		return "", fmt.Errorf("listing networks named %q: %w", name, err)
+		return nil, fmt.Errorf("listing networks named %q: %w", name, err)
 	}
 	var same []network.Summary
 	for _, n := range list.Items {
@@ -54,7 +76,7 @@ func networkNamed(ctx context.Context, eng *client.Client, name string) (string,
 		}
 	}
 	if len(same) == 0 {
-		return "", nil
+		return nil, nil
 	}
 	sort.Slice(same, func(i, j int) bool {
 		if !same[i].Created.Equal(same[j].Created) {
@@ -62,5 +84,5 @@ func networkNamed(ctx context.Context, eng *client.Client, name string) (string,
 		}
 		return same[i].ID < same[j].ID
 	})
-	return same[0].ID, nil
+	return &same[0], nil
 }
