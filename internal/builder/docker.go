@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -224,10 +225,14 @@ func labelInstruction(labels map[string]string) []byte {
 
 // checkMounted refuses a template whose own RUN --mount=type=secret names
 // a secret the image does not declare: bake offers a build only declared
-// secrets, so the step would run without it. (What does not parse is left
-// to BuildKit, which says where.)
+// secrets, so the step would run without it; and one that ADDs a URL (see
+// dockerfile.ErrRemoteSource). (What does not parse is left to BuildKit,
+// which says where.)
 func checkMounted(s Spec, rendered []byte) error {
 	f, err := dockerfile.Parse(filepath.Join(s.Image.Template, DockerfileTemplate), rendered)
+	if errors.Is(err, dockerfile.ErrRemoteSource) {
+		return fmt.Errorf("%w: %w", ErrTemplate, err)
+	}
 	if err != nil {
 		return nil
 	}

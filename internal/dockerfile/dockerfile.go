@@ -94,6 +94,9 @@ func Parse(path string, src []byte) (File, error) {
 		case "healthcheck":
 			f.HealthPath = healthPath(n.Original)
 		case "copy", "add":
+			if err := checkRemoteSource(path, n); err != nil {
+				return File{}, err
+			}
 			f.Sources = append(f.Sources, contextSources(n)...)
 		case "run":
 			for _, m := range secretMounts(n) {
@@ -178,6 +181,36 @@ func healthPath(line string) string {
 	default:
 		return m[1]
 	}
+}
+
+// ErrRemoteSource means an ADD step fetches a URL or a git repository.
+var ErrRemoteSource = errors.New("ADD of a URL")
+
+// checkRemoteSource refuses an ADD of a URL or git repository. The engine
+// fetches it from the host's own network, not the build step's, so a
+// Dockerfile from a pull request could pull a loopback-only service (the
+// registry, moto, the instance metadata service) into a pushed image; and
+// what it fetches is no input bake digests, so a change there would never
+// rebuild.
+func checkRemoteSource(path string, n *parser.Node) error {
+	if !strings.EqualFold(n.Value, "add") {
+		return nil
+	}
+	var args []string
+	for a := n.Next; a != nil; a = a.Next {
+		args = append(args, a.Value)
+	}
+	if len(args) < 2 {
+		return nil
+	}
+	for _, src := range args[:len(args)-1] {
+		if strings.Contains(src, "://") || strings.HasPrefix(src, "git@") {
+			return fmt.Errorf("%s:%d: %w (%q): the engine would fetch it from the host's network, where loopback-only services answer, and its content is no input bake digests: "+
+				"put the file in the build context, or fetch it in a RUN step, which runs on the build's own network",
+				path, n.StartLine, ErrRemoteSource, src)
+		}
+	}
+	return nil
 }
 
 // contextSources are the plain paths a COPY or ADD takes from the build

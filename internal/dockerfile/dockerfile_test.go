@@ -18,7 +18,7 @@ func TestParse(t *testing.T) {
 		{name: "nothing declared", src: "FROM scratch\nCOPY svc /svc\n", want: File{Sources: []string{"svc"}}},
 		{name: "sources: plain paths from the context only",
 			src: "FROM scratch AS b\nFROM scratch\nCOPY a ./b/c /d/\nADD [\"e f\", \"/g\"]\nCOPY --from=b /x /x\nCOPY *.go $DIR /src/\n" +
-				"ADD https://example.com/x /x\nCOPY --chmod=644 h /h\nCOPY <<EOF /i\nhi\nEOF\n",
+				"COPY --chmod=644 h /h\nCOPY <<EOF /i\nhi\nEOF\n",
 			want: File{Sources: []string{"a", "./b/c", "e f", "h"}}},
 		{name: "args before FROM, in stages, with defaults, several on a line",
 			src:  "ARG BAKE_BASE=scratch\nFROM ${BAKE_BASE}\nARG BAKE_VERSION BAKE_GIT_COMMIT=unknown\nARG BAKE_VERSION\nARG \\\n  other\n",
@@ -50,6 +50,11 @@ func TestParse(t *testing.T) {
 		{name: "a step before FROM", src: "COPY svc /svc\n", fails: "Dockerfile:1: COPY before the first FROM: only ARG may come before it"},
 		{name: "a misspelled FROM", src: "FROMM scratch\n", fails: "Dockerfile:1: unknown instruction: FROMM (did you mean FROM?)"},
 		{name: "only ARG", src: "ARG BAKE_BASE\n", fails: "Dockerfile: no FROM instruction"},
+		{name: "ADD of a URL on loopback", src: "FROM scratch\nADD http://127.0.0.1:5001/moto-api/ /x\n",
+			fails: `Dockerfile:2: ADD of a URL ("http://127.0.0.1:5001/moto-api/"): the engine would fetch it from the host's network`},
+		{name: "ADD of a URL among sources", src: "FROM scratch\nADD [\"a\", \"https://example.com/x\", \"/x/\"]\n",
+			fails: `Dockerfile:2: ADD of a URL ("https://example.com/x")`},
+		{name: "ADD of a git repository", src: "FROM scratch\nADD git@github.com:o/r.git /src\n", fails: `Dockerfile:2: ADD of a URL ("git@github.com:o/r.git")`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
