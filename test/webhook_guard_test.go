@@ -48,15 +48,20 @@ func TestWebhookRefusesInternalReceivers(t *testing.T) {
 	assert.Equal(t, int32(1), redirected.Load(), "a redirect is not retried")
 	assert.Zero(t, stolen.Load(), "requests that reached the redirect's target")
 
-	// The metadata service, even with loopback and private addresses allowed.
+	// BAKE_WEBHOOK_URL stands in for notify.webhook and is bad input on the
+	// same terms, before anything runs: the metadata service, even with
+	// loopback and private addresses allowed, and plain http to anything but
+	// loopback.
 	require.NoError(t, os.WriteFile(p.ConfigPath(), []byte(strings.Replace(string(config), "[loopback]", "[loopback, private]", 1)), 0o644))
+	before := mustBake(t, p.Dir, "history", "svc", "--all", "-o", "json").stdout
 	res = bakeEnv(t, p.Dir, []string{"BAKE_WEBHOOK_URL=https://169.254.169.254/latest/meta-data/"}, "promote", "svc@1.0.0", "--to", "dev")
-	assert.Equal(t, 0, res.code, res.String())
-	assert.Contains(t, res.stderr, "address refused: 169.254.169.254 is a link-local or cloud metadata address")
-
-	// Plain http to anything but loopback.
+	assert.Equal(t, 2, res.code, res.String())
+	assert.Equal(t, `bake: BAKE_WEBHOOK_URL "https://169.254.169.254/latest/meta-data/": address refused: 169.254.169.254 is a link-local or cloud metadata address, never allowed`+"\n", res.stderr)
 	res = bakeEnv(t, p.Dir, []string{"BAKE_WEBHOOK_URL=http://hooks.example.com/bake"}, "promote", "svc@1.0.0", "--to", "qa")
-	assert.Equal(t, 0, res.code, res.String())
+	assert.Equal(t, 2, res.code, res.String())
 	assert.Contains(t, res.stderr, "use https")
+	assert.Equal(t, before, mustBake(t, p.Dir, "history", "svc", "--all", "-o", "json").stdout, "nothing recorded")
+	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
+	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "qa")
 	assertServes(t, p, "qa", "1.0.0")
 }

@@ -117,6 +117,14 @@ func (f *Factory) Project() (*config.Project, error) {
 		if err != nil {
 			return nil, err
 		}
+		// BAKE_WEBHOOK_URL stands in for notify.webhook, so it is bad input
+		// on the same terms, before anything runs: not a warning when the
+		// first event cannot be delivered.
+		if u := os.Getenv(notify.EnvURL); u != "" {
+			if err := notify.CheckURL(u, p.Notify.Allow); err != nil {
+				return nil, &usageError{fmt.Sprintf("%s %q: %v", notify.EnvURL, u, err)}
+			}
+		}
 		f.project = p
 		// Amazon ECR hosts get their registry tokens through the project's
 		// AWS configuration, in every registry call and engine push or pull.
