@@ -36,12 +36,7 @@ func TestFailedSandboxKeptWithReport(t *testing.T) {
 	eng, err := engine.Connect(ctx)
 	require.NoError(t, err)
 	defer eng.Close()
-	defer func() {
-		_ = engine.Remove(ctx, eng, forwarder)
-		_ = engine.Remove(ctx, eng, name)
-		_ = engine.RemoveNetwork(ctx, eng, forwarder)
-		_ = engine.RemoveNetwork(ctx, eng, name)
-	}()
+	defer removeKeptSandbox(ctx, eng, name, forwarder)
 	insp, err := eng.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
 	require.NoError(t, err)
 	c := insp.Container
@@ -74,4 +69,13 @@ func TestFailedSandboxKeptWithReport(t *testing.T) {
 	deps := history(t, p, "")
 	require.NotEmpty(t, deps.Releases)
 	assert.Equal(t, "failed", deps.Releases[0].Status)
+}
+
+// removeKeptSandbox removes a sandbox kept with --keep-on-failure: its
+// container and forwarder, and the networks named after each.
+func removeKeptSandbox(ctx context.Context, eng *client.Client, name, forwarder string) {
+	_ = engine.Remove(ctx, eng, forwarder)
+	_ = engine.Remove(ctx, eng, name)
+	_ = engine.RemoveNetwork(ctx, eng, forwarder)
+	_ = engine.RemoveNetwork(ctx, eng, name)
 }

@@ -91,12 +91,7 @@ func TestSandboxCannotReachHost(t *testing.T) {
 		FindStringSubmatch(res.stderr)
 	require.NotNil(t, m, res.stderr)
 	name, forwarder := m[1], m[2]
-	defer func() {
-		_ = engine.Remove(ctx, eng, forwarder)
-		_ = engine.Remove(ctx, eng, name)
-		_ = engine.RemoveNetwork(ctx, eng, forwarder)
-		_ = engine.RemoveNetwork(ctx, eng, name)
-	}()
+	defer removeKeptSandbox(ctx, eng, name, forwarder)
 	insp, err := eng.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
 	require.NoError(t, err)
 	c := insp.Container
