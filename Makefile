@@ -16,7 +16,7 @@ SHELL := /bin/bash
 RUN_ENV := BAKE_BIN=$(abspath $(BIN))
 
 .DEFAULT_GOAL := build
-.PHONY: build services test fuzz demo bench lint clean
+.PHONY: build services test fuzz demo bench lint docs clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/bake
@@ -67,6 +67,12 @@ demo: services build
 
 bench: services build
 	$(RUN_ENV) $(GO) run ./test/bench
+
+# The references generated from the code (docs/reference): the CLI pages
+# from the cobra commands, the bake.yaml reference and its JSON Schema from
+# the config types. A test in internal/docgen fails when they are stale.
+docs:
+	$(GO) run ./internal/docgen -out docs/reference
 
 lint:
 	@unformatted="$$(gofmt -l .)"; \
