@@ -22,13 +22,15 @@ after someone approved it for them. The approval is recorded with who and when.
 When bake.yaml lists signing.approvers, an approval is signed with the
 approver's private key (--key FILE, else BAKE_SIGNING_KEY or
 BAKE_SIGNING_KEY_FILE) and recorded under that approver's name.`,
-		Example: "  bake approve hello@1.2.0 --env prod --key ~/.bake/ann.key",
-		Args:    exactArgs(1, "IMAGE@VERSION"),
+		Example:           "  bake approve hello@1.2.0 --env prod --key ~/.bake/ann.key",
+		Args:              exactArgs(1, "IMAGE@VERSION"),
+		ValidArgsFunction: completeArgs(f, releaseRefs(true)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runApprove(cmd.Context(), f, args[0], env, key)
 		},
 	}
 	cmd.Flags().StringVar(&env, "env", "", "environment the approval is for (required)")
+	_ = cmd.RegisterFlagCompletionFunc("env", completeFlag(f, envNames))
 	_ = cmd.MarkFlagRequired("env")
 	cmd.Flags().StringVar(&key, "key", "", "approver's private key file, when bake.yaml lists signing.approvers")
 	return cmd

@@ -26,7 +26,10 @@ func newCmdBuild(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "build IMAGE",
 		Short: "Build an image into the local engine without validating or recording it",
-		Args:  exactArgs(1, "IMAGE"),
+		Example: `  bake build hello
+  bake build hello --version 1.3.0 --force   # build again although a release has the same inputs`,
+		Args:              exactArgs(1, "IMAGE"),
+		ValidArgsFunction: completeArgs(f, imageNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.image = args[0]
 			return runBuild(cmd.Context(), o)

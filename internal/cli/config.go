@@ -8,11 +8,15 @@ import (
 )
 
 func newCmdConfig(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "config", Short: "Work with bake.yaml"}
+	cmd := &cobra.Command{Use: "config", Short: "Work with bake.yaml",
+		Example: "  bake config validate\n  bake config validate --config ci/bake.yaml"}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "validate",
 		Short: "Check bake.yaml and the image definitions it names",
-		Args:  exactArgs(0, "no arguments"),
+		Example: `  bake config validate
+  bake config validate -o json`,
+		Args:              exactArgs(0, "no arguments"),
+		ValidArgsFunction: noFiles,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := f.Project()
 			if err != nil {

@@ -34,7 +34,8 @@ frees the space of deleted manifests when its own garbage-collect runs.
 Run --dry-run first; -o json also lists the kept releases and why.`,
 		Example: `  bake gc --dry-run
   bake gc`,
-		Args: exactArgs(0, "no arguments"),
+		Args:              exactArgs(0, "no arguments"),
+		ValidArgsFunction: noFiles,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGC(cmd.Context(), o)
 		},

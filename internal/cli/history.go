@@ -32,7 +32,12 @@ func newCmdHistory(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history IMAGE [--env ENV] [--limit N] [--before ID | --all]",
 		Short: "List an image's releases and deployments, newest first, a page at a time",
-		Args:  exactArgs(1, "IMAGE"),
+		Example: `  bake history hello
+  bake history hello --env prod --limit 5
+  bake history hello --env prod --before 812   # the next page: older than deployment 812
+  bake history hello --all -o json`,
+		Args:              exactArgs(1, "IMAGE"),
+		ValidArgsFunction: completeArgs(f, imageNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Image = args[0]
 			opts.BeforeSet = cmd.Flags().Changed("before")
@@ -43,6 +48,7 @@ func newCmdHistory(f *Factory) *cobra.Command {
 	cmd.Flags().IntVar(&opts.Limit, "limit", historyPage, "list at most N deployments")
 	cmd.Flags().Int64Var(&opts.Before, "before", 0, "list the deployments older than the one with this ID (the next page)")
 	cmd.Flags().BoolVar(&opts.All, "all", false, "list every deployment (reads all of history)")
+	_ = cmd.RegisterFlagCompletionFunc("env", completeFlag(f, envNames))
 	return cmd
 }
 

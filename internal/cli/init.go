@@ -31,6 +31,15 @@ func newCmdInit(f *Factory) *cobra.Command {
 			"With --from FILE, or when DIR has a Dockerfile and no templates/ directory, it builds that\n" +
 			"Dockerfile as it is, without templating. Otherwise (or with --example) it writes the example\n" +
 			"project: bake.yaml, templates and the example images.",
+		Example: `  bake init demo                        # the example project: images debian, hello and tools; environments dev, qa and prod
+  bake init . --from build/Dockerfile   # a Dockerfile you have, built as it is
+  bake init . --example --force         # the example project, over the files that are there`,
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveFilterDirs // DIR
+		},
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return exactArgs(1, "at most one DIR")(cmd, args)

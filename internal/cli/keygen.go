@@ -29,8 +29,9 @@ func newCmdKeygen(f *Factory) *cobra.Command {
 		Short: "Create the ed25519 key pair that signs releases when they are recorded",
 		Example: `  bake keygen                          # .bake/signing.key and .bake/signing.key.pub, next to bake.yaml
   bake keygen --out ~/keys/release.key  # then give CI the private key as BAKE_SIGNING_KEY`,
-		Args: exactArgs(0, "no arguments"),
-		RunE: func(cmd *cobra.Command, _ []string) error { return runKeygen(o) },
+		Args:              exactArgs(0, "no arguments"),
+		ValidArgsFunction: noFiles,
+		RunE:              func(cmd *cobra.Command, _ []string) error { return runKeygen(o) },
 	}
 	cmd.Flags().StringVar(&o.out, "out", "", "where to write the private key; the public key goes to PATH.pub (default "+config.DefaultSigningKey+" next to bake.yaml)")
 	cmd.Flags().BoolVar(&o.force, "force", false, "replace a key that exists (releases it signed then verify only while its public key stays listed)")

@@ -29,7 +29,8 @@ func newCmdPromote(f *Factory) *cobra.Command {
 		Short: "Deploy a recorded release to an environment, gated by policy",
 		Example: `  bake promote hello@1.1.0 --to dev
   bake promote hello --from dev --to qa`,
-		Args: exactArgs(1, "IMAGE@VERSION or IMAGE"),
+		Args:              exactArgs(1, "IMAGE@VERSION or IMAGE"),
+		ValidArgsFunction: completeArgs(f, promoteRef),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ref = args[0]
 			return runPromote(cmd.Context(), o)
@@ -39,6 +40,8 @@ func newCmdPromote(f *Factory) *cobra.Command {
 	cmd.Flags().StringVar(&o.from, "from", "", "promote what this environment runs now")
 	cmd.Flags().BoolVar(&o.plan, "plan", false, "print the gates and the exact actions, and change nothing (exit 3 if a gate is unmet)")
 	_ = cmd.MarkFlagRequired("to")
+	_ = cmd.RegisterFlagCompletionFunc("to", completeFlag(f, envNames))
+	_ = cmd.RegisterFlagCompletionFunc("from", completeFlag(f, envNames))
 	return cmd
 }
 

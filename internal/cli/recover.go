@@ -27,6 +27,7 @@ func newCmdRecover(f *Factory) *cobra.Command {
 		Short: "Finish or undo a promote or rollback that was interrupted, so ENV runs exactly one recorded release",
 		Example: `  bake recover prod
   bake recover prod hello`,
+		ValidArgsFunction: completeArgs(f, envNames, imagesInEnv),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 1 || len(args) > 2 {
 				return exactArgs(1, "ENV and at most one IMAGE")(cmd, args)

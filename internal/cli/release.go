@@ -38,6 +38,7 @@ func newCmdRelease(f *Factory) *cobra.Command {
   bake release hello --version 1.2.0
   bake release hello --bump minor --output json
   bake release --all --parallel 4             # every image whose inputs changed, bases first`,
+		ValidArgsFunction: completeArgs(f, imageNames),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if o.all {
 				return exactArgs(0, "no IMAGE with --all")(cmd, args)
@@ -56,6 +57,8 @@ func newCmdRelease(f *Factory) *cobra.Command {
 	cmd.Flags().BoolVar(&o.noTag, "no-tag", false, "do not create the git tag IMAGE/vX.Y.Z")
 	cmd.Flags().BoolVar(&o.force, "force", false, "build even if a release with the same inputs exists")
 	cmd.Flags().StringArrayVar(&o.reports, "report", nil, "also write the check results as FORMAT=PATH (junit=checks.xml)")
+	_ = cmd.RegisterFlagCompletionFunc("bump", bumpValues)
+	_ = cmd.RegisterFlagCompletionFunc("report", reportValues)
 	cmd.Flags().BoolVar(&o.keep, "keep-on-failure", false, "keep a failed sandbox running for debugging (prints how to reach and remove it)")
 	cmd.Flags().BoolVar(&o.all, "all", false, "release every image whose inputs changed, bases first")
 	cmd.Flags().IntVar(&o.parallel, "parallel", 2, "with --all: how many images build at once")

@@ -22,8 +22,9 @@ about every environment that still runs one: roll it back or promote a fix.
 When bake.yaml lists signing.approvers, only an approver may revoke: the
 revocation is signed with their key (--key FILE, else BAKE_SIGNING_KEY or
 BAKE_SIGNING_KEY_FILE) and recorded under their name.`,
-		Example: `  bake revoke hello@1.2.0 --reason "leaks memory under load"`,
-		Args:    exactArgs(1, "IMAGE@VERSION"),
+		Example:           `  bake revoke hello@1.2.0 --reason "leaks memory under load"`,
+		Args:              exactArgs(1, "IMAGE@VERSION"),
+		ValidArgsFunction: completeArgs(f, releaseRefs(true)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRevoke(cmd.Context(), f, args[0], reason, key)
 		},

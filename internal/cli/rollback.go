@@ -29,8 +29,10 @@ The previous good release is the newest release, other than the one the
 environment runs, that was deployed there successfully and that no rollback
 has moved the environment away from since; revoked releases are skipped.`,
 		Example: `  bake rollback hello --env prod
-  bake rollback hello@1.0.0 --env prod`,
-		Args: exactArgs(1, "IMAGE or IMAGE@VERSION"),
+  bake rollback hello@1.0.0 --env prod
+  bake rollback hello --env prod --to 1.0.0 --yes   # in a script or CI job`,
+		Args:              exactArgs(1, "IMAGE or IMAGE@VERSION"),
+		ValidArgsFunction: completeArgs(f, rollbackRef),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.image = args[0]
 			if strings.Contains(o.image, "@") {
@@ -49,6 +51,8 @@ has moved the environment away from since; revoked releases are skipped.`,
 	cmd.Flags().StringVar(&o.env, "env", "", "environment to roll back (required)")
 	cmd.Flags().StringVar(&o.to, "to", "", "version to go back to (must have run there before); same as IMAGE@VERSION")
 	_ = cmd.MarkFlagRequired("env")
+	_ = cmd.RegisterFlagCompletionFunc("env", completeFlag(f, envNames))
+	_ = cmd.RegisterFlagCompletionFunc("to", completeFlag(f, rollbackTo))
 	return cmd
 }
 

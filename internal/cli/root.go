@@ -41,15 +41,40 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{fmt.Sprintf("%s: %s (see `%s --help`)", cmd.CommandPath(), flagError(err), cmd.CommandPath())}
 	})
-	root.AddCommand(
-		newCmdInit(f), newCmdConfig(f), newCmdBuild(f), newCmdValidate(f), newCmdRelease(f),
-		newCmdPromote(f), newCmdRollback(f), newCmdStatus(f), newCmdHistory(f), newCmdShow(f),
-		newCmdApprove(f), newCmdRevoke(f), newCmdUnpin(f), newCmdVersion(f), newCmdSweep(f),
-		newCmdGC(f), newCmdRecover(f), newCmdVerify(f), newCmdKeygen(f), newCmdForward(f),
-	)
+	_ = root.RegisterFlagCompletionFunc("output", outputValues)
+	// Grouped as a person meets them: make a release, move it through the
+	// environments, look at what happened, keep the project tidy.
+	addGroup(root, groupBuild, "Build commands:", newCmdInit(f), newCmdConfig(f), newCmdBuild(f),
+		newCmdValidate(f), newCmdRelease(f))
+	addGroup(root, groupDeploy, "Deploy commands:", newCmdPromote(f), newCmdRollback(f), newCmdRecover(f),
+		newCmdApprove(f))
+	addGroup(root, groupInspect, "Inspect commands:", newCmdStatus(f), newCmdHistory(f), newCmdShow(f),
+		newCmdVerify(f))
+	addGroup(root, groupAdmin, "Admin commands:", newCmdRevoke(f), newCmdUnpin(f), newCmdGC(f), newCmdSweep(f),
+		newCmdKeygen(f), newCmdVersion(f))
+	root.AddCommand(newCmdForward(f)) // hidden: a helper process bake starts itself
+	root.SetCompletionCommandGroupID(groupAdmin)
 	root.InitDefaultCompletionCmd()
+	describeCompletion(root)
 	refuseUnknownSubcommands(root)
 	return root
+}
+
+// The groups of `bake --help`.
+const (
+	groupBuild   = "build"
+	groupDeploy  = "deploy"
+	groupInspect = "inspect"
+	groupAdmin   = "admin"
+)
+
+// addGroup adds the group id titled title to root, with its commands.
+func addGroup(root *cobra.Command, id, title string, cmds ...*cobra.Command) {
+	root.AddGroup(&cobra.Group{ID: id, Title: title})
+	for _, c := range cmds {
+		c.GroupID = id
+		root.AddCommand(c)
+	}
 }
 
 // refuseUnknownSubcommands makes each command that only groups others

@@ -22,7 +22,10 @@ func newCmdShow(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "show IMAGE@VERSION",
 		Short: "Show everything recorded about a release: artifact, provenance, checks, where it runs",
-		Args:  exactArgs(1, "IMAGE@VERSION"),
+		Example: `  bake show hello@1.2.0
+  bake show hello@1.2.0 -o json`,
+		Args:              exactArgs(1, "IMAGE@VERSION"),
+		ValidArgsFunction: completeArgs(f, releaseRefs(false)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runShow(cmd.Context(), f, args[0])
 		},

@@ -18,6 +18,10 @@ func newCmdStatus(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status [IMAGE] [--check]",
 		Short: "Show what each environment runs, with the newest releases, and any drift from the record",
+		Example: `  bake status
+  bake status hello
+  bake status --check   # exit 4 when what runs differs from the record`,
+		ValidArgsFunction: completeArgs(f, imageNames),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return exactArgs(1, "at most one IMAGE")(cmd, args)

@@ -56,7 +56,8 @@ resource whose dev.bake.operation no known run had is listed and left alone.`,
   bake sweep --aws --dry-run
   bake sweep --older-than 10m
   bake sweep --operation 3f9a0c1b2d4e`,
-		Args: exactArgs(0, "no arguments"),
+		Args:              exactArgs(0, "no arguments"),
+		ValidArgsFunction: noFiles,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runSweep(cmd.Context(), o)
 		},

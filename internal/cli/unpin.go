@@ -20,13 +20,15 @@ func newCmdUnpin(f *Factory) *cobra.Command {
 back to: "bake promote IMAGE --from ENV --to ENV" refuses to move it forward,
 so an automatic promotion never undoes a rollback. A promote of an explicit
 version (IMAGE@VERSION) also ends the pin. The unpin is recorded with who and when.`,
-		Example: `  bake unpin hello --env prod --reason "1.2.1 fixes the leak"`,
-		Args:    exactArgs(1, "IMAGE"),
+		Example:           `  bake unpin hello --env prod --reason "1.2.1 fixes the leak"`,
+		Args:              exactArgs(1, "IMAGE"),
+		ValidArgsFunction: completeArgs(f, imageNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runUnpin(cmd.Context(), f, args[0], env, reason)
 		},
 	}
 	cmd.Flags().StringVar(&env, "env", "", "environment to unpin (required)")
+	_ = cmd.RegisterFlagCompletionFunc("env", completeFlag(f, envNames))
 	cmd.Flags().StringVar(&reason, "reason", "unpinned", "why, recorded with the unpin")
 	_ = cmd.MarkFlagRequired("env")
 	return cmd

@@ -25,12 +25,16 @@ func newCmdValidate(f *Factory) *cobra.Command {
 container from its digest, or for an AMI release an EC2 instance launched from
 its AMI (always terminated). Prints the verdict. The recorded release itself is
 immutable: its verdict from release time stays as it was.`,
-		Args: exactArgs(1, "IMAGE@VERSION"),
+		Example: `  bake validate hello@1.2.0
+  bake validate hello@1.2.0 --report junit=checks.xml --keep-on-failure`,
+		Args:              exactArgs(1, "IMAGE@VERSION"),
+		ValidArgsFunction: completeArgs(f, releaseRefs(false)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runValidate(cmd.Context(), f, args[0], reports, keep)
 		},
 	}
 	cmd.Flags().StringArrayVar(&reports, "report", nil, "also write the check results as FORMAT=PATH (junit=checks.xml)")
+	_ = cmd.RegisterFlagCompletionFunc("report", reportValues)
 	cmd.Flags().BoolVar(&keep, "keep-on-failure", false, "keep a failed sandbox running for debugging (prints how to reach and remove it)")
 	return cmd
 }

@@ -42,7 +42,8 @@ back with --expect: verify then also checks the chain still holds it.
 Exits 0 when history matches, 4 when it does not.`,
 		Example: `  bake verify
   bake verify --expect sha256:4f0c...   # a head printed by an earlier verify`,
-		Args: exactArgs(0, "no arguments"),
+		Args:              exactArgs(0, "no arguments"),
+		ValidArgsFunction: noFiles,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runVerify(cmd.Context(), f, expect)
 		},

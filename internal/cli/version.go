@@ -69,7 +69,10 @@ func newCmdVersion(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print bake's version, the commit it was built from, and its Go version",
-		Args:  exactArgs(0, "no arguments"),
+		Example: `  bake version
+  bake version -o json`,
+		Args:              exactArgs(0, "no arguments"),
+		ValidArgsFunction: noFiles,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := currentVersion()
 			return f.render(v, func(w io.Writer) { fmt.Fprintln(w, v) })
