@@ -25,7 +25,7 @@ func (d *decoder) builder(s *section, p *Project) {
 		}
 		return
 	}
-	bs, ok := d.Section("builder", s.Key("builder"), n, "address", "ca", "cert", "key", "server_name")
+	bs, ok := d.Section("builder", s.Key("builder"), n, fileKeys[Builder]("")...)
 	if !ok {
 		return
 	}

@@ -39,7 +39,7 @@ func (d *decoder) checks(path string, n *yaml.Node, img *Image, portGiven bool) 
 // check decodes one check and returns the node of its name for duplicate reports.
 func (d *decoder) check(path string, n *yaml.Node, img *Image, portGiven bool) (Check, *yaml.Node, bool) {
 	var c Check
-	s, ok := d.Section(path, n, n, "name", "http", "tcp", "command", "user")
+	s, ok := d.Section(path, n, n, fileKeys[Check]("")...)
 	if !ok {
 		return c, nil, false
 	}
@@ -74,7 +74,7 @@ func (d *decoder) check(path string, n *yaml.Node, img *Image, portGiven bool) (
 // httpCheck decodes the http: part of a check and applies its defaults.
 func (d *decoder) httpCheck(path string, at, n *yaml.Node, img *Image, portGiven bool) *HTTPCheck {
 	h := &HTTPCheck{Port: img.Port, Path: "/", Status: 200, Timeout: DefaultCheckTimeout}
-	s, ok := d.Section(path, at, n, "port", "path", "status", "body", "timeout")
+	s, ok := d.Section(path, at, n, fileKeys[HTTPCheck]("")...)
 	if !ok {
 		return nil
 	}
@@ -110,7 +110,7 @@ func (d *decoder) httpCheck(path string, at, n *yaml.Node, img *Image, portGiven
 // tcpCheck decodes the tcp: part of a check and applies its defaults.
 func (d *decoder) tcpCheck(path string, at, n *yaml.Node, img *Image, portGiven bool) *TCPCheck {
 	t := &TCPCheck{Port: img.Port, Timeout: DefaultCheckTimeout}
-	s, ok := d.Section(path, at, n, "port", "timeout")
+	s, ok := d.Section(path, at, n, fileKeys[TCPCheck]("")...)
 	if !ok {
 		return nil
 	}
@@ -128,7 +128,7 @@ func (d *decoder) tcpCheck(path string, at, n *yaml.Node, img *Image, portGiven 
 // userCheck decodes the user: part of a check.
 func (d *decoder) userCheck(path string, at, n *yaml.Node) *UserCheck {
 	u := &UserCheck{}
-	s, ok := d.Section(path, at, n, "not_root", "name")
+	s, ok := d.Section(path, at, n, fileKeys[UserCheck]("")...)
 	if !ok {
 		return nil
 	}
@@ -147,7 +147,7 @@ func (d *decoder) userCheck(path string, at, n *yaml.Node) *UserCheck {
 // commandCheck decodes the command: part of a check and applies its defaults.
 func (d *decoder) commandCheck(path string, at, n *yaml.Node, img *Image) *CommandCheck {
 	c := &CommandCheck{Timeout: DefaultCheckTimeout}
-	s, ok := d.Section(path, at, n, "argv", "exit", "stdout", "timeout")
+	s, ok := d.Section(path, at, n, fileKeys[CommandCheck]("")...)
 	if !ok {
 		return nil
 	}

@@ -22,7 +22,7 @@ func (d *decoder) environments(n *yaml.Node, imgs *imageSet, used *listenUse) []
 	needsHealth := map[string]bool{} // images already checked for a port and an http check
 	for i, item := range n.Content {
 		path := index("environments", i)
-		s, ok := d.Section(path, resolve(item), item, "name", "protected", "gates", "retention", "targets", "registry")
+		s, ok := d.Section(path, resolve(item), item, fileKeys[Environment]("")...)
 		if !ok {
 			continue
 		}
@@ -118,11 +118,10 @@ func isASG(n *yaml.Node) bool {
 // target decodes one target and applies its defaults.
 func (d *decoder) target(path string, e entry, used *listenUse, project, env, image string) *Target {
 	t := &Target{Type: TargetDocker, Replicas: 1, HealthTimeout: DefaultHealthTimeout, Strategy: BlueGreen}
-	allowed := []string{"type", "replicas", "listen", "health_timeout", "strategy", "min_healthy", "watch"}
+	allowed := fileKeys[Target]("type:" + TargetDocker)
 	asg := isASG(resolve(e.Value))
 	if asg {
-		allowed = []string{"type", "replicas", "health_timeout", "watch", "group", "target_groups", "subnets", "instance_type",
-			"security_groups", "instance_profile"}
+		allowed = fileKeys[Target]("type:" + TargetASG)
 	}
 	s, ok := d.Section(path, e.Key, e.Value, allowed...)
 	if !ok {
@@ -222,7 +221,7 @@ var groupRule = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,99}$`)
 
 // retention decodes what an environment keeps for rollbacks.
 func (d *decoder) retention(path string, at, n *yaml.Node, env *Environment) {
-	s, ok := d.Section(path, at, n, "previous", "releases")
+	s, ok := d.Section(path, at, n, fileKeys[Retention]("")...)
 	if !ok {
 		return
 	}
@@ -236,7 +235,7 @@ func (d *decoder) retention(path string, at, n *yaml.Node, env *Environment) {
 
 // gates decodes what a release must have done before it enters an environment.
 func (d *decoder) gates(path string, at, n *yaml.Node, env *Environment) {
-	s, ok := d.Section(path, at, n, "approval", "soak")
+	s, ok := d.Section(path, at, n, fileKeys[Gates]("")...)
 	if !ok {
 		return
 	}

@@ -62,7 +62,7 @@ func (d *decoder) image(e entry, set *imageSet, b Builder) *Image {
 		d.Errorf(e.Key, "images", "image name %s", msg)
 		return img
 	}
-	s, ok := d.Section(path, e.Key, e.Value, "template", "dockerfile", "context", "base", "port", "vars", "secrets", "sandbox", "checks", "platforms")
+	s, ok := d.Section(path, e.Key, e.Value, fileKeys[Image]("")...)
 	if !ok {
 		return img
 	}
@@ -115,7 +115,7 @@ func (d *decoder) image(e entry, set *imageSet, b Builder) *Image {
 
 // sandbox decodes how the image runs in its sandbox.
 func (d *decoder) sandbox(path string, at, n *yaml.Node, img *Image) {
-	s, ok := d.Section(path, at, n, "read_only", "subnet", "instance_type", "instance_profile")
+	s, ok := d.Section(path, at, n, fileKeys[Sandbox]("")...)
 	if !ok {
 		return
 	}

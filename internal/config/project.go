@@ -20,7 +20,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 		Ledger:    filepath.Join(d.dir, DefaultLedger),
 		FrontDoor: FrontDoor{Admin: DefaultFrontDoor},
 	}
-	s, ok := d.Section("", root, root, "project", "registry", "ledger", "frontdoor", "notify", "aws", "signing", "builder", "images", "environments")
+	s, ok := d.Section("", root, root, fileKeys[Project]("")...)
 	if !ok {
 		return p
 	}
@@ -67,7 +67,7 @@ func (d *decoder) frontDoor(s *section, p *Project) *yaml.Node {
 	if n == nil {
 		return nil
 	}
-	fd, ok := d.Section("frontdoor", s.Key("frontdoor"), n, "admin")
+	fd, ok := d.Section("frontdoor", s.Key("frontdoor"), n, fileKeys[FrontDoor]("")...)
 	if !ok {
 		return nil
 	}
@@ -92,7 +92,7 @@ func (d *decoder) notify(s *section, p *Project) {
 	if n == nil {
 		return
 	}
-	ns, ok := d.Section("notify", s.Key("notify"), n, "webhook", "allow")
+	ns, ok := d.Section("notify", s.Key("notify"), n, fileKeys[Notify]("")...)
 	if !ok {
 		return
 	}
@@ -126,7 +126,7 @@ func (d *decoder) aws(s *section, p *Project) {
 	if n == nil {
 		return
 	}
-	as, ok := d.Section("aws", s.Key("aws"), n, "region", "endpoint")
+	as, ok := d.Section("aws", s.Key("aws"), n, fileKeys[AWS]("")...)
 	if !ok {
 		return
 	}

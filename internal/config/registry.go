@@ -16,14 +16,15 @@ import (
 // Registry is an OCI registry releases are pushed to: the project's, and
 // later an environment's own.
 type Registry struct {
-	Address string // HOST:PORT, as image references name it
-	// CA is the absolute path of a PEM bundle the registry's certificate
-	// chains to; "" trusts the system's CAs and the engine's certs.d.
-	CA string
+	// Address is the registry's HOST[:PORT], as image references name it.
+	Address string `yaml:"address" bake:"scalar"`
+	// CA is a PEM bundle the registry's certificate chains to; "" trusts
+	// the system's CAs and the engine's certs.d.
+	CA string `yaml:"ca" bake:"file"`
 	// CreateRepositories creates a repository (PROJECT/IMAGE) before the
 	// first push. Amazon ECR only, checked at load: other registries create
 	// repositories as images are pushed.
-	CreateRepositories bool
+	CreateRepositories bool `yaml:"create_repositories"`
 }
 
 // registry decodes the project's `registry:` into r. It returns the node
@@ -44,7 +45,7 @@ func (d *decoder) registryAt(path string, s *section, r *Registry) *yaml.Node {
 		d.registryAddress(path, n, r)
 		return n
 	}
-	rs, ok := d.Section(path, s.Key("registry"), n, "address", "ca", "create_repositories")
+	rs, ok := d.Section(path, s.Key("registry"), n, fileKeys[Registry]("")...)
 	if !ok {
 		return nil
 	}

@@ -18,7 +18,7 @@ func (d *decoder) signing(s *section, p *Project) {
 	if n == nil {
 		return
 	}
-	ss, ok := d.Section("signing", s.Key("signing"), n, "key", "public_keys", "approvers")
+	ss, ok := d.Section("signing", s.Key("signing"), n, fileKeys[Signing]("")...)
 	if !ok {
 		return
 	}
@@ -95,7 +95,7 @@ func (d *decoder) approvers(s *section, p *Project) {
 	names, ids := map[string]int{}, map[string]int{}
 	for i, item := range n.Content {
 		path := index("signing.approvers", i)
-		as, ok := d.Section(path, item, item, "name", "public_key")
+		as, ok := d.Section(path, item, item, fileKeys[Approver]("")...)
 		if !ok {
 			continue
 		}

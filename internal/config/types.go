@@ -20,19 +20,40 @@ const (
 )
 
 // Project is a loaded and validated bake.yaml.
+//
+// The yaml tags name each field's key in bake.yaml and the decoder accepts
+// exactly those keys; the generated bake.yaml reference and JSON Schema
+// (docs/reference) read the same tags and the comments on the fields. Tags:
+// default:"V" is the value a missing key takes; bake:"..." holds required
+// (the key must be there), keyed (a list written as a mapping from each
+// element's name), scalar (the mapping may be written as this one value; with
+// =A|B, as one of those words), words=A|B (a set of flags written as a list
+// of those words), when=KEY:VALUE (only allowed when KEY has VALUE), one-of
+// (exactly one of the fields so marked is set), file (a path, written
+// relative to bake.yaml and held here as an absolute path) and enum=A|B.
 type Project struct {
-	File         string         // absolute path of bake.yaml
-	Dir          string         // directory of bake.yaml; relative paths resolve against it
-	Name         string         // `project:`, used in resource names and registry repositories
-	Registry     Registry       // the OCI registry releases are pushed to
-	Ledger       string         // absolute path of the SQLite ledger, or a dynamodb://TABLE?region=R URL as written
-	FrontDoor    FrontDoor      // deprecated: the shared Caddy of an older bake
-	Notify       Notify         // where events about releases and deployments go
-	AWS          AWS            // how bake reaches AWS, for AMI images and asg targets
-	Signing      Signing        // the keys releases are signed and verified with
-	Builder      Builder        // which BuildKit builds Docker images
-	Images       []*Image       // in file order
-	Environments []*Environment // in promotion order: a release enters Environments[i] only after Environments[i-1]
+	File string `yaml:"-"` // absolute path of bake.yaml
+	Dir  string `yaml:"-"` // directory of bake.yaml; relative paths resolve against it
+	// Name is the project's name, used in resource names and registry
+	// repositories (PROJECT/IMAGE): lowercase letters, digits and hyphens,
+	// at most 40.
+	Name     string   `yaml:"project" bake:"required"`
+	Registry Registry `yaml:"registry" default:"127.0.0.1:5000"` // the OCI registry releases are pushed to
+	// Ledger is where releases and deployments are recorded: a SQLite
+	// file, or dynamodb://TABLE?region=REGION[&endpoint=URL] for a team's
+	// table, kept as written.
+	Ledger    string    `yaml:"ledger" default:".bake/ledger.db"`
+	FrontDoor FrontDoor `yaml:"frontdoor"`                  // deprecated: the shared Caddy of an older bake
+	Notify    Notify    `yaml:"notify"`                     // where events about releases and deployments go
+	AWS       AWS       `yaml:"aws"`                        // how bake reaches AWS, for AMI images and asg targets
+	Signing   Signing   `yaml:"signing"`                    // the keys releases are signed and verified with; `bake keygen` prints these lines
+	Builder   Builder   `yaml:"builder" default:"buildkit"` // which BuildKit builds Docker images
+	// Images are the image definitions, by name, in file order.
+	Images []*Image `yaml:"images" bake:"required,keyed"`
+	// Environments are the stages a release moves through, in promotion
+	// order: a release enters one only after it succeeded in the one
+	// before (Environments[i-1]).
+	Environments []*Environment `yaml:"environments" bake:"required"`
 }
 
 // FrontDoor says where the admin API of the one shared Caddy an older bake
@@ -40,35 +61,39 @@ type Project struct {
 // API on a private unix socket; the field is kept so that older bake.yaml
 // files load, and the address stays reserved.
 type FrontDoor struct {
-	Admin string // host:port, loopback only
+	Admin string `yaml:"admin" default:"127.0.0.1:2019"` // host:port, loopback only
 }
 
 // AWS says how bake reaches the AWS API. Empty fields fall back to the SDK's
 // standard chain (AWS_REGION, AWS_ENDPOINT_URL, profiles).
 type AWS struct {
-	Region   string // the region AMIs are built in and asg targets run in
-	Endpoint string // an endpoint override for every AWS service, e.g. a local moto server
+	Region   string `yaml:"region"`   // the region AMIs are built in and asg targets run in (AWS_REGION otherwise)
+	Endpoint string `yaml:"endpoint"` // an http(s) endpoint for every AWS service, e.g. a local moto server (AWS_ENDPOINT_URL otherwise)
 }
 
 // Signing says which keys releases are signed with when they are recorded,
 // and which signatures promote and rollback accept.
 type Signing struct {
-	// Key is the absolute path of the private key releases are signed with
-	// ("" for none here; BAKE_SIGNING_KEY and BAKE_SIGNING_KEY_FILE come first).
-	Key string
-	// PublicKeys are the keys a release must be signed by to be deployed;
-	// none: signatures are not checked (digests always are).
-	PublicKeys []keys.PublicKey
-	// Approvers may approve releases, each with a key of their own; when
-	// any are listed an approval counts only if one of them signed it.
-	Approvers []Approver
+	// Key is the file of the private key releases are signed with when
+	// they are recorded ("" for none here; BAKE_SIGNING_KEY, the PEM text,
+	// and BAKE_SIGNING_KEY_FILE come first).
+	Key string `yaml:"key" bake:"file"`
+	// PublicKeys are the keys a release must be signed by to be deployed,
+	// each a PEM file read and checked when bake.yaml loads; none:
+	// signatures are not checked (digests always are).
+	PublicKeys []keys.PublicKey `yaml:"public_keys" bake:"file"`
+	// Approvers may approve releases (bake approve --key), each with a key
+	// of their own; when any are listed an approval counts only if one of
+	// them signed it, and in a protected environment not if it is the key
+	// that signed the release.
+	Approvers []Approver `yaml:"approvers"`
 }
 
 // Approver is a person who may approve releases, and the public half of
 // the key their approvals are signed with.
 type Approver struct {
-	Name string
-	Key  keys.PublicKey
+	Name string         `yaml:"name" bake:"required"`            // who approves, as history shows it
+	Key  keys.PublicKey `yaml:"public_key" bake:"required,file"` // the PEM public key their approvals are signed with
 }
 
 // Approver returns the approver whose key has this id, if there is one.
@@ -88,58 +113,88 @@ const (
 )
 
 // Builder says which BuildKit builds Docker images: the engine's own
-// (Address empty) or a buildkitd at Address, reached over TLS when CA or
-// Cert is set. BUILDKIT_HOST, when set, comes before Address.
+// (no address) or a buildkitd at an address, reached over TLS when a CA or
+// a client certificate is given. BUILDKIT_HOST, when set, comes before the
+// address.
 type Builder struct {
-	Legacy     bool   // the engine's legacy builder: no secrets, no cache mounts
-	Address    string // tcp://HOST:PORT, unix:///PATH, ...
-	CA         string // absolute path of the CA bundle the buildkitd's certificate is checked against
-	Cert, Key  string // absolute paths of the client certificate and key bake presents
-	ServerName string // the name the buildkitd's certificate is checked for ("" for the address's host)
+	// Legacy is the engine's legacy builder (builder: legacy): no secrets,
+	// no cache mounts. builder: buildkit is the engine's own BuildKit.
+	Legacy     bool   `yaml:"-" bake:"scalar=buildkit|legacy"`
+	Address    string `yaml:"address" bake:"required"` // the buildkitd: tcp://HOST:PORT, unix:///PATH, ...
+	CA         string `yaml:"ca" bake:"file"`          // the CA bundle the buildkitd's certificate is checked against
+	Cert       string `yaml:"cert" bake:"file"`        // the client certificate bake presents
+	Key        string `yaml:"key" bake:"file"`         // the client certificate's private key
+	ServerName string `yaml:"server_name"`             // the name the buildkitd's certificate is checked for ("" for the address's host)
 }
 
 // Notify says where bake sends an event for each release, promotion,
 // rollback, automatic rollback and failure.
 type Notify struct {
-	Webhook string       // http(s) URL receiving one JSON POST per event; "" for none
-	Allow   notify.Allow // addresses besides public ones the webhook may reach (notify.allow)
+	// Webhook is the URL receiving one JSON POST per event ("" for none;
+	// BAKE_WEBHOOK_URL overrides it): https only, no redirects followed,
+	// public addresses only unless allowed below.
+	Webhook string `yaml:"webhook"`
+	// Allow names the addresses besides public ones the webhook may reach:
+	// loopback (127.0.0.0/8 and ::1, and plain http to them) and private
+	// (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7). Link-local and
+	// cloud metadata addresses are never reached.
+	Allow notify.Allow `yaml:"allow" bake:"words=loopback|private"`
 }
 
 // Image is one image definition: what to build and how to check it.
 type Image struct {
-	Name     string
-	Template string // absolute path of the template directory (holds Dockerfile.tmpl, or rootfs.yaml); "" for a plain Dockerfile
-	// Dockerfile is the absolute path of a Dockerfile built as it is, with
-	// no templating ("" for a template): it gets BuildArgs and its vars as
-	// build arguments where it declares them.
-	Dockerfile string
-	Context    string            // absolute path of the build context
-	Base       string            // name of another image whose newest validated release this one builds FROM ("" for none)
-	Vars       map[string]string // template variables
-	Secrets    []string          // build secrets it needs, by name; values come from BAKE_SECRET_<NAME> at build time
-	Port       int               // port the service listens on inside the container (0: not a service)
-	Sandbox    Sandbox           // how the image runs in its sandbox
-	Checks     []Check           // run in the sandbox at release time; the first http check is also the deploy health check
+	Name string `yaml:"-"` // its key under images:
+	// Template is the template directory (holding Dockerfile.tmpl, a Packer
+	// template, ami.yaml or rootfs.yaml); "" for a plain Dockerfile. An
+	// image has this or dockerfile.
+	Template string `yaml:"template" bake:"file"`
+	// Dockerfile is a Dockerfile built as it is, with no templating ("" for
+	// a template): it gets BAKE_VERSION, BAKE_IMAGE, BAKE_GIT_COMMIT,
+	// BAKE_BASE and its vars as build arguments where it declares them (ARG).
+	Dockerfile string `yaml:"dockerfile" bake:"file"`
+	// Context is the build context directory, inside the project; by
+	// default images/NAME for a template, the Dockerfile's directory for a
+	// plain Dockerfile.
+	Context string `yaml:"context" bake:"file"`
+	// Base names another image here whose newest validated release this one
+	// builds FROM ("" for none; no cycles).
+	Base string `yaml:"base"`
+	// Port is the port the service listens on inside the container, 1 to
+	// 65535 (0: not a service). A docker target needs it.
+	Port int `yaml:"port"`
+	// Vars are template variables (and a plain Dockerfile's build
+	// arguments); numbers and booleans keep the text they are written as.
+	Vars map[string]string `yaml:"vars"`
+	// Secrets are the build secrets it needs, by name (lowercase letters,
+	// digits and _); each value comes from BAKE_SECRET_<NAME> at build
+	// time, never from bake.yaml.
+	Secrets []string `yaml:"secrets"`
+	Sandbox Sandbox  `yaml:"sandbox"` // how the image runs in its sandbox
+	// Checks run in the sandbox at release time; the first http check is
+	// also what a deployment waits for before switching traffic.
+	Checks []Check `yaml:"checks"`
 	// Platforms are the platforms (linux/ARCH[/VARIANT]) the image is built
-	// for, as one index; none builds the builder's own platform only.
-	Platforms []string
+	// for, as one index, by a buildkitd; none builds the builder's own
+	// platform only.
+	Platforms []string `yaml:"platforms"`
 	// PlatformsAt is where bake.yaml sets platforms, for a problem found
 	// with them later (the builder cannot build them): Msg is empty.
-	PlatformsAt Error
+	PlatformsAt Error `yaml:"-"`
 }
 
 // Sandbox says how an image runs in its sandbox.
 type Sandbox struct {
 	// ReadOnly runs it with a read-only root filesystem (and a private /tmp);
 	// true unless the image must write elsewhere.
-	ReadOnly bool
-	// For AMI images: the subnet and instance type of the sandbox instance
-	// ("" for the default subnet and DefaultInstanceType).
-	Subnet       string
-	InstanceType string
-	// InstanceProfile names the IAM instance profile of the sandbox
-	// instance: what lets its SSM agent register, so checks can run.
-	InstanceProfile string
+	ReadOnly bool `yaml:"read_only" default:"true"`
+	// Subnet is the subnet of an AMI image's sandbox instance ("" for the
+	// default VPC's).
+	Subnet string `yaml:"subnet"`
+	// InstanceType is the instance type of an AMI image's sandbox instance.
+	InstanceType string `yaml:"instance_type" default:"t3.micro"`
+	// InstanceProfile names the IAM instance profile of an AMI image's
+	// sandbox instance: what lets its SSM agent register, so checks can run.
+	InstanceProfile string `yaml:"instance_profile"`
 }
 
 // Recipe is what says how the image is built: its template directory, or
@@ -161,14 +216,15 @@ func (i *Image) HealthCheck() *Check {
 	return nil
 }
 
-// Check is one sandbox check. Exactly one of HTTP, TCP and Command is set.
-// String fields may use {{ .Version }}, {{ .Image }} and {{ .Vars.NAME }}.
+// Check is one sandbox check. Exactly one of HTTP, TCP, Command and User
+// is set. String fields may use {{ .Version }}, {{ .Image }} and
+// {{ .Vars.NAME }}.
 type Check struct {
-	Name    string
-	HTTP    *HTTPCheck
-	TCP     *TCPCheck
-	Command *CommandCheck
-	User    *UserCheck
+	Name    string        `yaml:"name" bake:"required"`  // unique within the image
+	HTTP    *HTTPCheck    `yaml:"http" bake:"one-of"`    // asks a URL of the service
+	TCP     *TCPCheck     `yaml:"tcp" bake:"one-of"`     // connects to a port of the service
+	Command *CommandCheck `yaml:"command" bake:"one-of"` // runs a command inside the container
+	User    *UserCheck    `yaml:"user" bake:"one-of"`    // reads the user the image runs as from its config
 }
 
 // Kind names the kind of check ("http", "tcp" or "command").
@@ -186,46 +242,47 @@ func (c Check) Kind() string {
 
 // HTTPCheck asks a URL until it answers as expected or the timeout passes.
 type HTTPCheck struct {
-	Port    int           // container port; defaults to the image's port
-	Path    string        // defaults to "/"
-	Status  int           // expected status; defaults to 200
-	Body    string        // regular expression the body must match ("" for any)
-	Timeout time.Duration // deadline for all retries; defaults to 30s
+	Port    int           `yaml:"port"`                  // container port; defaults to the image's port
+	Path    string        `yaml:"path" default:"/"`      // the path asked for
+	Status  int           `yaml:"status" default:"200"`  // the status expected
+	Body    string        `yaml:"body"`                  // regular expression the body must match ("" for any)
+	Timeout time.Duration `yaml:"timeout" default:"30s"` // deadline for all retries
 }
 
 // TCPCheck connects to a port until it accepts or the timeout passes.
 type TCPCheck struct {
-	Port    int           // container port; defaults to the image's port
-	Timeout time.Duration // deadline for all tries; defaults to 30s
+	Port    int           `yaml:"port"`                  // container port; defaults to the image's port
+	Timeout time.Duration `yaml:"timeout" default:"30s"` // deadline for all tries
 }
 
 // UserCheck asserts which user the image runs as, from its config.
 type UserCheck struct {
-	NotRoot bool   // the image must not run as root (nor as an unset user, which is root)
-	Name    string // the exact user (and group) the image must run as; "" for any
+	NotRoot bool   `yaml:"not_root"` // the image must not run as root (nor as an unset user, which is root)
+	Name    string `yaml:"name"`     // the exact user (and group) the image must run as, such as "65534:65534"; "" for any
 }
 
 // CommandCheck runs a command inside the container.
 type CommandCheck struct {
-	Argv     []string
-	ExitCode int           // expected exit code (default 0)
-	Stdout   string        // regular expression stdout must match ("" for any)
-	Timeout  time.Duration // defaults to 30s
+	Argv     []string      `yaml:"argv" bake:"required"`  // the command and its arguments; each may use template actions
+	ExitCode int           `yaml:"exit" default:"0"`      // expected exit code, 0 to 255
+	Stdout   string        `yaml:"stdout"`                // regular expression stdout must match ("" for any)
+	Timeout  time.Duration `yaml:"timeout" default:"30s"` // deadline for the command
 }
 
 // Environment is one stage of the promotion path.
 type Environment struct {
-	Name string
-	// Protected environments ask before a promote or rollback changes what
-	// they run (on a terminal; elsewhere they need --yes).
-	Protected bool
-	Gates     Gates
-	Retention Retention
-	Targets   map[string]*Target // by image name
+	Name string `yaml:"name" bake:"required"` // unique; lowercase letters, digits and hyphens
+	// Protected asks before a promote or rollback changes what the
+	// environment runs (on a terminal; elsewhere it needs --yes).
+	Protected bool               `yaml:"protected" default:"false"`
+	Gates     Gates              `yaml:"gates"`     // what a release must have done before it enters
+	Retention Retention          `yaml:"retention"` // what the environment keeps for rollbacks
+	Targets   map[string]*Target `yaml:"targets"`   // how each image runs here, by image name
 	// Registry is where the environment's targets pull releases from (a
-	// production account's own registry); nil for the project's. A
-	// promotion copies a release there by digest before deploying it.
-	Registry *Registry
+	// production account's own registry), written as the project's
+	// registry is; nil (left out) for the project's. A promotion copies a release
+	// there by digest before deploying it.
+	Registry *Registry `yaml:"registry"`
 }
 
 // RegistryOf is the registry env's targets pull from.
@@ -245,8 +302,10 @@ const (
 
 // Retention says what an environment keeps for rollbacks.
 type Retention struct {
-	Previous string // KeepWarm, KeepStopped (default) or KeepRemoved
-	Releases int    // rollback candidates `bake gc` keeps, besides the running release; default 3
+	// Previous is what happens to the replicas of the release a deployment
+	// replaces: warm (kept running out of traffic), stopped, or removed.
+	Previous string `yaml:"previous" default:"stopped" bake:"enum=warm|stopped|removed"`
+	Releases int    `yaml:"releases" default:"3"` // rollback candidates `bake gc` keeps, besides the running release
 }
 
 // Deployment strategies of the docker target.
@@ -259,8 +318,8 @@ const (
 // beyond the rules that always hold: validated, never revoked, and (after
 // the first environment) succeeded in the environment before.
 type Gates struct {
-	Approval bool          // someone ran `bake approve IMAGE@VERSION --env ENV`
-	Soak     time.Duration // it has run in the environment before for at least this long
+	Approval bool          `yaml:"approval"` // someone ran `bake approve IMAGE@VERSION --env ENV`
+	Soak     time.Duration `yaml:"soak"`     // it has run in the environment before for at least this long
 }
 
 // Target types.
@@ -271,27 +330,35 @@ const (
 
 // Target says how an image runs in an environment.
 type Target struct {
-	Type          string        // TargetDocker (default) or TargetASG
-	Replicas      int           // defaults to 1; for asg, the group's size
-	Listen        string        // 127.0.0.1:PORT where the front door serves this image in this environment
-	HealthTimeout time.Duration // how long new replicas have to pass the health check; defaults to 60s
-	Strategy      string        // BlueGreen (default) or Rolling
-	MinHealthy    int           // rolling: healthy replicas in traffic never fewer than this; defaults to Replicas
-	Watch         time.Duration // after the switch, how long health is watched before the old release is retired; 0 for no watch
-	ASG           *ASG          // set for TargetASG
+	// Type is the kind of target: docker (replica containers behind a
+	// front door) or asg (an Auto Scaling group per release behind
+	// load-balancer target groups).
+	Type     string `yaml:"type" default:"docker" bake:"enum=docker|asg"`
+	Replicas int    `yaml:"replicas" default:"1"` // how many replicas run, 1 to 20; for asg, the group's size
+	// Listen is the 127.0.0.1:PORT where the front door serves this image
+	// in this environment: unique, not the registry's or front door's.
+	Listen        string        `yaml:"listen" bake:"required,when=type:docker"`
+	HealthTimeout time.Duration `yaml:"health_timeout" default:"60s"` // how long new replicas have to pass the health check
+	// Strategy is how a deployment replaces replicas: blue-green (start
+	// every new replica, then switch traffic in one step) or rolling
+	// (replace one replica at a time, each health-gated).
+	Strategy   string        `yaml:"strategy" default:"blue-green" bake:"enum=blue-green|rolling,when=type:docker"`
+	MinHealthy int           `yaml:"min_healthy" bake:"when=type:docker"` // rolling: healthy replicas in traffic never fewer than this; defaults to replicas
+	Watch      time.Duration `yaml:"watch"`                               // after the switch, how long health is watched (and a failure switched back) before the old release is retired; none by default
+	ASG        *ASG          `yaml:",inline" bake:"when=type:asg"`        // set for TargetASG
 }
 
 // ASG is where an asg target runs a release: a new launch template and Auto
 // Scaling group "<Group>-v<version>" per release, attached to TargetGroups.
 type ASG struct {
-	Group        string   // name prefix of the groups; default "<project>-<env>-<image>"
-	TargetGroups []string // ARNs of the load-balancer target groups the groups attach to
-	Subnets      []string // subnets the instances run in; default: the default VPC's
-	InstanceType string   // default DefaultInstanceType
+	Group        string   `yaml:"group"`                            // name prefix of the groups, GROUP-vVERSION; default PROJECT-ENV-IMAGE
+	TargetGroups []string `yaml:"target_groups" bake:"required"`    // ARNs of the load-balancer target groups the groups attach to
+	Subnets      []string `yaml:"subnets"`                          // subnets the instances run in; default: the default VPC's
+	InstanceType string   `yaml:"instance_type" default:"t3.micro"` // the instances' type
 	// SecurityGroups are the instances' security groups (ids); default: the VPC's default group.
-	SecurityGroups []string
+	SecurityGroups []string `yaml:"security_groups"`
 	// InstanceProfile names the instances' IAM instance profile ("" for none).
-	InstanceProfile string
+	InstanceProfile string `yaml:"instance_profile"`
 }
 
 // Image returns the image definition with that name, or nil.

@@ -18,6 +18,9 @@ func generate(root string) (reference, error) {
 	if err := ref.addCLI(); err != nil {
 		return nil, fmt.Errorf("cli reference: %w", err)
 	}
+	if err := ref.addConfig(root); err != nil {
+		return nil, fmt.Errorf("bake.yaml reference: %w", err)
+	}
 	return ref, nil
 }
 
