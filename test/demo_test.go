@@ -79,7 +79,7 @@ func TestDemo(t *testing.T) {
 	var all []struct {
 		Unchanged bool `json:"unchanged"`
 	}
-	decodeOne(t, mustBake(t, dir, "release", "--all", "-o", "json").stdout, &all)
+	decodeList(t, mustBake(t, dir, "release", "--all", "-o", "json").stdout, "bake.release-all/v1", "releases", &all)
 	require.Len(t, all, 3)
 	for i, r := range all {
 		assert.True(t, r.Unchanged, "image %d of --all", i)

@@ -47,7 +47,7 @@ func TestStatusCheckReportsDrift(t *testing.T) {
 	}
 	res = bake(t, p.Dir, "status", "--check", "-o", "json")
 	assert.Equal(t, 4, res.code)
-	decodeOne(t, res.stdout, &doc)
+	decodeStatus(t, res.stdout, &doc)
 	require.Len(t, doc, 1)
 	assert.NotEmpty(t, doc[0].Environments[0].Drift)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -86,20 +87,43 @@ type deployment struct {
 	By       string `json:"by"`
 }
 
-// decodeOne decodes exactly one JSON document from s into v.
+// decodeOne decodes exactly one JSON document from s into v, and checks
+// that it names its schema.
 func decodeOne(t *testing.T, s string, v any) {
 	t.Helper()
 	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
 	require.NoError(t, dec.Decode(v), "stdout is not JSON:\n%s", s)
 	var extra json.RawMessage
 	require.ErrorIs(t, dec.Decode(&extra), io.EOF, "more than one JSON document on stdout:\n%s", s)
+	var named struct {
+		Schema string `json:"schema"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(s), &named), s)
+	require.Regexp(t, `^bake\.[a-z-]+/v[0-9]+$`, named.Schema, "the document's schema field:\n%s", s)
+}
+
+// decodeList decodes the one document of schema in s and its list field
+// into v: status's images, release --all's releases.
+func decodeList(t *testing.T, s, schema, field string, v any) {
+	t.Helper()
+	var doc map[string]json.RawMessage
+	decodeOne(t, s, &doc)
+	require.JSONEq(t, strconv.Quote(schema), string(doc["schema"]), s)
+	require.Contains(t, doc, field, s)
+	require.NoError(t, json.Unmarshal(doc[field], v), s)
+}
+
+// decodeStatus decodes `bake status -o json`'s images into v.
+func decodeStatus(t *testing.T, s string, v any) {
+	t.Helper()
+	decodeList(t, s, "bake.status/v1", "images", v)
 }
 
 // envStatusOf returns env's entry of `bake status svc -o json`.
 func envStatusOf(t *testing.T, p *project, env string) envStatus {
 	t.Helper()
 	var doc statusDoc
-	decodeOne(t, mustBake(t, p.Dir, "status", "svc", "-o", "json").stdout, &doc)
+	decodeStatus(t, mustBake(t, p.Dir, "status", "svc", "-o", "json").stdout, &doc)
 	require.Len(t, doc, 1)
 	for _, es := range doc[0].Environments {
 		if es.Env == env {

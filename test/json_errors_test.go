@@ -11,7 +11,8 @@ import (
 
 // jsonError is the document -o json prints on stdout when a command fails.
 type jsonError struct {
-	Error struct {
+	Schema string `json:"schema"`
+	Error  struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 		Hint    string `json:"hint"`
@@ -50,6 +51,7 @@ func TestJSONErrors(t *testing.T) {
 			require.Equal(t, tc.exit, res.code, res.String())
 			var doc jsonError
 			decodeOne(t, res.stdout, &doc)
+			assert.Equal(t, "bake.error/v1", doc.Schema)
 			assert.Equal(t, tc.code, doc.Error.Code)
 			assert.Equal(t, tc.exit, doc.Error.Exit)
 			assert.Contains(t, doc.Error.Message, tc.message)
@@ -67,8 +69,8 @@ func TestJSONErrors(t *testing.T) {
 		require.NoError(t, removeContainers(t.Context(), p.Name))
 		res := bake(t, p.Dir, "status", "--check", "-o", "json")
 		require.Equal(t, 4, res.code, res.String())
-		var doc []map[string]json.RawMessage // the status document, one entry per image
-		decodeOne(t, res.stdout, &doc)
+		var doc []map[string]json.RawMessage // the status document's images
+		decodeStatus(t, res.stdout, &doc)
 		require.NotEmpty(t, doc)
 		assert.NotContains(t, doc[0], "error")
 	})

@@ -15,21 +15,30 @@ func TestJSONOutput(t *testing.T) {
 	t.Parallel()
 	p := newProject(t, projectOptions{})
 
-	jsonRun := func(t *testing.T, v any, args ...string) {
+	// jsonRun runs args with -o json and decodes the document, which must
+	// name schema, into v.
+	jsonRun := func(t *testing.T, schema string, v any, args ...string) {
 		t.Helper()
 		res := mustBake(t, p.Dir, append(args, "-o", "json")...)
 		decodeOne(t, res.stdout, v)
+		var named struct {
+			Schema string `json:"schema"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(res.stdout), &named))
+		assert.Equal(t, schema, named.Schema, "the schema of bake %s", strings.Join(args, " "))
 		// Progress on stderr is JSON lines, one event each.
 		for _, l := range strings.Split(strings.TrimSpace(res.stderr), "\n") {
 			if l == "" {
 				continue
 			}
 			var ev struct {
-				Event string `json:"event"`
-				Text  string `json:"text"`
+				Schema string `json:"schema"`
+				Event  string `json:"event"`
+				Text   string `json:"text"`
 			}
 			require.NoError(t, json.Unmarshal([]byte(l), &ev), "a progress line that is not a JSON event: %q", l)
 			assert.NotEmpty(t, ev.Event, l)
+			assert.Equal(t, "bake.event/v1", ev.Schema, l)
 		}
 	}
 
@@ -39,7 +48,7 @@ func TestJSONOutput(t *testing.T) {
 			Go      string `json:"go"`
 			Builder string `json:"builder"`
 		}
-		jsonRun(t, &v, "version")
+		jsonRun(t, "bake.version/v1", &v, "version")
 		assert.NotEmpty(t, v.Version)
 		assert.True(t, strings.HasPrefix(v.Go, "go"), "go: %q", v.Go)
 	})
@@ -58,7 +67,7 @@ func TestJSONOutput(t *testing.T) {
 				} `json:"checks"`
 			} `json:"release"`
 		}
-		jsonRun(t, &r, "release", "svc", "--version", "1.0.0")
+		jsonRun(t, "bake.release/v1", &r, "release", "svc", "--version", "1.0.0")
 		assert.Equal(t, "svc", r.Release.Image)
 		assert.Equal(t, "1.0.0", r.Release.Version)
 		assert.Equal(t, "validated", r.Release.Status)
@@ -76,7 +85,7 @@ func TestJSONOutput(t *testing.T) {
 			Unchanged  bool       `json:"unchanged"`
 			Replicas   []replica  `json:"replicas"`
 		}
-		jsonRun(t, &r, "promote", "svc@1.0.0", "--to", "dev")
+		jsonRun(t, "bake.deployment/v1", &r, "promote", "svc@1.0.0", "--to", "dev")
 		assert.Equal(t, "dev", r.Deployment.Env)
 		assert.Equal(t, "1.0.0", r.Deployment.Version)
 		assert.Equal(t, "succeeded", r.Deployment.Outcome)
@@ -85,13 +94,16 @@ func TestJSONOutput(t *testing.T) {
 		assert.Len(t, r.Replicas, 2)
 
 		r.Unchanged = false
-		jsonRun(t, &r, "promote", "svc@1.0.0", "--to", "dev")
+		jsonRun(t, "bake.deployment/v1", &r, "promote", "svc@1.0.0", "--to", "dev")
 		assert.True(t, r.Unchanged, "promoting what runs changes nothing")
 	})
 
 	t.Run("status", func(t *testing.T) {
-		var doc statusDoc
-		jsonRun(t, &doc, "status")
+		var st struct {
+			Images statusDoc `json:"images"`
+		}
+		jsonRun(t, "bake.status/v1", &st, "status")
+		doc := st.Images
 		require.Len(t, doc, 1)
 		assert.Equal(t, "svc", doc[0].Image)
 		require.Len(t, doc[0].Environments, 3)
@@ -99,11 +111,13 @@ func TestJSONOutput(t *testing.T) {
 		assert.Empty(t, doc[0].Environments[1].Version, "qa runs nothing")
 
 		// Lists are lists, also for an environment that runs nothing.
-		var raw []struct {
-			Environments []map[string]json.RawMessage `json:"environments"`
+		var raw struct {
+			Images []struct {
+				Environments []map[string]json.RawMessage `json:"environments"`
+			} `json:"images"`
 		}
-		jsonRun(t, &raw, "status")
-		for _, env := range raw[0].Environments {
+		jsonRun(t, "bake.status/v1", &raw, "status")
+		for _, env := range raw.Images[0].Environments {
 			for _, key := range []string{"replicas", "upstreams"} {
 				v := strings.TrimSpace(string(env[key]))
 				assert.True(t, strings.HasPrefix(v, "["), "environment %s: %q is %s, want a JSON array", env["env"], key, v)
@@ -113,14 +127,14 @@ func TestJSONOutput(t *testing.T) {
 
 	t.Run("history", func(t *testing.T) {
 		var h historyDoc
-		jsonRun(t, &h, "history", "svc")
+		jsonRun(t, "bake.history/v1", &h, "history", "svc")
 		require.Len(t, h.Releases, 1)
 		assert.Equal(t, "1.0.0", h.Releases[0].Version)
 		require.Len(t, h.Deployments, 1)
 		assert.Equal(t, "dev", h.Deployments[0].Env)
 
 		var qa historyDoc
-		jsonRun(t, &qa, "history", "svc", "--env", "qa")
+		jsonRun(t, "bake.history/v1", &qa, "history", "svc", "--env", "qa")
 		assert.NotNil(t, qa.Deployments, "no deployments is an empty list")
 		assert.Empty(t, qa.Deployments)
 	})
@@ -129,7 +143,7 @@ func TestJSONOutput(t *testing.T) {
 		var r struct {
 			Unchanged bool `json:"unchanged"`
 		}
-		jsonRun(t, &r, "rollback", "svc", "--env", "dev", "--to", "1.0.0")
+		jsonRun(t, "bake.deployment/v1", &r, "rollback", "svc", "--env", "dev", "--to", "1.0.0")
 		assert.True(t, r.Unchanged)
 	})
 }

@@ -19,7 +19,7 @@ func pinnedIn(t *testing.T, p *project, env string) string {
 			} `json:"pinned"`
 		} `json:"environments"`
 	}
-	decodeOne(t, mustBake(t, p.Dir, "status", "svc", "-o", "json").stdout, &doc)
+	decodeStatus(t, mustBake(t, p.Dir, "status", "svc", "-o", "json").stdout, &doc)
 	require.Len(t, doc, 1)
 	for _, es := range doc[0].Environments {
 		if es.Env == env && es.Pinned != nil {

@@ -56,7 +56,7 @@ func TestPromoteAcrossRegistries(t *testing.T) {
 	var st []struct {
 		Environments []struct{ Env, Version, Digest, Reference string }
 	}
-	decodeOne(t, run("status", "svc", "-o", "json").stdout, &st)
+	decodeStatus(t, run("status", "svc", "-o", "json").stdout, &st)
 	require.Len(t, st, 1)
 	for _, es := range st[0].Environments {
 		switch es.Env {
@@ -80,7 +80,7 @@ func TestPromoteAcrossRegistries(t *testing.T) {
 	res = run("rollback", "svc", "--env", "qa")
 	assert.NotContains(t, res.stderr, "copied", "a copy already in the qa registry is not made again")
 	assert.ElementsMatch(t, []string{ref1, ref1}, runningReplicaImages(t, p, "qa"))
-	decodeOne(t, run("status", "svc", "-o", "json").stdout, &st)
+	decodeStatus(t, run("status", "svc", "-o", "json").stdout, &st)
 	for _, es := range st[0].Environments {
 		if es.Env == "qa" {
 			assert.Equal(t, "1.0.0", es.Version)

@@ -53,7 +53,7 @@ func TestStatusLiveUnavailable(t *testing.T) {
 				LiveUnavailable string `json:"live_unavailable"`
 			} `json:"environments"`
 		}
-		decodeOne(t, bake(t, p.Dir, "status", "svc", "-o", "json").stdout, &doc)
+		decodeStatus(t, bake(t, p.Dir, "status", "svc", "-o", "json").stdout, &doc)
 		require.Len(t, doc, 1)
 		for _, es := range doc[0].Environments {
 			if es.Env == "dev" {

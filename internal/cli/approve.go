@@ -53,7 +53,7 @@ func runApprove(ctx context.Context, f *Factory, ref, env, keyFile string) error
 	if err != nil {
 		return fmt.Errorf("approving %s@%s for %q: %w", rel.Image, rel.Version, env, err)
 	}
-	return f.render(a, func(w io.Writer) {
+	return f.render(SchemaApproval, a, func(w io.Writer) {
 		if already {
 			fmt.Fprintf(w, "%s@%s is already approved for %s, by %s at %s: nothing recorded\n", a.Image, a.Version, a.Env, a.By,
 				a.At.Local().Format(time.DateTime))

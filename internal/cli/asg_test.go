@@ -25,7 +25,6 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/ledger/sqlite"
 	"github.com/bakehq/bake/internal/mototest"
-	"github.com/bakehq/bake/internal/status"
 	"github.com/bakehq/bake/internal/targets/asg"
 )
 
@@ -129,8 +128,9 @@ func TestASGTargetThroughTheCLI(t *testing.T) {
 
 	out, errOut, err = p.bake("status", "web", "--check", "-o", "json")
 	require.NoError(t, err, errOut+out)
-	var doc []status.Image
-	require.NoError(t, json.Unmarshal([]byte(out), &doc))
+	var st statusResult
+	require.NoError(t, json.Unmarshal([]byte(out), &st))
+	doc := st.Images
 	require.Len(t, doc[0].Environments[0].Detail, 2, "the Auto Scaling groups")
 	assert.Len(t, doc[0].Environments[0].Replicas, 2)
 

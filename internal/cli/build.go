@@ -69,7 +69,7 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 	}
 	if prev, err := r.Reusable(ctx, opts, job); err == nil {
 		res := buildResult{Reused: prev.Image + "@" + prev.Version, Reference: prev.Reference, AMIs: prev.AMIs, InputsDigest: prev.InputsDigest}
-		return f.render(res, func(w io.Writer) {
+		return f.render(SchemaBuild, res, func(w io.Writer) {
 			fmt.Fprintf(w, "reused %s\t%s\ninputs\t%s\n", res.Reused, artifactText(res.Reference, res.AMIs), res.InputsDigest)
 		})
 	} else if !release.IsNotReusable(err) {
@@ -81,7 +81,7 @@ func runBuild(ctx context.Context, o *buildOptions) error {
 		return err
 	}
 	res := buildResult{Tag: built.Tag, ImageID: built.ImageID, AMIs: built.AMIs, InputsDigest: built.InputsDigest}
-	return f.render(res, func(w io.Writer) {
+	return f.render(SchemaBuild, res, func(w io.Writer) {
 		if len(built.AMIs) > 0 {
 			fmt.Fprintf(w, "built %s\ninputs\t%s\n", artifactText("", built.AMIs), built.InputsDigest)
 			fmt.Fprintf(w, "note\tthese AMIs are not recorded as a release; `bake sweep --aws --operation %s` removes them\n", f.Operation)

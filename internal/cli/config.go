@@ -22,16 +22,19 @@ func newCmdConfig(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res := struct {
-				File         string `json:"file"`
-				Valid        bool   `json:"valid"`
-				Images       int    `json:"images"`
-				Environments int    `json:"environments"`
-			}{p.File, true, len(p.Images), len(p.Environments)}
-			return f.render(res, func(w io.Writer) {
+			res := configResult{p.File, true, len(p.Images), len(p.Environments)}
+			return f.render(SchemaConfig, res, func(w io.Writer) {
 				fmt.Fprintf(w, "%s is valid: %d images, %d environments\n", p.File, res.Images, res.Environments)
 			})
 		},
 	})
 	return cmd
+}
+
+// configResult is what config validate prints.
+type configResult struct {
+	File         string `json:"file"`
+	Valid        bool   `json:"valid"`
+	Images       int    `json:"images"`
+	Environments int    `json:"environments"`
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"regexp"
 	"strconv"
@@ -59,7 +58,10 @@ func (e *eventWriter) Write(b []byte) (int, error) {
 			ev.Step, _ = strconv.Atoi(m[1])
 			ev.Steps, _ = strconv.Atoi(m[2])
 		}
-		data, _ := json.Marshal(ev)
+		data, derr := document(SchemaEvent, ev)
+		if derr != nil {
+			return len(b), derr
+		}
 		e.mu.Lock()
 		_, err := e.out.Write(append(data, '\n'))
 		e.mu.Unlock()

@@ -92,7 +92,7 @@ func runGC(ctx context.Context, o *gcOptions) error {
 	if report.Kept == nil {
 		report.Kept = []gc.Kept{}
 	}
-	if err := f.render(report, func(w io.Writer) { gcText(w, report) }); err != nil {
+	if err := f.render(SchemaGC, report, func(w io.Writer) { gcText(w, report) }); err != nil {
 		return err
 	}
 	return failed

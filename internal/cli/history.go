@@ -117,7 +117,7 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 			revoked[r.Version] = true
 		}
 	}
-	return f.render(h, func(w io.Writer) {
+	return f.render(SchemaHistory, h, func(w io.Writer) {
 		if env == "" {
 			fmt.Fprintln(w, "RELEASE\tSTATUS\tDIGEST\tCREATED\tBY")
 			for _, r := range h.Releases {

@@ -124,7 +124,7 @@ func runInit(f *Factory, dir, name string, force bool) error {
 	} else if added {
 		res.Files = append(res.Files, ".gitignore")
 	}
-	return f.render(res, func(w io.Writer) {
+	return f.render(SchemaInit, res, func(w io.Writer) {
 		for _, p := range res.Files {
 			fmt.Fprintf(w, "wrote %s\n", filepath.Join(dir, p))
 		}

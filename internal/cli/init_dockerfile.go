@@ -76,7 +76,7 @@ func runInitDockerfile(f *Factory, o initDockerfile) error {
 	if _, err := config.Load(file); err != nil {
 		return fmt.Errorf("the bake.yaml written for %s does not load: %w", o.from, err)
 	}
-	return f.render(res, func(w io.Writer) { printAdopted(w, o, p, res) })
+	return f.render(SchemaInit, res, func(w io.Writer) { printAdopted(w, o, p, res) })
 }
 
 func printAdopted(w io.Writer, o initDockerfile, p adopt.Project, res initResult) {

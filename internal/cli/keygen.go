@@ -88,7 +88,7 @@ func runKeygen(o *keygenOptions) error {
 			return err
 		}
 	}
-	return o.f.render(res, func(w io.Writer) { printKeygen(w, res, dir) })
+	return o.f.render(SchemaKeygen, res, func(w io.Writer) { printKeygen(w, res, dir) })
 }
 
 func printKeygen(w io.Writer, res keygenResult, dir string) {

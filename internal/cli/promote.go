@@ -74,7 +74,7 @@ func runPromote(ctx context.Context, o *promoteOptions) error {
 		if res.Release == "" {
 			return err
 		}
-		if rerr := f.render(res, func(w io.Writer) { printPlan(w, res) }); rerr != nil {
+		if rerr := f.render(SchemaPlan, res, func(w io.Writer) { printPlan(w, res) }); rerr != nil {
 			return rerr
 		}
 		return err
@@ -97,7 +97,7 @@ func runPromote(ctx context.Context, o *promoteOptions) error {
 // renderDeployment prints what a promote or rollback did.
 func renderDeployment(f *Factory, env *config.Environment, res promote.Result) error {
 	dep := res.Deployment
-	return f.render(res, func(w io.Writer) {
+	return f.render(SchemaDeployment, res, func(w io.Writer) {
 		if res.Unchanged {
 			fmt.Fprintf(w, "%s already runs %s@%s\n", env.Name, dep.Image, dep.Version)
 		} else {

@@ -83,7 +83,7 @@ func runRecover(ctx context.Context, o *recoverOptions) error {
 	if res.Drift, err = f.envDrift(ctx, p, env, images); err != nil {
 		return errors.Join(recErr, fmt.Errorf("checking %q after recovery: %w", env.Name, err))
 	}
-	err = f.render(res, func(w io.Writer) { printRecoveries(w, env.Name, res) })
+	err = f.render(SchemaRecover, res, func(w io.Writer) { printRecoveries(w, env.Name, res) })
 	if err != nil || recErr != nil {
 		return errors.Join(err, recErr)
 	}

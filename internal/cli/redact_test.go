@@ -73,7 +73,7 @@ func TestFactoryOutputIsRedacted(t *testing.T) {
 	red := secret.NewRedactor(testSecret)
 	f := &Factory{Out: secret.NewWriter(&out, red), Err: secret.NewWriter(&errOut, red), Output: "json", redactor: red}
 	fmt.Fprintln(f.Progress(), "the build printed "+testSecret)
-	require.NoError(t, f.render(map[string]string{"detail": fmt.Sprintf("got %q", testSecret+`"`)}, nil))
+	require.NoError(t, f.render(SchemaConfig, configResult{File: fmt.Sprintf("got %q", testSecret+`"`)}, nil))
 	fmt.Fprint(f.Err, "bake: no newline canary-")
 	f.Close()
 	assert.NotContains(t, out.String()+errOut.String(), testSecret)

@@ -98,11 +98,11 @@ func runRelease(ctx context.Context, o *releaseOptions) error {
 	}
 	if err != nil {
 		if errors.Is(err, release.ErrValidationFailed) {
-			_ = f.render(res, func(io.Writer) {})
+			_ = f.render(SchemaRelease, res, func(io.Writer) {})
 		}
 		return err
 	}
-	return f.render(res, func(w io.Writer) { printReleased(w, res) })
+	return f.render(SchemaRelease, res, func(w io.Writer) { printReleased(w, res) })
 }
 
 // releaseOne releases img as o asks. With skipUnchanged (--all), an image

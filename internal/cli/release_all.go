@@ -9,6 +9,12 @@ import (
 	"github.com/bakehq/bake/internal/release"
 )
 
+// releaseAllResult is what release --all prints: one entry per image it
+// tried, in bake.yaml's order.
+type releaseAllResult struct {
+	Releases []release.Result `json:"releases"`
+}
+
 // runReleaseAll releases every image whose inputs changed, bases first,
 // up to --parallel at once (see release.All).
 func runReleaseAll(ctx context.Context, o *releaseOptions) error {
@@ -29,7 +35,7 @@ func runReleaseAll(ctx context.Context, o *releaseOptions) error {
 	out, failed := release.All(ctx, p, o.parallel, func(ctx context.Context, img *config.Image) (release.Result, error) {
 		return releaseOne(ctx, o, p, img, prefixed(f.Progress(), img.Name), true)
 	})
-	if err := f.render(out, func(w io.Writer) {
+	if err := f.render(SchemaReleaseAll, releaseAllResult{Releases: out}, func(w io.Writer) {
 		for _, res := range out {
 			if res.Error != "" {
 				fmt.Fprintf(w, "failed %s\t%s\n", res.Release.Image, res.Error)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -40,9 +39,7 @@ func Report(ctx context.Context, f *Factory, err error) int {
 	if f.JSON() && !f.rendered {
 		msg, hint, _ := strings.Cut(strings.TrimPrefix(Message(err), "bake: "), "\nhint: ")
 		doc := errorDocument{Error: errorBody{Code: errorCode(err, code, interrupted), Message: msg, Hint: hint, Exit: code}}
-		enc := json.NewEncoder(f.Out)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(doc)
+		_ = f.writeDocument(SchemaError, doc)
 	}
 	return code
 }

@@ -87,7 +87,7 @@ func TestReport(t *testing.T) {
 	t.Run("no document after a result, none in text", func(t *testing.T) {
 		var out, errOut bytes.Buffer
 		f := &Factory{Out: &out, Err: &errOut, Output: "json"}
-		require.NoError(t, f.render(map[string]int{"n": 1}, nil))
+		require.NoError(t, f.render(SchemaVersion, buildVersion{Version: "1.0.0"}, nil))
 		before := out.String()
 		assert.Equal(t, ExitDrift, Report(context.Background(), f, ErrDrift))
 		assert.Equal(t, before, out.String())

@@ -54,7 +54,7 @@ func runRevoke(ctx context.Context, f *Factory, ref, reason, keyFile string) err
 	if err := promote.Revoke(ctx, p, store, r); err != nil {
 		return err
 	}
-	return f.render(r, func(w io.Writer) {
+	return f.render(SchemaRevocation, r, func(w io.Writer) {
 		fmt.Fprintf(w, "%s revoked %s@%s: %s\n", r.By, r.Image, r.Version, r.Reason)
 	})
 }

@@ -73,7 +73,7 @@ func runShow(ctx context.Context, f *Factory, ref string) error {
 	if res.Revoked, err = revocation(ctx, store, rel.Image, rel.Version); err != nil {
 		return err
 	}
-	return f.render(res, func(w io.Writer) { printRelease(w, res) })
+	return f.render(SchemaShow, res, func(w io.Writer) { printRelease(w, res) })
 }
 
 func printRelease(w io.Writer, res showResult) {

@@ -40,6 +40,11 @@ func newCmdStatus(f *Factory) *cobra.Command {
 	return cmd
 }
 
+// statusResult is what status prints: one entry per image, in bake.yaml's order.
+type statusResult struct {
+	Images []status.Image `json:"images"`
+}
+
 func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 	p, err := f.Project()
 	if err != nil {
@@ -64,7 +69,10 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 		return err
 	}
 	out := res.Images
-	err = f.render(out, func(w io.Writer) {
+	if out == nil {
+		out = []status.Image{}
+	}
+	err = f.render(SchemaStatus, statusResult{Images: out}, func(w io.Writer) {
 		for _, st := range out {
 			for _, es := range st.Environments {
 				if es.Revoked != "" {

@@ -122,7 +122,7 @@ func runSweep(ctx context.Context, o *sweepOptions) error {
 			report.Younger = youngerOperations(ctx, sw, sel, found)
 		}
 	}
-	if err := f.render(report, func(w io.Writer) { sweepText(w, report) }); err != nil {
+	if err := f.render(SchemaSweep, report, func(w io.Writer) { sweepText(w, report) }); err != nil {
 		return err
 	}
 	return removeErr

@@ -49,7 +49,7 @@ func runUnpin(ctx context.Context, f *Factory, image, envName, reason string) er
 	pin, err := store.Pin(ctx, image, envName)
 	switch {
 	case errors.Is(err, ledger.ErrNotFound) || (err == nil && !pin.Pinned):
-		return f.render(ledger.Pin{Image: image, Env: envName}, func(w io.Writer) {
+		return f.render(SchemaUnpin, ledger.Pin{Image: image, Env: envName}, func(w io.Writer) {
 			fmt.Fprintf(w, "%s in %q is not pinned\n", image, envName)
 		})
 	case err != nil:
@@ -59,7 +59,7 @@ func runUnpin(ctx context.Context, f *Factory, image, envName, reason string) er
 	if err := store.SetPin(ctx, un); err != nil {
 		return err
 	}
-	return f.render(un, func(w io.Writer) {
+	return f.render(SchemaUnpin, un, func(w io.Writer) {
 		fmt.Fprintf(w, "%s in %q is no longer pinned to %s; `bake promote %s --from ENV --to %s` may move it forward\n",
 			image, envName, pin.Version, image, envName)
 	})

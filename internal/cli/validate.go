@@ -39,6 +39,13 @@ immutable: its verdict from release time stays as it was.`,
 	return cmd
 }
 
+// validateResult is the verdict validate prints.
+type validateResult struct {
+	Release string               `json:"release"`
+	Passed  bool                 `json:"passed"`
+	Checks  []ledger.CheckResult `json:"checks"`
+}
+
 func runValidate(ctx context.Context, f *Factory, ref string, reportFlags []string, keep bool) error {
 	reports, err := report.Parse(reportFlags)
 	if err != nil {
@@ -60,17 +67,13 @@ func runValidate(ctx context.Context, f *Factory, ref string, reportFlags []stri
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Release string               `json:"release"`
-		Passed  bool                 `json:"passed"`
-		Checks  []ledger.CheckResult `json:"checks"`
-	}{rel.Image + "@" + rel.Version, sandbox.Passed(results), results}
+	out := validateResult{rel.Image + "@" + rel.Version, sandbox.Passed(results), results}
 	if err := report.Write(reports, out.Release, results); err != nil {
 		return err
 	}
 	// Each check's result was printed as it ran (progress, on stderr); the
 	// text result is the verdict alone, so no check is printed twice.
-	if err := f.render(out, func(w io.Writer) {
+	if err := f.render(SchemaValidate, out, func(w io.Writer) {
 		passed := 0
 		for _, c := range results {
 			if c.Passed {

@@ -95,7 +95,7 @@ func runVerify(ctx context.Context, f *Factory, expect string) error {
 		rep.Problems = append(rep.Problems, problems...)
 	}
 	res := verifyResult{Ledger: p.Ledger, OK: rep.OK(), Report: rep, Signatures: sigs}
-	if err := f.render(res, func(w io.Writer) {
+	if err := f.render(SchemaVerify, res, func(w io.Writer) {
 		for _, pr := range rep.Problems {
 			fmt.Fprintf(w, "TAMPERED  %s\n", pr)
 		}

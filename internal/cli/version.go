@@ -75,7 +75,7 @@ func newCmdVersion(f *Factory) *cobra.Command {
 		ValidArgsFunction: noFiles,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v := currentVersion()
-			return f.render(v, func(w io.Writer) { fmt.Fprintln(w, v) })
+			return f.render(SchemaVersion, v, func(w io.Writer) { fmt.Fprintln(w, v) })
 		},
 	}
 }
