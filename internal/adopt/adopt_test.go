@@ -106,12 +106,15 @@ func TestIgnoreState(t *testing.T) {
 		changed             bool
 	}{
 		{name: "none yet", context: ".",
-			after:   "# bake's state, git's files and bake.yaml are no inputs of the image\n.bake/\n.git/\nbake.yaml\n",
+			after:   "# bake's state, git's files, bake.yaml and its schema are no inputs of the image\n.bake/\n.git/\nbake.yaml\nbake.schema.json\n",
 			changed: true},
 		{name: "some there, no final newline", context: ".", before: "node_modules\n/.git",
-			after:   "node_modules\n/.git\n# bake's state, git's files and bake.yaml are no inputs of the image\n.bake/\nbake.yaml\n",
+			after:   "node_modules\n/.git\n# bake's state, git's files, bake.yaml and its schema are no inputs of the image\n.bake/\nbake.yaml\nbake.schema.json\n",
 			changed: true},
-		{name: "all there", context: ".", before: ".bake\n.git/\nbake.yaml\n", after: ".bake\n.git/\nbake.yaml\n"},
+		{name: "an older bake's, without the schema", context: ".", before: ".bake\n.git/\nbake.yaml\n",
+			after:   ".bake\n.git/\nbake.yaml\n# bake's state, git's files, bake.yaml and its schema are no inputs of the image\nbake.schema.json\n",
+			changed: true},
+		{name: "all there", context: ".", before: ".bake\n.git/\nbake.yaml\nbake.schema.json\n", after: ".bake\n.git/\nbake.yaml\nbake.schema.json\n"},
 		{name: "a context elsewhere", context: "services/api", before: "x\n", after: "x\n"},
 	}
 	for _, tt := range tests {

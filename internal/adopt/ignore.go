@@ -10,10 +10,11 @@ import (
 
 // stateFiles are what a build context that is the project directory must
 // leave out: bake's ledger and key (which change with every release), git's
-// own files (which change with every commit) and bake.yaml (which changes
-// when an environment does). Each would make every release's inputs new,
-// so that unchanged sources would be rebuilt every time.
-var stateFiles = []string{".bake/", ".git/", "bake.yaml"}
+// own files (which change with every commit), bake.yaml (which changes
+// when an environment does) and its schema (which changes with bake). Each
+// would make every release's inputs new, so that unchanged sources would be
+// rebuilt every time.
+var stateFiles = []string{".bake/", ".git/", "bake.yaml", "bake.schema.json"}
 
 // IgnoreState makes sure the .dockerignore of the project's build context
 // leaves out stateFiles, when that context is the project directory itself.
@@ -43,7 +44,7 @@ func IgnoreState(dir string, p Project) (bool, error) {
 	if len(data) > 0 && !strings.HasSuffix(string(data), "\n") {
 		data = append(data, '\n')
 	}
-	data = append(data, "# bake's state, git's files and bake.yaml are no inputs of the image\n"...)
+	data = append(data, "# bake's state, git's files, bake.yaml and its schema are no inputs of the image\n"...)
 	data = append(data, strings.Join(missing, "\n")+"\n"...)
 	return true, os.WriteFile(path, data, 0o644)
 }

@@ -9,7 +9,7 @@ import (
 
 func newCmdConfig(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "config", Short: "Work with bake.yaml",
-		Example: "  bake config validate\n  bake config validate --config ci/bake.yaml"}
+		Example: "  bake config validate\n  bake config validate --config ci/bake.yaml\n  bake config schema > bake.schema.json"}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "validate",
 		Short: "Check bake.yaml and the image definitions it names",
@@ -28,6 +28,7 @@ func newCmdConfig(f *Factory) *cobra.Command {
 			})
 		},
 	})
+	cmd.AddCommand(newCmdConfigSchema(f))
 	return cmd
 }
 

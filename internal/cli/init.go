@@ -106,6 +106,7 @@ func runInit(f *Factory, dir, name string, force bool) error {
 			if data, err = ownProject(data, name); err != nil {
 				return err
 			}
+			data = withSchemaLine(data)
 		}
 		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 			return err
@@ -118,6 +119,11 @@ func runInit(f *Factory, dir, name string, force bool) error {
 	})
 	if err != nil {
 		return fmt.Errorf("writing the example project to %s: %w", dir, err)
+	}
+	if wrote, err := writeSchema(dir, force); err != nil {
+		return fmt.Errorf("writing the schema of bake.yaml to %s: %w", dir, err)
+	} else if wrote {
+		res.Files = append(res.Files, schemaFile)
 	}
 	if added, err := ignoreLedger(dir); err != nil {
 		return err

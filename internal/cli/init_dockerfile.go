@@ -58,10 +58,15 @@ func runInitDockerfile(f *Factory, o initDockerfile) error {
 	} else if err != nil {
 		return err
 	}
-	if err := os.WriteFile(file, p.Config, 0o644); err != nil {
+	if err := os.WriteFile(file, withSchemaLine(p.Config), 0o644); err != nil {
 		return err
 	}
 	res := initResult{Dir: o.dir, Files: []string{config.FileName}, Adopted: &p}
+	if wrote, err := writeSchema(o.dir, o.force); err != nil {
+		return fmt.Errorf("writing the schema of bake.yaml to %s: %w", o.dir, err)
+	} else if wrote {
+		res.Files = append(res.Files, schemaFile)
+	}
 	if added, err := adopt.IgnoreState(o.dir, p); err != nil {
 		return err
 	} else if added {
