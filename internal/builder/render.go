@@ -51,11 +51,11 @@ func render(s Spec, name string, secretExpr func(name string) (string, error)) (
 	}}
 	t, err := template.New(path).Option("missingkey=error").Funcs(funcs).Parse(string(src))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTemplate, err)
+		return nil, templateError(s, err)
 	}
 	var out bytes.Buffer
 	if err := t.Execute(&out, templateData(s)); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTemplate, err)
+		return nil, templateError(s, err)
 	}
 	return out.Bytes(), nil
 }

@@ -37,8 +37,12 @@ func runReleaseAll(ctx context.Context, o *releaseOptions) error {
 	})
 	if err := f.render(SchemaReleaseAll, releaseAllResult{Releases: out}, func(w io.Writer) {
 		for _, res := range out {
-			if res.Error != "" {
+			switch {
+			case res.Error != "":
 				fmt.Fprintf(w, "failed %s\t%s\n", res.Release.Image, res.Error)
+				continue
+			case res.Skipped != "":
+				fmt.Fprintf(w, "skipped %s\t%s\n", res.Release.Image, res.Skipped)
 				continue
 			}
 			printReleased(w, res)

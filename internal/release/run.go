@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/Masterminds/semver/v3"
@@ -39,6 +40,7 @@ type Result struct {
 	GitTag    string         `json:"git_tag,omitempty"`
 	Unchanged bool           `json:"unchanged,omitempty"` // inputs already recorded, nothing released
 	Error     string         `json:"error,omitempty"`     // with --all: why this image failed
+	Skipped   string         `json:"skipped,omitempty"`   // with --all: why this image was not tried
 	// TagError says why the git tag was not created; the release is recorded.
 	TagError error `json:"-"`
 }
@@ -175,8 +177,9 @@ func Order(p *config.Project) [][]*config.Image {
 // level of Order at a time: an image builds only after the release of its
 // base is recorded, since its inputs include the base's digest. After a
 // level with a failure it stops, since images built FROM a failed one
-// would use a stale base. The results come in bake.yaml's order, a failed
-// image's with its Error set; the error joins every image's.
+// would use a stale base. The results come in bake.yaml's order, one per
+// image: a failed image's with its Error set, one never tried with Skipped;
+// the error joins every failed image's.
 func All(ctx context.Context, p *config.Project, parallel int, one func(context.Context, *config.Image) (Result, error)) ([]Result, error) {
 	if parallel < 1 {
 		return nil, fmt.Errorf("parallel %d: expected 1 or more", parallel)
@@ -207,11 +210,20 @@ func All(ctx context.Context, p *config.Project, parallel int, one func(context.
 			break
 		}
 	}
-	out := make([]Result, 0, len(results))
+	var names []string
 	for _, img := range p.Images {
-		if res, ok := results[img.Name]; ok {
-			out = append(out, res)
+		if res, ok := results[img.Name]; ok && res.Error != "" {
+			names = append(names, fmt.Sprintf("%q", img.Name))
 		}
+	}
+	out := make([]Result, 0, len(p.Images))
+	for _, img := range p.Images {
+		res, ok := results[img.Name]
+		if !ok {
+			res = Result{Release: ledger.Release{Image: img.Name},
+				Skipped: fmt.Sprintf("not tried: %s failed first; release it again once that is fixed", strings.Join(names, ", "))}
+		}
+		out = append(out, res)
 	}
 	return out, errors.Join(failed...)
 }
