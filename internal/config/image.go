@@ -55,7 +55,7 @@ func (d *decoder) images(s *section, b Builder) *imageSet {
 func (d *decoder) image(e entry, set *imageSet, b Builder) *Image {
 	name := e.Name()
 	path := join("images", name)
-	img := &Image{Name: name, Vars: map[string]string{}, Sandbox: Sandbox{ReadOnly: true}}
+	img := &Image{Name: name, Vars: map[string]string{}, Sandbox: Sandbox{ReadOnly: true, InstanceType: DefaultInstanceType}}
 	if msg := checkName(name, maxImageName); msg != "" {
 		// The rest of a definition under a name nothing accepts would only
 		// repeat the name in more messages.
