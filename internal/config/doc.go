@@ -3,15 +3,15 @@
 //
 // A complete file, with what each key means:
 //
-//	project: demo                 # required; lowercase letters, digits, hyphens; at most 40 (see names.go)
-//	registry: 127.0.0.1:5000      # host[:port]; default DefaultRegistry; or a mapping:
+//	project: demo                 # required; lowercase letters, digits, hyphens; at most 40
+//	registry: 127.0.0.1:5000      # host[:port]; the default; or a mapping:
 //	                              # {address: host:port, ca: certs/ca.pem (a PEM CA bundle, relative
 //	                              # to bake.yaml), create_repositories: true (Amazon ECR only: the
 //	                              # repository is created before the first push)}
-//	ledger: .bake/ledger.db       # default DefaultLedger, relative to bake.yaml; or
+//	ledger: .bake/ledger.db       # the default, relative to bake.yaml; or
 //	                              # dynamodb://TABLE?region=us-east-1[&endpoint=URL] for a team
 //	frontdoor:
-//	  admin: 127.0.0.1:2019       # deprecated: where the shared Caddy of an older bake answered; default DefaultFrontDoor
+//	  admin: 127.0.0.1:2019       # deprecated: where the shared Caddy of an older bake answered; the default
 //	aws:                          # for AMI images and asg targets; default: the SDK's standard chain
 //	  region: us-east-1           # where AMIs are built and asg targets run (AWS_REGION otherwise)
 //	  endpoint: http://127.0.0.1:5001  # one endpoint for every AWS service (AWS_ENDPOINT_URL otherwise)
@@ -66,7 +66,7 @@
 //	          path: /healthz              # default "/"
 //	          status: 200                 # default 200
 //	          body: '"version":"{{ .Version }}"'  # regular expression; may use template actions
-//	          timeout: 30s                # default DefaultCheckTimeout
+//	          timeout: 30s                # default 30s
 //	      - name: port-open
 //	        tcp: {port: 8080, timeout: 10s}  # port defaults to the image's
 //	      - name: not-root
@@ -88,13 +88,13 @@
 //	    retention:
 //	      previous: warm          # the replaced release's replicas: warm (running, out of traffic),
 //	                              # stopped (default) or removed
-//	      releases: 3             # rollback candidates `bake gc` keeps; default DefaultKeepReleases
+//	      releases: 3             # rollback candidates `bake gc` keeps; default 3
 //	    targets:                  # image name -> target
 //	      hello:
 //	        type: docker          # default; or asg (below)
 //	        replicas: 2           # 1..20, default 1
 //	        listen: 127.0.0.1:8101  # required; loopback, unique, not the registry's or front door's
-//	        health_timeout: 60s   # default DefaultHealthTimeout
+//	        health_timeout: 60s   # default 60s
 //	        strategy: rolling     # blue-green (default): all new replicas, then one switch;
 //	                              # rolling: one replica at a time, each health-gated
 //	        min_healthy: 1        # rolling only; healthy replicas in traffic never fewer; default replicas
@@ -105,7 +105,7 @@
 //	        target_groups: ["arn:aws:elasticloadbalancing:...:targetgroup/web/..."]  # required
 //	        group: web-prod       # name prefix, "<group>-v<version>"; default <project>-<env>-<image>
 //	        subnets: [subnet-1]   # default: the default VPC's
-//	        instance_type: t3.micro  # default DefaultInstanceType
+//	        instance_type: t3.micro  # the default
 //	        security_groups: [sg-1]  # default: the VPC's default group
 //	        instance_profile: web    # IAM instance profile of the instances; default none
 //

@@ -119,6 +119,11 @@ func objectSchema(t reflect.Type, c comments) *schema {
 	var kinds []*schema
 	for _, f := range fields {
 		p := valueSchema(f.typ, f, c)
+		if p.Type == "object" && elem(f.typ).Kind() == reflect.Struct && !f.oneOf {
+			// bake reads a section left empty (`sandbox:`) as one with no
+			// keys; not a check's kind, which must say what it checks.
+			p.Type = []string{"object", "null"}
+		}
 		p.Description = c.field(f.owner, f.goName)
 		if f.hasDef {
 			p.Default = typedDefault(f)

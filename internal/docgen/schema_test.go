@@ -63,6 +63,17 @@ func TestSchemaAcceptsTheExampleProjects(t *testing.T) {
 			assert.NoError(t, s.Validate(instance(t, text)))
 		})
 	}
+	// Sections left empty are sections with every default, for bake too.
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "templates", "svc"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "images", "svc"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "templates", "svc", "Dockerfile.tmpl"), []byte("FROM scratch\n"), 0o644))
+	empty := strings.Replace(validProject, "    port: 8080\n", "    port: 8080\n    sandbox:\n", 1)
+	empty = strings.Replace(empty, "  - name: dev\n", "  - name: dev\n    gates:\n    retention:\n", 1)
+	assert.NoError(t, s.Validate(instance(t, empty)), empty)
+	_, err = config.Parse(filepath.Join(dir, "bake.yaml"), []byte(empty))
+	assert.NoError(t, err)
+
 	// bake itself loads the file bake init writes.
 	_, err = config.Load("../../bake.yaml")
 	require.NoError(t, err)
@@ -109,6 +120,7 @@ func TestSchemaRejectsWhatBakeRejects(t *testing.T) {
 		{"an asg key on a docker target", `{listen:`, `{target_groups: [arn], listen:`, "environments[0].targets.svc.target_groups"},
 		{"an unknown strategy", `{listen:`, `{strategy: canary, listen:`, "environments[0].targets.svc.strategy"},
 		{"an unknown builder", "project: shop\n", "project: shop\nbuilder: buildx\n", "builder"},
+		{"a check's kind left empty", "http: {path: /healthz, timeout: 5s}", "http:", "images.svc.checks[0]"},
 		{"environments as a mapping", "  - name: dev\n", "  dev:\n    name: dev\n", "environments"},
 	}
 	for _, tt := range tests {
