@@ -44,6 +44,8 @@ PACKAGES=(
   dockerd:docker.io docker-registry:docker-registry packer:packer
   mmdebstrap:mmdebstrap hey:hey git:git curl:curl busybox:busybox-static
   htpasswd:apache2-utils openssl:openssl
+  # bash's completion helpers, which bake's bash completion script calls
+  /usr/share/bash-completion/bash_completion:bash-completion
 )
 # shellcheck source-path=SCRIPTDIR source=authregistry.sh
 source "$ROOT/scripts/authregistry.sh"
@@ -80,7 +82,7 @@ caddy_doors() {
 # have CMD also looks in the sbin directories, which a user's PATH may lack;
 # a CMD with a slash is a path.
 have() {
-  if [[ $1 == */* ]]; then [[ -x $1 ]]; else
+  if [[ $1 == */* ]]; then [[ -e $1 ]]; else
     command -v "$1" >/dev/null || [[ -x /usr/sbin/$1 || -x /sbin/$1 ]]
   fi
 }

@@ -77,9 +77,17 @@ func run(f *Factory, cmd *cobra.Command, args []string, toComplete string, list 
 // names.
 var noFiles = cobra.NoFileCompletions
 
-// fixedValues offers a flag's fixed set of values.
+// fixedValues offers a flag's fixed set of values, in the order given.
 func fixedValues(values ...string) cobra.CompletionFunc {
-	return cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, v := range values {
+			if strings.HasPrefix(v, toComplete) {
+				out = append(out, v)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveKeepOrder
+	}
 }
 
 // outputValues are --output's values.
