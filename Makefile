@@ -16,7 +16,7 @@ SHELL := /bin/bash
 RUN_ENV := BAKE_BIN=$(abspath $(BIN))
 
 .DEFAULT_GOAL := build
-.PHONY: build services test fuzz demo bench lint docs clean
+.PHONY: build services test fuzz demo demo-clean bench lint docs clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/bake
@@ -62,8 +62,23 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$pkg; \
 	done
 
-demo: services build
-	$(RUN_ENV) scripts/demo.sh
+# The demo runs the tutorial's commands (docs/tutorial.md) and prints them
+# with bake's own lines and one line per install step; what the installers,
+# the Go build and the image builds print goes to DEMO_LOG. demo-clean
+# removes the demo's containers, networks, images, front doors and directory.
+DEMO_LOG := bin/demo.log
+BAKE_DEMO_DIR ?= .demo
+
+demo:
+	@mkdir -p bin; : >$(DEMO_LOG)
+	@echo "demo: starting the services, installing what is missing (output in $(DEMO_LOG))"
+	@BAKE_INSTALL_LOG=$(abspath $(DEMO_LOG)) scripts/services.sh up >>$(DEMO_LOG) || { tail -n 20 $(DEMO_LOG); exit 1; }
+	@echo "demo: building $(BIN)"
+	@$(MAKE) --no-print-directory build >>$(DEMO_LOG) 2>&1 || { tail -n 20 $(DEMO_LOG); exit 1; }
+	@$(RUN_ENV) BAKE_DEMO_DIR=$(BAKE_DEMO_DIR) BAKE_DEMO_LOG=$(abspath $(DEMO_LOG)) scripts/demo.sh
+
+demo-clean:
+	@$(GO) run ./scripts/democlean $(abspath $(BAKE_DEMO_DIR))
 
 bench: services build
 	$(RUN_ENV) $(GO) run ./test/bench

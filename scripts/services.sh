@@ -54,6 +54,24 @@ source "$ROOT/scripts/buildkitd/buildkitd.sh"
 ((EUID != 0)) || PACKAGES+=("${BUILDKITD_PACKAGES[@]}")
 
 log() { printf 'services: %s\n' "$*" >&2; }
+
+# noisy runs an installer (apt-get, go install, pip) whose output matters
+# only when it fails. With BAKE_INSTALL_LOG set (make demo sets it), the
+# output goes to that file, and its end to stderr if the installer fails;
+# otherwise it goes to stderr as it comes.
+noisy() {
+  if [[ -z ${BAKE_INSTALL_LOG:-} ]]; then
+    "$@" >&2
+    return
+  fi
+  local rc=0
+  "$@" >>"$BAKE_INSTALL_LOG" 2>&1 || rc=$?
+  if ((rc != 0)); then
+    log "$1 failed (exit $rc); the end of $BAKE_INSTALL_LOG:"
+    tail -n 20 "$BAKE_INSTALL_LOG" >&2
+  fi
+  return "$rc"
+}
 die() {
   log "$*"
   exit 1
@@ -123,8 +141,8 @@ apt_install() (
     printf '#!/bin/sh\nexit 101\n' >"$policy"
     chmod 755 "$policy"
   fi
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+  noisy apt-get update -q
+  noisy env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 )
 
 # ensure_loopback_only fails when one of the service ports is bound on an
@@ -200,7 +218,7 @@ install_caddy() {
   log "building caddy $CADDY_VERSION into $bin (a few minutes)"
   mkdir -p "$dir"
   tmp=$(mktemp -d "$dir/.caddy-build.XXXXXX")
-  if ! (cd / && GOBIN=$tmp go install -ldflags='-s -w' -trimpath "$CADDY_MODULE/cmd/caddy@$CADDY_VERSION") >&2; then
+  if ! noisy env -C / GOBIN="$tmp" go install -ldflags='-s -w' -trimpath "$CADDY_MODULE/cmd/caddy@$CADDY_VERSION"; then
     rm -rf "$tmp"
     die "building caddy $CADDY_VERSION failed"
   fi
@@ -262,8 +280,8 @@ moto_bin() {
   command -v moto_server && return 0
   if [[ ! -x $venv/bin/moto_server ]]; then
     log "installing moto[server] into $venv"
-    python3 -m venv "$venv" >&2 || die "python3 -m venv failed; install python3-venv"
-    "$venv/bin/pip" install -q 'moto[server]' >&2
+    noisy python3 -m venv "$venv" || die "python3 -m venv failed; install python3-venv"
+    noisy "$venv/bin/pip" install -q 'moto[server]'
   fi
   echo "$venv/bin/moto_server"
 }

@@ -81,6 +81,14 @@ func (c *Caddy) stateDir() (string, error) {
 }
 
 // door returns the door of route id (which need not exist).
+// DoorDir is the directory of route id's door: its Caddy's config, upstream
+// banks, log and admin socket. bake names it when it starts the door, so a
+// person knows where to look.
+func (c *Caddy) DoorDir(id string) (string, error) {
+	d, err := c.door(id)
+	return d.dir, err
+}
+
 func (c *Caddy) door(id string) (door, error) {
 	if err := checkID(id); err != nil {
 		return door{}, err

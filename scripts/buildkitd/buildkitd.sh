@@ -74,8 +74,8 @@ install_buildkit() {
   command -v go >/dev/null || die "building buildkitd $want needs Go 1.26 or later on PATH"
   log "building buildkitd and buildctl $want into $BUILDKITD_BIN (a minute or two)"
   tmp=$(mktemp -d "$BUILDKITD_BIN/.buildkit-build.XXXXXX")
-  if ! (cd "$BUILDKITD_SRC" && GOWORK=off GOBIN=$tmp go install -trimpath -buildvcs=false \
-    -ldflags="-s -w -X github.com/moby/buildkit/version.Version=$want" tool) >&2; then
+  if ! noisy env -C "$BUILDKITD_SRC" GOWORK=off GOBIN="$tmp" go install -trimpath -buildvcs=false \
+    -ldflags="-s -w -X github.com/moby/buildkit/version.Version=$want" tool; then
     rm -rf "$tmp"
     die "building buildkitd $want failed"
   fi
@@ -94,7 +94,7 @@ enable_arm64_emulation() {
     return 0
   fi
   [[ $(head -n1 "$mnt/qemu-aarch64" 2>/dev/null) == enabled ]] && return 0
-  update-binfmts --enable qemu-aarch64 >&2 ||
+  noisy update-binfmts --enable qemu-aarch64 ||
     log "buildkitd: update-binfmts --enable qemu-aarch64 failed: arm64 RUN steps will not run"
 }
 

@@ -107,6 +107,13 @@ func (st *stepSwitch) Run(ctx context.Context, state multistep.StateBag) multist
 		return steps.Halt(state, fmt.Errorf("reading what %s serves before switching: %w", st.req.Target.Listen, err))
 	}
 	st.previous = prev
+	if errors.Is(err, frontdoor.ErrNoRoute) {
+		// The first switch of a route starts its Caddy.
+		id := st.d.RouteID(st.req.Env, st.req.Image.Name)
+		if dir, derr := st.d.FrontDoor.DoorDir(id); derr == nil {
+			st.d.say("starting Caddy as the front door on %s (its config, upstreams and log: %s)", st.req.Target.Listen, dir)
+		}
+	}
 	if err := st.d.switchTraffic(ctx, st.req, st.start.ready); err != nil {
 		return steps.Halt(state, err)
 	}
