@@ -34,7 +34,7 @@ func TestRefusalNamesEveryGateAndApprovals(t *testing.T) {
 		mustBake(t, p.Dir, "promote", "svc@"+v, "--to", "dev")
 		mustBake(t, p.Dir, "promote", "svc", "--from", "dev", "--to", "qa")
 	}
-	mustBake(t, p.Dir, "rollback", "svc", "--env", "qa")
+	mustBake(t, p.Dir, "rollback", "svc", "--env", "qa", "--yes")
 	setGates(t, p, "qa", "{approval: true, soak: 1h}")
 	before := history(t, p, "")
 

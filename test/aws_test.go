@@ -134,7 +134,7 @@ func TestAWSReleasePromoteRollbackSweep(t *testing.T) {
 	p.assertServing("prod", "1.1.0")
 	p.assertWarm("prod", "1.0.0")
 	p.assertPointer("prod", "1.1.0", rel2.AMIs)
-	res = mustBakeAWS(t, p, "rollback", "web", "--env", "prod")
+	res = mustBakeAWS(t, p, "rollback", "web", "--env", "prod", "--yes")
 	assert.Contains(t, res.stdout, "rolled back web in prod to 1.0.0 (was 1.1.0)")
 	p.assertServing("prod", "1.0.0")
 	p.assertWarm("prod", "1.1.0")

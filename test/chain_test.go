@@ -61,7 +61,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 	requireApprovalIn(t, p, "dev")
 	mustBake(t, p.Dir, "approve", "svc@1.1.0", "--env", "dev")
 	mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
-	mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")
+	mustBake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 
 	res := mustBake(t, p.Dir, "verify")
 	assert.Contains(t, res.stdout, "every one as recorded, chain unbroken")

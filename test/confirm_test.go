@@ -80,7 +80,8 @@ func TestConfirmation(t *testing.T) {
 		// What changes nothing never asks; what is not protected never asks.
 		mustBake(t, p.Dir, "gc", "--dry-run")
 		mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "prod", "--plan")
-		mustBake(t, p.Dir, "rollback", "svc", "--env", "qa")
+		mustBake(t, p.Dir, "rollback", "svc", "--env", "qa", "--plan")
+		mustBake(t, p.Dir, "rollback", "svc@1.0.0", "--env", "qa")
 		mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "qa")
 	})
 
@@ -98,7 +99,7 @@ func TestConfirmation(t *testing.T) {
 
 		out, code = bakeOnTerminal(t, p.Dir, "\n", "rollback", "svc", "--env", "prod")
 		assert.Equal(t, 1, code, out)
-		assert.Contains(t, out, `bake rollback: roll svc in "prod" back to its previous good release ("prod" is protected)? [y/N]`)
+		assert.Contains(t, out, `bake rollback: roll svc in "prod" back from 1.1.0 to 1.0.0 ("prod" is protected)? [y/N]`)
 		out, code = bakeOnTerminal(t, p.Dir, "y\n", "rollback", "svc", "--env", "prod")
 		assert.Equal(t, 0, code, out)
 		h := history(t, p, "prod")

@@ -81,7 +81,7 @@ func TestCrashRecovery(t *testing.T) {
 	ops := []op{
 		{kind: "promote", from: "1.0.0", to: "1.1.0", args: []string{"promote", "svc@1.1.0", "--to", "dev"},
 			points: crashPoints(`^promoting svc@1\.1\.0`, `^promoted svc in dev to 1\.1\.0`)},
-		{kind: "rollback", from: "1.1.0", to: "1.0.0", args: []string{"rollback", "svc", "--env", "dev"},
+		{kind: "rollback", from: "1.1.0", to: "1.0.0", args: []string{"rollback", "svc", "--env", "dev", "--yes"},
 			points: crashPoints(`^rolling back svc in "dev"`, `^rolled back svc in dev to 1\.0\.0`)},
 	}
 	lastID := maxDeploymentID(history(t, p, "dev"))

@@ -128,7 +128,7 @@ func TestPromoteDrainsRequestsInFlight(t *testing.T) {
 	assert.Regexp(t, drained, res.stderr)
 
 	// With nothing in flight, the drain is over at once.
-	res = mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")
+	res = mustBake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 	m := drained.FindStringSubmatch(res.stderr)
 	require.NotNil(t, m, res.stderr)
 	assert.Equal(t, "ms", m[2], "an idle drain takes milliseconds: %s", m[0])

@@ -165,7 +165,7 @@ func TestGC(t *testing.T) {
 	})
 
 	t.Run("kept releases still deploy", func(t *testing.T) {
-		mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")
+		mustBake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 		assertServes(t, p, "dev", "1.2.0")
 		// Without its local image, 1.4.0 comes from the registry.
 		for _, ref := range []string{repo + ":1.4.0", repo + "@" + digest["1.4.0"]} {
@@ -178,7 +178,7 @@ func TestGC(t *testing.T) {
 		assertServes(t, p, "dev", "1.4.0")
 		mustBake(t, p.Dir, "promote", "svc", "--from", "dev", "--to", "qa")
 		assertServes(t, p, "qa", "1.4.0")
-		mustBake(t, p.Dir, "rollback", "svc", "--env", "qa")
+		mustBake(t, p.Dir, "rollback", "svc", "--env", "qa", "--yes")
 		assertServes(t, p, "qa", "1.2.0")
 	})
 }

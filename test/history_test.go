@@ -18,7 +18,7 @@ func TestHistoryPages(t *testing.T) {
 	p.release(t, "1.1.0")
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
 	mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
-	mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")
+	mustBake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 	mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
 

@@ -73,6 +73,7 @@ type historyDoc struct {
 		Status  string `json:"status"`
 	} `json:"releases"`
 	Deployments []deployment `json:"deployments"`
+	Locks       []lockDoc    `json:"locks"`
 	NextBefore  int64        `json:"next_before"`
 }
 

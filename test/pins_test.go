@@ -45,7 +45,7 @@ func TestPinEndsWithTheInterruptedPromote(t *testing.T) {
 		mustBake(t, p.Dir, "promote", "svc@"+v, "--to", "dev")
 		mustBake(t, p.Dir, "promote", "svc", "--from", "dev", "--to", "qa")
 	}
-	res := mustBake(t, p.Dir, "rollback", "svc", "--env", "qa")
+	res := mustBake(t, p.Dir, "rollback", "svc", "--env", "qa", "--yes")
 	assert.Contains(t, res.stdout, "qa is pinned to 1.0.0")
 	require.Equal(t, "1.0.0", pinnedIn(t, p, "qa"))
 
@@ -62,7 +62,7 @@ func TestPinEndsWithTheInterruptedPromote(t *testing.T) {
 	})
 
 	t.Run("the next promote finishes it and ends the pin", func(t *testing.T) {
-		res := mustBake(t, p.Dir, "rollback", "svc", "--env", "qa")
+		res := mustBake(t, p.Dir, "rollback", "svc", "--env", "qa", "--yes")
 		assert.Contains(t, res.stdout, "qa is pinned to 1.1.0")
 		out := runAndKill(t, p.Dir, switched, "promote", "svc@1.2.0", "--to", "qa")
 		t.Log(out)

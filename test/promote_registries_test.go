@@ -77,7 +77,7 @@ func TestPromoteAcrossRegistries(t *testing.T) {
 	run("promote", "svc", "--from", "dev", "--to", "qa")
 	_, ref2 := qa("1.1.0")
 	assert.ElementsMatch(t, []string{ref2, ref2}, runningReplicaImages(t, p, "qa"))
-	res = run("rollback", "svc", "--env", "qa")
+	res = run("rollback", "svc", "--env", "qa", "--yes")
 	assert.NotContains(t, res.stderr, "copied", "a copy already in the qa registry is not made again")
 	assert.ElementsMatch(t, []string{ref1, ref1}, runningReplicaImages(t, p, "qa"))
 	decodeStatus(t, run("status", "svc", "-o", "json").stdout, &st)

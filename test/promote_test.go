@@ -31,7 +31,7 @@ func TestReleasePromoteRollback(t *testing.T) {
 
 	t.Run("rollback prod to the previous release", func(t *testing.T) {
 		poll := pollFrontDoorWith(p.url("prod", "/healthz"), 8, 0)
-		res := mustBake(t, p.Dir, "rollback", "svc", "--env", "prod")
+		res := mustBake(t, p.Dir, "rollback", "svc", "--env", "prod", "--yes")
 		total, failures := poll.stop()
 		assert.Greater(t, total, 10)
 		assert.Zero(t, failures, "failed requests to prod during the rollback: %v", poll.errs())
@@ -46,7 +46,7 @@ func TestReleasePromoteRollback(t *testing.T) {
 
 	t.Run("nothing earlier than 1.0.0 to roll back to", func(t *testing.T) {
 		before := history(t, p, "")
-		res := bake(t, p.Dir, "rollback", "svc", "--env", "prod")
+		res := bake(t, p.Dir, "rollback", "svc", "--env", "prod", "--yes")
 		assert.Equal(t, 3, res.code, res.String())
 		assert.Contains(t, res.stderr, "nothing to roll back to")
 		assert.Equal(t, before, history(t, p, ""), "a refused rollback records nothing")

@@ -53,7 +53,7 @@ func TestRetentionModesAndPins(t *testing.T) {
 	assert.Regexp(t, `use 2 replica\(s\) kept warm: bake-`+p.Name+`-dev-svc-1\.0\.0-\w+-\d, bake-`+p.Name+`-dev-svc-1\.0\.0-\w+-\d\n`, plan.stdout)
 	assert.NotContains(t, plan.stdout, "[")
 
-	res := mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")
+	res := mustBake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 	assert.Contains(t, res.stderr, "(kept warm)")
 	assert.NotContains(t, res.stderr, "started")
 	assert.Contains(t, res.stdout, "dev is pinned to 1.0.0")
@@ -61,11 +61,11 @@ func TestRetentionModesAndPins(t *testing.T) {
 	running, _ = oldReplicas("dev")
 	assert.Equal(t, 2, running)
 
-	res = mustBake(t, p.Dir, "rollback", "svc", "--env", "qa")
+	res = mustBake(t, p.Dir, "rollback", "svc", "--env", "qa", "--yes")
 	assert.Contains(t, res.stderr, "restarted")
 	assertServes(t, p, "qa", "1.0.0")
 
-	res = mustBake(t, p.Dir, "rollback", "svc", "--env", "prod")
+	res = mustBake(t, p.Dir, "rollback", "svc", "--env", "prod", "--yes")
 	assert.Contains(t, res.stderr, "started bake-"+p.Name+"-prod-svc-1.0.0")
 	assertServes(t, p, "prod", "1.0.0")
 	status := mustBake(t, p.Dir, "status", "--check")

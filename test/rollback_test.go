@@ -18,20 +18,20 @@ func TestRollbackAfterRepromotion(t *testing.T) {
 	}
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
 	mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
-	res := mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")
+	res := mustBake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 	assert.Contains(t, res.stdout, "rolled back svc in dev to 1.0.0 (was 1.1.0)")
 	mustBake(t, p.Dir, "promote", "svc@1.1.0", "--to", "dev")
 	mustBake(t, p.Dir, "promote", "svc@1.2.0", "--to", "dev")
 
-	res = mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")
+	res = mustBake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 	assert.Contains(t, res.stdout, "rolled back svc in dev to 1.1.0 (was 1.2.0)", "1.1.0 ran just before 1.2.0")
 	assertServes(t, p, "dev", "1.1.0")
 
-	res = mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")
+	res = mustBake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 	assert.Contains(t, res.stdout, "rolled back svc in dev to 1.0.0 (was 1.1.0)", "a second rollback goes further back")
 	assertServes(t, p, "dev", "1.0.0")
 
-	res = bake(t, p.Dir, "rollback", "svc", "--env", "dev")
+	res = bake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 	assert.Equal(t, 3, res.code, res.String())
 	assert.Contains(t, res.stderr, "nothing to roll back to")
 
@@ -50,7 +50,7 @@ func TestRollbackAfterRepromotion(t *testing.T) {
 		assert.Equal(t, before, history(t, p, ""), "a refused rollback records nothing")
 		assertServes(t, p, "dev", "1.2.0")
 
-		res := mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")
+		res := mustBake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 		assert.Contains(t, res.stderr, "skipping svc@1.1.0: was revoked by e2e")
 		assert.Contains(t, res.stdout, "rolled back svc in dev to 1.0.0 (was 1.2.0)")
 		assertServes(t, p, "dev", "1.0.0")

@@ -152,7 +152,7 @@ func TestSigning(t *testing.T) {
 		// qa never ran anything: its replicas start from the registry, by digest.
 		mustBake(t, p.Dir, "promote", "svc", "--from", "dev", "--to", "qa")
 		assertServes(t, p, "qa", "1.1.0")
-		mustBake(t, p.Dir, "rollback", "svc", "--env", "dev")
+		mustBake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 		assertServes(t, p, "dev", "1.0.0")
 		mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "qa")
 		assertServes(t, p, "qa", "1.0.0")
@@ -171,7 +171,7 @@ func assertRefused(t *testing.T, p *project, why string) {
 	res := bake(t, p.Dir, "promote", "svc@1.0.0", "--to", "qa")
 	assert.Equal(t, 3, res.code, res.String())
 	assert.Contains(t, res.stderr, "bake: refusing svc@1.0.0: "+why)
-	res = bake(t, p.Dir, "rollback", "svc", "--env", "dev")
+	res = bake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
 	assert.Equal(t, 3, res.code, res.String())
 	assert.Contains(t, res.stderr, `bake: rolling back svc in "dev": refusing svc@1.0.0: `+why)
 	assert.Equal(t, before, history(t, p, ""), "nothing recorded")

@@ -122,7 +122,7 @@ func TestWebhookEvents(t *testing.T) {
 		{"release", "svc", "--version", "1.1.0"},
 		{"promote", "svc@1.0.0", "--to", "dev"},
 		{"promote", "svc@1.1.0", "--to", "dev"},
-		{"rollback", "svc", "--env", "dev"},
+		{"rollback", "svc", "--env", "dev", "--yes"},
 	} {
 		res := bakeEnv(t, p.Dir, env, args...)
 		require.Equal(t, 0, res.code, res.String())

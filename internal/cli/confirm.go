@@ -17,7 +17,10 @@ import (
 //     instances and AMIs) that killed runs left behind;
 //   - revoke marks a release as never to be promoted again;
 //   - promote and rollback into an environment marked `protected: true`
-//     in bake.yaml (the example project marks prod).
+//     in bake.yaml (the example project marks prod);
+//   - rollback without a version, which shows the releases it chooses
+//     from before it asks (rollback_confirm.go): it acts on a choice
+//     bake made, which a person should see first.
 //
 // Their --dry-run and --plan forms change nothing and never ask. On a
 // terminal the question goes to stderr and only "y" or "yes" goes ahead;

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 )
 
@@ -58,6 +59,9 @@ type history struct {
 	Approvals   []ledger.Approval   `json:"approvals"` // of the releases listed, oldest first
 	// Revocations are those of the releases listed, in their order.
 	Revocations []ledger.Revocation `json:"revocations"`
+	// Locks are the lock and unlock records (`bake lock`) of the
+	// environments listed, newest first.
+	Locks []ledger.Freeze `json:"locks"`
 	// NextBefore is the --before that lists the next, older page; 0 when
 	// the page reaches the first deployment.
 	NextBefore int64 `json:"next_before,omitempty"`
@@ -87,6 +91,9 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 		return err
 	}
 	h := history{Approvals: []ledger.Approval{}, Revocations: []ledger.Revocation{}}
+	if h.Locks, err = historyLocks(ctx, store, p, image, env); err != nil {
+		return err
+	}
 	if h.Releases, err = store.Releases(ctx, image); err != nil {
 		return err
 	}
@@ -131,6 +138,7 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 			fmt.Fprintln(w)
 		}
 		printApprovals(w, h.Approvals, env)
+		printLocks(w, h.Locks)
 		printDeployments(w, h.Deployments)
 		if h.NextBefore != 0 {
 			more := fmt.Sprintf("bake history %s --before %d", image, h.NextBefore)
@@ -235,4 +243,38 @@ func printDeployments(w io.Writer, deps []ledger.Deployment) {
 			fmt.Fprintf(w, "%sreason: %s\n", indent, d.Reason)
 		}
 	}
+}
+
+// historyLocks reads the lock and unlock records of env, or of every
+// environment with a target for image, newest first.
+func historyLocks(ctx context.Context, store ledger.Store, p *config.Project, image, env string) ([]ledger.Freeze, error) {
+	locks := []ledger.Freeze{}
+	for _, e := range p.Environments {
+		if _, ok := e.Targets[image]; !ok || (env != "" && e.Name != env) {
+			continue
+		}
+		fs, err := store.Freezes(ctx, e.Name)
+		if err != nil {
+			return nil, err
+		}
+		locks = append(locks, fs...)
+	}
+	sort.SliceStable(locks, func(i, j int) bool { return locks[i].At.After(locks[j].At) })
+	return locks, nil
+}
+
+// printLocks lists lock and unlock records as a table.
+func printLocks(w io.Writer, locks []ledger.Freeze) {
+	if len(locks) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "LOCK\tENV\tBY\tAT\tREASON")
+	for _, l := range locks {
+		what, reason := "unlocked", "-"
+		if l.Locked {
+			what, reason = "locked", l.Reason
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", what, l.Env, l.By, when(l.At), reason)
+	}
+	fmt.Fprintln(w)
 }

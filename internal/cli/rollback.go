@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,6 +16,7 @@ type rollbackOptions struct {
 	image string
 	env   string
 	to    string
+	plan  bool
 }
 
 func newCmdRollback(f *Factory) *cobra.Command {
@@ -27,8 +29,15 @@ version given (IMAGE@VERSION, or --to VERSION), which must have run there.
 
 The previous good release is the newest release, other than the one the
 environment runs, that was deployed there successfully and that no rollback
-has moved the environment away from since; revoked releases are skipped.`,
-		Example: `  bake rollback hello --env prod
+has moved the environment away from since; revoked releases are skipped.
+
+Without a version, on a terminal, bake shows the releases it chooses from
+(the one it takes marked) and asks before it goes ahead; elsewhere (CI,
+scripts) --yes is required. --plan prints what the rollback would do and
+changes nothing.`,
+		Example: `  bake rollback hello --env prod --plan
+  bake rollback hello --env prod
+  bake rollback hello --env prod --yes               # in a script or CI job
   bake rollback hello@1.0.0 --env prod
   bake rollback hello --env prod --to 1.0.0 --yes   # in a script or CI job`,
 		Args:              exactArgs(1, "IMAGE or IMAGE@VERSION"),
@@ -50,6 +59,7 @@ has moved the environment away from since; revoked releases are skipped.`,
 	}
 	cmd.Flags().StringVar(&o.env, "env", "", "environment to roll back (required)")
 	cmd.Flags().StringVar(&o.to, "to", "", "version to go back to (must have run there before); same as IMAGE@VERSION")
+	cmd.Flags().BoolVar(&o.plan, "plan", false, "print which release it would go back to, replacing which, and how, and change nothing")
 	_ = cmd.MarkFlagRequired("env")
 	_ = cmd.RegisterFlagCompletionFunc("env", completeFlag(f, envNames))
 	_ = cmd.RegisterFlagCompletionFunc("to", completeFlag(f, rollbackTo))
@@ -66,14 +76,35 @@ func runRollback(ctx context.Context, o *rollbackOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := f.confirmProtected(p, env.Name, rollbackAction(o.image, env.Name, o.to)); err != nil {
-		return err
+	if o.to == "" && !o.plan && !f.Yes && !f.InTerminal {
+		return &usageError{fmt.Sprintf("%s: confirmation needed and stdin is not a terminal: pass --yes to go ahead (or --plan to see what it would do)",
+			rollbackAction(o.image, env.Name, ""))}
+	}
+	if o.to != "" && !o.plan {
+		if err := f.confirmProtected(p, env.Name, rollbackAction(o.image, env.Name, o.to)); err != nil {
+			return err
+		}
 	}
 	eng, err := f.promoter(ctx, p)
 	if err != nil {
 		return err
 	}
-	res, err := eng.Rollback(ctx, promote.RollbackRequest{Image: o.image, Env: env.Name, To: o.to})
+	req := promote.RollbackRequest{Image: o.image, Env: env.Name, To: o.to}
+	if o.plan {
+		res, err := eng.PlanRollback(ctx, req)
+		if err != nil {
+			return err
+		}
+		return f.render(res, func(w io.Writer) { printRollbackPlan(w, res) })
+	}
+	if o.to == "" && !f.Yes {
+		// The version confirmed is the one deployed, whatever history
+		// records meanwhile.
+		if req.To, err = f.confirmRollback(ctx, eng, p, req); err != nil {
+			return err
+		}
+	}
+	res, err := eng.Rollback(ctx, req)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 	root.SetErr(f.Err)
 	root.PersistentFlags().StringVarP(&f.ConfigPath, "config", "c", "bake.yaml", "path of bake.yaml")
 	root.PersistentFlags().StringVarP(&f.Output, "output", "o", "text", "output format: text or json")
-	root.PersistentFlags().BoolVarP(&f.Yes, "yes", "y", false, "go ahead without asking: gc, sweep, revoke, and promote or rollback of a protected environment ask first on a terminal and refuse elsewhere without it")
+	root.PersistentFlags().BoolVarP(&f.Yes, "yes", "y", false, "go ahead without asking: gc, sweep, revoke, rollback without a version, and promote or rollback of a protected environment ask first on a terminal and refuse elsewhere without it")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{fmt.Sprintf("%s: %s (see `%s --help`)", cmd.CommandPath(), flagError(err), cmd.CommandPath())}
 	})
@@ -47,7 +47,7 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 	addGroup(root, groupBuild, "Build commands:", newCmdInit(f), newCmdConfig(f), newCmdBuild(f),
 		newCmdValidate(f), newCmdRelease(f))
 	addGroup(root, groupDeploy, "Deploy commands:", newCmdPromote(f), newCmdRollback(f), newCmdRecover(f),
-		newCmdApprove(f))
+		newCmdApprove(f), newCmdLock(f), newCmdUnlock(f))
 	addGroup(root, groupInspect, "Inspect commands:", newCmdStatus(f), newCmdHistory(f), newCmdShow(f),
 		newCmdVerify(f))
 	addGroup(root, groupAdmin, "Admin commands:", newCmdRevoke(f), newCmdUnpin(f), newCmdGC(f), newCmdSweep(f),

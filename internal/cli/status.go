@@ -104,12 +104,19 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 				if es.Pinned != nil {
 					version += " (pinned)"
 				}
+				if es.Locked != nil {
+					version += " (locked)"
+				}
 				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, version, dash(shortDigest(es.Digest)),
 					since, dash(es.By), replicaSummary(es.Replicas), dash(es.Listen))
 			}
 			for _, es := range st.Environments {
 				if es.Reference != "" {
 					fmt.Fprintf(w, "  %s: pulls %s\n", es.Env, es.Reference)
+				}
+				if l := es.Locked; l != nil {
+					fmt.Fprintf(w, "  %s: locked by %s since %s: %s; promotions are refused until `bake unlock %s`\n",
+						es.Env, l.By, when(l.At), l.Reason, es.Env)
 				}
 				for _, line := range es.Lines {
 					// No tabs: the lines stay out of the table's columns.

@@ -13,6 +13,7 @@ var gateContract = []contractTest{
 	{"Approvals", testApprovals},
 	{"Revocations", testRevocations},
 	{"Pins", testPins},
+	{"Freezes", testFreezes},
 }
 
 func testApprovals(t *testing.T, open func() ledger.Store) {
@@ -99,4 +100,46 @@ func testPins(t *testing.T, open func() ledger.Store) {
 	_, err = s.Pin(ctx, "web", "qa")
 	assert.ErrorIs(t, err, ledger.ErrNotFound)
 	assert.Error(t, s.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0"}), "who is required")
+}
+
+func testFreezes(t *testing.T, open func() ledger.Store) {
+	ctx := t.Context()
+	s := open()
+	fs, err := s.Freezes(ctx, "prod")
+	require.NoError(t, err)
+	assert.Empty(t, fs)
+	inForce, err := ledger.FreezeInForce(ctx, s, "prod")
+	require.NoError(t, err)
+	assert.Nil(t, inForce)
+
+	require.NoError(t, s.SetFreeze(ctx, ledger.Freeze{Env: "prod", Locked: true, Reason: "incident 42", By: "ana"}))
+	require.NoError(t, s.SetFreeze(ctx, ledger.Freeze{Env: "qa", Locked: true, Reason: "load test", By: "bo", At: t0}))
+	inForce, err = ledger.FreezeInForce(ctx, open(), "prod")
+	require.NoError(t, err)
+	require.NotNil(t, inForce, "another handle sees the lock")
+	assert.Equal(t, "ana", inForce.By)
+	assert.Equal(t, "incident 42", inForce.Reason)
+	assert.False(t, inForce.At.IsZero(), "stamped with the time")
+
+	require.NoError(t, s.SetFreeze(ctx, ledger.Freeze{Env: "prod", By: "bo"}))
+	inForce, err = ledger.FreezeInForce(ctx, s, "prod")
+	require.NoError(t, err)
+	assert.Nil(t, inForce, "the latest record wins")
+	fs, err = s.Freezes(ctx, "prod")
+	require.NoError(t, err)
+	require.Len(t, fs, 2, "the lock stays in history after the unlock")
+	assert.True(t, fs[0].Locked)
+	assert.False(t, fs[1].Locked)
+	assert.Equal(t, "bo", fs[1].By)
+
+	qa, err := s.Freezes(ctx, "qa")
+	require.NoError(t, err)
+	require.Len(t, qa, 1)
+	assert.Equal(t, t0, qa[0].At.UTC())
+
+	assert.Error(t, s.SetFreeze(ctx, ledger.Freeze{Env: "prod", Locked: true, By: "ana"}), "a reason is required")
+	assert.Error(t, s.SetFreeze(ctx, ledger.Freeze{Env: "prod", Locked: true, Reason: "x"}), "who is required")
+	fs, err = s.Freezes(ctx, "prod")
+	require.NoError(t, err)
+	assert.Len(t, fs, 2, "a refused record is not recorded")
 }

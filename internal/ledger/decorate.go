@@ -93,6 +93,11 @@ func (s *redactingStore) SetPin(ctx context.Context, p Pin) error {
 	return s.Store.SetPin(ctx, p)
 }
 
+func (s *redactingStore) SetFreeze(ctx context.Context, f Freeze) error {
+	f.Reason = s.r.String(f.Reason)
+	return s.Store.SetFreeze(ctx, f)
+}
+
 func fmtRecording(rel Release, err error) error {
 	return fmt.Errorf("recording release %s@%s: %w", rel.Image, rel.Version, err)
 }

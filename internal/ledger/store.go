@@ -193,6 +193,13 @@ type Store interface {
 	// Pin returns the latest pin record of image in env; ErrNotFound if none.
 	Pin(ctx context.Context, image, env string) (Pin, error)
 
+	// SetFreeze records that env is locked against promotions (or, with
+	// Locked false, that the lock is lifted); append-only.
+	SetFreeze(ctx context.Context, f Freeze) error
+	// Freezes lists the lock and unlock records of env, oldest first; the
+	// last one is in force.
+	Freezes(ctx context.Context, env string) ([]Freeze, error)
+
 	// ReadChain reads the hash chain and every record of history, for Verify.
 	ReadChain(ctx context.Context) (Chain, error)
 

@@ -66,16 +66,13 @@ func (d *Engine) Promote(ctx context.Context, r PromoteRequest) (Result, error) 
 	if unmet := unmetGates(gates); unmet != "" {
 		return Result{}, wrap(fmt.Errorf("%w: %s", ErrRefused, unmet))
 	}
-	var check func() error
-	if r.From != "" {
-		// A rollback may have pinned env since: asked again under the lock.
-		check = func() error {
-			g, err := PinGate(ctx, d.Store, rel.Image, env.Name)
-			if err == nil && !g.Passed {
-				err = fmt.Errorf("%w: %s: %s", ErrRefused, g.Name, g.Detail)
-			}
+	// Someone may have locked env since, or a rollback pinned it: asked
+	// again under the environment's lock.
+	check := func() error {
+		if err := checkGate(FreezeGate(ctx, d.Store, env.Name)); err != nil || r.From == "" {
 			return err
 		}
+		return checkGate(PinGate(ctx, d.Store, rel.Image, env.Name))
 	}
 	d.say("promoting %s@%s (%s) to %q", rel.Image, rel.Version, shortDigest(rel.Digest), env.Name)
 	res, err := d.execute(ctx, ledger.KindPromote, env, rel, check)
@@ -91,17 +88,9 @@ func (d *Engine) Promote(ctx context.Context, r PromoteRequest) (Result, error) 
 // the release from the record (ChooseRollback), checks trust once,
 // deploys, and records the outcome with the pin it makes.
 func (d *Engine) Rollback(ctx context.Context, r RollbackRequest) (Result, error) {
-	env, err := d.environment(r.Env)
+	env, err := d.rollbackEnv(r)
 	if err != nil {
 		return Result{}, err
-	}
-	if _, ok := env.Targets[r.Image]; !ok {
-		return Result{}, fmt.Errorf("rolling back %s in %q: %w", r.Image, env.Name, errNoTarget(env.Name, r.Image))
-	}
-	if r.To != "" {
-		if _, err := version.Parse(r.To); err != nil {
-			return Result{}, err
-		}
 	}
 	wrap := func(err error) error { return fmt.Errorf("rolling back %s in %q: %w", r.Image, env.Name, err) }
 	if err := d.recoverFirst(ctx, env); err != nil {
@@ -208,19 +197,10 @@ func (d *Engine) Plan(ctx context.Context, r PromoteRequest) (PlanResult, error)
 	case !errors.Is(err, ledger.ErrNotFound):
 		return PlanResult{}, err
 	}
-	if !res.Unchanged && d.Planner != nil {
-		req := targets.Request{Env: env.Name, Image: d.Project.Image(rel.Image), Target: env.Targets[rel.Image], Release: rel,
-			Keep: env.Retention.Previous, Releases: env.Retention.Releases}
-		placed := d.placedIn(env, rel)
-		req.Release = placed
-		plan, err := d.Planner(ctx, req, res.Current)
-		if err != nil {
+	if !res.Unchanged {
+		if res.Actions, err = d.planActions(ctx, env, rel, res.Current); err != nil {
 			return PlanResult{}, err
 		}
-		if placed.Reference != rel.Reference {
-			plan.Steps = append([]string{fmt.Sprintf("copy %s to %s by digest, unless it is there already", rel.Reference, placed.Reference)}, plan.Steps...)
-		}
-		res.Actions = &plan
 	}
 	if !res.Allowed {
 		return res, fmt.Errorf("%w: %s may not enter %q yet: %s", ErrRefused, res.Release, env.Name, unmetGates(gates))
@@ -263,13 +243,21 @@ func (d *Engine) promoteRequest(ctx context.Context, r PromoteRequest) (*config.
 	return env, rel, nil
 }
 
-// gates evaluates every gate of env for rel and, with fromEnv (promote
-// --from), that env is not pinned. Without withTrust the trust gates are
-// left out: Execute applies them, once.
+// gates evaluates every gate of env for rel, that env is not locked (`bake
+// lock`) and, with fromEnv (promote --from), that env is not pinned.
+// Without withTrust the trust gates are left out: Execute applies them, once.
 func (d *Engine) gates(ctx context.Context, rel ledger.Release, env string, fromEnv, withTrust bool) ([]Gate, error) {
 	gates, err := gates(ctx, d.Project, d.Store, rel, env, withTrust)
-	if err != nil || !fromEnv {
-		return gates, err
+	if err != nil {
+		return nil, err
+	}
+	freeze, err := FreezeGate(ctx, d.Store, env)
+	if err != nil {
+		return nil, err
+	}
+	gates = append(gates, freeze)
+	if !fromEnv {
+		return gates, nil
 	}
 	g, err := PinGate(ctx, d.Store, rel.Image, env)
 	if err != nil {

@@ -55,6 +55,9 @@ type Env struct {
 	Previous string `json:"previous,omitempty"`
 	// Pinned is set while a rollback holds the environment on its release.
 	Pinned *ledger.Pin `json:"pinned,omitempty"`
+	// Locked is the lock (`bake lock`) that refuses promotions into the
+	// environment, while it holds.
+	Locked *ledger.Freeze `json:"locked,omitempty"`
 	// Drift lists every difference between the record and what runs.
 	Drift []string `json:"drift,omitempty"`
 	// Detail is the target type's own view of what runs (an asg target's
@@ -109,6 +112,12 @@ func Compose(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	locks := map[string]*ledger.Freeze{}
+	for _, env := range p.Environments {
+		if locks[env.Name], err = ledger.FreezeInForce(ctx, store, env.Name); err != nil {
+			return Result{}, err
+		}
+	}
 	var res Result
 	for _, img := range images {
 		st := Image{Image: img.Name, Environments: []Env{}}
@@ -121,7 +130,8 @@ func Compose(ctx context.Context, req Request) (Result, error) {
 			if !ok {
 				continue
 			}
-			es := Env{Env: env.Name, Listen: tgt.Listen, Replicas: []targets.Replica{}, Upstreams: []string{}}
+			es := Env{Env: env.Name, Listen: tgt.Listen, Replicas: []targets.Replica{}, Upstreams: []string{},
+				Locked: locks[env.Name]}
 			for _, it := range interrupted[env.Name] {
 				if it.Image == img.Name || it.Image == "" {
 					es.Interrupted = it.String()

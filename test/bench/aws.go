@@ -166,7 +166,7 @@ environments:
 		if o := b.bakeOp(fmt.Sprintf("aws-promote-%d", i), dir, opTimeout, "promote", "web@1.1.0", "--to", "prod"); o.OK {
 			promote = append(promote, awsCalls(o))
 		}
-		if o := b.bakeOp(fmt.Sprintf("aws-rollback-%d", i), dir, opTimeout, "rollback", "web", "--env", "prod"); o.OK {
+		if o := b.bakeOp(fmt.Sprintf("aws-rollback-%d", i), dir, opTimeout, "rollback", "web", "--env", "prod", "--yes"); o.OK {
 			rollback = append(rollback, awsCalls(o))
 		}
 	}

@@ -59,7 +59,7 @@ func (b *bench) frontDoorsTable() string {
 			b.setReplicas("qa", 3)
 			step(note, "qa-3-replicas", "promote", "hello@1.1.0", "--to", "qa")
 			b.setReplicas("qa", 1)
-			step(note, "qa-1-replica", "rollback", "hello", "--env", "qa")
+			step(note, "qa-1-replica", "rollback", "hello", "--env", "qa", "--yes")
 			t0 := time.Now()
 			err := frontDoors().Remove(context.Background(), "bake-"+project+"-qa-hello")
 			o := op{Took: time.Since(t0), OK: err == nil}
@@ -73,10 +73,10 @@ func (b *bench) frontDoorsTable() string {
 			b.setReplicas("dev", 3)
 			step(note, "dev-3-replicas", "promote", "hello@1.1.0", "--to", "dev")
 			b.setReplicas("dev", 1)
-			step(note, "dev-1-replica", "rollback", "hello", "--env", "dev")
+			step(note, "dev-1-replica", "rollback", "hello", "--env", "dev", "--yes")
 			b.setReplicas("dev", b.replicas)
 			step(note, fmt.Sprintf("dev-%d-replicas", b.replicas), "promote", "hello@1.1.0", "--to", "dev")
-			step(note, "dev-rollback", "rollback", "hello", "--env", "dev")
+			step(note, "dev-rollback", "rollback", "hello", "--env", "dev", "--yes")
 		}},
 	}
 	var rows, goals []string

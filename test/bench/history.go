@@ -37,7 +37,7 @@ var historyCommands = []historyCommand{
 	{"`bake status`", []string{"status"}, true},
 	{"`bake history hello` (first page)", []string{"history", "hello"}, true},
 	{"`bake promote hello@1.0.0 --to dev --plan`", []string{"promote", "hello@1.0.0", "--to", "dev", "--plan"}, true},
-	{"`bake rollback hello --env dev` (to 1.0.0, kept warm)", []string{"rollback", "hello", "--env", "dev"}, true},
+	{"`bake rollback hello --env dev --yes` (to 1.0.0, kept warm)", []string{"rollback", "hello", "--env", "dev", "--yes"}, true},
 	{"`bake promote hello@1.1.0 --to dev` (back, kept warm)", []string{"promote", "hello@1.1.0", "--to", "dev"}, true},
 	{"`bake verify`", []string{"verify"}, false},
 }

@@ -171,7 +171,7 @@ func (b *bench) loadTable() string {
 			o := b.bakeOp(name+"-promote", b.dir, opTimeout, "promote", "hello@1.1.0", "--to", "dev")
 			ops = fmt.Sprintf("promote %.2fs %s", o.S(), okWord(o))
 			time.Sleep(pause)
-			o = b.bakeOp(name+"-rollback", b.dir, opTimeout, "rollback", "hello", "--env", "dev")
+			o = b.bakeOp(name+"-rollback", b.dir, opTimeout, "rollback", "hello", "--env", "dev", "--yes")
 			ops += fmt.Sprintf(", rollback %.2fs %s", o.S(), okWord(o))
 		}
 		s := h.wait(b, false)
@@ -219,7 +219,7 @@ func (b *bench) strategyTable() string {
 			if b.bakeOp(fmt.Sprintf("%s-promote-%d", name, i), b.dir, opTimeout, "promote", "hello@1.1.0", "--to", "dev").OK {
 				switches++
 			}
-			if b.bakeOp(fmt.Sprintf("%s-rollback-%d", name, i), b.dir, opTimeout, "rollback", "hello", "--env", "dev").OK {
+			if b.bakeOp(fmt.Sprintf("%s-rollback-%d", name, i), b.dir, opTimeout, "rollback", "hello", "--env", "dev", "--yes").OK {
 				switches++
 			}
 		}

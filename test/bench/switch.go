@@ -73,7 +73,7 @@ func (b *bench) switchTable() string {
 		o, s := b.switchOp(fmt.Sprintf("promote-%d", i), "1.1.0", "promote", "hello@1.1.0", "--to", "dev")
 		promote = append(promote, o)
 		promoteServed = appendMeasured(promoteServed, s)
-		o, s = b.switchOp(fmt.Sprintf("rollback-%d", i), "1.0.0", "rollback", "hello", "--env", "dev")
+		o, s = b.switchOp(fmt.Sprintf("rollback-%d", i), "1.0.0", "rollback", "hello", "--env", "dev", "--yes")
 		rollback = append(rollback, o)
 		rollbackServed = appendMeasured(rollbackServed, s)
 	}
@@ -159,12 +159,12 @@ func (b *bench) keepTable() string {
 		b.setDev(keep, "")
 		logf("retention %s: one promote and rollback to settle, then %d of each", keep, rounds)
 		b.bakeOp("keep-"+keep+"-settle-promote", b.dir, opTimeout, "promote", "hello@1.1.0", "--to", "dev")
-		b.bakeOp("keep-"+keep+"-settle-rollback", b.dir, opTimeout, "rollback", "hello", "--env", "dev")
+		b.bakeOp("keep-"+keep+"-settle-rollback", b.dir, opTimeout, "rollback", "hello", "--env", "dev", "--yes")
 		for i := 1; i <= rounds; i++ {
 			if o := b.bakeOp(fmt.Sprintf("keep-%s-promote-%d", keep, i), b.dir, opTimeout, "promote", "hello@1.1.0", "--to", "dev"); o.OK {
 				promotes[keep] = append(promotes[keep], round(o.S(), 3))
 			}
-			o, s := b.switchOp(fmt.Sprintf("keep-%s-rollback-%d", keep, i), "1.0.0", "rollback", "hello", "--env", "dev")
+			o, s := b.switchOp(fmt.Sprintf("keep-%s-rollback-%d", keep, i), "1.0.0", "rollback", "hello", "--env", "dev", "--yes")
 			if o.OK {
 				rollbacks[keep] = append(rollbacks[keep], round(o.S(), 3))
 			}

@@ -221,6 +221,18 @@ func collectItem(c *ledger.Chain, item map[string]types.AttributeValue) error {
 			c.Entries = append(c.Entries, e)
 		}
 		return nil
+	case "freezes":
+		var fs []ledger.Freeze
+		if err := unmarshalValue(item["freezes"], &fs); err != nil {
+			return fmt.Errorf("decoding %s: %w", describeItem(item), err)
+		}
+		for _, f := range fs {
+			if e, err = ledger.FreezeEntry(f); err != nil {
+				return err
+			}
+			c.Entries = append(c.Entries, e)
+		}
+		return nil
 	default: // locks and the deployment id counter are not history
 		return nil
 	}

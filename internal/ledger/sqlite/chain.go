@@ -95,6 +95,19 @@ func (s *Store) ReadChain(ctx context.Context) (ledger.Chain, error) {
 	if c.Entries, err = readEntries(ctx, tx, deploymentColumns, approvalColumns, revocationColumns); err != nil {
 		return ledger.Chain{}, fmt.Errorf("reading history: %w", err)
 	}
+	// Freezes came after the chain: no ledger has any to seal, so they are
+	// read here rather than in readEntries, which sealing runs too.
+	freezes, err := readFreezes(ctx, tx, "")
+	if err != nil {
+		return ledger.Chain{}, fmt.Errorf("reading history: %w", err)
+	}
+	for _, f := range freezes {
+		e, err := ledger.FreezeEntry(f)
+		if err != nil {
+			return ledger.Chain{}, err
+		}
+		c.Entries = append(c.Entries, e)
+	}
 	return c, nil
 }
 

@@ -140,6 +140,22 @@ var migrations = [][]string{
 		`ALTER TABLE revocations ADD COLUMN signature TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE revocations ADD COLUMN signing_key TEXT NOT NULL DEFAULT ''`,
 	},
+	{
+		// `bake lock` and `bake unlock`: the latest record of an environment is in force.
+		`CREATE TABLE freezes (
+			id      INTEGER PRIMARY KEY AUTOINCREMENT,
+			env     TEXT NOT NULL,
+			locked  INTEGER NOT NULL,
+			reason  TEXT NOT NULL,
+			by_user TEXT NOT NULL,
+			at      TEXT NOT NULL
+		)`,
+		`CREATE INDEX freezes_by_env ON freezes (env, id)`,
+		`CREATE TRIGGER freezes_no_update BEFORE UPDATE ON freezes
+		BEGIN SELECT RAISE(ABORT, 'locks of environments are append-only'); END`,
+		`CREATE TRIGGER freezes_no_delete BEFORE DELETE ON freezes
+		BEGIN SELECT RAISE(ABORT, 'locks of environments are append-only'); END`,
+	},
 }
 
 // afterMigration runs Go code after the statements of a step, inside the
