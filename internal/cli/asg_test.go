@@ -121,7 +121,7 @@ func TestASGTargetThroughTheCLI(t *testing.T) {
 	assert.Contains(t, out, "prod: group "+group("1.1.0")+" (1.1.0): 2 of 2 in service, in "+p.project)
 	assert.Contains(t, out, "prod: group "+group("1.0.0")+" (1.0.0): 0 of 0 in service, out of the target groups")
 
-	out, errOut, err = p.bake("rollback", "web", "--env", "prod")
+	out, errOut, err = p.bake("rollback", "web", "--env", "prod", "--yes")
 	require.NoError(t, err, errOut)
 	assert.Contains(t, out, "rolled back web in prod to 1.0.0 (was 1.1.0)")
 	assert.Contains(t, errOut, "scaling Auto Scaling group "+group("1.0.0")+" (kept for rollback) back up to 2")
