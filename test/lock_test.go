@@ -74,7 +74,7 @@ func TestLockRefusesPromotionsNotRollbacks(t *testing.T) {
 				Locked *lockDoc `json:"locked"`
 			} `json:"environments"`
 		}
-		decodeOne(t, mustBake(t, p.Dir, "status", "svc", "-o", "json").stdout, &doc)
+		decodeStatus(t, mustBake(t, p.Dir, "status", "svc", "-o", "json").stdout, &doc)
 		require.Len(t, doc, 1)
 		for _, es := range doc[0].Environments {
 			if es.Env != "dev" {

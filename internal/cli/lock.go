@@ -63,7 +63,7 @@ func runLock(ctx context.Context, f *Factory, env, reason string) error {
 	if err != nil {
 		return err
 	}
-	return f.render(lockResult{Env: env, Locked: true, Lock: &lock, Recorded: !already}, func(w io.Writer) {
+	return f.render(SchemaLock, lockResult{Env: env, Locked: true, Lock: &lock, Recorded: !already}, func(w io.Writer) {
 		if already {
 			fmt.Fprintf(w, "%q is already locked by %s since %s: %s; nothing recorded\n", env, lock.By, when(lock.At), lock.Reason)
 			return

@@ -95,7 +95,7 @@ func runRollback(ctx context.Context, o *rollbackOptions) error {
 		if err != nil {
 			return err
 		}
-		return f.render(res, func(w io.Writer) { printRollbackPlan(w, res) })
+		return f.render(SchemaRollbackPlan, res, func(w io.Writer) { printRollbackPlan(w, res) })
 	}
 	if o.to == "" && !f.Yes {
 		// The version confirmed is the one deployed, whatever history

@@ -19,56 +19,60 @@ type Schema string
 // The documents bake prints with --output json (docs/reference/json.md
 // describes each).
 const (
-	SchemaApproval   Schema = "bake.approval/v1"
-	SchemaBuild      Schema = "bake.build/v1"
-	SchemaConfig     Schema = "bake.config/v1"
-	SchemaDeployment Schema = "bake.deployment/v1"
-	SchemaError      Schema = "bake.error/v1"
-	SchemaEvent      Schema = "bake.event/v1"
-	SchemaGC         Schema = "bake.gc/v1"
-	SchemaHistory    Schema = "bake.history/v1"
-	SchemaInit       Schema = "bake.init/v1"
-	SchemaKeygen     Schema = "bake.keygen/v1"
-	SchemaPlan       Schema = "bake.plan/v1"
-	SchemaRecover    Schema = "bake.recover/v1"
-	SchemaRelease    Schema = "bake.release/v1"
-	SchemaReleaseAll Schema = "bake.release-all/v1"
-	SchemaRevocation Schema = "bake.revocation/v1"
-	SchemaShow       Schema = "bake.show/v1"
-	SchemaStatus     Schema = "bake.status/v1"
-	SchemaSweep      Schema = "bake.sweep/v1"
-	SchemaUnpin      Schema = "bake.unpin/v1"
-	SchemaValidate   Schema = "bake.validate/v1"
-	SchemaVerify     Schema = "bake.verify/v1"
-	SchemaVersion    Schema = "bake.version/v1"
+	SchemaApproval     Schema = "bake.approval/v1"
+	SchemaBuild        Schema = "bake.build/v1"
+	SchemaConfig       Schema = "bake.config/v1"
+	SchemaDeployment   Schema = "bake.deployment/v1"
+	SchemaError        Schema = "bake.error/v1"
+	SchemaEvent        Schema = "bake.event/v1"
+	SchemaGC           Schema = "bake.gc/v1"
+	SchemaHistory      Schema = "bake.history/v1"
+	SchemaInit         Schema = "bake.init/v1"
+	SchemaKeygen       Schema = "bake.keygen/v1"
+	SchemaLock         Schema = "bake.lock/v1"
+	SchemaPlan         Schema = "bake.plan/v1"
+	SchemaRecover      Schema = "bake.recover/v1"
+	SchemaRelease      Schema = "bake.release/v1"
+	SchemaReleaseAll   Schema = "bake.release-all/v1"
+	SchemaRevocation   Schema = "bake.revocation/v1"
+	SchemaRollbackPlan Schema = "bake.rollback-plan/v1"
+	SchemaShow         Schema = "bake.show/v1"
+	SchemaStatus       Schema = "bake.status/v1"
+	SchemaSweep        Schema = "bake.sweep/v1"
+	SchemaUnpin        Schema = "bake.unpin/v1"
+	SchemaValidate     Schema = "bake.validate/v1"
+	SchemaVerify       Schema = "bake.verify/v1"
+	SchemaVersion      Schema = "bake.version/v1"
 )
 
 // documents maps each schema to the Go type of its document, so a command
 // cannot print one type under another's name and the reference can be
 // checked against the types (see json_reference_test.go).
 var documents = map[Schema]any{
-	SchemaApproval:   ledger.Approval{},
-	SchemaBuild:      buildResult{},
-	SchemaConfig:     configResult{},
-	SchemaDeployment: promote.Result{},
-	SchemaError:      errorDocument{},
-	SchemaEvent:      event{},
-	SchemaGC:         gcReport{},
-	SchemaHistory:    history{},
-	SchemaInit:       initResult{},
-	SchemaKeygen:     keygenResult{},
-	SchemaPlan:       promote.PlanResult{},
-	SchemaRecover:    recoverResult{},
-	SchemaRelease:    release.Result{},
-	SchemaReleaseAll: releaseAllResult{},
-	SchemaRevocation: ledger.Revocation{},
-	SchemaShow:       showResult{},
-	SchemaStatus:     statusResult{},
-	SchemaSweep:      sweepReport{},
-	SchemaUnpin:      ledger.Pin{},
-	SchemaValidate:   validateResult{},
-	SchemaVerify:     verifyResult{},
-	SchemaVersion:    buildVersion{},
+	SchemaApproval:     ledger.Approval{},
+	SchemaBuild:        buildResult{},
+	SchemaConfig:       configResult{},
+	SchemaDeployment:   promote.Result{},
+	SchemaError:        errorDocument{},
+	SchemaEvent:        event{},
+	SchemaGC:           gcReport{},
+	SchemaHistory:      history{},
+	SchemaInit:         initResult{},
+	SchemaKeygen:       keygenResult{},
+	SchemaLock:         lockResult{},
+	SchemaPlan:         promote.PlanResult{},
+	SchemaRecover:      recoverResult{},
+	SchemaRelease:      release.Result{},
+	SchemaReleaseAll:   releaseAllResult{},
+	SchemaRevocation:   ledger.Revocation{},
+	SchemaRollbackPlan: promote.RollbackPlan{},
+	SchemaShow:         showResult{},
+	SchemaStatus:       statusResult{},
+	SchemaSweep:        sweepReport{},
+	SchemaUnpin:        ledger.Pin{},
+	SchemaValidate:     validateResult{},
+	SchemaVerify:       verifyResult{},
+	SchemaVersion:      buildVersion{},
 }
 
 // document encodes v as the JSON object of schema, with "schema" as its

@@ -41,7 +41,7 @@ func runUnlock(ctx context.Context, f *Factory, env string) error {
 	if err != nil {
 		return err
 	}
-	return f.render(lockResult{Env: env, Lock: lifted, Recorded: lifted != nil}, func(w io.Writer) {
+	return f.render(SchemaLock, lockResult{Env: env, Lock: lifted, Recorded: lifted != nil}, func(w io.Writer) {
 		if lifted == nil {
 			fmt.Fprintf(w, "%q is not locked; nothing recorded\n", env)
 			return
