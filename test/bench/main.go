@@ -54,6 +54,10 @@ type table struct {
 	run  func(b *bench) string
 }
 
+// aloneTables make what they measure themselves and need no bench project:
+// -only with such tables alone skips making one.
+var aloneTables = map[string]bool{"tutorial": true}
+
 // tables, in the order they run and appear in BENCHMARKS.md. A new table is
 // one function and one line here.
 var tables = []table{
@@ -66,6 +70,7 @@ var tables = []table{
 	{"baking", (*bench).bakingTable},
 	{"rebuild", (*bench).rebuildTable},
 	{"history", (*bench).historyTable},
+	{"tutorial", (*bench).tutorialTable},
 }
 
 // reuseProject keeps the last run's project (-reuse-project).
@@ -158,9 +163,12 @@ func run(only, report string, write, update bool) (code int) {
 	}
 	b.prepare()
 	needWebapp := slices.ContainsFunc(selected, func(t table) bool { return t.name == "baking" })
-	if reuseProject {
+	alone := !slices.ContainsFunc(selected, func(t table) bool { return !aloneTables[t.name] })
+	switch {
+	case alone:
+	case reuseProject:
 		b.reuseProject()
-	} else {
+	default:
 		b.setupProject(needWebapp)
 	}
 	// What bake is, and from what source, before anything can change it.

@@ -47,11 +47,11 @@ func (b *bench) intro() string {
 
 // versionLine is bake's version and the commit of its source.
 func (b *bench) versionLine() string {
-	version := strings.TrimSpace(b.output(b.dir, b.bake, "version"))
+	version := strings.TrimSpace(b.output(b.root, b.bake, "version"))
 	var v struct {
 		Commit string `json:"commit"`
 	}
-	_ = json.Unmarshal([]byte(b.output(b.dir, b.bake, "version", "-o", "json")), &v)
+	_ = json.Unmarshal([]byte(b.output(b.root, b.bake, "version", "-o", "json")), &v)
 	if v.Commit == "" {
 		if out, err := exec.Command("git", "-C", b.root, "rev-parse", "HEAD").Output(); err == nil {
 			v.Commit = strings.TrimSpace(string(out))
