@@ -8,6 +8,7 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/cst"
 	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/frontdoor"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/registry"
@@ -51,7 +52,7 @@ func ExitCode(err error) int {
 		errors.Is(err, promote.ErrNeverRan), errors.Is(err, builder.ErrTemplate), errors.Is(err, release.ErrNoBase),
 		errors.Is(err, engine.ErrUnreachable), errors.Is(err, report.ErrInvalid),
 		errors.Is(err, cst.ErrInvalid), errors.Is(err, secret.ErrInvalid), errors.Is(err, keys.ErrInvalidKey),
-		errors.Is(err, registry.ErrCredentials), errors.Is(err, registry.ErrTLS):
+		errors.Is(err, registry.ErrCredentials), errors.Is(err, registry.ErrTLS), errors.Is(err, frontdoor.ErrStateDir):
 		return ExitInput
 	}
 	return ExitFailed

@@ -18,6 +18,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/bakehq/bake/internal/awsx"
+	"github.com/bakehq/bake/internal/builder"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
@@ -123,6 +124,12 @@ func (f *Factory) Project() (*config.Project, error) {
 		if u := os.Getenv(notify.EnvURL); u != "" {
 			if err := notify.CheckURL(u, p.Notify.Allow); err != nil {
 				return nil, &usageError{fmt.Sprintf("%s %q: %v", notify.EnvURL, u, err)}
+			}
+		}
+		// BUILDKIT_HOST stands in for builder.address, on the same terms.
+		if a := os.Getenv(builder.BuildKitHostEnv); a != "" {
+			if err := config.CheckBuildKitAddress(a); err != nil {
+				return nil, &usageError{fmt.Sprintf("%s: %v", builder.BuildKitHostEnv, err)}
 			}
 		}
 		f.project = p

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -31,8 +32,8 @@ func (d *decoder) builder(s *section, p *Project) {
 	}
 	if v := bs.Require("address"); v != nil {
 		if raw, ok := d.str("builder.address", v); ok {
-			if u, err := url.Parse(raw); err != nil || u.Scheme == "" || (u.Host == "" && u.Path == "") {
-				d.Errorf(v, "builder.address", "%q is not a BuildKit address such as tcp://buildkit.internal:1234 or unix:///run/buildkit/buildkitd.sock", raw)
+			if err := CheckBuildKitAddress(raw); err != nil {
+				d.Errorf(v, "builder.address", "%v", err)
 			} else {
 				p.Builder.Address = raw
 			}
@@ -75,4 +76,13 @@ func (d *decoder) builder(s *section, p *Project) {
 			d.Errorf(bs.Get("cert"), "builder.cert", "%s and %s are not a PEM certificate and its private key: %v", p.Builder.Cert, p.Builder.Key, err)
 		}
 	}
+}
+
+// CheckBuildKitAddress checks that raw reads as a buildkitd address, for
+// builder.address and BUILDKIT_HOST alike.
+func CheckBuildKitAddress(raw string) error {
+	if u, err := url.Parse(raw); err != nil || u.Scheme == "" || (u.Host == "" && u.Path == "") {
+		return fmt.Errorf("%q is not a BuildKit address such as tcp://buildkit.internal:1234 or unix:///run/buildkit/buildkitd.sock", raw)
+	}
+	return nil
 }

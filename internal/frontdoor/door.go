@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,8 +78,20 @@ func (c *Caddy) stateDir() (string, error) {
 	if strings.ContainsAny(dir, `{}\|`) {
 		return "", fmt.Errorf("state dir %q: must not contain '{', '}', '|' or '\\'", dir)
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		reason := err.Error()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			reason = fmt.Sprintf("%s: %v", pe.Path, pe.Err)
+		}
+		return "", fmt.Errorf("%w %s (%s): set BAKE_STATE_DIR to a directory bake may write", ErrStateDir, dir, reason)
+	}
 	return dir, nil
 }
+
+// ErrStateDir means the front doors' state directory cannot be made: the
+// environment's setting, bad input rather than a failed operation.
+var ErrStateDir = errors.New("cannot create the front doors' state directory")
 
 // door returns the door of route id (which need not exist).
 // DoorDir is the directory of route id's door: its Caddy's config, upstream

@@ -15,7 +15,7 @@ var (
 )
 
 // invalidError marks its cause as ErrInvalid without repeating ErrInvalid's text,
-// so messages read "version "1.2" is not X.Y.Z semver: invalid semantic version".
+// so messages read "version "1.2" is not X.Y.Z semver: give three numbers such as 1.2.0, ...".
 type invalidError struct{ cause error }
 
 func (e invalidError) Error() string { return e.cause.Error() }

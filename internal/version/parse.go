@@ -17,9 +17,25 @@ func Parse(s string) (*semver.Version, error) {
 	}
 	v, err := semver.StrictNewVersion(s)
 	if err != nil {
-		return nil, fmt.Errorf("version %q is not X.Y.Z semver: %w", s, invalidError{err})
+		return nil, fmt.Errorf("version %q is not X.Y.Z semver: %w", s, invalidError{errors.New(semverProblem(err))})
 	}
 	return v, nil
+}
+
+// semverProblem says what is wrong with a version in words, for the
+// semver library's own error text.
+func semverProblem(err error) string {
+	switch {
+	case errors.Is(err, semver.ErrEmptyString):
+		return "it is empty; give one such as 1.2.0"
+	case errors.Is(err, semver.ErrSegmentStartsZero):
+		return "a number may not start with 0 (1.2.3, not 01.2.3)"
+	case errors.Is(err, semver.ErrInvalidPrerelease):
+		return "the part after - must be dot-separated letters, digits and hyphens, such as 1.2.0-rc.1"
+	case errors.Is(err, semver.ErrInvalidMetadata):
+		return "the part after + must be dot-separated letters, digits and hyphens, such as 1.2.0+build.5"
+	}
+	return "give three numbers such as 1.2.0, optionally with a pre-release such as 1.2.0-rc.1"
 }
 
 // Highest returns the highest of vs by semver precedence, ignoring nils;
