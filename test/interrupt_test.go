@@ -78,7 +78,7 @@ func TestInterruptDuringPromote(t *testing.T) {
 	p := newProject(t, projectOptions{})
 	p.release(t, "1.0.0")
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
-	bomb := time.Now().Add(6 * time.Second)
+	bomb := p.bomb(6 * time.Second)
 	p.setHealthyUntil(t, bomb)
 	p.release(t, "1.1.0")
 	time.Sleep(time.Until(bomb) + time.Second)

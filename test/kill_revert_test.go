@@ -19,7 +19,7 @@ func TestKillDuringRollingRevert(t *testing.T) {
 	p := newProject(t, projectOptions{Target: "strategy: rolling, min_healthy: 1"})
 	p.release(t, "1.0.0")
 	mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")
-	bomb := time.Now().Add(8 * time.Second)
+	bomb := p.bomb(8 * time.Second)
 	p.setHealthyUntil(t, bomb)
 	p.release(t, "1.1.0") // passes its sandbox, unhealthy from the promote on
 	time.Sleep(time.Until(bomb) + time.Second)

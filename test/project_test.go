@@ -92,6 +92,8 @@ type project struct {
 	Webhook      string
 	Registry     string
 	Envs         []projectEnv
+	// lastRelease is how long the last p.release took.
+	lastRelease time.Duration
 }
 
 type projectEnv struct {
@@ -173,7 +175,20 @@ func (p *project) url(env, path string) string {
 // release records svc@version and fails the test unless it exits 0.
 func (p *project) release(t *testing.T, version string) {
 	t.Helper()
+	start := time.Now()
 	mustBake(t, p.Dir, "release", "svc", "--version", version)
+	p.lastRelease = time.Since(start)
+}
+
+// bomb is a healthy_until far enough ahead that the next release passes its
+// sandbox before it: at least min, and more when the last release took long
+// enough (on a loaded machine) that min would go off during validation.
+func (p *project) bomb(min time.Duration) time.Time {
+	d := 2*p.lastRelease + 2*time.Second
+	if d < min {
+		d = min
+	}
+	return time.Now().Add(d)
 }
 
 // routeIDs names the front doors bake creates for image in project.

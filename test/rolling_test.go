@@ -34,7 +34,7 @@ func TestRollingStrategy(t *testing.T) {
 	assertStatus(t, p, "dev", "1.1.0")
 
 	// 1.2.0 passes its sandbox, then turns unhealthy before the promotion.
-	bomb := time.Now().Add(8 * time.Second)
+	bomb := p.bomb(8 * time.Second)
 	p.setHealthyUntil(t, bomb)
 	p.release(t, "1.2.0")
 	time.Sleep(time.Until(bomb) + time.Second)

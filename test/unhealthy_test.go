@@ -24,7 +24,7 @@ func TestUnhealthyVersionLeavesOldServing(t *testing.T) {
 	assertServes(t, p, "dev", "1.0.0")
 
 	// The time bomb: healthy long enough for the sandbox, not for dev.
-	bomb := time.Now().Add(8 * time.Second)
+	bomb := p.bomb(8 * time.Second)
 	p.setHealthyUntil(t, bomb)
 	p.release(t, "1.1.0")
 	time.Sleep(time.Until(bomb) + time.Second)
