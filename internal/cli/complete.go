@@ -236,7 +236,9 @@ func recordedVersions(c *completing, image string, promotable bool, prefix strin
 	}
 	var out []cobra.Completion
 	for _, r := range rels {
-		if promotable && r.Status != ledger.StatusValidated {
+		// What was typed filters before the revocation is read: one read
+		// per candidate, not per release.
+		if promotable && r.Status != ledger.StatusValidated || !strings.HasPrefix(prefix+r.Version, c.toComplete) {
 			continue
 		}
 		desc := r.Status + ", " + r.CreatedAt.Local().Format(time.DateOnly)
