@@ -99,6 +99,7 @@ func TestCompletion(t *testing.T) {
 		for _, args := range [][]string{
 			{"promote", "svc@1.2.0", "--to", ""}, {"promote", "svc", "--from", ""}, {"rollback", "svc", "--env", ""},
 			{"history", "svc", "--env", ""}, {"unpin", "svc", "--env", ""}, {"approve", "svc@1.2.0", "--env", ""}, {"recover", ""},
+			{"lock", ""}, {"unlock", ""},
 		} {
 			c := complete(t, p.Dir, args...)
 			assert.Equal(t, envNames, c.values, "bake %s", strings.Join(args, " "))

@@ -32,8 +32,9 @@ func newCmdLock(f *Factory) *cobra.Command {
 Rollbacks are still allowed. The lock is recorded in the ledger, so everyone
 who shares it sees it in ` + "`bake status`" + ` and ` + "`bake history`" + `.
 A promotion already under way is not stopped.`,
-		Example: `  bake lock prod --reason "incident 42: checkout errors"`,
-		Args:    exactArgs(1, "ENV"),
+		Example:           `  bake lock prod --reason "incident 42: checkout errors"`,
+		Args:              exactArgs(1, "ENV"),
+		ValidArgsFunction: completeArgs(f, envNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLock(cmd.Context(), f, args[0], reason)
 		},

@@ -17,8 +17,9 @@ func newCmdUnlock(f *Factory) *cobra.Command {
 		Long: `Lift the lock ` + "`bake lock`" + ` put on an environment. The unlock is recorded
 with who and when. Unlocking an environment that is not locked says so,
 records nothing and exits 0, so a runbook may always end with it.`,
-		Example: `  bake unlock prod`,
-		Args:    exactArgs(1, "ENV"),
+		Example:           `  bake unlock prod`,
+		Args:              exactArgs(1, "ENV"),
+		ValidArgsFunction: completeArgs(f, envNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runUnlock(cmd.Context(), f, args[0])
 		},
