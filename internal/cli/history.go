@@ -13,6 +13,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/status"
 )
 
 // historyPage is how many deployments `bake history` lists unless told.
@@ -53,18 +54,13 @@ func newCmdHistory(f *Factory) *cobra.Command {
 	return cmd
 }
 
+// history is what `bake history` lists: the image's history as status
+// reads it, with the environments' lock records.
 type history struct {
-	Releases    []ledger.Release    `json:"releases"`
-	Deployments []ledger.Deployment `json:"deployments"`
-	Approvals   []ledger.Approval   `json:"approvals"` // of the releases listed, oldest first
-	// Revocations are those of the releases listed, in their order.
-	Revocations []ledger.Revocation `json:"revocations"`
+	status.History
 	// Locks are the lock and unlock records (`bake lock`) of the
 	// environments listed, newest first.
 	Locks []ledger.Freeze `json:"locks"`
-	// NextBefore is the --before that lists the next, older page; 0 when
-	// the page reaches the first deployment.
-	NextBefore int64 `json:"next_before,omitempty"`
 }
 
 func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
@@ -90,39 +86,17 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 	if err != nil {
 		return err
 	}
-	h := history{Approvals: []ledger.Approval{}, Revocations: []ledger.Revocation{}}
+	var h history
+	if h.History, err = status.ReadHistory(ctx, store, status.HistoryQuery{Image: image, Env: env, Limit: opts.Limit,
+		Before: opts.Before, All: opts.All}); err != nil {
+		return err
+	}
 	if h.Locks, err = historyLocks(ctx, store, p, image, env); err != nil {
 		return err
 	}
-	if h.Releases, err = store.Releases(ctx, image); err != nil {
-		return err
-	}
-	newestFirst(h.Releases)
-	if h.Deployments, h.NextBefore, err = historyDeployments(ctx, store, opts); err != nil {
-		return err
-	}
-	// None is an empty list in the JSON document, not null.
-	if h.Releases == nil {
-		h.Releases = []ledger.Release{}
-	}
-	if h.Deployments == nil {
-		h.Deployments = []ledger.Deployment{}
-	}
 	revoked := map[string]bool{}
-	for _, r := range h.Releases {
-		as, err := store.Approvals(ctx, r.Image, r.Version)
-		if err != nil {
-			return err
-		}
-		h.Approvals = append(h.Approvals, as...)
-		rv, err := revocation(ctx, store, r.Image, r.Version)
-		if err != nil {
-			return err
-		}
-		if rv != nil {
-			h.Revocations = append(h.Revocations, *rv)
-			revoked[r.Version] = true
-		}
+	for _, rv := range h.Revocations {
+		revoked[rv.Version] = true
 	}
 	return f.render(SchemaHistory, h, func(w io.Writer) {
 		if env == "" {
@@ -148,53 +122,6 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 			fmt.Fprintf(w, "\nolder deployments: run `%s` (or --all)\n", more)
 		}
 	})
-}
-
-// historyDeployments reads one page of deployments (all of them with
-// --all), and the --before of the next page, 0 at the first deployment. A
-// started record adds nothing once its outcome is recorded; one without an
-// outcome (under way, or interrupted) stays.
-func historyDeployments(ctx context.Context, store ledger.Store, opts historyOptions) ([]ledger.Deployment, int64, error) {
-	if opts.All {
-		deps, err := store.Deployments(ctx, opts.Image, opts.Env)
-		if err != nil {
-			return nil, 0, err
-		}
-		return ledger.Finished(deps), 0, nil
-	}
-	// Pages of records are read until the page of deployments shown is
-	// full and one more tells whether an older page exists; about half the
-	// records are started records that their outcome leaves out.
-	var shown []ledger.Deployment
-	q := ledger.DeploymentQuery{Image: opts.Image, Env: opts.Env, Before: opts.Before, Limit: 2*opts.Limit + 2}
-	for len(shown) <= opts.Limit {
-		page, err := store.DeploymentPage(ctx, q)
-		if err != nil {
-			return nil, 0, err
-		}
-		finished, err := ledger.FinishedPage(ctx, store, page)
-		if err != nil {
-			return nil, 0, err
-		}
-		shown = append(shown, finished...)
-		if len(page) < q.Limit {
-			break
-		}
-		q.Before = page[len(page)-1].ID
-	}
-	var next int64
-	if len(shown) > opts.Limit {
-		shown = shown[:opts.Limit]
-		next = shown[len(shown)-1].ID
-	}
-	return shown, next, nil
-}
-
-// newestFirst orders releases as history shows them: the most recently
-// recorded first (a 1.0.1 hotfix recorded after 1.1.0 comes before it),
-// keeping the ledger's version order between releases recorded at once.
-func newestFirst(rels []ledger.Release) {
-	sort.SliceStable(rels, func(i, j int) bool { return rels[i].CreatedAt.After(rels[j].CreatedAt) })
 }
 
 // printApprovals lists approvals (for env only, if set) as a table.

@@ -49,7 +49,7 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 	addGroup(root, groupDeploy, "Deploy commands:", newCmdPromote(f), newCmdRollback(f), newCmdRecover(f),
 		newCmdApprove(f), newCmdLock(f), newCmdUnlock(f))
 	addGroup(root, groupInspect, "Inspect commands:", newCmdStatus(f), newCmdHistory(f), newCmdShow(f),
-		newCmdVerify(f))
+		newCmdVerify(f), newCmdUI(f))
 	addGroup(root, groupAdmin, "Admin commands:", newCmdRevoke(f), newCmdUnpin(f), newCmdGC(f), newCmdSweep(f),
 		newCmdKeygen(f), newCmdVersion(f))
 	root.AddCommand(newCmdForward(f)) // hidden: a helper process bake starts itself

@@ -39,6 +39,7 @@ const (
 	SchemaShow         Schema = "bake.show/v1"
 	SchemaStatus       Schema = "bake.status/v1"
 	SchemaSweep        Schema = "bake.sweep/v1"
+	SchemaUI           Schema = "bake.ui/v1"
 	SchemaUnpin        Schema = "bake.unpin/v1"
 	SchemaValidate     Schema = "bake.validate/v1"
 	SchemaVerify       Schema = "bake.verify/v1"
@@ -69,6 +70,7 @@ var documents = map[Schema]any{
 	SchemaShow:         showResult{},
 	SchemaStatus:       statusResult{},
 	SchemaSweep:        sweepReport{},
+	SchemaUI:           uiResult{},
 	SchemaUnpin:        ledger.Pin{},
 	SchemaValidate:     validateResult{},
 	SchemaVerify:       verifyResult{},

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -13,9 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bakehq/bake/internal/config"
-	"github.com/bakehq/bake/internal/ledger"
-	"github.com/bakehq/bake/internal/signing"
+	"github.com/bakehq/bake/internal/status"
 )
 
 func newCmdShow(f *Factory) *cobra.Command {
@@ -32,18 +29,9 @@ func newCmdShow(f *Factory) *cobra.Command {
 	}
 }
 
+// showResult is the release as `bake show` prints it.
 type showResult struct {
-	ledger.Release
-	RunsIn []string `json:"runs_in"` // environments whose current deployment is this release
-	WarmIn []string `json:"warm_in"` // environments that keep it running out of traffic, for rollback
-	// Copies are where it lives besides its reference, by environment: its
-	// copy in an environment's own registry, as the last deployment there recorded.
-	Copies map[string]string `json:"copies,omitempty"`
-	// Approvals are the manual approvals recorded for it, oldest first.
-	Approvals []ledger.Approval `json:"approvals"`
-	// Revoked is the release's revocation, if it was revoked.
-	Revoked *ledger.Revocation `json:"revoked,omitempty"`
-	Signed  string             `json:"-"` // who signed it, and whether it verifies, for people
+	status.Release
 }
 
 func runShow(ctx context.Context, f *Factory, ref string) error {
@@ -52,27 +40,11 @@ func runShow(ctx context.Context, f *Factory, ref string) error {
 		return err
 	}
 	store, _ := f.Store(ctx)
-	res := showResult{Release: rel, RunsIn: []string{}, WarmIn: []string{}, Signed: signedBy(p, rel)}
-	for _, env := range p.Environments {
-		cur, err := store.Current(ctx, rel.Image, env.Name)
-		switch {
-		case err != nil:
-		case cur.Version == rel.Version:
-			res.RunsIn = append(res.RunsIn, env.Name)
-		case cur.Previous == rel.Version && env.Retention.Previous == config.KeepWarm:
-			// The release it replaced runs on, out of traffic (as status reads it).
-			res.WarmIn = append(res.WarmIn, env.Name)
-		}
-	}
-	if res.Copies, err = copies(ctx, store, p, rel); err != nil {
+	described, err := status.Describe(ctx, p, store, rel)
+	if err != nil {
 		return err
 	}
-	if res.Approvals, err = store.Approvals(ctx, rel.Image, rel.Version); err != nil {
-		return err
-	}
-	if res.Revoked, err = revocation(ctx, store, rel.Image, rel.Version); err != nil {
-		return err
-	}
+	res := showResult{Release: described}
 	return f.render(SchemaShow, res, func(w io.Writer) { printRelease(w, res) })
 }
 
@@ -146,60 +118,4 @@ func printRelease(w io.Writer, res showResult) {
 		}
 		fmt.Fprintf(w, "  %s\t%s %s%s: %s\n", mark, c.Kind, c.Name, on, c.Detail)
 	}
-}
-
-// signedBy says which key signed rel and, when bake.yaml lists public
-// keys, whether the signature verifies: what promote would make of it.
-func signedBy(p *config.Project, rel ledger.Release) string {
-	keys := p.Signing.PublicKeys
-	if rel.Signature == "" {
-		if len(keys) > 0 {
-			return "no: promote and rollback refuse it (signing.public_keys is set)"
-		}
-		return ""
-	}
-	s := "by " + rel.SigningKey
-	if len(keys) == 0 {
-		return s
-	}
-	if err := signing.Verify(keys, rel); err != nil {
-		return s + "; DOES NOT VERIFY: " + err.Error()
-	}
-	k, _ := signing.Trusted(keys, rel.SigningKey)
-	return s + " (verified with " + k.File + ")"
-}
-
-// revocation returns the revocation of image@version, nil if it was never
-// revoked.
-func revocation(ctx context.Context, store ledger.Store, image, version string) (*ledger.Revocation, error) {
-	rv, err := store.Revocation(ctx, image, version)
-	switch {
-	case errors.Is(err, ledger.ErrNotFound):
-		return nil, nil
-	case err != nil:
-		return nil, err
-	}
-	return &rv, nil
-}
-
-// copies finds rel's copies in environments' own registries: the newest
-// successful deployment of rel in each environment that recorded one.
-func copies(ctx context.Context, store ledger.Store, p *config.Project, rel ledger.Release) (map[string]string, error) {
-	out := map[string]string{}
-	for _, env := range p.Environments {
-		if env.Registry == nil {
-			continue
-		}
-		deps, err := store.Deployments(ctx, rel.Image, env.Name)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range deps {
-			if d.Version == rel.Version && d.Reference != "" && d.Outcome == ledger.OutcomeSucceeded {
-				out[env.Name] = d.Reference
-				break
-			}
-		}
-	}
-	return out, nil
 }

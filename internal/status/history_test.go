@@ -1,4 +1,4 @@
-package cli
+package status
 
 import (
 	"testing"
@@ -18,7 +18,7 @@ func TestNewestFirst(t *testing.T) {
 		{Version: "1.0.1", CreatedAt: t0.Add(2 * time.Hour)}, // a hotfix, recorded last
 		{Version: "1.0.0", CreatedAt: t0},                    // recorded at the same time as 1.1.0
 	}
-	newestFirst(rels)
+	NewestFirst(rels)
 	var got []string
 	for _, r := range rels {
 		got = append(got, r.Version)
