@@ -46,6 +46,8 @@ PACKAGES=(
   htpasswd:apache2-utils openssl:openssl
   # bash's completion helpers, which bake's bash completion script calls
   /usr/share/bash-completion/bash_completion:bash-completion
+  # The dashboard's tests and screenshot drive Chromium, headless.
+  chromium:chromium
 )
 # shellcheck source-path=SCRIPTDIR source=authregistry.sh
 source "$ROOT/scripts/authregistry.sh"
