@@ -35,7 +35,11 @@ version each runs, its health, pins, locks and the replicas kept for rollback;
 each release's provenance, checks, signature and base chain; and the history.
 It reads the same ledger and live state as bake status, and refreshes itself.
 Ctrl-C stops it.`,
-		Args: exactArgs(0, "no arguments"),
+		Example: `  bake ui                # then open http://127.0.0.1:7070
+  bake ui --port 8080
+  bake ui --port 0       # any free port; the line it prints says which`,
+		ValidArgsFunction: noFiles,
+		Args:              exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runUI(cmd.Context(), f, opts)
 		},
