@@ -75,6 +75,12 @@ func TestKillDuringAutomaticRollback(t *testing.T) {
 	h := history(t, p, "dev")
 	assert.Equal(t, "auto-rollback", h.Deployments[0].Kind)
 	assert.Equal(t, "succeeded", h.Deployments[0].Outcome)
-	assert.True(t, strings.Contains(h.Deployments[0].Reason, "interrupted"), h.Deployments[0].Reason)
+	// SIGKILL lands after the switch line; on a loaded machine bake may have
+	// recorded the outcome by then, and the record keeps the watch's reason.
+	if strings.Contains(rec.stdout+rec.stderr, "after it recorded succeeded") {
+		assert.Contains(t, h.Deployments[0].Reason, "failed its health watch")
+	} else {
+		assert.Contains(t, h.Deployments[0].Reason, "interrupted")
+	}
 	mustBake(t, p.Dir, "verify")
 }
