@@ -126,6 +126,12 @@ func TestASGTargetThroughTheCLI(t *testing.T) {
 	assert.Contains(t, out, "rolled back web in prod to 1.0.0 (was 1.1.0)")
 	assert.Contains(t, errOut, "scaling Auto Scaling group "+group("1.0.0")+" (kept for rollback) back up to 2")
 
+	// An asg target's instances log where AWS sends their logs: bake says so.
+	_, _, err = p.bake("logs", "web", "--env", "prod")
+	require.Error(t, err)
+	assert.Equal(t, ExitInput, ExitCode(err), "%v", err)
+	assert.Equal(t, `reading the logs of web@1.0.0 in "prod": the asg target of web in "prod" cannot read the logs of its replicas: bake reads logs of docker targets only; read them where the asg target sends them`, err.Error())
+
 	out, errOut, err = p.bake("status", "web", "--check", "-o", "json")
 	require.NoError(t, err, errOut+out)
 	var st statusResult

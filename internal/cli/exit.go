@@ -16,6 +16,7 @@ import (
 	"github.com/bakehq/bake/internal/report"
 	"github.com/bakehq/bake/internal/secret"
 	"github.com/bakehq/bake/internal/signing/keys"
+	"github.com/bakehq/bake/internal/targets"
 	"github.com/bakehq/bake/internal/version"
 )
 
@@ -52,7 +53,8 @@ func ExitCode(err error) int {
 		errors.Is(err, promote.ErrNeverRan), errors.Is(err, builder.ErrTemplate), errors.Is(err, release.ErrNoBase),
 		errors.Is(err, engine.ErrUnreachable), errors.Is(err, report.ErrInvalid),
 		errors.Is(err, cst.ErrInvalid), errors.Is(err, secret.ErrInvalid), errors.Is(err, keys.ErrInvalidKey),
-		errors.Is(err, registry.ErrCredentials), errors.Is(err, registry.ErrTLS), errors.Is(err, frontdoor.ErrStateDir):
+		errors.Is(err, registry.ErrCredentials), errors.Is(err, registry.ErrTLS), errors.Is(err, frontdoor.ErrStateDir),
+		errors.Is(err, targets.ErrNoLogs):
 		return ExitInput
 	}
 	return ExitFailed

@@ -48,7 +48,7 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 		newCmdValidate(f), newCmdRelease(f))
 	addGroup(root, groupDeploy, "Deploy commands:", newCmdPromote(f), newCmdRollback(f), newCmdRecover(f),
 		newCmdApprove(f), newCmdLock(f), newCmdUnlock(f))
-	addGroup(root, groupInspect, "Inspect commands:", newCmdStatus(f), newCmdHistory(f), newCmdShow(f),
+	addGroup(root, groupInspect, "Inspect commands:", newCmdStatus(f), newCmdHistory(f), newCmdShow(f), newCmdLogs(f),
 		newCmdVerify(f), newCmdUI(f))
 	addGroup(root, groupAdmin, "Admin commands:", newCmdRevoke(f), newCmdUnpin(f), newCmdGC(f), newCmdSweep(f),
 		newCmdKeygen(f), newCmdVersion(f))

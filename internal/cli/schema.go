@@ -9,6 +9,7 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/release"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // Schema names a JSON document bake prints and its version, as the value of
@@ -30,6 +31,7 @@ const (
 	SchemaInit         Schema = "bake.init/v1"
 	SchemaKeygen       Schema = "bake.keygen/v1"
 	SchemaLock         Schema = "bake.lock/v1"
+	SchemaLogLine      Schema = "bake.log-line/v1"
 	SchemaPlan         Schema = "bake.plan/v1"
 	SchemaRecover      Schema = "bake.recover/v1"
 	SchemaRelease      Schema = "bake.release/v1"
@@ -61,6 +63,7 @@ var documents = map[Schema]any{
 	SchemaInit:         initResult{},
 	SchemaKeygen:       keygenResult{},
 	SchemaLock:         lockResult{},
+	SchemaLogLine:      targets.LogLine{},
 	SchemaPlan:         promote.PlanResult{},
 	SchemaRecover:      recoverResult{},
 	SchemaRelease:      release.Result{},

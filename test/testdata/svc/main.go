@@ -2,7 +2,8 @@
 // reports its version, is healthy only once it has run SVC_HEALTHY_AFTER
 // seconds and until SVC_HEALTHY_UNTIL has passed, answers /slow?ms=N late,
 // answers /redirect?to=URL with a 302 to URL, as a hostile service might,
-// and tries to reach the host from inside its container at /escape.
+// writes /log?msg=M to stderr (and a line to stdout when it starts), and
+// tries to reach the host from inside its container at /escape.
 package main
 
 import (
@@ -62,12 +63,18 @@ func main() {
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 		fmt.Fprintf(w, "svc %s slow\n", version)
 	})
+	// /log?msg=M writes M to stderr: a line for `bake logs` to show.
+	mux.HandleFunc("/log", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(os.Stderr, r.URL.Query().Get("msg"))
+		fmt.Fprintln(w, "logged")
+	})
 	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
 	})
 	// /escape?port=P&hosts=A,B&name=N tries to leave the container (escape.go).
 	mux.HandleFunc("/escape", escape)
 	srv := &http.Server{Addr: ":8080", Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	fmt.Printf("svc %s listening on :8080\n", version)
 	log.Fatal(srv.ListenAndServe())
 }
 
