@@ -45,7 +45,14 @@ func defaultBridgeGateway(t *testing.T, eng *client.Client) string {
 	n, err := eng.NetworkInspect(context.Background(), "bridge", client.NetworkInspectOptions{})
 	require.NoError(t, err)
 	require.NotEmpty(t, n.Network.IPAM.Config, "the default bridge has an address")
-	return n.Network.IPAM.Config[0].Gateway.String()
+	c := n.Network.IPAM.Config[0]
+	if c.Gateway.IsValid() {
+		return c.Gateway.String()
+	}
+	// An engine that chose the bridge's subnet itself may record no gateway;
+	// it gives the bridge the subnet's first address.
+	require.True(t, c.Subnet.IsValid(), "the default bridge has a subnet")
+	return c.Subnet.Masked().Addr().Next().String()
 }
 
 // TestSandboxCannotReachHost validates an image whose service, when its
