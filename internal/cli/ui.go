@@ -46,6 +46,7 @@ Ctrl-C stops it.`,
 	}
 	cmd.Flags().IntVar(&opts.Port, "port", 7070, "port to serve on (0: any free port)")
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1", "loopback address to serve on (127.0.0.1, ::1 or localhost)")
+	_ = cmd.RegisterFlagCompletionFunc("listen", fixedValues("127.0.0.1", "::1", "localhost"))
 	return cmd
 }
 
