@@ -65,8 +65,9 @@ const (
 	None      = "none"
 )
 
-// Lock is an environment's lock: an operation under way, or one a crashed
-// bake left behind.
+// Lock is an environment's lock: an operation under way, one a crashed
+// bake left behind, or a freeze (`bake lock ENV --reason`) that refuses
+// promotions until `bake unlock`.
 type Lock struct {
 	Env     string    `json:"env"`
 	Holder  string    `json:"holder"`
@@ -74,6 +75,9 @@ type Lock struct {
 	Since   time.Time `json:"since"`
 	Expires time.Time `json:"expires"`
 	Stale   bool      `json:"stale"` // its process is gone: `bake recover ENV` clears it
+	// Frozen is set for a freeze, with its reason.
+	Frozen bool   `json:"frozen"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // probeTimeout bounds a health probe through the front door: the page
@@ -198,6 +202,13 @@ func locks(ctx context.Context, store ledger.Store, p *config.Project) ([]Lock, 
 	out := []Lock{}
 	now := time.Now()
 	for _, env := range p.Environments {
+		fr, err := ledger.FreezeInForce(ctx, store, env.Name)
+		if err != nil {
+			return nil, err
+		}
+		if fr != nil {
+			out = append(out, Lock{Env: env.Name, Holder: fr.By, Since: fr.At, Frozen: true, Reason: fr.Reason})
+		}
 		l, err := store.Holder(ctx, promote.LockKey(env.Name))
 		if errors.Is(err, ledger.ErrNotFound) {
 			continue

@@ -63,6 +63,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	require.NoError(t, store.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.1.0", Pinned: true,
 		Reason: "rolled back by alice", By: "alice"}))
+	require.NoError(t, store.SetFreeze(ctx, ledger.Freeze{Env: "prod", Locked: true, Reason: "incident 42", By: "carol"}))
 	// A lock left by a bake on another host, long expired: stale.
 	_, err = store.Lock(ctx, promote.LockKey("dev"), "bob on elsewhere (pid 42, operation op1, promote web@1.1.0)", time.Millisecond)
 	require.NoError(t, err)
@@ -142,7 +143,9 @@ func TestMatrixShowsRecordLiveStateAndLocks(t *testing.T) {
 
 	assert.Equal(t, Unknown, dev.Health.State)
 	assert.Contains(t, dev.Health.Detail, "the Docker engine does not answer")
-	require.Len(t, m.Locks, 1)
+	require.Len(t, m.Locks, 2)
+	freeze := m.Locks[1]
+	assert.Equal(t, Lock{Env: "prod", Holder: "carol", Since: freeze.Since, Frozen: true, Reason: "incident 42"}, freeze)
 	lock := m.Locks[0]
 	assert.Equal(t, "dev", lock.Env)
 	assert.Equal(t, "bob on elsewhere (pid 42)", lock.Holder)

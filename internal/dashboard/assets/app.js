@@ -69,12 +69,13 @@ function showError(msg) {
 function renderMatrix(m) {
   $("#project").textContent = m.project;
   document.title = `bake · ${m.project}`;
-  const locks = Object.fromEntries(m.locks.map((l) => [l.env, l]));
-  const head = el("tr", {}, el("th", {}, "image"), m.environments.map((env) => {
-    const l = locks[env];
-    return el("th", {"data-env": env}, env, l ? el("div", {class: l.stale ? "badge interrupted" : "badge locked", title: `since ${when(l.since)}, expires ${when(l.expires)}`},
-      l.stale ? `stale lock: ${l.what || l.holder}` : `locked: ${l.what || "an operation"} by ${l.holder}`) : null);
-  }));
+  const lockBadge = (l) => {
+    if (l.frozen) return el("div", {class: "badge frozen", title: `since ${when(l.since)}; bake unlock ${l.env} lifts it`}, `frozen by ${l.holder}: ${l.reason}`);
+    if (l.stale) return el("div", {class: "badge interrupted", title: `since ${when(l.since)}`}, `stale lock: ${l.what || l.holder}`);
+    return el("div", {class: "badge locked", title: `since ${when(l.since)}, expires ${when(l.expires)}`}, `locked: ${l.what || "an operation"} by ${l.holder}`);
+  };
+  const head = el("tr", {}, el("th", {}, "image"), m.environments.map((env) =>
+    el("th", {"data-env": env}, env, m.locks.filter((l) => l.env === env).map(lockBadge))));
   $("#matrix thead").replaceChildren(head);
   $("#matrix tbody").replaceChildren(...m.images.map((row) => {
     const byEnv = Object.fromEntries(row.cells.map((c) => [c.env, c]));
