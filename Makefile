@@ -83,6 +83,11 @@ demo-clean:
 bench: services build
 	$(RUN_ENV) $(GO) run ./test/bench
 
+# The dashboard's screenshot in docs/dashboard.md: a demo-like project of two
+# small images, bake ui on it, and headless Chromium's picture of the page.
+ui-shot: services build
+	$(RUN_ENV) $(GO) run ./test/uishot -out docs/images/dashboard.png
+
 # The references generated from the code (docs/reference): the CLI pages
 # from the cobra commands, the bake.yaml reference and its JSON Schema from
 # the config types. A test in internal/docgen fails when they are stale.
