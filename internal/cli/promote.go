@@ -45,7 +45,7 @@ func newCmdPromote(f *Factory) *cobra.Command {
 	return cmd
 }
 
-func runPromote(ctx context.Context, o *promoteOptions) error {
+func runPromote(ctx context.Context, o *promoteOptions) (err error) {
 	f := o.f
 	req := promote.PromoteRequest{Image: o.ref, From: o.from, To: o.to}
 	if o.from != "" && strings.Contains(o.ref, "@") {
@@ -64,6 +64,15 @@ func runPromote(ctx context.Context, o *promoteOptions) error {
 	p, _, err := f.image(req.Image)
 	if err != nil {
 		return err
+	}
+	finish := func(error) {}
+	if !o.plan {
+		title := fmt.Sprintf("promote %s@%s to %q", req.Image, req.Version, o.to)
+		if o.from != "" {
+			title = fmt.Sprintf("promote %s from %q to %q", req.Image, o.from, o.to)
+		}
+		finish = f.liveProgress(title)
+		defer func() { finish(err) }()
 	}
 	eng, err := f.promoter(ctx, p)
 	if err != nil {
@@ -87,6 +96,7 @@ func runPromote(ctx context.Context, o *promoteOptions) error {
 		return err
 	}
 	res, err := eng.Promote(ctx, req)
+	finish(err) // the live view ends before the result is printed under it
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ type recoverResult struct {
 	Drift      []string           `json:"drift,omitempty"` // what still differs from the record afterwards
 }
 
-func runRecover(ctx context.Context, o *recoverOptions) error {
+func runRecover(ctx context.Context, o *recoverOptions) (err error) {
 	f := o.f
 	p, err := f.Project()
 	if err != nil {
@@ -66,11 +66,14 @@ func runRecover(ctx context.Context, o *recoverOptions) error {
 			return err
 		}
 	}
+	finish := f.liveProgress(fmt.Sprintf("recover %q", env.Name))
+	defer func() { finish(err) }()
 	eng, err := f.promoter(ctx, p)
 	if err != nil {
 		return err
 	}
 	recs, images, recErr := eng.Recover(ctx, promote.RecoverRequest{Env: env.Name, Image: o.image})
+	finish(recErr) // the live view ends before the result is printed under it
 	if images == nil || (len(recs) == 0 && errors.Is(recErr, promote.ErrUnderWay)) {
 		// Another bake is changing the environment: what runs is its work
 		// in progress, neither an interruption nor drift.

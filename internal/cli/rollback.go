@@ -66,7 +66,7 @@ changes nothing.`,
 	return cmd
 }
 
-func runRollback(ctx context.Context, o *rollbackOptions) error {
+func runRollback(ctx context.Context, o *rollbackOptions) (err error) {
 	f := o.f
 	p, _, err := f.image(o.image)
 	if err != nil {
@@ -84,6 +84,11 @@ func runRollback(ctx context.Context, o *rollbackOptions) error {
 		if err := f.confirmProtected(p, env.Name, rollbackAction(o.image, env.Name, o.to)); err != nil {
 			return err
 		}
+	}
+	finish := func(error) {}
+	if !o.plan {
+		finish = f.liveProgress(fmt.Sprintf("rollback %s in %q", o.image, env.Name))
+		defer func() { finish(err) }()
 	}
 	eng, err := f.promoter(ctx, p)
 	if err != nil {
@@ -105,6 +110,7 @@ func runRollback(ctx context.Context, o *rollbackOptions) error {
 		}
 	}
 	res, err := eng.Rollback(ctx, req)
+	finish(err) // the live view ends before the result is printed under it
 	if err != nil {
 		return err
 	}

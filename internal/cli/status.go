@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,14 +14,23 @@ import (
 	"github.com/bakehq/bake/internal/targets"
 )
 
+type statusOptions struct {
+	f        *Factory
+	image    string // "" for every image
+	check    bool
+	watch    bool
+	interval time.Duration
+}
+
 func newCmdStatus(f *Factory) *cobra.Command {
-	var check bool
+	o := &statusOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   "status [IMAGE] [--check]",
+		Use:   "status [IMAGE] [--check | --watch [--interval DURATION]]",
 		Short: "Show what each environment runs, with the newest releases, and any drift from the record",
 		Example: `  bake status
   bake status hello
-  bake status --check   # exit 4 when what runs differs from the record`,
+  bake status --check   # exit 4 when what runs differs from the record
+  bake status --watch --interval 5s`,
 		ValidArgsFunction: completeArgs(f, imageNames),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
@@ -29,14 +39,21 @@ func newCmdStatus(f *Factory) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			image := ""
 			if len(args) == 1 {
-				image = args[0]
+				o.image = args[0]
 			}
-			return runStatus(cmd.Context(), f, image, check)
+			if err := checkWatchFlags(o, cmd.Flags().Changed("interval")); err != nil {
+				return err
+			}
+			if o.watch {
+				return watchStatus(cmd.Context(), o)
+			}
+			return runStatus(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().BoolVar(&check, "check", false, "exit 4 when what runs differs from the record (for monitoring)")
+	cmd.Flags().BoolVar(&o.check, "check", false, "exit 4 when what runs differs from the record (for monitoring)")
+	cmd.Flags().BoolVar(&o.watch, "watch", false, "refresh the matrix in place until Ctrl-C (with -o json: one JSON document per refresh, one per line)")
+	cmd.Flags().DurationVar(&o.interval, "interval", 2*time.Second, "how often --watch refreshes (at least 1s)")
 	return cmd
 }
 
@@ -45,26 +62,33 @@ type statusResult struct {
 	Images []status.Image `json:"images"`
 }
 
-func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
+// composeStatus reads what the record says and what runs, once.
+func composeStatus(ctx context.Context, o *statusOptions) (status.Result, error) {
+	f := o.f
 	p, err := f.Project()
 	if err != nil {
-		return err
+		return status.Result{}, err
 	}
 	var images []*config.Image
-	if only != "" {
-		_, img, err := f.image(only)
+	if o.image != "" {
+		_, img, err := f.image(o.image)
 		if err != nil {
-			return err
+			return status.Result{}, err
 		}
 		images = []*config.Image{img}
 	}
 	store, err := f.Store(ctx)
 	if err != nil {
-		return err
+		return status.Result{}, err
 	}
 	live := f.liveTargets(ctx, p)
-	res, err := status.Compose(ctx, status.Request{Project: p, Images: images, Store: store,
-		Observe: live.observe, Check: check, Unreachable: live.unreachable()})
+	return status.Compose(ctx, status.Request{Project: p, Images: images, Store: store,
+		Observe: live.observe, Check: o.check, Unreachable: live.unreachable()})
+}
+
+func runStatus(ctx context.Context, o *statusOptions) error {
+	f := o.f
+	res, err := composeStatus(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -72,80 +96,84 @@ func runStatus(ctx context.Context, f *Factory, only string, check bool) error {
 	if out == nil {
 		out = []status.Image{}
 	}
-	err = f.render(SchemaStatus, statusResult{Images: out}, func(w io.Writer) {
-		for _, st := range out {
-			for _, es := range st.Environments {
-				if es.Revoked != "" {
-					fmt.Fprintf(f.Err, "warning: %s runs %s@%s, which was revoked (%s): roll it back or promote a fix\n",
-						es.Env, st.Image, es.Version, es.Revoked)
-				}
-			}
-			latest := orNone(st.Latest)
-			if st.OutdatedBase != "" {
-				latest += ", outdated base: " + st.OutdatedBase + " is newer"
-			}
-			fmt.Fprintf(w, "%s\tlatest release: %s\n", st.Image, latest)
-			if len(st.Environments) == 0 {
-				continue
-			}
-			fmt.Fprintln(w, "  ENV\tVERSION\tDIGEST\tSINCE\tBY\tREPLICAS\tFRONT DOOR")
-			for _, es := range st.Environments {
-				since := "-"
-				if es.Since != nil {
-					since = es.Since.Local().Format("2006-01-02 15:04:05")
-				}
-				version := dash(es.Version)
-				if es.OutdatedBase != "" {
-					version += " (outdated base)"
-				}
-				if es.Revoked != "" {
-					version += " (REVOKED)"
-				}
-				if es.Pinned != nil {
-					version += " (pinned)"
-				}
-				if es.Locked != nil {
-					version += " (locked)"
-				}
-				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, version, dash(shortDigest(es.Digest)),
-					since, dash(es.By), replicaSummary(es.Replicas), dash(es.Listen))
-			}
-			for _, es := range st.Environments {
-				if es.Reference != "" {
-					fmt.Fprintf(w, "  %s: pulls %s\n", es.Env, es.Reference)
-				}
-				if l := es.Locked; l != nil {
-					fmt.Fprintf(w, "  %s: locked by %s since %s: %s; promotions are refused until `bake unlock %s`\n",
-						es.Env, l.By, when(l.At), l.Reason, es.Env)
-				}
-				for _, line := range es.Lines {
-					// No tabs: the lines stay out of the table's columns.
-					fmt.Fprintf(w, "  %s: %s\n", es.Env, line)
-				}
-			}
-		}
-		for _, st := range out {
-			for _, es := range st.Environments {
-				if es.Interrupted != "" {
-					fmt.Fprintf(w, "interrupted: %s in %s: %s; run `bake recover %s`\n", st.Image, es.Env, es.Interrupted, es.Env)
-				}
-				for _, d := range es.Drift {
-					fmt.Fprintf(w, "drift: %s in %s: %s\n", st.Image, es.Env, d)
-				}
-				if es.LiveUnavailable != "" {
-					fmt.Fprintf(w, "live state unavailable: %s in %s: %s; what runs is unknown (the record alone is shown)\n",
-						st.Image, es.Env, es.LiveUnavailable)
-				}
-			}
-		}
-	})
+	err = f.render(SchemaStatus, statusResult{Images: out}, func(w io.Writer) { printStatus(w, f.Err, out) })
 	if err != nil {
 		return err
 	}
-	if check {
+	if o.check {
 		return res.Err()
 	}
 	return nil
+}
+
+// printStatus writes the matrix to w (a tabwriter) and the warnings about
+// revoked releases to warn.
+func printStatus(w, warn io.Writer, out []status.Image) {
+	for _, st := range out {
+		for _, es := range st.Environments {
+			if es.Revoked != "" {
+				fmt.Fprintf(warn, "warning: %s runs %s@%s, which was revoked (%s): roll it back or promote a fix\n",
+					es.Env, st.Image, es.Version, es.Revoked)
+			}
+		}
+		latest := orNone(st.Latest)
+		if st.OutdatedBase != "" {
+			latest += ", outdated base: " + st.OutdatedBase + " is newer"
+		}
+		fmt.Fprintf(w, "%s\tlatest release: %s\n", st.Image, latest)
+		if len(st.Environments) == 0 {
+			continue
+		}
+		fmt.Fprintln(w, "  ENV\tVERSION\tDIGEST\tSINCE\tBY\tREPLICAS\tFRONT DOOR")
+		for _, es := range st.Environments {
+			since := "-"
+			if es.Since != nil {
+				since = es.Since.Local().Format("2006-01-02 15:04:05")
+			}
+			version := dash(es.Version)
+			if es.OutdatedBase != "" {
+				version += " (outdated base)"
+			}
+			if es.Revoked != "" {
+				version += " (REVOKED)"
+			}
+			if es.Pinned != nil {
+				version += " (pinned)"
+			}
+			if es.Locked != nil {
+				version += " (locked)"
+			}
+			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, version, dash(shortDigest(es.Digest)),
+				since, dash(es.By), replicaSummary(es.Replicas), dash(es.Listen))
+		}
+		for _, es := range st.Environments {
+			if es.Reference != "" {
+				fmt.Fprintf(w, "  %s: pulls %s\n", es.Env, es.Reference)
+			}
+			if l := es.Locked; l != nil {
+				fmt.Fprintf(w, "  %s: locked by %s since %s: %s; promotions are refused until `bake unlock %s`\n",
+					es.Env, l.By, when(l.At), l.Reason, es.Env)
+			}
+			for _, line := range es.Lines {
+				// No tabs: the lines stay out of the table's columns.
+				fmt.Fprintf(w, "  %s: %s\n", es.Env, line)
+			}
+		}
+	}
+	for _, st := range out {
+		for _, es := range st.Environments {
+			if es.Interrupted != "" {
+				fmt.Fprintf(w, "interrupted: %s in %s: %s; run `bake recover %s`\n", st.Image, es.Env, es.Interrupted, es.Env)
+			}
+			for _, d := range es.Drift {
+				fmt.Fprintf(w, "drift: %s in %s: %s\n", st.Image, es.Env, d)
+			}
+			if es.LiveUnavailable != "" {
+				fmt.Fprintf(w, "live state unavailable: %s in %s: %s; what runs is unknown (the record alone is shown)\n",
+					st.Image, es.Env, es.LiveUnavailable)
+			}
+		}
+	}
 }
 
 func replicaSummary(rs []targets.Replica) string {
