@@ -75,6 +75,21 @@ func TestLiveView(t *testing.T) {
 		assertServes(t, p, "qa", "1.1.0")
 	})
 
+	t.Run("promote interrupted by Ctrl-C", func(t *testing.T) {
+		run := startPTY(t, p.Dir, nil, nil, "promote", "svc@1.1.0", "--to", "prod")
+		run.waitFor(t, "healthy so far", 1, time.Minute)
+		run.interrupt(t)
+		code := run.wait(t)
+		raw := run.output()
+		assert.NotEqual(t, 0, code, "%q", raw)
+		lines := screen(raw)
+		summary := indexOf(lines, `! promote svc@1.1.0 to "prod": interrupted after `)
+		require.GreaterOrEqual(t, summary, 0, strings.Join(lines, "\n"))
+		assert.Equal(t, 1, countPrefix(lines[:summary], "! watch "), "the watch was cut short:\n%s", strings.Join(lines, "\n"))
+		assert.Contains(t, strings.Join(lines[summary+1:], "\n"), "bake: interrupted while watching svc@1.1.0",
+			"the error comes under the view")
+	})
+
 	t.Run("status --watch until Ctrl-C", func(t *testing.T) {
 		run := startPTY(t, p.Dir, nil, nil, "status", "--watch", "--interval", "1s")
 		run.waitFor(t, "bake status every 1s at ", 3, 30*time.Second)

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"time"
 
@@ -20,14 +23,20 @@ func (f *Factory) colour() bool {
 // called with the command's error. Elsewhere, or with --output json, the
 // progress stays the plain lines or JSON lines it was. Call it before the
 // engine is built, which keeps the progress writer it is given.
-func (f *Factory) liveProgress(title string) (finish func(error)) {
+func (f *Factory) liveProgress(ctx context.Context, title string) (finish func(error)) {
 	if !f.ErrTerminal || f.JSON() || os.Getenv("TERM") == "dumb" {
 		return func(error) {}
 	}
 	v := liveview.New(f.Err, liveview.Options{Title: title, Colour: f.colour(), Width: stderrWidth,
 		Tick: 100 * time.Millisecond})
 	f.progress = v
-	return v.Finish
+	return func(err error) {
+		if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+			// Ctrl-C: whatever the operation made of it, the summary says interrupted.
+			err = fmt.Errorf("%w: %w", context.Canceled, err)
+		}
+		v.Finish(err)
+	}
 }
 
 // stderrWidth is the terminal's width now (it may be resized while bake runs).

@@ -71,7 +71,7 @@ func runPromote(ctx context.Context, o *promoteOptions) (err error) {
 		if o.from != "" {
 			title = fmt.Sprintf("promote %s from %q to %q", req.Image, o.from, o.to)
 		}
-		finish = f.liveProgress(title)
+		finish = f.liveProgress(ctx, title)
 		defer func() { finish(err) }()
 	}
 	eng, err := f.promoter(ctx, p)

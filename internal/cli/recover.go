@@ -66,7 +66,7 @@ func runRecover(ctx context.Context, o *recoverOptions) (err error) {
 			return err
 		}
 	}
-	finish := f.liveProgress(fmt.Sprintf("recover %q", env.Name))
+	finish := f.liveProgress(ctx, fmt.Sprintf("recover %q", env.Name))
 	defer func() { finish(err) }()
 	eng, err := f.promoter(ctx, p)
 	if err != nil {

@@ -87,7 +87,7 @@ func runRollback(ctx context.Context, o *rollbackOptions) (err error) {
 	}
 	finish := func(error) {}
 	if !o.plan {
-		finish = f.liveProgress(fmt.Sprintf("rollback %s in %q", o.image, env.Name))
+		finish = f.liveProgress(ctx, fmt.Sprintf("rollback %s in %q", o.image, env.Name))
 		defer func() { finish(err) }()
 	}
 	eng, err := f.promoter(ctx, p)

@@ -45,6 +45,8 @@ func (v *View) stepLines(now time.Time) []string {
 			switch {
 			case s.failed:
 				mark = v.paint.bad.Sprint("✗")
+			case s.cut:
+				mark = v.paint.warn.Sprint("!")
 			case !s.done:
 				mark = v.paint.busy.Sprint(spinner[v.spin%len(spinner)])
 				took = now.Sub(s.begin)

@@ -59,6 +59,7 @@ type step struct {
 	what   string // Watch: what is watched
 	done   bool   // Watch: ended
 	failed bool
+	cut    bool // Watch: interrupted
 }
 
 // New starts a view writing to out, a terminal.
@@ -183,15 +184,16 @@ func (v *View) Finish(err error) {
 		return
 	}
 	now := v.o.Now()
+	interrupted := errors.Is(err, context.Canceled)
 	if s := v.find(Watch); s != nil && !s.done {
-		s.done, s.end, s.failed = true, now, err != nil
+		s.done, s.end, s.failed, s.cut = true, now, err != nil && !interrupted, interrupted
 	}
 	elapsed := formatElapsed(now.Sub(v.start))
 	var summary string
 	switch {
 	case err == nil:
 		summary = v.paint.ok.Sprint("✓") + " " + v.o.Title + ": done in " + elapsed
-	case errors.Is(err, context.Canceled):
+	case interrupted:
 		summary = v.paint.warn.Sprint("!") + " " + v.o.Title + ": interrupted after " + elapsed
 	default:
 		summary = v.paint.bad.Sprint("✗") + " " + v.o.Title + ": failed after " + elapsed

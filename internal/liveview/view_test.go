@@ -176,7 +176,7 @@ func TestViewSaysInterruptedOnCtrlC(t *testing.T) {
 	c.advance(5 * time.Second)
 	v.Finish(fmt.Errorf("promoting: %w", context.Canceled))
 	assert.Equal(t, []string{
-		"✗ watch     watching svc@1.1.0 for 1m  5.0s",
+		"! watch     watching svc@1.1.0 for 1m  5.0s",
 		`! promote svc@1.1.0 to "dev": interrupted after 5.0s`,
 	}, scr.visible())
 }
