@@ -56,7 +56,7 @@ type table struct {
 
 // aloneTables make what they measure themselves and need no bench project:
 // -only with such tables alone skips making one.
-var aloneTables = map[string]bool{"tutorial": true}
+var aloneTables = map[string]bool{"tutorial": true, "dashboard": true}
 
 // tables, in the order they run and appear in BENCHMARKS.md. A new table is
 // one function and one line here.
@@ -71,6 +71,7 @@ var tables = []table{
 	{"rebuild", (*bench).rebuildTable},
 	{"history", (*bench).historyTable},
 	{"tutorial", (*bench).tutorialTable},
+	{"dashboard", (*bench).dashboardTable},
 }
 
 // reuseProject keeps the last run's project (-reuse-project).
