@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +19,9 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/ledger/dynamodb"
 	"github.com/bakehq/bake/internal/ledger/sqlite"
+	"github.com/bakehq/bake/internal/mototest"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/targets"
 )
@@ -34,9 +37,15 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, t.TempDir()+"/ledger.db")
+	store, err := sqlite.Open(context.Background(), t.TempDir()+"/ledger.db")
 	require.NoError(t, err)
+	return newFixtureOn(t, store)
+}
+
+// newFixtureOn records the fixture's history in store.
+func newFixtureOn(t *testing.T, store ledger.Store) *fixture {
+	t.Helper()
+	ctx := context.Background()
 	t.Cleanup(func() { _ = store.Close() })
 	t0 := time.Now().Add(-time.Hour)
 	for i, r := range []ledger.Release{
@@ -65,7 +74,7 @@ func newFixture(t *testing.T) *fixture {
 		Reason: "rolled back by alice", By: "alice"}))
 	require.NoError(t, store.SetFreeze(ctx, ledger.Freeze{Env: "prod", Locked: true, Reason: "incident 42", By: "carol"}))
 	// A lock left by a bake on another host, long expired: stale.
-	_, err = store.Lock(ctx, promote.LockKey("dev"), "bob on elsewhere (pid 42, operation op1, promote web@1.1.0)", time.Millisecond)
+	_, err := store.Lock(ctx, promote.LockKey("dev"), "bob on elsewhere (pid 42, operation op1, promote web@1.1.0)", time.Millisecond)
 	require.NoError(t, err)
 
 	// The front door: a real HTTP server on loopback with the health check's answer.
@@ -117,8 +126,29 @@ func (f *fixture) get(t *testing.T, path string, v any) *http.Response {
 	return res
 }
 
+func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
+
 func TestMatrixShowsRecordLiveStateAndLocks(t *testing.T) {
-	f := newFixture(t)
+	checkMatrix(t, newFixture(t))
+}
+
+// TestMatrixOnDynamoDB reads the same history from a DynamoDB ledger (on moto).
+func TestMatrixOnDynamoDB(t *testing.T) {
+	endpoint := mototest.Endpoint(t)
+	loc, err := dynamodb.ParseURL("dynamodb://bake-ui-test?region=us-east-1&endpoint=" + endpoint)
+	require.NoError(t, err)
+	store, err := dynamodb.Open(context.Background(), loc)
+	require.NoError(t, err)
+	f := newFixtureOn(t, store)
+	checkMatrix(t, f)
+	var h Timeline
+	f.get(t, "/api/history?image=web", &h)
+	require.Len(t, h.Events, 6)
+	assert.Equal(t, "promote web@1.1.0 failed", h.Events[0].Kind+" "+h.Events[0].Image+"@"+h.Events[0].Version+" "+h.Events[0].Outcome)
+}
+
+func checkMatrix(t *testing.T, f *fixture) {
+	t.Helper()
 	var m Matrix
 	res := f.get(t, "/api/matrix", &m)
 	require.Equal(t, http.StatusOK, res.StatusCode)
