@@ -56,6 +56,7 @@ func TestLiveView(t *testing.T) {
 	})
 
 	t.Run("promote -o json keeps JSON lines", func(t *testing.T) {
+		mustBake(t, p.Dir, "promote", "svc@1.0.0", "--to", "qa")
 		var stdout bytes.Buffer
 		run := startPTY(t, p.Dir, nil, &stdout, "promote", "svc@1.1.0", "--to", "qa", "-o", "json")
 		code := run.wait(t)
@@ -63,12 +64,23 @@ func TestLiveView(t *testing.T) {
 		require.Equal(t, 0, code, "%q", raw)
 		assert.NotContains(t, raw, "\x1b", "no escape sequence with -o json")
 		var events int
+		var steps []string // each step once, in the order they came, with its state
 		for _, line := range strings.Split(strings.TrimSpace(strings.ReplaceAll(raw, "\r", "")), "\n") {
-			var ev struct{ Event, Text string }
+			var ev struct{ Event, Text, State string }
 			require.NoError(t, json.Unmarshal([]byte(line), &ev), "a progress line that is no JSON: %q", line)
 			events++
+			if ev.Event != "step" {
+				continue
+			}
+			var step struct{ Step string }
+			require.NoError(t, json.Unmarshal([]byte(line), &step), "a step event names its step: %q", line)
+			if name := strings.TrimSpace(step.Step + " " + ev.State); len(steps) == 0 || steps[len(steps)-1] != name {
+				steps = append(steps, name)
+			}
 		}
 		assert.Greater(t, events, 3)
+		assert.Equal(t, []string{"started", "healthy", "switched", "watch begins", "watch", "draining begins", "draining", "retired"}, steps,
+			"the steps come marked, not to be read from the text:\n%s", raw)
 		var res struct{ Deployment struct{ Version, Env string } }
 		decodeOne(t, stdout.String(), &res)
 		assert.Equal(t, "1.1.0", res.Deployment.Version)

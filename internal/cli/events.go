@@ -8,16 +8,21 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bakehq/bake/internal/progress"
 )
 
 // event is one JSON line of progress on stderr with --output json.
 type event struct {
 	Time  time.Time `json:"time"`
-	Event string    `json:"event"` // log, or build-step
+	Event string    `json:"event"` // log, build-step or step
 	Image string    `json:"image,omitempty"`
-	Step  int       `json:"step,omitempty"` // build-step: step of steps
-	Steps int       `json:"steps,omitempty"`
-	Text  string    `json:"text"`
+	// Step is a number for a build-step (step of steps) and the step's
+	// name for a step of a deployment ("healthy").
+	Step  any    `json:"step,omitempty"`
+	Steps int    `json:"steps,omitempty"`
+	State string `json:"state,omitempty"` // step: begins or failed, for a step that takes a while
+	Text  string `json:"text"`
 }
 
 var buildStep = regexp.MustCompile(`^Step (\d+)/(\d+) : `)
@@ -55,18 +60,36 @@ func (e *eventWriter) Write(b []byte) (int, error) {
 		ev := event{Time: time.Now().UTC(), Event: "log", Image: e.image, Text: line}
 		if m := buildStep.FindStringSubmatch(line); m != nil {
 			ev.Event = "build-step"
-			ev.Step, _ = strconv.Atoi(m[1])
+			step, _ := strconv.Atoi(m[1])
+			ev.Step = step
 			ev.Steps, _ = strconv.Atoi(m[2])
 		}
-		data, derr := document(SchemaEvent, ev)
-		if derr != nil {
-			return len(b), derr
-		}
-		e.mu.Lock()
-		_, err := e.out.Write(append(data, '\n'))
-		e.mu.Unlock()
-		if err != nil {
+		if err := e.emit(ev); err != nil {
 			return len(b), err
 		}
 	}
+}
+
+// WriteStep writes a line that reports a step of a deployment as a step
+// event, so machines know the step without reading the words.
+func (e *eventWriter) WriteStep(s progress.Step, line string) error {
+	ev := event{Time: time.Now().UTC(), Event: "step", Image: e.image, Step: s.Kind.String(), Text: strings.TrimSpace(line)}
+	switch {
+	case s.Failed:
+		ev.State = "failed"
+	case s.Begins:
+		ev.State = "begins"
+	}
+	return e.emit(ev)
+}
+
+func (e *eventWriter) emit(ev event) error {
+	data, err := document(SchemaEvent, ev)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, err = e.out.Write(append(data, '\n'))
+	return err
 }

@@ -41,15 +41,15 @@ func (v *View) stepLines(now time.Time) []string {
 		if s.count > 1 && s.kind != Watch {
 			detail = fmt.Sprintf("%s (and %d more)", detail, s.count-1)
 		}
-		if s.kind == Watch {
-			switch {
-			case s.failed:
-				mark = v.paint.bad.Sprint("✗")
-			case s.cut:
-				mark = v.paint.warn.Sprint("!")
-			case !s.done:
-				mark = v.paint.busy.Sprint(spinner[v.spin%len(spinner)])
-				took = now.Sub(s.begin)
+		switch {
+		case s.failed:
+			mark = v.paint.bad.Sprint("✗")
+		case s.cut:
+			mark = v.paint.warn.Sprint("!")
+		case s.running:
+			mark = v.paint.busy.Sprint(spinner[v.spin%len(spinner)])
+			took = now.Sub(s.begin)
+			if s.kind == Watch {
 				left := max(s.period-took, 0).Round(time.Second)
 				detail = fmt.Sprintf("%s healthy so far, %s left of %s", s.what, left, s.period)
 			}

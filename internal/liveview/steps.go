@@ -3,102 +3,78 @@
 // place with its elapsed time, the health watch as a countdown, and a final
 // summary line; and refreshes a document in place until interrupted.
 //
-// It reads the progress lines the promotion engine and the targets already
-// write, so the plain line-by-line output stays exactly what it was and
-// machines reading it are not affected.
+// The promotion engine and the targets mark the lines that report a step
+// (package progress); the view takes the step from the mark, never from
+// the words, so rewording a line cannot break it. Every line, marked or
+// not, is the same text the plain output prints. No line is matched by its
+// text: a line that is no step (what is promoted, copies, warnings,
+// recovery) arrives unmarked and is printed above the frame.
 package liveview
 
 import (
-	"regexp"
-	"strings"
-	"time"
+	"io"
+	"slices"
+
+	"github.com/bakehq/bake/internal/progress"
 )
 
-// Kind is one step of a deployment, in the order a deployment goes through them.
-type Kind int
-
-// The steps of a deployment.
+// The steps, in the order a deployment goes through them.
 const (
-	Started  Kind = iota // new replicas or instances started (or warm ones reused)
-	Healthy              // they passed the health check
-	Switched             // the front door or target groups send traffic to them
-	Watch                // the health watch after the switch
-	Draining             // requests to the replaced release finished
-	Retired              // the replaced release stopped, kept or removed
+	Started  = progress.Started
+	Healthy  = progress.Healthy
+	Switched = progress.Switched
+	Watch    = progress.Watch
+	Draining = progress.Draining
+	Retired  = progress.Retired
 )
 
-var kindNames = [...]string{"started", "healthy", "switched", "watch", "draining", "retired"}
+var _ progress.StepWriter = (*View)(nil)
 
-func (k Kind) String() string { return kindNames[k] }
-
-// event is what one progress line says about a step.
-type event struct {
-	kind   Kind
-	period time.Duration // Watch: how long the watch lasts, when the line starts it
-	ends   bool          // Watch: the watch passed
+// WriteStep takes a line that reports a step. A line that says a step
+// failed is printed above the frame too, as it says why.
+func (v *View) WriteStep(s progress.Step, line string) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.finished {
+		_, err := io.WriteString(v.out, line+"\n")
+		return err
+	}
+	var above []string
+	if !v.take(s, line) {
+		above = append(above, line)
+	}
+	return v.redraw(above)
 }
 
-var rollingStep = regexp.MustCompile(`^\d+ of \d+ replicas in traffic run `)
-
-// classify says which step a progress line reports; ok is false for the
-// lines that are no step (what is promoted, copies, warnings, recovery).
-// The phrases are those of internal/promote and the targets.
-func classify(line string) (ev event, ok bool) {
-	has := func(s string) bool { return strings.Contains(line, s) }
-	starts := func(prefixes ...string) bool {
-		for _, p := range prefixes {
-			if strings.HasPrefix(line, p) {
-				return true
-			}
+// take applies a marked line to its step; false when the line goes above
+// the frame instead (a failure, which the step's own line then shows).
+func (v *View) take(ev progress.Step, line string) bool {
+	now := v.o.Now()
+	s := v.find(ev.Kind)
+	if ev.Failed {
+		if s != nil && s.running {
+			s.failed, s.running, s.end = true, false, now
 		}
 		return false
 	}
+	if s == nil {
+		s = &step{kind: ev.Kind, begin: v.last}
+		v.steps = append(v.steps, s)
+		slices.SortFunc(v.steps, func(a, b *step) int { return int(a.kind) - int(b.kind) })
+	}
+	s.text, s.end = line, now
 	switch {
-	case starts("warning:", "interrupted:", "promoting ", "rolling back ", "skipping ", "copied ", "wrote ", "recovered "):
-		return event{}, false
-	case starts("watching "):
-		return event{kind: Watch, period: watchPeriod(line)}, true
-	case has(" stayed healthy for "):
-		return event{kind: Watch, ends: true}, true
-	case starts("drained "):
-		return event{kind: Draining}, true
-	case starts("switched", "put ") && !has("failed"), rollingStep.MatchString(line),
-		starts("took ") && has(" out of traffic"):
-		return event{kind: Switched}, true
-	case starts("started ", "restarted ", "created Auto Scaling group ", "scaling Auto Scaling group ",
-		"putting Auto Scaling group "), starts("using ") && has("(kept warm)"):
-		return event{kind: Started}, true
-	case strings.HasSuffix(line, " is healthy"), has(" in service and healthy "):
-		return event{kind: Healthy}, true
-	case starts("stopped ", "removed ", "kept ", "scaled ", "deleted ", "took "):
-		return event{kind: Retired}, true
+	case ev.Begins && ev.Kind == Watch: // a watch (again, after a switch back) starts now
+		s.begin, s.period, s.what, s.failed, s.count = now, ev.Period, ev.What, false, 1
+		s.running = true
+	case ev.Begins:
+		s.running = true
+	case s.running && ev.Kind == Watch: // the watch passed
+		s.running = false
+	default:
+		s.running = false
+		s.count++
 	}
-	return event{}, false
-}
-
-// watchPeriod reads the period off "watching IMAGE@VERSION ... for 40s".
-func watchPeriod(line string) time.Duration {
-	i := strings.LastIndex(line, " for ")
-	if i < 0 {
-		return 0
-	}
-	d, err := time.ParseDuration(strings.TrimSpace(line[i+len(" for "):]))
-	if err != nil {
-		return 0
-	}
-	return d
-}
-
-// watched names what a watch line watches: "svc@1.1.0".
-func watched(line string) string {
-	f := strings.Fields(strings.TrimPrefix(line, "watching "))
-	if len(f) == 0 {
-		return "the release"
-	}
-	return f[0]
-}
-
-// failedWatch reports whether a line says the health watch failed.
-func failedWatch(line string) bool {
-	return strings.Contains(line, "failed its health watch")
+	v.last = now
+	return true
 }

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bakehq/bake/internal/progress"
 )
 
 // Options shape a View.
@@ -50,16 +51,16 @@ type View struct {
 
 // step is one line of the frame.
 type step struct {
-	kind   Kind
-	begin  time.Time // when the line before its first one arrived
-	end    time.Time // its last line
-	count  int
-	text   string // its last line
-	period time.Duration
-	what   string // Watch: what is watched
-	done   bool   // Watch: ended
-	failed bool
-	cut    bool // Watch: interrupted
+	kind    progress.Kind
+	begin   time.Time // when the line before its first one arrived
+	end     time.Time // its last line
+	count   int       // the lines that reported it done
+	text    string    // its last line
+	period  time.Duration
+	what    string // Watch: what is watched
+	running bool   // a line began it and none ended it yet
+	failed  bool
+	cut     bool // interrupted while running
 }
 
 // New starts a view writing to out, a terminal.
@@ -94,8 +95,9 @@ func (v *View) tick() {
 	}
 }
 
-// Write takes progress lines; a step line updates its step, any other line
-// is printed above the frame. After Finish lines pass through as they are.
+// Write takes the progress lines that are no step (a step comes through
+// WriteStep) and prints them above the frame. After Finish lines pass
+// through as they are.
 func (v *View) Write(b []byte) (int, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -106,15 +108,8 @@ func (v *View) Write(b []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		line := strings.TrimRight(string(v.buf[:i]), "\r")
+		above = append(above, strings.TrimRight(string(v.buf[:i]), "\r"))
 		v.buf = v.buf[i+1:]
-		if v.finished {
-			above = append(above, line)
-			continue
-		}
-		if !v.take(line) {
-			above = append(above, line)
-		}
 	}
 	if v.finished {
 		if len(above) == 0 {
@@ -126,40 +121,7 @@ func (v *View) Write(b []byte) (int, error) {
 	return len(b), v.redraw(above)
 }
 
-// take applies a step line to its step; false for any other line.
-func (v *View) take(line string) bool {
-	now := v.o.Now()
-	if failedWatch(line) {
-		if s := v.find(Watch); s != nil && !s.done {
-			s.failed, s.done, s.end = true, true, now
-		}
-		return false
-	}
-	ev, ok := classify(line)
-	if !ok {
-		return false
-	}
-	s := v.find(ev.kind)
-	if s == nil {
-		s = &step{kind: ev.kind, begin: v.last}
-		v.steps = append(v.steps, s)
-		slices.SortFunc(v.steps, func(a, b *step) int { return int(a.kind) - int(b.kind) })
-	}
-	s.count++
-	s.text, s.end = line, now
-	if ev.kind == Watch {
-		switch {
-		case ev.ends:
-			s.done = true
-		default: // a watch (again, after a switch back) starts now
-			s.begin, s.period, s.what, s.done, s.failed, s.count = now, ev.period, watched(line), false, false, 1
-		}
-	}
-	v.last = now
-	return true
-}
-
-func (v *View) find(k Kind) *step {
+func (v *View) find(k progress.Kind) *step {
 	for _, s := range v.steps {
 		if s.kind == k {
 			return s
@@ -185,8 +147,10 @@ func (v *View) Finish(err error) {
 	}
 	now := v.o.Now()
 	interrupted := errors.Is(err, context.Canceled)
-	if s := v.find(Watch); s != nil && !s.done {
-		s.done, s.end, s.failed, s.cut = true, now, err != nil && !interrupted, interrupted
+	for _, s := range v.steps {
+		if s.running {
+			s.running, s.end, s.failed, s.cut = false, now, err != nil && !interrupted, interrupted
+		}
 	}
 	elapsed := formatElapsed(now.Sub(v.start))
 	var summary string

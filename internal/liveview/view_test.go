@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/progress"
 )
 
 // screen is a terminal just capable enough for a View: it keeps the lines
@@ -83,12 +85,25 @@ func newTestView(colour bool) (*View, *screen, *clock) {
 	return v, scr, c
 }
 
+// say writes lines that are no step.
 func say(t *testing.T, v *View, lines ...string) {
 	t.Helper()
 	for _, l := range lines {
 		_, err := fmt.Fprintln(v, l)
 		require.NoError(t, err)
 	}
+}
+
+// mark writes lines that report a step of kind k, as the targets do.
+func mark(v *View, k progress.Kind, lines ...string) {
+	for _, l := range lines {
+		progress.Stepf(v, k, "%s", l)
+	}
+}
+
+// watch writes the line that begins a watch of svc@1.1.0.
+func watch(v *View, period time.Duration, line string) {
+	progress.Mark(v, progress.Step{Kind: Watch, Begins: true, Period: period, What: "svc@1.1.0"}, "%s", line)
 }
 
 func TestViewDrawsOneLinePerStepInPlace(t *testing.T) {
@@ -98,9 +113,9 @@ func TestViewDrawsOneLinePerStepInPlace(t *testing.T) {
 		"a line that is no step is printed as it is, with no frame before the first step")
 
 	c.advance(1500 * time.Millisecond)
-	say(t, v, "started bake-p-dev-svc-1")
+	mark(v, Started, "started bake-p-dev-svc-1")
 	c.advance(500 * time.Millisecond)
-	say(t, v, "started bake-p-dev-svc-2")
+	mark(v, Started, "started bake-p-dev-svc-2")
 	assert.Equal(t, []string{
 		`promoting svc@1.1.0 (sha256:0123456789ab) to "dev"`,
 		"✓ started   bake-p-dev-svc-2 (and 1 more)  2.0s",
@@ -108,11 +123,11 @@ func TestViewDrawsOneLinePerStepInPlace(t *testing.T) {
 	}, scr.visible())
 
 	c.advance(time.Second)
-	say(t, v, "bake-p-dev-svc-1 is healthy", "bake-p-dev-svc-2 is healthy")
+	mark(v, Healthy, "bake-p-dev-svc-1 is healthy", "bake-p-dev-svc-2 is healthy")
 	c.advance(200 * time.Millisecond)
-	say(t, v, "switched 127.0.0.1:8080 to svc@1.1.0 (2 replicas)")
+	mark(v, Switched, "switched 127.0.0.1:8080 to svc@1.1.0 (2 replicas)")
 	c.advance(100 * time.Millisecond)
-	say(t, v, "watching svc@1.1.0 for 40s")
+	watch(v, 40*time.Second, "watching svc@1.1.0 for 40s")
 	c.advance(12 * time.Second)
 	v.mu.Lock()
 	require.NoError(t, v.redraw(nil)) // what the ticker does
@@ -127,12 +142,14 @@ func TestViewDrawsOneLinePerStepInPlace(t *testing.T) {
 	}, scr.visible(), "the frame is redrawn in place: no step line appears twice")
 
 	c.advance(28 * time.Second)
-	say(t, v, "svc@1.1.0 stayed healthy for 40s")
+	mark(v, Watch, "svc@1.1.0 stayed healthy for 40s")
 	say(t, v, "warning: renewing the lock: slow ledger")
+	progress.Mark(v, progress.Step{Kind: Draining, Begins: true}, "draining the old replicas (at most 10s)")
+	assert.Contains(t, scr.visible(), "⠋ draining  the old replicas (at most 10s)  0.0s", "draining shows under way")
 	c.advance(300 * time.Millisecond)
-	say(t, v, "drained the old replicas in 300ms")
+	mark(v, Draining, "drained the old replicas in 300ms")
 	c.advance(700 * time.Millisecond)
-	say(t, v, "stopped bake-p-dev-svc-0 (kept for rollback)")
+	mark(v, Retired, "stopped bake-p-dev-svc-0 (kept for rollback)")
 	v.Finish(nil)
 	assert.Equal(t, []string{
 		`promoting svc@1.1.0 (sha256:0123456789ab) to "dev"`,
@@ -152,11 +169,17 @@ func TestViewDrawsOneLinePerStepInPlace(t *testing.T) {
 
 func TestViewMarksAFailedWatchAndTheSwitchBack(t *testing.T) {
 	v, scr, c := newTestView(false)
-	say(t, v, "started r-2", "r-2 is healthy", "switched 127.0.0.1:8080 to svc@1.1.0 (1 replicas)", "watching svc@1.1.0 for 40s")
+	mark(v, Started, "started r-2")
+	mark(v, Healthy, "r-2 is healthy")
+	mark(v, Switched, "switched 127.0.0.1:8080 to svc@1.1.0 (1 replicas)")
+	watch(v, 40*time.Second, "watching svc@1.1.0 for 40s")
 	c.advance(20 * time.Second)
-	say(t, v, `svc@1.1.0 failed its health watch in "dev": r-2 failed its health check 20s after the switch; switching back to 1.0.0`)
+	progress.Mark(v, progress.Step{Kind: Watch, Failed: true},
+		`svc@1.1.0 failed its health watch in "dev": r-2 failed its health check 20s after the switch; switching back to 1.0.0`)
 	c.advance(time.Second)
-	say(t, v, "using r-1 (kept warm)", "switched 127.0.0.1:8080 to svc@1.0.0 (1 replicas)", "removed r-2")
+	mark(v, Started, "using r-1 (kept warm)")
+	mark(v, Switched, "switched 127.0.0.1:8080 to svc@1.0.0 (1 replicas)")
+	mark(v, Retired, "removed r-2")
 	v.Finish(errors.New("deployment failed"))
 	got := scr.visible()
 	assert.Equal(t, []string{
@@ -172,7 +195,7 @@ func TestViewMarksAFailedWatchAndTheSwitchBack(t *testing.T) {
 
 func TestViewSaysInterruptedOnCtrlC(t *testing.T) {
 	v, scr, c := newTestView(false)
-	say(t, v, "watching svc@1.1.0 for 1m")
+	watch(v, time.Minute, "watching svc@1.1.0 for 1m")
 	c.advance(5 * time.Second)
 	v.Finish(fmt.Errorf("promoting: %w", context.Canceled))
 	assert.Equal(t, []string{
@@ -192,7 +215,7 @@ func TestViewWithoutStepsPrintsNoFrameNorSummary(t *testing.T) {
 func TestViewColours(t *testing.T) {
 	for _, colour := range []bool{true, false} {
 		v, scr, _ := newTestView(colour)
-		say(t, v, "started r-1")
+		mark(v, Started, "started r-1")
 		v.Finish(nil)
 		out := strings.Join(scr.lines, "\n")
 		assert.Equal(t, colour, strings.Contains(out, "\x1b[32m✓"), "green marks with colour %v:\n%q", colour, out)
@@ -206,7 +229,7 @@ func TestViewCutsLinesToTheTerminal(t *testing.T) {
 	scr := &screen{}
 	c := &clock{t: time.Now()}
 	v := New(scr, Options{Title: "rollback svc in \"prod\"", Width: func() int { return 40 }, Now: c.now})
-	say(t, v, "switched 127.0.0.1:8080 to a-very-long-image-name@1.2.3-rc.1 (12 replicas)")
+	mark(v, Switched, "switched 127.0.0.1:8080 to a-very-long-image-name@1.2.3-rc.1 (12 replicas)")
 	for _, l := range scr.visible() {
 		assert.LessOrEqual(t, len([]rune(l)), 40, "%q wraps", l)
 	}
@@ -216,7 +239,7 @@ func TestViewCutsLinesToTheTerminal(t *testing.T) {
 func TestViewRedrawsOnItsOwn(t *testing.T) {
 	scr := &screen{}
 	v := New(scr, Options{Title: "t", Tick: 5 * time.Millisecond})
-	say(t, v, "watching svc@1.1.0 for 1m")
+	watch(v, time.Minute, "watching svc@1.1.0 for 1m")
 	before := scr.writes
 	require.Eventually(t, func() bool {
 		v.mu.Lock()
@@ -233,41 +256,23 @@ func TestViewRedrawsOnItsOwn(t *testing.T) {
 	v.mu.Unlock()
 }
 
-func TestClassify(t *testing.T) {
-	for line, want := range map[string]Kind{
-		"started bake-p-dev-svc-1.1.0-1":                                        Started,
-		"using bake-p-dev-svc-1.0.0-1 (kept warm)":                              Started,
-		"restarted bake-p-dev-svc-1.0.0-1":                                      Started,
-		"created Auto Scaling group g (2 x t3 from ami-1)":                      Started,
-		"bake-p-dev-svc-1.1.0-1 is healthy":                                     Healthy,
-		"g: 2 instance(s) in service and healthy in 1 target group(s) after 3s": Healthy,
-		"switched 127.0.0.1:8080 to svc@1.1.0 (2 replicas)":                     Switched,
-		"switched: g (1.0.0) left the target groups; h serves":                  Switched,
-		"1 of 2 replicas in traffic run svc@1.1.0":                              Switched,
-		"took bake-p-dev-svc-1.0.0-1 out of traffic":                            Switched,
-		"watching svc@1.1.0 for 40s":                                            Watch,
-		"svc@1.1.0 stayed healthy for 40s":                                      Watch,
-		"drained the old replicas in 12ms":                                      Draining,
-		"stopped bake-p-dev-svc-1.0.0-1 (kept for rollback)":                    Retired,
-		"removed bake-p-dev-svc-0.9.0-1":                                        Retired,
-		"kept bake-p-dev-svc-1.0.0-1 running out of traffic (warm)":             Retired,
-		"took g (1.0.0) out of the target groups":                               Retired,
-		"scaled g to zero (kept for rollback)":                                  Retired,
-	} {
-		ev, ok := classify(line)
-		assert.True(t, ok, line)
-		assert.Equal(t, want, ev.kind, line)
-	}
-	for _, line := range []string{
-		`promoting svc@1.1.0 (sha256:0123) to "dev"`,
-		"copied svc@1.1.0 (sha256:0123) to 127.0.0.1:5000/p/svc",
-		"warning: retiring old replicas: boom",
-		"interrupted: promote svc@1.1.0; state left: 2 replicas",
-		`rolling back svc in "prod" from 1.1.0 to 1.0.0`,
-	} {
-		_, ok := classify(line)
-		assert.False(t, ok, line)
-	}
-	ev, _ := classify("watching svc@1.1.0 in its target groups for 1m30s")
-	assert.Equal(t, 90*time.Second, ev.period)
+func TestViewTakesStepsFromTheMarkNotTheWords(t *testing.T) {
+	v, scr, c := newTestView(false)
+	say(t, v, "started r-1", "r-1 is healthy")
+	assert.Equal(t, []string{"started r-1", "r-1 is healthy"}, scr.visible(),
+		"a line that reads like a step but comes unmarked is printed as it is")
+
+	c.advance(time.Second)
+	mark(v, Healthy, "r-1 answered its health check")
+	progress.Mark(v, progress.Step{Kind: Draining, Begins: true}, "waiting for requests to r-0")
+	c.advance(10 * time.Second)
+	progress.Mark(v, progress.Step{Kind: Draining, Failed: true}, "warning: 2 requests to r-0 cut short")
+	v.Finish(nil)
+	assert.Equal(t, []string{
+		"started r-1", "r-1 is healthy",
+		"warning: 2 requests to r-0 cut short",
+		"✓ healthy   r-1 answered its health check  1.0s",
+		"✗ draining  waiting for requests to r-0  10s",
+		`✓ promote svc@1.1.0 to "dev": done in 11s`,
+	}, scr.visible(), "any wording; a failed step is marked and its line printed above")
 }

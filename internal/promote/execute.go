@@ -12,6 +12,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -239,7 +240,7 @@ func (d *Engine) revert(ctx context.Context, env *config.Environment, req target
 		return Result{Deployment: dep}, fmt.Errorf("%w: %s; not switching back: %v; %q still runs %s@%s",
 			ErrFailed, failed, err, env.Name, rel.Image, rel.Version)
 	}
-	d.say("%s; switching back to %s", failed, prev.Version)
+	progress.Mark(d.Progress, progress.Step{Kind: progress.Watch, Failed: true}, "%s; switching back to %s", failed, prev.Version)
 	back := ledger.Deployment{
 		Env: env.Name, Image: rel.Image, Version: prev.Version, Digest: prev.Digest, Previous: rel.Version,
 		Kind: ledger.KindAutoRollback, StartedAt: time.Now().UTC(), By: d.User, Reason: failed,
@@ -328,11 +329,7 @@ func (d *Engine) holder(what string) string {
 	return newHolder(d.User, d.Operation, what).String()
 }
 
-func (d *Engine) say(format string, args ...any) {
-	if d.Progress != nil {
-		fmt.Fprintf(d.Progress, format+"\n", args...)
-	}
-}
+func (d *Engine) say(format string, args ...any) { progress.Say(d.Progress, format, args...) }
 
 func orNothing(v string) string {
 	if v == "" {

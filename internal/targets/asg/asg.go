@@ -28,6 +28,7 @@ import (
 
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -279,8 +280,14 @@ func (t *Target) poll() time.Duration {
 	return DefaultPoll
 }
 
-func (t *Target) say(format string, args ...any) {
-	if t.Progress != nil {
-		fmt.Fprintf(t.Progress, format+"\n", args...)
-	}
+func (t *Target) say(format string, args ...any) { progress.Say(t.Progress, format, args...) }
+
+// step writes a line that reports a step of the deployment, marked for the
+// live view and the JSON events.
+func (t *Target) step(k progress.Kind, format string, args ...any) {
+	progress.Stepf(t.Progress, k, format, args...)
+}
+
+func (t *Target) mark(s progress.Step, format string, args ...any) {
+	progress.Mark(t.Progress, s, format, args...)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/steps"
 	"github.com/bakehq/bake/internal/targets"
 )
@@ -64,7 +65,7 @@ func (st *stepBringUp) create(ctx context.Context) error {
 		if err := t.deleteTemplate(ctx, st.name); err != nil {
 			return err
 		}
-		t.say("deleted launch template %s left by an earlier run", st.name)
+		t.step(progress.Retired, "deleted launch template %s left by an earlier run", st.name)
 		tmpl, err = t.createTemplate(ctx, req, st.name, st.ami)
 	}
 	if err != nil {
@@ -90,7 +91,7 @@ func (st *stepBringUp) create(ctx context.Context) error {
 		return fmt.Errorf("creating Auto Scaling group %q: %w", st.name, err)
 	}
 	st.createdGroup = true
-	t.say("created Auto Scaling group %s (%d x %s from %s) in %d target group(s)",
+	t.step(progress.Started, "created Auto Scaling group %s (%d x %s from %s) in %d target group(s)",
 		st.name, req.Target.Replicas, req.Target.ASG.InstanceType, st.ami, len(req.Target.ASG.TargetGroups))
 	return nil
 }
@@ -127,9 +128,9 @@ func (st *stepBringUp) scaleUp(ctx context.Context) error {
 	}
 	switch {
 	case g.Desired == 0:
-		t.say("scaling Auto Scaling group %s (kept for rollback) back up to %d", g.Name, n)
+		t.step(progress.Started, "scaling Auto Scaling group %s (kept for rollback) back up to %d", g.Name, n)
 	case len(missing) > 0:
-		t.say("putting Auto Scaling group %s (kept warm, %d running) back into the target groups", g.Name, g.Desired)
+		t.step(progress.Started, "putting Auto Scaling group %s (kept warm, %d running) back into the target groups", g.Name, g.Desired)
 	}
 	return nil
 }
@@ -152,14 +153,14 @@ func (st *stepBringUp) Cleanup(state multistep.StateBag) {
 		if err := t.deleteGroup(ctx, st.name); err != nil {
 			t.say("warning: %v; delete it with `aws autoscaling delete-auto-scaling-group --force-delete --auto-scaling-group-name %s`", err, st.name)
 		} else {
-			t.say("deleted Auto Scaling group %s", st.name)
+			t.step(progress.Retired, "deleted Auto Scaling group %s", st.name)
 		}
 	}
 	if st.createdTemplate {
 		if err := t.deleteTemplate(ctx, st.name); err != nil {
 			t.say("warning: %v; delete it with `aws ec2 delete-launch-template --launch-template-name %s`", err, st.name)
 		} else {
-			t.say("deleted launch template %s", st.name)
+			t.step(progress.Retired, "deleted launch template %s", st.name)
 		}
 	}
 	if len(st.attached) > 0 {
@@ -172,7 +173,7 @@ func (st *stepBringUp) Cleanup(state multistep.StateBag) {
 		if err := t.resize(ctx, g.Name, g.min, g.max, int32(g.Desired)); err != nil {
 			t.say("warning: %v", err)
 		} else {
-			t.say("scaled Auto Scaling group %s back to %d", g.Name, g.Desired)
+			t.step(progress.Retired, "scaled Auto Scaling group %s back to %d", g.Name, g.Desired)
 		}
 	}
 }

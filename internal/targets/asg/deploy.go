@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/steps"
 	"github.com/bakehq/bake/internal/targets"
 )
@@ -141,7 +142,7 @@ func (st *stepSwitch) Run(ctx context.Context, state multistep.StateBag) multist
 			return steps.Halt(state, err)
 		}
 		st.detached[g.Name] = tgs
-		st.t.say("switched: %s (%s) left the target groups; %s serves", g.Name, g.Version, st.to)
+		st.t.step(progress.Switched, "switched: %s (%s) left the target groups; %s serves", g.Name, g.Version, st.to)
 	}
 	return multistep.ActionContinue
 }
@@ -156,7 +157,7 @@ func (st *stepSwitch) Cleanup(state multistep.StateBag) {
 		if err := st.t.attach(ctx, g, tgs); err != nil {
 			st.t.say("warning: putting %s back into its target groups: %v", g, err)
 		} else {
-			st.t.say("put %s back into its target groups", g)
+			st.t.step(progress.Switched, "put %s back into its target groups", g)
 		}
 	}
 }

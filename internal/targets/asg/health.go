@@ -13,6 +13,7 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -85,7 +86,7 @@ func (t *Target) waitHealthy(ctx context.Context, req targets.Request, name stri
 		ready, reason, err := t.healthOf(wctx, req, name, want)
 		switch {
 		case ready != nil:
-			t.say("%s: %d instance(s) in service and healthy in %d target group(s) after %s",
+			t.step(progress.Healthy, "%s: %d instance(s) in service and healthy in %d target group(s) after %s",
 				name, len(ready), len(req.Target.ASG.TargetGroups), time.Since(start).Round(time.Second))
 			return ready, nil
 		case err != nil && wctx.Err() == nil:
@@ -187,7 +188,8 @@ func (t *Target) Watch(ctx context.Context, req targets.Request, replicas []targ
 		return nil
 	}
 	start := time.Now()
-	t.say("watching %s@%s in its target groups for %s", req.Image.Name, req.Release.Version, period)
+	t.mark(progress.Step{Kind: progress.Watch, Begins: true, Period: period, What: req.Image.Name + "@" + req.Release.Version},
+		"watching %s@%s in its target groups for %s", req.Image.Name, req.Release.Version, period)
 	for {
 		probs, err := t.unhealthy(ctx, req.Target.ASG.TargetGroups, ids)
 		if err != nil {
@@ -202,7 +204,7 @@ func (t *Target) Watch(ctx context.Context, req targets.Request, replicas []targ
 			}
 		}
 		if time.Since(start) >= period {
-			t.say("%s@%s stayed healthy for %s", req.Image.Name, req.Release.Version, period)
+			t.step(progress.Watch, "%s@%s stayed healthy for %s", req.Image.Name, req.Release.Version, period)
 			return nil
 		}
 		select {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -139,7 +140,7 @@ func (t *Target) clear(ctx context.Context, rec targets.Recovery) error {
 				if err := t.detach(ctx, g.Name, tgs); err != nil {
 					return err
 				}
-				t.say("took %s (%s) out of the target groups: nothing is recorded to serve there", g.Name, g.Version)
+				t.step(progress.Retired, "took %s (%s) out of the target groups: nothing is recorded to serve there", g.Name, g.Version)
 			}
 		}
 	}
@@ -162,7 +163,7 @@ func (t *Target) drop(ctx context.Context, req targets.Request, g *Group) error 
 	if err := t.deleteTemplate(ctx, cmp.Or(g.launchTemplate, g.Name)); err != nil {
 		return err
 	}
-	t.say("deleted %s and its launch template (left by the interrupted run)", g.Name)
+	t.step(progress.Retired, "deleted %s and its launch template (left by the interrupted run)", g.Name)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -94,7 +95,7 @@ func (t *Target) retire(ctx context.Context, req targets.Request, f fate) error 
 		if err := t.detach(ctx, g.Name, tgs); err != nil {
 			return err
 		}
-		t.say("took %s (%s) out of the target groups", g.Name, g.Version)
+		t.step(progress.Retired, "took %s (%s) out of the target groups", g.Name, g.Version)
 	}
 	if f.what != fateWarm && len(g.Instances) > 0 {
 		if err := t.waitDrained(ctx, g, req.Target.ASG.TargetGroups); err != nil {
@@ -104,7 +105,7 @@ func (t *Target) retire(ctx context.Context, req targets.Request, f fate) error 
 	switch f.what {
 	case fateWarm:
 		if g.Desired > 0 {
-			t.say("kept %s running out of the target groups (warm, %d instances)", g.Name, g.Desired)
+			t.step(progress.Retired, "kept %s running out of the target groups (warm, %d instances)", g.Name, g.Desired)
 		}
 	case fateStop:
 		if g.Desired == 0 && g.min == 0 {
@@ -113,7 +114,7 @@ func (t *Target) retire(ctx context.Context, req targets.Request, f fate) error 
 		if err := t.resize(ctx, g.Name, 0, g.max, 0); err != nil {
 			return err
 		}
-		t.say("scaled %s to zero (kept for rollback)", g.Name)
+		t.step(progress.Retired, "scaled %s to zero (kept for rollback)", g.Name)
 	case fateRemove:
 		if err := t.deleteGroup(ctx, g.Name); err != nil {
 			return err
@@ -125,7 +126,7 @@ func (t *Target) retire(ctx context.Context, req targets.Request, f fate) error 
 		if err := t.deleteTemplate(ctx, lt); err != nil {
 			return err
 		}
-		t.say("deleted %s and its launch template", g.Name)
+		t.step(progress.Retired, "deleted %s and its launch template", g.Name)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/steps"
 	"github.com/bakehq/bake/internal/targets"
 )
@@ -135,7 +136,7 @@ func (st *stepSwitch) Cleanup(state multistep.StateBag) {
 			strings.Join(st.previous, ", "), err, st.req.Env)
 		return
 	}
-	st.d.say("switched %s back to %s", st.req.Target.Listen, strings.Join(st.previous, ", "))
+	st.d.step(progress.Switched, "switched %s back to %s", st.req.Target.Listen, strings.Join(st.previous, ", "))
 }
 
 func (d *Target) switchTraffic(ctx context.Context, req targets.Request, ready []targets.Replica) error {
@@ -147,7 +148,7 @@ func (d *Target) switchTraffic(ctx context.Context, req targets.Request, ready [
 	if err := d.FrontDoor.SetUpstreams(ctx, route, upstreams); err != nil {
 		return fmt.Errorf("switching %s front door to %s: %w", req.Target.Listen, req.Release.Version, err)
 	}
-	d.say("switched %s to %s@%s (%d replicas)", req.Target.Listen, req.Image.Name, req.Release.Version, len(ready))
+	d.step(progress.Switched, "switched %s to %s@%s (%d replicas)", req.Target.Listen, req.Image.Name, req.Release.Version, len(ready))
 	return nil
 }
 
@@ -200,7 +201,7 @@ func (d *Target) Retire(ctx context.Context, req targets.Request, previousVersio
 	err = g.Wait()
 	for _, line := range done {
 		if line != "" {
-			d.say("%s", line)
+			d.step(progress.Retired, "%s", line)
 		}
 	}
 	return err
@@ -211,11 +212,14 @@ func (d *Target) Retire(ctx context.Context, req targets.Request, previousVersio
 // that, it says how many are cut short.
 func (d *Target) drain(ctx context.Context, route string) {
 	began := time.Now()
+	// A line when draining starts too: it can take up to MaxDrain, and the
+	// live view shows it under way.
+	d.mark(progress.Step{Kind: progress.Draining, Begins: true}, "draining the old replicas (at most %s)", frontdoor.MaxDrain)
 	if err := d.FrontDoor.Drain(ctx, route, frontdoor.MaxDrain); err != nil {
-		d.say("warning: %v; stopping the old replicas anyway", err)
+		d.mark(progress.Step{Kind: progress.Draining, Failed: true}, "warning: %v; stopping the old replicas anyway", err)
 		return
 	}
-	d.say("drained the old replicas in %s", time.Since(began).Round(time.Millisecond))
+	d.step(progress.Draining, "drained the old replicas in %s", time.Since(began).Round(time.Millisecond))
 }
 
 // draining reports whether Retire is about to stop or remove a running
@@ -232,10 +236,16 @@ func draining(all []targets.Replica, req targets.Request, previousVersion string
 	return false
 }
 
-func (d *Target) say(format string, args ...any) {
-	if d.Progress != nil {
-		fmt.Fprintf(d.Progress, format+"\n", args...)
-	}
+func (d *Target) say(format string, args ...any) { progress.Say(d.Progress, format, args...) }
+
+// step writes a line that reports a step of the deployment, marked for the
+// live view and the JSON events.
+func (d *Target) step(k progress.Kind, format string, args ...any) {
+	progress.Stepf(d.Progress, k, format, args...)
+}
+
+func (d *Target) mark(s progress.Step, format string, args ...any) {
+	progress.Mark(d.Progress, s, format, args...)
 }
 
 var _ multistep.Step = (*stepStartReplicas)(nil)

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bakehq/bake/internal/probe"
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -33,7 +34,7 @@ func (d *Target) waitHealthy(ctx context.Context, req targets.Request, ready []t
 				}
 				return fmt.Errorf("%w: %s: %v", targets.ErrUnhealthy, r.Name, err)
 			}
-			d.say("%s is healthy", r.Name)
+			d.step(progress.Healthy, "%s is healthy", r.Name)
 			return nil
 		})
 	}
@@ -56,7 +57,8 @@ func (d *Target) Watch(ctx context.Context, req targets.Request, replicas []targ
 	hc.Timeout = watchWindow
 	data := probe.Data{Image: req.Image.Name, Version: req.Release.Version, Vars: req.Image.Vars}
 	start := time.Now()
-	d.say("watching %s@%s for %s", req.Image.Name, req.Release.Version, period)
+	d.mark(progress.Step{Kind: progress.Watch, Begins: true, Period: period, What: req.Image.Name + "@" + req.Release.Version},
+		"watching %s@%s for %s", req.Image.Name, req.Release.Version, period)
 	for {
 		for _, r := range replicas {
 			port, _ := strconv.Atoi(r.Upstream[strings.LastIndex(r.Upstream, ":")+1:])
@@ -69,7 +71,7 @@ func (d *Target) Watch(ctx context.Context, req targets.Request, replicas []targ
 			}
 		}
 		if time.Since(start) >= period {
-			d.say("%s@%s stayed healthy for %s", req.Image.Name, req.Release.Version, period)
+			d.step(progress.Watch, "%s@%s stayed healthy for %s", req.Image.Name, req.Release.Version, period)
 			return nil
 		}
 		select {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/frontdoor"
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -139,12 +140,12 @@ func (d *Target) settleOnce(ctx context.Context, req targets.Request, operation 
 			if err := removeReplica(ctx, d, r); err != nil {
 				return err
 			}
-			d.say("removed %s (left by the interrupted run)", r.Name)
+			d.step(progress.Retired, "removed %s (left by the interrupted run)", r.Name)
 		case r.Digest == req.Release.Digest && r.Running:
 			if err := d.stop(ctx, r); err != nil {
 				return err
 			}
-			d.say("stopped %s (running out of traffic)", r.Name)
+			d.step(progress.Retired, "stopped %s (running out of traffic)", r.Name)
 		}
 	}
 	return d.Retire(ctx, req, previous)
@@ -160,12 +161,12 @@ func (d *Target) clear(ctx context.Context, rec targets.Recovery, live targets.L
 			if err := removeReplica(ctx, d, r); err != nil {
 				return err
 			}
-			d.say("removed %s (left by the interrupted run)", r.Name)
+			d.step(progress.Retired, "removed %s (left by the interrupted run)", r.Name)
 		case r.Digest == rec.Release.Digest && r.Running:
 			if err := d.stop(ctx, r); err != nil {
 				return err
 			}
-			d.say("stopped %s", r.Name)
+			d.step(progress.Retired, "stopped %s", r.Name)
 		}
 	}
 	d.pruneNetwork(ctx, rec.Env)
@@ -175,6 +176,6 @@ func (d *Target) clear(ctx context.Context, rec targets.Recovery, live targets.L
 	if err := d.FrontDoor.Remove(ctx, d.RouteID(rec.Env, rec.Image.Name)); err != nil {
 		return err
 	}
-	d.say("removed the front door on %s: nothing is recorded to serve there", rec.Target.Listen)
+	d.step(progress.Retired, "removed the front door on %s: nothing is recorded to serve there", rec.Target.Listen)
 	return nil
 }

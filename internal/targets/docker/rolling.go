@@ -13,6 +13,7 @@ import (
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -74,7 +75,7 @@ func (d *Target) rolling(ctx context.Context, req targets.Request, old []targets
 			if err := d.point(ctx, route, len(old), st.ready, serving); err != nil {
 				return nil, err
 			}
-			d.say("took %s out of traffic", out.Name)
+			d.step(progress.Switched, "took %s out of traffic", out.Name)
 			if req.Keep != config.KeepWarm {
 				d.drain(ctx, route.ID)
 				stopped = append(stopped, out)
@@ -99,12 +100,12 @@ func (d *Target) rolling(ctx context.Context, req targets.Request, old []targets
 		if err := d.point(ctx, route, slots, st.ready, serving); err != nil {
 			return nil, err
 		}
-		d.say("%d of %d replicas in traffic run %s@%s", len(st.ready), len(st.ready)+len(serving), req.Image.Name, req.Release.Version)
+		d.step(progress.Switched, "%d of %d replicas in traffic run %s@%s", len(st.ready), len(st.ready)+len(serving), req.Image.Name, req.Release.Version)
 	}
 	if err := stops.Wait(); err != nil {
 		d.say("warning: %v", err)
 	}
-	d.say("switched %s to %s@%s (%d replicas, rolling)", req.Target.Listen, req.Image.Name, req.Release.Version, len(st.ready))
+	d.step(progress.Switched, "switched %s to %s@%s (%d replicas, rolling)", req.Target.Listen, req.Image.Name, req.Release.Version, len(st.ready))
 	return st.ready, nil
 }
 
@@ -146,7 +147,7 @@ func (d *Target) restore(ctx context.Context, req targets.Request, route frontdo
 		}
 		back[i].Upstream = fmt.Sprintf("127.0.0.1:%d", port)
 		restarted = append(restarted, back[i])
-		d.say("restarted %s", r.Name)
+		d.step(progress.Started, "restarted %s", r.Name)
 	}
 	if err := d.waitHealthy(ctx, oldReq, restarted); err != nil {
 		return err
@@ -154,7 +155,7 @@ func (d *Target) restore(ctx context.Context, req targets.Request, route frontdo
 	if err := d.point(ctx, route, len(back), back); err != nil {
 		return err
 	}
-	d.say("switched %s back to %s@%s", req.Target.Listen, req.Image.Name, old[0].Version)
+	d.step(progress.Switched, "switched %s back to %s@%s", req.Target.Listen, req.Image.Name, old[0].Version)
 	// The new replicas may still be finishing requests.
 	d.drain(ctx, route.ID)
 	return nil

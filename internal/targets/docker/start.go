@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/steps"
 	"github.com/bakehq/bake/internal/targets"
 )
@@ -57,7 +58,7 @@ func (st *stepStartReplicas) start(ctx context.Context, n int) error {
 			case r.Digest != req.Release.Digest:
 			case r.Running && r.Upstream != "":
 				st.ready = append(st.ready, r)
-				d.say("using %s (kept warm)", r.Name)
+				d.step(progress.Started, "using %s (kept warm)", r.Name)
 			case !r.Running:
 				stopped = append(stopped, r)
 			}
@@ -107,12 +108,12 @@ func (st *stepStartReplicas) restart(ctx context.Context, stopped []targets.Repl
 	for i, r := range stopped {
 		switch {
 		case removed[i]:
-			d.say("removed %s: its port was taken while it was stopped", r.Name)
+			d.step(progress.Retired, "removed %s: its port was taken while it was stopped", r.Name)
 		case started[i].ID != "":
 			st.restarted = append(st.restarted, r)
 			if errs[i] == nil {
 				st.ready = append(st.ready, started[i])
-				d.say("restarted %s", r.Name)
+				d.step(progress.Started, "restarted %s", r.Name)
 			}
 		}
 	}
@@ -165,7 +166,7 @@ func (st *stepStartReplicas) create(ctx context.Context, count int) error {
 		st.created = append(st.created, r)
 		if errs[i] == nil {
 			st.ready = append(st.ready, r)
-			st.d.say("started %s", r.Name)
+			st.d.step(progress.Started, "started %s", r.Name)
 		}
 	}
 	return errors.Join(errs...)
@@ -200,7 +201,7 @@ func (st *stepStartReplicas) undo(ctx context.Context) {
 		if err := removeReplica(ctx, st.d, r); err != nil {
 			st.d.say("warning: %v; run `docker rm -f %s`", err, r.Name)
 		} else {
-			st.d.say("removed %s", r.Name)
+			st.d.step(progress.Retired, "removed %s", r.Name)
 		}
 	}
 	for _, r := range st.restarted {
