@@ -27,8 +27,13 @@ func TestStatusLiveUnavailable(t *testing.T) {
 		assert.Contains(t, res.stdout, "live state unavailable: svc in dev: docker engine not reachable at unix:///nonexistent.sock")
 		assert.NotContains(t, res.stdout, "drift:")
 
+		// --check prints the same record, then fails: 2, as for any
+		// command that finds no engine (4 stays for drift alone).
 		res = bakeEnv(t, p.Dir, env, "status", "svc", "--check")
-		assert.NotEqual(t, 0, res.code, res.String())
+		assert.Equal(t, 2, res.code, res.String())
+		assert.Contains(t, res.stdout, "live state unavailable: svc in dev: docker engine not reachable at unix:///nonexistent.sock")
+		assert.Regexp(t, `dev\s+1\.0\.0`, res.stdout, "the record is shown")
+		assert.Contains(t, res.stderr, "bake: checking for drift: live state unavailable")
 		assert.Contains(t, res.stderr, "/nonexistent.sock")
 	})
 

@@ -76,16 +76,6 @@ func (f *Factory) liveTargets(ctx context.Context, p *config.Project) *liveTarge
 	return lt
 }
 
-// unreachable is why the first target type that cannot be read cannot; nil if all can.
-func (lt *liveTargets) unreachable() error {
-	for _, typ := range lt.types {
-		if err := lt.errs[typ]; err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // observe reads what runs for one image in one environment and compares
 // it with the record; the error says why what runs could not be read.
 func (lt *liveTargets) observe(ctx context.Context, o targets.Observation) (targets.State, error) {

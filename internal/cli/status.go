@@ -81,9 +81,10 @@ func composeStatus(ctx context.Context, o *statusOptions) (status.Result, error)
 	if err != nil {
 		return status.Result{}, err
 	}
+	// A target type that cannot be reached still shows the record, marked
+	// live state unavailable; --check then fails after printing it.
 	live := f.liveTargets(ctx, p)
-	return status.Compose(ctx, status.Request{Project: p, Images: images, Store: store,
-		Observe: live.observe, Check: o.check, Unreachable: live.unreachable()})
+	return status.Compose(ctx, status.Request{Project: p, Images: images, Store: store, Observe: live.observe})
 }
 
 func runStatus(ctx context.Context, o *statusOptions) error {

@@ -81,11 +81,6 @@ type Request struct {
 	// Observe reads what runs for one image in one environment and compares
 	// it with the record; the error says why what runs could not be read.
 	Observe func(context.Context, targets.Observation) (targets.State, error)
-	// Check is `--check`: Result.Err says whether what runs matches the record.
-	Check bool
-	// Unreachable, with Check, is why a target type's clients cannot be
-	// reached: the check fails before anything is read.
-	Unreachable error
 }
 
 // Result is the status document and what `--check` decides of it.
@@ -94,14 +89,15 @@ type Result struct {
 	// Drifted: some environment drifted from the record or has an
 	// interrupted operation. Unavailable: some live state could not be read.
 	Drifted, Unavailable bool
+	// unavailable is the first reason live state could not be read, kept
+	// whole so the exit code still tells an unreachable engine (bad input)
+	// from a failed read.
+	unavailable error
 }
 
 // Compose reads the record, the interrupted operations and what runs.
 func Compose(ctx context.Context, req Request) (Result, error) {
 	p := req.Project
-	if req.Check && req.Unreachable != nil {
-		return Result{}, fmt.Errorf("checking for drift: %w", req.Unreachable)
-	}
 	images := req.Images
 	if images == nil {
 		images = p.Images
@@ -162,6 +158,9 @@ func Compose(ctx context.Context, req Request) (Result, error) {
 			if err != nil {
 				es.LiveUnavailable = err.Error()
 				res.Unavailable = true
+				if res.unavailable == nil {
+					res.unavailable = err
+				}
 			} else {
 				if live.Replicas != nil {
 					es.Replicas = live.Replicas
@@ -194,6 +193,9 @@ func (r Result) Err() error {
 
 // firstUnavailable is the first reason the live state could not be read.
 func (r Result) firstUnavailable() error {
+	if r.unavailable != nil {
+		return r.unavailable
+	}
 	for _, st := range r.Images {
 		for _, es := range st.Environments {
 			if es.LiveUnavailable != "" {
