@@ -35,6 +35,8 @@ func TestStatusLiveUnavailable(t *testing.T) {
 		assert.Regexp(t, `dev\s+1\.0\.0`, res.stdout, "the record is shown")
 		assert.Contains(t, res.stderr, "bake: checking for drift: live state unavailable")
 		assert.Contains(t, res.stderr, "/nonexistent.sock")
+		assert.Contains(t, res.stderr, "hint: start Docker")
+		assert.NotContains(t, res.stderr, "scripts/", "the hint is for a user with the binary alone")
 	})
 
 	t.Run("front door down", func(t *testing.T) {

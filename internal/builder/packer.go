@@ -114,7 +114,7 @@ func packerVersion(binary string) (string, error) {
 // packerMissing turns a failure to start the binary into a hint, nil for any other error.
 func packerMissing(binary string, err error) error {
 	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("packer is not installed (looked for %q): run scripts/services.sh up (or apt-get install packer)", binary)
+		return fmt.Errorf("packer is not installed (looked for %q): install Packer and put it on PATH", binary)
 	}
 	return nil
 }

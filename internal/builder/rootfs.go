@@ -123,7 +123,7 @@ func mmdebstrap(ctx context.Context, rec Recipe, out string, progress io.Writer)
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	if err := cmd.Run(); err != nil {
 		if _, lookErr := exec.LookPath("mmdebstrap"); lookErr != nil {
-			return fmt.Errorf("mmdebstrap is not installed: run scripts/services.sh up (or apt-get install mmdebstrap)")
+			return fmt.Errorf("mmdebstrap is not installed: install it (`apt-get install mmdebstrap` on Debian or Ubuntu)")
 		}
 		return fmt.Errorf("mmdebstrap %s: %w", rec.Suite, err)
 	}

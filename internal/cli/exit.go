@@ -65,7 +65,7 @@ func ExitCode(err error) int {
 func Message(err error) string {
 	msg := "bake: " + strings.TrimSpace(err.Error())
 	if errors.Is(err, engine.ErrUnreachable) {
-		msg += "\nhint: start the engine with `scripts/services.sh up` (or `dockerd`), or set DOCKER_HOST"
+		msg += "\nhint: start Docker (`sudo systemctl start docker`, or run `dockerd`), or set DOCKER_HOST to an engine that runs"
 	}
 	return msg
 }

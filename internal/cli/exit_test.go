@@ -58,5 +58,6 @@ func TestExitCode(t *testing.T) {
 func TestMessageAddsHintForUnreachableEngine(t *testing.T) {
 	msg := Message(fmt.Errorf("%w at unix:///nope.sock: connection refused", engine.ErrUnreachable))
 	assert.Contains(t, msg, "bake: docker engine not reachable")
-	assert.Contains(t, msg, "hint: start the engine")
+	assert.Contains(t, msg, "hint: start Docker (`sudo systemctl start docker`, or run `dockerd`), or set DOCKER_HOST")
+	assert.NotContains(t, msg, "scripts/", "a user has the binary, not bake's clone")
 }

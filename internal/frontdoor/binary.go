@@ -34,17 +34,17 @@ func (c *Caddy) checkBinary(ctx context.Context) (bin, version string, err error
 	}
 	bin, err = exec.LookPath(name)
 	if err != nil {
-		return "", "", fmt.Errorf("finding caddy: %w; run scripts/services.sh up", err)
+		return "", "", fmt.Errorf("finding caddy: %w; install Caddy %s or later on PATH", err, MinVersion)
 	}
 	if bin, err = filepath.Abs(bin); err != nil {
 		return "", "", fmt.Errorf("finding caddy: %w", err)
 	}
 	version, err = binaryVersion(ctx, bin)
 	if err != nil {
-		return "", "", fmt.Errorf("%w; run scripts/services.sh up", err)
+		return "", "", fmt.Errorf("%w; install Caddy %s or later on PATH", err, MinVersion)
 	}
 	if !atLeast(version, MinVersion) {
-		return "", "", fmt.Errorf("%s is caddy %s: %w, which bake needs to switch traffic without reloading; run scripts/services.sh up", bin, version, ErrOldCaddy)
+		return "", "", fmt.Errorf("%s is caddy %s: %w, which bake needs to switch traffic without reloading; install Caddy %s or later on PATH", bin, version, ErrOldCaddy, MinVersion)
 	}
 	return bin, version, nil
 }
