@@ -72,9 +72,9 @@ func TestLiveView(t *testing.T) {
 			if ev.Event != "step" {
 				continue
 			}
-			var step struct{ Step string }
-			require.NoError(t, json.Unmarshal([]byte(line), &step), "a step event names its step: %q", line)
-			if name := strings.TrimSpace(step.Step + " " + ev.State); len(steps) == 0 || steps[len(steps)-1] != name {
+			var step struct{ Phase string }
+			require.NoError(t, json.Unmarshal([]byte(line), &step), "a step event names its phase: %q", line)
+			if name := strings.TrimSpace(step.Phase + " " + ev.State); len(steps) == 0 || steps[len(steps)-1] != name {
 				steps = append(steps, name)
 			}
 		}

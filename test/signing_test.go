@@ -113,7 +113,7 @@ func TestSigning(t *testing.T) {
 		for _, g := range plan.Gates {
 			gates[g.Name] = g.Passed
 		}
-		assert.Equal(t, map[string]bool{"validated": true, "signed": false, "digest": true, "not revoked": true, "passed dev": true}, gates)
+		assert.Equal(t, map[string]bool{"validated": true, "signed": false, "digest": true, "not revoked": true, "not locked": true, "passed dev": true}, gates)
 		assert.Contains(t, mustBake(t, p.Dir, "show", "svc@1.0.0").stdout, "DOES NOT VERIFY: its signature does not match the record")
 	})
 

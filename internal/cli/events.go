@@ -17,10 +17,11 @@ type event struct {
 	Time  time.Time `json:"time"`
 	Event string    `json:"event"` // log, build-step or step
 	Image string    `json:"image,omitempty"`
-	// Step is a number for a build-step (step of steps) and the step's
-	// name for a step of a deployment ("healthy").
-	Step  any    `json:"step,omitempty"`
-	Steps int    `json:"steps,omitempty"`
+	Step  int       `json:"step,omitempty"`  // build-step: step of steps
+	Steps int       `json:"steps,omitempty"` // build-step
+	// Phase names the step of a deployment ("healthy"): a field of its own,
+	// so that step is a number in every event.
+	Phase string `json:"phase,omitempty"`
 	State string `json:"state,omitempty"` // step: begins or failed, for a step that takes a while
 	Text  string `json:"text"`
 }
@@ -60,8 +61,7 @@ func (e *eventWriter) Write(b []byte) (int, error) {
 		ev := event{Time: time.Now().UTC(), Event: "log", Image: e.image, Text: line}
 		if m := buildStep.FindStringSubmatch(line); m != nil {
 			ev.Event = "build-step"
-			step, _ := strconv.Atoi(m[1])
-			ev.Step = step
+			ev.Step, _ = strconv.Atoi(m[1])
 			ev.Steps, _ = strconv.Atoi(m[2])
 		}
 		if err := e.emit(ev); err != nil {
@@ -73,7 +73,7 @@ func (e *eventWriter) Write(b []byte) (int, error) {
 // WriteStep writes a line that reports a step of a deployment as a step
 // event, so machines know the step without reading the words.
 func (e *eventWriter) WriteStep(s progress.Step, line string) error {
-	ev := event{Time: time.Now().UTC(), Event: "step", Image: e.image, Step: s.Kind.String(), Text: strings.TrimSpace(line)}
+	ev := event{Time: time.Now().UTC(), Event: "step", Image: e.image, Phase: s.Kind.String(), Text: strings.TrimSpace(line)}
 	switch {
 	case s.Failed:
 		ev.State = "failed"

@@ -35,8 +35,8 @@ func TestStepsBecomeStepEvents(t *testing.T) {
 	}
 	assert.Equal(t, []map[string]any{
 		{"event": "log", "text": "promoting svc@1.1.0"},
-		{"event": "step", "step": "healthy", "text": "r-1 is healthy"},
-		{"event": "step", "step": "watch", "state": "begins", "text": "watching svc@1.1.0 for 1m"},
-		{"event": "step", "step": "draining", "state": "failed", "text": "warning: drain cut short; stopping the old replicas anyway"},
+		{"event": "step", "phase": "healthy", "text": "r-1 is healthy"},
+		{"event": "step", "phase": "watch", "state": "begins", "text": "watching svc@1.1.0 for 1m"},
+		{"event": "step", "phase": "draining", "state": "failed", "text": "warning: drain cut short; stopping the old replicas anyway"},
 	}, got)
 }
