@@ -59,7 +59,7 @@ func TestSignedApprovals(t *testing.T) {
 	// Revoking, too, takes an approver's key.
 	res = bakeEnv(t, p.Dir, []string{"BAKE_USER=bob"}, "revoke", "svc@1.0.0", "--reason", "leaks", "--yes")
 	assert.Equal(t, 2, res.code, res.String())
-	assert.Contains(t, res.stderr, "bake revoke: bake.yaml takes only what signing.approvers sign")
+	assert.Contains(t, res.stderr, "bake: revoke: bake.yaml takes only what signing.approvers sign")
 	res = bake(t, p.Dir, "revoke", "svc@1.0.0", "--reason", "leaks", "--yes", "--key", filepath.Join(p.Dir, "mallory.key"))
 	assert.Equal(t, 2, res.code, res.String())
 	res = mustBake(t, p.Dir, "revoke", "svc@1.0.0", "--reason", "leaks", "--yes", "--key", filepath.Join(p.Dir, "bob.key"))

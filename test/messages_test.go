@@ -38,11 +38,11 @@ func TestBadValuesAreForPeople(t *testing.T) {
 		{"a version with a leading zero", nil, []string{"release", "svc", "--version", "01.2.3"},
 			`bake: version "01.2.3" is not X.Y.Z semver: a number may not start with 0 (1.2.3, not 01.2.3)`},
 		{"a whole number flag given a word", nil, []string{"history", "svc", "--limit", "ten"},
-			`bake: bake history: --limit "ten": want a whole number`},
+			`bake: history: --limit "ten": want a whole number`},
 		{"a boolean flag given a word", nil, []string{"status", "--check=maybe"},
-			`bake: bake status: --check "maybe": want true or false`},
+			`bake: status: --check "maybe": want true or false`},
 		{"a duration flag given a number", nil, []string{"sweep", "--older-than", "5"},
-			`bake: bake sweep: --older-than "5": want a duration such as 90s`},
+			`bake: sweep: --older-than "5": want a duration such as 90s`},
 	}
 	p.release(t, "1.0.0")
 	history := mustBake(t, p.Dir, "history", "svc", "--all", "-o", "json").stdout

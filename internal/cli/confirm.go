@@ -30,7 +30,14 @@ import (
 // errNotConfirmed is a question answered with anything but yes.
 type errNotConfirmed struct{ action string }
 
-func (e *errNotConfirmed) Error() string { return e.action + ": not confirmed; nothing was changed" }
+func (e *errNotConfirmed) Error() string {
+	return errorPath(e.action) + ": not confirmed; nothing was changed"
+}
+
+// errorPath drops the program's name from a question that starts with the
+// command ("bake gc: remove ..."): the top level starts every error with
+// "bake: " once.
+func errorPath(action string) string { return strings.TrimPrefix(action, "bake ") }
 
 // confirm asks whether to go ahead with action ("remove 3 replicas of
 // demo"), and returns nil when bake may.
@@ -39,7 +46,7 @@ func (f *Factory) confirm(action string) error {
 		return nil
 	}
 	if !f.InTerminal {
-		return &usageError{fmt.Sprintf("%s: confirmation needed and stdin is not a terminal: pass --yes to go ahead", action)}
+		return &usageError{fmt.Sprintf("%s: confirmation needed and stdin is not a terminal: pass --yes to go ahead", errorPath(action))}
 	}
 	fmt.Fprintf(f.Err, "%s? [y/N] ", action)
 	answer, _ := bufio.NewReader(f.In).ReadString('\n')

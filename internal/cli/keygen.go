@@ -57,7 +57,7 @@ func runKeygen(o *keygenOptions) error {
 	if !o.force {
 		for _, path := range []string{priv, pub} {
 			if _, err := os.Lstat(path); err == nil {
-				return &usageError{fmt.Sprintf("bake keygen: %s already exists: use --force to replace it (releases the old key signed verify only while its public key stays in signing.public_keys), or --out another path", path)}
+				return &usageError{fmt.Sprintf("keygen: %s already exists: use --force to replace it (releases the old key signed verify only while its public key stays in signing.public_keys), or --out another path", path)}
 			}
 		}
 	}

@@ -47,7 +47,7 @@ A promotion already under way is not stopped.`,
 func runLock(ctx context.Context, f *Factory, env, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return &usageError{"bake lock: --reason is empty: say why, for whoever tries to promote (see `bake lock --help`)"}
+		return &usageError{"lock: --reason is empty: say why, for whoever tries to promote (see `bake lock --help`)"}
 	}
 	p, err := f.Project()
 	if err != nil {

@@ -55,7 +55,7 @@ sends logs.`,
 func runLogs(ctx context.Context, o *logsOptions) error {
 	f := o.f
 	if o.since < 0 {
-		return &usageError{fmt.Sprintf("bake logs: --since %s: give a duration above 0, such as 10m", o.since)}
+		return &usageError{fmt.Sprintf("logs: --since %s: give a duration above 0, such as 10m", o.since)}
 	}
 	p, _, err := f.image(o.image)
 	if err != nil {

@@ -49,7 +49,7 @@ func runPromote(ctx context.Context, o *promoteOptions) (err error) {
 	f := o.f
 	req := promote.PromoteRequest{Image: o.ref, From: o.from, To: o.to}
 	if o.from != "" && strings.Contains(o.ref, "@") {
-		return &usageError{fmt.Sprintf("bake promote: %q with --from: give IMAGE to promote what %q runs, or IMAGE@VERSION without --from (see `bake promote --help`)", o.ref, o.from)}
+		return &usageError{fmt.Sprintf("promote: %q with --from: give IMAGE to promote what %q runs, or IMAGE@VERSION without --from (see `bake promote --help`)", o.ref, o.from)}
 	}
 	if o.from == "" {
 		image, v, err := splitRef(o.ref)

@@ -71,13 +71,13 @@ func runRelease(ctx context.Context, o *releaseOptions) error {
 	// Checked here, not when the version is decided: with --all, an image
 	// whose inputs are unchanged never gets that far.
 	if _, err := version.ParseBump(o.bump); err != nil {
-		return &usageError{fmt.Sprintf("bake release: --bump %q: expected auto, major, minor or patch (see `bake release --help`)", o.bump)}
+		return &usageError{fmt.Sprintf("release: --bump %q: expected auto, major, minor or patch (see `bake release --help`)", o.bump)}
 	}
 	if o.all {
 		return runReleaseAll(ctx, o)
 	}
 	if o.image == "" {
-		return &usageError{"bake release: expected IMAGE or --all (see `bake release --help`)"}
+		return &usageError{"release: expected IMAGE or --all (see `bake release --help`)"}
 	}
 	reports, err := report.Parse(o.reports)
 	if err != nil {

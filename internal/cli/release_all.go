@@ -20,10 +20,10 @@ type releaseAllResult struct {
 func runReleaseAll(ctx context.Context, o *releaseOptions) error {
 	f := o.f
 	if o.version != "" {
-		return &usageError{"bake release --all: --version names one image's version; use --bump"}
+		return &usageError{"release --all: --version names one image's version; use --bump"}
 	}
 	if o.parallel < 1 {
-		return &usageError{fmt.Sprintf("bake release --all: --parallel %d: expected 1 or more", o.parallel)}
+		return &usageError{fmt.Sprintf("release --all: --parallel %d: expected 1 or more", o.parallel)}
 	}
 	p, err := f.Project()
 	if err != nil {

@@ -37,7 +37,7 @@ BAKE_SIGNING_KEY_FILE) and recorded under their name.`,
 
 func runRevoke(ctx context.Context, f *Factory, ref, reason, keyFile string) error {
 	if reason == "" {
-		return &usageError{"bake revoke: --reason must say why"}
+		return &usageError{"revoke: --reason must say why"}
 	}
 	p, rel, err := f.release(ctx, ref)
 	if err != nil {

@@ -50,7 +50,7 @@ changes nothing.`,
 					return err
 				}
 				if o.to != "" && o.to != version {
-					return &usageError{fmt.Sprintf("bake rollback: %q and --to %s name two versions: give one (see `bake rollback --help`)", args[0], o.to)}
+					return &usageError{fmt.Sprintf("rollback: %q and --to %s name two versions: give one (see `bake rollback --help`)", args[0], o.to)}
 				}
 				o.image, o.to = image, version
 			}

@@ -39,7 +39,7 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 	root.PersistentFlags().StringVarP(&f.Output, "output", "o", "text", "output format: text or json")
 	root.PersistentFlags().BoolVarP(&f.Yes, "yes", "y", false, "go ahead without asking: gc, sweep, revoke, rollback without a version, and promote or rollback of a protected environment ask first on a terminal and refuse elsewhere without it")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &usageError{fmt.Sprintf("%s: %s (see `%s --help`)", cmd.CommandPath(), flagError(err), cmd.CommandPath())}
+		return &usageError{usageText(cmd, flagError(err))}
 	})
 	_ = root.RegisterFlagCompletionFunc("output", outputValues)
 	// Grouped as a person meets them: make a release, move it through the
@@ -96,7 +96,7 @@ func refuseUnknownSubcommands(c *cobra.Command) {
 		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 			msg += fmt.Sprintf("; did you mean %q?", s[0])
 		}
-		return &usageError{fmt.Sprintf("%s: %s (see `%s --help`)", cmd.CommandPath(), msg, cmd.CommandPath())}
+		return &usageError{usageText(cmd, msg)}
 	}
 }
 
@@ -113,13 +113,21 @@ func Execute(ctx context.Context, f *Factory) error {
 	}
 	var usage *usageError
 	if !errors.As(err, &usage) && cobraComplaint(err) {
-		msg := fmt.Sprintf("%s (see `%s --help`)", oneLine(err.Error()), cmd.CommandPath())
-		if cmd.HasParent() {
-			msg = cmd.CommandPath() + ": " + msg
-		}
-		return &usageError{msg}
+		return &usageError{usageText(cmd, oneLine(err.Error()))}
 	}
 	return err
+}
+
+// usageText names the subcommand a complaint is about and where its help
+// is: "promote: unknown flag: --bogus (see `bake promote --help`)". The
+// top level adds the one "bake: " every error starts with, so the program's
+// name is not repeated here.
+func usageText(cmd *cobra.Command, msg string) string {
+	see := fmt.Sprintf("%s (see `%s --help`)", msg, cmd.CommandPath())
+	if !cmd.HasParent() {
+		return see
+	}
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ") + ": " + see
 }
 
 // jsonAsked reports whether args ask for --output json, for errors that
@@ -165,8 +173,7 @@ func oneLine(msg string) string {
 func exactArgs(n int, names string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return &usageError{fmt.Sprintf("%s: expected %s, got %d argument(s) (see `%s --help`)",
-				cmd.CommandPath(), names, len(args), cmd.CommandPath())}
+			return &usageError{usageText(cmd, fmt.Sprintf("expected %s, got %d argument(s)", names, len(args)))}
 		}
 		return nil
 	}

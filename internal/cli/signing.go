@@ -96,7 +96,7 @@ func (f *Factory) signRevocation(p *config.Project, r ledger.Revocation, keyFile
 func (f *Factory) approver(p *config.Project, cmd, keyFile string) (*signing.Signer, string, error) {
 	if len(p.Signing.Approvers) == 0 {
 		if keyFile != "" {
-			return nil, "", &usageError{fmt.Sprintf("bake %s: --key signs only when bake.yaml lists signing.approvers", cmd)}
+			return nil, "", &usageError{fmt.Sprintf("%s: --key signs only when bake.yaml lists signing.approvers", cmd)}
 		}
 		return nil, "", nil
 	}
@@ -105,12 +105,12 @@ func (f *Factory) approver(p *config.Project, cmd, keyFile string) (*signing.Sig
 		return nil, "", err
 	}
 	if s == nil {
-		return nil, "", &usageError{fmt.Sprintf("bake %s: bake.yaml takes only what signing.approvers sign: "+
+		return nil, "", &usageError{fmt.Sprintf("%s: bake.yaml takes only what signing.approvers sign: "+
 			"give the approver's private key with --key FILE, %s or %s", cmd, signing.EnvKey, signing.EnvKeyFile)}
 	}
 	ap, ok := p.Signing.Approver(s.ID)
 	if !ok {
-		return nil, "", &usageError{fmt.Sprintf("bake %s: the key %s from %s is not an approver's: list its public key under signing.approvers in bake.yaml",
+		return nil, "", &usageError{fmt.Sprintf("%s: the key %s from %s is not an approver's: list its public key under signing.approvers in bake.yaml",
 			cmd, keys.ShortID(s.ID), s.From)}
 	}
 	return s, ap.Name, nil

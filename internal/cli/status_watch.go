@@ -17,11 +17,11 @@ import (
 func checkWatchFlags(o *statusOptions, intervalSet bool) error {
 	switch {
 	case o.watch && o.check:
-		return &usageError{"bake status: --watch and --check: give one (--check exits with what it found; --watch runs until Ctrl-C)"}
+		return &usageError{"status: --watch and --check: give one (--check exits with what it found; --watch runs until Ctrl-C)"}
 	case intervalSet && !o.watch:
-		return &usageError{fmt.Sprintf("bake status: --interval %s without --watch: add --watch to refresh", o.interval)}
+		return &usageError{fmt.Sprintf("status: --interval %s without --watch: add --watch to refresh", o.interval)}
 	case o.interval < time.Second:
-		return &usageError{fmt.Sprintf("bake status: --interval %s: give at least 1s", o.interval)}
+		return &usageError{fmt.Sprintf("status: --interval %s: give at least 1s", o.interval)}
 	}
 	return nil
 }

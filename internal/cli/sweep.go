@@ -87,7 +87,7 @@ type sweepReport struct {
 func runSweep(ctx context.Context, o *sweepOptions) error {
 	f := o.f
 	if o.olderThan < 0 {
-		return &usageError{fmt.Sprintf("bake sweep: --older-than %s: must not be negative", o.olderThan)}
+		return &usageError{fmt.Sprintf("sweep: --older-than %s: must not be negative", o.olderThan)}
 	}
 	sel := sweep.Selector{OlderThan: o.olderThan, Operation: o.operation}
 	if !o.allProjects {
@@ -164,7 +164,7 @@ func (o *sweepOptions) sweeper(ctx context.Context) (finder, error) {
 		return &sweep.Sweeper{Engine: eng}, nil
 	}
 	if o.allProjects {
-		return nil, &usageError{"bake sweep: --aws sweeps the project in bake.yaml only; leave out --all-projects"}
+		return nil, &usageError{"sweep: --aws sweeps the project in bake.yaml only; leave out --all-projects"}
 	}
 	p, err := f.Project()
 	if err != nil {

@@ -71,7 +71,7 @@ type signatureCount struct {
 
 func runVerify(ctx context.Context, f *Factory, expect string) error {
 	if _, err := v1.NewHash(expect); expect != "" && err != nil {
-		return &usageError{fmt.Sprintf("bake verify: --expect %q is not a head: want sha256: and 64 hex digits, as verify prints", expect)}
+		return &usageError{fmt.Sprintf("verify: --expect %q is not a head: want sha256: and 64 hex digits, as verify prints", expect)}
 	}
 	p, err := f.Project()
 	if err != nil {
