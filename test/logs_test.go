@@ -52,6 +52,13 @@ func TestLogs(t *testing.T) {
 	assert.Len(t, lines, 2, "each replica's first line, prefixed by its name:\n%s", out)
 	assert.NotEqual(t, strings.Split(lines[0], " | ")[0], strings.Split(lines[1], " | ")[0], "two replicas")
 	assert.Empty(t, mustBake(t, p.Dir, "logs", "svc", "--env", "dev", "--tail", "0").stdout)
+	res := bake(t, p.Dir, "logs", "svc", "--env", "dev", "--tail", "-5")
+	assert.Equal(t, 2, res.code, "a negative tail is bad input, not every line: %s", res.String())
+	assert.Empty(t, res.stdout)
+	assert.Equal(t, 1, strings.Count(res.stderr, "\n"), "one line: %s", res.stderr)
+	assert.Contains(t, res.stderr, "--tail -5")
+	help := mustBake(t, p.Dir, "logs", "--help").stdout
+	assert.Regexp(t, `--tail int +only the last N lines of each replica \(default: all\)\n`, help, "the default is said once")
 
 	t.Run("follow until SIGINT", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), bakeTimeout)

@@ -40,13 +40,20 @@ sends logs.`,
 		ValidArgsFunction: completeArgs(f, imageNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.image = args[0]
+			// The flag's zero value would print as a second default in the
+			// help; unset, it means every line.
+			if !cmd.Flags().Changed("tail") {
+				o.tail = -1
+			} else if o.tail < 0 {
+				return &usageError{fmt.Sprintf("logs --tail %d: give a number of lines, 0 or more (leave it out for all)", o.tail)}
+			}
 			return runLogs(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().StringVar(&o.env, "env", "", "environment whose replicas to read (required)")
 	cmd.Flags().BoolVarP(&o.follow, "follow", "f", false, "keep following new lines until Ctrl-C")
 	cmd.Flags().DurationVar(&o.since, "since", 0, "only lines written in the last DUR (such as 10m or 2h)")
-	cmd.Flags().IntVar(&o.tail, "tail", -1, "only the last N lines of each replica (default: all)")
+	cmd.Flags().IntVar(&o.tail, "tail", 0, "only the last N lines of each replica (default: all)")
 	_ = cmd.MarkFlagRequired("env")
 	_ = cmd.RegisterFlagCompletionFunc("env", completeFlag(f, envNames))
 	return cmd
