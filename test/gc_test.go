@@ -147,10 +147,15 @@ func TestGC(t *testing.T) {
 	})
 
 	t.Run("gc removes the rest", func(t *testing.T) {
-		res := mustBake(t, p.Dir, "gc", "--yes")
+		res := bake(t, p.Dir, "gc")
+		assert.Equal(t, 2, res.code, "something to remove and no terminal: --yes is needed: %s", res)
+		res = mustBake(t, p.Dir, "gc", "--yes")
 		assert.Regexp(t, `(?m)^image\s+`+regexp.QuoteMeta(repo+":1.1.0")+`\s+svc@1\.1\.0\s+removed$`, res.stdout)
 		assert.Contains(t, res.stdout, "removed 1 image; kept 3 releases", res)
 		res = mustBake(t, p.Dir, "gc", "--yes")
+		assert.Contains(t, res.stdout, "nothing to collect; kept 3 releases", res)
+		// Nothing to remove: no question, no --yes needed, as with sweep.
+		res = mustBake(t, p.Dir, "gc")
 		assert.Contains(t, res.stdout, "nothing to collect; kept 3 releases", res)
 
 		assertImages(t, eng, kept, gone)

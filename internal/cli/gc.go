@@ -68,9 +68,6 @@ func runGC(ctx context.Context, o *gcOptions) error {
 	}
 	c := &gc.Collector{Project: p, Ledger: store, Engine: eng}
 	if !o.dryRun {
-		if err := f.confirm(fmt.Sprintf("bake gc: remove the replicas, local images and registry manifests of %s's releases nothing needs (`bake gc --dry-run` lists them)", p.Name)); err != nil {
-			return err
-		}
 		unlock, err := c.Lock(ctx, f.User())
 		if err != nil {
 			return err
@@ -80,6 +77,13 @@ func runGC(ctx context.Context, o *gcOptions) error {
 	prot, items, err := c.Find(ctx)
 	if err != nil {
 		return err
+	}
+	// As sweep does, ask (or require --yes) only when there is something
+	// to remove: with nothing, gc says so and succeeds.
+	if !o.dryRun && len(items) > 0 {
+		if err := f.confirm(fmt.Sprintf("bake gc: remove %s (replicas, local images, registry manifests) of %s's releases nothing needs (`bake gc --dry-run` lists them)", gcCount(len(items), "item"), p.Name)); err != nil {
+			return err
+		}
 	}
 	failed := gc.Failed(items)
 	if !o.dryRun {
