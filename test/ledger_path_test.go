@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,8 +21,6 @@ import (
 // readOnlyCommands read the ledger and must never create one.
 var readOnlyCommands = [][]string{
 	{"history", "svc"},
-	{"status"},
-	{"status", "svc", "--check"},
 	{"show", "svc@1.0.0"},
 	{"verify"},
 	{"gc", "--dry-run"},
@@ -62,6 +61,32 @@ func TestLedgerPath(t *testing.T) {
 			res := bake(t, p.Dir, args...)
 			assertBadLedger(t, res, "no ledger at "+filepath.Join(p.Dir, "state", "ledger.db")+" yet", "run `bake release` first")
 			assert.NoDirExists(t, filepath.Join(p.Dir, "state"), "bake %s created the ledger's directory", args)
+		}
+		// status of a new project is not bad input: its environments, with
+		// nothing recorded, and still no ledger created.
+		for _, args := range [][]string{{"status"}, {"status", "svc", "--check"}} {
+			res := mustBake(t, p.Dir, args...)
+			assert.Regexp(t, `(?m)^svc\s+latest release: none$`, res.stdout)
+			assert.Regexp(t, `(?m)^\s+dev\s+-\s+-`, res.stdout, "dev is listed with nothing recorded")
+			assert.NoDirExists(t, filepath.Join(p.Dir, "state"), "bake %s created the ledger's directory", args)
+		}
+		var doc struct {
+			Schema string `json:"schema"`
+			Images []struct {
+				Image        string `json:"image"`
+				Environments []struct {
+					Env     string `json:"env"`
+					Version string `json:"version"`
+				} `json:"environments"`
+			} `json:"images"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(mustBake(t, p.Dir, "status", "-o", "json").stdout), &doc))
+		assert.Equal(t, "bake.status/v1", doc.Schema)
+		require.Len(t, doc.Images, 1)
+		assert.Equal(t, "svc", doc.Images[0].Image)
+		require.NotEmpty(t, doc.Images[0].Environments)
+		for _, es := range doc.Images[0].Environments {
+			assert.Empty(t, es.Version, es.Env)
 		}
 		// A command that needs a recorded release says the same.
 		res := bake(t, p.Dir, "promote", "svc@1.0.0", "--to", "dev")

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/status"
 	"github.com/bakehq/bake/internal/targets"
 )
@@ -78,6 +80,10 @@ func composeStatus(ctx context.Context, o *statusOptions) (status.Result, error)
 		images = []*config.Image{img}
 	}
 	store, err := f.Store(ctx)
+	if errors.Is(err, ledger.ErrNoLedger) {
+		// A new project is not bad input: its environments have nothing recorded.
+		return status.Unrecorded(p, images), nil
+	}
 	if err != nil {
 		return status.Result{}, err
 	}

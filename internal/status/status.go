@@ -262,3 +262,23 @@ func (b *baseCheck) newer(base string) string {
 	}
 	return image + "@" + newest
 }
+
+// Unrecorded is the status of a project with no ledger yet: every image's
+// environments, with nothing recorded and so nothing running that bake put there.
+func Unrecorded(p *config.Project, images []*config.Image) Result {
+	if images == nil {
+		images = p.Images
+	}
+	var res Result
+	for _, img := range images {
+		st := Image{Image: img.Name, Environments: []Env{}}
+		for _, env := range p.Environments {
+			if tgt, ok := env.Targets[img.Name]; ok {
+				st.Environments = append(st.Environments, Env{Env: env.Name, Listen: tgt.Listen,
+					Replicas: []targets.Replica{}, Upstreams: []string{}})
+			}
+		}
+		res.Images = append(res.Images, st)
+	}
+	return res
+}
