@@ -49,7 +49,7 @@ func TestInterruptDuringValidation(t *testing.T) {
 	p := newProject(t, projectOptions{})
 	p.setHealthyUntil(t, time.Now().Add(-time.Hour)) // the http check retries until its deadline
 	// The project has recorded nothing yet: not even a ledger exists.
-	require.Contains(t, bake(t, p.Dir, "history", "svc").stderr, "no ledger at")
+	require.Contains(t, mustBake(t, p.Dir, "history", "svc").stdout, "nothing released yet")
 	for i, sig := range []os.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		version := []string{"3.0.0", "3.0.1"}[i]
 		run, wait := startBake(t, p.Dir, "release", "svc", "--version", version)

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -83,10 +84,19 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 		}
 	}
 	store, err := f.Store(ctx)
-	if err != nil {
+	var h history
+	switch {
+	case errors.Is(err, ledger.ErrNoLedger):
+		// Nothing released yet is an empty history, not bad input.
+		h.History = status.History{Releases: []ledger.Release{}, Deployments: []ledger.Deployment{},
+			Approvals: []ledger.Approval{}, Revocations: []ledger.Revocation{}}
+		h.Locks = []ledger.Freeze{}
+		return f.render(SchemaHistory, h, func(w io.Writer) {
+			fmt.Fprintf(w, "nothing released yet: run `bake release %s`\n", image)
+		})
+	case err != nil:
 		return err
 	}
-	var h history
 	if h.History, err = status.ReadHistory(ctx, store, status.HistoryQuery{Image: image, Env: env, Limit: opts.Limit,
 		Before: opts.Before, All: opts.All}); err != nil {
 		return err
