@@ -219,7 +219,7 @@ func (d *Engine) promoteRequest(ctx context.Context, r PromoteRequest) (*config.
 	}
 	v := r.Version
 	if r.From != "" {
-		if _, err := d.environment(r.From); err != nil {
+		if err := d.forward(r.Image, r.From, env.Name); err != nil {
 			return nil, ledger.Release{}, err
 		}
 		cur, err := d.Store.Current(ctx, r.Image, r.From)
@@ -301,6 +301,27 @@ func (d *Engine) environment(name string) (*config.Environment, error) {
 		return nil, fmt.Errorf("%w environment %q: %s defines %s", ErrUnknown, name, orNothing(d.Project.File), envNames(d.Project))
 	}
 	return e, nil
+}
+
+// forward checks that promoting from one environment to another moves a
+// release forward along bake.yaml's order (dev, qa, prod): the same
+// environment would change nothing, and a later environment's release going
+// back to an earlier one is a rollback in disguise that skips its gates, so
+// both are bad input with the command that says what was meant.
+func (d *Engine) forward(image, from, to string) error {
+	if _, err := d.environment(from); err != nil {
+		return err
+	}
+	_, fi := d.Project.Environment(from)
+	_, ti := d.Project.Environment(to)
+	if fi == ti {
+		return BadInput(fmt.Errorf("--from %q and --to %q are the same environment: promote moves a release from one environment to the next", from, to))
+	}
+	if fi > ti {
+		return BadInput(fmt.Errorf("--from %q comes after --to %q in bake.yaml: promote moves releases forward only; "+
+			"to deploy an earlier release run `bake promote %s@VERSION --to %s` or `bake rollback %s --env %s`", from, to, image, to, image, to))
+	}
+	return nil
 }
 
 func errNoTarget(env, image string) error {
