@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -88,12 +89,21 @@ func TestConfirmation(t *testing.T) {
 	t.Run("on a terminal, only yes goes ahead", func(t *testing.T) {
 		out, code := bakeOnTerminal(t, p.Dir, "n\n", "promote", "svc@1.0.0", "--to", "prod")
 		assert.Equal(t, 1, code, out)
-		assert.Contains(t, out, `bake promote: deploy svc@1.0.0 to "prod" ("prod" is protected)? [y/N]`)
+		// The question names the exact release and what it replaces.
+		assert.Regexp(t, `bake promote: deploy svc@1\.0\.0 \(sha256:[0-9a-f]{12}\) to "prod", where nothing runs yet \("prod" is protected\)\? \[y/N\]`, out)
 		assert.Contains(t, out, "not confirmed; nothing was changed")
 		assert.Empty(t, history(t, p, "prod").Deployments)
 
 		out, code = bakeOnTerminal(t, p.Dir, "y\n", "promote", "svc@1.0.0", "--to", "prod")
 		assert.Equal(t, 0, code, out)
+		out, code = bakeOnTerminal(t, p.Dir, "n\n", "promote", "svc", "--from", "qa", "--to", "prod")
+		assert.Equal(t, 1, code, out)
+		var rel struct {
+			Digest string `json:"digest"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(mustBake(t, p.Dir, "show", "svc@1.1.0", "-o", "json").stdout), &rel))
+		require.True(t, strings.HasPrefix(rel.Digest, "sha256:"), rel.Digest)
+		assert.Contains(t, out, `bake promote: deploy svc@1.1.0 (`+rel.Digest[:19]+`, from "qa") to "prod", replacing 1.0.0 ("prod" is protected)? [y/N]`)
 		out, code = bakeOnTerminal(t, p.Dir, "yes\n", "promote", "svc@1.1.0", "--to", "prod")
 		assert.Equal(t, 0, code, out)
 

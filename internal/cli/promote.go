@@ -88,12 +88,14 @@ func runPromote(ctx context.Context, o *promoteOptions) (err error) {
 		}
 		return err
 	}
-	action := fmt.Sprintf("bake promote: deploy %s@%s to %q", req.Image, req.Version, o.to)
-	if o.from != "" {
-		action = fmt.Sprintf("bake promote: deploy the %s that %q runs to %q", req.Image, o.from, o.to)
-	}
-	if err := f.confirmProtected(p, o.to, action); err != nil {
-		return err
+	if env, _ := p.Environment(o.to); env != nil && env.Protected && !f.Yes {
+		action, err := promoteAction(ctx, eng, req)
+		if err != nil {
+			return err
+		}
+		if err := f.confirmProtected(p, o.to, action); err != nil {
+			return err
+		}
 	}
 	res, err := eng.Promote(ctx, req)
 	finish(err) // the live view ends before the result is printed under it
@@ -102,6 +104,26 @@ func runPromote(ctx context.Context, o *promoteOptions) (err error) {
 	}
 	env, _ := p.Environment(o.to)
 	return renderDeployment(f, env, res)
+}
+
+// promoteAction is the question before a promote into a protected
+// environment: the exact release (version and digest, and where it comes
+// from with --from) and what it replaces, so a person knows what yes does.
+func promoteAction(ctx context.Context, eng *promote.Engine, req promote.PromoteRequest) (string, error) {
+	prop, err := eng.Propose(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	rel := prop.Release
+	what := shortDigest(rel.Digest)
+	if req.From != "" {
+		what += fmt.Sprintf(", from %q", req.From)
+	}
+	replacing := "replacing " + prop.Current
+	if prop.Current == "" {
+		replacing = "where nothing runs yet"
+	}
+	return fmt.Sprintf("bake promote: deploy %s@%s (%s) to %q, %s", rel.Image, rel.Version, what, req.To, replacing), nil
 }
 
 // renderDeployment prints what a promote or rollback did.

@@ -344,3 +344,23 @@ func shortDigest(dg string) string {
 	}
 	return dg
 }
+
+// Proposal is what a promote would change, for a person asked to confirm it.
+type Proposal struct {
+	Release ledger.Release
+	Current string // the version To runs now, "" if none
+}
+
+// Propose resolves r (the release, what From runs) and what it replaces,
+// without checking gates or changing anything, so a question can name them.
+func (d *Engine) Propose(ctx context.Context, r PromoteRequest) (Proposal, error) {
+	env, rel, err := d.promoteRequest(ctx, r)
+	if err != nil {
+		return Proposal{}, err
+	}
+	cur, err := d.Store.Current(ctx, rel.Image, env.Name)
+	if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+		return Proposal{}, err
+	}
+	return Proposal{Release: rel, Current: cur.Version}, nil
+}
