@@ -214,3 +214,21 @@ func TestCompletionScripts(t *testing.T) {
 	res := bake(t, dir, "completion", "tcsh")
 	assert.Equal(t, 2, res.code, res.String())
 }
+
+// TestCompletionOffersNoFilesForValues: a port, a duration, a count or a
+// reason is never a file name, so the shell is told not to offer files.
+func TestCompletionOffersNoFilesForValues(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"ui", "--port", ""},
+		{"status", "--interval", ""},
+		{"logs", "svc", "--tail", ""},
+		{"lock", "dev", "--reason", ""},
+		{"history", "svc", "--limit", ""},
+	} {
+		c := complete(t, dir, args...)
+		assert.Empty(t, c.values, "%v", args)
+		assert.Equal(t, 4, c.directive, "%v: ShellCompDirectiveNoFileComp", args)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
@@ -308,4 +309,25 @@ func rollbackVersions(c *completing, image, prefix string) ([]cobra.Completion, 
 			"ran "+d.FinishedAt.Local().Format("2006-01-02 15:04")+" by "+d.By)
 	}
 	return out, directive
+}
+
+// pathFlags take a file or directory: the shell's own file completion is
+// the right answer for them.
+var pathFlags = map[string]bool{"config": true, "key": true, "from": true, "out": true}
+
+// completeNoFiles gives every flag that takes a value and has no completion
+// of its own (a number, a duration, free text) one that offers nothing: left
+// alone, cobra tells the shell to offer file names for a port or a reason.
+func completeNoFiles(c *cobra.Command) {
+	c.LocalFlags().VisitAll(func(fl *pflag.Flag) {
+		if fl.Value.Type() == "bool" || pathFlags[fl.Name] {
+			return
+		}
+		if _, ok := c.GetFlagCompletionFunc(fl.Name); !ok {
+			_ = c.RegisterFlagCompletionFunc(fl.Name, cobra.NoFileCompletions)
+		}
+	})
+	for _, sub := range c.Commands() {
+		completeNoFiles(sub)
+	}
 }

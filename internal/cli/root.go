@@ -56,6 +56,7 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 	root.SetCompletionCommandGroupID(groupAdmin)
 	root.InitDefaultCompletionCmd()
 	describeCompletion(root)
+	completeNoFiles(root)
 	refuseUnknownSubcommands(root)
 	return root
 }
