@@ -37,9 +37,9 @@ func TestInitProjectsOfTheirOwn(t *testing.T) {
 		res := mustBake(t, path, "config", "validate")
 		assert.Contains(t, res.stdout, "is valid")
 	}
-
-	// Given a directory, init names the project after it.
-	mustBake(t, root, "init", "inventory")
+	// Given a directory, init names the project after it, and its next:
+	// line goes there first.
+	assert.Contains(t, mustBake(t, root, "init", "inventory").stdout, "next: cd inventory && bake release debian")
 	config, err := os.ReadFile(filepath.Join(root, "inventory", "bake.yaml"))
 	require.NoError(t, err)
 	assert.Regexp(t, `(?m)^project: inventory$`, string(config))

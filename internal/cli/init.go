@@ -134,8 +134,17 @@ func runInit(f *Factory, dir, name string, force bool) error {
 		for _, p := range res.Files {
 			fmt.Fprintf(w, "wrote %s\n", filepath.Join(dir, p))
 		}
-		fmt.Fprintf(w, "next: bake release debian && bake release hello && bake promote hello@<version> --to dev\n")
+		fmt.Fprintf(w, "next: %sbake release debian && bake release hello && bake promote hello@<version> --to dev\n", cdFirst(dir))
 	})
+}
+
+// cdFirst is the `cd DIR && ` a next: line starts with when the project was
+// written somewhere other than the working directory: bake reads bake.yaml there.
+func cdFirst(dir string) string {
+	if filepath.Clean(dir) == "." {
+		return ""
+	}
+	return "cd " + dir + " && "
 }
 
 // ignoreLedger makes sure DIR/.gitignore keeps bake's local state (the

@@ -112,5 +112,5 @@ func printAdopted(w io.Writer, o initDockerfile, p adopt.Project, res initResult
 	for _, path := range res.Files {
 		fmt.Fprintf(w, "wrote %s\n", filepath.Join(o.dir, path))
 	}
-	fmt.Fprintf(w, "next: bake release %s && bake promote %s@<version> --to dev\n", p.Image, p.Image)
+	fmt.Fprintf(w, "next: %sbake release %s && bake promote %s@<version> --to dev\n", cdFirst(o.dir), p.Image, p.Image)
 }

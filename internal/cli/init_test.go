@@ -81,3 +81,12 @@ func TestOwnProject(t *testing.T) {
 	assert.Equal(t, norm.ReplaceAllString(strings.Replace(string(data), "project: demo", "project: shop-api", 1), `P"`),
 		norm.ReplaceAllString(s, `P"`))
 }
+
+// TestInitNextLineChangesDirectory: a project written elsewhere is released
+// from its directory, so the next: line starts by going there.
+func TestInitNextLineChangesDirectory(t *testing.T) {
+	assert.Equal(t, "", cdFirst("."))
+	assert.Equal(t, "", cdFirst("./"))
+	assert.Equal(t, "cd proj && ", cdFirst("proj"))
+	assert.Equal(t, "cd /tmp/x && ", cdFirst("/tmp/x"))
+}
