@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/bakehq/bake/internal/config"
@@ -178,7 +179,12 @@ func (d *Engine) executeHeld(ctx context.Context, kind string, env *config.Envir
 	replicas, err := d.Target.Deploy(ctx, req)
 	dep.FinishedAt = time.Now().UTC()
 	if err != nil {
-		dep.Outcome, dep.Reason = ledger.OutcomeFailed, err.Error()
+		if ctx.Err() != nil && !errors.Is(err, targets.ErrInterrupted) {
+			// A cancelled engine request names its URL; say what was cut short.
+			err = targets.InterruptedWhile(ctx, "starting its replicas")
+		}
+		// A reason is one line: the history table shows one row per deployment.
+		dep.Outcome, dep.Reason = ledger.OutcomeFailed, strings.Join(strings.Fields(err.Error()), " ")
 		if _, rerr := d.record(ctx, &dep); rerr != nil {
 			if errors.Is(rerr, ledger.ErrLockLost) {
 				return Result{}, lost(env.Name, rel, "its failure", rerr)

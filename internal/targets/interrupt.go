@@ -39,3 +39,11 @@ func by(cause error) string {
 		return "(" + msg + ")"
 	}
 }
+
+// InterruptedWhile is the error of a step other than a health wait that
+// ctx's end cut short, such as "starting its replicas": one line in a
+// person's words in place of the engine's request URL, which a cancelled
+// request reports.
+func InterruptedWhile(ctx context.Context, doing string) error {
+	return &interrupted{msg: fmt.Sprintf("%s %s while %s", ErrInterrupted, by(context.Cause(ctx)), doing), ctx: ctx.Err()}
+}

@@ -22,3 +22,12 @@ func TestInterruptedSaysByWhat(t *testing.T) {
 		assert.NotErrorIs(t, err, ErrUnhealthy)
 	}
 }
+
+func TestInterruptedWhileSaysByWhat(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("interrupt signal received"))
+	err := InterruptedWhile(ctx, "starting its replicas")
+	assert.Equal(t, "interrupted by Ctrl-C (SIGINT) while starting its replicas", err.Error())
+	assert.ErrorIs(t, err, ErrInterrupted)
+	assert.ErrorIs(t, err, context.Canceled)
+}
