@@ -66,7 +66,7 @@ func newCmdInit(f *Factory) *cobra.Command {
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite files that already exist")
 	cmd.Flags().StringVar(&from, "from", "", "build the Dockerfile at `FILE` as it is (default: DIR/Dockerfile, when DIR has one and no templates/)")
 	cmd.Flags().BoolVar(&example, "example", false, "write the example project even when DIR has a Dockerfile")
-	cmd.Flags().StringVar(&name, "name", "", "the project's name (default: the directory's name, made one bake accepts)")
+	cmd.Flags().StringVar(&name, "name", "", "the project's name, and the image's when adopting a Dockerfile (default: the directory's name, made one bake accepts)")
 	return cmd
 }
 
