@@ -49,14 +49,7 @@ func runLock(ctx context.Context, f *Factory, env, reason string) error {
 	if reason == "" {
 		return &usageError{"lock: --reason is empty: say why, for whoever tries to promote (see `bake lock --help`)"}
 	}
-	p, err := f.Project()
-	if err != nil {
-		return err
-	}
-	if _, err := environment(p, env); err != nil {
-		return err
-	}
-	store, err := f.Store(ctx)
+	store, err := envLedger(ctx, f, env)
 	if err != nil {
 		return err
 	}
@@ -74,3 +67,16 @@ func runLock(ctx context.Context, f *Factory, env, reason string) error {
 }
 
 func when(t time.Time) string { return t.Local().Format(time.DateTime) }
+
+// envLedger checks that env is one of bake.yaml's environments and opens
+// the ledger, which lock and unlock both write to.
+func envLedger(ctx context.Context, f *Factory, env string) (ledger.Store, error) {
+	p, err := f.Project()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := environment(p, env); err != nil {
+		return nil, err
+	}
+	return f.Store(ctx)
+}

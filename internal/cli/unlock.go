@@ -27,14 +27,7 @@ records nothing and exits 0, so a runbook may always end with it.`,
 }
 
 func runUnlock(ctx context.Context, f *Factory, env string) error {
-	p, err := f.Project()
-	if err != nil {
-		return err
-	}
-	if _, err := environment(p, env); err != nil {
-		return err
-	}
-	store, err := f.Store(ctx)
+	store, err := envLedger(ctx, f, env)
 	if err != nil {
 		return err
 	}
