@@ -114,6 +114,45 @@ type Deployment struct {
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
 	By         string    `json:"by"`
+	// Strategy is "canary" for a canary deployment; "" for the others (and
+	// in older records, whose hash-chain entries it leaves unchanged).
+	Strategy string `json:"strategy,omitempty"`
+	// Canary is where a canary stands, on its step records.
+	Canary *CanaryProgress `json:"canary,omitempty"`
+	// Analysis holds the measurements a canary's analysis made: on a step
+	// record those of the step before it, on the outcome those of the last.
+	Analysis []Measurement `json:"analysis,omitempty"`
+}
+
+// CanaryProgress is where a canary deployment stands after a step change.
+type CanaryProgress struct {
+	Step   int  `json:"step"`   // 1-based index of the step now in force
+	Steps  int  `json:"steps"`  // how many steps, the final 100% not counted
+	Weight int  `json:"weight"` // percent of requests the canary receives
+	Held   bool `json:"held"`   // it waits for `bake promote --continue` or `bake abort`
+	// Until is when the step's pause ends; zero while held.
+	Until time.Time `json:"until,omitzero"`
+}
+
+// Measurement is one value a canary analysis compared: the canary's, the
+// baseline's (the release it would replace) and the limit it was held to.
+type Measurement struct {
+	Name   string `json:"name"`   // "error rate", "latency p50", or a Prometheus query's name
+	Source string `json:"source"` // "front door" or "prometheus"
+	Unit   string `json:"unit,omitempty"`
+	// Canary and Baseline are the measured values (Baseline is 0 for a
+	// query that measures the canary alone); Limit is the most (or, with
+	// Min, the least) the canary's may be.
+	Canary   float64 `json:"canary"`
+	Baseline float64 `json:"baseline"`
+	Limit    float64 `json:"limit"`
+	Min      bool    `json:"min,omitempty"`
+	// CanaryRequests and BaselineRequests are the sample sizes, for the
+	// front door's measurements.
+	CanaryRequests   int    `json:"canary_requests,omitempty"`
+	BaselineRequests int    `json:"baseline_requests,omitempty"`
+	Passed           bool   `json:"passed"`
+	Detail           string `json:"detail,omitempty"` // the test's reading, e.g. "p=0.002"
 }
 
 // Lock is a held environment lock.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -111,7 +112,20 @@ func (s *Store) confirmAppended(ctx context.Context, d ledger.Deployment) (int64
 func sameDeployment(a, b ledger.Deployment) bool {
 	at, bt := a, b
 	at.StartedAt, at.FinishedAt, bt.StartedAt, bt.FinishedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	return at == bt && a.StartedAt.Equal(b.StartedAt) && a.FinishedAt.Equal(b.FinishedAt)
+	at.Canary, bt.Canary = untimed(a.Canary), untimed(b.Canary)
+	untilEqual := a.Canary == nil || b.Canary == nil || a.Canary.Until.Equal(b.Canary.Until)
+	return reflect.DeepEqual(at, bt) && untilEqual && a.StartedAt.Equal(b.StartedAt) && a.FinishedAt.Equal(b.FinishedAt)
+}
+
+// untimed returns a copy of p without its time, which DeepEqual cannot
+// compare across time zones.
+func untimed(p *ledger.CanaryProgress) *ledger.CanaryProgress {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	c.Until = time.Time{}
+	return &c
 }
 
 // Deployments lists deployments of image (in env, if env != ""), newest first.

@@ -1,0 +1,27 @@
+package targets
+
+import (
+	"context"
+	"time"
+
+	"github.com/bakehq/bake/internal/analysis"
+)
+
+// Canary is a Target that can run a release beside the one serving and
+// send it a share of the traffic, for the canary strategy.
+type Canary interface {
+	// StartCanary starts req's replicas beside what serves (or finds the
+	// ones a held canary of the same digest runs), waits until each passes
+	// the health check, and sends them no traffic.
+	StartCanary(ctx context.Context, req Request) ([]Replica, error)
+	// Shift sends weight percent (0 to 100) of the requests to canary and
+	// the rest to the replicas that served before the canary started,
+	// dropping no request in flight.
+	Shift(ctx context.Context, req Request, canary []Replica, weight int) error
+	// Traffic returns what the front door saw served by the canary and by
+	// the baseline since since.
+	Traffic(ctx context.Context, req Request, canary []Replica, since time.Time) (canaryServed, baseline analysis.Sample, err error)
+	// Abort sends every request back to the baseline and removes the
+	// canary's replicas; it is safe to repeat.
+	Abort(ctx context.Context, req Request) error
+}
