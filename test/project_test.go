@@ -23,6 +23,12 @@ var envNames = []string{"dev", "qa", "prod"}
 const dockerfileTemplate = `FROM scratch
 COPY svc /svc
 ENV SVC_VERSION={{ .Version }} SVC_HEALTHY_UNTIL={{ .Vars.healthy_until }} SVC_HEALTHY_AFTER={{ .Vars.healthy_after }}
+{{- with index .Vars "fail_rate" }}
+ENV FAIL_RATE={{ . }}
+{{- end }}
+{{- with index .Vars "extra_latency" }}
+ENV EXTRA_LATENCY={{ . }}
+{{- end }}
 EXPOSE 8080
 ENTRYPOINT ["/svc"]
 `
@@ -46,6 +52,12 @@ images:
     vars:
       healthy_until: "{{ .HealthyUntil }}"
       healthy_after: "{{ .HealthyAfter }}"
+{{- if .FailRate }}
+      fail_rate: "{{ .FailRate }}"
+{{- end }}
+{{- if .ExtraLatency }}
+      extra_latency: "{{ .ExtraLatency }}"
+{{- end }}
     checks:
       - name: healthz
         http:
@@ -91,6 +103,10 @@ type project struct {
 	Target       string
 	Webhook      string
 	Registry     string
+	// FailRate and ExtraLatency are the svc's FAIL_RATE and EXTRA_LATENCY
+	// in the next release's image; "" leaves them out (a good release).
+	FailRate     string
+	ExtraLatency string
 	Envs         []projectEnv
 	// lastRelease is how long the last p.release took.
 	lastRelease time.Duration
@@ -160,6 +176,31 @@ func (p *project) setHealthyUntil(t *testing.T, until time.Time) {
 	t.Helper()
 	p.HealthyUntil = fmt.Sprint(until.Unix())
 	p.writeConfig(t)
+}
+
+// svcFaults is how a release of the svc behaves under load.
+type svcFaults struct {
+	// FailRate is the share of requests to / that answer 500, e.g. "0.05".
+	FailRate string
+	// ExtraLatency is added to every request but the probes, e.g. "100ms".
+	ExtraLatency string
+}
+
+// goodRelease is a release that answers every request at once.
+var goodRelease = svcFaults{}
+
+// releaseAs records svc@version with faults baked into its image (ENV
+// FAIL_RATE, EXTRA_LATENCY), so the release is good or bad by definition,
+// not by what it runs into; the next releases are good again.
+func (p *project) releaseAs(t *testing.T, version string, f svcFaults) {
+	t.Helper()
+	p.FailRate, p.ExtraLatency = f.FailRate, f.ExtraLatency
+	p.writeConfig(t)
+	defer func() {
+		p.FailRate, p.ExtraLatency = "", ""
+		p.writeConfig(t)
+	}()
+	p.release(t, version)
 }
 
 // url is the front door of env.

@@ -3,7 +3,9 @@
 // seconds and until SVC_HEALTHY_UNTIL has passed, answers /slow?ms=N late,
 // answers /redirect?to=URL with a 302 to URL, as a hostile service might,
 // writes /log?msg=M to stderr (and a line to stdout when it starts), and
-// tries to reach the host from inside its container at /escape.
+// tries to reach the host from inside its container at /escape. FAIL_RATE
+// and EXTRA_LATENCY make a bad release of it (faults.go); /metrics counts
+// its requests for Prometheus (metrics.go).
 package main
 
 import (
@@ -33,6 +35,10 @@ func main() {
 	after, err := strconv.Atoi(os.Getenv("SVC_HEALTHY_AFTER"))
 	if err != nil && os.Getenv("SVC_HEALTHY_AFTER") != "" {
 		log.Fatalf("SVC_HEALTHY_AFTER %q: %v", os.Getenv("SVC_HEALTHY_AFTER"), err)
+	}
+	bad, err := faultsFromEnv()
+	if err != nil {
+		log.Fatal(err)
 	}
 	healthyFrom := time.Now().Add(time.Duration(after) * time.Second)
 	mux := http.NewServeMux()
@@ -73,7 +79,9 @@ func main() {
 	})
 	// /escape?port=P&hosts=A,B&name=N tries to leave the container (escape.go).
 	mux.HandleFunc("/escape", escape)
-	srv := &http.Server{Addr: ":8080", Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	m := newMetrics(version)
+	mux.Handle("/metrics", m)
+	srv := &http.Server{Addr: ":8080", Handler: bad.wrap(m, mux), ReadHeaderTimeout: 5 * time.Second}
 	fmt.Printf("svc %s listening on :8080\n", version)
 	log.Fatal(srv.ListenAndServe())
 }
