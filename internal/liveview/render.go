@@ -30,7 +30,8 @@ func newPalette(on bool) palette {
 }
 
 // stepLines renders one line per step: mark, name, what it did last, and
-// how long it took (or, for a watch under way, how long is left).
+// how long it took (or, for a watch or a canary's step under way, how long
+// is left).
 func (v *View) stepLines(now time.Time) []string {
 	lines := make([]string, 0, len(v.steps))
 	width := v.width()
@@ -38,7 +39,7 @@ func (v *View) stepLines(now time.Time) []string {
 		// "started r-1" reads "started   r-1" under the step's name.
 		detail := strings.TrimPrefix(s.text, s.kind.String()+" ")
 		mark, took := v.paint.ok.Sprint("✓"), s.end.Sub(s.begin)
-		if s.count > 1 && s.kind != Watch {
+		if s.count > 1 && s.kind != Watch && s.kind != Canary && s.kind != Analysis {
 			detail = fmt.Sprintf("%s (and %d more)", detail, s.count-1)
 		}
 		switch {
@@ -52,6 +53,10 @@ func (v *View) stepLines(now time.Time) []string {
 			if s.kind == Watch {
 				left := max(s.period-took, 0).Round(time.Second)
 				detail = fmt.Sprintf("%s healthy so far, %s left of %s", s.what, left, s.period)
+			}
+			if s.kind == Canary {
+				left := max(s.period-took, 0).Round(time.Second)
+				detail = fmt.Sprintf("%s, %s left", detail, left)
 			}
 		}
 		el := formatElapsed(took)

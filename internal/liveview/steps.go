@@ -1,6 +1,7 @@
 // Package liveview shows a deployment on a terminal as one line per step
-// (started, healthy, switched, watch, draining, retired), each updated in
-// place with its elapsed time, the health watch as a countdown, and a final
+// (started, healthy, canary, analysis, switched, watch, draining, retired),
+// each updated in place with its elapsed time, the health watch and a
+// canary's step as a countdown, and a final
 // summary line; and refreshes a document in place until interrupted.
 //
 // The promotion engine and the targets mark the lines that report a step
@@ -22,6 +23,8 @@ import (
 const (
 	Started  = progress.Started
 	Healthy  = progress.Healthy
+	Canary   = progress.Canary
+	Analysis = progress.Analysis
 	Switched = progress.Switched
 	Watch    = progress.Watch
 	Draining = progress.Draining
@@ -64,7 +67,7 @@ func (v *View) take(ev progress.Step, line string) bool {
 	}
 	s.text, s.end = line, now
 	switch {
-	case ev.Begins && ev.Kind == Watch: // a watch (again, after a switch back) starts now
+	case ev.Begins && (ev.Kind == Watch || ev.Kind == Canary): // a watch (again, after a switch back) or a canary's step starts now
 		s.begin, s.period, s.what, s.failed, s.count = now, ev.Period, ev.What, false, 1
 		s.running = true
 	case ev.Begins:

@@ -1,6 +1,6 @@
 // Package progress writes the progress lines of a deployment and marks the
-// ones that report one of its steps (started, healthy, switched, watch,
-// draining, retired), so the live view and the JSON events know the step
+// ones that report one of its steps (started, healthy, canary, analysis,
+// switched, watch, draining, retired), so the live view and the JSON events know the step
 // without reading the words: a line can be reworded freely.
 //
 // A writer that wants the marks implements StepWriter; to any other
@@ -20,13 +20,15 @@ type Kind int
 const (
 	Started  Kind = iota // new replicas or instances started (or warm ones reused)
 	Healthy              // they passed the health check
+	Canary               // a canary's step changed: the share of requests it gets, or held
+	Analysis             // a canary's analysis compared it with the release it would replace
 	Switched             // the front door or target groups send traffic to them
 	Watch                // the health watch after the switch
 	Draining             // requests to the replaced release finish
 	Retired              // the replaced release stopped, kept or removed
 )
 
-var kindNames = [...]string{"started", "healthy", "switched", "watch", "draining", "retired"}
+var kindNames = [...]string{"started", "healthy", "canary", "analysis", "switched", "watch", "draining", "retired"}
 
 func (k Kind) String() string { return kindNames[k] }
 
@@ -37,8 +39,8 @@ type Step struct {
 	Kind   Kind
 	Begins bool          // the step is under way until the next line of its kind
 	Failed bool          // the step ended badly (a failed watch, a drain cut short)
-	Period time.Duration // Watch, when it Begins: how long the watch lasts
-	What   string        // Watch, when it Begins: the release watched, "svc@1.1.0"
+	Period time.Duration // Watch or Canary, when it Begins: how long the watch or the step lasts
+	What   string        // Watch or Canary, when it Begins: the release watched, "svc@1.1.0"
 }
 
 // StepWriter takes progress lines with the step they report. line has no

@@ -54,5 +54,5 @@ func TestKindNames(t *testing.T) {
 	for k := Started; k <= Retired; k++ {
 		names = append(names, k.String())
 	}
-	assert.Equal(t, []string{"started", "healthy", "switched", "watch", "draining", "retired"}, names)
+	assert.Equal(t, []string{"started", "healthy", "canary", "analysis", "switched", "watch", "draining", "retired"}, names)
 }
