@@ -12,7 +12,9 @@
 // old, and the old bank's in-flight count (Caddy's /reverse_proxy/upstreams)
 // says when they are done. A bank has a fixed number of slots that the
 // upstreams fill round-robin, so a change of the replica count is a switch
-// like any other.
+// like any other; so is a canary's step: a split gives the canary's
+// upstreams its weight's share of the slots, spread among the stable ones,
+// and Caddy's round robin over the slots sends it that share of requests.
 //
 // A door's admin API listens only on a unix socket (mode 0600, in a 0700
 // directory under the state directory), and bake accepts an answer only

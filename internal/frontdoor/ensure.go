@@ -141,7 +141,7 @@ func (c *Caddy) moveRoute(ctx context.Context, r sharedRoute, shared bool) error
 	if _, err := readDoor(d); err == nil {
 		return nil
 	}
-	return c.create(ctx, d, doorFile{ID: r.ID, Listen: r.Listen}, r.Upstreams, shared)
+	return c.create(ctx, d, doorFile{ID: r.ID, Listen: r.Listen}, Split{Stable: r.Upstreams}, shared)
 }
 
 // sharedRoute is a route of the shared Caddy.

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"regexp"
-	"strings"
 	"time"
 )
 
@@ -35,31 +34,14 @@ func checkID(id string) error {
 	return nil
 }
 
-// SetUpstreams makes route send its traffic to upstreams ("127.0.0.1:PORT").
-// A running door is switched without touching its Caddy's config: the bank
-// out of traffic gets the upstreams, then the live file names it, so new
-// requests go to the new upstreams while requests already running finish
-// on the old ones (Drain waits for them). A door not running yet, or
-// listening elsewhere, gets a Caddy of its own started with the upstreams.
-func (c *Caddy) SetUpstreams(ctx context.Context, route Route, upstreams []string) error {
-	if err := c.setUpstreams(ctx, route, upstreams); err != nil {
-		return fmt.Errorf("pointing front door %q at %s: %w", route.ID, strings.Join(upstreams, ", "), err)
-	}
-	return nil
-}
-
-func (c *Caddy) setUpstreams(ctx context.Context, route Route, upstreams []string) error {
+func (c *Caddy) setSplit(ctx context.Context, route Route, s Split) error {
 	if err := checkLoopback(route.Listen); err != nil {
 		return fmt.Errorf("listen address: %w", err)
 	}
-	if len(upstreams) == 0 {
-		return errors.New("no upstreams")
+	if err := s.check(); err != nil {
+		return err
 	}
-	for _, u := range upstreams {
-		if err := checkLoopback(u); err != nil {
-			return fmt.Errorf("upstream: %w", err)
-		}
-	}
+	s = s.normal()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -92,27 +74,27 @@ func (c *Caddy) setUpstreams(ctx context.Context, route Route, upstreams []strin
 			return err
 		}
 		next := otherBank(live)
-		if err := writeBank(d, next, upstreams); err != nil {
+		if err := writeBank(d, next, s); err != nil {
 			return err
 		}
 		return setLive(d, next)
 	}
 	// A new door, one whose Caddy is not running, or one that moves to
-	// another address: (re)start its Caddy with the upstreams in bank a.
+	// another address: (re)start its Caddy with the split in bank a.
 	if err := stop(ctx, d); err != nil {
 		return err
 	}
 	f = doorFile{ID: route.ID, Listen: route.Listen}
-	return c.create(ctx, d, f, upstreams, false)
+	return c.create(ctx, d, f, s, false)
 }
 
-// create writes door d for f with upstreams in bank a and starts its Caddy.
-func (c *Caddy) create(ctx context.Context, d door, f doorFile, upstreams []string, shared bool) error {
+// create writes door d for f with split s in bank a and starts its Caddy.
+func (c *Caddy) create(ctx context.Context, d door, f doorFile, s Split, shared bool) error {
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return fmt.Errorf("creating front door: %w", err)
 	}
 	for _, bank := range []string{bankA, bankB} {
-		if err := writeBank(d, bank, upstreams); err != nil {
+		if err := writeBank(d, bank, s); err != nil {
 			return err
 		}
 	}
@@ -123,30 +105,6 @@ func (c *Caddy) create(ctx context.Context, d door, f doorFile, upstreams []stri
 		return err
 	}
 	return c.start(ctx, d, f, shared)
-}
-
-// Upstreams returns the addresses the route with id currently sends traffic
-// to, ErrNoRoute if it has no door, or ErrDown if its Caddy is not running.
-func (c *Caddy) Upstreams(ctx context.Context, id string) ([]string, error) {
-	d, err := c.door(id)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := readDoor(d); err != nil {
-		return nil, fmt.Errorf("front door %q: %w", id, err)
-	}
-	if running(ctx, d) == 0 {
-		return nil, fmt.Errorf("front door %q: %w", id, ErrDown)
-	}
-	live, err := liveBank(d)
-	if err != nil {
-		return nil, fmt.Errorf("front door %q: %w", id, err)
-	}
-	ups, err := readBank(d, live)
-	if err != nil {
-		return nil, fmt.Errorf("front door %q: %w", id, err)
-	}
-	return ups, nil
 }
 
 // Remove stops the route's Caddy and deletes its door; a missing route is

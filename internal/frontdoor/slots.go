@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,14 +19,18 @@ const (
 	bankA        = "a"
 	bankB        = "b"
 	liveFileName = "live"
-	// listFileName holds, in each bank, the upstreams as they were given.
+	// listFileName holds, in each bank, every distinct upstream it sends
+	// traffic to (all that an older bake wrote).
 	listFileName = "upstreams.json"
+	// splitFileName holds, in each bank, the split it was given.
+	splitFileName = "split.json"
 
 	// slotsPerBank is how many slots a bank has: n upstreams fill them
 	// round-robin (slot i holds upstream i mod n), so every count of
 	// upstreams fits without a config change. 120 is a multiple of 1 to 6,
 	// 8, 10, 12, 15 and 20, which then get the same share of the traffic;
-	// other counts differ by at most one slot.
+	// other counts differ by at most one slot. A split gives the canary
+	// its weight's share of them, to within 0.42 percentage points.
 	slotsPerBank = 120
 )
 
@@ -50,36 +55,61 @@ func liveBank(d door) (string, error) {
 	return bankB, nil
 }
 
-// writeBank points every slot of bank at upstreams, round-robin, and
-// records the list. Each file is replaced by a rename, so Caddy reads either
-// the old address or the new one.
-func writeBank(d door, bank string, upstreams []string) error {
+// writeBank points the slots of bank at the normal split s and records it.
+// Each file is replaced by a rename, so Caddy reads either the old address
+// or the new one.
+func writeBank(d door, bank string, s Split) error {
 	dir := d.path(bank)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("creating upstream files: %w", err)
 	}
-	for i := range slotsPerBank {
-		if err := writeFile(filepath.Join(dir, strconv.Itoa(i)), []byte(upstreams[i%len(upstreams)])); err != nil {
+	for i, u := range s.slots() {
+		if err := writeFile(filepath.Join(dir, strconv.Itoa(i)), []byte(u)); err != nil {
 			return fmt.Errorf("writing upstream file: %w", err)
 		}
 	}
-	return writeJSON(filepath.Join(dir, listFileName), upstreams)
+	if err := writeJSON(filepath.Join(dir, listFileName), s.inTraffic()); err != nil {
+		return err
+	}
+	return writeJSON(filepath.Join(dir, splitFileName), s)
 }
 
-// readBank returns the upstreams bank was last given.
-func readBank(d door, bank string) ([]string, error) {
+// readBank returns the split bank was last given. A bank an older bake
+// wrote has only the list of its upstreams, all stable; so has one whose
+// split file no longer matches that list, which an older bake rewrote.
+func readBank(d door, bank string) (Split, error) {
 	data, err := os.ReadFile(filepath.Join(d.path(bank), listFileName))
 	if err != nil {
-		return nil, fmt.Errorf("reading front door upstreams: %w", err)
+		return Split{}, fmt.Errorf("reading front door upstreams: %w", err)
 	}
 	var ups []string
 	if err := json.Unmarshal(data, &ups); err != nil {
-		return nil, fmt.Errorf("reading front door upstreams: %w", err)
+		return Split{}, fmt.Errorf("reading front door upstreams: %w", err)
 	}
 	if len(ups) == 0 {
-		return nil, errors.New("reading front door upstreams: none recorded")
+		return Split{}, errors.New("reading front door upstreams: none recorded")
 	}
-	return ups, nil
+	if s, ok := readSplit(d, bank); ok && slices.Equal(s.inTraffic(), ups) {
+		return s, nil
+	}
+	return Split{Stable: ups}, nil
+}
+
+// readSplit reads the split file of bank, if it was written after the
+// bank's list, as writeBank does.
+func readSplit(d door, bank string) (Split, bool) {
+	var s Split
+	list, lerr := os.Stat(filepath.Join(d.path(bank), listFileName))
+	path := filepath.Join(d.path(bank), splitFileName)
+	info, err := os.Stat(path)
+	if err != nil || lerr != nil || info.ModTime().Before(list.ModTime()) {
+		return s, false
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(data, &s) != nil {
+		return s, false
+	}
+	return s, true
 }
 
 // setLive puts bank into traffic.
