@@ -9,12 +9,15 @@
 # from files on every request; Debian's caddy reloads on every change.
 # As root it also runs buildkitd, BuildKit as a daemon of its own with TLS on
 # 127.0.0.1:1234 and arm64 emulation (scripts/buildkitd/buildkitd.sh).
+# Prometheus listens on 127.0.0.1:9090 and scrapes every second the targets
+# that the JSON files in $BAKE_SERVICES_DIR/prometheus/targets/ list
+# (scripts/prometheus.sh).
 #
 # usage: scripts/services.sh up|status|down
 #
 #   up      install what is missing, start what does not answer, print status
-#   status  one line per service; exit 0 when docker, both registries, moto
-#           and (as root) buildkitd are up
+#   status  one line per service; exit 0 when docker, both registries, moto,
+#           prometheus and (as root) buildkitd are up
 #   down    stop what `up` started (found by pid files); data stays in place
 #
 # Logs, pid files, the registries' configs and storage live in
@@ -48,11 +51,17 @@ PACKAGES=(
   /usr/share/bash-completion/bash_completion:bash-completion
   # The dashboard's tests and screenshot drive Chromium, headless.
   chromium:chromium
+  # canary analysis with Prometheus queries (scripts/prometheus.sh)
+  prometheus:prometheus
 )
 # shellcheck source-path=SCRIPTDIR source=authregistry.sh
 source "$ROOT/scripts/authregistry.sh"
 # shellcheck source-path=SCRIPTDIR source=buildkitd/buildkitd.sh
 source "$ROOT/scripts/buildkitd/buildkitd.sh"
+# shellcheck source-path=SCRIPTDIR source=caddy.sh
+source "$ROOT/scripts/caddy.sh"
+# shellcheck source-path=SCRIPTDIR source=prometheus.sh
+source "$ROOT/scripts/prometheus.sh"
 ((EUID != 0)) || PACKAGES+=("${BUILDKITD_PACKAGES[@]}")
 
 log() { printf 'services: %s\n' "$*" >&2; }
@@ -134,8 +143,8 @@ install_command() {
 }
 
 # apt_install runs in a subshell so its trap always removes the policy file.
-# Debian's caddy, docker.io and docker-registry start their services on
-# install, listening on every address; a policy-rc.d that exits 101 stops that.
+# Debian's caddy, docker.io, docker-registry and prometheus start their
+# services on install, listening on every address; a policy-rc.d that exits 101 stops that.
 apt_install() (
   local policy=/usr/sbin/policy-rc.d
   if [[ ! -e $policy ]]; then
@@ -152,7 +161,7 @@ apt_install() (
 ensure_loopback_only() {
   command -v ss >/dev/null || return 0
   local port bound
-  for port in "${REGISTRY_ADDR##*:}" "${AUTH_REGISTRY_ADDR##*:}" "$MOTO_PORT" "${BUILDKITD_ADDR##*:}"; do
+  for port in "${REGISTRY_ADDR##*:}" "${AUTH_REGISTRY_ADDR##*:}" "$MOTO_PORT" "${BUILDKITD_ADDR##*:}" "${PROMETHEUS_ADDR##*:}"; do
     bound=$(ss -Hltn "sport = :$port" | awk '$4 !~ /^(127\.0\.0\.1|\[::1\]):/ {print $4}')
     [[ -z $bound ]] || die "port $port is bound on $bound; stop that service, bake's services listen on 127.0.0.1 only"
   done
@@ -197,37 +206,6 @@ fail_start() {
   tail -n 30 "$STATE/$1.log" >&2
   stop "$1" ""
   exit 1
-}
-
-caddy_dir() {
-  if ((EUID == 0)); then echo /usr/local/bin; else echo "$STATE/bin"; fi
-}
-
-# caddy_version BINARY prints the Caddy module version BINARY was built from,
-# or nothing ("caddy version" of a `go install` build only says "unknown").
-caddy_version() {
-  [[ -x $1 ]] || return 0
-  go version -m "$1" 2>/dev/null | awk -v m="$CADDY_MODULE" '$1 == "mod" && $2 == m {print $3}'
-}
-
-# install_caddy builds CADDY_VERSION into caddy_dir unless it is already there.
-install_caddy() {
-  local dir bin tmp
-  dir=$(caddy_dir)
-  bin=$dir/caddy
-  [[ $(caddy_version "$bin") == "$CADDY_VERSION" ]] && return 0
-  command -v go >/dev/null || die "building caddy $CADDY_VERSION needs Go 1.26 or later on PATH"
-  log "building caddy $CADDY_VERSION into $bin (a few minutes)"
-  mkdir -p "$dir"
-  tmp=$(mktemp -d "$dir/.caddy-build.XXXXXX")
-  if ! noisy env -C / GOBIN="$tmp" go install -ldflags='-s -w' -trimpath "$CADDY_MODULE/cmd/caddy@$CADDY_VERSION"; then
-    rm -rf "$tmp"
-    die "building caddy $CADDY_VERSION failed"
-  fi
-  chmod 755 "$tmp/caddy"
-  mv -f "$tmp/caddy" "$bin"
-  rm -rf "$tmp"
-  [[ $(command -v caddy) == "$bin" ]] || log "put $dir first on PATH: bake runs the caddy it finds there"
 }
 
 start_docker() {
@@ -342,6 +320,7 @@ cmd_status() {
   report authreg auth_registry_up "https://$AUTH_REGISTRY_ADDR (TLS + htpasswd; $where)" || rc=1
   report moto moto_up "http://$MOTO_HOST:$MOTO_PORT" || rc=1
   report_buildkitd || rc=1
+  report_prometheus || rc=1
   local caddy_bin caddy_ver
   caddy_bin=$(command -v caddy || true)
   caddy_ver=$(caddy_version "$caddy_bin")
@@ -373,11 +352,13 @@ cmd_up() {
   start_auth_registry
   start_moto
   start_buildkitd
+  start_prometheus
   cmd_status
 }
 
 cmd_down() {
   lock
+  stop prometheus prometheus
   stop buildkitd buildkitd
   stop moto moto_server
   stop authregistry docker-registry
