@@ -32,6 +32,7 @@ func TestProjectFilesMatchTheSchema(t *testing.T) {
 	variants := map[string]project{
 		"plain":    {},
 		"rolling":  {Target: "strategy: rolling, min_healthy: 1"},
+		"canary":   {Target: "strategy: canary, steps: [{weight: 10, pause: 2s}, {weight: 50, pause: 2s}], analysis: {min_requests: 0, max_latency_increase: 50%}"},
 		"watched":  {Target: "watch: 40s", Webhook: "http://127.0.0.1:9/events"},
 		"retained": {},
 	}

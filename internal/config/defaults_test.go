@@ -70,10 +70,25 @@ environments:
 		}
 	}
 	walk(reflect.ValueOf(p))
+	// A canary's analysis, left out, is there with its defaults.
+	canary, err := Parse(filepath.Join(dir, "bake.yaml"), []byte(`project: shop
+images:
+  svc:
+    template: templates/svc
+    port: 8080
+    checks: [{name: http, http: {}}]
+environments:
+  - name: dev
+    targets:
+      svc: {listen: "127.0.0.1:18999", strategy: canary, steps: [{weight: 10, pause: 1m}]}
+`))
+	require.NoError(t, err)
+	walk(reflect.ValueOf(canary.Environments[0].Targets["svc"].Analysis))
 	for _, name := range []string{"Project.Registry", "Project.Ledger", "Project.Builder", "FrontDoor.Admin", "Sandbox.ReadOnly",
 		"Sandbox.InstanceType", "HTTPCheck.Path", "HTTPCheck.Status", "HTTPCheck.Timeout", "TCPCheck.Timeout", "CommandCheck.ExitCode",
 		"CommandCheck.Timeout", "Environment.Protected", "Retention.Previous", "Retention.Releases", "Target.Type", "Target.Replicas",
-		"Target.HealthTimeout", "Target.Strategy"} {
+		"Target.HealthTimeout", "Target.Strategy", "Analysis.Interval", "Analysis.MinRequests", "Analysis.MaxErrorRateIncrease",
+		"Analysis.MaxLatencyIncrease", "Analysis.Confidence"} {
 		assert.True(t, checked[name], "%s was not checked", name)
 	}
 }
@@ -90,6 +105,8 @@ func defaultHolds(dir, def string, v reflect.Value) bool {
 	case int:
 		n, err := strconv.Atoi(def)
 		return err == nil && x == n
+	case float64: // a percentage
+		return Percent(x) == def
 	case string:
 		// A path is held resolved against bake.yaml's directory.
 		return x == def || x == filepath.Join(dir, def)

@@ -99,6 +99,26 @@
 //	                              # rolling: one replica at a time, each health-gated
 //	        min_healthy: 1        # rolling only; healthy replicas in traffic never fewer; default replicas
 //	        watch: 30s            # after the switch, watch health this long; on failure switch back
+//	      web:
+//	        listen: 127.0.0.1:8102
+//	        replicas: 2
+//	        strategy: canary      # new replicas beside the old, a growing share of requests, judged each step
+//	        steps:                # required with canary, only with it; 1..10 steps
+//	          - weight: 10        # percent of requests to the new release, 1..99, rising step by step
+//	            pause: 1m         # how long the step lasts, analysed throughout; > 0
+//	          - {weight: 50, pause: 2m}   # after the last step, all requests go to the new release
+//	        analysis:             # optional, canary only; percentages are written with a % sign
+//	          interval: 5s        # how often a step is analysed; default 5s, 1s..1m
+//	          min_requests: 50    # canary responses a step needs before a verdict; default 50 (0: by time)
+//	          max_error_rate_increase: 1%  # canary 5xx rate minus the old release's, in points; default 1%
+//	          max_latency_increase: 25%    # canary median latency over the old release's; default 25%
+//	          confidence: 95%     # of the statistical tests; default 95%, 50%..99.99%
+//	          prometheus: http://127.0.0.1:9090  # optional; a Prometheus on loopback
+//	          queries:            # required with prometheus, only with it
+//	            - name: error-ratio           # unique; what a failure names
+//	              query: 'sum(rate(http_requests_total{version="{{ .Version }}",code=~"5.."}[1m])) / sum(rate(http_requests_total{version="{{ .Version }}"}[1m]))'
+//	              max: 0.01                   # max, min or both; the query may use
+//	                                          # {{ .Image }}, {{ .Env }}, {{ .Version }}, {{ .Baseline }}
 //	      web-ami:
 //	        type: asg             # an Auto Scaling group per release, blue/green
 //	        replicas: 3           # the group's size

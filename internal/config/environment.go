@@ -121,7 +121,7 @@ func (d *decoder) target(path string, e entry, used *listenUse, project, env, im
 	allowed := fileKeys[Target]("type:" + TargetDocker)
 	asg := isASG(resolve(e.Value))
 	if asg {
-		allowed = fileKeys[Target]("type:" + TargetASG)
+		allowed = append(fileKeys[Target]("type:"+TargetASG), d.asgCanary(path, resolve(e.Value))...)
 	}
 	s, ok := d.Section(path, e.Key, e.Value, allowed...)
 	if !ok {
@@ -158,7 +158,10 @@ func (d *decoder) target(path string, e entry, used *listenUse, project, env, im
 		t.HealthTimeout, _ = d.duration(join(path, "health_timeout"), v)
 	}
 	if v := s.Get("strategy"); v != nil {
-		t.Strategy, _ = d.oneOf(join(path, "strategy"), v, BlueGreen, Rolling)
+		t.Strategy, _ = d.oneOf(join(path, "strategy"), v, BlueGreen, Rolling, Canary)
+	}
+	if !asg {
+		d.canary(path, s, t)
 	}
 	t.MinHealthy = t.Replicas
 	if v := s.Get("min_healthy"); v != nil {

@@ -28,9 +28,12 @@ const (
 // (the key must be there), keyed (a list written as a mapping from each
 // element's name), scalar (the mapping may be written as this one value; with
 // =A|B, as one of those words), words=A|B (a set of flags written as a list
-// of those words), when=KEY:VALUE (only allowed when KEY has VALUE), one-of
-// (exactly one of the fields so marked is set), file (a path, written
-// relative to bake.yaml and held here as an absolute path) and enum=A|B.
+// of those words), when=KEY:VALUE (only allowed when KEY, which decides
+// the keys of the mapping, has VALUE), with=KEY:VALUE (only allowed when
+// another key has VALUE; with required, required then), one-of (exactly
+// one of the fields so marked is set), file (a path, written relative to
+// bake.yaml and held here as an absolute path), percent (a fraction written
+// as a percentage, 1% for 0.01) and enum=A|B.
 type Project struct {
 	File string `yaml:"-"` // absolute path of bake.yaml
 	Dir  string `yaml:"-"` // directory of bake.yaml; relative paths resolve against it
@@ -312,6 +315,7 @@ type Retention struct {
 const (
 	BlueGreen = "blue-green" // start every new replica, then switch traffic in one step
 	Rolling   = "rolling"    // replace one replica at a time, each health-gated
+	Canary    = "canary"     // new replicas beside the old, a growing share of requests, decided by analysis
 )
 
 // Gates are what a release must have done before it enters an environment,
@@ -340,12 +344,20 @@ type Target struct {
 	Listen        string        `yaml:"listen" bake:"required,when=type:docker"`
 	HealthTimeout time.Duration `yaml:"health_timeout" default:"60s"` // how long new replicas have to pass the health check
 	// Strategy is how a deployment replaces replicas: blue-green (start
-	// every new replica, then switch traffic in one step) or rolling
-	// (replace one replica at a time, each health-gated).
-	Strategy   string        `yaml:"strategy" default:"blue-green" bake:"enum=blue-green|rolling,when=type:docker"`
-	MinHealthy int           `yaml:"min_healthy" bake:"when=type:docker"` // rolling: healthy replicas in traffic never fewer than this; defaults to replicas
-	Watch      time.Duration `yaml:"watch"`                               // after the switch, how long health is watched (and a failure switched back) before the old release is retired; none by default
-	ASG        *ASG          `yaml:",inline" bake:"when=type:asg"`        // set for TargetASG
+	// every new replica, then switch traffic in one step), rolling
+	// (replace one replica at a time, each health-gated) or canary (start
+	// the new replicas beside the old and send them a growing share of
+	// requests, step by step, while analysis compares the two).
+	Strategy   string `yaml:"strategy" default:"blue-green" bake:"enum=blue-green|rolling|canary,when=type:docker"`
+	MinHealthy int    `yaml:"min_healthy" bake:"when=type:docker"` // rolling: healthy replicas in traffic never fewer than this; defaults to replicas
+	// Steps are a canary's steps, 1 to 10, each a share of requests held
+	// for a while; after the last, all requests go to the new release.
+	Steps []CanaryStep `yaml:"steps" bake:"required,when=type:docker,with=strategy:canary"`
+	// Analysis is how each step of a canary is judged (left out: every
+	// default below).
+	Analysis *Analysis     `yaml:"analysis" bake:"when=type:docker,with=strategy:canary"`
+	Watch    time.Duration `yaml:"watch"`                        // after the switch, how long health is watched (and a failure switched back) before the old release is retired; none by default
+	ASG      *ASG          `yaml:",inline" bake:"when=type:asg"` // set for TargetASG
 }
 
 // ASG is where an asg target runs a release: a new launch template and Auto

@@ -19,8 +19,10 @@ type field struct {
 	hasDef   bool
 	required bool
 	when     string // KEY:VALUE the key is allowed under, or ""
+	with     string // KEY:VALUE of a sibling the key goes with (required there if required), or ""
 	oneOf    bool
 	file     bool
+	percent  bool // a fraction written as a percentage: 1% for 0.01
 	keyed    bool
 	enum     []string
 	words    []string
@@ -51,10 +53,12 @@ func fieldsOf(t reflect.Type) []field {
 			continue
 		}
 		def, hasDef := f.Tag.Lookup("default")
-		fd := field{key: name, typ: f.Type, owner: t.Name(), goName: f.Name, def: def, hasDef: hasDef, when: when}
+		fd := field{key: name, typ: f.Type, owner: t.Name(), goName: f.Name, def: def, hasDef: hasDef, when: when,
+			with: config.FieldTag(f.Tag, "with")}
 		_, fd.required = config.LookupFieldTag(f.Tag, "required")
 		_, fd.oneOf = config.LookupFieldTag(f.Tag, "one-of")
 		_, fd.file = config.LookupFieldTag(f.Tag, "file")
+		_, fd.percent = config.LookupFieldTag(f.Tag, "percent")
 		_, fd.keyed = config.LookupFieldTag(f.Tag, "keyed")
 		if v := config.FieldTag(f.Tag, "enum"); v != "" {
 			fd.enum = strings.Split(v, "|")

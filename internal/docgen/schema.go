@@ -11,6 +11,9 @@ import (
 	"github.com/bakehq/bake/internal/config"
 )
 
+// percentPattern is how bake.yaml writes a percentage.
+const percentPattern = `^[0-9]+(\.[0-9]+)?%$`
+
 // durationPattern is what time.ParseDuration reads, as bake.yaml writes durations.
 const durationPattern = `^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 
@@ -37,6 +40,7 @@ type schema struct {
 	AllOf                []*schema   `json:"allOf,omitempty"`
 	If                   *schema     `json:"if,omitempty"`
 	Then                 *schema     `json:"then,omitempty"`
+	Else                 *schema     `json:"else,omitempty"`
 	Not                  *schema     `json:"not,omitempty"`
 }
 
@@ -139,7 +143,7 @@ func objectSchema(t reflect.Type, c comments) *schema {
 	if len(kinds) > 0 {
 		obj.OneOf = kinds
 	}
-	obj.AllOf = conditions(fields)
+	obj.AllOf = append(conditions(fields), withConditions(fields)...)
 	if sf, words, ok := scalarForm(t); ok {
 		short := &schema{Type: "string", Enum: words}
 		if len(words) == 0 {
@@ -179,13 +183,41 @@ func conditions(fields []field) []*schema {
 		for _, f := range fields {
 			other, _, _ := strings.Cut(f.when, ":")
 			switch {
-			case f.when == when && f.required:
+			case f.when == when && f.required && f.with == "":
 				then.Required = append(then.Required, f.key)
 			case f.when != "" && f.when != when && other == key:
 				then.Properties.set(f.key, absent())
 			}
 		}
 		out = append(out, &schema{If: cond, Then: then})
+	}
+	return out
+}
+
+// withConditions forbids the keys tagged with=KEY:VALUE unless their
+// sibling KEY has that value, and requires there those that are required.
+func withConditions(fields []field) []*schema {
+	var out []*schema
+	seen := map[string]bool{}
+	for _, f := range fields {
+		if f.with == "" || seen[f.with] {
+			continue
+		}
+		seen[f.with] = true
+		key, value, _ := strings.Cut(f.with, ":")
+		cond := &schema{Properties: &properties{}, Required: []string{key}}
+		cond.Properties.set(key, &schema{Const: value})
+		then, otherwise := &schema{}, &schema{Properties: &properties{}}
+		for _, g := range fields {
+			if g.with != f.with {
+				continue
+			}
+			if g.required {
+				then.Required = append(then.Required, g.key)
+			}
+			otherwise.Properties.set(g.key, absent())
+		}
+		out = append(out, &schema{If: cond, Then: then, Else: otherwise})
 	}
 	return out
 }
@@ -200,6 +232,8 @@ func valueSchema(t reflect.Type, f field, c comments) *schema {
 		return &schema{Type: "array", Items: &schema{Type: "string", Enum: f.words}, MinItems: one(), UniqueItems: true}
 	case f.file && t.Kind() == reflect.Struct:
 		return &schema{Type: "string"}
+	case f.percent:
+		return &schema{Type: "string", Pattern: percentPattern}
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -208,6 +242,8 @@ func valueSchema(t reflect.Type, f field, c comments) *schema {
 		return &schema{Type: "boolean"}
 	case reflect.Int, reflect.Int64:
 		return &schema{Type: "integer"}
+	case reflect.Float64:
+		return &schema{Type: "number"}
 	case reflect.Slice:
 		item := valueSchema(t.Elem(), field{file: f.file}, c)
 		if f.keyed {

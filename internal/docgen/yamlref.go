@@ -121,7 +121,12 @@ func structOf(f field) (reflect.Type, string) {
 func note(s *section, f field) string {
 	var parts []string
 	key, value, _ := strings.Cut(f.when, ":")
+	wkey, wvalue, _ := strings.Cut(f.with, ":")
 	switch {
+	case f.required && f.with != "":
+		parts = append(parts, fmt.Sprintf("**Required** when `%s` is `%s`, and only then.", wkey, wvalue))
+	case f.with != "":
+		parts = append(parts, fmt.Sprintf("Only when `%s` is `%s`.", wkey, wvalue))
 	case f.required && f.when != "":
 		parts = append(parts, fmt.Sprintf("**Required** when `%s` is `%s`.", key, value))
 	case f.required:
@@ -151,6 +156,8 @@ func typeWords(f field, seen map[reflect.Type]*section) string {
 	switch {
 	case t == durationType:
 		return "duration"
+	case f.percent:
+		return "percentage"
 	case f.words != nil:
 		return "list of " + orList(quoteAll(f.words))
 	case f.enum != nil:
@@ -167,6 +174,8 @@ func typeWords(f field, seen map[reflect.Type]*section) string {
 		return "boolean"
 	case reflect.Int, reflect.Int64:
 		return "integer"
+	case reflect.Float64:
+		return "number"
 	case reflect.Map:
 		if st, _ := structOf(f); st != nil {
 			return "names to " + link(st)
