@@ -27,6 +27,9 @@ type stepStartReplicas struct {
 	restarted []targets.Replica
 	existing  []targets.Replica // replicas not yet looked at; nil until listed
 	serial    int               // numbers the replicas this deployment creates
+	// running says why a replica of the release was already running, for
+	// its line ("kept warm" when empty).
+	running string
 }
 
 func (st *stepStartReplicas) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
@@ -58,7 +61,11 @@ func (st *stepStartReplicas) start(ctx context.Context, n int) error {
 			case r.Digest != req.Release.Digest:
 			case r.Running && r.Upstream != "":
 				st.ready = append(st.ready, r)
-				d.step(progress.Started, "using %s (kept warm)", r.Name)
+				why := st.running
+				if why == "" {
+					why = "kept warm"
+				}
+				d.step(progress.Started, "using %s (%s)", r.Name, why)
 			case !r.Running:
 				stopped = append(stopped, r)
 			}
@@ -154,7 +161,7 @@ func (st *stepStartReplicas) create(ctx context.Context, count int) error {
 				return nil
 			}
 			created[i] = targets.Replica{ID: id, Name: name, Version: req.Release.Version, Digest: req.Release.Digest,
-				Running: true, Upstream: fmt.Sprintf("127.0.0.1:%d", port)}
+				Running: true, Upstream: fmt.Sprintf("127.0.0.1:%d", port), Operation: d.Operation}
 			return nil
 		})
 	}
