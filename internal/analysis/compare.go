@@ -32,6 +32,15 @@ const latencyFloor = time.Millisecond
 // greater at Confidence. Both conditions are needed: the effect size keeps
 // differences too small to matter from failing however many requests there
 // are, the test keeps chance from failing a canary on a handful of them.
+//
+// Each call is one test at Confidence. Between releases that behave alike
+// it fails about 0.1% of the time when the baseline has no errors to
+// speak of, but up to about 2.5% when it already fails 0.5-1% of its
+// requests (a couple of extra errors among a first step's hundred are a
+// jump of more than a point). A caller that compares every few seconds
+// over a growing window and stops at the first Fail looks many times, so
+// a good canary's chance of failing somewhere in a step is higher than
+// one call's.
 func Compare(canary, baseline Sample, t Thresholds) Result {
 	if canary.Requests < t.MinRequests || baseline.Requests < t.MinRequests {
 		return Result{

@@ -145,7 +145,10 @@ func judge(q Query, value float64) Result {
 		res.Reason = fmt.Sprintf("%s is %s, %s", q.Name, number(value), strings.Join(failed, ", "))
 		return res
 	}
-	res.Reason = fmt.Sprintf("%s is %s (%s)", q.Name, number(value), strings.Join(passed, ", "))
+	res.Reason = q.Name + " is " + number(value)
+	if len(passed) > 0 {
+		res.Reason += " (" + strings.Join(passed, ", ") + ")"
+	}
 	return res
 }
 
