@@ -46,13 +46,19 @@ func (s *Store) record(ctx context.Context, write types.TransactWriteItem, e led
 // and the pin change it makes), entries[i] describing writes[i]: all of
 // them and their links, in order, in one transaction. Only the first
 // write's condition is reported as errRecordExists.
+//
+// Every link carries the write's token, made once here and kept across
+// attempts, so a failed transaction can tell its own earlier success (see
+// landed) from another writer's record.
 func (s *Store) recordAll(ctx context.Context, writes []types.TransactWriteItem, entries []ledger.Entry) error {
+	token := requestToken()
 	delay := 10 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		head, err := s.chainHead(ctx)
 		if err != nil {
 			return err
 		}
+		first := head.Seq + 1
 		items := append([]types.TransactWriteItem(nil), writes...)
 		for _, e := range entries {
 			next := ledger.NextLink(head, e)
@@ -60,6 +66,8 @@ func (s *Store) recordAll(ctx context.Context, writes []types.TransactWriteItem,
 			if err != nil {
 				return fmt.Errorf("encoding link: %w", err)
 			}
+			// Beside the link's fields, outside its hash.
+			link[writeTokenAttr] = attrS(token)
 			items = append(items, types.TransactWriteItem{Put: &types.Put{
 				TableName:           aws.String(s.loc.Table),
 				Item:                link,
@@ -74,11 +82,23 @@ func (s *Store) recordAll(ctx context.Context, writes []types.TransactWriteItem,
 		_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
 			TransactItems: items,
 			// The SDK resends the same token when it retries, which makes a
-			// retried transaction that had in fact succeeded a no-op.
+			// retried transaction that had in fact succeeded a no-op where
+			// DynamoDB honours it (moto does not). The token differs from
+			// attempt to attempt: each attempt's links are other items.
 			ClientRequestToken: aws.String(requestToken()),
 		})
+		if err == nil {
+			return nil
+		}
 		var canceled *types.TransactionCanceledException
-		if !errors.As(err, &canceled) {
+		isCanceled := errors.As(err, &canceled)
+		done, lerr := s.landed(ctx, first, token)
+		switch {
+		case done:
+			return nil
+		case lerr != nil && isCanceled:
+			return fmt.Errorf("telling a retried write from a duplicate: %w (the transaction: %v)", lerr, err)
+		case !isCanceled:
 			return err
 		}
 		reasons := canceled.CancellationReasons
@@ -109,7 +129,8 @@ func (s *Store) putNew(item map[string]types.AttributeValue) types.TransactWrite
 	}}
 }
 
-// requestToken makes a transaction's idempotency token.
+// requestToken makes a random token: a transaction's idempotency token,
+// or a write's own token on its links.
 func requestToken() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -84,7 +82,7 @@ func (s *Store) RecordDeployment(ctx context.Context, d ledger.Deployment, pin *
 	writes = append(writes, s.addEnv(d.Image, d.Env))
 	err = s.recordAll(ctx, writes, entries)
 	if errors.Is(err, errRecordExists) {
-		return s.confirmAppended(ctx, d)
+		return 0, errSequenceBehind(d.ID)
 	}
 	if err != nil {
 		return 0, err
@@ -92,40 +90,12 @@ func (s *Store) RecordDeployment(ctx context.Context, d ledger.Deployment, pin *
 	return d.ID, nil
 }
 
-// confirmAppended decides a put of d whose condition failed. The id is d's
-// alone, so the item under it is d itself when the SDK retried a put whose
-// first answer was lost; anything else means the sequence item was set back
-// by hand, and the record already there stays as it is.
-func (s *Store) confirmAppended(ctx context.Context, d ledger.Deployment) (int64, error) {
-	item, err := s.getItem(ctx, deploymentPK(d.Image), deploymentSK(d.Env, d.ID))
-	if err != nil {
-		return 0, err
-	}
-	var stored ledger.Deployment
-	if item != nil && unmarshalItem(item, &stored) == nil && sameDeployment(stored, d) {
-		return d.ID, nil
-	}
-	return 0, fmt.Errorf("deployment id %d is already recorded: the sequence item (pk %q, sk %q) is behind", d.ID, sequencePK, sequenceSK)
-}
-
-// sameDeployment compares a stored deployment with the one written.
-func sameDeployment(a, b ledger.Deployment) bool {
-	at, bt := a, b
-	at.StartedAt, at.FinishedAt, bt.StartedAt, bt.FinishedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	at.Canary, bt.Canary = untimed(a.Canary), untimed(b.Canary)
-	untilEqual := a.Canary == nil || b.Canary == nil || a.Canary.Until.Equal(b.Canary.Until)
-	return reflect.DeepEqual(at, bt) && untilEqual && a.StartedAt.Equal(b.StartedAt) && a.FinishedAt.Equal(b.FinishedAt)
-}
-
-// untimed returns a copy of p without its time, which DeepEqual cannot
-// compare across time zones.
-func untimed(p *ledger.CanaryProgress) *ledger.CanaryProgress {
-	if p == nil {
-		return nil
-	}
-	c := *p
-	c.Until = time.Time{}
-	return &c
+// errSequenceBehind is the failed put of a deployment under an id that
+// already holds one. The id came from the counter, so this is not a retry
+// of this write (recordAll recognises those by their token): the sequence
+// item was set back by hand, and the record already there stays as it is.
+func errSequenceBehind(id int64) error {
+	return fmt.Errorf("deployment id %d is already recorded: the sequence item (pk %q, sk %q) is behind", id, sequencePK, sequenceSK)
 }
 
 // Deployments lists deployments of image (in env, if env != ""), newest first.
