@@ -4,9 +4,10 @@ import "context"
 
 // Finishes reports whether d records the outcome of the operation whose
 // started record is s: the same environment, image, kind, version and start
-// time, and an outcome other than started.
+// time, and an outcome other than started (a canary's step record is not
+// an outcome either).
 func Finishes(d, s Deployment) bool {
-	return d.Outcome != OutcomeStarted && d.Env == s.Env && d.Image == s.Image && d.Kind == s.Kind &&
+	return d.Outcome != OutcomeStarted && d.Outcome != OutcomeStep && d.Env == s.Env && d.Image == s.Image && d.Kind == s.Kind &&
 		d.Version == s.Version && d.StartedAt.Equal(s.StartedAt)
 }
 

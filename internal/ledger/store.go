@@ -38,6 +38,11 @@ const (
 	// with the same kind, version and start time; a started record with
 	// none after it is an operation under way, or one that was interrupted.
 	OutcomeStarted = "started"
+	// OutcomeStep marks a canary's step record: one per step change,
+	// between the started record and the outcome, with the same kind,
+	// version and start time. It is never an outcome and never what an
+	// environment runs; history shows it.
+	OutcomeStep = "step"
 )
 
 // Release is an immutable, recorded image@version.
@@ -109,7 +114,7 @@ type Deployment struct {
 	Reference  string    `json:"reference,omitempty"`
 	Previous   string    `json:"previous,omitempty"` // version it replaced, "" if none
 	Kind       string    `json:"kind"`               // promote, rollback or auto-rollback
-	Outcome    string    `json:"outcome"`            // started, succeeded or failed
+	Outcome    string    `json:"outcome"`            // started, step, succeeded or failed
 	Reason     string    `json:"reason,omitempty"`   // why it failed; who runs it, for a started record
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
