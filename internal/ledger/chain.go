@@ -104,6 +104,7 @@ func ReleaseEntry(r Release) (Entry, error) {
 }
 
 func DeploymentEntry(d Deployment) (Entry, error) {
+	d = normalizeCanary(d)
 	d.StartedAt, d.FinishedAt = d.StartedAt.UTC(), d.FinishedAt.UTC()
 	dg, err := digestOf(d)
 	return Entry{Kind: EntryDeployment, Key: strconv.FormatInt(d.ID, 10), Digest: dg}, err

@@ -21,6 +21,8 @@ var deploymentContract = []contractTest{
 	{"StartedRecordsAnIntent", testStartedRecordsAnIntent},
 	{"RecordDeploymentWithItsPin", testRecordDeploymentWithItsPin},
 	{"DeploymentReference", testDeploymentReference},
+	{"CanaryRecords", testCanaryRecords},
+	{"CanaryRecordsRejected", testCanaryRecordsRejected},
 }
 
 // Where an environment pulled a release from round-trips, is covered by

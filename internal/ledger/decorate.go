@@ -69,18 +69,30 @@ func (s *redactingStore) PutRelease(ctx context.Context, rel Release) error {
 }
 
 func (s *redactingStore) AppendDeployment(ctx context.Context, d Deployment) (int64, error) {
-	d.Reason = s.r.String(d.Reason)
-	return s.Store.AppendDeployment(ctx, d)
+	return s.Store.AppendDeployment(ctx, s.deployment(d))
 }
 
 func (s *redactingStore) RecordDeployment(ctx context.Context, d Deployment, pin *Pin) (int64, error) {
-	d.Reason = s.r.String(d.Reason)
+	d = s.deployment(d)
 	if pin != nil {
 		p := *pin
 		p.Reason = s.r.String(p.Reason)
 		pin = &p
 	}
 	return s.Store.RecordDeployment(ctx, d, pin)
+}
+
+// deployment redacts a deployment's reason and the details of its
+// analysis, which may quote a metrics server's errors.
+func (s *redactingStore) deployment(d Deployment) Deployment {
+	d.Reason = s.r.String(d.Reason)
+	if len(d.Analysis) > 0 {
+		d.Analysis = append([]Measurement(nil), d.Analysis...)
+		for i := range d.Analysis {
+			d.Analysis[i].Detail = s.r.String(d.Analysis[i].Detail)
+		}
+	}
+	return d
 }
 
 func (s *redactingStore) Revoke(ctx context.Context, rv Revocation) error {

@@ -37,10 +37,10 @@ func ValidateDeployment(d Deployment) error {
 		return errors.New("version is empty")
 	case d.Kind != KindPromote && !IsRollback(d.Kind):
 		return fmt.Errorf("kind %q is none of %q, %q and %q", d.Kind, KindPromote, KindRollback, KindAutoRollback)
-	case d.Outcome != OutcomeSucceeded && d.Outcome != OutcomeFailed && d.Outcome != OutcomeStarted:
-		return fmt.Errorf("outcome %q is none of %q, %q and %q", d.Outcome, OutcomeStarted, OutcomeSucceeded, OutcomeFailed)
+	case d.Outcome != OutcomeSucceeded && d.Outcome != OutcomeFailed && d.Outcome != OutcomeStarted && d.Outcome != OutcomeStep:
+		return fmt.Errorf("outcome %q is none of %q, %q, %q and %q", d.Outcome, OutcomeStarted, OutcomeStep, OutcomeSucceeded, OutcomeFailed)
 	}
-	return nil
+	return validateCanary(d)
 }
 
 // ValidatePin checks a pin record and stamps it with the time if it has none.

@@ -12,12 +12,12 @@ import (
 )
 
 const deploymentColumns = `id, env, image, version, digest, previous, kind, outcome, reason,
-	started_at, finished_at, by_user, reference`
+	started_at, finished_at, by_user, reference, strategy, canary, analysis`
 
 // deploymentColumnsBeforeReference reads deployments in a schema older
-// than the reference column, as scanDeployment expects them.
+// than the reference column (and the canary's), as scanDeployment expects them.
 const deploymentColumnsBeforeReference = `id, env, image, version, digest, previous, kind, outcome, reason,
-	started_at, finished_at, by_user, ''`
+	started_at, finished_at, by_user, '', '', '', ''`
 
 // AppendDeployment records a deployment and returns its id. The release it
 // deploys must be recorded; otherwise the error wraps ErrNotFound.
@@ -31,12 +31,18 @@ func (s *Store) RecordDeployment(ctx context.Context, d ledger.Deployment, pin *
 	if err := ledger.ValidateOutcome(d, pin); err != nil {
 		return 0, err
 	}
-	err := s.recordAll(ctx, func(tx *sql.Tx) ([]ledger.Entry, error) {
+	canary, analysis, err := canaryColumns(d)
+	if err != nil {
+		return 0, err
+	}
+	err = s.recordAll(ctx, func(tx *sql.Tx) ([]ledger.Entry, error) {
 		res, err := tx.ExecContext(ctx, `INSERT INTO deployments
-		(env, image, version, digest, previous, kind, outcome, reason, started_at, finished_at, by_user, reference)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(env, image, version, digest, previous, kind, outcome, reason, started_at, finished_at, by_user, reference,
+		 strategy, canary, analysis)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			d.Env, d.Image, d.Version, d.Digest, d.Previous, d.Kind, d.Outcome, d.Reason,
-			ledger.FormatTime(d.StartedAt), ledger.FormatTime(d.FinishedAt), d.By, d.Reference)
+			ledger.FormatTime(d.StartedAt), ledger.FormatTime(d.FinishedAt), d.By, d.Reference,
+			d.Strategy, canary, analysis)
 		if err != nil {
 			return nil, err
 		}
@@ -155,10 +161,14 @@ func scanDeployment(row rowScanner) (ledger.Deployment, error) {
 	var (
 		d                 ledger.Deployment
 		started, finished string
+		canary, analysis  string
 	)
 	err := row.Scan(&d.ID, &d.Env, &d.Image, &d.Version, &d.Digest, &d.Previous, &d.Kind,
-		&d.Outcome, &d.Reason, &started, &finished, &d.By, &d.Reference)
+		&d.Outcome, &d.Reason, &started, &finished, &d.By, &d.Reference, &d.Strategy, &canary, &analysis)
 	if err != nil {
+		return ledger.Deployment{}, err
+	}
+	if err := readCanaryColumns(&d, canary, analysis); err != nil {
 		return ledger.Deployment{}, err
 	}
 	if d.StartedAt, err = ledger.ParseTime(started); err != nil {

@@ -156,6 +156,13 @@ var migrations = [][]string{
 		`CREATE TRIGGER freezes_no_delete BEFORE DELETE ON freezes
 		BEGIN SELECT RAISE(ABORT, 'locks of environments are append-only'); END`,
 	},
+	{
+		// A canary's records: its strategy, where it stands (JSON, on step
+		// records) and what its analysis measured (a JSON list); '' for none.
+		`ALTER TABLE deployments ADD COLUMN strategy TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE deployments ADD COLUMN canary TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE deployments ADD COLUMN analysis TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // afterMigration runs Go code after the statements of a step, inside the

@@ -1,0 +1,89 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// StrategyCanary is a canary deployment's Strategy.
+const StrategyCanary = "canary"
+
+// IsStep reports whether d is a canary's step record: history, but neither
+// an outcome nor what the environment runs.
+func IsStep(d Deployment) bool { return d.Outcome == OutcomeStep }
+
+// StepOf reports whether d is a step record of the operation whose started
+// record is s: the same environment, image, kind, version and start time.
+func StepOf(d, s Deployment) bool {
+	return IsStep(d) && d.Env == s.Env && d.Image == s.Image && d.Kind == s.Kind &&
+		d.Version == s.Version && d.StartedAt.Equal(s.StartedAt)
+}
+
+// CanaryUnderWay finds, in one environment's deployments of an image listed
+// newest first, a canary under way: the newest started record, when it is
+// a canary's and no outcome follows it, and the newest of its step records
+// (nil before its first step change). A held canary is one whose last step
+// record says Held.
+func CanaryUnderWay(deps []Deployment) (started, last *Deployment, ok bool) {
+	st, outcome := LastStarted(deps)
+	if st == nil || outcome != nil || st.Strategy != StrategyCanary {
+		return nil, nil, false
+	}
+	for i := range deps {
+		if &deps[i] == st {
+			break
+		}
+		if StepOf(deps[i], *st) {
+			return st, &deps[i], true
+		}
+	}
+	return st, nil, true
+}
+
+// NewestCanary is CanaryUnderWay for image in env, reading history newest
+// first only as far back as the newest started record.
+func NewestCanary(ctx context.Context, s Store, image, env string) (started, last *Deployment, ok bool, err error) {
+	var newer []Deployment
+	err = WalkDeployments(ctx, s, image, env, func(d Deployment) (bool, error) {
+		newer = append(newer, d)
+		return d.Outcome != OutcomeStarted, nil
+	})
+	if err != nil {
+		return nil, nil, false, err
+	}
+	started, last, ok = CanaryUnderWay(newer)
+	return started, last, ok, nil
+}
+
+// validateCanary checks what a canary adds to a deployment record: a step
+// record says where the canary stands, and every measurement is a number
+// JSON and DynamoDB can hold.
+func validateCanary(d Deployment) error {
+	if d.Outcome == OutcomeStep && d.Canary == nil {
+		return fmt.Errorf("a step record needs the canary's progress")
+	}
+	for _, m := range d.Analysis {
+		for _, v := range []float64{m.Canary, m.Baseline, m.Limit} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("measurement %q holds %v, which cannot be recorded: record 0 and say why in its detail", m.Name, v)
+			}
+		}
+	}
+	return nil
+}
+
+// normalizeCanary returns d as every backend reads it back: the step's end
+// in UTC and no empty list of measurements, so that its hash-chain digest
+// made when it is written equals the one of the record read later.
+func normalizeCanary(d Deployment) Deployment {
+	if d.Canary != nil {
+		c := *d.Canary
+		c.Until = c.Until.UTC()
+		d.Canary = &c
+	}
+	if len(d.Analysis) == 0 {
+		d.Analysis = nil
+	}
+	return d
+}

@@ -1,0 +1,64 @@
+package ledger_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+func TestCanaryUnderWay(t *testing.T) {
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	rec := func(id int64, version, outcome, strategy string, started int) ledger.Deployment {
+		return ledger.Deployment{ID: id, Env: "prod", Image: "web", Version: version, Kind: ledger.KindPromote,
+			Outcome: outcome, Strategy: strategy, StartedAt: at(started)}
+	}
+	step := func(id int64, version string, started, n int) ledger.Deployment {
+		d := rec(id, version, ledger.OutcomeStep, ledger.StrategyCanary, started)
+		d.Canary = &ledger.CanaryProgress{Step: n, Steps: 2, Weight: 10 * n}
+		return d
+	}
+	const c = ledger.StrategyCanary
+	tests := []struct {
+		name          string
+		deps          []ledger.Deployment // newest first
+		started, last int64               // ids; 0 for none
+		ok            bool
+	}{
+		{"nothing", nil, 0, 0, false},
+		{"a blue-green promote under way", []ledger.Deployment{rec(2, "1.1.0", ledger.OutcomeStarted, "", 1)}, 0, 0, false},
+		{"a canary before its first step", []ledger.Deployment{rec(2, "1.1.0", ledger.OutcomeStarted, c, 1), rec(1, "1.0.0", ledger.OutcomeSucceeded, "", 0)}, 2, 0, true},
+		{"a canary at its second step", []ledger.Deployment{step(4, "1.1.0", 1, 2), step(3, "1.1.0", 1, 1), rec(2, "1.1.0", ledger.OutcomeStarted, c, 1)}, 2, 4, true},
+		{"a finished canary", []ledger.Deployment{rec(5, "1.1.0", ledger.OutcomeFailed, c, 1), step(4, "1.1.0", 1, 2), rec(2, "1.1.0", ledger.OutcomeStarted, c, 1)}, 0, 0, false},
+		{"a canary's steps are not another's", []ledger.Deployment{rec(6, "1.2.0", ledger.OutcomeStarted, c, 5), rec(5, "1.1.0", ledger.OutcomeFailed, c, 1),
+			step(4, "1.1.0", 1, 2), rec(2, "1.1.0", ledger.OutcomeStarted, c, 1)}, 6, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			started, last, ok := ledger.CanaryUnderWay(tt.deps)
+			assert.Equal(t, tt.ok, ok)
+			id := func(d *ledger.Deployment) int64 {
+				if d == nil {
+					return 0
+				}
+				return d.ID
+			}
+			assert.Equal(t, tt.started, id(started))
+			assert.Equal(t, tt.last, id(last))
+		})
+	}
+}
+
+func TestStepRecordsFinishNothing(t *testing.T) {
+	st := ledger.Deployment{Env: "prod", Image: "web", Version: "1.1.0", Kind: ledger.KindPromote, Outcome: ledger.OutcomeStarted, StartedAt: t0}
+	step := st
+	step.Outcome = ledger.OutcomeStep
+	assert.False(t, ledger.Finishes(step, st))
+	assert.True(t, ledger.StepOf(step, st))
+	done := st
+	done.Outcome = ledger.OutcomeSucceeded
+	assert.True(t, ledger.Finishes(done, st))
+	assert.False(t, ledger.StepOf(done, st))
+}
