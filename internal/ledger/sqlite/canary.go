@@ -8,7 +8,8 @@ import (
 )
 
 // canaryColumns encodes what a canary adds to a deployment as its canary
-// and analysis columns: JSON, or ” for none, as in every older record.
+// and analysis columns: JSON, or an empty string for none, as in every
+// older record.
 func canaryColumns(d ledger.Deployment) (canary, analysis string, err error) {
 	if d.Canary != nil {
 		c := *d.Canary
