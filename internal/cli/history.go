@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -160,12 +161,8 @@ func printDeployments(w io.Writer, deps []ledger.Deployment) {
 	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tWHEN\tENV\tKIND\tVERSION\tREPLACED\tOUTCOME\tBY")
 	for _, d := range deps {
-		when := d.FinishedAt
-		if d.Outcome == ledger.OutcomeStarted {
-			when = d.StartedAt
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, when.Local().Format("2006-01-02 15:04:05"),
-			d.Env, d.Kind, d.Version, dash(d.Previous), d.Outcome, d.By)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, recordedAt(d).Local().Format("2006-01-02 15:04:05"),
+			d.Env, d.Kind, d.Version, dash(d.Previous), outcomeText(d), d.By)
 	}
 	_ = tw.Flush()
 	lines := strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n")
@@ -179,7 +176,29 @@ func printDeployments(w io.Writer, deps []ledger.Deployment) {
 		case d.Reason != "":
 			fmt.Fprintf(w, "%sreason: %s\n", indent, d.Reason)
 		}
+		if len(d.Analysis) > 0 {
+			fmt.Fprintf(w, "%sanalysis: %s\n", indent, ledger.AnalysisSummary(d.Analysis))
+		}
 	}
+}
+
+// recordedAt is when a deployment record was written: a started record's
+// start, the others' finish (a step record's, the step change; its start
+// when it has none).
+func recordedAt(d ledger.Deployment) time.Time {
+	if d.Outcome == ledger.OutcomeStarted || d.FinishedAt.IsZero() {
+		return d.StartedAt
+	}
+	return d.FinishedAt
+}
+
+// outcomeText is a deployment's OUTCOME column: where a canary stands on
+// its step records ("step 2/3: 50%"), the outcome on the others.
+func outcomeText(d ledger.Deployment) string {
+	if ledger.IsStep(d) && d.Canary != nil {
+		return d.Canary.String()
+	}
+	return d.Outcome
 }
 
 // historyLocks reads the lock and unlock records of env, or of every

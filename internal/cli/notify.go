@@ -48,6 +48,9 @@ func (f *Factory) notify(ev notify.Event) {
 
 // notifyDeployment turns a recorded deployment into its event.
 func (f *Factory) notifyDeployment(d ledger.Deployment) {
+	if d.Outcome == ledger.OutcomeStarted || ledger.IsStep(d) {
+		return // not an outcome: the event comes with the record of one
+	}
 	ev := notify.Event{Image: d.Image, Version: d.Version, Digest: d.Digest, Env: d.Env, Previous: d.Previous, Reason: d.Reason}
 	switch {
 	case d.Kind == ledger.KindAutoRollback:

@@ -307,3 +307,27 @@ func TestServeStopsWithItsContext(t *testing.T) {
 	_, err = http.Get(url)
 	require.Error(t, err, "nothing listens any more")
 }
+
+func TestHistoryShowsACanarysSteps(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	at := time.Now().Add(-time.Minute)
+	start := ledger.Deployment{Env: "prod", Image: "web", Version: "1.0.0", Digest: "sha256:web1", Previous: "1.1.0",
+		Kind: ledger.KindPromote, Outcome: ledger.OutcomeStarted, Strategy: ledger.StrategyCanary, StartedAt: at, By: "alice"}
+	_, err := f.store.AppendDeployment(ctx, start)
+	require.NoError(t, err)
+	step := start
+	step.Outcome, step.FinishedAt = ledger.OutcomeStep, at.Add(time.Second)
+	step.Canary = &ledger.CanaryProgress{Step: 1, Steps: 2, Weight: 10, Held: true}
+	step.Analysis = []ledger.Measurement{{Name: "up", Source: "prometheus", Canary: 1, Limit: 1, Min: true, Passed: true}}
+	_, err = f.store.AppendDeployment(ctx, step)
+	require.NoError(t, err)
+
+	var h Timeline
+	f.get(t, "/api/history?env=prod&limit=2", &h)
+	require.Len(t, h.Events, 2)
+	assert.Equal(t, "step", h.Events[0].Outcome)
+	assert.Equal(t, "step 1/2: 10%, held", h.Events[0].Step)
+	assert.Equal(t, "up 1 (at least 1): passed", h.Events[0].Analysis)
+	assert.Equal(t, "started", h.Events[1].Outcome, "the canary under way has no outcome yet")
+}

@@ -41,12 +41,17 @@ type Event struct {
 	Version  string    `json:"version"`
 	Env      string    `json:"env,omitempty"`
 	Previous string    `json:"previous,omitempty"`
-	// Outcome is a deployment's (succeeded, failed, or started: under way or
-	// interrupted) or a release's status (validated or failed).
+	// Outcome is a deployment's (succeeded, failed, step: a canary's step
+	// change, or started: under way or interrupted) or a release's status
+	// (validated or failed).
 	Outcome string `json:"outcome"`
 	By      string `json:"by"`
 	Reason  string `json:"reason,omitempty"`
 	ID      int64  `json:"id,omitempty"` // the deployment's, as `bake history` lists it
+	// Step says where a canary stood on its step records ("step 2/3: 50%").
+	Step string `json:"step,omitempty"`
+	// Analysis is what a canary's analysis measured, in one line.
+	Analysis string `json:"analysis,omitempty"`
 }
 
 // TimelineQuery selects the newest events of one image (or all) in one
@@ -87,11 +92,16 @@ func (s *Source) Timeline(ctx context.Context, q TimelineQuery) (Timeline, error
 		}
 		for _, d := range deps {
 			at := d.FinishedAt
-			if d.Outcome == ledger.OutcomeStarted {
+			if d.Outcome == ledger.OutcomeStarted || at.IsZero() {
 				at = d.StartedAt
 			}
-			events = append(events, Event{At: at, Kind: d.Kind, Image: d.Image, Version: d.Version, Env: d.Env,
-				Previous: d.Previous, Outcome: d.Outcome, By: d.By, Reason: d.Reason, ID: d.ID})
+			ev := Event{At: at, Kind: d.Kind, Image: d.Image, Version: d.Version, Env: d.Env,
+				Previous: d.Previous, Outcome: d.Outcome, By: d.By, Reason: d.Reason, ID: d.ID,
+				Analysis: ledger.AnalysisSummary(d.Analysis)}
+			if ledger.IsStep(d) && d.Canary != nil {
+				ev.Step = d.Canary.String()
+			}
+			events = append(events, ev)
 		}
 		if q.Env != "" {
 			continue // releases belong to no environment

@@ -147,6 +147,11 @@ func protectImage(envs []*config.Environment, h History, add func(image, version
 		for _, d := range candidates(byEnv[e.Name], current.Version, keep, h.Revoked) {
 			add(h.Image, d.Version, d.Digest, "rollback candidate in "+e.Name)
 		}
+		// A canary held between steps serves a share of requests with no
+		// operation holding the environment's lock.
+		if st, _, ok := ledger.CanaryUnderWay(byEnv[e.Name]); ok {
+			add(h.Image, st.Version, st.Digest, "canary under way in "+e.Name)
+		}
 		if _, ok := e.Targets[h.Image]; ok && first == "" {
 			first = e.Name
 		}

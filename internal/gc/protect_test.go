@@ -276,6 +276,25 @@ func TestProtectReasons(t *testing.T) {
 	assert.False(t, got.Digest(""), "an empty digest is never protected")
 }
 
+func TestProtectKeepsACanaryUnderWay(t *testing.T) {
+	started := dep("qa", "1.0.0", "", kindPromote, ledger.OutcomeStarted)
+	started.Strategy = ledger.StrategyCanary
+	step := started
+	step.Outcome, step.Canary = ledger.OutcomeStep, &ledger.CanaryProgress{Step: 1, Steps: 2, Weight: 10, Held: true}
+	h := svcHistory(releases("svc", "1.2.0", "1.1.0", "1.0.0"),
+		step, started,
+		dep("dev", "1.2.0", "1.1.0", kindPromote, ok),
+		dep("dev", "1.1.0", "1.0.0", kindPromote, ok),
+		dep("dev", "1.0.0", "", kindPromote, ok),
+	)
+	got := Protect(envs(1), []History{h})
+	reasons := map[string][]string{}
+	for _, k := range got.Kept {
+		reasons[k.Version] = k.Reasons
+	}
+	assert.Equal(t, []string{"canary under way in qa"}, reasons["1.0.0"])
+}
+
 func TestCandidates(t *testing.T) {
 	deps := []ledger.Deployment{
 		dep("dev", "1.1.0", "1.3.0", kindRollback, ok),

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // StrategyCanary is a canary deployment's Strategy.
@@ -86,4 +88,48 @@ func normalizeCanary(d Deployment) Deployment {
 		d.Analysis = nil
 	}
 	return d
+}
+
+// String says where a canary stands as history shows it: "step 2/3: 50%",
+// with ", held" while it waits for `bake promote --continue`.
+func (p CanaryProgress) String() string {
+	s := fmt.Sprintf("step %d/%d: %d%%", p.Step, p.Steps, p.Weight)
+	if p.Held {
+		s += ", held"
+	}
+	return s
+}
+
+// String says what a measurement saw, in one line: "error rate 0.4%
+// (baseline 0.35%, at most 1.35%): passed".
+func (m Measurement) String() string {
+	val := func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) + m.Unit }
+	bound := "at most "
+	if m.Min {
+		bound = "at least "
+	}
+	verdict := "passed"
+	if !m.Passed {
+		verdict = "failed"
+	}
+	var in []string
+	if m.Baseline != 0 || m.BaselineRequests > 0 {
+		in = append(in, "baseline "+val(m.Baseline))
+	}
+	in = append(in, bound+val(m.Limit))
+	return fmt.Sprintf("%s %s (%s): %s", m.Name, val(m.Canary), strings.Join(in, ", "), verdict)
+}
+
+// AnalysisSummary puts a record's measurements in one line, those that
+// failed first.
+func AnalysisSummary(ms []Measurement) string {
+	var failed, passed []string
+	for _, m := range ms {
+		if m.Passed {
+			passed = append(passed, m.String())
+		} else {
+			failed = append(failed, m.String())
+		}
+	}
+	return strings.Join(append(failed, passed...), "; ")
 }

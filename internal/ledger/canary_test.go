@@ -62,3 +62,15 @@ func TestStepRecordsFinishNothing(t *testing.T) {
 	assert.True(t, ledger.Finishes(done, st))
 	assert.False(t, ledger.StepOf(done, st))
 }
+
+func TestCanaryText(t *testing.T) {
+	assert.Equal(t, "step 2/3: 50%", ledger.CanaryProgress{Step: 2, Steps: 3, Weight: 50}.String())
+	assert.Equal(t, "step 1/3: 10%, held", ledger.CanaryProgress{Step: 1, Steps: 3, Weight: 10, Held: true}.String())
+	ms := []ledger.Measurement{
+		{Name: "error rate", Source: "front door", Unit: "%", Canary: 0.4, Baseline: 0.35, Limit: 1.35, CanaryRequests: 80, BaselineRequests: 700, Passed: true},
+		{Name: "latency p50", Source: "front door", Unit: "ms", Canary: 212.5, Baseline: 101.25, Limit: 126.5625, Passed: false},
+		{Name: "up", Source: "prometheus", Canary: 1, Limit: 1, Min: true, Passed: true},
+	}
+	assert.Equal(t, "latency p50 212.5ms (baseline 101.2ms, at most 126.6ms): failed; "+
+		"error rate 0.4% (baseline 0.35%, at most 1.35%): passed; up 1 (at least 1): passed", ledger.AnalysisSummary(ms))
+}

@@ -104,7 +104,8 @@ func FinishedPage(ctx context.Context, s Store, page []Deployment) ([]Deployment
 // finishedAfter reports whether the outcome of the started record st is
 // recorded after it. Operations in one environment take turns (the
 // environment's lock, and recover-first), so the outcome is the next record
-// there when there is one; looking a little further costs little.
+// there when there is one, or follows a canary's step records (at most a
+// few dozen); looking a little further costs little.
 func finishedAfter(ctx context.Context, s Store, st Deployment) (bool, error) {
 	done, looked := false, 0
 	err := WalkDeploymentsAfter(ctx, s, st.Image, st.Env, st.ID, func(d Deployment) (bool, error) {

@@ -127,11 +127,17 @@ function renderAlerts(m) {
 
 // ---- the history ------------------------------------------------------
 
+// stepText says where a canary stood, as bake history does.
+function stepText(c) {
+  return `step ${c.step}/${c.steps}: ${c.weight}%` + (c.held ? ", held" : "");
+}
+
 function renderHistory(h) {
   $("#history tbody").replaceChildren(...h.events.map((e) => {
     const what = e.kind === "release" ? "recorded" : e.kind;
     let outcome = e.outcome;
     if (e.outcome === "started") outcome = "no outcome yet: under way or interrupted";
+    if (e.step) outcome = e.step;
     return el("tr", {class: `event ${e.kind} outcome-${e.outcome}`},
       el("td", {title: ago(e.at)}, when(e.at)),
       el("td", {}, releaseLink(e.image, e.version), e.previous ? el("span", {class: "meta"}, ` replacing ${e.previous}`) : null),
@@ -139,7 +145,7 @@ function renderHistory(h) {
       el("td", {}, what),
       el("td", {class: "outcome"}, outcome),
       el("td", {}, e.by),
-      el("td", {class: "reason"}, e.reason || ""));
+      el("td", {class: "reason"}, [e.reason, e.analysis && `analysis: ${e.analysis}`].filter(Boolean).join("; ")));
   }));
 }
 
@@ -184,7 +190,7 @@ function renderRelease(r) {
     el("thead", {}, el("tr", {}, el("th", {}, "when"), el("th", {}, "env"), el("th", {}, "what"), el("th", {}, "outcome"), el("th", {}, "by"), el("th", {}, "reason"))),
     el("tbody", {}, r.deployments.map((d) => el("tr", {class: `outcome-${d.outcome}`},
       el("td", {}, when(d.finished_at)), el("td", {}, d.env), el("td", {}, d.kind + (d.previous ? ` replacing ${d.previous}` : "")),
-      el("td", {class: "outcome"}, d.outcome), el("td", {}, d.by), el("td", {class: "reason"}, d.reason || "")))));
+      el("td", {class: "outcome"}, d.canary && d.outcome === "step" ? stepText(d.canary) : d.outcome), el("td", {}, d.by), el("td", {class: "reason"}, d.reason || "")))));
 
   $("#release").replaceChildren(
     el("p", {}, el("a", {href: "#/"}, "← all environments")),
