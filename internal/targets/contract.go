@@ -66,6 +66,10 @@ type Observation struct {
 	// Keep is what the environment keeps of the replaced release
 	// (config.KeepWarm: its replicas run out of traffic, which is no drift).
 	Keep string
+	// Canary is the digest of the release a canary under way brings in, as
+	// the ledger's newest step record names it ("" for none): its replicas
+	// running, and a share of requests sent to them, are no drift.
+	Canary string
 }
 
 // State is what runs for an image in an environment, in terms every
@@ -76,6 +80,10 @@ type State struct {
 	// Upstreams are the addresses traffic is sent to, where the target
 	// type routes by address (nil otherwise).
 	Upstreams []string `json:"upstreams"`
+	// Canary are those of Upstreams that get Weight percent of the
+	// requests as a canary, the rest going to the others (nil: no canary).
+	Canary []string `json:"canary,omitempty"`
+	Weight int      `json:"weight,omitempty"`
 	// Detail is the type's own view of what runs (for JSON output: the
 	// Auto Scaling groups of an asg target); nil if none.
 	Detail any `json:"detail,omitempty"`

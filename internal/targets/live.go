@@ -35,6 +35,10 @@ var ErrNoRecovery = errors.New("bake does not recover interrupted deployments on
 type Live struct {
 	Replicas  []Replica `json:"replicas"`
 	Upstreams []string  `json:"upstreams"` // nil when the front door has no route
+	// Canary are those of Upstreams the front door sends Weight percent of
+	// the requests to as a canary (nil: no canary has a share).
+	Canary []string `json:"canary,omitempty"`
+	Weight int      `json:"weight,omitempty"`
 }
 
 // Serving returns the distinct running replicas the front door sends
@@ -82,6 +86,9 @@ func (l Live) String() string {
 			parts = append(parts, fmt.Sprintf("%d address(es) no running replica has", len(unknown)))
 		}
 		b.WriteString("the front door sends traffic to " + strings.Join(parts, " and "))
+		if len(l.Canary) > 0 {
+			fmt.Fprintf(&b, ", %d%% of it to %s as a canary", l.Weight, strings.Join(l.Canary, ", "))
+		}
 	}
 	var running, stopped []string
 	for _, g := range groupByVersion(l.Replicas) {

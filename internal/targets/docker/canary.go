@@ -40,34 +40,79 @@ func (d *Target) StartCanary(ctx context.Context, req targets.Request) ([]target
 	return start.ready, nil
 }
 
-// Abort sends every request of req's route back to the baseline (the
-// stable side of the split) in one change, lets the requests the canary
-// was answering finish, and removes the canary's replicas: those on the
-// canary side of the front door and every running replica of req's
-// release outside the stable side. Stopped replicas of req's release are
-// left: they may be kept for a rollback. With no canary left, it does
-// nothing, so it is safe to repeat.
-func (d *Target) Abort(ctx context.Context, req targets.Request) error {
+// Shift sends weight percent of req's route's requests to canary and the
+// rest to the baseline: the stable side of the door's split, or every
+// upstream in traffic when the door is not split yet. Requests in flight
+// finish where they are. Weight 100 sends everything to the canary; the
+// baseline is remembered for an Abort by this process until Retire.
+func (d *Target) Shift(ctx context.Context, req targets.Request, canary []targets.Replica, weight int) error {
 	route := frontdoor.Route{ID: d.RouteID(req.Env, req.Image.Name), Listen: req.Target.Listen}
+	release := req.Image.Name + "@" + req.Release.Version
+	if weight < 0 || weight > 100 {
+		return fmt.Errorf("shifting %s in %q to %d%%: want 0 to 100", release, req.Env, weight)
+	}
 	all, err := d.replicas(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return err
 	}
 	sp, err := d.split(ctx, route.ID, req.Release.Digest, all)
 	if err != nil {
-		return fmt.Errorf("aborting the canary of %s@%s in %q: %w", req.Image.Name, req.Release.Version, req.Env, err)
+		return fmt.Errorf("shifting %s in %q to %d%%: %w", release, req.Env, weight, err)
+	}
+	var ups []string
+	for _, r := range canary {
+		ups = append(ups, r.Upstream)
+	}
+	if len(sp.Stable) == 0 && weight < 100 {
+		return fmt.Errorf("shifting %s in %q to %d%%: no other release serves on %s to share the requests with",
+			release, req.Env, weight, req.Target.Listen)
+	}
+	d.remember(route.ID, sp.Stable)
+	next := frontdoor.Split{Stable: sp.Stable, Canary: ups, Weight: weight}
+	if err := d.FrontDoor.SetSplit(ctx, route, next); err != nil {
+		return fmt.Errorf("shifting %s in %q to %d%%: %w", release, req.Env, weight, err)
+	}
+	switch weight {
+	case 0:
+		d.step(progress.Switched, "sent all requests on %s to %s", req.Target.Listen, describe(req.Image.Name, all, sp.Stable))
+	case 100:
+		d.step(progress.Switched, "sent all requests on %s to %s (%d replica(s))", req.Target.Listen, release, len(ups))
+	default:
+		d.say("sent %d%% of requests on %s to %s (%d replica(s)), %d%% to %s", weight, req.Target.Listen, release, len(ups),
+			100-weight, describe(req.Image.Name, all, sp.Stable))
+	}
+	return nil
+}
+
+// Abort sends every request of req's route back to the baseline in one
+// change, lets the requests the canary was answering finish, and removes
+// the canary's replicas: those on the canary side of the front door and
+// every running replica of req's release outside the baseline. Stopped
+// replicas of req's release are left: they may be kept for a rollback.
+// With no canary left it does nothing, so it is safe to repeat.
+func (d *Target) Abort(ctx context.Context, req targets.Request) error {
+	route := frontdoor.Route{ID: d.RouteID(req.Env, req.Image.Name), Listen: req.Target.Listen}
+	release := req.Image.Name + "@" + req.Release.Version
+	all, err := d.replicas(ctx, req.Env, req.Image.Name)
+	if err != nil {
+		return err
+	}
+	sp, err := d.split(ctx, route.ID, req.Release.Digest, all)
+	if err != nil {
+		return fmt.Errorf("aborting the canary of %s in %q: %w", release, req.Env, err)
 	}
 	if len(sp.Canary) > 0 {
 		if len(sp.Stable) == 0 {
-			return fmt.Errorf("aborting the canary of %s@%s in %q: only it serves on %s, there is no release to send the traffic back to",
-				req.Image.Name, req.Release.Version, req.Env, req.Target.Listen)
+			return fmt.Errorf("aborting the canary of %s in %q: only it serves on %s, there is no release to send the requests back to",
+				release, req.Env, req.Target.Listen)
 		}
 		if err := d.FrontDoor.SetUpstreams(ctx, route, sp.Stable); err != nil {
-			return fmt.Errorf("aborting the canary of %s@%s in %q: %w", req.Image.Name, req.Release.Version, req.Env, err)
+			return fmt.Errorf("aborting the canary of %s in %q: %w", release, req.Env, err)
 		}
-		d.step(progress.Switched, "sent all traffic on %s back to %s", req.Target.Listen, describe(all, sp.Stable))
+		d.step(progress.Switched, "sent all requests on %s back to %s", req.Target.Listen, describe(req.Image.Name, all, sp.Stable))
 		d.drain(ctx, route.ID)
 	}
+	d.forget(route.ID)
 	var canary []targets.Replica
 	for _, r := range all {
 		if r.Upstream != "" && slices.Contains(sp.Stable, r.Upstream) {
@@ -103,45 +148,60 @@ func (d *Target) removeAll(ctx context.Context, rs []targets.Replica, why string
 	return err
 }
 
-// split is what a route's front door sends traffic to: the baseline (the
-// replicas that served before the canary) and the canary.
-type split struct {
-	Stable, Canary []string
-	Weight         int
-}
-
-// split reads what route sends traffic to: the upstreams of running
-// replicas of the canary's digest are the canary side, every other one
-// the stable side. A route that does not exist sends nothing.
-func (d *Target) split(ctx context.Context, route, canaryDigest string, all []targets.Replica) (split, error) {
-	ups, err := d.FrontDoor.Upstreams(ctx, route)
+// split reads how route shares its requests between a baseline and the
+// canary of canaryDigest. A door holds a split of weight 100 as a plain one
+// naming only the canary: when every upstream in traffic is a running
+// replica of canaryDigest, the canary has every request and the baseline
+// is the one this process shifted from, if any. A route that does not
+// exist sends nothing.
+func (d *Target) split(ctx context.Context, route, canaryDigest string, all []targets.Replica) (frontdoor.Split, error) {
+	cur, err := d.FrontDoor.CurrentSplit(ctx, route)
 	if errors.Is(err, frontdoor.ErrNoRoute) {
-		return split{}, nil
+		return frontdoor.Split{}, nil
 	}
 	if err != nil {
-		return split{}, err
+		return frontdoor.Split{}, err
 	}
-	var sp split
-	for _, u := range ups {
-		i := slices.IndexFunc(all, func(r targets.Replica) bool { return r.Running && r.Upstream == u })
-		switch {
-		case i >= 0 && all[i].Digest == canaryDigest:
-			if !slices.Contains(sp.Canary, u) {
-				sp.Canary = append(sp.Canary, u)
-			}
-		case !slices.Contains(sp.Stable, u):
-			sp.Stable = append(sp.Stable, u)
-		}
+	if len(cur.Canary) == 0 && len(cur.Stable) > 0 && canaryDigest != "" && !slices.ContainsFunc(cur.Stable, func(u string) bool {
+		return !slices.ContainsFunc(all, func(r targets.Replica) bool { return r.Running && r.Upstream == u && r.Digest == canaryDigest })
+	}) {
+		return frontdoor.Split{Stable: d.remembered(route), Canary: cur.Stable, Weight: 100}, nil
 	}
-	return sp, nil
+	return cur, nil
+}
+
+// remember keeps the baseline of route for this process: once a canary
+// has every request the door no longer names it.
+func (d *Target) remember(route string, stable []string) {
+	if len(stable) == 0 {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.baselines == nil {
+		d.baselines = map[string][]string{}
+	}
+	d.baselines[route] = slices.Clone(stable)
+}
+
+func (d *Target) remembered(route string) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.baselines[route])
+}
+
+func (d *Target) forget(route string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.baselines, route)
 }
 
 // describe names the releases whose replicas answer at ups, for a line:
 // "svc@1.0.0 (2 replicas)".
-func describe(all []targets.Replica, ups []string) string {
+func describe(image string, all []targets.Replica, ups []string) string {
 	var parts []string
 	for _, g := range groupVersions(all, ups) {
-		parts = append(parts, fmt.Sprintf("%s (%d replica(s))", g.version, g.n))
+		parts = append(parts, fmt.Sprintf("%s@%s (%d replica(s))", image, g.version, g.n))
 	}
 	if len(parts) == 0 {
 		return strings.Join(ups, ", ")

@@ -7,6 +7,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // TestStartCanaryAndAbort starts a canary beside the release that serves:
@@ -33,6 +36,124 @@ func TestStartCanaryAndAbort(t *testing.T) {
 	assert.Len(t, f.running("1.0.0"), 2)
 	assert.Equal(t, map[string]int{"1.0.0": 20}, f.versions(20))
 	require.NoError(t, f.d.Abort(ctx, f.request(canary)), "abort is safe to repeat")
+}
+
+// TestShiftAndAbort shifts a share of the requests to a canary, all of
+// them, and back: Abort puts every request on the baseline again and
+// removes the canary, even after it had all of them.
+func TestShiftAndAbort(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	base, canary := f.release("1.0.0"), f.release("1.1.0")
+	_, err := f.d.Deploy(ctx, f.request(base))
+	require.NoError(t, err)
+	started, err := f.d.StartCanary(ctx, f.request(canary))
+	require.NoError(t, err)
+
+	require.NoError(t, f.d.Shift(ctx, f.request(canary), started, 10))
+	got := f.versions(200)
+	t.Logf("at 10%%: %v", got)
+	assert.InDelta(t, 20, got["1.1.0"], 4, "about 10%% of 200 requests reach the canary")
+	assert.Equal(t, 200, got["1.0.0"]+got["1.1.0"])
+	require.NoError(t, f.d.Shift(ctx, f.request(canary), started, 50))
+	got = f.versions(200)
+	assert.InDelta(t, 100, got["1.1.0"], 6, "about half reach the canary at 50%%: %v", got)
+	require.NoError(t, f.d.Shift(ctx, f.request(canary), started, 100))
+	assert.Equal(t, map[string]int{"1.1.0": 50}, f.versions(50))
+
+	require.NoError(t, f.d.Abort(ctx, f.request(canary)))
+	assert.Equal(t, map[string]int{"1.0.0": 50}, f.versions(50))
+	assert.Empty(t, f.running("1.1.0"), "abort removes the canary's replicas")
+	require.NoError(t, f.d.Abort(ctx, f.request(canary)), "abort is safe to repeat")
+	assert.Equal(t, map[string]int{"1.0.0": 20}, f.versions(20))
+}
+
+// TestAbortInAnotherProcess aborts a canary that another bake shifted
+// (a held canary, `bake abort`): the door itself says what the baseline is.
+func TestAbortInAnotherProcess(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	base, canary := f.release("1.0.0"), f.release("1.1.0")
+	_, err := f.d.Deploy(ctx, f.request(base))
+	require.NoError(t, err)
+	started, err := f.d.StartCanary(ctx, f.request(canary))
+	require.NoError(t, err)
+	require.NoError(t, f.d.Shift(ctx, f.request(canary), started, 30))
+
+	other := &Target{Engine: f.d.Engine, FrontDoor: f.d.FrontDoor, Project: f.project, Operation: "other", Progress: testLog{t}}
+	require.NoError(t, other.Abort(ctx, f.request(canary)))
+	assert.Equal(t, map[string]int{"1.0.0": 30}, f.versions(30))
+	assert.Empty(t, f.running("1.1.0"))
+}
+
+// TestObserveCanary reads a door that gives a canary a share of requests:
+// no drift while the ledger names the canary, drift when nothing does.
+func TestObserveCanary(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	base, canary := f.release("1.0.0"), f.release("1.1.0")
+	_, err := f.d.Deploy(ctx, f.request(base))
+	require.NoError(t, err)
+	started, err := f.d.StartCanary(ctx, f.request(canary))
+	require.NoError(t, err)
+	require.NoError(t, f.d.Shift(ctx, f.request(canary), started, 10))
+
+	o := targets.Observation{Env: "dev", Image: "svc", Target: f.target, Version: base.Version, Digest: base.Digest,
+		Keep: config.KeepStopped, Canary: canary.Digest}
+	st, err := f.d.Observe(ctx, o)
+	require.NoError(t, err)
+	assert.Empty(t, st.Drift, "a canary under way")
+	assert.Equal(t, 10, st.Weight)
+	assert.ElementsMatch(t, []string{started[0].Upstream, started[1].Upstream}, st.Canary)
+	assert.Len(t, st.Upstreams, 4)
+
+	o.Canary = ""
+	st, err = f.d.Observe(ctx, o)
+	require.NoError(t, err)
+	require.NotEmpty(t, st.Drift, "a split no canary explains")
+	assert.Contains(t, st.Drift[0], "as a canary, but no canary is under way")
+}
+
+// TestRecoverMidCanary recovers after a bake was killed with its canary
+// at 20%: every request goes back to the recorded release, the canary's
+// replicas are removed.
+func TestRecoverMidCanary(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	base, canary := f.release("1.0.0"), f.release("1.1.0")
+	_, err := f.d.Deploy(ctx, f.request(base))
+	require.NoError(t, err)
+	killed := &Target{Engine: f.d.Engine, FrontDoor: f.d.FrontDoor, Project: f.project, Operation: "killed", Progress: testLog{t}}
+	started, err := killed.StartCanary(ctx, f.request(canary))
+	require.NoError(t, err)
+	require.NoError(t, killed.Shift(ctx, f.request(canary), started, 20))
+
+	live, err := f.d.Inspect(ctx, f.request(canary))
+	require.NoError(t, err)
+	assert.Equal(t, 20, live.Weight)
+	assert.Contains(t, live.String(), "20% of it to")
+	res, err := f.d.Recover(ctx, targets.Recovery{Request: f.request(canary), Finish: true, Previous: base.Version,
+		Recorded: &base, Operation: "killed"})
+	require.NoError(t, err)
+	assert.Equal(t, targets.Recovered{Serves: "1.0.0"}, res)
+	assert.Equal(t, map[string]int{"1.0.0": 40}, f.versions(40))
+	rs, err := f.d.replicas(ctx, "dev", "svc")
+	require.NoError(t, err)
+	assert.Len(t, rs, 2, "only the recorded release's replicas are left")
+	for _, r := range rs {
+		assert.Equal(t, "1.0.0", r.Version)
+	}
+}
+
+// TestShiftWithoutBaseline refuses to share requests when nothing else serves.
+func TestShiftWithoutBaseline(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	canary := f.release("1.1.0")
+	started, err := f.d.StartCanary(ctx, f.request(canary))
+	require.NoError(t, err)
+	err = f.d.Shift(ctx, f.request(canary), started, 10)
+	require.ErrorContains(t, err, "no other release serves")
 }
 
 // TestStartCanaryUnhealthy starts a canary that never passes its health

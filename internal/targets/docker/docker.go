@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
@@ -28,6 +29,11 @@ type Target struct {
 	Project   string
 	Operation string
 	Progress  io.Writer // one line per step; may be nil
+
+	mu sync.Mutex
+	// baselines are the upstreams each route served before this process
+	// shifted a canary onto it, by route id.
+	baselines map[string][]string
 }
 
 // RouteID names the front-door route of image in env.
@@ -157,6 +163,8 @@ func (d *Target) switchTraffic(ctx context.Context, req targets.Request, ready [
 // req.Keep says (running out of traffic, stopped, or removed) so a rollback
 // is fast, and replicas of any older release are removed.
 func (d *Target) Retire(ctx context.Context, req targets.Request, previousVersion string) error {
+	// A canary that had every request is now the release that serves.
+	d.forget(d.RouteID(req.Env, req.Image.Name))
 	all, err := d.replicas(ctx, req.Env, req.Image.Name)
 	if err != nil {
 		return err

@@ -35,6 +35,36 @@ func TestDriftOf(t *testing.T) {
 		"a warm replica in traffic")
 }
 
+// TestDriftOfCanary: a canary under way, with its share of requests on
+// replicas of its own, is no drift; a split no canary explains is.
+func TestDriftOfCanary(t *testing.T) {
+	a := targets.Replica{Name: "a", Version: "1.1.0", Digest: "sha256:new", Running: true, Upstream: "127.0.0.1:1"}
+	b := targets.Replica{Name: "b", Version: "1.1.0", Digest: "sha256:new", Running: true, Upstream: "127.0.0.1:2"}
+	c := targets.Replica{Name: "c", Version: "1.2.0", Digest: "sha256:canary", Running: true, Upstream: "127.0.0.1:5"}
+	stray := targets.Replica{Name: "stray", Version: "1.0.0", Digest: "sha256:old", Running: true, Upstream: "127.0.0.1:3"}
+	rec := targets.Observation{Version: "1.1.0", Digest: "sha256:new", Target: &config.Target{Replicas: 2}}
+	under := rec
+	under.Canary = "sha256:canary"
+	split := func(weight int, canary ...string) targets.State {
+		return targets.State{Replicas: []targets.Replica{a, b, c, stray}, Upstreams: append([]string{"127.0.0.1:1", "127.0.0.1:2"}, canary...),
+			Canary: canary, Weight: weight}
+	}
+	started := targets.State{Replicas: []targets.Replica{a, b, c}, Upstreams: []string{"127.0.0.1:1", "127.0.0.1:2"}}
+	assert.Empty(t, driftOf(under, started, ""), "a canary started, not yet shifted")
+	assert.Len(t, driftOf(rec, started, ""), 1, "replicas of a canary no record names")
+	s := split(10, "127.0.0.1:5")
+	s.Replicas = []targets.Replica{a, b, c}
+	assert.Empty(t, driftOf(under, s, ""), "a canary at 10%")
+	assert.Equal(t, []string{"the front door sends 10% of requests to 127.0.0.1:5 as a canary, but no canary is under way",
+		"replicas not in the record run: c (1.2.0)"}, driftOf(rec, s, ""), "a stray split")
+	s = split(10, "127.0.0.1:3")
+	s.Replicas = []targets.Replica{a, b, c, stray}
+	assert.Equal(t, []string{"the front door sends 10% of requests to 127.0.0.1:3 as a canary, but the running replicas of the canary under way are 127.0.0.1:5",
+		"replicas not in the record run: stray (1.0.0)"}, driftOf(under, s, ""), "the share goes elsewhere")
+	all := targets.State{Replicas: []targets.Replica{a, b, c}, Upstreams: []string{"127.0.0.1:5"}, Canary: []string{"127.0.0.1:5"}, Weight: 100}
+	assert.Empty(t, driftOf(under, all, ""), "the canary's last step, before its success is recorded")
+}
+
 // TestDriftAndPlanSayListsInWords checks that lists of addresses and
 // replicas read as words, never in Go's list syntax.
 func TestDriftAndPlanSayListsInWords(t *testing.T) {
@@ -60,4 +90,30 @@ func TestDriftAndPlanSayListsInWords(t *testing.T) {
 	for _, s := range append(steps, drift...) {
 		assert.NotContains(t, s, "[", s)
 	}
+}
+
+func TestCanaryPlanSteps(t *testing.T) {
+	max := 0.01
+	tgt := &config.Target{Replicas: 2, HealthTimeout: 30 * time.Second, Strategy: config.Canary,
+		Steps: []config.CanaryStep{{Weight: 10, Pause: time.Minute}, {Weight: 50, Pause: 2 * time.Minute}},
+		Analysis: &config.Analysis{Interval: 5 * time.Second, MinRequests: 50, MaxErrorRateIncrease: 0.01, MaxLatencyIncrease: 0.25,
+			Confidence: 0.95, Prometheus: "http://127.0.0.1:9090", Queries: []config.MetricQuery{{Name: "error-ratio", Query: "q", Max: &max}}}}
+	req := targets.Request{Env: "prod", Image: &config.Image{Name: "svc"}, Target: tgt, Release: ledger.Release{Version: "1.2.0"}}
+	p := targets.Plan{Strategy: config.Canary, Start: 2, Switch: "http://127.0.0.1:8080", Stop: []string{"t-1", "t-2"}}
+	steps := canaryPlanSteps(p, req, "1.1.0")
+	for _, s := range steps {
+		t.Log(s)
+		assert.NotContains(t, s, "[", s)
+	}
+	assert.Contains(t, steps, "start 2 new replica(s) of svc@1.2.0 beside 1.1.0, which keeps serving")
+	assert.Contains(t, steps, "step 1 of 2: send 10% of the requests on http://127.0.0.1:8080 to svc@1.2.0 for 1m0s")
+	assert.Contains(t, steps, "at every step, every 5s compare the canary with 1.1.0: "+
+		"it fails if its 5xx rate is more than 1 percentage point(s) higher or its median latency more than 25% higher (at 95% confidence), "+
+		"judged once each side served 50 requests; and Prometheus at http://127.0.0.1:9090: error-ratio at most 0.01")
+	assert.Contains(t, steps, "then send every request to svc@1.2.0 and record the deployment")
+	assert.Contains(t, steps, "stop 2 replica(s) of 1.1.0, kept for rollback: t-1, t-2")
+
+	first := canaryPlanSteps(p, req, "")
+	assert.Contains(t, first[0], "nothing serves yet")
+	assert.Contains(t, first, "switch http://127.0.0.1:8080 to the new replicas in one step")
 }

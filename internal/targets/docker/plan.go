@@ -43,6 +43,10 @@ func (d *Target) Plan(ctx context.Context, req targets.Request, previousVersion 
 		}
 	}
 	p.Start = req.Target.Replicas - reuse
-	p.Steps = planSteps(p, req, previousVersion)
+	if req.Target.Strategy == config.Canary {
+		p.Steps = canaryPlanSteps(p, req, previousVersion)
+	} else {
+		p.Steps = planSteps(p, req, previousVersion)
+	}
 	return p, nil
 }

@@ -19,17 +19,22 @@ func (d *Target) Inspect(ctx context.Context, req targets.Request) (targets.Live
 	if err != nil {
 		return targets.Live{}, err
 	}
-	ups, err := d.FrontDoor.Upstreams(ctx, d.RouteID(req.Env, req.Image.Name))
-	if err != nil && !errors.Is(err, frontdoor.ErrNoRoute) {
+	sp, err := d.FrontDoor.CurrentSplit(ctx, d.RouteID(req.Env, req.Image.Name))
+	if errors.Is(err, frontdoor.ErrNoRoute) {
+		return targets.Live{Replicas: rs}, nil
+	}
+	if err != nil {
 		return targets.Live{}, err
 	}
-	return targets.Live{Replicas: rs, Upstreams: ups}, nil
+	return targets.Live{Replicas: rs, Upstreams: append(slices.Clone(sp.Stable), sp.Canary...), Canary: sp.Canary, Weight: sp.Weight}, nil
 }
 
 // Recover converges an image in an environment after an interrupted
 // deployment, so that the front door sends traffic to exactly the
 // replicas of one release and nothing else runs but what retention keeps.
-// With rec.Finish and the front door already on healthy replicas of
+// A canary that had a share of the requests is ended first: every request
+// goes back to the release beside it, and its replicas are removed. With
+// rec.Finish and the front door already on healthy replicas of
 // rec.Release, those stay; otherwise rec.Recorded goes back into traffic
 // (kept replicas started again, new ones if needed, health-gated, one
 // switch). Then the replicas the interrupted run created that do not
@@ -38,6 +43,14 @@ func (d *Target) Recover(ctx context.Context, rec targets.Recovery) (targets.Rec
 	live, err := d.Inspect(ctx, rec.Request)
 	if err != nil {
 		return targets.Recovered{}, err
+	}
+	if len(live.Canary) > 0 {
+		if err := d.endCanary(ctx, rec.Request, live); err != nil {
+			return targets.Recovered{}, err
+		}
+		if live, err = d.Inspect(ctx, rec.Request); err != nil {
+			return targets.Recovered{}, err
+		}
 	}
 	if rec.Finish && live.ServesOnly(rec.Release.Digest, rec.Target.Replicas) {
 		serving, _ := live.Serving()
@@ -178,4 +191,39 @@ func (d *Target) clear(ctx context.Context, rec targets.Recovery, live targets.L
 	}
 	d.step(progress.Retired, "removed the front door on %s: nothing is recorded to serve there", rec.Target.Listen)
 	return nil
+}
+
+// endCanary ends a canary an interrupted run left with a share of the
+// requests: when every stable upstream is a running replica, all requests
+// go back to them, in one change, and the replicas on the canary side are
+// removed once their requests finished. Otherwise the canary is left in
+// traffic for Recover to put the recorded release back as a deployment.
+func (d *Target) endCanary(ctx context.Context, req targets.Request, live targets.Live) error {
+	var stable []string
+	for _, u := range live.Upstreams {
+		if slices.Contains(live.Canary, u) {
+			continue
+		}
+		if !slices.ContainsFunc(live.Replicas, func(r targets.Replica) bool { return r.Running && r.Upstream == u }) {
+			return nil
+		}
+		stable = append(stable, u)
+	}
+	if len(stable) == 0 {
+		return nil
+	}
+	route := frontdoor.Route{ID: d.RouteID(req.Env, req.Image.Name), Listen: req.Target.Listen}
+	if err := d.FrontDoor.SetUpstreams(ctx, route, stable); err != nil {
+		return fmt.Errorf("ending the interrupted canary: %w", err)
+	}
+	d.step(progress.Switched, "sent all requests on %s back to %s, ending the interrupted canary", req.Target.Listen,
+		describe(req.Image.Name, live.Replicas, stable))
+	d.drain(ctx, route.ID)
+	var canary []targets.Replica
+	for _, r := range live.Replicas {
+		if r.Upstream != "" && slices.Contains(live.Canary, r.Upstream) && !slices.Contains(stable, r.Upstream) {
+			canary = append(canary, r)
+		}
+	}
+	return d.removeAll(ctx, canary, "the interrupted canary")
 }

@@ -2,13 +2,12 @@ package docker
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/bakehq/bake/internal/config"
-	"github.com/bakehq/bake/internal/frontdoor"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -45,17 +44,20 @@ func (d *Target) Observe(ctx context.Context, o targets.Observation) (targets.St
 		return st, err
 	}
 	st.Replicas = rs
-	ups, err := d.FrontDoor.Upstreams(ctx, d.RouteID(o.Env, o.Image))
+	sp, err := d.split(ctx, d.RouteID(o.Env, o.Image), o.Canary, rs)
 	switch {
-	case errors.Is(err, frontdoor.ErrNoRoute):
-		// Nothing routed yet: no upstreams is what runs.
 	case err != nil && o.Version == "" && len(rs) == 0:
 		// Nothing deployed and nothing running: no front door is expected
 		// (bake starts it with the first promote).
 	case err != nil:
 		return st, err
-	default:
-		st.Upstreams = ups
+	case len(sp.Stable)+len(sp.Canary) > 0:
+		// A route that does not exist yet has no upstreams: nil is what runs.
+		st.Upstreams = append(slices.Clone(sp.Stable), sp.Canary...)
+		if len(sp.Canary) > 0 {
+			st.Canary, st.Weight = sp.Canary, sp.Weight
+			st.Lines = append(st.Lines, fmt.Sprintf("a canary gets %d%% of requests: %s", sp.Weight, strings.Join(sp.Canary, ", ")))
+		}
 	}
 	warm := ""
 	if o.Keep == config.KeepWarm {
@@ -68,11 +70,13 @@ func (d *Target) Observe(ctx context.Context, o targets.Observation) (targets.St
 // driftOf compares an environment's record (version, digest) with what runs:
 // exactly the target's number of running replicas of the recorded digest,
 // nothing else running but replicas of version warm (the release it
-// replaced, when the environment keeps it warm; "" for none), and the
-// front door sending traffic to exactly the replicas of the recorded digest.
+// replaced, when the environment keeps it warm; "" for none) and of the
+// canary under way (o.Canary), and the front door sending traffic to
+// exactly the replicas of the recorded digest, but for the share a canary
+// under way gets on replicas of its own.
 func driftOf(o targets.Observation, st targets.State, warm string) []string {
 	var drift []string
-	var current, others []string
+	var current, canary, others []string
 	for _, r := range st.Replicas {
 		if !r.Running {
 			continue
@@ -80,11 +84,14 @@ func driftOf(o targets.Observation, st targets.State, warm string) []string {
 		switch {
 		case o.Digest != "" && r.Digest == o.Digest:
 			current = append(current, r.Upstream)
+		case o.Canary != "" && r.Digest == o.Canary:
+			canary = append(canary, r.Upstream)
 		case warm != "" && r.Version == warm:
 		default:
 			others = append(others, fmt.Sprintf("%s (%s)", r.Name, r.Version))
 		}
 	}
+	drift = append(drift, canaryDrift(o, st, canary)...)
 	if o.Version == "" {
 		if len(others) > 0 {
 			drift = append(drift, fmt.Sprintf("nothing is recorded, but %s run", strings.Join(others, ", ")))
@@ -97,7 +104,17 @@ func driftOf(o targets.Observation, st targets.State, warm string) []string {
 	if len(others) > 0 {
 		drift = append(drift, fmt.Sprintf("replicas not in the record run: %s", strings.Join(others, ", ")))
 	}
-	ups := append([]string{}, st.Upstreams...)
+	if o.Canary != "" && st.Weight == 100 && len(st.Canary) > 0 {
+		// The canary's last step sent it every request: the record of
+		// its success comes next.
+		return drift
+	}
+	var ups []string
+	for _, u := range st.Upstreams {
+		if !slices.Contains(st.Canary, u) {
+			ups = append(ups, u)
+		}
+	}
 	sort.Strings(ups)
 	want := append([]string{}, current...)
 	sort.Strings(want)
@@ -106,6 +123,25 @@ func driftOf(o targets.Observation, st targets.State, warm string) []string {
 			orNone(strings.Join(ups, ", ")), o.Version, orNone(strings.Join(want, ", "))))
 	}
 	return drift
+}
+
+// canaryDrift says how a front door that gives a canary a share of the
+// requests differs from the record: a canary must be under way, and the
+// share must go to running replicas of it (running is their upstreams).
+func canaryDrift(o targets.Observation, st targets.State, running []string) []string {
+	if len(st.Canary) == 0 {
+		return nil
+	}
+	sent := fmt.Sprintf("the front door sends %d%% of requests to %s as a canary", st.Weight, strings.Join(st.Canary, ", "))
+	if o.Canary == "" {
+		return []string{sent + ", but no canary is under way"}
+	}
+	for _, u := range st.Canary {
+		if !slices.Contains(running, u) {
+			return []string{fmt.Sprintf("%s, but the running replicas of the canary under way are %s", sent, orNone(strings.Join(running, ", ")))}
+		}
+	}
+	return nil
 }
 
 // planSteps says in words what p does, for `bake promote --plan`.
