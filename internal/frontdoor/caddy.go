@@ -24,6 +24,12 @@ type Caddy struct {
 	StateDir string
 	// Binary is the caddy executable; empty means "caddy" from PATH.
 	Binary string
+
+	// rollMB is the size at which a door's access log rolls over; 0 means
+	// accessLogRollMB.
+	rollMB int
+	// what Served has read of each door's access log
+	servedCache
 }
 
 // maxAdminBody bounds how much of an admin answer is read.

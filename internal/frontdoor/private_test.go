@@ -74,6 +74,11 @@ func TestAdminIsPrivate(t *testing.T) {
 		assert.Equal(t, os.FileMode(0o700), info.Mode().Perm(), "mode of %s", dir)
 	}
 
+	mustGet(t, route.Listen)
+	info, err = os.Stat(d.path(accessLogFileName))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "access log mode")
+
 	_, port, err := net.SplitHostPort(route.Listen)
 	require.NoError(t, err)
 	want, err := strconv.Atoi(port)

@@ -66,7 +66,7 @@ func (c *Caddy) start(ctx context.Context, d door, f doorFile, shared bool) erro
 			return fmt.Errorf("removing %q: %w", d.path(name), err)
 		}
 	}
-	if err := writeJSON(d.path(configFileName), doorConfig(d, f)); err != nil {
+	if err := writeJSON(d.path(configFileName), c.doorConfig(d, f)); err != nil {
 		return err
 	}
 	logPath := d.path(logFileName)

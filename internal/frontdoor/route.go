@@ -69,6 +69,9 @@ func (c *Caddy) setSplit(ctx context.Context, route Route, s Split) error {
 		return err
 	}
 	if pid != 0 {
+		if err := c.upgrade(ctx, d, f, pid); err != nil {
+			return err
+		}
 		live, err := liveBank(d)
 		if err != nil {
 			return err

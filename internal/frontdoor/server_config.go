@@ -1,6 +1,7 @@
 package frontdoor
 
 import (
+	"cmp"
 	"path/filepath"
 	"strconv"
 )
@@ -21,8 +22,9 @@ const (
 
 // config is a door's whole Caddy config, written once when it starts.
 type config struct {
-	Admin adminConfig `json:"admin"`
-	Apps  apps        `json:"apps"`
+	Admin   adminConfig `json:"admin"`
+	Logging logging     `json:"logging"`
+	Apps    apps        `json:"apps"`
 }
 
 type adminConfig struct {
@@ -50,6 +52,7 @@ type httpApp struct {
 type server struct {
 	Listen         []string       `json:"listen"`
 	AutomaticHTTPS automaticHTTPS `json:"automatic_https"`
+	Logs           serverLogs     `json:"logs"`
 	Routes         []serverRoute  `json:"routes"`
 }
 
@@ -58,9 +61,9 @@ type automaticHTTPS struct {
 }
 
 type serverRoute struct {
-	Match    []matcher      `json:"match,omitempty"`
-	Handle   []reverseProxy `json:"handle"`
-	Terminal bool           `json:"terminal"`
+	Match    []matcher `json:"match,omitempty"`
+	Handle   []any     `json:"handle"`
+	Terminal bool      `json:"terminal"`
 }
 
 // matcher matches when a placeholder (the live file) has one of the values.
@@ -103,26 +106,30 @@ type keepAlive struct {
 }
 
 // doorConfig builds the config of door d serving route f: the admin API
-// on the door's unix socket, readable by this user only, and no autosave
-// (the file bake writes is the config).
-func doorConfig(d door, f doorFile) config {
+// on the door's unix socket, readable by this user only, no autosave (the
+// file bake writes is the config), and the access log bake counts each
+// release's requests in: each request's log line names the upstream that
+// answered it.
+func (c *Caddy) doorConfig(d door, f doorFile) config {
 	live := placeholder(d.path(liveFileName))
 	srv := server{
 		Listen:         []string{f.Listen},
 		AutomaticHTTPS: automaticHTTPS{Disable: true},
+		Logs:           serverLogs{DefaultLoggerName: accessLoggerName},
 		Routes: []serverRoute{
 			{
 				Match:    []matcher{{Vars: map[string][]string{live: {bankA}}}},
-				Handle:   []reverseProxy{newProxy(f.ID+"-"+bankA, bankDials(d, bankA))},
+				Handle:   []any{logUpstream(), newProxy(f.ID+"-"+bankA, bankDials(d, bankA))},
 				Terminal: true,
 			},
 			// Bank b takes everything else, so a request always has upstreams.
-			{Handle: []reverseProxy{newProxy(f.ID+"-"+bankB, bankDials(d, bankB))}, Terminal: true},
+			{Handle: []any{logUpstream(), newProxy(f.ID+"-"+bankB, bankDials(d, bankB))}, Terminal: true},
 		},
 	}
 	return config{
-		Admin: adminConfig{Listen: "unix/" + d.socket() + "|0600"},
-		Apps:  apps{HTTP: httpApp{Servers: map[string]server{f.ID: srv}}},
+		Admin:   adminConfig{Listen: "unix/" + d.socket() + "|0600"},
+		Logging: accessLogging(d, cmp.Or(c.rollMB, accessLogRollMB)),
+		Apps:    apps{HTTP: httpApp{Servers: map[string]server{f.ID: srv}}},
 	}
 }
 
