@@ -16,38 +16,63 @@ import (
 
 type promoteOptions struct {
 	f    *Factory
-	ref  string // IMAGE@VERSION, or IMAGE with --from
+	ref  string // IMAGE@VERSION, or IMAGE with --from or --continue
 	from string
 	to   string
 	plan bool
+	// step holds a canary after each step change; resume continues a held one.
+	step, resume bool
+	env          string // the environment, with --continue
 }
 
 func newCmdPromote(f *Factory) *cobra.Command {
 	o := &promoteOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   "promote IMAGE@VERSION --to ENV | IMAGE --from ENV --to ENV",
+		Use:   "promote IMAGE@VERSION --to ENV | IMAGE --from ENV --to ENV | IMAGE --env ENV --continue",
 		Short: "Deploy a recorded release to an environment, gated by policy",
+		Long: `Deploy a recorded release to an environment, gated by policy.
+
+A target with strategy canary sends each of its steps' share of requests to
+the new release, analysing it against the release it replaces, and aborts
+on its own if the analysis fails. --step holds the canary after each step
+change: go on with --continue, or send every request back with ` + "`bake abort`" + `.`,
 		Example: `  bake promote hello@1.1.0 --to dev
-  bake promote hello --from dev --to qa`,
+  bake promote hello --from dev --to qa
+  bake promote hello@1.2.0 --to prod --step   # a canary: hold after each step
+  bake promote hello --env prod --continue    # analyse the held step, then go on`,
 		Args:              exactArgs(1, "IMAGE@VERSION or IMAGE"),
 		ValidArgsFunction: completeArgs(f, promoteRef),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.ref = args[0]
+			if o.resume {
+				return runContinue(cmd.Context(), o)
+			}
+			if o.to == "" {
+				return &usageError{usageText(cmd, `required flag(s) "to" not set`)}
+			}
+			if o.env != "" {
+				return &usageError{usageText(cmd, "--env names the environment of --continue: give --to ENV")}
+			}
 			return runPromote(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.to, "to", "", "environment to deploy to (required)")
+	cmd.Flags().StringVar(&o.to, "to", "", "environment to deploy to (required, except with --continue)")
 	cmd.Flags().StringVar(&o.from, "from", "", "promote what this environment runs now")
 	cmd.Flags().BoolVar(&o.plan, "plan", false, "print the gates and the exact actions, and change nothing (exit 3 if a gate is unmet)")
-	_ = cmd.MarkFlagRequired("to")
+	cmd.Flags().BoolVar(&o.step, "step", false, "a canary: hold after each step change until --continue or `bake abort`")
+	cmd.Flags().BoolVar(&o.resume, "continue", false, "go on with the canary held in the environment (--env or --to)")
+	cmd.Flags().StringVar(&o.env, "env", "", "the environment of --continue (same as --to)")
+	cmd.MarkFlagsMutuallyExclusive("continue", "from")
+	cmd.MarkFlagsMutuallyExclusive("continue", "plan")
 	_ = cmd.RegisterFlagCompletionFunc("to", completeFlag(f, envNames))
+	_ = cmd.RegisterFlagCompletionFunc("env", completeFlag(f, envNames))
 	_ = cmd.RegisterFlagCompletionFunc("from", completeFlag(f, envNames))
 	return cmd
 }
 
 func runPromote(ctx context.Context, o *promoteOptions) (err error) {
 	f := o.f
-	req := promote.PromoteRequest{Image: o.ref, From: o.from, To: o.to}
+	req := promote.PromoteRequest{Image: o.ref, From: o.from, To: o.to, Step: o.step}
 	if o.from != "" && strings.Contains(o.ref, "@") {
 		return &usageError{fmt.Sprintf("promote: %q with --from: give IMAGE to promote what %q runs, or IMAGE@VERSION without --from (see `bake promote --help`)", o.ref, o.from)}
 	}
@@ -130,6 +155,14 @@ func promoteAction(ctx context.Context, eng *promote.Engine, req promote.Promote
 func renderDeployment(f *Factory, env *config.Environment, res promote.Result) error {
 	dep := res.Deployment
 	return f.render(SchemaDeployment, res, func(w io.Writer) {
+		switch {
+		case res.Canary != nil:
+			printHeld(w, env, res)
+			return
+		case res.Aborted:
+			fmt.Fprintf(w, "aborted the canary of %s@%s in %s: every request is back on %s\n", dep.Image, dep.Version, env.Name, orNone(dep.Previous))
+			return
+		}
 		if res.Unchanged {
 			fmt.Fprintf(w, "%s already runs %s@%s\n", env.Name, dep.Image, dep.Version)
 		} else {

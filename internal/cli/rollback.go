@@ -34,7 +34,11 @@ has moved the environment away from since; revoked releases are skipped.
 Without a version, on a terminal, bake shows the releases it chooses from
 (the one it takes marked) and asks before it goes ahead; elsewhere (CI,
 scripts) --yes is required. --plan prints what the rollback would do and
-changes nothing.`,
+changes nothing.
+
+While a canary of IMAGE is held in the environment (` + "`bake promote --step`" + `), a
+rollback aborts it, as ` + "`bake abort`" + ` does: every request goes back to the
+release the environment runs, which stays.`,
 		Example: `  bake rollback hello --env prod --plan
   bake rollback hello --env prod
   bake rollback hello --env prod --yes               # in a script or CI job
@@ -102,7 +106,12 @@ func runRollback(ctx context.Context, o *rollbackOptions) (err error) {
 		}
 		return f.render(SchemaRollbackPlan, res, func(w io.Writer) { printRollbackPlan(w, res) })
 	}
-	if o.to == "" && !f.Yes {
+	held, err := promote.CanaryUnderWay(ctx, eng.Store, o.image, env.Name)
+	if err != nil {
+		return err
+	}
+	// A rollback while a canary is held aborts it, which changes no release.
+	if o.to == "" && !f.Yes && (held == nil || !held.Held()) {
 		// The version confirmed is the one deployed, whatever history
 		// records meanwhile.
 		if req.To, err = f.confirmRollback(ctx, eng, p, req); err != nil {

@@ -46,7 +46,7 @@ by replacing what runs there. Rolling back redeploys a recorded release.`,
 	// environments, look at what happened, keep the project tidy.
 	addGroup(root, groupBuild, "Build commands:", newCmdInit(f), newCmdConfig(f), newCmdBuild(f),
 		newCmdValidate(f), newCmdRelease(f))
-	addGroup(root, groupDeploy, "Deploy commands:", newCmdPromote(f), newCmdRollback(f), newCmdRecover(f),
+	addGroup(root, groupDeploy, "Deploy commands:", newCmdPromote(f), newCmdAbort(f), newCmdRollback(f), newCmdRecover(f),
 		newCmdApprove(f), newCmdLock(f), newCmdUnlock(f))
 	addGroup(root, groupInspect, "Inspect commands:", newCmdStatus(f), newCmdHistory(f), newCmdShow(f), newCmdLogs(f),
 		newCmdVerify(f), newCmdUI(f))

@@ -150,6 +150,9 @@ func printStatus(w, warn io.Writer, out []status.Image) {
 			if es.Locked != nil {
 				version += " (locked)"
 			}
+			if c := es.Canary; c != nil {
+				version += fmt.Sprintf(" (canary %s at %d%%)", c.Version, c.Weight)
+			}
 			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, version, dash(shortDigest(es.Digest)),
 				since, dash(es.By), replicaSummary(es.Replicas), dash(es.Listen))
 		}
@@ -160,6 +163,9 @@ func printStatus(w, warn io.Writer, out []status.Image) {
 			if l := es.Locked; l != nil {
 				fmt.Fprintf(w, "  %s: locked by %s since %s: %s; promotions are refused until `bake unlock %s`\n",
 					es.Env, l.By, when(l.At), l.Reason, es.Env)
+			}
+			if c := es.Canary; c != nil {
+				fmt.Fprintf(w, "  %s: %s\n", es.Env, canaryLine(st.Image, es.Env, c))
 			}
 			for _, line := range es.Lines {
 				// No tabs: the lines stay out of the table's columns.
@@ -216,4 +222,20 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// canaryLine says where a canary under way stands: its step, its share of
+// requests, and the time left in the step, or how to go on when held.
+func canaryLine(image, env string, c *status.Canary) string {
+	if c.Step == 0 {
+		return fmt.Sprintf("canary %s@%s is starting (%d steps)", image, c.Version, c.Steps)
+	}
+	line := fmt.Sprintf("canary %s@%s gets %d%% of requests (step %d/%d)", image, c.Version, c.Weight, c.Step, c.Steps)
+	if c.Held {
+		return fmt.Sprintf("%s, held: `bake promote %s --env %s --continue` or `bake abort %s --env %s`", line, image, env, image, env)
+	}
+	if c.Until != nil {
+		line += fmt.Sprintf(", %s left in the step", max(time.Until(*c.Until), 0).Round(time.Second))
+	}
+	return line
 }

@@ -24,6 +24,9 @@ type PromoteRequest struct {
 	Version string // "" with From
 	From    string
 	To      string
+	// Step holds a canary after each step change, until `bake promote
+	// --continue` or `bake abort`; other strategies ignore it.
+	Step bool
 }
 
 // RollbackRequest asks for an environment to go back to its previous good
@@ -75,7 +78,7 @@ func (d *Engine) Promote(ctx context.Context, r PromoteRequest) (Result, error) 
 		return checkGate(PinGate(ctx, d.Store, rel.Image, env.Name))
 	}
 	d.say("promoting %s@%s (%s) to %q", rel.Image, rel.Version, shortDigest(rel.Digest), env.Name)
-	res, err := d.execute(ctx, ledger.KindPromote, env, rel, check)
+	res, err := d.execute(ctx, ledger.KindPromote, env, rel, executeOptions{check: check, step: r.Step})
 	if errors.Is(err, ErrRefused) || errors.Is(err, ledger.ErrLocked) {
 		return res, wrap(err)
 	}
@@ -96,6 +99,15 @@ func (d *Engine) Rollback(ctx context.Context, r RollbackRequest) (Result, error
 	if err := d.recoverFirst(ctx, env); err != nil {
 		return Result{}, wrap(err)
 	}
+	// A held canary is what a person rolls back from: it is aborted, and
+	// the environment stays on the release it ran (or goes on to To).
+	aborted, err := d.abortCanary(ctx, env, r.Image, "aborted by "+d.User+" (`bake rollback`)")
+	if err != nil {
+		return Result{}, wrap(err)
+	}
+	if aborted != nil && (r.To == "" || r.To == aborted.Deployment.Previous) {
+		return *aborted, nil
+	}
 	choice, err := ChooseRollback(ctx, d.Store, r.Image, env.Name, r.To)
 	if err != nil {
 		return Result{}, wrap(err)
@@ -109,7 +121,7 @@ func (d *Engine) Rollback(ctx context.Context, r RollbackRequest) (Result, error
 	if choice.Current.Digest != choice.Target.Digest {
 		d.say("rolling back %s in %q from %s to %s", r.Image, env.Name, choice.Current.Version, choice.Target.Version)
 	}
-	res, err := d.execute(ctx, ledger.KindRollback, env, choice.Target, nil)
+	res, err := d.execute(ctx, ledger.KindRollback, env, choice.Target, executeOptions{})
 	res.Skipped = choice.Skipped
 	if errors.Is(err, ledger.ErrLocked) {
 		return res, wrap(err)

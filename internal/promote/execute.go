@@ -84,6 +84,13 @@ type Result struct {
 	Unpinned string `json:"unpinned,omitempty"`
 	// Skipped lists the releases a rollback went past, and why.
 	Skipped []string `json:"skipped,omitempty"`
+	// Canary is where a canary stands when the promote returned with it
+	// held (`--step`): Deployment is then its step record.
+	Canary *ledger.CanaryProgress `json:"canary,omitempty"`
+	// Aborted is set when a canary was aborted (`bake abort`, or a rollback
+	// while it was held): Deployment is its failed outcome, and the
+	// environment runs what it ran before.
+	Aborted bool `json:"aborted,omitempty"`
 }
 
 // Execute deploys rel to env as kind under the environment's lock and
@@ -94,13 +101,20 @@ func (d *Engine) Execute(ctx context.Context, kind string, env *config.Environme
 	if err := Trust(d.Project, rel); err != nil {
 		return Result{}, err
 	}
-	return d.execute(ctx, kind, env, rel, nil)
+	return d.execute(ctx, kind, env, rel, executeOptions{})
 }
 
-// execute is Execute for a release whose trust the caller checked, with
-// check, if not nil, run under the lock before anything changes: a
-// refusal there records nothing.
-func (d *Engine) execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release, check func() error) (Result, error) {
+// executeOptions are what a promote asks of a deployment beyond its release.
+type executeOptions struct {
+	// check, if not nil, runs under the lock before anything changes: a
+	// refusal there records nothing.
+	check func() error
+	// step holds a canary after each step change (`bake promote --step`).
+	step bool
+}
+
+// execute is Execute for a release whose trust the caller checked.
+func (d *Engine) execute(ctx context.Context, kind string, env *config.Environment, rel ledger.Release, opts executeOptions) (Result, error) {
 	held, lock, release, err := d.hold(ctx, env.Name, d.holder(kind+" "+rel.Image+"@"+rel.Version))
 	if err != nil {
 		if errors.Is(err, ledger.ErrLocked) {
@@ -109,22 +123,25 @@ func (d *Engine) execute(ctx context.Context, kind string, env *config.Environme
 		return Result{}, err
 	}
 	defer release()
-	res, err := d.executeHeld(held, kind, env, rel, lock, check)
+	res, err := d.executeHeld(held, kind, env, rel, lock, opts)
 	return res, lockLost(held, err)
 }
 
 // executeHeld is execute once env's lock is held; ctx fences its writes.
-func (d *Engine) executeHeld(ctx context.Context, kind string, env *config.Environment, rel ledger.Release, lock ledger.Lock, check func() error) (Result, error) {
+func (d *Engine) executeHeld(ctx context.Context, kind string, env *config.Environment, rel ledger.Release, lock ledger.Lock, opts executeOptions) (Result, error) {
 	img := d.Project.Image(rel.Image)
 	tgt := env.Targets[rel.Image]
 	// A run interrupted before this one (its lock expired) is converged first.
 	if err := d.recoverLocked(ctx, env, []string{rel.Image}, nil); err != nil {
 		return Result{}, err
 	}
-	if check != nil {
-		if err := check(); err != nil {
+	if opts.check != nil {
+		if err := opts.check(); err != nil {
 			return Result{}, err
 		}
+	}
+	if held, err := d.canaryHeld(ctx, env, rel.Image); held {
+		return Result{}, err
 	}
 
 	dep := ledger.Deployment{
@@ -173,31 +190,55 @@ func (d *Engine) executeHeld(ctx context.Context, kind string, env *config.Envir
 	if placed.Reference != rel.Reference {
 		req.Release, dep.Reference = placed, placed.Reference
 	}
+	canary := d.canaryApplies(kind, req, dep)
+	if canary {
+		dep.Strategy = config.Canary
+	}
 	if err := d.start(ctx, dep, lock); err != nil {
 		return Result{}, err
 	}
-	replicas, err := d.Target.Deploy(ctx, req)
-	dep.FinishedAt = time.Now().UTC()
-	if err != nil {
-		if ctx.Err() != nil && !errors.Is(err, targets.ErrInterrupted) {
-			// A cancelled engine request names its URL; say what was cut short.
-			err = targets.InterruptedWhile(ctx, "starting its replicas")
-		}
-		// A reason is one line: the history table shows one row per deployment.
-		dep.Outcome, dep.Reason = ledger.OutcomeFailed, strings.Join(strings.Fields(err.Error()), " ")
-		if _, rerr := d.record(ctx, &dep); rerr != nil {
-			if errors.Is(rerr, ledger.ErrLockLost) {
-				return Result{}, lost(env.Name, rel, "its failure", rerr)
-			}
-			// Its started record stands: the next promote, rollback or
-			// recover of env finds it interrupted and settles it.
-			return Result{}, fmt.Errorf("%w: %s@%s to %q: %v; %q still runs %s; recording the failure failed too: %v; "+
-				"the next promote or `bake recover %s` records it once the ledger answers",
-				ErrFailed, rel.Image, rel.Version, env.Name, err, env.Name, orNothing(dep.Previous), rerr, env.Name)
-		}
-		return Result{Deployment: dep}, fmt.Errorf("%w: %s@%s to %q: %v; %q still runs %s",
-			ErrFailed, rel.Image, rel.Version, env.Name, err, env.Name, orNothing(dep.Previous))
+	if canary {
+		return d.runCanary(ctx, env, req, dep, lock, canaryRun{hold: opts.step})
 	}
+	replicas, err := d.Target.Deploy(ctx, req)
+	if err != nil {
+		return d.deployFailed(ctx, env, dep, err)
+	}
+	return d.finish(ctx, env, req, dep, replicas, lock)
+}
+
+// deployFailed records dep failed with err, the error of deploying it,
+// and returns the error that says so: what failed and what still runs.
+func (d *Engine) deployFailed(ctx context.Context, env *config.Environment, dep ledger.Deployment, err error) (Result, error) {
+	rel := ledger.Release{Image: dep.Image, Version: dep.Version}
+	dep.FinishedAt = time.Now().UTC()
+	if ctx.Err() != nil && !errors.Is(err, targets.ErrInterrupted) {
+		// A cancelled engine request names its URL; say what was cut short.
+		err = targets.InterruptedWhile(ctx, "starting its replicas")
+	}
+	// A reason is one line: the history table shows one row per deployment.
+	dep.Outcome, dep.Reason = ledger.OutcomeFailed, strings.Join(strings.Fields(err.Error()), " ")
+	if _, rerr := d.record(ctx, &dep); rerr != nil {
+		if errors.Is(rerr, ledger.ErrLockLost) {
+			return Result{}, lost(env.Name, rel, "its failure", rerr)
+		}
+		// Its started record stands: the next promote, rollback or
+		// recover of env finds it interrupted and settles it.
+		return Result{}, fmt.Errorf("%w: %s@%s to %q: %v; %q still runs %s; recording the failure failed too: %v; "+
+			"the next promote or `bake recover %s` records it once the ledger answers",
+			ErrFailed, rel.Image, rel.Version, env.Name, err, env.Name, orNothing(dep.Previous), rerr, env.Name)
+	}
+	return Result{Deployment: dep}, fmt.Errorf("%w: %s@%s to %q: %v; %q still runs %s",
+		ErrFailed, rel.Image, rel.Version, env.Name, err, env.Name, orNothing(dep.Previous))
+}
+
+// finish records dep, whose release now serves on replicas, as succeeded
+// with the pin change it makes, publishes it, watches its health if the
+// target says so (switching back on a failure), and retires the release
+// it replaced.
+func (d *Engine) finish(ctx context.Context, env *config.Environment, req targets.Request, dep ledger.Deployment, replicas []targets.Replica, lock ledger.Lock) (Result, error) {
+	rel, tgt, kind := req.Release, req.Target, dep.Kind
+	dep.FinishedAt = time.Now().UTC()
 	dep.Outcome = ledger.OutcomeSucceeded
 	change, err := d.record(ctx, &dep)
 	if err != nil {
@@ -227,68 +268,6 @@ func (d *Engine) executeHeld(ctx context.Context, kind string, env *config.Envir
 		d.say("warning: retiring old replicas: %v", err)
 	}
 	return res, nil
-}
-
-// revert switches env back to the release dep replaced after dep's release
-// failed its health watch, records the automatic rollback, pins env to it,
-// and removes the failed release's replicas.
-func (d *Engine) revert(ctx context.Context, env *config.Environment, req targets.Request, dep ledger.Deployment, lock ledger.Lock, watchErr error) (Result, error) {
-	rel := req.Release
-	failed := fmt.Sprintf("%s@%s failed its health watch in %q: %v", rel.Image, rel.Version, env.Name, watchErr)
-	if dep.Previous == "" {
-		return Result{Deployment: dep}, fmt.Errorf("%w: %s; nothing ran there before, so it still serves", ErrFailed, failed)
-	}
-	prev, err := d.Store.Release(ctx, rel.Image, dep.Previous)
-	if err != nil {
-		return Result{Deployment: dep}, fmt.Errorf("%w: %s; reading %s@%s to switch back: %v", ErrFailed, failed, rel.Image, dep.Previous, err)
-	}
-	if err := Trust(d.Project, prev); err != nil { // the one trust check of the automatic rollback
-		return Result{Deployment: dep}, fmt.Errorf("%w: %s; not switching back: %v; %q still runs %s@%s",
-			ErrFailed, failed, err, env.Name, rel.Image, rel.Version)
-	}
-	progress.Mark(d.Progress, progress.Step{Kind: progress.Watch, Failed: true}, "%s; switching back to %s", failed, prev.Version)
-	back := ledger.Deployment{
-		Env: env.Name, Image: rel.Image, Version: prev.Version, Digest: prev.Digest, Previous: rel.Version,
-		Kind: ledger.KindAutoRollback, StartedAt: time.Now().UTC(), By: d.User, Reason: failed,
-	}
-	// It ran in env just before, so its copy is in env's registry.
-	if placed := d.placedIn(env, prev); placed.Reference != prev.Reference {
-		prev, back.Reference = placed, placed.Reference
-	}
-	if err := d.start(ctx, back, lock); err != nil {
-		return Result{Deployment: dep}, fmt.Errorf("%w: %s; switching back: %v", ErrFailed, failed, err)
-	}
-	// The previous release's replicas still run (nothing is retired before the
-	// watch ends), so switching back in one step is fastest.
-	tgt := *req.Target
-	tgt.Strategy = config.BlueGreen
-	preq := req
-	preq.Release, preq.Target = prev, &tgt
-	_, err = d.Target.Deploy(ctx, preq)
-	back.FinishedAt = time.Now().UTC()
-	if err != nil {
-		back.Outcome, back.Reason = ledger.OutcomeFailed, failed+"; switching back failed: "+err.Error()
-		if _, rerr := d.record(ctx, &back); rerr != nil {
-			err = fmt.Errorf("%w; recording that failed too: %v", err, rerr)
-		}
-		return Result{Deployment: back}, fmt.Errorf("%w: %s; switching back to %s failed: %v; %q still runs %s@%s",
-			ErrFailed, failed, prev.Version, err, env.Name, rel.Image, rel.Version)
-	}
-	back.Outcome = ledger.OutcomeSucceeded
-	if _, err = d.record(ctx, &back); errors.Is(err, ledger.ErrLockLost) {
-		return Result{}, lost(env.Name, prev, "the automatic rollback to it", err)
-	} else if err != nil {
-		return Result{}, fmt.Errorf("%w: %s; switched back to %s, but recording the automatic rollback failed: %v; "+
-			"run `bake recover %s` once the ledger can be written", ErrFailed, failed, prev.Version, err, env.Name)
-	}
-	d.point(ctx, preq, back)
-	// The failed release's replicas are of no use for a rollback.
-	preq.Keep = config.KeepRemoved
-	if err := d.Target.Retire(ctx, preq, rel.Version); err != nil {
-		d.say("warning: removing the replicas of %s@%s: %v", rel.Image, rel.Version, err)
-	}
-	return Result{Deployment: back, Pinned: true}, fmt.Errorf("%w: %s; rolled back automatically to %s, and %q is pinned there",
-		ErrFailed, failed, prev.Version, env.Name)
 }
 
 // start records the intent of dep before anything changes: a started

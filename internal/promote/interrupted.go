@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 )
 
@@ -106,8 +107,22 @@ func interrupted(ctx context.Context, store ledger.Store, env string, images []s
 			continue
 		}
 		left := stale != nil && started.Reason == stale.Holder
+		canary := started.Strategy == config.Canary && outcome == nil
+		if canary && stale != nil && continuing(stale.Holder, *started) {
+			left = true // a `--continue` or `bake abort` of it stopped midway
+		}
 		if outcome != nil && !left {
 			continue
+		}
+		if canary && !left {
+			// A held canary waits for a person, not for recovery.
+			held, err := CanaryUnderWay(ctx, store, image, env)
+			if err != nil {
+				return nil, err
+			}
+			if held != nil && held.Held() {
+				continue
+			}
 		}
 		if !left && runs(started.Reason, started.StartedAt) {
 			continue // its lock expired and was taken over, but it still runs

@@ -67,6 +67,9 @@ type Env struct {
 	// Interrupted says which promote or rollback was interrupted there,
 	// until `bake recover ENV` (or the next promote or rollback) converges.
 	Interrupted string `json:"interrupted,omitempty"`
+	// Canary is a canary under way there (running or held), beside the
+	// recorded release.
+	Canary *Canary `json:"canary,omitempty"`
 	// LiveUnavailable says why what runs could not be read (the engine, the
 	// front door or AWS did not answer): the entry shows the record alone,
 	// and drift is unknown.
@@ -132,6 +135,11 @@ func Compose(ctx context.Context, req Request) (Result, error) {
 				if it.Image == img.Name || it.Image == "" {
 					es.Interrupted = it.String()
 					res.Drifted = true
+				}
+			}
+			if es.Interrupted == "" {
+				if es.Canary, err = canaryOf(ctx, store, img.Name, env); err != nil {
+					return Result{}, err
 				}
 			}
 			cur, err := store.Current(ctx, img.Name, env.Name)

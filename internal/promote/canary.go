@@ -1,0 +1,140 @@
+package promote
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/bakehq/bake/internal/analysis"
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/ledger"
+	"github.com/bakehq/bake/internal/progress"
+	"github.com/bakehq/bake/internal/targets"
+)
+
+// canaryRun is where a canary deployment starts its steps from.
+type canaryRun struct {
+	// held is the step record of a held canary that `--continue` resumes;
+	// nil for a new canary.
+	held *ledger.Deployment
+	// hold holds the canary after each step change (`--step`).
+	hold bool
+}
+
+// canaryApplies reports whether deploying req as kind goes by the canary
+// strategy: only a promote (rollbacks, automatic or not, switch at once),
+// of a target whose strategy is canary and whose type can run one, into an
+// environment where a release serves to compare the canary with.
+func (d *Engine) canaryApplies(kind string, req targets.Request, dep ledger.Deployment) bool {
+	if kind != ledger.KindPromote || req.Target.Strategy != config.Canary {
+		return false
+	}
+	if _, ok := d.Target.(targets.Canary); !ok {
+		return false
+	}
+	if dep.Previous == "" {
+		d.say("no release of %s serves in %q yet, so there is nothing to compare a canary with: %s@%s deploys blue-green",
+			dep.Image, dep.Env, dep.Image, dep.Version)
+		return false
+	}
+	return true
+}
+
+// runCanary deploys req by steps: it starts the canary's replicas beside
+// the serving ones, then for each step sends the step's share of requests
+// to them, records the step, and analyses the step's requests for its
+// pause; a failed analysis sends every request back (canaryFailed). After
+// the last step every request goes to the canary and the deployment
+// finishes as any other (finish). With run.hold it stops after a step
+// change and leaves the canary serving its share, held.
+func (d *Engine) runCanary(ctx context.Context, env *config.Environment, req targets.Request, dep ledger.Deployment, lock ledger.Lock, run canaryRun) (Result, error) {
+	c := d.Target.(targets.Canary)
+	steps := req.Target.Steps
+	replicas, err := c.StartCanary(ctx, req)
+	if err != nil {
+		return d.deployFailed(ctx, env, dep, err)
+	}
+	from, last := 0, analysis.Result{}
+	if h := run.held; h != nil {
+		from = h.Canary.Step // the index of the step after the held one
+		began, baseline := h.FinishedAt, dep.Previous
+		label := stepLabel(h.Canary.Step, len(steps), h.Canary.Weight)
+		if last, err = d.analyse(ctx, c, req, replicas, baseline, began); err != nil {
+			return d.canaryInterrupted(ctx, env, req, dep, label, err)
+		}
+		switch last.Verdict {
+		case analysis.Fail:
+			return d.canaryFailed(ctx, env, req, dep, lock, label, last)
+		case analysis.Inconclusive:
+			d.say("warning: %s: %s; going on, as asked", label, last.Reason)
+		}
+	}
+	for i := from; i < len(steps); i++ {
+		s := steps[i]
+		label := stepLabel(i+1, len(steps), s.Weight)
+		if err := c.Shift(ctx, req, replicas, s.Weight); err != nil {
+			return d.canaryAborted(ctx, env, req, dep, label, fmt.Errorf("sending %d%% of requests to it: %w", s.Weight, err))
+		}
+		began := time.Now().UTC()
+		rec := dep
+		rec.ID, rec.Outcome, rec.Reason, rec.FinishedAt = 0, ledger.OutcomeStep, "", began
+		rec.Canary = &ledger.CanaryProgress{Step: i + 1, Steps: len(steps), Weight: s.Weight, Held: run.hold}
+		if !run.hold {
+			rec.Canary.Until = began.Add(s.Pause)
+		}
+		rec.Analysis = last.Measurements
+		if _, err := d.Store.AppendDeployment(context.WithoutCancel(ctx), rec); err != nil {
+			return d.canaryAborted(ctx, env, req, dep, label, fmt.Errorf("recording the step: %w", err))
+		}
+		what := fmt.Sprintf("%s@%s", dep.Image, dep.Version)
+		if run.hold {
+			progress.Stepf(d.Progress, progress.Canary, "%s: %d%% of requests to %s, held", label, s.Weight, what)
+			return Result{Deployment: rec, Replicas: replicas, Canary: rec.Canary}, nil
+		}
+		progress.Mark(d.Progress, progress.Step{Kind: progress.Canary, Begins: true, Period: s.Pause, What: what},
+			"%s: %d%% of requests to %s for %s", label, s.Weight, what, s.Pause)
+		last, err = d.pause(ctx, c, req, replicas, dep.Previous, began, s.Pause)
+		if err != nil {
+			return d.canaryInterrupted(ctx, env, req, dep, label, err)
+		}
+		if last.Verdict != analysis.Pass {
+			return d.canaryFailed(ctx, env, req, dep, lock, label, last)
+		}
+	}
+	if err := c.Shift(ctx, req, replicas, 100); err != nil {
+		return d.canaryAborted(ctx, env, req, dep, "the last step", fmt.Errorf("sending every request to it: %w", err))
+	}
+	progress.Stepf(d.Progress, progress.Canary, "%s@%s passed its %d steps", dep.Image, dep.Version, len(steps))
+	progress.Stepf(d.Progress, progress.Switched, "switched %s to %s@%s: every request goes to it", req.Target.Listen, dep.Image, dep.Version)
+	dep.Analysis = last.Measurements
+	return d.finish(ctx, env, req, dep, replicas, lock)
+}
+
+// stepLabel names a step for people: "step 1/2 (10%)".
+func stepLabel(step, steps, weight int) string {
+	return fmt.Sprintf("step %d/%d (%d%%)", step, steps, weight)
+}
+
+// pause analyses the canary every analysis interval from began for
+// period, and returns the verdict: Fail as soon as one fails; at the end,
+// the last analysis's (Inconclusive with too few requests, made a
+// failure by the caller). An error is the run's end (Ctrl-C).
+func (d *Engine) pause(ctx context.Context, c targets.Canary, req targets.Request, replicas []targets.Replica, baseline string, began time.Time, period time.Duration) (analysis.Result, error) {
+	interval := req.Target.Analysis.Interval
+	end := began.Add(period)
+	for {
+		wait := min(interval, time.Until(end))
+		select {
+		case <-ctx.Done():
+			return analysis.Result{}, ctx.Err()
+		case <-time.After(max(wait, 0)):
+		}
+		res, err := d.analyse(ctx, c, req, replicas, baseline, began)
+		if err != nil {
+			return res, err
+		}
+		if res.Verdict == analysis.Fail || !time.Now().Before(end) {
+			return res, nil
+		}
+	}
+}

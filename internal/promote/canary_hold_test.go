@@ -1,0 +1,121 @@
+package promote
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/ledger"
+)
+
+// --step holds the canary after each step change with the lock released;
+// meanwhile it is neither interrupted nor replaced; --continue analyses
+// the held step and goes on, holding again if asked.
+func TestCanaryHeldAndContinued(t *testing.T) {
+	ctx := context.Background()
+	e, fake, _ := newCanaryEngine(t)
+	res, err := e.Promote(ctx, PromoteRequest{Image: "web", Version: "1.1.0", To: "dev", Step: true})
+	require.NoError(t, err)
+	require.NotNil(t, res.Canary)
+	assert.Equal(t, ledger.CanaryProgress{Step: 1, Steps: 2, Weight: 10, Held: true}, *res.Canary)
+	assert.Equal(t, []string{"start 1.1.0", "shift 10"}, fake.Calls())
+	_, err = e.Store.Holder(ctx, LockKey("dev"))
+	require.ErrorIs(t, err, ledger.ErrNotFound, "the lock is released while held")
+
+	ints, err := Interrupted(ctx, e.Store, "dev", []string{"web"})
+	require.NoError(t, err)
+	assert.Empty(t, ints, "a held canary is not interrupted")
+	st, err := CanaryUnderWay(ctx, e.Store, "web", "dev")
+	require.NoError(t, err)
+	require.NotNil(t, st)
+	assert.True(t, st.Held())
+
+	for _, other := range []PromoteRequest{{Image: "web", Version: "1.1.0", To: "dev"}, {Image: "web", Version: "1.0.0", To: "dev"}} {
+		_, err = e.Promote(ctx, other)
+		require.ErrorIs(t, err, ErrRefused)
+		assert.Contains(t, err.Error(), "`bake promote web --env dev --continue`")
+		assert.Contains(t, err.Error(), "`bake abort web --env dev`")
+	}
+
+	_, err = e.Continue(ctx, ContinueRequest{Image: "web", Env: "dev", Version: "1.0.0"})
+	require.ErrorIs(t, err, ErrUnknown, "another version than the one held is bad input")
+	res, err = e.Continue(ctx, ContinueRequest{Image: "web", Env: "dev", Step: true})
+	require.NoError(t, err)
+	assert.Equal(t, ledger.CanaryProgress{Step: 2, Steps: 2, Weight: 50, Held: true}, *res.Canary)
+	res, err = e.Continue(ctx, ContinueRequest{Image: "web", Env: "dev"})
+	require.NoError(t, err)
+	assert.Nil(t, res.Canary)
+	assert.Equal(t, ledger.OutcomeSucceeded, res.Deployment.Outcome)
+	assert.Equal(t, []string{"start 1.1.0", "shift 10", "start 1.1.0", "shift 50", "start 1.1.0", "shift 100", "retire 1.0.0"}, fake.Calls())
+
+	deps := history(t, e)
+	assert.Equal(t, []string{
+		"promote started 1.1.0",
+		"promote step 1.1.0 step 1/2 (10%) held",
+		"promote step 1.1.0 step 2/2 (50%) held",
+		"promote succeeded 1.1.0",
+	}, outcomes(deps))
+	assert.NotEmpty(t, deps[2].Analysis, "continuing analysed what the held step served")
+	assert.True(t, deps[1].Canary.Until.IsZero(), "a held step has no end")
+
+	_, err = e.Continue(ctx, ContinueRequest{Image: "web", Env: "dev"})
+	require.ErrorIs(t, err, ErrUnknown, "nothing held: bad input")
+	assert.Contains(t, err.Error(), "nothing to continue")
+}
+
+// `bake abort` sends every request back from a held canary and records it
+// failed, aborted by the user; the environment's release never changed,
+// so nothing is rolled back or pinned. Nothing left to abort is bad input.
+func TestCanaryAborted(t *testing.T) {
+	ctx := context.Background()
+	e, fake, recorded := newCanaryEngine(t)
+	_, err := e.Promote(ctx, PromoteRequest{Image: "web", Version: "1.1.0", To: "dev", Step: true})
+	require.NoError(t, err)
+	res, err := e.Abort(ctx, AbortRequest{Image: "web", Env: "dev"})
+	require.NoError(t, err)
+	assert.True(t, res.Aborted)
+	assert.Equal(t, ledger.OutcomeFailed, res.Deployment.Outcome)
+	assert.Equal(t, "aborted by ann at step 1/2 (10%); every request is back on 1.0.0", res.Deployment.Reason)
+	assert.Equal(t, []string{"start 1.1.0", "shift 10", "abort 1.1.0"}, fake.Calls())
+	assert.Equal(t, []string{"promote failed 1.1.0"}, outcomes(*recorded))
+	cur, err := e.Store.Current(ctx, "web", "dev")
+	require.NoError(t, err)
+	assert.Equal(t, "1.0.0", cur.Version)
+	_, err = e.Store.Pin(ctx, "web", "dev")
+	require.ErrorIs(t, err, ledger.ErrNotFound)
+
+	_, err = e.Abort(ctx, AbortRequest{Image: "web", Env: "dev"})
+	require.ErrorIs(t, err, ErrUnknown)
+	assert.Contains(t, err.Error(), "nothing to abort: no canary of web is under way in \"dev\"")
+
+	// A new promote may go ahead now.
+	_, err = e.Promote(ctx, PromoteRequest{Image: "web", Version: "1.1.0", To: "dev"})
+	require.NoError(t, err)
+}
+
+// A rollback while a canary is held aborts it, and rolls back no further;
+// rollbacks never step.
+func TestRollbackAbortsAHeldCanary(t *testing.T) {
+	ctx := context.Background()
+	e, fake, _ := newCanaryEngine(t)
+	_, err := e.Promote(ctx, PromoteRequest{Image: "web", Version: "1.1.0", To: "dev", Step: true})
+	require.NoError(t, err)
+	res, err := e.Rollback(ctx, RollbackRequest{Image: "web", Env: "dev"})
+	require.NoError(t, err)
+	assert.True(t, res.Aborted)
+	assert.Contains(t, res.Deployment.Reason, "aborted by ann (`bake rollback`) at step 1/2 (10%)")
+	assert.Equal(t, []string{"start 1.1.0", "shift 10", "abort 1.1.0"}, fake.Calls())
+
+	// A finished canary rolls back as blue-green does: at once.
+	fake.calls = nil
+	_, err = e.Promote(ctx, PromoteRequest{Image: "web", Version: "1.1.0", To: "dev"})
+	require.NoError(t, err)
+	fake.calls = nil
+	res, err = e.Rollback(ctx, RollbackRequest{Image: "web", Env: "dev"})
+	require.NoError(t, err)
+	assert.Equal(t, "1.0.0", res.Deployment.Version)
+	assert.Equal(t, []string{"deploy 1.0.0", "retire 1.1.0"}, fake.Calls())
+	assert.Empty(t, res.Deployment.Strategy)
+}
