@@ -40,6 +40,19 @@ func (d *Engine) canaryApplies(kind string, req targets.Request, dep ledger.Depl
 	return true
 }
 
+// switchAtOnce is req for a deployment that does not step although its
+// target's strategy is canary (a rollback, or a first release with nothing
+// to compare it with): blue-green, one switch once healthy.
+func switchAtOnce(req targets.Request) targets.Request {
+	if req.Target.Strategy != config.Canary {
+		return req
+	}
+	t := *req.Target
+	t.Strategy = config.BlueGreen
+	req.Target = &t
+	return req
+}
+
 // runCanary deploys req by steps: it starts the canary's replicas beside
 // the serving ones, then for each step sends the step's share of requests
 // to them, records the step, and analyses the step's requests for its

@@ -210,7 +210,7 @@ func (d *Engine) Plan(ctx context.Context, r PromoteRequest) (PlanResult, error)
 		return PlanResult{}, err
 	}
 	if !res.Unchanged {
-		if res.Actions, err = d.planActions(ctx, env, rel, res.Current); err != nil {
+		if res.Actions, err = d.planActions(ctx, ledger.KindPromote, env, rel, res.Current); err != nil {
 			return PlanResult{}, err
 		}
 	}

@@ -193,6 +193,8 @@ func (d *Engine) executeHeld(ctx context.Context, kind string, env *config.Envir
 	canary := d.canaryApplies(kind, req, dep)
 	if canary {
 		dep.Strategy = config.Canary
+	} else {
+		req = switchAtOnce(req)
 	}
 	if err := d.start(ctx, dep, lock); err != nil {
 		return Result{}, err

@@ -92,7 +92,7 @@ func (d *Engine) PlanRollback(ctx context.Context, r RollbackRequest) (RollbackP
 		}
 	}
 	if !res.Unchanged {
-		if res.Actions, err = d.planActions(ctx, env, choice.Target, res.Current); err != nil {
+		if res.Actions, err = d.planActions(ctx, ledger.KindRollback, env, choice.Target, res.Current); err != nil {
 			return RollbackPlan{}, err
 		}
 		res.Start = startOf(res.Actions)
@@ -119,13 +119,16 @@ func (d *Engine) rollbackEnv(r RollbackRequest) (*config.Environment, error) {
 
 // planActions asks the target what deploying rel to env would do, with
 // current the version that runs now; nil without a Planner.
-func (d *Engine) planActions(ctx context.Context, env *config.Environment, rel ledger.Release, current string) (*targets.Plan, error) {
+func (d *Engine) planActions(ctx context.Context, kind string, env *config.Environment, rel ledger.Release, current string) (*targets.Plan, error) {
 	if d.Planner == nil {
 		return nil, nil
 	}
 	placed := d.placedIn(env, rel)
 	req := targets.Request{Env: env.Name, Image: d.Project.Image(rel.Image), Target: env.Targets[rel.Image], Release: placed,
 		Keep: env.Retention.Previous, Releases: env.Retention.Releases}
+	if kind != ledger.KindPromote || current == "" {
+		req = switchAtOnce(req)
+	}
 	plan, err := d.Planner(ctx, req, current)
 	if err != nil {
 		return nil, err
