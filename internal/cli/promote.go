@@ -47,11 +47,11 @@ change: go on with --continue, or send every request back with ` + "`bake abort`
 			if o.resume {
 				return runContinue(cmd.Context(), o)
 			}
-			if o.to == "" {
-				return &usageError{usageText(cmd, `required flag(s) "to" not set`)}
-			}
 			if o.env != "" {
 				return &usageError{usageText(cmd, "--env names the environment of --continue: give --to ENV")}
+			}
+			if o.to == "" {
+				return &usageError{usageText(cmd, `required flag(s) "to" not set`)}
 			}
 			return runPromote(cmd.Context(), o)
 		},
@@ -59,7 +59,7 @@ change: go on with --continue, or send every request back with ` + "`bake abort`
 	cmd.Flags().StringVar(&o.to, "to", "", "environment to deploy to (required, except with --continue)")
 	cmd.Flags().StringVar(&o.from, "from", "", "promote what this environment runs now")
 	cmd.Flags().BoolVar(&o.plan, "plan", false, "print the gates and the exact actions, and change nothing (exit 3 if a gate is unmet)")
-	cmd.Flags().BoolVar(&o.step, "step", false, "a canary: hold after each step change until --continue or `bake abort`")
+	cmd.Flags().BoolVar(&o.step, "step", false, "a canary: hold after each step change until --continue or bake abort")
 	cmd.Flags().BoolVar(&o.resume, "continue", false, "go on with the canary held in the environment (--env or --to)")
 	cmd.Flags().StringVar(&o.env, "env", "", "the environment of --continue (same as --to)")
 	cmd.MarkFlagsMutuallyExclusive("continue", "from")
