@@ -2,6 +2,7 @@ package promote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -100,6 +101,9 @@ func (d *Engine) abortCanary(ctx context.Context, env *config.Environment, image
 	}
 	s := st.Started
 	held, _, release, err := d.hold(ctx, env.Name, d.holder("abort "+s.Image+"@"+s.Version))
+	if errors.Is(err, ledger.ErrLocked) && !st.Held() {
+		return nil, fmt.Errorf("aborting the canary of %s@%s in %q: %w: the bake running it aborts it on Ctrl-C", s.Image, s.Version, env.Name, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("aborting the canary of %s@%s in %q: %w", s.Image, s.Version, env.Name, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 )
 
@@ -56,38 +55,14 @@ func (c CanaryState) String() string {
 }
 
 // CanaryUnderWay finds the canary of image in env whose outcome is not
-// recorded yet: held, running, or interrupted; nil if there is none. It
-// reads history newest first only as far back as the newest started record.
+// recorded yet: held, running, or interrupted; nil if there is none
+// (ledger.NewestCanary).
 func CanaryUnderWay(ctx context.Context, store ledger.Store, image, env string) (*CanaryState, error) {
-	var newer []ledger.Deployment
-	var found *CanaryState
-	err := ledger.WalkDeployments(ctx, store, image, env, func(d ledger.Deployment) (bool, error) {
-		if d.Outcome != ledger.OutcomeStarted {
-			newer = append(newer, d)
-			return true, nil
-		}
-		if d.Strategy != config.Canary {
-			return false, nil
-		}
-		st := &CanaryState{Started: d}
-		for i := range newer { // newest first
-			n := newer[i]
-			if ledger.Finishes(n, d) {
-				return false, nil
-			}
-			if st.Step == nil && n.Outcome == ledger.OutcomeStep && sameOperation(n, d) {
-				st.Step = &newer[i]
-			}
-		}
-		found = st
-		return false, nil
-	})
-	return found, err
-}
-
-// sameOperation reports whether a step record belongs to the started record s.
-func sameOperation(d, s ledger.Deployment) bool {
-	return d.Env == s.Env && d.Image == s.Image && d.Kind == s.Kind && d.Version == s.Version && d.StartedAt.Equal(s.StartedAt)
+	started, last, ok, err := ledger.NewestCanary(ctx, store, image, env)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &CanaryState{Started: *started, Step: last}, nil
 }
 
 // heldRefusal is the refusal of any other promote or rollback of an image

@@ -192,7 +192,7 @@ func (d *Engine) executeHeld(ctx context.Context, kind string, env *config.Envir
 	}
 	canary := d.canaryApplies(kind, req, dep)
 	if canary {
-		dep.Strategy = config.Canary
+		dep.Strategy = ledger.StrategyCanary
 	} else {
 		req = switchAtOnce(req)
 	}

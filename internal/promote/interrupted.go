@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 )
 
@@ -107,7 +106,7 @@ func interrupted(ctx context.Context, store ledger.Store, env string, images []s
 			continue
 		}
 		left := stale != nil && started.Reason == stale.Holder
-		canary := started.Strategy == config.Canary && outcome == nil
+		canary := started.Strategy == ledger.StrategyCanary && outcome == nil
 		if canary && stale != nil && continuing(stale.Holder, *started) {
 			left = true // a `--continue` or `bake abort` of it stopped midway
 		}
