@@ -90,6 +90,10 @@ func runPromote(ctx context.Context, o *promoteOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	if env, _ := p.Environment(o.to); o.step && env != nil && env.Targets[req.Image] != nil && env.Targets[req.Image].Strategy != config.Canary {
+		return &usageError{fmt.Sprintf("promote: --step holds a canary, and %s's target in %q has strategy %s (see `bake promote --help`)",
+			req.Image, o.to, env.Targets[req.Image].Strategy)}
+	}
 	finish := func(error) {}
 	if !o.plan {
 		title := fmt.Sprintf("promote %s@%s to %q", req.Image, req.Version, o.to)

@@ -126,7 +126,7 @@ func (d *Engine) planActions(ctx context.Context, kind string, env *config.Envir
 	placed := d.placedIn(env, rel)
 	req := targets.Request{Env: env.Name, Image: d.Project.Image(rel.Image), Target: env.Targets[rel.Image], Release: placed,
 		Keep: env.Retention.Previous, Releases: env.Retention.Releases}
-	if kind != ledger.KindPromote || current == "" {
+	if kind != ledger.KindPromote {
 		req = switchAtOnce(req)
 	}
 	plan, err := d.Planner(ctx, req, current)

@@ -13,6 +13,7 @@ import (
 // the share of requests it gets at which step, and until when (or held).
 type Canary struct {
 	Version string `json:"version"`
+	Digest  string `json:"digest"`
 	Step    int    `json:"step"` // 0 while its replicas start, before the first step
 	Steps   int    `json:"steps"`
 	Weight  int    `json:"weight"` // percent of requests it gets
@@ -29,7 +30,7 @@ func canaryOf(ctx context.Context, store ledger.Store, image string, env *config
 	if err != nil || st == nil {
 		return nil, err
 	}
-	c := &Canary{Version: st.Started.Version, Since: st.Began()}
+	c := &Canary{Version: st.Started.Version, Digest: st.Started.Digest, Since: st.Began()}
 	if t := env.Targets[image]; t != nil {
 		c.Steps = len(t.Steps)
 	}
@@ -41,4 +42,13 @@ func canaryOf(ctx context.Context, store ledger.Store, image string, env *config
 		}
 	}
 	return c, nil
+}
+
+// canaryDigest is the digest of c's release, "" for no canary: what runs
+// of it is no drift.
+func canaryDigest(c *Canary) string {
+	if c == nil {
+		return ""
+	}
+	return c.Digest
 }

@@ -43,13 +43,18 @@ func TestComposeShowsACanaryUnderWay(t *testing.T) {
 		Environments: []*config.Environment{{Name: "prod", Targets: map[string]*config.Target{"web": {Listen: "127.0.0.1:8080",
 			Strategy: config.Canary, Steps: []config.CanaryStep{{Weight: 10}, {Weight: 50}}}}}},
 	}
-	observe := func(context.Context, targets.Observation) (targets.State, error) { return targets.State{}, nil }
+	var seen []string
+	observe := func(_ context.Context, o targets.Observation) (targets.State, error) {
+		seen = append(seen, o.Canary)
+		return targets.State{}, nil
+	}
 	res, err := Compose(ctx, Request{Project: p, Store: store, Observe: observe})
 	require.NoError(t, err)
 	es := res.Images[0].Environments[0]
 	assert.Equal(t, "1.0.0", es.Version, "the recorded release is still the baseline")
 	assert.Empty(t, es.Interrupted)
 	require.NotNil(t, es.Canary)
-	assert.Equal(t, Canary{Version: "1.1.0", Step: 1, Steps: 2, Weight: 10, Held: true, Since: step.FinishedAt}, *es.Canary)
+	assert.Equal(t, []string{"sha256:1.1.0"}, seen, "the target is told which canary is no drift")
+	assert.Equal(t, Canary{Version: "1.1.0", Digest: "sha256:1.1.0", Step: 1, Steps: 2, Weight: 10, Held: true, Since: step.FinishedAt}, *es.Canary)
 	assert.False(t, res.Drifted)
 }

@@ -162,7 +162,7 @@ func Compose(ctx context.Context, req Request) (Result, error) {
 				return Result{}, err
 			}
 			live, err := req.Observe(ctx, targets.Observation{Env: env.Name, Image: img.Name, Target: tgt,
-				Version: es.Version, Digest: es.Digest, Previous: es.Previous, Keep: env.Retention.Previous})
+				Version: es.Version, Digest: es.Digest, Previous: es.Previous, Keep: env.Retention.Previous, Canary: canaryDigest(es.Canary)})
 			if err != nil {
 				es.LiveUnavailable = err.Error()
 				res.Unavailable = true
