@@ -77,6 +77,24 @@ func (c *canaryTarget) Traffic(_ context.Context, _ targets.Request, _ []targets
 	return sample(200, 0, 10*time.Millisecond), sample(800, 0, 10*time.Millisecond), nil
 }
 
+// Inspect says the front door sends the canary its share, as a split door does.
+func (c *canaryTarget) Inspect(context.Context, targets.Request) (targets.Live, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.weight == 0 {
+		return targets.Live{}, nil
+	}
+	return targets.Live{Upstreams: []string{"127.0.0.1:8", "127.0.0.1:9"}, Canary: []string{"127.0.0.1:9"}, Weight: c.weight}, nil
+}
+
+func (c *canaryTarget) Recover(_ context.Context, rec targets.Recovery) (targets.Recovered, error) {
+	c.call("recover " + rec.Release.Version)
+	c.mu.Lock()
+	c.weight = 0 // the split ends: every request back on the recorded release
+	c.mu.Unlock()
+	return targets.Recovered{Serves: rec.Recorded.Version}, nil
+}
+
 func (c *canaryTarget) Abort(_ context.Context, req targets.Request) error {
 	c.call("abort " + req.Release.Version)
 	return nil

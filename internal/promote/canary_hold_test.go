@@ -2,7 +2,9 @@ package promote
 
 import (
 	"context"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,6 +33,10 @@ func TestCanaryHeldAndContinued(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, st)
 	assert.True(t, st.Held())
+
+	recs, _, err := e.Recover(ctx, RecoverRequest{Env: "dev"})
+	require.NoError(t, err)
+	assert.Empty(t, recs, "recover leaves a held canary alone: a person ends it")
 
 	for _, other := range []PromoteRequest{{Image: "web", Version: "1.1.0", To: "dev"}, {Image: "web", Version: "1.0.0", To: "dev"}} {
 		_, err = e.Promote(ctx, other)
@@ -118,4 +124,58 @@ func TestRollbackAbortsAHeldCanary(t *testing.T) {
 	assert.Equal(t, "1.0.0", res.Deployment.Version)
 	assert.Equal(t, []string{"deploy 1.0.0", "retire 1.1.0"}, fake.Calls())
 	assert.Empty(t, res.Deployment.Strategy)
+}
+
+// A canary whose bake was killed mid-step (not held) is interrupted:
+// recovery ends it and records it failed; the recorded release serves on.
+func TestCanaryKilledMidStepIsRecovered(t *testing.T) {
+	ctx := context.Background()
+	e, fake, _ := newCanaryEngine(t)
+	host, _ := os.Hostname()
+	gone := Holder{User: "ann", Host: host, PID: deadPID(t), Operation: "op2", What: "promote web@1.1.0"}.String()
+	at := time.Now().UTC()
+	started := ledger.Deployment{Env: "dev", Image: "web", Version: "1.1.0", Digest: testDigest("1.1.0"), Previous: "1.0.0",
+		Kind: ledger.KindPromote, Outcome: ledger.OutcomeStarted, StartedAt: at, By: "ann", Reason: gone, Strategy: ledger.StrategyCanary}
+	step := started
+	step.Outcome, step.Reason, step.FinishedAt = ledger.OutcomeStep, "", at.Add(time.Second)
+	step.Canary = &ledger.CanaryProgress{Step: 1, Steps: 2, Weight: 10, Until: at.Add(time.Minute)}
+	for _, d := range []ledger.Deployment{started, step} {
+		_, err := e.Store.AppendDeployment(ctx, d)
+		require.NoError(t, err)
+	}
+	fake.weight = 10
+
+	recs, _, err := e.Recover(ctx, RecoverRequest{Env: "dev"})
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	assert.Equal(t, ActionReverted, recs[0].Action)
+	assert.Equal(t, []string{"recover 1.1.0"}, fake.Calls())
+	require.NotNil(t, recs[0].Recorded)
+	assert.Equal(t, ledger.OutcomeFailed, recs[0].Recorded.Outcome)
+	assert.Contains(t, recs[0].Recorded.Reason, "interrupted")
+	st, err := CanaryUnderWay(ctx, e.Store, "web", "dev")
+	require.NoError(t, err)
+	assert.Nil(t, st, "the canary is over")
+}
+
+// A `--continue` killed before it recorded the next step leaves the lock
+// behind: the held canary is then interrupted, and recovery ends it.
+func TestCanaryContinueKilledIsRecovered(t *testing.T) {
+	ctx := context.Background()
+	e, fake, _ := newCanaryEngine(t)
+	_, err := e.Promote(ctx, PromoteRequest{Image: "web", Version: "1.1.0", To: "dev", Step: true})
+	require.NoError(t, err)
+	host, _ := os.Hostname()
+	gone := Holder{User: "ann", Host: host, PID: deadPID(t), Operation: "op3", What: "promote web@1.1.0"}.String()
+	_, err = e.Store.Lock(ctx, LockKey("dev"), gone, time.Hour)
+	require.NoError(t, err)
+
+	recs, _, err := e.Recover(ctx, RecoverRequest{Env: "dev"})
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	assert.Equal(t, []string{"start 1.1.0", "shift 10", "recover 1.1.0"}, fake.Calls())
+	require.NotNil(t, recs[0].Recorded)
+	assert.Equal(t, ledger.OutcomeFailed, recs[0].Recorded.Outcome)
+	_, err = e.Store.Holder(ctx, LockKey("dev"))
+	require.ErrorIs(t, err, ledger.ErrNotFound, "the lock left behind is released")
 }

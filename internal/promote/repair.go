@@ -39,7 +39,6 @@ func (d *Engine) repairTraffic(ctx context.Context, env *config.Environment, ima
 
 // repairHeld is repairTraffic once env's lock is held; ctx fences its writes.
 func (d *Engine) repairHeld(ctx context.Context, r Recoverer, env *config.Environment, images []string) ([]Recovery, error) {
-
 	var recs []Recovery
 	for _, image := range images {
 		cur, err := d.Store.Current(ctx, image, env.Name)
@@ -52,6 +51,13 @@ func (d *Engine) repairHeld(ctx context.Context, r Recoverer, env *config.Enviro
 		rel, err := d.Store.Release(ctx, image, cur.Version)
 		if err != nil {
 			return recs, err
+		}
+		// A held canary shares the traffic on purpose: a person ends it.
+		if c, err := CanaryUnderWay(ctx, d.Store, image, env.Name); err != nil {
+			return recs, err
+		} else if c != nil {
+			d.say("%s in %q: %s; left as it is", image, env.Name, c)
+			continue
 		}
 		tgt := env.Targets[image]
 		rq := targets.Recovery{
