@@ -6,15 +6,19 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/bakehq/bake/internal/analysis"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
 	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/steps"
 	"github.com/bakehq/bake/internal/targets"
 )
+
+var _ targets.Canary = (*Target)(nil)
 
 // StartCanary brings up req's replicas beside the ones serving, as
 // blue-green does before its switch, and sends them no traffic: replicas of
@@ -228,4 +232,34 @@ func groupVersions(all []targets.Replica, ups []string) []versionReplicas {
 		out[i].n++
 	}
 	return out
+}
+
+// Traffic sorts what req's front door served since since by the upstream
+// that answered: the canary's replicas' addresses are the canary, every
+// other one the baseline. A 5xx answer is an error; a request that reached
+// no upstream (the door answered it itself) is neither's.
+func (d *Target) Traffic(ctx context.Context, req targets.Request, canary []targets.Replica, since time.Time) (canaryServed, baseline analysis.Sample, err error) {
+	served, err := d.FrontDoor.Served(ctx, d.RouteID(req.Env, req.Image.Name), since)
+	if err != nil {
+		return canaryServed, baseline, fmt.Errorf("reading what %s served for %s@%s: %w", req.Target.Listen, req.Image.Name, req.Release.Version, err)
+	}
+	ups := make([]string, len(canary))
+	for i, r := range canary {
+		ups[i] = r.Upstream
+	}
+	for _, s := range served {
+		if s.Upstream == "" {
+			continue
+		}
+		side := &baseline
+		if slices.Contains(ups, s.Upstream) {
+			side = &canaryServed
+		}
+		side.Requests++
+		if s.Status >= 500 {
+			side.Errors++
+		}
+		side.Latencies = append(side.Latencies, s.Duration)
+	}
+	return canaryServed, baseline, nil
 }

@@ -2,12 +2,15 @@ package docker
 
 import (
 	"context"
+	"net/http"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bakehq/bake/internal/analysis"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/targets"
 )
@@ -66,6 +69,44 @@ func TestShiftAndAbort(t *testing.T) {
 	assert.Empty(t, f.running("1.1.0"), "abort removes the canary's replicas")
 	require.NoError(t, f.d.Abort(ctx, f.request(canary)), "abort is safe to repeat")
 	assert.Equal(t, map[string]int{"1.0.0": 20}, f.versions(20))
+}
+
+// TestTraffic attributes what the front door served to the canary and the
+// baseline by the upstream that answered: a canary that fails every
+// request, 50 ms late, against a good baseline.
+func TestTraffic(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	base, bad := f.release("1.0.0"), f.release("1.1.0", "FAIL_RATE=1", "EXTRA_LATENCY=50ms")
+	_, err := f.d.Deploy(ctx, f.request(base))
+	require.NoError(t, err)
+	started, err := f.d.StartCanary(ctx, f.request(bad))
+	require.NoError(t, err)
+	since := time.Now()
+	require.NoError(t, f.d.Shift(ctx, f.request(bad), started, 10))
+	codes := f.statuses(200)
+	t.Logf("at 10%%: %v", codes)
+	assert.InDelta(t, 20, codes[http.StatusInternalServerError], 4)
+
+	var canary, baseline analysis.Sample
+	require.Eventually(t, func() bool {
+		canary, baseline, err = f.d.Traffic(ctx, f.request(bad), started, since)
+		require.NoError(t, err)
+		return canary.Requests+baseline.Requests >= 200
+	}, 10*time.Second, 100*time.Millisecond, "the front door's log has every request")
+	assert.Equal(t, codes[http.StatusInternalServerError], canary.Requests)
+	assert.Equal(t, canary.Requests, canary.Errors)
+	assert.Equal(t, codes[http.StatusOK], baseline.Requests)
+	assert.Zero(t, baseline.Errors)
+	require.Len(t, canary.Latencies, canary.Requests)
+	require.Len(t, baseline.Latencies, baseline.Requests)
+	assert.GreaterOrEqual(t, slices.Min(canary.Latencies), 50*time.Millisecond)
+	sorted := slices.Sorted(slices.Values(baseline.Latencies))
+	assert.Less(t, sorted[len(sorted)/2], 50*time.Millisecond, "the baseline's median")
+
+	later, _, err := f.d.Traffic(ctx, f.request(bad), started, time.Now().Add(time.Second))
+	require.NoError(t, err)
+	assert.Zero(t, later.Requests, "nothing served after since")
 }
 
 // TestAbortInAnotherProcess aborts a canary that another bake shifted

@@ -174,6 +174,22 @@ func (f *fixture) versions(n int) map[string]int {
 	return got
 }
 
+// statuses sends n requests through the front door and counts the
+// statuses of the answers.
+func (f *fixture) statuses(n int) map[int]int {
+	f.t.Helper()
+	got := map[int]int{}
+	c := &http.Client{Timeout: 10 * time.Second}
+	for range n {
+		res, err := c.Get("http://" + f.target.Listen + "/")
+		require.NoError(f.t, err)
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+		got[res.StatusCode]++
+	}
+	return got
+}
+
 // running returns the running replicas of version.
 func (f *fixture) running(version string) []targets.Replica {
 	f.t.Helper()

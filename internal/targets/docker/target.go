@@ -54,10 +54,7 @@ func (d *Target) Observe(ctx context.Context, o targets.Observation) (targets.St
 	case len(sp.Stable)+len(sp.Canary) > 0:
 		// A route that does not exist yet has no upstreams: nil is what runs.
 		st.Upstreams = append(slices.Clone(sp.Stable), sp.Canary...)
-		if len(sp.Canary) > 0 {
-			st.Canary, st.Weight = sp.Canary, sp.Weight
-			st.Lines = append(st.Lines, fmt.Sprintf("a canary gets %d%% of requests: %s", sp.Weight, strings.Join(sp.Canary, ", ")))
-		}
+		st.Canary, st.Weight = sp.Canary, sp.Weight
 	}
 	warm := ""
 	if o.Keep == config.KeepWarm {
