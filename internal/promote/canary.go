@@ -86,7 +86,7 @@ func (d *Engine) runCanary(ctx context.Context, env *config.Environment, req tar
 		s := steps[i]
 		label := stepLabel(i+1, len(steps), s.Weight)
 		if err := c.Shift(ctx, req, replicas, s.Weight); err != nil {
-			return d.canaryAborted(ctx, env, req, dep, label, fmt.Errorf("sending %d%% of requests to it: %w", s.Weight, err))
+			return d.canaryInterrupted(ctx, env, req, dep, label, fmt.Errorf("sending %d%% of requests to it: %w", s.Weight, err))
 		}
 		began := time.Now().UTC()
 		rec := dep
@@ -115,10 +115,10 @@ func (d *Engine) runCanary(ctx context.Context, env *config.Environment, req tar
 		}
 	}
 	if err := c.Shift(ctx, req, replicas, 100); err != nil {
-		return d.canaryAborted(ctx, env, req, dep, "the last step", fmt.Errorf("sending every request to it: %w", err))
+		return d.canaryInterrupted(ctx, env, req, dep, "the last step", fmt.Errorf("sending every request to it: %w", err))
 	}
+	// The target says the switch (a Switched step); the canary's steps end here.
 	progress.Stepf(d.Progress, progress.Canary, "%s@%s passed its %d steps", dep.Image, dep.Version, len(steps))
-	progress.Stepf(d.Progress, progress.Switched, "switched %s to %s@%s: every request goes to it", req.Target.Listen, dep.Image, dep.Version)
 	dep.Analysis = last.Measurements
 	return d.finish(ctx, env, req, dep, replicas, lock)
 }
@@ -133,7 +133,10 @@ func stepLabel(step, steps, weight int) string {
 // the last analysis's (Inconclusive with too few requests, made a
 // failure by the caller). An error is the run's end (Ctrl-C).
 func (d *Engine) pause(ctx context.Context, c targets.Canary, req targets.Request, replicas []targets.Replica, baseline string, began time.Time, period time.Duration) (analysis.Result, error) {
-	interval := req.Target.Analysis.Interval
+	interval := analysisOf(req.Target).Interval
+	if interval <= 0 {
+		interval = config.DefaultAnalysisInterval
+	}
 	end := began.Add(period)
 	for {
 		wait := min(interval, time.Until(end))

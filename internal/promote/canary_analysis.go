@@ -18,7 +18,7 @@ import (
 // analysis inconclusive, with why, rather than failing the canary: the
 // next analysis may read it. Only the run's end (Ctrl-C) is an error.
 func (d *Engine) analyse(ctx context.Context, c targets.Canary, req targets.Request, replicas []targets.Replica, baseline string, since time.Time) (analysis.Result, error) {
-	an := req.Target.Analysis
+	an := analysisOf(req.Target)
 	var results []analysis.Result
 	canary, base, err := c.Traffic(ctx, req, replicas, since)
 	switch {
@@ -45,6 +45,17 @@ func (d *Engine) analyse(ctx context.Context, c targets.Canary, req targets.Requ
 	progress.Mark(d.Progress, progress.Step{Kind: progress.Analysis, Failed: res.Verdict == analysis.Fail},
 		"%s: %s", res.Verdict, res.Reason)
 	return res, nil
+}
+
+// analysisOf is t's analysis; bake.yaml's defaults when it has none (a
+// held canary continued after its target stopped being one).
+func analysisOf(t *config.Target) *config.Analysis {
+	if t.Analysis != nil {
+		return t.Analysis
+	}
+	return &config.Analysis{Interval: config.DefaultAnalysisInterval, MinRequests: config.DefaultMinRequests,
+		MaxErrorRateIncrease: config.DefaultMaxErrorRateIncrease, MaxLatencyIncrease: config.DefaultMaxLatencyIncrease,
+		Confidence: config.DefaultConfidence}
 }
 
 // thresholds are the limits of bake.yaml's analysis section, for Compare.
