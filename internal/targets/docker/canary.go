@@ -114,7 +114,7 @@ func (d *Target) Abort(ctx context.Context, req targets.Request) error {
 			return fmt.Errorf("aborting the canary of %s in %q: %w", release, req.Env, err)
 		}
 		d.step(progress.Switched, "sent all requests on %s back to %s", req.Target.Listen, describe(req.Image.Name, all, sp.Stable))
-		d.drain(ctx, route.ID)
+		d.drainOf(ctx, route.ID, "the canary's replicas")
 	}
 	d.forget(route.ID)
 	var canary []targets.Replica

@@ -219,15 +219,20 @@ func (d *Target) Retire(ctx context.Context, req targets.Request, previousVersio
 // replicas route took out of traffic (at most frontdoor.MaxDrain); past
 // that, it says how many are cut short.
 func (d *Target) drain(ctx context.Context, route string) {
+	d.drainOf(ctx, route, "the old replicas")
+}
+
+// drainOf is drain for the replicas what names ("the canary's replicas").
+func (d *Target) drainOf(ctx context.Context, route, what string) {
 	began := time.Now()
 	// A line when draining starts too: it can take up to MaxDrain, and the
 	// live view shows it under way.
-	d.mark(progress.Step{Kind: progress.Draining, Begins: true}, "draining the old replicas (at most %s)", frontdoor.MaxDrain)
+	d.mark(progress.Step{Kind: progress.Draining, Begins: true}, "draining %s (at most %s)", what, frontdoor.MaxDrain)
 	if err := d.FrontDoor.Drain(ctx, route, frontdoor.MaxDrain); err != nil {
-		d.mark(progress.Step{Kind: progress.Draining, Failed: true}, "warning: %v; stopping the old replicas anyway", err)
+		d.mark(progress.Step{Kind: progress.Draining, Failed: true}, "warning: %v; stopping %s anyway", err, what)
 		return
 	}
-	d.step(progress.Draining, "drained the old replicas in %s", time.Since(began).Round(time.Millisecond))
+	d.step(progress.Draining, "drained %s in %s", what, time.Since(began).Round(time.Millisecond))
 }
 
 // draining reports whether Retire is about to stop or remove a running

@@ -218,7 +218,7 @@ func (d *Target) endCanary(ctx context.Context, req targets.Request, live target
 	}
 	d.step(progress.Switched, "sent all requests on %s back to %s, ending the interrupted canary", req.Target.Listen,
 		describe(req.Image.Name, live.Replicas, stable))
-	d.drain(ctx, route.ID)
+	d.drainOf(ctx, route.ID, "the canary's replicas")
 	var canary []targets.Replica
 	for _, r := range live.Replicas {
 		if r.Upstream != "" && slices.Contains(live.Canary, r.Upstream) && !slices.Contains(stable, r.Upstream) {

@@ -157,6 +157,6 @@ func (d *Target) restore(ctx context.Context, req targets.Request, route frontdo
 	}
 	d.step(progress.Switched, "switched %s back to %s@%s", req.Target.Listen, req.Image.Name, old[0].Version)
 	// The new replicas may still be finishing requests.
-	d.drain(ctx, route.ID)
+	d.drainOf(ctx, route.ID, "the new replicas")
 	return nil
 }
