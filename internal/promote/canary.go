@@ -101,11 +101,11 @@ func (d *Engine) runCanary(ctx context.Context, env *config.Environment, req tar
 		}
 		what := fmt.Sprintf("%s@%s", dep.Image, dep.Version)
 		if run.hold {
-			progress.Stepf(d.Progress, progress.Canary, "%s: %d%% of requests to %s, held", label, s.Weight, what)
+			progress.Stepf(d.Progress, progress.Canary, "step %d/%d: %d%% of requests to %s, held", i+1, len(steps), s.Weight, what)
 			return Result{Deployment: rec, Replicas: replicas, Canary: rec.Canary}, nil
 		}
 		progress.Mark(d.Progress, progress.Step{Kind: progress.Canary, Begins: true, Period: s.Pause, What: what},
-			"%s: %d%% of requests to %s for %s", label, s.Weight, what, s.Pause)
+			"step %d/%d: %d%% of requests to %s for %s", i+1, len(steps), s.Weight, what, s.Pause)
 		last, err = d.pause(ctx, c, req, replicas, dep.Previous, began, s.Pause)
 		if err != nil {
 			return d.canaryInterrupted(ctx, env, req, dep, label, err)

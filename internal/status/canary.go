@@ -45,7 +45,7 @@ func canaryOf(ctx context.Context, store ledger.Store, image string, env *config
 }
 
 // canaryDigest is the digest of c's release, "" for no canary: what runs
-// of it is no drift.
+// of it is no drift (an interrupted canary is reported as interrupted).
 func canaryDigest(c *Canary) string {
 	if c == nil {
 		return ""

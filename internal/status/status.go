@@ -137,10 +137,12 @@ func Compose(ctx context.Context, req Request) (Result, error) {
 					res.Drifted = true
 				}
 			}
+			canary, err := canaryOf(ctx, store, img.Name, env)
+			if err != nil {
+				return Result{}, err
+			}
 			if es.Interrupted == "" {
-				if es.Canary, err = canaryOf(ctx, store, img.Name, env); err != nil {
-					return Result{}, err
-				}
+				es.Canary = canary // an interrupted one is said as such
 			}
 			cur, err := store.Current(ctx, img.Name, env.Name)
 			switch {
@@ -162,7 +164,7 @@ func Compose(ctx context.Context, req Request) (Result, error) {
 				return Result{}, err
 			}
 			live, err := req.Observe(ctx, targets.Observation{Env: env.Name, Image: img.Name, Target: tgt,
-				Version: es.Version, Digest: es.Digest, Previous: es.Previous, Keep: env.Retention.Previous, Canary: canaryDigest(es.Canary)})
+				Version: es.Version, Digest: es.Digest, Previous: es.Previous, Keep: env.Retention.Previous, Canary: canaryDigest(canary)})
 			if err != nil {
 				es.LiveUnavailable = err.Error()
 				res.Unavailable = true
