@@ -16,12 +16,16 @@
 // upstreams its weight's share of the slots, spread among the stable ones,
 // and Caddy's round robin over the slots sends it that share of requests.
 //
-// Each door's Caddy also writes an access log in the door's directory, one
-// line per request naming the upstream that answered it, its status and
-// duration: Served reads it back, so a canary's requests can be told from
-// the baseline's. A door an older bake started without it gets this
-// config at its first switch, through Caddy's /load (see upgrade): the
-// one time a running door's config changes.
+// While a door is split, its Caddy also writes an access log in the
+// door's directory, one line per request naming the upstream that answered
+// it, its status and duration: Served reads it back, so a canary's requests
+// can be told from the baseline's. Each bank says in a file of its own
+// whether the requests sent to it are logged, so the log is turned on and
+// off by a switch like the upstreams, without a config change (see
+// accesslog_switch). A door an older bake started without the log, or
+// logging every request, gets this config at its first switch, through
+// Caddy's /load (see upgrade): the one time a running door's config
+// changes.
 //
 // A door's admin API listens only on a unix socket (mode 0600, in a 0700
 // directory under the state directory), and bake accepts an answer only

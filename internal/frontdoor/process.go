@@ -66,6 +66,9 @@ func (c *Caddy) start(ctx context.Context, d door, f doorFile, shared bool) erro
 			return fmt.Errorf("removing %q: %w", d.path(name), err)
 		}
 	}
+	if err := ensureLogSwitches(d); err != nil {
+		return err
+	}
 	if err := writeJSON(d.path(configFileName), c.doorConfig(d, f)); err != nil {
 		return err
 	}

@@ -21,12 +21,15 @@ type Served struct {
 	At time.Time
 }
 
-// Served returns every request the route with id answered at or after
-// since, in the order its Caddy logged them; none for a door started by an
-// older bake until its next switch. It reads only what it has not read
-// yet: this Caddy value keeps what it read of the door's access log since
-// the earliest since asked, and a new one (another bake process) starts
-// from a position the door's index remembers for a time before since.
+// Served returns every request the route with id sent to a split's bank
+// and answered at or after since, in the order its Caddy logged them (a
+// door logs only while it is split, see accesslog_switch; one started by
+// an older bake, nothing or everything until its next switch). Requests
+// in flight when a split ended are there, as they finished. It reads only
+// what it has not read yet: this Caddy value keeps what it read of the
+// door's access log since the earliest since asked, and a new one (another
+// bake process) starts from a position the door's index remembers for a
+// time before since.
 func (c *Caddy) Served(ctx context.Context, id string, since time.Time) ([]Served, error) {
 	d, err := c.door(id)
 	if err != nil {

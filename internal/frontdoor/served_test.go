@@ -126,8 +126,8 @@ func mustServed(t *testing.T, c *Caddy, id string, since time.Time) []Served {
 	return served
 }
 
-// TestServedAcrossRolledLogs sends enough requests through a door for its
-// access log to roll over more than once: Served still counts each
+// TestServedAcrossRolledLogs sends enough requests through a split door
+// for its access log to roll over more than once: Served still counts each
 // request once, from a fresh Caddy value and from one that read before
 // the logs rolled.
 func TestServedAcrossRolledLogs(t *testing.T) {
@@ -135,9 +135,10 @@ func TestServedAcrossRolledLogs(t *testing.T) {
 	c := newCaddy(t)
 	c.rollMB = 1
 	up, n := counted(t, http.StatusOK, "ok")
+	canary, m := counted(t, http.StatusOK, "canary")
 	route := Route{ID: "bake-test-rolled", Listen: freeAddr(t)}
 	begin := time.Now()
-	require.NoError(t, c.SetUpstreams(ctx, route, []string{up}))
+	require.NoError(t, c.SetSplit(ctx, route, Split{Stable: []string{up}, Canary: []string{canary}, Weight: 50}))
 	d, _ := doorOf(t, c, route.ID)
 	mustGet(t, route.Listen)
 	require.Len(t, mustServed(t, c, route.ID, begin), 1)
@@ -153,21 +154,22 @@ func TestServedAcrossRolledLogs(t *testing.T) {
 		require.NoError(t, err)
 		size += info.Size()
 	}
-	t.Logf("%d requests, %d bytes a line, rolled into %v", n.Load(), size/n.Load(), rolled)
+	total := n.Load() + m.Load()
+	t.Logf("%d requests, %d bytes a line, rolled into %v", total, size/total, rolled)
 	require.GreaterOrEqual(t, len(rolled), 2, "the access log did not roll over twice")
 
 	took := time.Now()
-	assert.Len(t, mustServed(t, c, route.ID, begin), int(n.Load()))
+	assert.Len(t, mustServed(t, c, route.ID, begin), int(total))
 	incremental := time.Since(took)
 	fresh := &Caddy{StateDir: c.StateDir, Binary: c.Binary}
 	took = time.Now()
-	assert.Len(t, mustServed(t, fresh, route.ID, begin), int(n.Load()))
+	assert.Len(t, mustServed(t, fresh, route.ID, begin), int(total))
 	whole := time.Since(took)
 	took = time.Now()
-	assert.Len(t, mustServed(t, fresh, route.ID, begin), int(n.Load()))
+	assert.Len(t, mustServed(t, fresh, route.ID, begin), int(total))
 	t.Logf("Served: %s for the requests since the last call, %s for all of them in a new process, %s again from there",
 		incremental, whole, time.Since(took))
 	require.NoError(t, os.Remove(d.path(accessIndexFileName)))
 	fresh = &Caddy{StateDir: c.StateDir, Binary: c.Binary}
-	assert.Len(t, mustServed(t, fresh, route.ID, begin), int(n.Load()), "without an index")
+	assert.Len(t, mustServed(t, fresh, route.ID, begin), int(total), "without an index")
 }

@@ -109,7 +109,7 @@ type keepAlive struct {
 // on the door's unix socket, readable by this user only, no autosave (the
 // file bake writes is the config), and the access log bake counts each
 // release's requests in: each request's log line names the upstream that
-// answered it.
+// answered it, and only a bank holding a split logs (see accesslog_switch).
 func (c *Caddy) doorConfig(d door, f doorFile) config {
 	live := placeholder(d.path(liveFileName))
 	srv := server{
@@ -119,11 +119,11 @@ func (c *Caddy) doorConfig(d door, f doorFile) config {
 		Routes: []serverRoute{
 			{
 				Match:    []matcher{{Vars: map[string][]string{live: {bankA}}}},
-				Handle:   []any{logUpstream(), newProxy(f.ID+"-"+bankA, bankDials(d, bankA))},
+				Handle:   []any{skipLogUnlessSplit(d, bankA), logUpstream(), newProxy(f.ID+"-"+bankA, bankDials(d, bankA))},
 				Terminal: true,
 			},
 			// Bank b takes everything else, so a request always has upstreams.
-			{Handle: []any{logUpstream(), newProxy(f.ID+"-"+bankB, bankDials(d, bankB))}, Terminal: true},
+			{Handle: []any{skipLogUnlessSplit(d, bankB), logUpstream(), newProxy(f.ID+"-"+bankB, bankDials(d, bankB))}, Terminal: true},
 		},
 	}
 	return config{

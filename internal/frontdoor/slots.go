@@ -55,7 +55,8 @@ func liveBank(d door) (string, error) {
 	return bankB, nil
 }
 
-// writeBank points the slots of bank at the normal split s and records it.
+// writeBank points the slots of bank at the normal split s, records it, and
+// says whether the requests sent to the bank are logged.
 // Each file is replaced by a rename, so Caddy reads either the old address
 // or the new one.
 func writeBank(d door, bank string, s Split) error {
@@ -71,7 +72,10 @@ func writeBank(d door, bank string, s Split) error {
 	if err := writeJSON(filepath.Join(dir, listFileName), s.inTraffic()); err != nil {
 		return err
 	}
-	return writeJSON(filepath.Join(dir, splitFileName), s)
+	if err := writeJSON(filepath.Join(dir, splitFileName), s); err != nil {
+		return err
+	}
+	return writeLogSwitch(d, bank, s.logged())
 }
 
 // readBank returns the split bank was last given. A bank an older bake

@@ -14,8 +14,10 @@ const upgradeMessage = "loading the config of this bake"
 
 // upgrade gives the running Caddy (pid) of door d the config this bake
 // writes, when the door was started by an older bake with another one (one
-// without the access log, say). It happens once in a door's life, at its
-// first switch by this bake, and the door's log says so.
+// without the access log, or one logging every request, say). It happens
+// once in a door's life, at its first switch by this bake, and the door's
+// log says so. The banks get their log switches first: the new config
+// reads them.
 //
 // Caddy's /load keeps the listener open and lets the requests in flight
 // finish on the old config: no connection is refused and no request
@@ -34,6 +36,9 @@ func (c *Caddy) upgrade(ctx context.Context, d door, f doorFile, pid int) error 
 	have, err := os.ReadFile(d.path(configFileName))
 	if err == nil && bytes.Equal(have, want) {
 		return nil
+	}
+	if err := ensureLogSwitches(d); err != nil {
+		return err
 	}
 	if log, err := os.OpenFile(d.path(logFileName), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err == nil {
 		_ = writeLogLine(log, upgradeMessage, f)

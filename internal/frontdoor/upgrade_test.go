@@ -133,9 +133,11 @@ func TestOldDoorUpgradedUnderLoad(t *testing.T) {
 	}
 }
 
-// TestAccessLogCost measures requests per second through two doors to
-// the same upstream, one with the access log and one without, alternating
-// in one run. It asserts nothing: the machine's load decides the numbers.
+// TestAccessLogCost measures requests per second through three doors to
+// the same kind of upstream, in turns in one run: one with no split (its
+// access log off), one split (logging every request) and one an older
+// bake started with no access log at all, the baseline. It asserts
+// nothing: the machine's load decides the numbers.
 func TestAccessLogCost(t *testing.T) {
 	if os.Getenv("BAKE_MEASURE") == "" {
 		t.Skip("a measurement, not a test: set BAKE_MEASURE=1 to run it")
@@ -143,48 +145,59 @@ func TestAccessLogCost(t *testing.T) {
 	ctx := t.Context()
 	c := newCaddy(t)
 	up, _ := counted(t, http.StatusOK, "ok")
-	logged := Route{ID: "bake-test-logged", Listen: freeAddr(t)}
+	other, _ := counted(t, http.StatusOK, "ok")
+	unsplit := Route{ID: "bake-test-unsplit", Listen: freeAddr(t)}
+	split := Route{ID: "bake-test-split", Listen: freeAddr(t)}
 	plain := Route{ID: "bake-test-plain", Listen: freeAddr(t)}
-	require.NoError(t, c.SetUpstreams(ctx, logged, []string{up}))
+	require.NoError(t, c.SetUpstreams(ctx, unsplit, []string{up}))
+	require.NoError(t, c.SetSplit(ctx, split, Split{Stable: []string{up}, Canary: []string{other}, Weight: 50}))
 	require.NoError(t, c.SetUpstreams(ctx, plain, []string{up}))
 	makeOld(t, c, plain)
-	// Pairs run back to back, in turns of order, so that both doors of a
-	// pair meet about the same load from the rest of the machine. The CPU
-	// time each door's Caddy spends per request is less subject to that
-	// load than the rate.
-	_, loggedPID := doorOf(t, c, logged.ID)
-	_, plainPID := doorOf(t, c, plain.ID)
-	pids := map[Route]int{logged: loggedPID, plain: plainPID}
-	var with, without, ratios, cpuWith, cpuWithout []float64
+	doors := []Route{unsplit, split, plain}
+	names := map[Route]string{unsplit: "no split (log off)", split: "split (log on)", plain: "no access log (older bake)"}
+	// Rounds run the doors back to back, in turns of order, so that each
+	// door of a round meets about the same load from the rest of the
+	// machine. The CPU time each door's Caddy spends per request is less
+	// subject to that load than the rate.
+	pids := map[Route]int{}
+	for _, r := range doors {
+		_, pids[r] = doorOf(t, c, r.ID)
+	}
+	rates, ratios, cpus, cpuRatios := map[Route][]float64{}, map[Route][]float64{}, map[Route][]float64{}, map[Route][]float64{}
 	for i := range 8 {
-		doors := []Route{logged, plain}
+		order := slices.Clone(doors)
+		for range i % len(order) {
+			order = append(order[1:], order[0])
+		}
 		if i%2 == 1 {
-			doors = []Route{plain, logged}
+			slices.Reverse(order)
 		}
 		rate, cpu := map[Route]float64{}, map[Route]float64{}
-		for _, r := range doors {
+		for _, r := range order {
 			before := cpuTime(t, pids[r])
 			res := hey(t, "-z", "3s", "-c", "16", "http://"+r.Listen+"/")
 			require.Zero(t, res.failed(), res.output)
 			rate[r] = res.perSecond
 			cpu[r] = float64((cpuTime(t, pids[r]) - before).Microseconds()) / float64(res.total())
 		}
-		with = append(with, rate[logged])
-		without = append(without, rate[plain])
-		ratios = append(ratios, rate[logged]/rate[plain])
-		cpuWith = append(cpuWith, cpu[logged])
-		cpuWithout = append(cpuWithout, cpu[plain])
+		for _, r := range doors {
+			rates[r] = append(rates[r], rate[r])
+			ratios[r] = append(ratios[r], rate[r]/rate[plain])
+			cpus[r] = append(cpus[r], cpu[r])
+			cpuRatios[r] = append(cpuRatios[r], cpu[r]/cpu[plain])
+		}
 	}
 	median := func(v []float64) float64 {
 		v = slices.Clone(v)
 		slices.Sort(v)
 		return (v[len(v)/2-1] + v[len(v)/2]) / 2
 	}
-	t.Logf("requests/s with the access log %.0f", with)
-	t.Logf("requests/s without              %.0f", without)
-	t.Logf("with/without per pair %.2f; median %.3f", ratios, median(ratios))
-	t.Logf("caddy CPU µs per request with the log %.0f (median %.0f), without %.0f (median %.0f)",
-		cpuWith, median(cpuWith), cpuWithout, median(cpuWithout))
+	for _, r := range doors {
+		t.Logf("%s: requests/s %.0f, against no access log %.2f (median %.3f)",
+			names[r], rates[r], ratios[r], median(ratios[r]))
+		t.Logf("%s: caddy CPU µs per request %.0f (median %.0f), against no access log %.2f (median %.3f)",
+			names[r], cpus[r], median(cpus[r]), cpuRatios[r], median(cpuRatios[r]))
+	}
 }
 
 // cpuTime returns the CPU time process pid has used.
