@@ -54,8 +54,8 @@ func (v *View) stepLines(now time.Time) []string {
 				left := max(s.period-took, 0).Round(time.Second)
 				detail = fmt.Sprintf("%s healthy so far, %s left of %s", s.what, left, s.period)
 			}
-			if s.kind == Canary {
-				left := max(s.period-took, 0).Round(time.Second)
+			if s.kind == Canary { // the step under way began with its line
+				left := max(s.period-now.Sub(s.end), 0).Round(time.Second)
 				detail = fmt.Sprintf("%s, %s left", detail, left)
 			}
 		}

@@ -67,7 +67,10 @@ func (v *View) take(ev progress.Step, line string) bool {
 	}
 	s.text, s.end = line, now
 	switch {
-	case ev.Begins && (ev.Kind == Watch || ev.Kind == Canary): // a watch (again, after a switch back) or a canary's step starts now
+	case ev.Begins && ev.Kind == Canary: // a canary's next step: its time counts from its first
+		s.period, s.what, s.failed, s.count = ev.Period, ev.What, false, 1
+		s.running = true
+	case ev.Begins && ev.Kind == Watch: // a watch (again, after a switch back) starts now
 		s.begin, s.period, s.what, s.failed, s.count = now, ev.Period, ev.What, false, 1
 		s.running = true
 	case ev.Begins:
