@@ -3,6 +3,7 @@ package promote
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,4 +179,17 @@ func TestCanaryContinueKilledIsRecovered(t *testing.T) {
 	assert.Equal(t, ledger.OutcomeFailed, recs[0].Recorded.Outcome)
 	_, err = e.Store.Holder(ctx, LockKey("dev"))
 	require.ErrorIs(t, err, ledger.ErrNotFound, "the lock left behind is released")
+}
+
+// A rollback plan says that the rollback would abort a held canary.
+func TestRollbackPlanNamesAHeldCanary(t *testing.T) {
+	ctx := context.Background()
+	e, _, _ := newCanaryEngine(t)
+	_, err := e.Promote(ctx, PromoteRequest{Image: "web", Version: "1.1.0", To: "dev", Step: true})
+	require.NoError(t, err)
+	var said strings.Builder
+	e.Progress = &said
+	_, err = e.PlanRollback(ctx, RollbackRequest{Image: "web", Env: "dev", To: "1.0.0"})
+	require.NoError(t, err)
+	assert.Contains(t, said.String(), "note: web@1.1.0 gets 10% of requests (step 1/2), held; this rollback aborts it and goes no further: dev keeps running 1.0.0")
 }

@@ -77,6 +77,15 @@ func (d *Engine) PlanRollback(ctx context.Context, r RollbackRequest) (RollbackP
 	for _, it := range ints {
 		d.say("warning: %s: a rollback recovers it first, or run `bake recover %s`", it, env.Name)
 	}
+	if c, err := CanaryUnderWay(ctx, d.Store, r.Image, env.Name); err != nil {
+		return RollbackPlan{}, err
+	} else if c != nil && c.Held() {
+		then := "and goes no further: " + env.Name + " keeps running " + orNothing(c.Started.Previous)
+		if r.To != "" && r.To != c.Started.Previous {
+			then = "first, then goes on as below"
+		}
+		d.say("note: %s; this rollback aborts it %s", c, then)
+	}
 	choice, err := ChooseRollback(ctx, d.Store, r.Image, env.Name, r.To)
 	if err != nil {
 		return RollbackPlan{}, wrap(err)
