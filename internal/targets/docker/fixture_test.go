@@ -76,6 +76,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	// Each test has a project, a front door and replicas of its own.
+	t.Parallel()
 	ctx := t.Context()
 	eng, err := engine.Connect(ctx)
 	require.NoError(t, err, "the Docker engine must run: scripts/services.sh up")
@@ -128,7 +130,10 @@ func (f *fixture) release(version string, env ...string) ledger.Release {
 	ctx := f.t.Context()
 	bin, err := os.ReadFile(svcBinary(f.t))
 	require.NoError(f.t, err)
-	dockerfile := fmt.Sprintf("FROM scratch\nCOPY svc /svc\nENV SVC_VERSION=%s\nLABEL bake-test=%s\nENTRYPOINT [\"/svc\"]\n", version, f.project)
+	// The project's label comes first and nothing is taken from the build
+	// cache: another test removing its images never removes a layer this
+	// build stands on.
+	dockerfile := fmt.Sprintf("FROM scratch\nLABEL bake-test=%s\nCOPY svc /svc\nENV SVC_VERSION=%s\nENTRYPOINT [\"/svc\"]\n", f.project, version)
 	for _, e := range env {
 		dockerfile += "ENV " + e + "\n"
 	}
@@ -142,7 +147,7 @@ func (f *fixture) release(version string, env ...string) ledger.Release {
 	require.NoError(f.t, tw.Close())
 	tag := fmt.Sprintf("bake-test-%s:%s", f.project, version)
 	res, err := f.d.Engine.ImageBuild(ctx, &buf, client.ImageBuildOptions{Tags: []string{tag}, Remove: true, ForceRemove: true,
-		Version: build.BuilderV1})
+		NoCache: true, Version: build.BuilderV1})
 	require.NoError(f.t, err)
 	require.NoError(f.t, engine.ReadStream(res.Body, io.Discard, func(json.RawMessage) {}))
 	_ = res.Body.Close()
