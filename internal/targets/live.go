@@ -11,7 +11,7 @@ import (
 
 // Plan is what a deployment would do, computed from what runs now.
 type Plan struct {
-	Strategy string   `json:"strategy"` // config.BlueGreen or config.Rolling
+	Strategy string   `json:"strategy"` // config.BlueGreen, config.Rolling or config.Canary
 	Reuse    []string `json:"reuse"`    // replicas of the release still running out of traffic (kept warm)
 	Restart  []string `json:"restart"`  // stopped replicas of the release, started again
 	Start    int      `json:"start"`    // new replicas to create
