@@ -229,6 +229,12 @@ func (d *Target) drainOf(ctx context.Context, route, what string) {
 	// live view shows it under way.
 	d.mark(progress.Step{Kind: progress.Draining, Begins: true}, "draining %s (at most %s)", what, frontdoor.MaxDrain)
 	if err := d.FrontDoor.Drain(ctx, route, frontdoor.MaxDrain); err != nil {
+		if ctx.Err() != nil {
+			// The error is the admin API's request cut off mid-way, which
+			// names a URL nobody needs; what happened is the Ctrl-C.
+			d.mark(progress.Step{Kind: progress.Draining, Failed: true}, "warning: draining %s cut short by Ctrl-C; stopping them anyway", what)
+			return
+		}
 		d.mark(progress.Step{Kind: progress.Draining, Failed: true}, "warning: %v; stopping %s anyway", err, what)
 		return
 	}
