@@ -107,6 +107,7 @@ func latencies(canary, baseline Sample, t Thresholds) (p50, p95 ledger.Measureme
 	}
 	p95 = p50
 	p95.Name = "latency p95"
+	p95.Reported = true
 	p95.Detail = "reported, not gated"
 	if len(c) == 0 || len(b) == 0 {
 		p50.Detail = "no latencies measured"

@@ -73,6 +73,9 @@ func TestCompareFailsAddedLatency(t *testing.T) {
 	p95 := res.Measurements[2]
 	assert.Equal(t, "latency p95", p95.Name)
 	assert.True(t, p95.Passed, "p95 is reported, not gated")
+	assert.True(t, p95.Reported)
+	assert.Equal(t, "latency p95", p95.String()[:len("latency p95")])
+	assert.NotContains(t, p95.String(), "at most")
 	assert.Greater(t, p95.Canary, 100.0)
 }
 

@@ -101,9 +101,16 @@ func (p CanaryProgress) String() string {
 }
 
 // String says what a measurement saw, in one line: "error rate 0.4%
-// (baseline 0.35%, at most 1.35%): passed".
+// (baseline 0.35%, at most 1.35%): passed", or for a value held to no
+// limit only the values: "latency p95 12.5ms (baseline 11ms)".
 func (m Measurement) String() string {
 	val := func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) + m.Unit }
+	if m.Reported {
+		if m.Baseline != 0 || m.BaselineRequests > 0 {
+			return fmt.Sprintf("%s %s (baseline %s)", m.Name, val(m.Canary), val(m.Baseline))
+		}
+		return fmt.Sprintf("%s %s", m.Name, val(m.Canary))
+	}
 	bound := "at most "
 	if m.Min {
 		bound = "at least "

@@ -70,7 +70,11 @@ func TestCanaryText(t *testing.T) {
 		{Name: "error rate", Source: "front door", Unit: "%", Canary: 0.4, Baseline: 0.35, Limit: 1.35, CanaryRequests: 80, BaselineRequests: 700, Passed: true},
 		{Name: "latency p50", Source: "front door", Unit: "ms", Canary: 212.5, Baseline: 101.25, Limit: 126.5625, Passed: false},
 		{Name: "up", Source: "prometheus", Canary: 1, Limit: 1, Min: true, Passed: true},
+		{Name: "latency p95", Source: "front door", Unit: "ms", Canary: 310, Baseline: 150.5, CanaryRequests: 80, BaselineRequests: 700, Passed: true, Reported: true},
 	}
 	assert.Equal(t, "latency p50 212.5ms (baseline 101.2ms, at most 126.6ms): failed; "+
-		"error rate 0.4% (baseline 0.35%, at most 1.35%): passed; up 1 (at least 1): passed", ledger.AnalysisSummary(ms))
+		"error rate 0.4% (baseline 0.35%, at most 1.35%): passed; up 1 (at least 1): passed; latency p95 310ms (baseline 150.5ms)",
+		ledger.AnalysisSummary(ms))
+	// A value held to no limit reads as its value: never "at most 0ms".
+	assert.Equal(t, "latency p95 3ms", ledger.Measurement{Name: "latency p95", Unit: "ms", Canary: 3, Passed: true, Reported: true}.String())
 }

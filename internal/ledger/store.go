@@ -152,6 +152,9 @@ type Measurement struct {
 	Baseline float64 `json:"baseline"`
 	Limit    float64 `json:"limit"`
 	Min      bool    `json:"min,omitempty"`
+	// Reported marks a value measured for people and held to no limit
+	// (Limit is then 0 and means nothing), such as the latency p95.
+	Reported bool `json:"reported,omitempty"`
 	// CanaryRequests and BaselineRequests are the sample sizes, for the
 	// front door's measurements.
 	CanaryRequests   int    `json:"canary_requests,omitempty"`
