@@ -33,14 +33,15 @@ const latencyFloor = time.Millisecond
 // differences too small to matter from failing however many requests there
 // are, the test keeps chance from failing a canary on a handful of them.
 //
-// Each call is one test at Confidence. Between releases that behave alike
-// it fails about 0.1% of the time when the baseline has no errors to
-// speak of, but up to about 2.5% when it already fails 0.5-1% of its
-// requests (a couple of extra errors among a first step's hundred are a
-// jump of more than a point). A caller that compares every few seconds
-// over a growing window and stops at the first Fail looks many times, so
-// a good canary's chance of failing somewhere in a step is higher than
-// one call's.
+// Each call is one test at the level t.Look gives it. Alone (a single
+// look, at 1-Confidence) it fails releases that behave alike about 0.1%
+// of the time when the baseline has no errors to speak of, but up to about
+// 2.5% when it already fails 0.5-1% of its requests (a couple of extra
+// errors among a first step's hundred are a jump of more than a point). A
+// caller that compares every few seconds over a growing window and stops
+// at the first Fail looks many times, and says which look each call is
+// (Look), so that the step's looks together stay within 1-Confidence. The
+// measurements' Detail names the p-value and the level it was held to.
 func Compare(canary, baseline Sample, t Thresholds) Result {
 	if canary.Requests < t.MinRequests || baseline.Requests < t.MinRequests {
 		return Result{
@@ -92,7 +93,7 @@ func errorRate(canary, baseline Sample, t Thresholds) ledger.Measurement {
 		Canary: c * 100, Baseline: b * 100, Limit: (b + t.MaxErrorRateIncrease) * 100,
 		CanaryRequests: canary.Requests, BaselineRequests: baseline.Requests,
 		Passed: !(tooHigh && p < t.alpha()),
-		Detail: pValue(p),
+		Detail: pValue(p) + ", " + t.level(),
 	}
 }
 
@@ -119,7 +120,7 @@ func latencies(canary, baseline Sample, t Thresholds) (p50, p95 ledger.Measureme
 	p50.Limit = p50.Baseline + max(p50.Baseline*t.MaxLatencyIncrease, floor)
 	p := latencyP(canary.Latencies, baseline.Latencies)
 	p50.Passed = !(p50.Canary > p50.Limit && p < t.alpha())
-	p50.Detail = pValue(p)
+	p50.Detail = pValue(p) + ", " + t.level()
 	return p50, p95
 }
 

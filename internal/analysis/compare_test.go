@@ -38,7 +38,7 @@ func TestCompareFailsFivePercentErrors(t *testing.T) {
 
 	res := Compare(canary, baseline, defaults)
 	require.Equal(t, Fail, res.Verdict, res.Reason)
-	assert.Equal(t, "error rate 5.0% vs 0.0% on 120/1080 requests (max +1.0 points, p<0.001)", res.Reason)
+	assert.Equal(t, "error rate 5.0% vs 0.0% on 120/1080 requests (max +1.0 points, p<0.001, level 0.05)", res.Reason)
 	m := res.Measurements[0]
 	assert.Equal(t, "error rate", m.Name)
 	assert.Equal(t, "front door", m.Source)
@@ -64,7 +64,7 @@ func TestCompareFailsAddedLatency(t *testing.T) {
 
 	res := Compare(canary, baseline, defaults)
 	require.Equal(t, Fail, res.Verdict, res.Reason)
-	assert.Regexp(t, `^latency p50 10\d\.\d ms vs [12]\.\d ms on 100/900 requests \(max \+25\.0%, p<0\.001\)$`, res.Reason)
+	assert.Regexp(t, `^latency p50 10\d\.\d ms vs [12]\.\d ms on 100/900 requests \(max \+25\.0%, p<0\.001, level 0\.05\)$`, res.Reason)
 	p50 := res.Measurements[1]
 	assert.Equal(t, "latency p50", p50.Name)
 	assert.Equal(t, "ms", p50.Unit)

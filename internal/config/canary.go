@@ -47,7 +47,9 @@ type Analysis struct {
 	// 100 ms passes), 0% to 1000%.
 	MaxLatencyIncrease float64 `yaml:"max_latency_increase" default:"25%" bake:"percent"`
 	// Confidence is how sure the statistical tests must be that the canary
-	// is worse before it fails, 50% to 99.99%.
+	// is worse before it fails, 50% to 99.99%, over a step's analyses
+	// together: those before the step's end are held to a stricter level,
+	// so a good canary fails a step no more often than 100% minus it.
 	Confidence float64 `yaml:"confidence" default:"95%" bake:"percent"`
 	// Prometheus is the http(s) URL of a Prometheus on loopback whose
 	// queries also judge each step ("" for none).

@@ -72,7 +72,8 @@ func (d *Engine) runCanary(ctx context.Context, env *config.Environment, req tar
 		from = h.Canary.Step // the index of the step after the held one
 		began, baseline := h.FinishedAt, dep.Previous
 		label := stepLabel(h.Canary.Step, len(steps), h.Canary.Weight)
-		if last, err = d.analyse(ctx, c, req, replicas, baseline, began); err != nil {
+		// One look at what the held step served: held to 1-Confidence.
+		if last, err = d.analyse(ctx, c, req, replicas, baseline, began, analysis.Look{}); err != nil {
 			return d.canaryInterrupted(ctx, env, req, dep, label, err)
 		}
 		switch last.Verdict {
@@ -132,25 +133,48 @@ func stepLabel(step, steps, weight int) string {
 // period, and returns the verdict: Fail as soon as one fails; at the end,
 // the last analysis's (Inconclusive with too few requests, made a
 // failure by the caller). An error is the run's end (Ctrl-C).
+//
+// Each analysis says which of the step's looks it is, so that the looks
+// together fail a good canary no more often than 1-Confidence
+// (analysis.Look): the looks before the pause ends are held to a stricter
+// level than the last.
 func (d *Engine) pause(ctx context.Context, c targets.Canary, req targets.Request, replicas []targets.Replica, baseline string, began time.Time, period time.Duration) (analysis.Result, error) {
 	interval := analysisOf(req.Target).Interval
 	if interval <= 0 {
 		interval = config.DefaultAnalysisInterval
 	}
 	end := began.Add(period)
-	for {
+	looks := looksIn(period, interval)
+	for n := 1; ; n++ {
 		wait := min(interval, time.Until(end))
 		select {
 		case <-ctx.Done():
 			return analysis.Result{}, ctx.Err()
 		case <-time.After(max(wait, 0)):
 		}
-		res, err := d.analyse(ctx, c, req, replicas, baseline, began)
+		last := !time.Now().Before(end)
+		res, err := d.analyse(ctx, c, req, replicas, baseline, began, lookAt(n, looks, last))
 		if err != nil {
 			return res, err
 		}
-		if res.Verdict == analysis.Fail || !time.Now().Before(end) {
+		if res.Verdict == analysis.Fail || last {
 			return res, nil
 		}
 	}
+}
+
+// looksIn is how many analyses a pause of period makes every interval:
+// one per whole interval before its end, and one at its end.
+func looksIn(period, interval time.Duration) int {
+	return max(1, int((period+interval-1)/interval))
+}
+
+// lookAt is the nth analysis of a pause of looks: the last one when the
+// pause has ended, whatever n is; an earlier one never counts as the last,
+// even should a slow clock let it come later than looksIn counted.
+func lookAt(n, looks int, last bool) analysis.Look {
+	if last {
+		return analysis.Look{N: looks, Of: looks}
+	}
+	return analysis.Look{N: min(n, looks-1), Of: looks}
 }

@@ -14,10 +14,12 @@ import (
 // analyse compares what the canary served since since with what the
 // baseline served over the same time, at the front door, and, when
 // bake.yaml names a Prometheus, evaluates its queries; the verdict is
-// both combined (analysis.Combine). A source that cannot be read makes the
-// analysis inconclusive, with why, rather than failing the canary: the
-// next analysis may read it. Only the run's end (Ctrl-C) is an error.
-func (d *Engine) analyse(ctx context.Context, c targets.Canary, req targets.Request, replicas []targets.Replica, baseline string, since time.Time) (analysis.Result, error) {
+// both combined (analysis.Combine). look is which of the step's analyses
+// this is, for the level of the statistical tests. A source that cannot be
+// read makes the analysis inconclusive, with why, rather than failing the
+// canary: the next analysis may read it. Only the run's end (Ctrl-C) is an
+// error.
+func (d *Engine) analyse(ctx context.Context, c targets.Canary, req targets.Request, replicas []targets.Replica, baseline string, since time.Time, look analysis.Look) (analysis.Result, error) {
 	an := analysisOf(req.Target)
 	var results []analysis.Result
 	canary, base, err := c.Traffic(ctx, req, replicas, since)
@@ -28,7 +30,9 @@ func (d *Engine) analyse(ctx context.Context, c targets.Canary, req targets.Requ
 		results = append(results, analysis.Result{Verdict: analysis.Inconclusive,
 			Reason: fmt.Sprintf("reading what the front door served: %v", err)})
 	default:
-		results = append(results, analysis.Compare(canary, base, thresholds(an)))
+		th := thresholds(an)
+		th.Look = look
+		results = append(results, analysis.Compare(canary, base, th))
 	}
 	if an.Prometheus != "" {
 		p := analysis.Prometheus{URL: an.Prometheus, Queries: queries(an.Queries)}

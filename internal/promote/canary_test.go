@@ -53,6 +53,10 @@ func TestCanaryPassesEveryStep(t *testing.T) {
 	}, outcomes(deps))
 	assert.Empty(t, deps[1].Analysis, "nothing was analysed before the first step")
 	assert.NotEmpty(t, deps[2].Analysis, "the second step's record holds the first step's measurements")
+	// A pause of 300 ms analysed every 50 ms looks 6 times; the step's
+	// verdict is its last look's, held to half of 1-Confidence.
+	assert.Equal(t, "p=1, level 0.025 (last look of 6)", deps[2].Analysis[0].Detail)
+	assert.Equal(t, "p=1, level 0.025 (last look of 6)", res.Deployment.Analysis[0].Detail)
 	assert.WithinDuration(t, deps[1].FinishedAt.Add(300*time.Millisecond), deps[1].Canary.Until, time.Millisecond)
 	cur, err := e.Store.Current(ctx, "web", "dev")
 	require.NoError(t, err)
@@ -87,6 +91,7 @@ func TestCanaryFailedAnalysisRollsBackAutomatically(t *testing.T) {
 	}, outcomes(deps))
 	failed, back := deps[2], deps[4]
 	assert.Contains(t, failed.Reason, "error rate 10.0%")
+	assert.Contains(t, failed.Reason, "p<0.001, level 0.005 (look 1 of 6)", "stopped at the first look, held to its stricter level")
 	assert.NotEmpty(t, failed.Analysis)
 	assert.Equal(t, "1.1.0", back.Previous)
 	assert.Equal(t, failed.Reason, back.Reason)
@@ -132,4 +137,17 @@ func TestCanaryInterruptedSendsTrafficBack(t *testing.T) {
 	cur, err := e.Store.Current(context.Background(), "web", "dev")
 	require.NoError(t, err)
 	assert.Equal(t, "1.0.0", cur.Version)
+}
+
+// A pause's looks: one per whole interval before its end and one at its
+// end; only the one at the end is the last, however many came before.
+func TestPauseLooks(t *testing.T) {
+	assert.Equal(t, 6, looksIn(300*time.Millisecond, 50*time.Millisecond))
+	assert.Equal(t, 12, looksIn(time.Minute, 5*time.Second))
+	assert.Equal(t, 3, looksIn(11*time.Second, 5*time.Second), "5 s, 10 s, and the end at 11 s")
+	assert.Equal(t, 1, looksIn(2*time.Second, 5*time.Second))
+	assert.Equal(t, analysis.Look{N: 2, Of: 6}, lookAt(2, 6, false))
+	assert.Equal(t, analysis.Look{N: 6, Of: 6}, lookAt(4, 6, true), "the pause ended early: its last look")
+	assert.Equal(t, analysis.Look{N: 5, Of: 6}, lookAt(7, 6, false), "a late look before the end is no last look")
+	assert.Equal(t, analysis.Look{N: 1, Of: 1}, lookAt(1, 1, true))
 }
