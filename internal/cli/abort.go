@@ -24,6 +24,10 @@ func newCmdAbort(f *Factory) *cobra.Command {
 left by a bake that stopped: every request goes back at once to the release
 the environment ran, the canary's replicas are removed, and the canary is
 recorded as failed, aborted by you. The environment's release never changed.
+A canary that another bake on this machine is running is aborted by that
+bake: bake abort sends it a Ctrl-C, waits (at most 30s) for it to send every
+request back and record the canary failed, interrupted, and says what it
+recorded. One run on another host is refused: press Ctrl-C there.
 With no canary under way, it says so and exits 2.`,
 		Example: `  bake abort hello --env prod
   bake abort hello --env prod -o json`,

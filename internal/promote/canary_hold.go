@@ -100,16 +100,29 @@ func (d *Engine) abortCanary(ctx context.Context, env *config.Environment, image
 		return nil, err
 	}
 	s := st.Started
-	held, _, release, err := d.hold(ctx, env.Name, d.holder("abort "+s.Image+"@"+s.Version))
+	holder := d.holder("abort " + s.Image + "@" + s.Version)
+	held, _, release, err := d.hold(ctx, env.Name, holder)
+	interrupted := false
 	if errors.Is(err, ledger.ErrLocked) && !st.Held() {
-		return nil, fmt.Errorf("aborting the canary of %s@%s in %q: %w: the bake running it aborts it on Ctrl-C", s.Image, s.Version, env.Name, err)
+		// A bake runs the canary: it aborts it on Ctrl-C, so send it one.
+		held, release, err = d.interruptRun(ctx, env, s, holder, err)
+		if err != nil {
+			return nil, err
+		}
+		interrupted = true
 	}
 	if err != nil {
 		return nil, fmt.Errorf("aborting the canary of %s@%s in %q: %w", s.Image, s.Version, env.Name, err)
 	}
 	defer release()
-	if st, err = CanaryUnderWay(held, d.Store, image, env.Name); err != nil || st == nil {
+	if st, err = CanaryUnderWay(held, d.Store, image, env.Name); err != nil {
 		return nil, err
+	}
+	if st == nil {
+		if interrupted {
+			return d.interruptedOutcome(held, env, s)
+		}
+		return nil, nil
 	}
 	rel, err := d.Store.Release(held, image, st.Started.Version)
 	if err != nil {
