@@ -15,9 +15,10 @@ import (
 
 // heyRun is hey sending requests in the background.
 type heyRun struct {
-	name string
-	out  string
-	cmd  *exec.Cmd
+	name    string
+	out     string
+	cmd     *exec.Cmd
+	started time.Time // when it was started: hey's CSV offsets count from about then
 }
 
 // startHey starts hey against dev's front door: for duration (or until
@@ -31,6 +32,12 @@ func (b *bench) startHey(name, method, duration string) *heyRun {
 		args = append(args, "-m", method, "-d", "ping", "-T", "text/plain")
 	}
 	args = append(args, frontDoor+"/healthz")
+	return b.launchHey(name, args)
+}
+
+// launchHey starts hey with args, its output in LOGS/NAME.hey, killed
+// after 15 minutes or when the bench ends.
+func (b *bench) launchHey(name string, args []string) *heyRun {
 	h := &heyRun{name: name, out: filepath.Join(b.logs, name+".hey")}
 	f, err := os.Create(h.out)
 	if err != nil {
@@ -39,6 +46,7 @@ func (b *bench) startHey(name, method, duration string) *heyRun {
 	h.cmd = exec.Command("hey", args...)
 	h.cmd.Stdout, h.cmd.Stderr = f, f
 	logf("%s: hey %s", name, strings.Join(args, " "))
+	h.started = time.Now()
 	if err := h.cmd.Start(); err != nil {
 		die("%s: starting hey: %v", name, err)
 	}

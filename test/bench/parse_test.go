@@ -106,3 +106,16 @@ func TestReplaceSectionKeepsTheRestOfTheReport(t *testing.T) {
 	assert.Less(t, strings.Index(got, "### History"), strings.Index(got, "commands that failed"))
 	assert.Greater(t, strings.Index(got, "### History"), strings.Index(got, "### Baking"))
 }
+
+func TestReadHeyCSV(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run.hey")
+	require.NoError(t, os.WriteFile(out, []byte(`response-time,DNS+dialup,DNS,Request-write,Response-delay,Response-read,status-code,offset
+0.0277,0.0005,0.0000,0.0001,0.0267,0.0004,200,0.0002
+0.1013,0.0006,0.0000,0.0001,0.0005,0.0001,500,1.5000
+`), 0o644))
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	got := readHeyCSV(out, start)
+	require.Len(t, got, 2)
+	assert.Equal(t, heyResponse{at: start.Add(1500 * time.Millisecond), took: 101300 * time.Microsecond, status: 500}, got[1])
+	assert.Equal(t, 3, codeCount(heySummary{codes: []string{"200:10", "500:3"}}, 500))
+}

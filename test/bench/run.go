@@ -53,6 +53,14 @@ type runner struct {
 // timed runs argv in dir with its output in LOGS/NAME.log, for at most
 // limit. It never fails: the caller decides what a failure means.
 func (r *runner) timed(name, dir string, limit time.Duration, argv ...string) op {
+	o, _ := r.timedExits(name, dir, limit, []int{0}, argv...)
+	return o
+}
+
+// timedExits is timed for a command whose exit codes in accept are all
+// measurements (a canary that aborts exits 1): any other exit is a
+// failure. It returns the exit code too (-1 when it did not run).
+func (r *runner) timedExits(name, dir string, limit time.Duration, accept []int, argv ...string) (op, int) {
 	logPath := filepath.Join(r.logs, name+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
@@ -71,6 +79,16 @@ func (r *runner) timed(name, dir string, limit time.Duration, argv ...string) op
 	t0 := time.Now()
 	err = cmd.Run()
 	o := op{Took: time.Since(t0), OK: err == nil, Log: logPath}
+	exitCode := -1
+	if cmd.ProcessState != nil {
+		exitCode = cmd.ProcessState.ExitCode()
+	}
+	switch {
+	case exitCode >= 0 && slices.Contains(accept, exitCode):
+		o.OK, err = true, nil
+	case err == nil:
+		o.OK, err = false, fmt.Errorf("exit status 0, want one of %v", accept)
+	}
 	if err != nil {
 		shown := strings.Join(argv, " ")
 		if argv[0] == r.bake {
@@ -85,7 +103,7 @@ func (r *runner) timed(name, dir string, limit time.Duration, argv ...string) op
 		logf("%s failed (%s); last lines of %s:", name, code, logPath)
 		fmt.Fprintln(os.Stderr, lastLines(logPath, 5))
 	}
-	return o
+	return o, exitCode
 }
 
 // bakeOp runs bake ARGS in dir like timed.
