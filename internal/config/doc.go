@@ -116,9 +116,10 @@
 //	          prometheus: http://127.0.0.1:9090  # optional; a Prometheus on loopback
 //	          queries:            # required with prometheus, only with it
 //	            - name: error-ratio           # unique; what a failure names
-//	              query: 'sum(rate(http_requests_total{version="{{ .Version }}",code=~"5.."}[1m])) / sum(rate(http_requests_total{version="{{ .Version }}"}[1m]))'
+//	              query: '(sum(rate(http_requests_total{version="{{ .Version }}",code=~"5.."}[1m])) or vector(0)) / sum(rate(http_requests_total{version="{{ .Version }}"}[1m]))'
 //	              max: 0.01                   # max, min or both; the query may use
-//	                                          # {{ .Image }}, {{ .Env }}, {{ .Version }}, {{ .Baseline }}
+//	                                          # {{ .Image }}, {{ .Env }}, {{ .Version }}, {{ .Baseline }};
+//	                                          # "or vector(0)": no 5xx series yet is 0 errors, not "no data"
 //	      web-ami:
 //	        type: asg             # an Auto Scaling group per release, blue/green
 //	        replicas: 3           # the group's size
