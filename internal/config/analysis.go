@@ -78,7 +78,7 @@ func (d *decoder) percent(path string, n *yaml.Node, lo, hi float64) (float64, b
 		d.Errorf(n, path, "expected a percentage such as 5%%, got %q", n.Value)
 		return 0, false
 	case !hasSign:
-		d.Errorf(n, path, "write a percentage with a %% sign: %s%% or %s%%, not %s", trim(v), trim(v*100), n.Value)
+		d.Errorf(n, path, "%s, not %s", signHint(v, lo, hi), n.Value)
 		return 0, false
 	case v < lo || v > hi:
 		d.Errorf(n, path, "must be between %s%% and %s%%, got %s", trim(lo), trim(hi), n.Value)
@@ -87,6 +87,23 @@ func (d *decoder) percent(path string, n *yaml.Node, lo, hi float64) (float64, b
 	// Scaled in the decimal text, so that 99.9% is 0.999, not 0.999...01.
 	f, _ := strconv.ParseFloat(text+"e-2", 64)
 	return f, true
+}
+
+// signHint says how to write a bare number v as a percentage between lo
+// and hi: as v% or as v*100% when both are in range, as the one reading
+// that is (0.95 for a confidence is 95%: 0.95% is out of range), and with
+// the range when neither is.
+func signHint(v, lo, hi float64) string {
+	in := func(p float64) bool { return p >= lo && p <= hi }
+	switch asIs, scaled := in(v), in(v*100); {
+	case asIs && scaled && v != v*100:
+		return fmt.Sprintf("write a percentage with a %% sign: %s%% or %s%%", trim(v), trim(v*100))
+	case asIs:
+		return fmt.Sprintf("write a percentage with a %% sign: %s%%", trim(v))
+	case scaled:
+		return fmt.Sprintf("write a percentage with a %% sign: %s%%", trim(v*100))
+	}
+	return fmt.Sprintf("write a percentage with a %% sign, between %s%% and %s%%", trim(lo), trim(hi))
 }
 
 // decimal is how the number of a percentage is written.
