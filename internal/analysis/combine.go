@@ -1,6 +1,9 @@
 package analysis
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Combine joins the results of several analyses of the same window (the
 // front door's comparison, the Prometheus queries) into one: any Fail
@@ -21,12 +24,16 @@ func Combine(results ...Result) Result {
 			out.Verdict = Inconclusive
 		}
 	}
-	var reasons []string
+	var reasons, advice []string
 	for _, r := range results {
 		if r.Verdict == out.Verdict && r.Reason != "" {
 			reasons = append(reasons, r.Reason)
 		}
+		if r.Verdict == out.Verdict && r.Advice != "" && !slices.Contains(advice, r.Advice) {
+			advice = append(advice, r.Advice)
+		}
 	}
 	out.Reason = strings.Join(reasons, "; ")
+	out.Advice = strings.Join(advice, "; ")
 	return out
 }

@@ -48,6 +48,7 @@ func Compare(canary, baseline Sample, t Thresholds) Result {
 			Verdict: Inconclusive,
 			Reason: fmt.Sprintf("too few requests yet: %d to the canary, %d to the baseline (min_requests %d each)",
 				canary.Requests, baseline.Requests, t.MinRequests),
+			Advice: "give the step more time (its pause) or set analysis.min_requests lower",
 		}
 	}
 	if canary.Requests == 0 || baseline.Requests == 0 {

@@ -88,6 +88,7 @@ func TestCompareTooFewRequestsIsInconclusive(t *testing.T) {
 	res := Compare(canary, baseline, defaults)
 	assert.Equal(t, Inconclusive, res.Verdict)
 	assert.Equal(t, "too few requests yet: 49 to the canary, 900 to the baseline (min_requests 50 each)", res.Reason)
+	assert.Contains(t, res.Advice, "min_requests")
 
 	res = Compare(baseline, service(r, 10, 0, 2*time.Millisecond, 0), defaults)
 	assert.Equal(t, Inconclusive, res.Verdict, "the baseline needs min_requests too")

@@ -37,4 +37,8 @@ type Result struct {
 	// Reason says in one line why the verdict is what it is, naming the
 	// failed measurements' values for a failure.
 	Reason string
+	// Advice says what would let an Inconclusive analysis decide, fitting
+	// its cause (more requests, a query that answers, a Prometheus that
+	// runs); "" when there is nothing to advise.
+	Advice string
 }

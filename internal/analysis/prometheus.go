@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -42,6 +43,31 @@ type Vars struct {
 	Image, Env, Version, Baseline string
 }
 
+// ErrBadQuery marks a query Prometheus refused (its PromQL does not
+// parse) or whose answer is not one value: the query must change.
+var ErrBadQuery = errors.New("bad Prometheus query")
+
+// noDataAdvice is what to do about a query that has no data.
+const noDataAdvice = "make each query answer whenever the canary served, e.g. (sum(errors...) or vector(0)) / sum(requests...) (docs/canary.md, Queries that always answer)"
+
+// QueryError is a query that could not run: errors.Is(err, ErrBadQuery)
+// when the query itself is at fault, else Prometheus could not be asked.
+type QueryError struct {
+	Name string // the query's name in bake.yaml
+	Err  error  // Prometheus's own words, or why it could not be reached
+}
+
+func (e *QueryError) Error() string { return fmt.Sprintf("prometheus query %q: %v", e.Name, e.Err) }
+
+// Unwrap returns the cause.
+func (e *QueryError) Unwrap() error { return e.Err }
+
+// refused is Prometheus's message about a query it would not run.
+type refused string
+
+func (r refused) Error() string        { return string(r) }
+func (r refused) Is(target error) bool { return target == ErrBadQuery }
+
 // Evaluate runs every query as an instant query now and holds its value to
 // its limits. A query must give a scalar or a vector of one sample;
 // aggregate it (sum, max, ...) to get there. No sample, or NaN (a ratio of
@@ -61,10 +87,10 @@ func (p Prometheus) Evaluate(ctx context.Context, v Vars) (Result, error) {
 	for _, q := range p.Queries {
 		value, ok, err := p.value(ctx, promAPI, q, v)
 		if err != nil {
-			return Result{}, fmt.Errorf("prometheus query %q: %w", q.Name, err)
+			return Result{}, &QueryError{Name: q.Name, Err: err}
 		}
 		if !ok {
-			results = append(results, Result{Verdict: Inconclusive, Reason: fmt.Sprintf(
+			results = append(results, Result{Verdict: Inconclusive, Advice: noDataAdvice, Reason: fmt.Sprintf(
 				"%s: no data from Prometheus for %s@%s in %q", q.Name, v.Image, v.Version, v.Env)})
 			continue
 		}
@@ -77,16 +103,20 @@ func (p Prometheus) Evaluate(ctx context.Context, v Vars) (Result, error) {
 func (p Prometheus) value(ctx context.Context, promAPI v1.API, q Query, v Vars) (value float64, ok bool, err error) {
 	tmpl, err := template.New(q.Name).Option("missingkey=error").Parse(q.Query)
 	if err != nil {
-		return 0, false, err
+		return 0, false, refused(err.Error())
 	}
 	var promQL strings.Builder
 	if err := tmpl.Execute(&promQL, v); err != nil {
-		return 0, false, err
+		return 0, false, refused(err.Error())
 	}
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
 	got, _, _, err := promAPI.Query(ctx, promQL.String(), time.Now())
-	if err != nil {
+	var apiErr *v1.Error
+	switch {
+	case errors.As(err, &apiErr) && apiErr.Type == v1.ErrBadData:
+		return 0, false, refused(apiErr.Msg)
+	case err != nil:
 		return 0, false, err
 	}
 	switch got := got.(type) {
@@ -99,11 +129,11 @@ func (p Prometheus) value(ctx context.Context, promAPI v1.API, q Query, v Vars) 
 		case 1:
 			value = float64(got[0].Value)
 		default:
-			return 0, false, fmt.Errorf("%d series (%s, ...) where one value is needed: aggregate them, e.g. with sum(...)",
-				len(got), got[0].Metric)
+			return 0, false, refused(fmt.Sprintf("%d series (%s, ...) where one value is needed: aggregate them, e.g. with sum(...)",
+				len(got), got[0].Metric))
 		}
 	default:
-		return 0, false, fmt.Errorf("a %s where a scalar or an instant vector is needed", got.Type())
+		return 0, false, refused(fmt.Sprintf("a %s where a scalar or an instant vector is needed", got.Type()))
 	}
 	if math.IsNaN(value) {
 		return 0, false, nil

@@ -94,6 +94,8 @@ func TestPrometheusEvaluate(t *testing.T) {
 		assert.Equal(t, analysis.Inconclusive, res.Verdict)
 		assert.Contains(t, res.Reason, `error-ratio: no data from Prometheus for web@9.9.9 in "`+env+`"`)
 		assert.Empty(t, res.Measurements)
+		assert.Contains(t, res.Advice, "or vector(0)", "no data is the query's to fix, not min_requests")
+		assert.NotContains(t, res.Advice, "min_requests")
 	})
 
 	t.Run("several series", func(t *testing.T) {
@@ -104,6 +106,7 @@ func TestPrometheusEvaluate(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), `prometheus query "raw": 6 series`)
 		assert.Contains(t, err.Error(), "aggregate them")
+		assert.ErrorIs(t, err, analysis.ErrBadQuery)
 	})
 
 	t.Run("bad promql", func(t *testing.T) {
@@ -113,6 +116,12 @@ func TestPrometheusEvaluate(t *testing.T) {
 		_, err := bad.Evaluate(ctx, vars("1.4.0"))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), `prometheus query "broken"`)
+		assert.ErrorIs(t, err, analysis.ErrBadQuery, "Prometheus answers 400 bad_data")
+		var qe *analysis.QueryError
+		require.ErrorAs(t, err, &qe)
+		assert.Equal(t, "broken", qe.Name)
+		assert.Contains(t, qe.Err.Error(), "parse error")
+		assert.NotContains(t, qe.Err.Error(), "bad_data", "Prometheus's own words only")
 	})
 }
 
@@ -125,6 +134,7 @@ func TestPrometheusEvaluateErrors(t *testing.T) {
 	}}.Evaluate(ctx, v)
 	require.Error(t, err, "nothing listens on port 1")
 	assert.Contains(t, err.Error(), `prometheus query "down"`)
+	assert.NotErrorIs(t, err, analysis.ErrBadQuery, "an unreachable Prometheus is no fault of the query")
 
 	_, err = analysis.Prometheus{URL: servicestest.PrometheusURL, Queries: []analysis.Query{
 		{Name: "typo", Query: `up{version="{{ .Verison }}"}`, Max: ptr(1)},

@@ -144,6 +144,7 @@ func (d *decoder) queries(path string, n *yaml.Node) []MetricQuery {
 					d.Errorf(v, join(qpath, "query"), "%v", err)
 				}
 				q.Query = text
+				q.At = Error{File: d.File, Line: v.Line, Column: v.Column, Key: join(qpath, "query"), Kind: ErrInvalid}
 			}
 		}
 		q.Max = d.limit(join(qpath, "max"), s.Get("max"))

@@ -68,6 +68,9 @@ type MetricQuery struct {
 	Query string   `yaml:"query" bake:"required"`
 	Max   *float64 `yaml:"max"` // the greatest value that passes; max, min or both
 	Min   *float64 `yaml:"min"` // the least value that passes
+	// At is where bake.yaml sets the query, for a problem Prometheus finds
+	// with it later (bake asks before a canary starts): Msg is empty.
+	At Error `yaml:"-"`
 }
 
 // defaultAnalysis is the analysis of a canary whose bake.yaml has none.

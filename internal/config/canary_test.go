@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -48,7 +49,13 @@ func TestCanaryAnalysisAsWritten(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := Load(writeProject(t, canaryFile(t, "{listen: 127.0.0.1:8101, strategy: canary, steps: [{weight: 20, pause: 1m}], analysis: "+tt.analysis+"}")))
 			require.NoError(t, err)
-			assert.Equal(t, tt.want, *p.Environments[0].Targets["hello"].Analysis)
+			got := *p.Environments[0].Targets["hello"].Analysis
+			for i, q := range got.Queries {
+				assert.Equal(t, "environments[0].targets.hello.analysis.queries["+strconv.Itoa(i)+"].query", q.At.Key)
+				assert.Equal(t, 12, q.At.Line, "where the query is written")
+				got.Queries[i].At = Error{}
+			}
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }

@@ -35,7 +35,10 @@ func (d *Engine) sendBack(ctx context.Context, req targets.Request) error {
 func (d *Engine) canaryFailed(ctx context.Context, env *config.Environment, req targets.Request, dep ledger.Deployment, lock ledger.Lock, label string, res analysis.Result) (Result, error) {
 	why := res.Reason
 	if res.Verdict == analysis.Inconclusive {
-		why = fmt.Sprintf("inconclusive at the end of the step: %s; give the step more time (its pause) or set analysis.min_requests lower", res.Reason)
+		why = "inconclusive at the end of the step: " + res.Reason
+		if res.Advice != "" {
+			why += "; " + res.Advice
+		}
 	}
 	failed := oneLine(fmt.Sprintf("%s@%s failed its canary analysis in %q at %s: %s", dep.Image, dep.Version, env.Name, label, why))
 	progress.Mark(d.Progress, progress.Step{Kind: progress.Canary, Failed: true}, "%s; sending every request back to %s", failed, dep.Previous)
@@ -54,7 +57,7 @@ func (d *Engine) canaryFailed(ctx context.Context, env *config.Environment, req 
 	}
 	back := ledger.Deployment{
 		Env: env.Name, Image: dep.Image, Version: prev.Version, Digest: prev.Digest, Previous: dep.Version,
-		Kind: ledger.KindAutoRollback, StartedAt: time.Now().UTC(), By: d.User, Reason: failed, Analysis: res.Measurements,
+		Kind: ledger.KindAutoRollback, StartedAt: time.Now().UTC(), By: d.User, Reason: oneLine("canary analysis failed: " + why), Analysis: res.Measurements,
 	}
 	if placed := d.placedIn(env, prev); placed.Reference != prev.Reference {
 		prev, back.Reference = placed, placed.Reference

@@ -41,7 +41,8 @@ func (d *Engine) analyse(ctx context.Context, c targets.Canary, req targets.Requ
 		case ctx.Err() != nil:
 			return analysis.Result{}, ctx.Err()
 		case err != nil:
-			r = analysis.Result{Verdict: analysis.Inconclusive, Reason: fmt.Sprintf("asking Prometheus at %s: %v", an.Prometheus, err)}
+			r = analysis.Result{Verdict: analysis.Inconclusive, Reason: fmt.Sprintf("asking Prometheus at %s: %v", an.Prometheus, err),
+				Advice: fmt.Sprintf("check that Prometheus at %s runs and answers its queries", an.Prometheus)}
 		}
 		results = append(results, r)
 	}

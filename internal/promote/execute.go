@@ -180,6 +180,12 @@ func (d *Engine) executeHeld(ctx context.Context, kind string, env *config.Envir
 			return Result{}, BadInput(err)
 		}
 	}
+	canary := d.canaryApplies(kind, req, dep)
+	if canary {
+		if err := d.preflight(ctx, env, req, dep); err != nil {
+			return Result{}, err
+		}
+	}
 	// Nothing is recorded before the release is in env's registry: a copy
 	// that fails changes nothing anywhere.
 	placed, err := d.place(ctx, env, rel)
@@ -190,7 +196,6 @@ func (d *Engine) executeHeld(ctx context.Context, kind string, env *config.Envir
 	if placed.Reference != rel.Reference {
 		req.Release, dep.Reference = placed, placed.Reference
 	}
-	canary := d.canaryApplies(kind, req, dep)
 	if canary {
 		dep.Strategy = ledger.StrategyCanary
 	} else {

@@ -26,7 +26,12 @@ func PinChange(dep ledger.Deployment, inForce *ledger.Pin, by string) *ledger.Pi
 		}
 		reason := "rollback from " + dep.Previous
 		if dep.Kind == ledger.KindAutoRollback {
+			// Why it rolled back (a canary analysis's values, a health
+			// watch's failure) is what a person asking about the pin wants.
 			reason = "automatic rollback from " + dep.Previous
+			if dep.Reason != "" {
+				reason += ": " + dep.Reason
+			}
 		}
 		return &ledger.Pin{Image: dep.Image, Env: dep.Env, Version: dep.Version, Pinned: true, Reason: reason, By: by}
 	}
