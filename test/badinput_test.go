@@ -71,6 +71,10 @@ func TestBadInput(t *testing.T) {
 			check: func(t *testing.T, line string) {
 				assert.NoDirExists(t, filepath.Join(p.Dir, "nonexistent"), "bake created the report's directory")
 			}},
+		{name: "--continue with --plan", args: []string{"promote", "svc", "--env", "dev", "--continue", "--plan"},
+			stderr: []string{"bake: promote: --continue and --plan cannot be used together: give one of them (see `bake promote --help`)"}},
+		{name: "--continue with --from", args: []string{"promote", "svc", "--env", "dev", "--continue", "--from", "dev"},
+			stderr: []string{"bake: promote: --continue and --from cannot be used together"}},
 		{name: "missing --to", args: []string{"promote", "svc@1.0.0"}, stderr: []string{"to"}},
 		{name: "missing --env", args: []string{"rollback", "svc"}, stderr: []string{"env"}},
 		{name: "release a recorded version", args: []string{"release", "svc", "--version", "1.0.0"}, stderr: []string{"svc@1.0.0"}},

@@ -113,6 +113,9 @@ func Execute(ctx context.Context, f *Factory) error {
 		f.Output = "json"
 	}
 	var usage *usageError
+	if msg, ok := exclusiveFlags(err.Error()); ok {
+		return &usageError{usageText(cmd, msg)}
+	}
 	if !errors.As(err, &usage) && cobraComplaint(err) {
 		return &usageError{usageText(cmd, oneLine(err.Error()))}
 	}
