@@ -63,6 +63,8 @@ func printHeld(w io.Writer, env *config.Environment, res promote.Result) {
 	dep, c := res.Deployment, res.Canary
 	fmt.Fprintf(w, "%s@%s gets %d%% of requests in %s (step %d/%d), %s the rest; held\n",
 		dep.Image, dep.Version, c.Weight, env.Name, c.Step, c.Steps, orNone(dep.Previous))
-	fmt.Fprintf(w, "go on: bake promote %s --env %s --continue\n", dep.Image, env.Name)
+	// Without --step a continue does not stop at the next step: say so
+	// before someone runs it expecting one more step.
+	fmt.Fprintf(w, "go on: bake promote %s --env %s --continue (runs every remaining step to the end; add --step to hold after the next)\n", dep.Image, env.Name)
 	fmt.Fprintf(w, "abort: bake abort %s --env %s\n", dep.Image, env.Name)
 }
