@@ -330,4 +330,14 @@ func TestHistoryShowsACanarysSteps(t *testing.T) {
 	assert.Equal(t, "step 1/2: 10%, held", h.Events[0].Step)
 	assert.Equal(t, "up 1 (at least 1): passed", h.Events[0].Analysis)
 	assert.Equal(t, "started", h.Events[1].Outcome, "the canary under way has no outcome yet")
+
+	// The matrix's cell carries the canary, with what its last step measured.
+	var m Matrix
+	f.get(t, "/api/matrix", &m)
+	prod := m.Images[1].Cells[1]
+	require.NotNil(t, prod.Canary, "the held canary is in prod's cell")
+	assert.Equal(t, "1.0.0", prod.Canary.Version)
+	assert.Equal(t, []int{1, 2, 10}, []int{prod.Canary.Step, prod.Canary.Steps, prod.Canary.Weight})
+	assert.True(t, prod.Canary.Held)
+	assert.Equal(t, step.Analysis, prod.Canary.Analysis)
 }

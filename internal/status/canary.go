@@ -22,6 +22,9 @@ type Canary struct {
 	// (absent while held).
 	Since time.Time  `json:"since"`
 	Until *time.Time `json:"until,omitempty"`
+	// Analysis is what the analysis measured over the step before the one
+	// in force (none during the first step): how the canary fared so far.
+	Analysis []ledger.Measurement `json:"analysis,omitempty"`
 }
 
 // canaryOf reads the canary of image under way in env, nil if none.
@@ -36,6 +39,7 @@ func canaryOf(ctx context.Context, store ledger.Store, image string, env *config
 	}
 	if p := st.Progress(); p != nil {
 		c.Step, c.Steps, c.Weight, c.Held = p.Step, p.Steps, p.Weight, p.Held
+		c.Analysis = st.Step.Analysis
 		if !p.Held && !p.Until.IsZero() {
 			until := p.Until
 			c.Until = &until

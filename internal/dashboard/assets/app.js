@@ -105,8 +105,41 @@ function cell(image, c) {
     c.previous ? el("div", {class: "meta"}, "replaced ", c.previous) : null,
     c.warm.map((v) => el("span", {class: "badge warm", title: "running out of traffic: a rollback switches to it at once"}, `warm ${v}`)),
     c.stopped.map((v) => el("span", {class: "badge stopped", title: "stopped, kept for rollback"}, `stopped ${v}`)),
+    c.canary ? canaryBox(image, c.canary) : null,
     c.listen ? el("div", {class: "meta"}, `front door ${c.listen}`) : null,
     c.notes.map((n) => el("div", {class: "meta"}, n)));
+}
+
+// canaryBox is a canary under way beside the cell's release: its share of
+// requests, its step, how long the step has left (or that it is held),
+// and how the analysis judged the step before.
+function canaryBox(image, k) {
+  let left = "starting";
+  if (k.held) left = "held";
+  else if (k.until) left = `${Math.max(0, Math.round((new Date(k.until).getTime() - Date.now()) / 1000))}s left`;
+  const where = k.step ? `${k.weight}% · step ${k.step}/${k.steps} · ${left}` : `replicas starting · ${k.steps} steps`;
+  const ms = k.analysis || [];
+  const failed = ms.some((m) => !m.passed && !m.reported);
+  return el("div", {class: `canary${k.held ? " held" : ""}`, "data-canary": k.version},
+    el("div", {}, el("span", {class: "badge canary"}, "canary"), " ", releaseLink(image, k.version), " ", el("span", {class: "where"}, where)),
+    ms.length ? el("div", {class: `meta analysis ${failed ? "failed" : "passed"}`, title: analysisText(ms)},
+      `step ${k.step - 1} analysis ${failed ? "failed" : "passed"}: ${analysisText(ms)}`) : null);
+}
+
+// measureText says what one measurement saw, as bake history does:
+// "error rate 0.4% (baseline 0.35%, at most 1.35%): passed".
+function measureText(m) {
+  const val = (v) => String(Number(v.toPrecision(4))) + (m.unit || "");
+  const base = m.baseline !== 0 || m.baseline_requests > 0;
+  if (m.reported) return `${m.name} ${val(m.canary)}` + (base ? ` (baseline ${val(m.baseline)})` : "");
+  const within = (base ? [`baseline ${val(m.baseline)}`] : []).concat(`${m.min ? "at least" : "at most"} ${val(m.limit)}`);
+  return `${m.name} ${val(m.canary)} (${within.join(", ")}): ${m.passed ? "passed" : "failed"}`;
+}
+
+// analysisText puts a record's measurements in one line, failed first.
+function analysisText(ms) {
+  const failed = ms.filter((m) => !m.passed && !m.reported);
+  return failed.concat(ms.filter((m) => !failed.includes(m))).map(measureText).join("; ");
 }
 
 function renderAlerts(m) {
@@ -189,8 +222,8 @@ function renderRelease(r) {
   const deps = el("table", {class: "deployments"},
     el("thead", {}, el("tr", {}, el("th", {}, "when"), el("th", {}, "env"), el("th", {}, "what"), el("th", {}, "outcome"), el("th", {}, "by"), el("th", {}, "reason"))),
     el("tbody", {}, r.deployments.map((d) => el("tr", {class: `outcome-${d.outcome}`},
-      el("td", {}, when(d.finished_at)), el("td", {}, d.env), el("td", {}, d.kind + (d.previous ? ` replacing ${d.previous}` : "")),
-      el("td", {class: "outcome"}, d.canary && d.outcome === "step" ? stepText(d.canary) : d.outcome), el("td", {}, d.by), el("td", {class: "reason"}, d.reason || "")))));
+      el("td", {}, when(d.outcome === "started" ? d.started_at : d.finished_at)), el("td", {}, d.env), el("td", {}, d.kind + (d.previous ? ` replacing ${d.previous}` : "")),
+      el("td", {class: "outcome"}, d.canary && d.outcome === "step" ? stepText(d.canary) : d.outcome), el("td", {}, d.by), el("td", {class: "reason"}, [d.reason, d.analysis && d.analysis.length && `analysis: ${analysisText(d.analysis)}`].filter(Boolean).join("; "))))));
 
   $("#release").replaceChildren(
     el("p", {}, el("a", {href: "#/"}, "← all environments")),
