@@ -151,7 +151,7 @@ func judge(q Query, value float64) Result {
 			ok, word = value >= limit, "min"
 		}
 		res.Measurements = append(res.Measurements, ledger.Measurement{
-			Name: q.Name, Source: sourcePrometheus, Canary: value, Limit: limit, Min: isMin, Passed: ok,
+			Name: q.Name, Source: sourcePrometheus, Canary: value, CanaryOnly: true, Limit: limit, Min: isMin, Passed: ok,
 			Detail: word + " " + number(limit),
 		})
 		if ok {

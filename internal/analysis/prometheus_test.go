@@ -76,6 +76,7 @@ func TestPrometheusEvaluate(t *testing.T) {
 		assert.InDelta(t, 100, m.Limit, 1e-9)
 		assert.True(t, m.Min)
 		assert.True(t, m.Passed)
+		assert.True(t, m.CanaryOnly, "the query ran on the canary alone: no baseline value")
 	})
 
 	t.Run("fail", func(t *testing.T) {

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -100,13 +101,33 @@ func (p CanaryProgress) String() string {
 	return s
 }
 
+// MarshalJSON leaves a canary-only measurement's baseline out, since no
+// baseline was measured; the others encode as always, so that the
+// hash-chain digests of older records stay what they were.
+func (m Measurement) MarshalJSON() ([]byte, error) {
+	type plain Measurement
+	if !m.CanaryOnly {
+		return json.Marshal(plain(m))
+	}
+	return json.Marshal(struct {
+		plain
+		Baseline *float64 `json:"baseline,omitempty"` // hides plain's
+	}{plain: plain(m)})
+}
+
+// hasBaseline reports whether m measured the baseline too: a canary-only
+// value has none, nor has an older record's query (0, with no sample).
+func (m Measurement) hasBaseline() bool {
+	return !m.CanaryOnly && (m.Baseline != 0 || m.BaselineRequests > 0)
+}
+
 // String says what a measurement saw, in one line: "error rate 0.4%
 // (baseline 0.35%, at most 1.35%): passed", or for a value held to no
 // limit only the values: "latency p95 12.5ms (baseline 11ms)".
 func (m Measurement) String() string {
 	val := func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) + m.Unit }
 	if m.Reported {
-		if m.Baseline != 0 || m.BaselineRequests > 0 {
+		if m.hasBaseline() {
 			return fmt.Sprintf("%s %s (baseline %s)", m.Name, val(m.Canary), val(m.Baseline))
 		}
 		return fmt.Sprintf("%s %s", m.Name, val(m.Canary))
@@ -120,8 +141,11 @@ func (m Measurement) String() string {
 		verdict = "failed"
 	}
 	var in []string
-	if m.Baseline != 0 || m.BaselineRequests > 0 {
+	switch {
+	case m.hasBaseline():
 		in = append(in, "baseline "+val(m.Baseline))
+	case m.CanaryOnly:
+		in = append(in, "canary only")
 	}
 	in = append(in, bound+val(m.Limit))
 	return fmt.Sprintf("%s %s (%s): %s", m.Name, val(m.Canary), strings.Join(in, ", "), verdict)

@@ -1,10 +1,12 @@
 package ledger_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/ledger"
 )
@@ -77,4 +79,23 @@ func TestCanaryText(t *testing.T) {
 		ledger.AnalysisSummary(ms))
 	// A value held to no limit reads as its value: never "at most 0ms".
 	assert.Equal(t, "latency p95 3ms", ledger.Measurement{Name: "latency p95", Unit: "ms", Canary: 3, Passed: true, Reported: true}.String())
+	// A query measured on the canary alone says so.
+	assert.Equal(t, "error-ratio 0 (canary only, at most 0.01): passed",
+		ledger.Measurement{Name: "error-ratio", Source: "prometheus", Limit: 0.01, CanaryOnly: true, Passed: true}.String())
+}
+
+// A canary-only measurement's JSON has no baseline; every other keeps its
+// baseline, 0 or not, so that older records encode (and digest) as before.
+func TestMeasurementJSON(t *testing.T) {
+	b, err := json.Marshal(ledger.Measurement{Name: "error-ratio", Source: "prometheus", Canary: 0.5, Limit: 1, CanaryOnly: true, Passed: true})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"name":"error-ratio","source":"prometheus","canary":0.5,"limit":1,"canary_only":true,"passed":true}`, string(b))
+	var back ledger.Measurement
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.True(t, back.CanaryOnly)
+
+	b, err = json.Marshal(ledger.Measurement{Name: "up", Source: "prometheus", Canary: 1, Limit: 1, Min: true, Passed: true})
+	require.NoError(t, err)
+	assert.Equal(t, `{"name":"up","source":"prometheus","canary":1,"baseline":0,"limit":1,"min":true,"passed":true}`, string(b),
+		"an older record's bytes, unchanged")
 }

@@ -44,6 +44,7 @@ func testCanaryRecords(t *testing.T, open func() ledger.Store) {
 	seen := []ledger.Measurement{
 		{Name: "error rate", Source: "front door", Unit: "%", Canary: 0.4, Baseline: 0.35, Limit: 1.35, CanaryRequests: 812, BaselineRequests: 7311, Passed: true, Detail: "p=0.41"},
 		{Name: "errors", Source: "prometheus", Canary: 0.001, Limit: 0.01, Min: false, Passed: true},
+		{Name: "error-ratio", Source: "prometheus", Canary: 0.002, CanaryOnly: true, Limit: 0.01, Passed: true},
 		{Name: "latency p95", Source: "front door", Unit: "ms", Canary: 9.5, Baseline: 8, Passed: true, Reported: true},
 	}
 	second := canaryStep(start, 2, 50, time.Time{}, true, seen...)

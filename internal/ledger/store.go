@@ -155,6 +155,10 @@ type Measurement struct {
 	// Reported marks a value measured for people and held to no limit
 	// (Limit is then 0 and means nothing), such as the latency p95.
 	Reported bool `json:"reported,omitempty"`
+	// CanaryOnly marks a value measured on the canary alone, such as a
+	// Prometheus query's: Baseline is then 0 and means nothing, and JSON
+	// leaves it out.
+	CanaryOnly bool `json:"canary_only,omitempty"`
 	// CanaryRequests and BaselineRequests are the sample sizes, for the
 	// front door's measurements.
 	CanaryRequests   int    `json:"canary_requests,omitempty"`
