@@ -130,9 +130,10 @@ function canaryBox(image, k) {
 // "error rate 0.4% (baseline 0.35%, at most 1.35%): passed".
 function measureText(m) {
   const val = (v) => String(Number(v.toPrecision(4))) + (m.unit || "");
-  const base = m.baseline !== 0 || m.baseline_requests > 0;
+  // A canary-only value (a Prometheus query's) has no baseline in its JSON.
+  const base = !m.canary_only && ((m.baseline || 0) !== 0 || m.baseline_requests > 0);
   if (m.reported) return `${m.name} ${val(m.canary)}` + (base ? ` (baseline ${val(m.baseline)})` : "");
-  const within = (base ? [`baseline ${val(m.baseline)}`] : []).concat(`${m.min ? "at least" : "at most"} ${val(m.limit)}`);
+  const within = (base ? [`baseline ${val(m.baseline)}`] : m.canary_only ? ["canary only"] : []).concat(`${m.min ? "at least" : "at most"} ${val(m.limit)}`);
   return `${m.name} ${val(m.canary)} (${within.join(", ")}): ${m.passed ? "passed" : "failed"}`;
 }
 
