@@ -177,7 +177,7 @@ func printDeployments(w io.Writer, deps []ledger.Deployment) {
 			fmt.Fprintf(w, "%sreason: %s\n", indent, d.Reason)
 		}
 		if len(d.Analysis) > 0 {
-			fmt.Fprintf(w, "%sanalysis: %s\n", indent, ledger.AnalysisSummary(d.Analysis))
+			fmt.Fprintf(w, "%s%s: %s\n", indent, ledger.AnalysisLabel(d, deps), ledger.AnalysisSummary(d.Analysis))
 		}
 	}
 }

@@ -24,5 +24,16 @@ func TestPrintDeploymentsShowsCanarySteps(t *testing.T) {
 	printDeployments(&b, []ledger.Deployment{step})
 	assert.Equal(t, "ID  WHEN                 ENV   KIND     VERSION  REPLACED  OUTCOME        BY\n"+
 		"2   2026-01-02 03:05:05  prod  promote  1.1.0    1.0.0     step 2/3: 50%  ci\n"+
-		"                         analysis: error rate 0.5% (baseline 0.25%, at most 1.25%): passed\n", b.String())
+		"                         analysis of step 1: error rate 0.5% (baseline 0.25%, at most 1.25%): passed\n", b.String(),
+		"the step record carries the step before it, whose weight is not on this page")
+
+	// With the step before it listed, its weight too; the outcome carries the last step's.
+	first := step
+	first.ID, first.Canary, first.Analysis = 3, &ledger.CanaryProgress{Step: 1, Steps: 3, Weight: 10}, nil
+	done := start
+	done.ID, done.Outcome, done.FinishedAt, done.Analysis = 4, ledger.OutcomeSucceeded, at.Add(2*time.Minute), step.Analysis
+	b.Reset()
+	printDeployments(&b, []ledger.Deployment{done, step, first})
+	assert.Contains(t, b.String(), "analysis of step 1 (10%): error rate 0.5%")
+	assert.Contains(t, b.String(), "analysis of step 2 (50%): error rate 0.5%")
 }

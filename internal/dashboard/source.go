@@ -52,6 +52,9 @@ type Event struct {
 	Step string `json:"step,omitempty"`
 	// Analysis is what a canary's analysis measured, in one line.
 	Analysis string `json:"analysis,omitempty"`
+	// AnalysisOf names the step that analysis judged ("analysis of step 1
+	// (10%)"): a step record carries the step before it.
+	AnalysisOf string `json:"analysis_of,omitempty"`
 }
 
 // TimelineQuery selects the newest events of one image (or all) in one
@@ -100,6 +103,9 @@ func (s *Source) Timeline(ctx context.Context, q TimelineQuery) (Timeline, error
 				Analysis: ledger.AnalysisSummary(d.Analysis)}
 			if ledger.IsStep(d) && d.Canary != nil {
 				ev.Step = d.Canary.String()
+			}
+			if len(d.Analysis) > 0 {
+				ev.AnalysisOf = ledger.AnalysisLabel(d, deps)
 			}
 			events = append(events, ev)
 		}

@@ -151,6 +151,34 @@ func (m Measurement) String() string {
 	return fmt.Sprintf("%s %s (%s): %s", m.Name, val(m.Canary), strings.Join(in, ", "), verdict)
 }
 
+// AnalysisLabel names the step whose analysis d's measurements are, for
+// history: a step record carries the step before it ("analysis of step 1
+// (10%)"), a canary's outcome its last step; deps (any order) are where the
+// steps' records, and so their weights, are looked for. "analysis" when no
+// step is known.
+func AnalysisLabel(d Deployment, deps []Deployment) string {
+	step := 0
+	switch {
+	case IsStep(d) && d.Canary != nil:
+		step = d.Canary.Step - 1
+	case d.Strategy == StrategyCanary && d.Outcome != OutcomeStarted:
+		for _, o := range deps { // the newest step record of its canary
+			if StepOf(o, d) && o.Canary != nil && o.Canary.Step > step {
+				step = o.Canary.Step
+			}
+		}
+	}
+	if step < 1 {
+		return "analysis"
+	}
+	for _, o := range deps {
+		if StepOf(o, d) && o.Canary != nil && o.Canary.Step == step {
+			return fmt.Sprintf("analysis of step %d (%d%%)", step, o.Canary.Weight)
+		}
+	}
+	return fmt.Sprintf("analysis of step %d", step)
+}
+
 // AnalysisSummary puts a record's measurements in one line, those that
 // failed first.
 func AnalysisSummary(ms []Measurement) string {

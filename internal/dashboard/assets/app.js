@@ -179,7 +179,7 @@ function renderHistory(h) {
       el("td", {}, what),
       el("td", {class: "outcome"}, outcome),
       el("td", {}, e.by),
-      el("td", {class: "reason"}, [e.reason, e.analysis && `analysis: ${e.analysis}`].filter(Boolean).join("; ")));
+      el("td", {class: "reason"}, [e.reason, e.analysis && `${e.analysis_of || "analysis"}: ${e.analysis}`].filter(Boolean).join("; ")));
   }));
 }
 
@@ -224,7 +224,7 @@ function renderRelease(r) {
     el("thead", {}, el("tr", {}, el("th", {}, "when"), el("th", {}, "env"), el("th", {}, "what"), el("th", {}, "outcome"), el("th", {}, "by"), el("th", {}, "reason"))),
     el("tbody", {}, r.deployments.map((d) => el("tr", {class: `outcome-${d.outcome}`},
       el("td", {}, when(d.outcome === "started" ? d.started_at : d.finished_at)), el("td", {}, d.env), el("td", {}, d.kind + (d.previous ? ` replacing ${d.previous}` : "")),
-      el("td", {class: "outcome"}, d.canary && d.outcome === "step" ? stepText(d.canary) : d.outcome), el("td", {}, d.by), el("td", {class: "reason"}, [d.reason, d.analysis && d.analysis.length && `analysis: ${analysisText(d.analysis)}`].filter(Boolean).join("; "))))));
+      el("td", {class: "outcome"}, d.canary && d.outcome === "step" ? stepText(d.canary) : d.outcome), el("td", {}, d.by), el("td", {class: "reason"}, [d.reason, d.analysis && d.analysis.length && `${d.outcome === "step" && d.canary && d.canary.step > 1 ? `analysis of step ${d.canary.step - 1}` : "analysis"}: ${analysisText(d.analysis)}`].filter(Boolean).join("; "))))));
 
   $("#release").replaceChildren(
     el("p", {}, el("a", {href: "#/"}, "← all environments")),
