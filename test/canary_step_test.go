@@ -11,7 +11,8 @@ import (
 // TestCanaryStepByStep: with --step the canary holds after each step change
 // and says how to go on; status shows where it stands; another promote is
 // refused while it holds; abort sends everything back at once; --continue
-// finishes a held canary. No request fails on the way.
+// (once the held step served enough to judge) finishes a held canary. No
+// request fails on the way.
 func TestCanaryStepByStep(t *testing.T) {
 	p := canaryProject(t, "1.1.0", goodRelease, projectOptions{})
 	p.release(t, "1.2.0")
@@ -29,7 +30,7 @@ func TestCanaryStepByStep(t *testing.T) {
 	assert.Equal(t, 3, refused.code, refused.String())
 	assert.Contains(t, refused.stderr, "--continue")
 
-	mustBake(t, p.Dir, "promote", "svc", "--env", "dev", "--continue", "--step")
+	continueJudged(t, p, "--step")
 	assertHeld(t, p, "1.1.0", 2, 50)
 
 	res = mustBake(t, p.Dir, "abort", "svc", "--env", "dev")
@@ -50,7 +51,7 @@ func TestCanaryStepByStep(t *testing.T) {
 
 	mustBake(t, p.Dir, "promote", "svc@1.2.0", "--to", "dev", "--step")
 	assertHeld(t, p, "1.2.0", 1, 10)
-	res = mustBake(t, p.Dir, "promote", "svc", "--env", "dev", "--continue")
+	res = continueJudged(t, p)
 	assert.Contains(t, res.stdout, "promoted svc in dev to 1.2.0")
 	sum := load.stop(t)
 	assert.Zero(t, sum.Failed(), "failed requests: %s", sum)

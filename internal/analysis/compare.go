@@ -48,7 +48,8 @@ func Compare(canary, baseline Sample, t Thresholds) Result {
 			Verdict: Inconclusive,
 			Reason: fmt.Sprintf("too few requests yet: %d to the canary, %d to the baseline (min_requests %d each)",
 				canary.Requests, baseline.Requests, t.MinRequests),
-			Advice: "give the step more time (its pause) or set analysis.min_requests lower",
+			Advice:       "give the step more time (its pause) or set analysis.min_requests lower",
+			Measurements: []ledger.Measurement{tooFew(canary, baseline, t)},
 		}
 	}
 	if canary.Requests == 0 || baseline.Requests == 0 {
@@ -81,6 +82,18 @@ func Compare(canary, baseline Sample, t Thresholds) Result {
 	res.Reason = fmt.Sprintf("error rate %s vs %s, latency p50 %s vs %s on %s: within limits",
 		percent(errRate.Canary), percent(errRate.Baseline), millis(p50.Canary), millis(p50.Baseline), sizes)
 	return res
+}
+
+// tooFew measures the sample sizes that were too small to judge, so that a
+// record of an unjudged step (a canary continued with --unjudged, or
+// aborted at the end of its pause) says what was seen rather than nothing.
+func tooFew(canary, baseline Sample, t Thresholds) ledger.Measurement {
+	return ledger.Measurement{
+		Name: "requests", Source: sourceFrontDoor,
+		Canary: float64(canary.Requests), Baseline: float64(baseline.Requests), Limit: float64(t.MinRequests), Min: true,
+		CanaryRequests: canary.Requests, BaselineRequests: baseline.Requests,
+		Detail: "too few to judge",
+	}
 }
 
 // errorRate measures the 5xx rates, in percent.

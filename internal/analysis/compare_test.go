@@ -89,6 +89,8 @@ func TestCompareTooFewRequestsIsInconclusive(t *testing.T) {
 	assert.Equal(t, Inconclusive, res.Verdict)
 	assert.Equal(t, "too few requests yet: 49 to the canary, 900 to the baseline (min_requests 50 each)", res.Reason)
 	assert.Contains(t, res.Advice, "min_requests")
+	require.Len(t, res.Measurements, 1, "what was seen is measured, for the record")
+	assert.Equal(t, "requests 49 (baseline 900, at least 50): failed", res.Measurements[0].String())
 
 	res = Compare(baseline, service(r, 10, 0, 2*time.Millisecond, 0), defaults)
 	assert.Equal(t, Inconclusive, res.Verdict, "the baseline needs min_requests too")

@@ -22,7 +22,9 @@ type promoteOptions struct {
 	plan bool
 	// step holds a canary after each step change; resume continues a held one.
 	step, resume bool
-	env          string // the environment, with --continue
+	// unjudged goes on with --continue although the held step cannot be judged.
+	unjudged bool
+	env      string // the environment, with --continue
 }
 
 func newCmdPromote(f *Factory) *cobra.Command {
@@ -35,7 +37,9 @@ func newCmdPromote(f *Factory) *cobra.Command {
 A target with strategy canary sends each of its steps' share of requests to
 the new release, analysing it against the release it replaces, and aborts
 on its own if the analysis fails. --step holds the canary after each step
-change: go on with --continue, or send every request back with ` + "`bake abort`" + `.`,
+change: go on with --continue, or send every request back with ` + "`bake abort`" + `.
+--continue first judges the held step: a failure aborts, too few requests to
+judge is refused unless --unjudged is given.`,
 		Example: `  bake promote hello@1.1.0 --to dev
   bake promote hello --from dev --to qa
   bake promote hello@1.2.0 --to prod --step   # a canary: hold after each step
@@ -46,6 +50,9 @@ change: go on with --continue, or send every request back with ` + "`bake abort`
 			o.ref = args[0]
 			if o.resume {
 				return runContinue(cmd.Context(), o)
+			}
+			if o.unjudged {
+				return &usageError{usageText(cmd, "--unjudged goes on with a held canary: give it with --continue")}
 			}
 			if o.env != "" {
 				return &usageError{usageText(cmd, "--env names the environment of --continue: give --to ENV")}
@@ -62,6 +69,7 @@ change: go on with --continue, or send every request back with ` + "`bake abort`
 	cmd.Flags().BoolVar(&o.step, "step", false, "a canary: hold after each step change until --continue or bake abort")
 	cmd.Flags().BoolVar(&o.resume, "continue", false, "go on with the canary held in the environment (--env or --to)")
 	cmd.Flags().StringVar(&o.env, "env", "", "the environment of --continue (same as --to)")
+	cmd.Flags().BoolVar(&o.unjudged, "unjudged", false, "with --continue: go on although too few requests reached the held step to judge it (recorded)")
 	cmd.MarkFlagsMutuallyExclusive("continue", "from")
 	cmd.MarkFlagsMutuallyExclusive("continue", "plan")
 	_ = cmd.RegisterFlagCompletionFunc("to", completeFlag(f, envNames))

@@ -25,7 +25,7 @@ func runContinue(ctx context.Context, o *promoteOptions) (err error) {
 	if envName == "" {
 		return &usageError{`promote: --continue needs the environment: --env ENV (see ` + "`bake promote --help`)"}
 	}
-	req := promote.ContinueRequest{Image: o.ref, Env: envName, Step: o.step}
+	req := promote.ContinueRequest{Image: o.ref, Env: envName, Step: o.step, Unjudged: o.unjudged}
 	if strings.Contains(o.ref, "@") {
 		image, v, err := splitRef(o.ref)
 		if err != nil {

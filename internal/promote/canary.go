@@ -19,6 +19,9 @@ type canaryRun struct {
 	held *ledger.Deployment
 	// hold holds the canary after each step change (`--step`).
 	hold bool
+	// unjudged goes on from a held step too few requests reached to judge
+	// (`--continue --unjudged`); without it that is refused.
+	unjudged bool
 }
 
 // canaryApplies reports whether deploying req as kind goes by the canary
@@ -67,7 +70,7 @@ func (d *Engine) runCanary(ctx context.Context, env *config.Environment, req tar
 	if err != nil {
 		return d.deployFailed(ctx, env, dep, err)
 	}
-	from, last := 0, analysis.Result{}
+	from, last, note := 0, analysis.Result{}, ""
 	if h := run.held; h != nil {
 		from = h.Canary.Step // the index of the step after the held one
 		began, baseline := h.FinishedAt, dep.Previous
@@ -80,7 +83,12 @@ func (d *Engine) runCanary(ctx context.Context, env *config.Environment, req tar
 		case analysis.Fail:
 			return d.canaryFailed(ctx, env, req, dep, lock, label, last)
 		case analysis.Inconclusive:
-			d.say("warning: %s: %s; going on, as asked", label, last.Reason)
+			if !run.unjudged {
+				// Nothing changed yet: the canary stays held as it was.
+				return Result{}, unjudgedRefusal(dep, label, last)
+			}
+			note = d.unjudgedNote(label, last)
+			d.say("warning: %s", note)
 		}
 	}
 	for i := from; i < len(steps); i++ {
@@ -91,7 +99,8 @@ func (d *Engine) runCanary(ctx context.Context, env *config.Environment, req tar
 		}
 		began := time.Now().UTC()
 		rec := dep
-		rec.ID, rec.Outcome, rec.Reason, rec.FinishedAt = 0, ledger.OutcomeStep, "", began
+		rec.ID, rec.Outcome, rec.Reason, rec.FinishedAt = 0, ledger.OutcomeStep, note, began
+		note = "" // said once, on the record after the step that went on unjudged
 		rec.Canary = &ledger.CanaryProgress{Step: i + 1, Steps: len(steps), Weight: s.Weight, Held: run.hold}
 		if !run.hold {
 			rec.Canary.Until = began.Add(s.Pause)
@@ -121,6 +130,9 @@ func (d *Engine) runCanary(ctx context.Context, env *config.Environment, req tar
 	// The target says the switch (a Switched step); the canary's steps end here.
 	progress.Stepf(d.Progress, progress.Canary, "%s@%s passed its %d steps", dep.Image, dep.Version, len(steps))
 	dep.Analysis = last.Measurements
+	if note != "" { // the held step was the last
+		dep.Reason = note
+	}
 	return d.finish(ctx, env, req, dep, replicas, lock)
 }
 

@@ -53,7 +53,7 @@ func (d *Engine) analyse(ctx context.Context, c targets.Canary, req targets.Requ
 }
 
 // analysisOf is t's analysis; bake.yaml's defaults when it has none (a
-// held canary continued after its target stopped being one).
+// target loaded without the canary defaults filled in).
 func analysisOf(t *config.Target) *config.Analysis {
 	if t.Analysis != nil {
 		return t.Analysis

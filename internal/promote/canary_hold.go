@@ -18,6 +18,9 @@ type ContinueRequest struct {
 	Version string // "" for whichever version is held
 	Env     string
 	Step    bool // hold again after the next step change
+	// Unjudged goes on although the held step served too few requests to
+	// judge (`--unjudged`); the next record says so, and who asked.
+	Unjudged bool
 }
 
 // AbortRequest asks for the canary of Image in Env to end: `bake abort`.
@@ -26,10 +29,11 @@ type AbortRequest struct {
 	Env   string
 }
 
-// Continue resumes a held canary under the environment's lock: it
-// analyses what the held step served since it began (a failure aborts as
-// during a pause), then goes on with the next step, holding again with
-// Step.
+// Continue resumes a held canary under the environment's lock: it checks
+// what may have changed while it held (mayContinue), analyses what the
+// held step served since it began (a failure aborts as during a pause; too
+// few requests to judge is refused, unless Unjudged), then goes on with the
+// next step, holding again with Step.
 func (d *Engine) Continue(ctx context.Context, r ContinueRequest) (Result, error) {
 	env, err := d.canaryEnv(r.Image, r.Env)
 	if err != nil {
@@ -59,11 +63,14 @@ func (d *Engine) Continue(ctx context.Context, r ContinueRequest) (Result, error
 	if st, err = d.heldCanary(held, env, r.Image); err != nil {
 		return Result{}, err
 	}
+	if err := d.mayContinue(held, env, rel, st); err != nil {
+		return Result{}, err
+	}
 	d.say("continuing the canary of %s@%s in %q from %s", rel.Image, rel.Version, env.Name,
 		stepLabel(st.Step.Canary.Step, st.Step.Canary.Steps, st.Step.Canary.Weight))
 	dep := st.Started
 	dep.ID, dep.Outcome, dep.Reason, dep.FinishedAt = 0, "", "", time.Time{}
-	res, err := d.runCanary(held, env, d.canaryRequest(env, rel, dep), dep, lock, canaryRun{held: st.Step, hold: r.Step})
+	res, err := d.runCanary(held, env, d.canaryRequest(env, rel, dep), dep, lock, canaryRun{held: st.Step, hold: r.Step, unjudged: r.Unjudged})
 	return res, lockLost(held, err)
 }
 
