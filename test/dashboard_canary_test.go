@@ -45,6 +45,16 @@ func TestDashboardShowsACanary(t *testing.T) {
 	dev, err := chromedp.Run(page, chromedp.Text(chromedp.CSS(`td.cell[data-env="dev"] .version`)))
 	require.NoError(t, err)
 	assert.Equal(t, "svc@1.0.0", dev, "the environment's release is still the old one")
+	cell, err := chromedp.Run(page, chromedp.Text(chromedp.CSS(`td.cell[data-env="dev"]`)))
+	require.NoError(t, err)
+	assert.NotContains(t, cell, "warm 1.1.0", "the canary serves requests: it is not kept for rollback")
+
+	history, err := chromedp.Run(page, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#history tbody tr")].slice(0, 3).map(r => r.innerText)`))
+	require.NoError(t, err)
+	require.Len(t, history, 3)
+	assert.Regexp(t, `svc@1\.1\.0 replacing 1\.0\.0\s+dev\s+promote\s+step 2/2: 50%, held\s+e2e\s+analysis: .*error rate`, history[0])
+	assert.Regexp(t, `step 1/2: 10%, held`, history[1])
+	assert.Contains(t, history[2], "canary under way or interrupted", "the started record of a held canary is not a deployment gone quiet")
 
 	require.NoError(t, chromedp.Do(page,
 		chromedp.Click(chromedp.CSS(`td.cell[data-env="dev"] .canary a`)),

@@ -128,11 +128,12 @@ func (s *Source) Matrix(ctx context.Context) (Matrix, error) {
 }
 
 // kept lists the versions other than the current one that have replicas:
-// running (kept warm) or stopped (kept for a quick rollback).
+// running (kept warm) or stopped (kept for a quick rollback). A canary's
+// replicas serve their share of requests: they are not kept for rollback.
 func kept(es status.Env) (warm, stopped []string) {
 	warm, stopped = []string{}, []string{}
 	for _, r := range es.Replicas {
-		if r.Version == es.Version {
+		if r.Version == es.Version || es.Canary != nil && r.Version == es.Canary.Version {
 			continue
 		}
 		if r.Running && !slices.Contains(warm, r.Version) {

@@ -340,4 +340,5 @@ func TestHistoryShowsACanarysSteps(t *testing.T) {
 	assert.Equal(t, []int{1, 2, 10}, []int{prod.Canary.Step, prod.Canary.Steps, prod.Canary.Weight})
 	assert.True(t, prod.Canary.Held)
 	assert.Equal(t, step.Analysis, prod.Canary.Analysis)
+	assert.NotContains(t, prod.Warm, "1.0.0", "the canary's replicas are not kept for rollback")
 }

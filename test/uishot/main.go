@@ -81,6 +81,8 @@ func run(out string) error {
 		{"promote", "web@1.5.0", "--to", "dev"}, {"promote", "web@1.5.0", "--to", "qa"}, {"promote", "web@1.5.0", "--to", "prod"},
 		{"rollback", "web", "--env", "prod", "--yes"},
 		{"lock", "qa", "--reason", "load test until 16:00"},
+		// A canary held at its first step: the dev cell shows it beside 1.1.0.
+		{"release", "api", "--version", "1.2.0"}, {"promote", "api@1.2.0", "--to", "dev", "--step"},
 	}
 	for _, s := range steps {
 		if err := do(s...); err != nil {
@@ -191,7 +193,12 @@ func writeProject(dir string) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(&y, "      %s: {replicas: 2, listen: \"127.0.0.1:%d\"}\n", img, port)
+			canary := ""
+			if env == "dev" && img == "api" {
+				// Short steps judged by time: the picture's promotes carry no load.
+				canary = ", strategy: canary, steps: [{weight: 20, pause: 1s}, {weight: 50, pause: 1s}], analysis: {min_requests: 0}"
+			}
+			fmt.Fprintf(&y, "      %s: {replicas: 2, listen: \"127.0.0.1:%d\"%s}\n", img, port, canary)
 		}
 	}
 	return os.WriteFile(filepath.Join(dir, "bake.yaml"), []byte(y.String()), 0o644)

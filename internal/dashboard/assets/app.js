@@ -167,12 +167,18 @@ function stepText(c) {
 }
 
 function renderHistory(h) {
+  // A canary's started record has its step changes above it (newest
+  // first): it is a canary under way, not a deployment gone quiet.
+  const stepped = new Set();
   $("#history tbody").replaceChildren(...h.events.map((e) => {
     const what = e.kind === "release" ? "recorded" : e.kind;
-    let outcome = e.outcome;
+    const key = `${e.image}|${e.env}|${e.version}`;
+    let outcome = e.outcome, state = e.outcome;
+    if (e.step) stepped.add(key);
     if (e.outcome === "started") outcome = "no outcome yet: under way or interrupted";
+    if (e.outcome === "started" && stepped.has(key)) [outcome, state] = ["canary under way or interrupted: its steps are above", "canary"];
     if (e.step) outcome = e.step;
-    return el("tr", {class: `event ${e.kind} outcome-${e.outcome}`},
+    return el("tr", {class: `event ${e.kind} outcome-${state}`},
       el("td", {title: ago(e.at)}, when(e.at)),
       el("td", {}, releaseLink(e.image, e.version), e.previous ? el("span", {class: "meta"}, ` replacing ${e.previous}`) : null),
       el("td", {}, e.env || ""),
