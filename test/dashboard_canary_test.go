@@ -52,7 +52,7 @@ func TestDashboardShowsACanary(t *testing.T) {
 	history, err := chromedp.Run(page, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#history tbody tr")].slice(0, 3).map(r => r.innerText)`))
 	require.NoError(t, err)
 	require.Len(t, history, 3)
-	assert.Regexp(t, `svc@1\.1\.0 replacing 1\.0\.0\s+dev\s+promote\s+step 2/2: 50%, held\s+e2e\s+analysis: .*error rate`, history[0])
+	assert.Regexp(t, `svc@1\.1\.0 replacing 1\.0\.0\s+dev\s+promote\s+step 2/2: 50%, held\s+e2e\s+analysis of step 1( \(10%\))?: .*error rate`, history[0])
 	assert.Regexp(t, `step 1/2: 10%, held`, history[1])
 	assert.Contains(t, history[2], "canary under way or interrupted", "the started record of a held canary is not a deployment gone quiet")
 
@@ -63,7 +63,7 @@ func TestDashboardShowsACanary(t *testing.T) {
 	rows, err := chromedp.Run(page, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#release table.deployments tbody tr")].map(r => r.innerText)`))
 	require.NoError(t, err)
 	require.Len(t, rows, 3, "started, step 1, step 2: %q", rows)
-	assert.Regexp(t, `dev\s+promote replacing 1\.0\.0\s+step 2/2: 50%, held\s+e2e\s+analysis: .*error rate .*passed`, rows[0])
+	assert.Regexp(t, `dev\s+promote replacing 1\.0\.0\s+step 2/2: 50%, held\s+e2e\s+analysis of step 1( \(10%\))?: .*error rate .*passed`, rows[0])
 	assert.Regexp(t, `dev\s+promote replacing 1\.0\.0\s+step 1/2: 10%, held\s+e2e`, rows[1])
 	assert.NotContains(t, rows[1], "analysis", "the first step has nothing before it to analyse")
 	assert.Regexp(t, `^\d{4}-\d\d-\d\d .*started`, rows[2], "the started record shows when it began")
