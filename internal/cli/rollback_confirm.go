@@ -8,6 +8,7 @@ import (
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/promote"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // confirmRollback shows a person on a terminal the releases a rollback
@@ -62,7 +63,17 @@ func printCandidates(w io.Writer, cands []promote.Candidate) {
 
 // printRollbackPlan says what `rollback --plan` found a rollback would do.
 func printRollbackPlan(w io.Writer, res promote.RollbackPlan) {
+	if a := res.Aborts; a != nil && res.Unchanged {
+		// The rollback only aborts the held canary (promote.Engine.Rollback).
+		fmt.Fprintf(w, "plan: abort the held canary of %s@%s in %s: every request goes back to %s, which keeps serving\n",
+			res.Image, a.Version, res.Env, orNone(a.BackOn))
+		printPlanSteps(w, res.Actions)
+		return
+	}
 	fmt.Fprintf(w, "plan: roll %s in %s back to %s (now %s)\n", res.Image, res.Env, res.Target, orNone(res.Current))
+	if a := res.Aborts; a != nil {
+		fmt.Fprintf(w, "first: abort the held canary of %s@%s (every request back to %s)\n", res.Image, a.Version, orNone(a.BackOn))
+	}
 	for _, s := range res.Skipped {
 		fmt.Fprintf(w, "skipping %s@%s\n", res.Image, s)
 	}
@@ -77,11 +88,15 @@ func printRollbackPlan(w io.Writer, res promote.RollbackPlan) {
 	if res.Start != "" {
 		fmt.Fprintf(w, "start: %s (%s)\n", res.Start, startMeaning[res.Start])
 	}
+	printPlanSteps(w, res.Actions)
+}
+
+func printPlanSteps(w io.Writer, p *targets.Plan) {
 	fmt.Fprintln(w, "actions")
-	if res.Actions == nil {
+	if p == nil {
 		return
 	}
-	for i, step := range res.Actions.Steps {
+	for i, step := range p.Steps {
 		fmt.Fprintf(w, "  %d. %s\n", i+1, step)
 	}
 }

@@ -3,7 +3,6 @@ package promote
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -181,15 +180,37 @@ func TestCanaryContinueKilledIsRecovered(t *testing.T) {
 	require.ErrorIs(t, err, ledger.ErrNotFound, "the lock left behind is released")
 }
 
-// A rollback plan says that the rollback would abort a held canary.
-func TestRollbackPlanNamesAHeldCanary(t *testing.T) {
+// A rollback plan while a canary is held says what the rollback does: it
+// aborts the canary and the release that served before it keeps serving;
+// a promote plan shows the held canary as an unmet gate, as promote refuses.
+func TestPlansWhileACanaryIsHeld(t *testing.T) {
 	ctx := context.Background()
 	e, _, _ := newCanaryEngine(t)
 	_, err := e.Promote(ctx, PromoteRequest{Image: "web", Version: "1.1.0", To: "dev", Step: true})
 	require.NoError(t, err)
-	var said strings.Builder
-	e.Progress = &said
-	_, err = e.PlanRollback(ctx, RollbackRequest{Image: "web", Env: "dev", To: "1.0.0"})
+	for _, to := range []string{"", "1.0.0"} {
+		plan, err := e.PlanRollback(ctx, RollbackRequest{Image: "web", Env: "dev", To: to})
+		require.NoError(t, err)
+		assert.Equal(t, &PlannedAbort{Version: "1.1.0", Step: 1, Steps: 2, Weight: 10, BackOn: "1.0.0"}, plan.Aborts)
+		assert.True(t, plan.Unchanged)
+		assert.Equal(t, "1.0.0", plan.Target)
+		assert.Equal(t, "1.0.0", plan.Current)
+		require.NotNil(t, plan.Actions)
+		assert.Contains(t, plan.Actions.Steps[0], "send every request back to 1.0.0")
+	}
+	res, err := e.Rollback(ctx, RollbackRequest{Image: "web", Env: "dev"})
 	require.NoError(t, err)
-	assert.Contains(t, said.String(), "note: web@1.1.0 gets 10% of requests (step 1/2), held; this rollback aborts it and goes no further: dev keeps running 1.0.0")
+	assert.True(t, res.Aborted, "the rollback did what its plan said")
+	cur, err := e.Store.Current(ctx, "web", "dev")
+	require.NoError(t, err)
+	assert.Equal(t, "1.0.0", cur.Version)
+
+	_, err = e.Promote(ctx, PromoteRequest{Image: "web", Version: "1.1.0", To: "dev", Step: true})
+	require.NoError(t, err)
+	plan, err := e.Plan(ctx, PromoteRequest{Image: "web", Version: "1.1.0", To: "dev"})
+	require.ErrorIs(t, err, ErrRefused)
+	assert.False(t, plan.Allowed)
+	assert.Contains(t, err.Error(), "no canary held: web@1.1.0 gets 10% of requests (step 1/2), held")
+	_, err = e.Promote(ctx, PromoteRequest{Image: "web", Version: "1.1.0", To: "dev"})
+	require.ErrorIs(t, err, ErrRefused, "the promote refuses as its plan said")
 }

@@ -73,6 +73,19 @@ func heldRefusal(c *CanaryState) error {
 		ErrRefused, s.Image, s.Env, c, s.Image, s.Env, orNothing(s.Previous), s.Image, s.Env)
 }
 
+// canaryHeldGate is the unmet gate of a plan of image in env while a canary
+// of it is held there, which the promote itself refuses (heldRefusal); nil
+// when none is held, so plans of other targets list no such gate.
+func canaryHeldGate(ctx context.Context, store ledger.Store, image, env string) (*Gate, error) {
+	c, err := CanaryUnderWay(ctx, store, image, env)
+	if err != nil || c == nil || !c.Held() {
+		return nil, err
+	}
+	s := c.Started
+	return &Gate{Name: "no canary held", Detail: fmt.Sprintf("%s; go on with `bake promote %s --env %s --continue` or send every request back to %s with `bake abort %s --env %s`",
+		c, s.Image, env, orNothing(s.Previous), s.Image, env)}, nil
+}
+
 // continuing reports whether the lock holder h goes on with (or aborts)
 // the held canary c: a `bake promote --continue` or `bake abort` of its release.
 func continuing(holder string, c ledger.Deployment) bool {

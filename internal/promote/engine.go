@@ -201,6 +201,12 @@ func (d *Engine) Plan(ctx context.Context, r PromoteRequest) (PlanResult, error)
 	if err != nil {
 		return PlanResult{}, err
 	}
+	if g, err := canaryHeldGate(ctx, d.Store, rel.Image, env.Name); err != nil || g != nil {
+		if err != nil {
+			return PlanResult{}, err
+		}
+		gates = append(gates, *g)
+	}
 	res := PlanResult{Release: rel.Image + "@" + rel.Version, Env: env.Name, Gates: gates, Allowed: unmetGates(gates) == ""}
 	cur, err := d.Store.Current(ctx, rel.Image, env.Name)
 	switch {

@@ -61,6 +61,19 @@ type RollbackPlan struct {
 	Candidates []Candidate   `json:"candidates"`
 	Unchanged  bool          `json:"unchanged"` // the environment already runs it
 	Actions    *targets.Plan `json:"actions,omitempty"`
+	// Aborts is the held canary the rollback aborts first; with Unchanged
+	// it aborts only that: Target is the release that served before the
+	// canary, which keeps serving, and nothing is rolled back.
+	Aborts *PlannedAbort `json:"aborts,omitempty"`
+}
+
+// PlannedAbort is a held canary a rollback would abort.
+type PlannedAbort struct {
+	Version string `json:"version"`
+	Step    int    `json:"step"`
+	Steps   int    `json:"steps"`
+	Weight  int    `json:"weight"`  // percent of requests it gets
+	BackOn  string `json:"back_on"` // the release every request goes back to
 }
 
 // PlanRollback says what Rollback would do for r, changing nothing: which
@@ -77,14 +90,19 @@ func (d *Engine) PlanRollback(ctx context.Context, r RollbackRequest) (RollbackP
 	for _, it := range ints {
 		d.say("warning: %s: a rollback recovers it first, or run `bake recover %s`", it, env.Name)
 	}
-	if c, err := CanaryUnderWay(ctx, d.Store, r.Image, env.Name); err != nil {
+	c, err := CanaryUnderWay(ctx, d.Store, r.Image, env.Name)
+	if err != nil {
 		return RollbackPlan{}, err
-	} else if c != nil && c.Held() {
-		then := "and goes no further: " + env.Name + " keeps running " + orNothing(c.Started.Previous)
-		if r.To != "" && r.To != c.Started.Previous {
-			then = "first, then goes on as below"
+	}
+	var aborts *PlannedAbort
+	if c != nil && c.Held() {
+		p := c.Progress()
+		aborts = &PlannedAbort{Version: c.Started.Version, Step: p.Step, Steps: p.Steps, Weight: p.Weight, BackOn: c.Started.Previous}
+		if r.To == "" || r.To == c.Started.Previous {
+			// Rollback aborts the canary and goes no further (Rollback).
+			return abortPlan(r.Image, env.Name, aborts), nil
 		}
-		d.say("note: %s; this rollback aborts it %s", c, then)
+		d.say("note: %s; this rollback aborts it first, then goes on as below", c)
 	}
 	choice, err := ChooseRollback(ctx, d.Store, r.Image, env.Name, r.To)
 	if err != nil {
@@ -94,7 +112,7 @@ func (d *Engine) PlanRollback(ctx context.Context, r RollbackRequest) (RollbackP
 		return RollbackPlan{}, wrap(err)
 	}
 	res := RollbackPlan{Image: r.Image, Env: env.Name, Current: choice.Current.Version, Target: choice.Target.Version,
-		Skipped: choice.Skipped, Candidates: []Candidate{}, Unchanged: choice.Current.Digest == choice.Target.Digest}
+		Skipped: choice.Skipped, Candidates: []Candidate{}, Unchanged: choice.Current.Digest == choice.Target.Digest, Aborts: aborts}
 	if r.To == "" {
 		if res.Candidates, err = RollbackCandidates(ctx, d.Store, r.Image, env.Name); err != nil {
 			return RollbackPlan{}, err
@@ -107,6 +125,18 @@ func (d *Engine) PlanRollback(ctx context.Context, r RollbackRequest) (RollbackP
 		res.Start = startOf(res.Actions)
 	}
 	return res, nil
+}
+
+// abortPlan is the plan of a rollback that only aborts a held canary:
+// the environment keeps the release it ran before the canary.
+func abortPlan(image, env string, a *PlannedAbort) RollbackPlan {
+	back := orNothing(a.BackOn)
+	return RollbackPlan{Image: image, Env: env, Current: a.BackOn, Target: a.BackOn, Candidates: []Candidate{}, Unchanged: true, Aborts: a,
+		Actions: &targets.Plan{Strategy: config.Canary, Steps: []string{
+			fmt.Sprintf("send every request back to %s at once (the canary %s@%s gets %d%%, step %d/%d, held)", back, image, a.Version, a.Weight, a.Step, a.Steps),
+			fmt.Sprintf("remove the replicas of %s@%s", image, a.Version),
+			fmt.Sprintf("record the canary failed, aborted by you; %q keeps running %s: nothing is rolled back", env, back),
+		}}}
 }
 
 // rollbackEnv resolves and checks a rollback's environment and version.
