@@ -84,11 +84,15 @@ func (d *Engine) Abort(ctx context.Context, r AbortRequest) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	// A canary whose run was killed is recovered (and so aborted) first.
-	if err := d.recoverFirst(ctx, env); err != nil {
-		return Result{}, err
+	why := "aborted by " + d.User
+	// A canary whose run was killed is ended by recovery, as aborted.
+	if res, err := d.abortStopped(ctx, env, r.Image, why); res != nil || err != nil {
+		if res == nil {
+			return Result{}, err
+		}
+		return *res, err
 	}
-	res, err := d.abortCanary(ctx, env, r.Image, "aborted by "+d.User)
+	res, err := d.abortCanary(ctx, env, r.Image, why)
 	if err == nil && res == nil {
 		return Result{}, BadInput(fmt.Errorf("nothing to abort: no canary of %s is under way in %q (`bake status %s` shows what runs)",
 			r.Image, env.Name, r.Image))

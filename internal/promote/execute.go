@@ -69,6 +69,13 @@ type Engine struct {
 	LockTTL time.Duration
 	// Recorded, if set, is called with every deployment record appended.
 	Recorded func(ledger.Deployment)
+	// AbortDir is where `bake abort` leaves who asked the bake running a
+	// canary to abort it, for that bake to say so (abortNote); "" for none.
+	AbortDir string
+
+	// aborting is set on the copy of the engine with which `bake abort`
+	// recovers a canary whose bake stopped: it records that canary aborted.
+	aborting *abortAs
 }
 
 // Result is what a deployment did.

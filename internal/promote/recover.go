@@ -229,6 +229,13 @@ func (d *Engine) recordInterrupted(ctx context.Context, rec *Recovery, finished 
 		out.Outcome = ledger.OutcomeSucceeded
 	}
 	out.Reason = fmt.Sprintf("interrupted: %s stopped before it finished; %s (recovered by %s)", it.By, why, d.User)
+	if d.aborting.ends(it) && !finished {
+		by := it.By
+		if h, ok := ParseHolder(it.By); ok {
+			by = fmt.Sprintf("%s on %s, pid %d", h.User, h.Host, h.PID)
+		}
+		out.Reason = fmt.Sprintf("%s after the bake running it stopped (%s); %s", d.aborting.why, by, why)
+	}
 	// The pin change goes with the outcome, as if the operation had finished itself.
 	if _, err := d.record(ctx, &out); err != nil {
 		return fmt.Errorf("recording the outcome of the interrupted %s of %s@%s in %q: %w", it.Kind, it.Image, it.Version, it.Env, err)
