@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"path/filepath"
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/frontdoor"
@@ -30,7 +31,7 @@ func (f *Factory) promoter(ctx context.Context, p *config.Project) (*promote.Eng
 		return router.Plan(ctx, req, current)
 	}
 	return &promote.Engine{Project: p, Store: store, Target: router, Planner: plan, User: f.User(), Operation: f.Operation,
-		Progress: f.Progress(), Recorded: f.notifyDeployment}, nil
+		Progress: f.Progress(), Recorded: f.notifyDeployment, AbortDir: filepath.Join(filepath.Dir(frontdoor.UserStateDir()), "aborts")}, nil
 }
 
 // targetDeps are the clients target types build themselves from. A target

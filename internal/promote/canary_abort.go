@@ -105,6 +105,10 @@ func (d *Engine) canaryInterrupted(ctx context.Context, env *config.Environment,
 		// Sending the traffic back would undo the new holder's work.
 		return Result{}, fmt.Errorf("the canary of %s@%s in %q stopped at %s: %w", dep.Image, dep.Version, env.Name, label, lost)
 	}
+	if why := d.abortNote(); why != "" {
+		// Another bake's `bake abort` sent the Ctrl-C: say who asked.
+		return d.canaryAborted(ctx, env, req, dep, label, errors.New(why))
+	}
 	return d.canaryAborted(ctx, env, req, dep, label, targets.InterruptedWhile(ctx, "it served its share"))
 }
 

@@ -116,7 +116,7 @@ func (d *Engine) abortCanary(ctx context.Context, env *config.Environment, image
 	interrupted := false
 	if errors.Is(err, ledger.ErrLocked) && !st.Held() {
 		// A bake runs the canary: it aborts it on Ctrl-C, so send it one.
-		held, release, err = d.interruptRun(ctx, env, s, holder, err)
+		held, release, err = d.interruptRun(ctx, env, s, holder, why, err)
 		if err != nil {
 			return nil, err
 		}

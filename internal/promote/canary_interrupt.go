@@ -23,7 +23,7 @@ const interruptWait = 30 * time.Second
 // removes the canary and records it, then waits, at most interruptWait,
 // for the lock to be free and holds it as holder. A holder that is not
 // that canary's run, or runs on another host, is refused (ErrLocked).
-func (d *Engine) interruptRun(ctx context.Context, env *config.Environment, s ledger.Deployment, holder string, locked error) (context.Context, func(), error) {
+func (d *Engine) interruptRun(ctx context.Context, env *config.Environment, s ledger.Deployment, holder, why string, locked error) (context.Context, func(), error) {
 	var le *ledger.LockedError
 	if !errors.As(locked, &le) {
 		return nil, nil, locked
@@ -44,6 +44,8 @@ func (d *Engine) interruptRun(ctx context.Context, env *config.Environment, s le
 		return nil, nil, fmt.Errorf("aborting the canary of %s@%s in %q: %w: its holder (pid %d) has stopped; run `bake recover %s` to end the canary",
 			s.Image, s.Version, env.Name, locked, h.PID, env.Name)
 	}
+	// The note outlives the wait only as long as the running bake needs it.
+	defer d.leaveAbortNote(h.Operation, why, h.PID)()
 	if err := syscall.Kill(h.PID, syscall.SIGINT); err != nil {
 		return nil, nil, fmt.Errorf("aborting the canary of %s@%s in %q: sending Ctrl-C to the bake running it (pid %d): %v: %w",
 			s.Image, s.Version, env.Name, h.PID, err, ledger.ErrLocked)

@@ -56,3 +56,19 @@ func TestAbortCanaryLockedByAnotherOperation(t *testing.T) {
 	assert.Contains(t, err.Error(), "recover dev")
 	assert.Empty(t, fake.Calls())
 }
+
+// The note `bake abort` leaves before its Ctrl-C is what the running
+// bake (same operation id) reads to word the canary's end; it is removed
+// once the abort is done, and an operation id naming no file gets none.
+func TestAbortNote(t *testing.T) {
+	dir := t.TempDir()
+	aborter := &Engine{AbortDir: dir}
+	running := &Engine{AbortDir: dir, Operation: "op7"}
+	assert.Empty(t, running.abortNote(), "no note: a Ctrl-C at its own terminal")
+	done := aborter.leaveAbortNote("op7", "aborted by ann", 4242)
+	assert.Regexp(t, `^aborted by ann from another terminal \(pid \d+, at \d\d:\d\d:\d\d\)$`, running.abortNote())
+	assert.Empty(t, (&Engine{AbortDir: dir, Operation: "op8"}).abortNote(), "another run's note is not its own")
+	done()
+	assert.Empty(t, running.abortNote())
+	assert.Empty(t, aborter.abortNotePath("../x"))
+}
