@@ -21,13 +21,15 @@ func newCmdAbort(f *Factory) *cobra.Command {
 		Use:   "abort IMAGE --env ENV",
 		Short: "Send every request back from a canary to the release it would replace",
 		Long: `Abort the canary of IMAGE in an environment, held (` + "`bake promote --step`" + `) or
-left by a bake that stopped: every request goes back at once to the release
-the environment ran, the canary's replicas are removed, and the canary is
-recorded as failed, aborted by you. The environment's release never changed.
+left by a bake that stopped (killed): every request goes back at once to the
+release the environment ran, the canary's replicas are removed, and the
+canary is recorded once as failed, aborted by you. The environment's release
+never changed.
 A canary that another bake on this machine is running is aborted by that
 bake: bake abort sends it a Ctrl-C, waits (at most 30s) for it to send every
-request back and record the canary failed, interrupted, and says what it
-recorded. One run on another host is refused: press Ctrl-C there.
+request back and record the canary failed, aborted by you from another
+terminal, and says what it recorded. One run on another host is refused:
+press Ctrl-C there.
 With no canary under way, it says so and exits 2.`,
 		Example: `  bake abort hello --env prod
   bake abort hello --env prod -o json`,
