@@ -81,6 +81,21 @@ func TestCanaryCompletes(t *testing.T) {
 	require.NotEmpty(t, done.Analysis, "the values the last step's analysis saw")
 	assert.Empty(t, failedMeasurements(done.Analysis), "%+v", done.Analysis)
 	assert.Equal(t, []int{10, 50}, stepWeights(deps, "1.1.0"), "one step record per step change")
+
+	// A finished canary rolls back as a blue-green deployment does: at once,
+	// to the release it replaced, with no step and no request lost.
+	load = startLoad(t, p.url("dev", "/"))
+	res = bake(t, p.Dir, "rollback", "svc", "--env", "dev", "--yes")
+	sum = load.stop(t)
+	require.Equal(t, 0, res.code, res.String())
+	assert.Zero(t, sum.Failed(), "failed requests during the rollback: %s", sum)
+	assertServes(t, p, "dev", "1.0.0")
+	assert.Equal(t, map[string]int{"1.0.0": 30}, versionsServed(t, p, "dev", 30))
+	back := canaryHistory(t, p, "dev")[0]
+	assert.Equal(t, "rollback", back.Kind)
+	assert.Equal(t, "1.0.0", back.Version)
+	assert.Equal(t, "succeeded", back.Outcome)
+	assert.Empty(t, back.Strategy, "a rollback never steps")
 }
 
 // assertAbortedCanary checks what a failed analysis leaves: the canary's
