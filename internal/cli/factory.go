@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -36,6 +37,8 @@ import (
 // Factory holds the IO streams, global flags and lazily built clients every
 // command shares.
 type Factory struct {
+	// readerGone is set once a write to stdout or stderr found its reader gone.
+	readerGone  *atomic.Bool
 	In          io.Reader
 	Out         io.Writer
 	Err         io.Writer
@@ -82,8 +85,11 @@ func NewFactory() *Factory {
 	secrets := secret.FromEnviron(os.Environ())
 	signingKey, webhookSecret := takeSigningKey(), takeWebhookSecret()
 	red := secret.NewRedactor(append(secrets.Values(), signingKey, webhookSecret)...)
+	gone := new(atomic.Bool)
+	stdout, stderr := readerGone{w: os.Stdout, gone: gone}, readerGone{w: os.Stderr, gone: gone}
 	return &Factory{
-		In: os.Stdin, Out: secret.NewWriter(os.Stdout, red), Err: secret.NewWriter(os.Stderr, red),
+		In: os.Stdin, Out: secret.NewWriter(stdout, red), Err: secret.NewWriter(stderr, red),
+		readerGone:    gone,
 		Terminal:      isatty.IsTerminal(os.Stdout.Fd()),
 		InTerminal:    isatty.IsTerminal(os.Stdin.Fd()),
 		ErrTerminal:   isatty.IsTerminal(os.Stderr.Fd()),

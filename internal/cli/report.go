@@ -29,6 +29,10 @@ func Report(ctx context.Context, f *Factory, err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	if f.readerGone != nil && f.outputLost(err) {
+		// Nobody reads any more; the deployment stands and is recorded.
+		return ExitOK
+	}
 	interrupted := ctx.Err() != nil
 	// Say it once: the operation's own error may already tell how it was interrupted.
 	if interrupted && !strings.Contains(err.Error(), "interrupted") {
