@@ -21,11 +21,7 @@ func TestStartCanaryAndAbort(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	base, canary := f.release("1.0.0"), f.release("1.1.0")
-	_, err := f.d.Deploy(ctx, f.request(base))
-	require.NoError(t, err)
-
-	started, err := f.d.StartCanary(ctx, f.request(canary))
-	require.NoError(t, err)
+	started := f.canaryBeside(base, canary)
 	require.Len(t, started, 2)
 	assert.Equal(t, map[string]int{"1.0.0": 20}, f.versions(20), "a started canary gets no traffic")
 
@@ -48,10 +44,7 @@ func TestShiftAndAbort(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	base, canary := f.release("1.0.0"), f.release("1.1.0")
-	_, err := f.d.Deploy(ctx, f.request(base))
-	require.NoError(t, err)
-	started, err := f.d.StartCanary(ctx, f.request(canary))
-	require.NoError(t, err)
+	started := f.canaryBeside(base, canary)
 
 	require.NoError(t, f.d.Shift(ctx, f.request(canary), started, 10))
 	got := f.versions(200)
@@ -78,10 +71,7 @@ func TestTraffic(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	base, bad := f.release("1.0.0"), f.release("1.1.0", "FAIL_RATE=1", "EXTRA_LATENCY=50ms")
-	_, err := f.d.Deploy(ctx, f.request(base))
-	require.NoError(t, err)
-	started, err := f.d.StartCanary(ctx, f.request(bad))
-	require.NoError(t, err)
+	started := f.canaryBeside(base, bad)
 	since := time.Now()
 	require.NoError(t, f.d.Shift(ctx, f.request(bad), started, 10))
 	codes := f.statuses(200)
@@ -89,6 +79,7 @@ func TestTraffic(t *testing.T) {
 	assert.InDelta(t, 20, codes[http.StatusInternalServerError], 4)
 
 	var canary, baseline analysis.Sample
+	var err error
 	require.Eventually(t, func() bool {
 		canary, baseline, err = f.d.Traffic(ctx, f.request(bad), started, since)
 		require.NoError(t, err)
@@ -115,10 +106,7 @@ func TestAbortInAnotherProcess(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	base, canary := f.release("1.0.0"), f.release("1.1.0")
-	_, err := f.d.Deploy(ctx, f.request(base))
-	require.NoError(t, err)
-	started, err := f.d.StartCanary(ctx, f.request(canary))
-	require.NoError(t, err)
+	started := f.canaryBeside(base, canary)
 	require.NoError(t, f.d.Shift(ctx, f.request(canary), started, 30))
 
 	other := &Target{Engine: f.d.Engine, FrontDoor: f.d.FrontDoor, Project: f.project, Operation: "other", Progress: testLog{t}}
@@ -133,10 +121,7 @@ func TestObserveCanary(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	base, canary := f.release("1.0.0"), f.release("1.1.0")
-	_, err := f.d.Deploy(ctx, f.request(base))
-	require.NoError(t, err)
-	started, err := f.d.StartCanary(ctx, f.request(canary))
-	require.NoError(t, err)
+	started := f.canaryBeside(base, canary)
 	require.NoError(t, f.d.Shift(ctx, f.request(canary), started, 10))
 
 	o := targets.Observation{Env: "dev", Image: "svc", Target: f.target, Version: base.Version, Digest: base.Digest,

@@ -216,3 +216,14 @@ func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// canaryBeside deploys base and starts canary beside it with no traffic,
+// returning the canary's replicas.
+func (f *fixture) canaryBeside(base, canary ledger.Release) []targets.Replica {
+	f.t.Helper()
+	_, err := f.d.Deploy(f.t.Context(), f.request(base))
+	require.NoError(f.t, err)
+	started, err := f.d.StartCanary(f.t.Context(), f.request(canary))
+	require.NoError(f.t, err)
+	return started
+}
