@@ -38,7 +38,8 @@ func (f *Factory) promoter(ctx context.Context, p *config.Project) (*promote.Eng
 // that deploys reports its steps and starts the front door if it is not
 // running; one that only reads what runs starts nothing.
 func (f *Factory) targetDeps(p *config.Project, deploy bool) targets.Deps {
-	d := targets.Deps{Project: p.Name, Operation: f.Operation, Engine: f.Engine, AWS: f.AWS, FrontDoor: f.FrontDoor}
+	d := targets.Deps{Project: p.Name, Operation: f.Operation, Engine: f.Engine, AWS: f.AWS, FrontDoor: f.FrontDoor,
+		Kubernetes: f.Kubernetes}
 	if deploy {
 		d.Progress = f.Progress()
 	} else {

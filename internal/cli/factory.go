@@ -20,10 +20,12 @@ import (
 
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/builder"
+	"github.com/bakehq/bake/internal/callcount"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
 	"github.com/bakehq/bake/internal/journal"
+	"github.com/bakehq/bake/internal/kubex"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/ledger/backend"
 	"github.com/bakehq/bake/internal/notify"
@@ -62,6 +64,8 @@ type Factory struct {
 	targets  targets.Router // the targets the promotion engine deploys through
 	// AWSCalls counts the AWS API calls this run made.
 	AWSCalls awsx.Calls
+	// KubernetesCalls counts the Kubernetes API calls this run made.
+	KubernetesCalls callcount.Counter
 
 	// Secrets are the BAKE_SECRET_* variables: the values of build secrets.
 	Secrets secret.Env
@@ -253,6 +257,12 @@ func (f *Factory) AWS(ctx context.Context) (*awsx.Clients, error) {
 	return f.aws, nil
 }
 
+// Kubernetes opens a client of cluster c; its calls count in
+// KubernetesCalls.
+func (f *Factory) Kubernetes(_ context.Context, c kubex.Cluster) (*kubex.Client, error) {
+	return kubex.Open(c, &f.KubernetesCalls)
+}
+
 // User names who runs bake, for the record.
 func (f *Factory) User() string {
 	if u := os.Getenv("BAKE_USER"); u != "" {
@@ -268,6 +278,9 @@ func (f *Factory) User() string {
 func (f *Factory) Close() {
 	f.closeWebhook()
 	f.reportAWSCalls()
+	if line := f.KubernetesCalls.Summary(); line != "" {
+		fmt.Fprintf(f.Progress(), "kubernetes: %s\n", line)
+	}
 	if f.store != nil {
 		_ = f.store.Close()
 	}

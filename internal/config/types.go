@@ -330,6 +330,8 @@ type Gates struct {
 const (
 	TargetDocker = "docker" // replica containers on the local engine behind a Caddy front door
 	TargetASG    = "asg"    // an EC2 Auto Scaling group per release behind load-balancer target groups
+	// TargetKubernetes is a Deployment per release behind the environment's Service.
+	TargetKubernetes = "kubernetes"
 )
 
 // Target says how an image runs in an environment.
@@ -358,6 +360,8 @@ type Target struct {
 	Analysis *Analysis     `yaml:"analysis" bake:"when=type:docker,with=strategy:canary"`
 	Watch    time.Duration `yaml:"watch"`                        // after the switch, how long health is watched (and a failure switched back) before the old release is retired; none by default
 	ASG      *ASG          `yaml:",inline" bake:"when=type:asg"` // set for TargetASG
+	// Kubernetes is set for TargetKubernetes.
+	Kubernetes *Kubernetes `yaml:",inline" bake:"when=type:kubernetes"`
 }
 
 // ASG is where an asg target runs a release: a new launch template and Auto

@@ -10,6 +10,7 @@ import (
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/frontdoor"
+	"github.com/bakehq/bake/internal/kubex"
 	"github.com/bakehq/bake/internal/ledger"
 )
 
@@ -107,4 +108,7 @@ type Deps struct {
 	FrontDoor func(context.Context) (*frontdoor.Caddy, error)
 	// AWS returns the clients of the project's AWS region.
 	AWS func(context.Context) (*awsx.Clients, error)
+	// Kubernetes opens a client of a cluster (kubex.Open, with the run's
+	// call counter); it reads the kubeconfig and contacts nothing.
+	Kubernetes func(context.Context, kubex.Cluster) (*kubex.Client, error)
 }
