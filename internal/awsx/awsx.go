@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -17,6 +16,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/bakehq/bake/internal/callcount"
 )
 
 // ErrNoRegion means neither bake.yaml nor the environment names a region.
@@ -81,39 +82,7 @@ func InRegion(cfg aws.Config, region string) aws.Config {
 
 // Calls counts API calls by "Service.Operation", each attempt once.
 type Calls struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-// Total is the number of calls counted.
-func (c *Calls) Total() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := 0
-	for _, v := range c.n {
-		t += v
-	}
-	return t
-}
-
-// ByOperation returns a copy of the counts by "Service.Operation".
-func (c *Calls) ByOperation() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.n))
-	for k, v := range c.n {
-		out[k] = v
-	}
-	return out
-}
-
-func (c *Calls) add(op string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	c.n[op]++
+	callcount.Counter
 }
 
 // middleware counts each attempt of each call at the finalize step, after
@@ -121,7 +90,7 @@ func (c *Calls) add(op string) {
 func (c *Calls) middleware(stack *middleware.Stack) error {
 	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("bakeCountCalls",
 		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-			c.add(awsmiddleware.GetServiceID(ctx) + "." + awsmiddleware.GetOperationName(ctx))
+			c.Add(awsmiddleware.GetServiceID(ctx) + "." + awsmiddleware.GetOperationName(ctx))
 			return next.HandleFinalize(ctx, in)
 		}), middleware.After)
 }

@@ -9,8 +9,6 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -216,23 +214,16 @@ func (f *Factory) FrontDoor(ctx context.Context) (*frontdoor.Caddy, error) {
 	return c, nil
 }
 
-// reportAWSCalls says how many AWS API calls the run made, by operation:
-// what a deployment costs in API quota, and what the benchmark counts.
-func (f *Factory) reportAWSCalls() {
-	by := f.AWSCalls.ByOperation()
-	if len(by) == 0 {
-		return
+// reportCalls says how many AWS and Kubernetes API calls the run made, by
+// operation: what a deployment costs in API quota, and what the benchmark
+// counts.
+func (f *Factory) reportCalls() {
+	if line := f.AWSCalls.Summary(); line != "" {
+		fmt.Fprintf(f.Progress(), "aws: %s\n", line)
 	}
-	ops := make([]string, 0, len(by))
-	for op := range by {
-		ops = append(ops, op)
+	if line := f.KubernetesCalls.Summary(); line != "" {
+		fmt.Fprintf(f.Progress(), "kubernetes: %s\n", line)
 	}
-	sort.Strings(ops)
-	parts := make([]string, len(ops))
-	for i, op := range ops {
-		parts[i] = fmt.Sprintf("%s %d", op, by[op])
-	}
-	fmt.Fprintf(f.Progress(), "aws: %d API calls (%s)\n", f.AWSCalls.Total(), strings.Join(parts, ", "))
 }
 
 // AWS returns the AWS clients of the project's region (aws: in bake.yaml,
@@ -277,10 +268,7 @@ func (f *Factory) User() string {
 // Close releases the clients.
 func (f *Factory) Close() {
 	f.closeWebhook()
-	f.reportAWSCalls()
-	if line := f.KubernetesCalls.Summary(); line != "" {
-		fmt.Fprintf(f.Progress(), "kubernetes: %s\n", line)
-	}
+	f.reportCalls()
 	if f.store != nil {
 		_ = f.store.Close()
 	}
