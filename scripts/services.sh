@@ -11,13 +11,16 @@
 # 127.0.0.1:1234 and arm64 emulation (scripts/buildkitd/buildkitd.sh).
 # Prometheus listens on 127.0.0.1:9090 and scrapes every second the targets
 # that the JSON files in $BAKE_SERVICES_DIR/prometheus/targets/ list
-# (scripts/prometheus.sh).
+# (scripts/prometheus.sh). A Kubernetes control plane (etcd, the API server on
+# 127.0.0.1:6443, controller manager, scheduler, and kwok playing two nodes)
+# runs for bake's Kubernetes tests; its admin kubeconfig is
+# $BAKE_SERVICES_DIR/kube/kubeconfig (scripts/kube/kube.sh).
 #
 # usage: scripts/services.sh up|status|down
 #
 #   up      install what is missing, start what does not answer, print status
 #   status  one line per service; exit 0 when docker, both registries, moto,
-#           prometheus and (as root) buildkitd are up
+#           prometheus, kube and (as root) buildkitd are up
 #   down    stop what `up` started (found by pid files); data stays in place
 #
 # Logs, pid files, the registries' configs and storage live in
@@ -62,6 +65,9 @@ source "$ROOT/scripts/buildkitd/buildkitd.sh"
 source "$ROOT/scripts/caddy.sh"
 # shellcheck source-path=SCRIPTDIR source=prometheus.sh
 source "$ROOT/scripts/prometheus.sh"
+# shellcheck source-path=SCRIPTDIR source=kube/kube.sh
+source "$ROOT/scripts/kube/kube.sh"
+PACKAGES+=("${KUBE_PACKAGES[@]}")
 ((EUID != 0)) || PACKAGES+=("${BUILDKITD_PACKAGES[@]}")
 
 log() { printf 'services: %s\n' "$*" >&2; }
@@ -161,7 +167,8 @@ apt_install() (
 ensure_loopback_only() {
   command -v ss >/dev/null || return 0
   local port bound
-  for port in "${REGISTRY_ADDR##*:}" "${AUTH_REGISTRY_ADDR##*:}" "$MOTO_PORT" "${BUILDKITD_ADDR##*:}" "${PROMETHEUS_ADDR##*:}"; do
+  for port in "${REGISTRY_ADDR##*:}" "${AUTH_REGISTRY_ADDR##*:}" "$MOTO_PORT" "${BUILDKITD_ADDR##*:}" "${PROMETHEUS_ADDR##*:}" \
+    "${KUBE_API##*:}" "${ETCD_CLIENT##*:}" "${ETCD_PEER##*:}" 10257 10259 "${KWOK_ADDR##*:}"; do
     bound=$(ss -Hltn "sport = :$port" | awk '$4 !~ /^(127\.0\.0\.1|\[::1\]):/ {print $4}')
     [[ -z $bound ]] || die "port $port is bound on $bound; stop that service, bake's services listen on 127.0.0.1 only"
   done
@@ -321,6 +328,7 @@ cmd_status() {
   report moto moto_up "http://$MOTO_HOST:$MOTO_PORT" || rc=1
   report_buildkitd || rc=1
   report_prometheus || rc=1
+  report_kube || rc=1
   local caddy_bin caddy_ver
   caddy_bin=$(command -v caddy || true)
   caddy_ver=$(caddy_version "$caddy_bin")
@@ -343,6 +351,9 @@ migrate_pending_connections() {
 
 cmd_up() {
   lock
+  # Building Kubernetes takes minutes on a fresh machine: it runs while
+  # the other services install and start.
+  kube_build_start
   install_packages
   install_caddy
   ensure_loopback_only
@@ -353,11 +364,13 @@ cmd_up() {
   start_moto
   start_buildkitd
   start_prometheus
+  start_kube
   cmd_status
 }
 
 cmd_down() {
   lock
+  cmd_down_kube
   stop prometheus prometheus
   stop buildkitd buildkitd
   stop moto moto_server

@@ -1,0 +1,345 @@
+# shellcheck shell=bash
+# The Kubernetes control plane bake's tests deploy to, for scripts/services.sh
+# (sourced there; it uses that script's STATE, ROOT, log, die, noisy, probe,
+# spawn, wait_for, stop, pid_of, alive and START_TIMEOUT). All on 127.0.0.1:
+#
+#   etcd                     http://127.0.0.1:12379 (peer 12380), data in $STATE/kube/etcd
+#   kube-apiserver           https://127.0.0.1:6443
+#   kube-controller-manager  https://127.0.0.1:10257 (health only)
+#   kube-scheduler           https://127.0.0.1:10259 (health only)
+#   kwok                     http://127.0.0.1:10247 (health only)
+#
+# The API server, controller manager and scheduler are the real ones, so the
+# cluster proves the API choreography bake relies on: objects, RBAC,
+# deployments and replica sets, scheduling, rollouts and rollbacks,
+# readiness as the controllers count it, services and their endpoints.
+# There is no kubelet and no container runtime: kwok plays the two nodes
+# (scripts/kube/nodes.yaml) and moves each pod through the stages in
+# scripts/kube/stages (Ready, or by the label bake-test/fate never ready or
+# crash-looping). So no container ever runs: what an image does, its probes,
+# its logs and its exit codes are not tested here, and the pod IPs kwok hands
+# out are fake (10.244.0.0/16): nothing may ever connect to them.
+#
+# The certificates (a CA, the API server's, a service-account key pair, one
+# client certificate per component and the admin's, in system:masters) are
+# made with openssl once and kept in $STATE/kube/pki. The admin kubeconfig,
+# context "bake-test", is $STATE/kube/kubeconfig.
+#
+# The binaries are built from the Go module in this directory (Kubernetes
+# v1.34.2) and kwok with `go install` (its own module); a cold build takes
+# minutes, so `up` starts it first (kube_build_start) and waits for it only
+# when the cluster starts (kube_build_wait).
+
+KUBE_VERSION=v1.34.2
+KWOK_VERSION=v0.8.0
+KUBE_SRC=$ROOT/scripts/kube
+# shellcheck disable=SC2153 # STATE is services.sh's
+KUBE_DIR=$STATE/kube
+KUBE_PKI=$KUBE_DIR/pki
+KUBE_BIN=/usr/local/bin
+((EUID == 0)) || KUBE_BIN=$STATE/bin
+KUBECONFIG_ADMIN=$KUBE_DIR/kubeconfig
+KUBE_API=https://127.0.0.1:6443
+ETCD_CLIENT=http://127.0.0.1:12379
+ETCD_PEER=http://127.0.0.1:12380
+KWOK_ADDR=127.0.0.1:10247
+# Debian's etcd is 3.4, which cannot serve the API server's watch-list
+# streams: clients would wait for them to time out (kwok then marks pods
+# Ready up to 45 s late), so neither side uses them.
+KUBE_SERVER_GATES=WatchList=false
+KUBE_CLIENT_GATES=WatchListClient=false
+
+# shellcheck disable=SC2034 # services.sh installs them
+KUBE_PACKAGES=(etcd:etcd-server openssl:openssl)
+
+kube_built() {
+  [[ $("$KUBE_BIN/kube-apiserver" --version 2>/dev/null) == "Kubernetes $KUBE_VERSION" &&
+    -x $KUBE_BIN/kube-controller-manager && -x $KUBE_BIN/kube-scheduler && -x $KUBE_BIN/kubectl ]]
+}
+kwok_built() { [[ $("$KUBE_BIN/kwok" --version 2>/dev/null) == "kwok version $KWOK_VERSION "* ]]; }
+
+# kube_build builds what is missing into a temporary directory beside
+# KUBE_BIN and moves it in, so that a failed build leaves nothing half done.
+kube_build() {
+  local tmp pkg="k8s.io/component-base/version" start=$SECONDS
+  mkdir -p "$KUBE_BIN"
+  tmp=$(mktemp -d "$KUBE_BIN/.kube-build.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  local minor=${KUBE_VERSION#v1.}
+  minor=${minor%%.*}
+  local pids=()
+  if ! kube_built; then
+    env -C "$KUBE_SRC" GOWORK=off go build -trimpath -buildvcs=false -o "$tmp/" \
+      -ldflags "-s -w -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor
+        -X $pkg.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION" \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl &
+    pids+=($!)
+  fi
+  if ! kwok_built; then
+    env -C "$tmp" GOWORK=off GOBIN="$tmp" go install -trimpath \
+      "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" &
+    pids+=($!)
+  fi
+  local pid rc=0
+  for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+  ((rc == 0)) || return 1
+  mv -f "$tmp"/* "$KUBE_BIN/"
+  echo "built in $((SECONDS - start))s"
+}
+
+# kube_build_start starts the build in the background when a binary is
+# missing or of another version; kube_build_wait waits for it.
+KUBE_BUILD_PID=
+kube_build_start() {
+  kube_built && kwok_built && return 0
+  command -v go >/dev/null || die "building Kubernetes $KUBE_VERSION needs Go 1.26 or later on PATH"
+  mkdir -p "$KUBE_DIR"
+  log "kube: building Kubernetes $KUBE_VERSION and kwok $KWOK_VERSION into $KUBE_BIN in the background (minutes; log $KUBE_DIR/build.log)"
+  (kube_build) >"$KUBE_DIR/build.log" 2>&1 9>&- &
+  KUBE_BUILD_PID=$!
+}
+
+kube_build_wait() {
+  if [[ -z $KUBE_BUILD_PID ]]; then
+    kube_built && kwok_built && return 0
+    kube_build_start
+  fi
+  if ! wait "$KUBE_BUILD_PID"; then
+    log "kube: building Kubernetes $KUBE_VERSION or kwok $KWOK_VERSION failed; end of $KUBE_DIR/build.log:"
+    tail -n 30 "$KUBE_DIR/build.log" >&2
+    exit 1
+  fi
+  log "kube: $(tail -n 1 "$KUBE_DIR/build.log")"
+  KUBE_BUILD_PID=
+}
+
+kubectl_admin() { timeout 20 "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
+
+etcd_up() { probe "$ETCD_CLIENT/health"; }
+apiserver_up() { probe --cacert "$KUBE_PKI/ca.pem" "$KUBE_API/readyz"; }
+controller_manager_up() { probe -k https://127.0.0.1:10257/healthz; }
+scheduler_up() { probe -k https://127.0.0.1:10259/healthz; }
+kwok_up() { probe "http://$KWOK_ADDR/healthz"; }
+
+# kube_nodes_ready prints how many of kwok's nodes are Ready.
+kube_nodes_ready() {
+  kubectl_admin get nodes -l type=kwok \
+    -o jsonpath='{range .items[*]}{range .status.conditions[?(@.type=="Ready")]}{.status}{"\n"}{end}{end}' 2>/dev/null |
+    grep -c '^True$'
+}
+kube_nodes_up() { [[ $(kube_nodes_ready) == 2 ]]; }
+
+# kube_cert NAME SUBJECT EXT signs NAME.pem (and makes NAME-key.pem) with the CA.
+kube_cert() {
+  local dir=$KUBE_PKI
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$dir/$1-key.pem" -subj "$2" -out "$dir/$1.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/$1.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" \
+    -CAcreateserial -days 825 -extfile <(printf '%s\n' "$3") -out "$dir/$1.pem" 2>/dev/null
+  rm -f "$dir/$1.csr"
+}
+
+KUBE_CLIENTS=(admin controller-manager scheduler kwok)
+
+kube_certs_valid() {
+  local f
+  for f in ca apiserver "${KUBE_CLIENTS[@]}"; do
+    [[ -s $KUBE_PKI/$f-key.pem ]] &&
+      openssl x509 -checkend 604800 -noout -in "$KUBE_PKI/$f.pem" >/dev/null 2>&1 || return 1
+  done
+  [[ -s $KUBE_PKI/sa-key.pem && -s $KUBE_PKI/sa.pem ]]
+}
+
+kube_certs() {
+  local dir=$KUBE_PKI client="extendedKeyUsage=clientAuth"
+  log "kube: making a CA and certificates in $dir"
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
+    -keyout "$dir/ca-key.pem" -subj "/CN=bake test Kubernetes CA" -out "$dir/ca.pem" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  kube_cert apiserver /CN=kube-apiserver "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc
+extendedKeyUsage=serverAuth"
+  kube_cert admin "/O=system:masters/CN=bake-admin" "$client"
+  kube_cert controller-manager /CN=system:kube-controller-manager "$client"
+  kube_cert scheduler /CN=system:kube-scheduler "$client"
+  # kwok writes every pod's and node's status: it gets what a kubelet would
+  # and more, so it is in system:masters too.
+  kube_cert kwok "/O=system:masters/CN=kwok" "$client"
+  openssl genrsa -out "$dir/sa-key.pem" 2048 2>/dev/null
+  openssl rsa -in "$dir/sa-key.pem" -pubout -out "$dir/sa.pem" 2>/dev/null
+  rm -f "$dir/ca.srl"
+}
+
+# kube_kubeconfig NAME writes $KUBE_DIR/NAME.kubeconfig for NAME's client
+# certificate (the admin's is $KUBE_DIR/kubeconfig).
+kube_kubeconfig() {
+  local file=$KUBE_DIR/$1.kubeconfig
+  [[ $1 == admin ]] && file=$KUBECONFIG_ADMIN
+  cat >"$file.new" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: bake-test
+  cluster:
+    server: $KUBE_API
+    certificate-authority-data: $(base64 -w0 "$KUBE_PKI/ca.pem")
+users:
+- name: $1
+  user:
+    client-certificate-data: $(base64 -w0 "$KUBE_PKI/$1.pem")
+    client-key-data: $(base64 -w0 "$KUBE_PKI/$1-key.pem")
+contexts:
+- name: bake-test
+  context:
+    cluster: bake-test
+    user: $1
+current-context: bake-test
+EOF
+  chmod 600 "$file.new"
+  mv -f "$file.new" "$file"
+}
+
+# write_kwok_config gathers kwok's stages: its own for nodes and deletion,
+# read from its module source, and ours. It fails when the file changed, so
+# that a kwok running with the old one is restarted.
+write_kwok_config() {
+  local mod stage file=$KUBE_DIR/kwok.yaml
+  mkdir -p "$KUBE_DIR"
+  mod=$(env -C "$KUBE_DIR" GOWORK=off go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -d $mod/kustomize/stage ]] || die "kube: kwok $KWOK_VERSION's source is not in the Go module cache ($mod)"
+  {
+    for stage in node/fast/node-initialize node/heartbeat/node-heartbeat pod/fast/pod-delete; do
+      printf -- '---\n'
+      cat "$mod/kustomize/stage/$stage.yaml"
+    done
+    for stage in "$KUBE_SRC"/stages/*.yaml; do
+      printf -- '---\n'
+      cat "$stage"
+    done
+  } >"$file.new"
+  if cmp -s "$file.new" "$file"; then
+    rm -f "$file.new"
+    return 0
+  fi
+  mv -f "$file.new" "$file"
+  return 1
+}
+
+kube_stop_all() {
+  stop kwok kwok
+  stop kube-scheduler kube-scheduler
+  stop kube-controller-manager kube-controller-manager
+  stop kube-apiserver kube-apiserver
+  stop etcd etcd
+}
+
+start_etcd() {
+  etcd_up && return 0
+  mkdir -p "$KUBE_DIR/etcd"
+  chmod 700 "$KUBE_DIR/etcd"
+  spawn etcd etcd --name bake --data-dir "$KUBE_DIR/etcd" \
+    --listen-client-urls "$ETCD_CLIENT" --advertise-client-urls "$ETCD_CLIENT" \
+    --listen-peer-urls "$ETCD_PEER" --initial-advertise-peer-urls "$ETCD_PEER" \
+    --initial-cluster "bake=$ETCD_PEER" --quota-backend-bytes 4294967296 \
+    --auto-compaction-retention 1h
+  wait_for etcd etcd_up
+}
+
+start_apiserver() {
+  apiserver_up && return 0
+  local pki=$KUBE_PKI
+  spawn kube-apiserver "$KUBE_BIN/kube-apiserver" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port 6443 \
+    --etcd-servers "$ETCD_CLIENT" --etcd-prefix /bake-test \
+    --service-cluster-ip-range 10.96.0.0/16 \
+    --authorization-mode RBAC --anonymous-auth=true \
+    --client-ca-file "$pki/ca.pem" \
+    --tls-cert-file "$pki/apiserver.pem" --tls-private-key-file "$pki/apiserver-key.pem" \
+    --service-account-issuer https://kubernetes.default.svc \
+    --service-account-key-file "$pki/sa.pem" \
+    --service-account-signing-key-file "$pki/sa-key.pem" \
+    --feature-gates "$KUBE_SERVER_GATES" \
+    --allow-privileged --profiling=false \
+    --endpoint-reconciler-type lease
+  wait_for kube-apiserver apiserver_up
+}
+
+start_controller_manager() {
+  controller_manager_up && return 0
+  local pki=$KUBE_PKI cfg=$KUBE_DIR/controller-manager.kubeconfig
+  spawn kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
+    --bind-address 127.0.0.1 --secure-port 10257 \
+    --kubeconfig "$cfg" --authentication-kubeconfig "$cfg" --authorization-kubeconfig "$cfg" \
+    --leader-elect=false --use-service-account-credentials \
+    --service-account-private-key-file "$pki/sa-key.pem" --root-ca-file "$pki/ca.pem" \
+    --cluster-signing-cert-file "$pki/ca.pem" --cluster-signing-key-file "$pki/ca-key.pem" \
+    --feature-gates "$KUBE_CLIENT_GATES" --profiling=false
+}
+
+start_scheduler() {
+  scheduler_up && return 0
+  local cfg=$KUBE_DIR/scheduler.kubeconfig
+  spawn kube-scheduler "$KUBE_BIN/kube-scheduler" \
+    --bind-address 127.0.0.1 --secure-port 10259 \
+    --kubeconfig "$cfg" --authentication-kubeconfig "$cfg" --authorization-kubeconfig "$cfg" \
+    --leader-elect=false --feature-gates "$KUBE_CLIENT_GATES" --profiling=false
+}
+
+start_kwok() {
+  kwok_up && return 0
+  # kwok's client-go reads its feature gates from the environment.
+  spawn kwok env KUBE_FEATURE_WatchListClient=false "$KUBE_BIN/kwok" \
+    --kubeconfig "$KUBE_DIR/kwok.kubeconfig" --config "$KUBE_DIR/kwok.yaml" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --node-ip 127.0.0.1 --cidr 10.244.0.0/16 --node-lease-duration-seconds 40 \
+    --server-address "$KWOK_ADDR"
+}
+
+# start_kube starts what does not answer, in order; the controller manager,
+# scheduler and kwok start together once the API server answers.
+start_kube() {
+  local start=$SECONDS name
+  kube_build_wait
+  if ! kube_certs_valid; then
+    kube_stop_all
+    kube_certs
+  fi
+  for name in admin controller-manager scheduler kwok; do kube_kubeconfig "$name"; done
+  write_kwok_config || stop kwok kwok
+  start_etcd
+  start_apiserver
+  start_controller_manager
+  start_scheduler
+  start_kwok
+  wait_for kube-controller-manager controller_manager_up
+  wait_for kube-scheduler scheduler_up
+  wait_for kwok kwok_up
+  kubectl_admin apply -f "$KUBE_SRC/nodes.yaml" >/dev/null || die "kube: applying $KUBE_SRC/nodes.yaml failed"
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until kube_nodes_up; do
+    ((SECONDS < deadline)) || die "kube: kwok's nodes are not Ready after ${START_TIMEOUT}s; see $STATE/kwok.log"
+    sleep 0.2
+  done
+  log "kube: ready in $((SECONDS - start))s (kubeconfig $KUBECONFIG_ADMIN)"
+}
+
+cmd_down_kube() { kube_stop_all; }
+
+# report_kube prints the cluster's status line; it fails unless the API
+# server is ready and both nodes are Ready.
+report_kube() {
+  local state=down api="API server not ready" nodes=0 parts=""
+  apiserver_up && api="API server ready"
+  [[ $api == *" ready" && $api != *not* ]] && nodes=$(kube_nodes_ready || true)
+  ((${nodes:-0} == 2)) && state=up
+  controller_manager_up || parts+=", controller manager down"
+  scheduler_up || parts+=", scheduler down"
+  kwok_up || parts+=", kwok down"
+  [[ -n $parts ]] && state=down
+  printf '%-9s %-5s %s\n' kube "$state" \
+    "$KUBE_API ($api, ${nodes:-0}/2 nodes Ready$parts; kubeconfig $KUBECONFIG_ADMIN)"
+  [[ $state == up ]]
+}
