@@ -228,30 +228,58 @@ write_kwok_config() {
   return 1
 }
 
+# kube_spawn NAME PROBE CMD... starts CMD as NAME unless PROBE answers. A
+# NAME this script started with other arguments (a changed kube.sh) is
+# stopped first, so that `up` brings a running cluster to what it says.
+KUBE_SPAWNED=" "
+kube_spawn() {
+  local name=$1 probe=$2 args
+  shift 2
+  args=$KUBE_DIR/$name.args
+  [[ -s $args && $(<"$args") == "$*" ]] || kube_stop "$name"
+  "$probe" && return 0
+  printf '%s' "$*" >"$args"
+  spawn "$name" "$@"
+  KUBE_SPAWNED+="$name "
+}
+
+# kube_wait NAME PROBE waits for NAME if this run started it.
+kube_wait() {
+  [[ $KUBE_SPAWNED == *" $1 "* ]] || return 0
+  wait_for "$1" "$2"
+}
+
+# kube_stop NAME stops NAME if this script started it. The API server
+# drains its watches for up to a minute when asked to stop; nothing here
+# needs that, so every part gets a few seconds before it is killed.
+kube_stop() {
+  local STOP_TIMEOUT=5
+  stop "$1" "$1"
+}
+
 kube_stop_all() {
-  stop kwok kwok
-  stop kube-scheduler kube-scheduler
-  stop kube-controller-manager kube-controller-manager
-  stop kube-apiserver kube-apiserver
-  stop etcd etcd
+  local name
+  for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+    kube_stop "$name"
+  done
 }
 
 start_etcd() {
-  etcd_up && return 0
   mkdir -p "$KUBE_DIR/etcd"
   chmod 700 "$KUBE_DIR/etcd"
-  spawn etcd etcd --name bake --data-dir "$KUBE_DIR/etcd" \
+  kube_spawn etcd etcd_up etcd --name bake --data-dir "$KUBE_DIR/etcd" \
     --listen-client-urls "$ETCD_CLIENT" --advertise-client-urls "$ETCD_CLIENT" \
     --listen-peer-urls "$ETCD_PEER" --initial-advertise-peer-urls "$ETCD_PEER" \
     --initial-cluster "bake=$ETCD_PEER" --quota-backend-bytes 4294967296 \
     --auto-compaction-retention 1h
-  wait_for etcd etcd_up
+  kube_wait etcd etcd_up
 }
 
+# The API server keeps no endpoints for the service "kubernetes": they may
+# not be on loopback, and nothing in this cluster runs to use them.
 start_apiserver() {
-  apiserver_up && return 0
   local pki=$KUBE_PKI
-  spawn kube-apiserver "$KUBE_BIN/kube-apiserver" \
+  kube_spawn kube-apiserver apiserver_up "$KUBE_BIN/kube-apiserver" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port 6443 \
     --etcd-servers "$ETCD_CLIENT" --etcd-prefix /bake-test \
     --service-cluster-ip-range 10.96.0.0/16 \
@@ -263,16 +291,14 @@ start_apiserver() {
     --service-account-signing-key-file "$pki/sa-key.pem" \
     --feature-gates "$KUBE_SERVER_GATES" \
     --allow-privileged --profiling=false \
-    --endpoint-reconciler-type lease
-  wait_for kube-apiserver apiserver_up
+    --endpoint-reconciler-type none
+  kube_wait kube-apiserver apiserver_up
 }
 
 start_controller_manager() {
-  controller_manager_up && return 0
-  local pki=$KUBE_PKI cfg=$KUBE_DIR/controller-manager.kubeconfig
-  spawn kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
-    --bind-address 127.0.0.1 --secure-port 10257 \
-    --kubeconfig "$cfg" --authentication-kubeconfig "$cfg" --authorization-kubeconfig "$cfg" \
+  local pki=$KUBE_PKI
+  kube_spawn kube-controller-manager controller_manager_up "$KUBE_BIN/kube-controller-manager" \
+    --bind-address 127.0.0.1 --secure-port 10257 --kubeconfig "$KUBE_DIR/controller-manager.kubeconfig" \
     --leader-elect=false --use-service-account-credentials \
     --service-account-private-key-file "$pki/sa-key.pem" --root-ca-file "$pki/ca.pem" \
     --cluster-signing-cert-file "$pki/ca.pem" --cluster-signing-key-file "$pki/ca-key.pem" \
@@ -280,18 +306,14 @@ start_controller_manager() {
 }
 
 start_scheduler() {
-  scheduler_up && return 0
-  local cfg=$KUBE_DIR/scheduler.kubeconfig
-  spawn kube-scheduler "$KUBE_BIN/kube-scheduler" \
-    --bind-address 127.0.0.1 --secure-port 10259 \
-    --kubeconfig "$cfg" --authentication-kubeconfig "$cfg" --authorization-kubeconfig "$cfg" \
+  kube_spawn kube-scheduler scheduler_up "$KUBE_BIN/kube-scheduler" \
+    --bind-address 127.0.0.1 --secure-port 10259 --kubeconfig "$KUBE_DIR/scheduler.kubeconfig" \
     --leader-elect=false --feature-gates "$KUBE_CLIENT_GATES" --profiling=false
 }
 
 start_kwok() {
-  kwok_up && return 0
   # kwok's client-go reads its feature gates from the environment.
-  spawn kwok env KUBE_FEATURE_WatchListClient=false "$KUBE_BIN/kwok" \
+  kube_spawn kwok kwok_up env KUBE_FEATURE_WatchListClient=false "$KUBE_BIN/kwok" \
     --kubeconfig "$KUBE_DIR/kwok.kubeconfig" --config "$KUBE_DIR/kwok.yaml" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --node-ip 127.0.0.1 --cidr 10.244.0.0/16 --node-lease-duration-seconds 40 \
@@ -308,15 +330,15 @@ start_kube() {
     kube_certs
   fi
   for name in admin controller-manager scheduler kwok; do kube_kubeconfig "$name"; done
-  write_kwok_config || stop kwok kwok
+  write_kwok_config || kube_stop kwok
   start_etcd
   start_apiserver
   start_controller_manager
   start_scheduler
   start_kwok
-  wait_for kube-controller-manager controller_manager_up
-  wait_for kube-scheduler scheduler_up
-  wait_for kwok kwok_up
+  kube_wait kube-controller-manager controller_manager_up
+  kube_wait kube-scheduler scheduler_up
+  kube_wait kwok kwok_up
   kubectl_admin apply -f "$KUBE_SRC/nodes.yaml" >/dev/null || die "kube: applying $KUBE_SRC/nodes.yaml failed"
   local deadline=$((SECONDS + START_TIMEOUT))
   until kube_nodes_up; do
