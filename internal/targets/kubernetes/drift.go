@@ -79,7 +79,7 @@ func driftOf(project string, o targets.Observation, s snapshot) []string {
 // the record: not settled at the target's replicas, or another image.
 func recordedDrift(o targets.Observation, d *appsv1.Deployment) []string {
 	var drift []string
-	if ok, why := settled(d, int32(o.Target.Replicas)); !ok {
+	if ok, why := settledTo(d, int32(o.Target.Replicas)); !ok {
 		drift = append(drift, fmt.Sprintf("deployment %s (%s) is not settled: %s", d.Name, o.Version, why))
 	}
 	if v := versionOf(d); v != o.Version {

@@ -127,7 +127,7 @@ func (s *snapshot) replicas() []targets.Replica {
 		selected := s.selects(d)
 		for _, p := range s.podsOf(d) {
 			r := targets.Replica{ID: string(p.UID), Name: p.Name, Version: cmp.Or(p.Labels[LabelVersion], versionOf(d)),
-				Digest: cmp.Or(p.Annotations[AnnotationDigest], d.Annotations[AnnotationDigest]), Running: podReady(&p),
+				Digest: cmp.Or(p.Annotations[AnnotationDigest], d.Annotations[AnnotationDigest]), Running: podIsReady(&p),
 				Operation: d.Labels[LabelOperation]}
 			if selected {
 				r.Upstream = p.Name
@@ -140,7 +140,7 @@ func (s *snapshot) replicas() []targets.Replica {
 
 func versionOf(d *appsv1.Deployment) string { return d.Labels[LabelVersion] }
 
-func podReady(p *corev1.Pod) bool {
+func podIsReady(p *corev1.Pod) bool {
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady {
 			return c.Status == corev1.ConditionTrue
@@ -157,9 +157,9 @@ func desired(d *appsv1.Deployment) int32 {
 	return *d.Spec.Replicas
 }
 
-// settled reports whether d's controller has caught up with its spec and
+// settledTo reports whether d's controller has caught up with its spec and
 // every pod it asks for is updated and available (why not, otherwise).
-func settled(d *appsv1.Deployment, replicas int32) (bool, string) {
+func settledTo(d *appsv1.Deployment, replicas int32) (bool, string) {
 	st := d.Status
 	for _, c := range st.Conditions {
 		if c.Type == appsv1.DeploymentProgressing && c.Reason == "ProgressDeadlineExceeded" {

@@ -117,7 +117,7 @@ func (s *scene) waitSettled(name string, replicas int32) {
 		if err != nil {
 			return false, err
 		}
-		ok, why := settled(d, replicas)
+		ok, why := settledTo(d, replicas)
 		if ok && replicas > 0 {
 			ok = d.Status.ReadyReplicas == replicas
 		}
