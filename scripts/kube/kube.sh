@@ -229,16 +229,18 @@ write_kwok_config() {
 }
 
 # kube_spawn NAME PROBE CMD... starts CMD as NAME unless PROBE answers. A
-# NAME this script started with other arguments (a changed kube.sh) is
-# stopped first, so that `up` brings a running cluster to what it says.
+# NAME this script started with other arguments or versions (a changed
+# kube.sh) is stopped first, so that `up` brings a running cluster to what
+# it says.
 KUBE_SPAWNED=" "
 kube_spawn() {
   local name=$1 probe=$2 args
   shift 2
   args=$KUBE_DIR/$name.args
-  [[ -s $args && $(<"$args") == "$*" ]] || kube_stop "$name"
+  local want="$KUBE_VERSION $KWOK_VERSION $*"
+  [[ -s $args && $(<"$args") == "$want" ]] || kube_stop "$name"
   "$probe" && return 0
-  printf '%s' "$*" >"$args"
+  printf '%s' "$want" >"$args"
   spawn "$name" "$@"
   KUBE_SPAWNED+="$name "
 }
@@ -253,6 +255,7 @@ kube_wait() {
 # drains its watches for up to a minute when asked to stop; nothing here
 # needs that, so every part gets a few seconds before it is killed.
 kube_stop() {
+  # shellcheck disable=SC2034 # read by services.sh's wait_gone
   local STOP_TIMEOUT=5
   stop "$1" "$1"
 }
@@ -345,7 +348,7 @@ start_kube() {
     ((SECONDS < deadline)) || die "kube: kwok's nodes are not Ready after ${START_TIMEOUT}s; see $STATE/kwok.log"
     sleep 0.2
   done
-  log "kube: ready in $((SECONDS - start))s (kubeconfig $KUBECONFIG_ADMIN)"
+  [[ $KUBE_SPAWNED == " " ]] || log "kube: ready in $((SECONDS - start))s (kubeconfig $KUBECONFIG_ADMIN)"
 }
 
 cmd_down_kube() { kube_stop_all; }
@@ -353,15 +356,18 @@ cmd_down_kube() { kube_stop_all; }
 # report_kube prints the cluster's status line; it fails unless the API
 # server is ready and both nodes are Ready.
 report_kube() {
-  local state=down api="API server not ready" nodes=0 parts=""
-  apiserver_up && api="API server ready"
-  [[ $api == *" ready" && $api != *not* ]] && nodes=$(kube_nodes_ready || true)
-  ((${nodes:-0} == 2)) && state=up
-  controller_manager_up || parts+=", controller manager down"
-  scheduler_up || parts+=", scheduler down"
-  kwok_up || parts+=", kwok down"
-  [[ -n $parts ]] && state=down
+  local api="API server not ready" nodes=0 down=""
+  if apiserver_up; then
+    api="API server ready"
+    nodes=$(kube_nodes_ready || true)
+  fi
+  etcd_up || down+=", etcd down"
+  controller_manager_up || down+=", controller manager down"
+  scheduler_up || down+=", scheduler down"
+  kwok_up || down+=", kwok down"
+  local state=up
+  [[ -z $down && ${nodes:-0} == 2 && $api == "API server ready" ]] || state=down
   printf '%-9s %-5s %s\n' kube "$state" \
-    "$KUBE_API ($api, ${nodes:-0}/2 nodes Ready$parts; kubeconfig $KUBECONFIG_ADMIN)"
+    "$KUBE_API ($api, ${nodes:-0}/2 nodes Ready$down; kubeconfig $KUBECONFIG_ADMIN)"
   [[ $state == up ]]
 }
