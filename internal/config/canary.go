@@ -36,7 +36,8 @@ type Analysis struct {
 	// Interval is how often during a step the canary is analysed, 1s to 1m.
 	Interval time.Duration `yaml:"interval" default:"5s"`
 	// MinRequests is how many responses the canary must have served in a
-	// step before it is judged (0: steps move on by time alone).
+	// step before it is judged (0: steps move on by time alone). This and
+	// the three below are measured at the front door: docker targets only.
 	MinRequests int `yaml:"min_requests" default:"50"`
 	// MaxErrorRateIncrease is how much higher the canary's share of 5xx
 	// responses may be than the old release's, in percentage points (1%:

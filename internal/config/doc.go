@@ -129,10 +129,29 @@
 //	        instance_type: t3.micro  # the default
 //	        security_groups: [sg-1]  # default: the VPC's default group
 //	        instance_profile: web    # IAM instance profile of the instances; default none
+//	      api:
+//	        type: kubernetes      # a Deployment per release behind the environment's Service
+//	        kubeconfig: ~/.kube/config  # default: the KUBECONFIG chain, else ~/.kube/config
+//	        context: prod-cluster # default: the kubeconfig's current context
+//	        namespace: shop-prod  # default <project>-<env>, created when missing; not shared by
+//	                              # two environments for one image
+//	        service: api          # the Service traffic goes through; default the image's name
+//	        service_port: 80      # the default
+//	        port: 8080            # the container's; default the image's port
+//	        replicas: 2
+//	        strategy: blue-green  # or rolling (the Deployment's own rolling update), or canary:
+//	                              # judged by analysis.prometheus queries only (no front door)
+//	        resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 128Mi}}
+//	        pod:                  # strategic-merge patch of the pod template, read as a PodTemplateSpec;
+//	          metadata: {annotations: {team: shop}}  # not bake.dev/ labels or annotations
+//	          spec:
+//	            serviceAccountName: api
+//	            containers: [{name: app, env: [{name: MODE, value: prod}]}]  # by name; not app's image
 //
 // An image that a docker target runs needs a port and an http check: the
 // first http check is what a deployment waits on before switching traffic.
-// An asg target waits on its load-balancer target groups' health instead.
+// An asg target waits on its load-balancer target groups' health instead,
+// a kubernetes target on its Deployment's readiness.
 //
 // Every error wraps ErrInvalid and says where the problem is:
 //

@@ -1,8 +1,8 @@
 package config
 
 import (
-	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -80,8 +80,10 @@ func (d *decoder) targets(path string, n *yaml.Node, env *Environment, imgs *ima
 			d.Errorf(e.Key, tpath, "%s", unknownName("image", name, imgs.names))
 			continue
 		}
-		if t := resolve(e.Value); isASG(t) {
-			if tg := d.target(tpath, e, used, d.projectName, env.Name, name); tg != nil {
+		if typ := targetType(resolve(e.Value)); typ == TargetASG || typ == TargetKubernetes {
+			// These wait on their own health (target groups, readiness),
+			// not on a front door's check of the image.
+			if tg := d.target(tpath, e, used, env.Name, img, imgs.broken[name]); tg != nil {
 				env.Targets[name] = tg
 			}
 			continue
@@ -95,33 +97,55 @@ func (d *decoder) targets(path string, n *yaml.Node, env *Environment, imgs *ima
 				d.Errorf(e.Key, tpath, "%s has no http check; add one under images.%s.checks so deployments can wait for health", name, name)
 			}
 		}
-		if t := d.target(tpath, e, used, d.projectName, env.Name, name); t != nil {
+		if t := d.target(tpath, e, used, env.Name, img, imgs.broken[name]); t != nil {
 			env.Targets[name] = t
 		}
 	}
 }
 
-// isASG reports whether a target mapping says type: asg.
-func isASG(n *yaml.Node) bool {
+// targetTypes are the values type: may have.
+var targetTypes = []string{TargetDocker, TargetASG, TargetKubernetes}
+
+// targetType returns the type a target mapping says, as written, or docker
+// when it says none.
+func targetType(n *yaml.Node) string {
 	if n.Kind != yaml.MappingNode {
-		return false
+		return TargetDocker
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == "type" {
-			v := resolve(n.Content[i+1])
-			return v.Kind == yaml.ScalarNode && v.Value == TargetASG
+			if v := resolve(n.Content[i+1]); v.Kind == yaml.ScalarNode {
+				return v.Value
+			}
 		}
 	}
-	return false
+	return TargetDocker
 }
 
-// target decodes one target and applies its defaults.
-func (d *decoder) target(path string, e entry, used *listenUse, project, env, image string) *Target {
+// keysType is the type whose keys a target of type typ is checked
+// against: typ, or for a misspelt type the one it was suggested for, so
+// that the misspelling is the one problem reported.
+func keysType(typ string) string {
+	if slices.Contains(targetTypes, typ) {
+		return typ
+	}
+	if s := suggest(typ, targetTypes); s != "" {
+		return s
+	}
+	return TargetDocker
+}
+
+// target decodes one target of image img and applies its defaults;
+// broken says img has problems reported already.
+func (d *decoder) target(path string, e entry, used *listenUse, env string, img *Image, broken bool) *Target {
 	t := &Target{Type: TargetDocker, Replicas: 1, HealthTimeout: DefaultHealthTimeout, Strategy: BlueGreen}
-	allowed := fileKeys[Target]("type:" + TargetDocker)
-	asg := isASG(resolve(e.Value))
-	if asg {
-		allowed = append(fileKeys[Target]("type:"+TargetASG), d.asgCanary(path, resolve(e.Value))...)
+	kind := keysType(targetType(resolve(e.Value)))
+	allowed := fileKeys[Target]("type:" + kind)
+	switch kind {
+	case TargetASG:
+		allowed = append(allowed, d.asgCanary(path, resolve(e.Value))...)
+	case TargetKubernetes:
+		allowed = append(allowed, kubernetesRefused...)
 	}
 	s, ok := d.Section(path, e.Key, e.Value, allowed...)
 	if !ok {
@@ -129,12 +153,8 @@ func (d *decoder) target(path string, e entry, used *listenUse, project, env, im
 	}
 	if v := s.Get("type"); v != nil {
 		if typ, ok := d.str(join(path, "type"), v); ok {
-			if typ != TargetDocker && typ != TargetASG {
-				msg := fmt.Sprintf("unknown target type %q; expected %q or %q", typ, TargetDocker, TargetASG)
-				if sug := suggest(typ, []string{TargetDocker, TargetASG}); sug != "" {
-					msg = fmt.Sprintf("unknown target type %q; did you mean %q?", typ, sug)
-				}
-				d.Errorf(v, join(path, "type"), "%s", msg)
+			if !slices.Contains(targetTypes, typ) {
+				d.Errorf(v, join(path, "type"), "%s", unknownName("target type", typ, targetTypes))
 			}
 			t.Type = typ
 		}
@@ -142,16 +162,21 @@ func (d *decoder) target(path string, e entry, used *listenUse, project, env, im
 	if v := s.Get("replicas"); v != nil {
 		t.Replicas, _ = d.number(join(path, "replicas"), v, 1, 20)
 	}
-	if asg {
-		t.ASG = d.asgTarget(path, s, project, env, image)
-	} else if v := s.Require("listen"); v != nil {
-		if addr, ok := d.str(join(path, "listen"), v); ok {
-			if err := checkLoopback(addr); err != nil {
-				d.Errorf(v, join(path, "listen"), "%v", err)
-			} else if clash := used.claim(addr, join(path, "listen"), v); clash != "" {
-				d.Errorf(v, join(path, "listen"), "%q is already used by %s", addr, clash)
+	switch kind {
+	case TargetASG:
+		t.ASG = d.asgTarget(path, s, d.projectName, env, img.Name)
+	case TargetKubernetes:
+		d.refuseForKubernetes(path, s)
+	default:
+		if v := s.Require("listen"); v != nil {
+			if addr, ok := d.str(join(path, "listen"), v); ok {
+				if err := checkLoopback(addr); err != nil {
+					d.Errorf(v, join(path, "listen"), "%v", err)
+				} else if clash := used.claim(addr, join(path, "listen"), v); clash != "" {
+					d.Errorf(v, join(path, "listen"), "%q is already used by %s", addr, clash)
+				}
+				t.Listen = addr
 			}
-			t.Listen = addr
 		}
 	}
 	if v := s.Get("health_timeout"); v != nil {
@@ -160,11 +185,15 @@ func (d *decoder) target(path string, e entry, used *listenUse, project, env, im
 	if v := s.Get("strategy"); v != nil {
 		t.Strategy, _ = d.oneOf(join(path, "strategy"), v, BlueGreen, Rolling, Canary)
 	}
-	if !asg {
+	if kind != TargetASG {
 		d.canary(path, s, t)
 	}
+	if kind == TargetKubernetes {
+		t.Kubernetes = d.kubernetesTarget(path, s, e.Key, env, img, broken)
+		d.kubernetesCanary(path, s, t)
+	}
 	t.MinHealthy = t.Replicas
-	if v := s.Get("min_healthy"); v != nil {
+	if v := s.Get("min_healthy"); v != nil && kind != TargetKubernetes {
 		t.MinHealthy, _ = d.number(join(path, "min_healthy"), v, 1, max(t.Replicas, 1))
 		if t.Strategy != Rolling {
 			d.Errorf(v, join(path, "min_healthy"), "only applies to strategy %q; remove it or set strategy: %s", Rolling, Rolling)

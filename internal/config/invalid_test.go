@@ -187,7 +187,7 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 				return edit(t, "{listen: 127.0.0.1:8101}", "{listen: 127.0.0.1:8101, type: ecs}")
 			},
 			position: "12:45",
-			message:  `environments[0].targets.hello.type: unknown target type "ecs"; expected "docker" or "asg"`,
+			message:  `environments[0].targets.hello.type: unknown target type "ecs"; expected one of: docker, asg, kubernetes`,
 		},
 		{
 			name:     "targeted image without an http check",

@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -35,14 +36,15 @@ func keysOf(t reflect.Type, when string) []string {
 }
 
 // whenHolds reports whether a field tagged when=cond is allowed where the
-// decoder is in state (both KEY:VALUE; an empty cond always holds).
+// decoder is in state: cond is KEY:VALUE or KEY:A|B (any of those values),
+// state is KEY:VALUE; an empty cond always holds.
 func whenHolds(cond, state string) bool {
 	if cond == "" || state == "" {
 		return true
 	}
 	ck, cv, _ := strings.Cut(cond, ":")
 	sk, sv, _ := strings.Cut(state, ":")
-	return ck != sk || cv == sv
+	return ck != sk || slices.Contains(strings.Split(cv, "|"), sv)
 }
 
 // FieldTag returns the value of option name in a field's bake:"..." tag:

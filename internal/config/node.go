@@ -11,6 +11,8 @@ type decoder struct {
 	// project is the project's name, once decoded: asg targets derive their
 	// group names from it.
 	projectName string
+	// kube holds the namespaces and Services kubernetes targets take.
+	kube kubernetesUse
 }
 
 // The YAML reading that bake.yaml shares with the other loaders.

@@ -337,9 +337,10 @@ const (
 // Target says how an image runs in an environment.
 type Target struct {
 	// Type is the kind of target: docker (replica containers behind a
-	// front door) or asg (an Auto Scaling group per release behind
-	// load-balancer target groups).
-	Type     string `yaml:"type" default:"docker" bake:"enum=docker|asg"`
+	// front door), asg (an Auto Scaling group per release behind
+	// load-balancer target groups) or kubernetes (a Deployment per release
+	// behind a Service).
+	Type     string `yaml:"type" default:"docker" bake:"enum=docker|asg|kubernetes"`
 	Replicas int    `yaml:"replicas" default:"1"` // how many replicas run, 1 to 20; for asg, the group's size
 	// Listen is the 127.0.0.1:PORT where the front door serves this image
 	// in this environment: unique, not the registry's or front door's.
@@ -349,15 +350,17 @@ type Target struct {
 	// every new replica, then switch traffic in one step), rolling
 	// (replace one replica at a time, each health-gated) or canary (start
 	// the new replicas beside the old and send them a growing share of
-	// requests, step by step, while analysis compares the two).
-	Strategy   string `yaml:"strategy" default:"blue-green" bake:"enum=blue-green|rolling|canary,when=type:docker"`
+	// requests, step by step, while analysis compares the two). On
+	// kubernetes, rolling is the Deployment's own rolling update.
+	Strategy   string `yaml:"strategy" default:"blue-green" bake:"enum=blue-green|rolling|canary,when=type:docker|kubernetes"`
 	MinHealthy int    `yaml:"min_healthy" bake:"when=type:docker"` // rolling: healthy replicas in traffic never fewer than this; defaults to replicas
 	// Steps are a canary's steps, 1 to 10, each a share of requests held
 	// for a while; after the last, all requests go to the new release.
-	Steps []CanaryStep `yaml:"steps" bake:"required,when=type:docker,with=strategy:canary"`
+	Steps []CanaryStep `yaml:"steps" bake:"required,when=type:docker|kubernetes,with=strategy:canary"`
 	// Analysis is how each step of a canary is judged (left out: every
-	// default below).
-	Analysis *Analysis     `yaml:"analysis" bake:"when=type:docker,with=strategy:canary"`
+	// default below). A kubernetes target has no front door to measure:
+	// its canary needs prometheus and queries, and only those and interval.
+	Analysis *Analysis     `yaml:"analysis" bake:"when=type:docker|kubernetes,with=strategy:canary"`
 	Watch    time.Duration `yaml:"watch"`                        // after the switch, how long health is watched (and a failure switched back) before the old release is retired; none by default
 	ASG      *ASG          `yaml:",inline" bake:"when=type:asg"` // set for TargetASG
 	// Kubernetes is set for TargetKubernetes.

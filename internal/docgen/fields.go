@@ -28,7 +28,10 @@ type field struct {
 	words    []string
 }
 
-var durationType = reflect.TypeFor[time.Duration]()
+var (
+	durationType = reflect.TypeFor[time.Duration]()
+	podPatchType = reflect.TypeFor[config.PodPatch]()
+)
 
 // fieldsOf lists the keys of a struct type, those of inline fields in place.
 func fieldsOf(t reflect.Type) []field {

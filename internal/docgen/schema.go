@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -155,9 +156,9 @@ func objectSchema(t reflect.Type, c comments) *schema {
 	return obj
 }
 
-// conditions forbids the keys tagged when=KEY:VALUE unless KEY has that
-// value, and requires those that are required there. A value that is
-// KEY's default also holds when KEY is left out.
+// conditions forbids the keys tagged when=KEY:VALUE (or KEY:A|B) unless
+// KEY has that value (one of them), and requires those that are required
+// there. A value that is KEY's default also holds when KEY is left out.
 func conditions(fields []field) []*schema {
 	byKey := map[string]*field{}
 	for i := range fields {
@@ -166,9 +167,12 @@ func conditions(fields []field) []*schema {
 	var values []string
 	seen := map[string]bool{}
 	for _, f := range fields {
-		if f.when != "" && !seen[f.when] {
-			seen[f.when] = true
-			values = append(values, f.when)
+		key, _, _ := strings.Cut(f.when, ":")
+		for _, v := range whenValues(f.when) {
+			if when := key + ":" + v; !seen[when] {
+				seen[when] = true
+				values = append(values, when)
+			}
 		}
 	}
 	var out []*schema
@@ -183,15 +187,27 @@ func conditions(fields []field) []*schema {
 		for _, f := range fields {
 			other, _, _ := strings.Cut(f.when, ":")
 			switch {
-			case f.when == when && f.required && f.with == "":
-				then.Required = append(then.Required, f.key)
-			case f.when != "" && f.when != when && other == key:
+			case f.when == "" || other != key:
+			case slices.Contains(whenValues(f.when), value):
+				if f.required && f.with == "" {
+					then.Required = append(then.Required, f.key)
+				}
+			default:
 				then.Properties.set(f.key, absent())
 			}
 		}
 		out = append(out, &schema{If: cond, Then: then})
 	}
 	return out
+}
+
+// whenValues are the values a when=KEY:A|B condition allows.
+func whenValues(when string) []string {
+	if when == "" {
+		return nil
+	}
+	_, values, _ := strings.Cut(when, ":")
+	return strings.Split(values, "|")
 }
 
 // withConditions forbids the keys tagged with=KEY:VALUE unless their
@@ -228,6 +244,9 @@ func valueSchema(t reflect.Type, f field, c comments) *schema {
 	switch {
 	case t == durationType:
 		return &schema{Type: "string", Pattern: durationPattern}
+	case t == podPatchType:
+		// Checked by bake against Kubernetes' own type, not here.
+		return &schema{Type: "object"}
 	case f.words != nil:
 		return &schema{Type: "array", Items: &schema{Type: "string", Enum: f.words}, MinItems: one(), UniqueItems: true}
 	case f.file && t.Kind() == reflect.Struct:

@@ -120,7 +120,8 @@ func structOf(f field) (reflect.Type, string) {
 // note says when a key must or may be there.
 func note(s *section, f field) string {
 	var parts []string
-	key, value, _ := strings.Cut(f.when, ":")
+	key, _, _ := strings.Cut(f.when, ":")
+	value := strings.Join(whenValues(f.when), "` or `")
 	wkey, wvalue, _ := strings.Cut(f.with, ":")
 	switch {
 	case f.required && f.with != "":
@@ -156,6 +157,8 @@ func typeWords(f field, seen map[reflect.Type]*section) string {
 	switch {
 	case t == durationType:
 		return "duration"
+	case t == podPatchType:
+		return "mapping (a Kubernetes pod template)"
 	case f.percent:
 		return "percentage"
 	case f.words != nil:
