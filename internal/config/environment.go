@@ -145,7 +145,7 @@ func (d *decoder) target(path string, e entry, used *listenUse, env string, img 
 	case TargetASG:
 		allowed = append(allowed, d.asgCanary(path, resolve(e.Value))...)
 	case TargetKubernetes:
-		allowed = append(allowed, kubernetesRefused...)
+		allowed = append(allowed, refusedKeys(resolve(e.Value))...)
 	}
 	s, ok := d.Section(path, e.Key, e.Value, allowed...)
 	if !ok {

@@ -13,9 +13,22 @@ import (
 // when bake.yaml says none.
 const DefaultServicePort = 80
 
-// kubernetesRefused are keys of other target types that a kubernetes
-// target is told about in a line of its own rather than as unknown keys.
+// kubernetesRefused are keys of docker targets that a kubernetes target
+// is told about in a line of its own rather than as unknown keys.
 var kubernetesRefused = []string{"listen", "min_healthy"}
+
+// refusedKeys returns those of kubernetesRefused that target mapping n
+// has, for the section's check of unknown keys to leave to
+// refuseForKubernetes.
+func refusedKeys(n *yaml.Node) []string {
+	var out []string
+	for _, k := range kubernetesRefused {
+		if key, _ := lookup(n, k); key != nil {
+			out = append(out, k)
+		}
+	}
+	return out
+}
 
 // noFrontDoor is why a kubernetes canary is judged by Prometheus alone.
 const noFrontDoor = "kubernetes targets have no front door to measure; judge the canary with analysis.prometheus queries"
