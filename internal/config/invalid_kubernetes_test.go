@@ -24,6 +24,15 @@ func TestLoadRejectsInvalidKubernetesTargets(t *testing.T) {
 			message: at + `namespace: "Shop_Prod" is not a valid namespace name: lowercase letters, digits and hyphens, starting and ending with a letter or digit, at most 63`},
 		{name: "service starting with a digit", content: kube(", service: 9web"), position: "12:42",
 			message: at + `service: "9web" is not a valid service name: lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit, at most 63`},
+		{name: "default service starting with a digit", content: func(t *testing.T) string {
+			content := edit(t, "environments:\n", "  9a:\n    template: templates/docker/go-service\n    context: images/a\n    port: 8080\nenvironments:\n")
+			return editOf(t, content, "      hello: {listen: 127.0.0.1:8101}", "      9a: {type: kubernetes}")
+		}, position: "16:7",
+			message: `environments[0].targets.9a.service: the default service "9a" is not a valid service name (lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit, at most 63): set service:`},
+		{name: "two images behind one service in two environments", content: func(t *testing.T) string {
+			content := edit(t, "environments:\n", "  a:\n    template: templates/docker/go-service\n    port: 8080\nenvironments:\n")
+			return editOf(t, content, canaryTarget, "{type: kubernetes, namespace: shop}\n  - name: prod\n    targets:\n      a: {type: kubernetes, namespace: shop, service: hello}")
+		}, position: "18:55", message: `environments[1].targets.a.service: hello in dev and a in prod would share service hello in namespace shop: set service:`},
 		{name: "service port 0", content: kube(", service_port: 0"), position: "12:47",
 			message: at + `service_port: must be between 1 and 65535, got 0`},
 		{name: "port too high", content: kube(", port: 70000"), position: "12:39",

@@ -80,9 +80,9 @@ func (d *decoder) kubernetesTarget(path string, s *section, at *yaml.Node, env s
 			k.Service = svc
 		}
 	}
-	nsOK := k.Namespace != "" && d.dnsLabel(nsAt, join(path, "namespace"), "namespace", k.Namespace, validation.IsDNS1123Label(k.Namespace))
+	nsOK := k.Namespace != "" && d.dnsLabel(nsAt, nsAt != at, join(path, "namespace"), "namespace", k.Namespace, validation.IsDNS1123Label(k.Namespace))
 	// A Service's name is also a DNS name in the cluster: it starts with a letter.
-	svcOK := !broken && d.dnsLabel(svcAt, join(path, "service"), "service", k.Service, validation.IsDNS1035Label(k.Service))
+	svcOK := !broken && d.dnsLabel(svcAt, svcAt != at, join(path, "service"), "service", k.Service, validation.IsDNS1035Label(k.Service))
 	if v := s.Get("service_port"); v != nil {
 		k.ServicePort, _ = d.number(join(path, "service_port"), v, 1, 65535)
 	}
@@ -103,15 +103,19 @@ func (d *decoder) kubernetesTarget(path string, s *section, at *yaml.Node, env s
 	return k
 }
 
-// dnsLabel reports a name Kubernetes would refuse: problems are what
-// apimachinery's validation found.
-func (d *decoder) dnsLabel(n *yaml.Node, path, what, name string, problems []string) bool {
+// dnsLabel reports a name Kubernetes would refuse, written in bake.yaml or
+// a default: problems are what apimachinery's validation found.
+func (d *decoder) dnsLabel(n *yaml.Node, written bool, path, what, name string, problems []string) bool {
 	if len(problems) == 0 {
 		return true
 	}
 	rule := "lowercase letters, digits and hyphens, starting and ending with a letter or digit, at most 63"
 	if what == "service" {
 		rule = "lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit, at most 63"
+	}
+	if !written {
+		d.Errorf(n, path, "the default %s %q is not a valid %s name (%s): set %s:", what, name, what, rule, what)
+		return false
 	}
 	d.Errorf(n, path, "%q is not a valid %s name: %s", name, what, rule)
 	return false
