@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/Masterminds/semver/v3"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
@@ -165,15 +164,8 @@ func (t *Target) Groups(ctx context.Context, env, image string) ([]Group, error)
 // newer orders groups by creation, newest first; groups created in the
 // same instant by version.
 func newer(a, b *Group) bool {
-	if !a.Created.Equal(b.Created) {
-		return a.Created.After(b.Created)
-	}
-	va, erra := semver.NewVersion(a.Version)
-	vb, errb := semver.NewVersion(b.Version)
-	if erra == nil && errb == nil {
-		return va.GreaterThan(vb)
-	}
-	return a.Version > b.Version
+	return targets.Newer(targets.Kept{Name: a.Name, Version: a.Version, Created: a.Created},
+		targets.Kept{Name: b.Name, Version: b.Version, Created: b.Created})
 }
 
 // group returns the group named name, or nil if there is none.

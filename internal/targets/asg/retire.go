@@ -3,65 +3,38 @@ package asg
 import (
 	"context"
 	"errors"
-	"sort"
-
-	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/targets"
 )
 
-// What Retire does with a group that does not serve.
+// What Retire does with a group that does not serve: running, out of
+// the target groups (warm); scaled to zero, group and launch template kept
+// (stop); group and launch template deleted (remove).
 const (
-	fateWarm   = "warm"   // running, out of the target groups
-	fateStop   = "stop"   // scaled to zero, out of the target groups; group and launch template kept
-	fateRemove = "remove" // group and launch template deleted
+	fateWarm   = targets.FateWarm
+	fateStop   = targets.FateStop
+	fateRemove = targets.FateRemove
 )
 
 // fate is what Retire does with one group.
 type fate struct {
 	group *Group
-	what  string
+	what  targets.Fate
 }
 
 // fates decides what becomes of each group of the environment but the one
-// serving (serving): the group of previousVersion as req.Keep says, and
-// the others, newest first, scaled to zero while fewer than req.Releases
-// groups are kept besides the serving one, and deleted beyond that.
+// serving (serving), by the rule every target type shares (targets.Fates).
 func fates(groups []Group, serving string, req targets.Request, previousVersion string) []fate {
-	others := make([]*Group, 0, len(groups))
+	kept := make([]targets.Kept, len(groups))
+	byName := make(map[string]*Group, len(groups))
 	for i := range groups {
-		if groups[i].Name != serving {
-			others = append(others, &groups[i])
-		}
+		kept[i] = targets.Kept{Name: groups[i].Name, Version: groups[i].Version, Created: groups[i].Created}
+		byName[groups[i].Name] = &groups[i]
 	}
-	// The replaced release first, then by age: the newest are the likeliest rollbacks.
-	sort.SliceStable(others, func(i, j int) bool {
-		pi, pj := others[i].Version == previousVersion, others[j].Version == previousVersion
-		if pi != pj {
-			return pi
-		}
-		return newer(others[i], others[j])
-	})
-	limit := req.Releases
-	if limit <= 0 {
-		limit = config.DefaultKeepReleases
-	}
-	kept := 0
-	out := make([]fate, 0, len(others))
-	for _, g := range others {
-		what := fateRemove
-		switch {
-		case previousVersion != "" && g.Version == previousVersion && req.Keep == config.KeepWarm:
-			what = fateWarm
-		case previousVersion != "" && g.Version == previousVersion && req.Keep == config.KeepRemoved:
-			what = fateRemove
-		case kept < limit:
-			what = fateStop
-		}
-		if what != fateRemove {
-			kept++
-		}
-		out = append(out, fate{group: g, what: what})
+	decisions := targets.Fates(kept, serving, req, previousVersion)
+	out := make([]fate, len(decisions))
+	for i, d := range decisions {
+		out[i] = fate{group: byName[d.Name], what: d.Fate}
 	}
 	return out
 }
