@@ -9,6 +9,7 @@ import (
 	"github.com/bakehq/bake/internal/cst"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/frontdoor"
+	"github.com/bakehq/bake/internal/kubex"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/registry"
@@ -47,6 +48,10 @@ func ExitCode(err error) int {
 		return ExitDrift
 	case errors.Is(err, promote.ErrRefused), errors.Is(err, ledger.ErrLocked), errors.Is(err, ledger.ErrLockLost):
 		return ExitRefused
+	case errors.Is(err, targets.ErrUnreachable):
+		// A target's check refuses as bad input what it cannot run, but a
+		// cluster that does not answer is a failure: the input may be right.
+		return ExitFailed
 	case errors.Is(err, ErrUsage), errors.Is(err, config.ErrInvalid), errors.Is(err, version.ErrInvalid),
 		errors.Is(err, ledger.ErrExists), errors.Is(err, ledger.ErrNotFound),
 		errors.Is(err, ledger.ErrNoLedger), errors.Is(err, ledger.ErrUnusable), errors.Is(err, promote.ErrUnknown),
@@ -54,7 +59,7 @@ func ExitCode(err error) int {
 		errors.Is(err, engine.ErrUnreachable), errors.Is(err, report.ErrInvalid),
 		errors.Is(err, cst.ErrInvalid), errors.Is(err, secret.ErrInvalid), errors.Is(err, keys.ErrInvalidKey),
 		errors.Is(err, registry.ErrCredentials), errors.Is(err, registry.ErrTLS), errors.Is(err, frontdoor.ErrStateDir),
-		errors.Is(err, targets.ErrNoLogs):
+		errors.Is(err, targets.ErrNoLogs), errors.Is(err, kubex.ErrKubeconfig):
 		return ExitInput
 	}
 	return ExitFailed

@@ -10,11 +10,13 @@ import (
 	"github.com/bakehq/bake/internal/builder"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/engine"
+	"github.com/bakehq/bake/internal/kubex"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/release"
 	"github.com/bakehq/bake/internal/signing"
 	"github.com/bakehq/bake/internal/signing/keys"
+	"github.com/bakehq/bake/internal/targets"
 	"github.com/bakehq/bake/internal/version"
 )
 
@@ -42,6 +44,9 @@ func TestExitCode(t *testing.T) {
 		{wrap(release.ErrNoBase), ExitInput},
 		{wrap(engine.ErrUnreachable), ExitInput},
 		{wrap(fmt.Errorf("reading the signing key: %w", keys.ErrInvalidKey)), ExitInput},
+		{wrap(fmt.Errorf("%w ~/.kube/config: it has no context \"prod\"", kubex.ErrKubeconfig)), ExitInput},
+		{wrap(promote.BadInput(fmt.Errorf("%w ~/.kube/config: it has no context \"prod\"", kubex.ErrKubeconfig))), ExitInput},
+		{wrap(promote.BadInput(fmt.Errorf("API server is %w", targets.ErrUnreachable))), ExitFailed},
 		{&promote.UntrustedError{Release: "web@1.0.0", Reasons: []error{signing.ErrBadSignature}}, ExitRefused},
 	}
 	for _, tt := range tests {

@@ -5,4 +5,5 @@ package cli
 import (
 	_ "github.com/bakehq/bake/internal/targets/asg"
 	_ "github.com/bakehq/bake/internal/targets/docker"
+	_ "github.com/bakehq/bake/internal/targets/kubernetes"
 )

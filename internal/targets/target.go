@@ -10,6 +10,10 @@ import (
 // ErrUnhealthy means the new replicas never became healthy; traffic did not move.
 var ErrUnhealthy = errors.New("new replicas did not become healthy")
 
+// ErrUnreachable means the place a target runs releases (a cluster's API
+// server) did not answer: nothing was changed or recorded.
+var ErrUnreachable = errors.New("unreachable")
+
 // Request is one deployment of a release to an environment.
 type Request struct {
 	Env     string
