@@ -2,6 +2,7 @@ package promote
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,13 +13,14 @@ import (
 )
 
 // analyse compares what the canary served since since with what the
-// baseline served over the same time, at the front door, and, when
-// bake.yaml names a Prometheus, evaluates its queries; the verdict is
-// both combined (analysis.Combine). look is which of the step's analyses
-// this is, for the level of the statistical tests. A source that cannot be
-// read makes the analysis inconclusive, with why, rather than failing the
-// canary: the next analysis may read it. Only the run's end (Ctrl-C) is an
-// error.
+// baseline served over the same time, at the front door (a target that
+// cannot count requests per release says targets.ErrNoTraffic: nothing is
+// compared), and, when bake.yaml names a Prometheus, evaluates its
+// queries; the verdict is all of them combined (analysis.Combine). look is
+// which of the step's analyses this is, for the level of the statistical
+// tests. A source that cannot be read makes the analysis inconclusive,
+// with why, rather than failing the canary: the next analysis may read it.
+// Only the run's end (Ctrl-C) is an error.
 func (d *Engine) analyse(ctx context.Context, c targets.Canary, req targets.Request, replicas []targets.Replica, baseline string, since time.Time, look analysis.Look) (analysis.Result, error) {
 	an := analysisOf(req.Target)
 	var results []analysis.Result
@@ -26,6 +28,9 @@ func (d *Engine) analyse(ctx context.Context, c targets.Canary, req targets.Requ
 	switch {
 	case ctx.Err() != nil:
 		return analysis.Result{}, ctx.Err()
+	case errors.Is(err, targets.ErrNoTraffic):
+		// Nothing counts requests per release there (a Kubernetes
+		// Service): bake.yaml gives such a canary Prometheus queries.
 	case err != nil:
 		results = append(results, analysis.Result{Verdict: analysis.Inconclusive,
 			Reason: fmt.Sprintf("reading what the front door served: %v", err)})

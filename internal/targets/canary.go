@@ -2,10 +2,16 @@ package targets
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/bakehq/bake/internal/analysis"
 )
+
+// ErrNoTraffic means a target cannot tell which release served each
+// request (a Kubernetes Service balances by pod, unseen): its canaries are
+// judged by their Prometheus queries alone.
+var ErrNoTraffic = errors.New("the target cannot count the requests each release served")
 
 // Canary is a Target that can run a release beside the one serving and
 // send it a share of the traffic, for the canary strategy.
@@ -19,7 +25,8 @@ type Canary interface {
 	// dropping no request in flight.
 	Shift(ctx context.Context, req Request, canary []Replica, weight int) error
 	// Traffic returns what the front door saw served by the canary and by
-	// the baseline since since.
+	// the baseline since since; an error wrapping ErrNoTraffic when the
+	// target has nothing that sees the requests.
 	Traffic(ctx context.Context, req Request, canary []Replica, since time.Time) (canaryServed, baseline analysis.Sample, err error)
 	// Abort sends every request back to the baseline and removes the
 	// canary's replicas; it is safe to repeat.
