@@ -12,6 +12,8 @@ import (
 // and every rejection must be ErrInvalid with a position in the file.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(completeFile))
+	f.Add([]byte(kubeComplete))
+	f.Add([]byte("project: demo\nimages:\n  hello: {template: templates/docker/go-service, port: 80}\nenvironments:\n  - {name: dev, targets: {hello: {type: kubernetes, resources: {limits: {cpu: 1}}, pod: {metadata: {labels: {a: b}}, spec: {containers: [{name: app, env: [{name: A, value: b}]}]}}}}}\n"))
 	f.Add([]byte("project: demo\nimages: {}\nenvironments: []\n"))
 	f.Add([]byte("project: [\n"))
 	f.Add([]byte("project: demo\nimages:\n  a: &x {template: templates/base/debian}\n  b: *x\nenvironments:\n  - {name: dev, targets: {a: {type: asg}}}\n"))
