@@ -25,6 +25,7 @@ type sweepOptions struct {
 	dryRun      bool
 	allProjects bool
 	aws         bool
+	kubernetes  bool
 }
 
 func newCmdSweep(f *Factory) *cobra.Command {
@@ -51,9 +52,16 @@ release in the ledger records. Auto Scaling groups and their instances are
 never swept. Only what a bake run known here created is removed: one in the
 run journal (.bake/operations, next to bake.yaml, where every run that uses
 AWS writes its operation id first) or named by the ledger's records; a
-resource whose dev.bake.operation no known run had is listed and left alone.`,
+resource whose dev.bake.operation no known run had is listed and left alone.
+
+With --kubernetes it looks in the clusters of bake.yaml's kubernetes targets
+for Deployments labelled bake.dev/operation that a killed promote, rollback
+or recover left: those no Service selects, whose release never succeeded in
+their environment (a Deployment kept for rollback stays), made by a bake run
+known here as with --aws.`,
 		Example: `  bake sweep --dry-run
   bake sweep --aws --dry-run
+  bake sweep --kubernetes --dry-run
   bake sweep --older-than 10m
   bake sweep --operation 3f9a0c1b2d4e`,
 		Args:              exactArgs(0, "no arguments"),
@@ -67,7 +75,9 @@ resource whose dev.bake.operation no known run had is listed and left alone.`,
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print what would be removed and remove nothing")
 	cmd.Flags().BoolVar(&o.allProjects, "all-projects", false, "sweep every project, not only bake.yaml's (needs no bake.yaml)")
 	cmd.Flags().BoolVar(&o.aws, "aws", false, "sweep AWS instead: build and sandbox instances, their security groups and key pairs, launch templates no group uses, AMIs no release records")
+	cmd.Flags().BoolVar(&o.kubernetes, "kubernetes", false, "sweep the clusters of kubernetes targets instead: Deployments killed runs left that no Service selects and whose release never succeeded there")
 	cmd.MarkFlagsMutuallyExclusive("older-than", "operation")
+	cmd.MarkFlagsMutuallyExclusive("aws", "kubernetes")
 	return cmd
 }
 
@@ -156,6 +166,9 @@ type finder interface {
 
 func (o *sweepOptions) sweeper(ctx context.Context) (finder, error) {
 	f := o.f
+	if o.kubernetes {
+		return o.kubeSweeper(ctx)
+	}
 	if !o.aws {
 		eng, err := f.Engine(ctx)
 		if err != nil {
@@ -291,7 +304,7 @@ func sweepText(w io.Writer, r sweepReport) {
 	}
 	var parts []string
 	for _, res := range []sweep.Resource{sweep.Container, sweep.Network, sweep.Volume,
-		sweep.Instance, sweep.SecurityGroup, sweep.KeyPair, sweep.LaunchTemplate, sweep.AMI} {
+		sweep.Instance, sweep.SecurityGroup, sweep.KeyPair, sweep.LaunchTemplate, sweep.AMI, sweep.Deployment} {
 		if n := count[res]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s%s", n, res, map[bool]string{true: "s"}[n > 1]))
 		}
