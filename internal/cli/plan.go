@@ -28,4 +28,5 @@ func printPlan(w io.Writer, res promote.PlanResult) {
 	for i, step := range res.Actions.Steps {
 		fmt.Fprintf(w, "  %d. %s\n", i+1, step)
 	}
+	printChanges(w, res.Actions.Changes)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/bakehq/bake/internal/config"
@@ -98,6 +99,24 @@ func printPlanSteps(w io.Writer, p *targets.Plan) {
 	}
 	for i, step := range p.Steps {
 		fmt.Fprintf(w, "  %d. %s\n", i+1, step)
+	}
+	printChanges(w, p.Changes)
+}
+
+// printChanges lists the objects a plan creates or changes, each with the
+// diff of its spec, indented under it.
+func printChanges(w io.Writer, changes []targets.Change) {
+	if len(changes) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "changes")
+	for _, c := range changes {
+		fmt.Fprintf(w, "  %s %s %s\n", c.Action, c.Kind, c.Name)
+		for _, line := range strings.Split(strings.TrimRight(c.Diff, "\n"), "\n") {
+			if line != "" {
+				fmt.Fprintf(w, "      %s\n", line)
+			}
+		}
 	}
 }
 

@@ -25,6 +25,29 @@ type Plan struct {
 	Group string `json:"group,omitempty"`
 	// Steps say what the deployment does, in order, in words.
 	Steps []string `json:"steps"`
+	// Changes are the objects the deployment would create or change, where
+	// the target type can show them (kubernetes: each from a server-side
+	// dry run of its apply); nil otherwise.
+	Changes []Change `json:"changes,omitempty"`
+}
+
+// The actions a Change names.
+const (
+	ActionCreate = "create"
+	ActionUpdate = "update"
+	ActionScale  = "scale"
+	ActionDelete = "delete"
+	ActionKeep   = "keep"
+)
+
+// Change is one object a deployment would create, change or delete.
+type Change struct {
+	Kind   string `json:"kind"`   // the object's kind: Namespace, Deployment, Service
+	Name   string `json:"name"`   // its name
+	Action string `json:"action"` // create, update, scale, delete or keep
+	// Diff is a unified diff of the object's spec, as it is to as it
+	// would be; "" when nothing in it changes.
+	Diff string `json:"diff,omitempty"`
 }
 
 // ErrNoRecovery means a target type cannot recover an interrupted deployment.
