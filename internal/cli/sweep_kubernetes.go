@@ -25,7 +25,7 @@ func (o *sweepOptions) kubeSweeper(ctx context.Context) (finder, error) {
 	var clusters []kubex.Cluster
 	for _, env := range p.Environments {
 		for _, tgt := range env.Targets {
-			if tgt == nil || tgt.Type != config.TargetKubernetes || tgt.Kubernetes == nil {
+			if tgt == nil || tgt.Kubernetes == nil {
 				continue
 			}
 			c := kubex.Cluster{Kubeconfig: tgt.Kubernetes.Kubeconfig, Context: tgt.Kubernetes.Context}
