@@ -15,11 +15,6 @@ func (t *Target) Plan(context.Context, targets.Request, string) (targets.Plan, e
 	return targets.Plan{}, errNotYet
 }
 
-// Inspect is not written yet.
-func (t *Target) Inspect(context.Context, targets.Request) (targets.Live, error) {
-	return targets.Live{}, errNotYet
-}
-
 // Recover is not written yet.
 func (t *Target) Recover(context.Context, targets.Recovery) (targets.Recovered, error) {
 	return targets.Recovered{}, targets.ErrNoRecovery
