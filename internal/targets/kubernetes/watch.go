@@ -67,7 +67,7 @@ func (t *Target) Watch(ctx context.Context, req targets.Request, _ []targets.Rep
 	events := w.ResultChan()
 	for {
 		if msg := pw.failure(); msg != "" {
-			return fmt.Errorf("%w: %s %s after the switch: %s", targets.ErrUnhealthy, what, time.Since(start).Round(time.Second), msg)
+			return fmt.Errorf("%w: %s, %s after the switch", targets.ErrUnhealthy, msg, time.Since(start).Round(time.Second))
 		}
 		select {
 		case <-wctx.Done():
@@ -113,7 +113,7 @@ func (pw *podWatch) see(p *corev1.Pod, first bool) {
 		case first || !known:
 			pw.restarts[key] = c.RestartCount
 		case c.RestartCount > before && pw.restart == "":
-			pw.restart = fmt.Sprintf("container %s of pod %s restarted (%d restarts)", c.Name, p.Name, c.RestartCount)
+			pw.restart = fmt.Sprintf("container %s of pod %s restarted (restart count %d)", c.Name, p.Name, c.RestartCount)
 		}
 	}
 }
