@@ -69,6 +69,9 @@ type stepDeployment struct {
 	cl   *kubex.Client
 	req  targets.Request
 	name string
+	// size is how many pods to give it; 0 for the target's replicas (a
+	// canary starts with fewer).
+	size int32
 
 	now     *appsv1.Deployment // the Deployment as Run left it
 	created bool               // Run created it
@@ -96,7 +99,7 @@ func (st *stepDeployment) run(ctx context.Context) error {
 	case err != nil:
 		return fmt.Errorf("reading Deployment %s/%s: %w", ns, st.name, err)
 	}
-	if kept != nil && warm(kept, req) {
+	if kept != nil && warm(kept, req, st.replicas()) {
 		st.now = kept
 		t.step(progress.Started, "reusing Deployment %s (kept warm, %d pods available)", st.name, kept.Status.AvailableReplicas)
 		return nil
@@ -109,28 +112,37 @@ func (st *stepDeployment) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	obj.Spec.WithReplicas(st.replicas())
 	if st.now, err = t.apply(ctx, st.cl, req, obj); err != nil {
 		return err
 	}
 	switch {
 	case kept == nil:
 		st.created = true
-		t.step(progress.Started, "created Deployment %s/%s: %d x %s", ns, st.name, replicasOf(req), req.Release.Reference)
+		t.step(progress.Started, "created Deployment %s/%s: %d x %s", ns, st.name, st.replicas(), req.Release.Reference)
 	case kept.Spec.Replicas != nil && *kept.Spec.Replicas == 0:
 		st.resized = kept.Spec.Replicas
-		t.step(progress.Started, "scaling Deployment %s (kept for rollback) back up to %d", st.name, replicasOf(req))
+		t.step(progress.Started, "scaling Deployment %s (kept for rollback) back up to %d", st.name, st.replicas())
 	default:
 		st.resized = kept.Spec.Replicas
-		t.step(progress.Started, "applied Deployment %s (kept) again: %d x %s", st.name, replicasOf(req), req.Release.Reference)
+		t.step(progress.Started, "applied Deployment %s (kept) again: %d x %s", st.name, st.replicas(), req.Release.Reference)
 	}
 	return nil
 }
 
+// replicas is the size the step gives the Deployment.
+func (st *stepDeployment) replicas() int32 {
+	if st.size > 0 {
+		return st.size
+	}
+	return replicasOf(st.req)
+}
+
 // warm reports whether d, a kept Deployment of req's release, runs the
-// release's image at the target's size with every pod available: it
-// serves as it is.
-func warm(d *appsv1.Deployment, req targets.Request) bool {
-	if d.Annotations[AnnotationDigest] != req.Release.Digest || d.Spec.Replicas == nil || *d.Spec.Replicas != replicasOf(req) {
+// release's image at size pods with every pod available: it serves as it
+// is.
+func warm(d *appsv1.Deployment, req targets.Request, size int32) bool {
+	if d.Annotations[AnnotationDigest] != req.Release.Digest || d.Spec.Replicas == nil || *d.Spec.Replicas != size {
 		return false
 	}
 	ok, _, err := settled(d)
