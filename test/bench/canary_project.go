@@ -60,11 +60,7 @@ func (b *bench) canarySetup(dir string) {
 		}
 	}
 	writeText(filepath.Join(dir, "templates", "svc", "Dockerfile.tmpl"), canaryDockerfile)
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "images", "svc", "svc"), "./test/testdata/svc")
-	build.Dir, build.Env = b.root, append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		die("canary: building test/testdata/svc: %v\n%s", err, out)
-	}
+	b.buildSvc(filepath.Join(dir, "images", "svc", "svc"))
 	for _, r := range []struct{ version, failRate string }{{"1.0.0", "0"}, {"1.1.0", "0.05"}, {"1.2.0", "0"}} {
 		writeText(filepath.Join(dir, "bake.yaml"), fmt.Sprintf(canaryConfig, r.failRate))
 		b.must("canary-release-"+r.version, dir, b.bake, "release", "svc", "--version", r.version)
@@ -83,5 +79,15 @@ func (b *bench) canaryClean() {
 func writeText(path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		die("%v", err)
+	}
+}
+
+// buildSvc builds the e2e tests' service (test/testdata/svc), static, to
+// path: the whole content of a FROM scratch image.
+func (b *bench) buildSvc(path string) {
+	build := exec.Command("go", "build", "-o", path, "./test/testdata/svc")
+	build.Dir, build.Env = b.root, append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		die("building test/testdata/svc: %v\n%s", err, out)
 	}
 }

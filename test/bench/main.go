@@ -3,8 +3,9 @@
 // container of the same image by hand; whether the front door drops any
 // request while it switches under load; how long baking an image with
 // unchanged inputs takes next to Packer and to cold and warm docker builds of
-// the same image; what promotions cost in AWS API calls on moto; and what the
-// everyday commands cost as the ledger's history grows. It writes the results
+// the same image; what promotions cost in AWS API calls on moto, and in
+// Kubernetes API calls and time next to kubectl on the test cluster; and what
+// the everyday commands cost as the ledger's history grows. It writes the results
 // to BENCHMARKS.md and prints the same tables.
 //
 // usage: go run ./test/bench [-only TABLE,...] [-report FILE]
@@ -56,7 +57,7 @@ type table struct {
 
 // aloneTables make what they measure themselves and need no bench project:
 // -only with such tables alone skips making one.
-var aloneTables = map[string]bool{"tutorial": true, "dashboard": true, "canary": true}
+var aloneTables = map[string]bool{"tutorial": true, "dashboard": true, "canary": true, "kubernetes": true}
 
 // tables, in the order they run and appear in BENCHMARKS.md. A new table is
 // one function and one line here.
@@ -65,6 +66,7 @@ var tables = []table{
 	{"load", (*bench).loadTable},
 	{"keep", (*bench).keepTable},
 	{"aws", (*bench).awsTable},
+	{"kubernetes", (*bench).kubeTable},
 	{"strategy", (*bench).strategyTable},
 	{"canary", (*bench).canaryTable},
 	{"frontdoors", (*bench).frontDoorsTable},

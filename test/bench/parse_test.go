@@ -119,3 +119,23 @@ func TestReadHeyCSV(t *testing.T) {
 	assert.Equal(t, heyResponse{at: start.Add(1500 * time.Millisecond), took: 101300 * time.Microsecond, status: 500}, got[1])
 	assert.Equal(t, 3, codeCount(heySummary{codes: []string{"200:10", "500:3"}}, 500))
 }
+
+func TestKubeCallsReadsTheRunsLastLine(t *testing.T) {
+	n, detail := kubeCalls("promoting svc@1.1.0\nkubernetes: 3 API calls (get version 1, list pods 2)\n" +
+		"switched\nkubernetes: 8 API calls (apply deployments 1, apply services 1, get version 1, list pods 5)\n")
+	assert.Equal(t, 8, n)
+	assert.Equal(t, "apply deployments 1, apply services 1, get version 1, list pods 5", detail)
+	n, _ = kubeCalls("error: the API server does not answer\n")
+	assert.Equal(t, -1, n)
+}
+
+func TestKubeMedianSampleAndSpread(t *testing.T) {
+	v := []kubeSample{{calls: 9, detail: "a"}, {calls: -1}, {calls: 7, detail: "b"}, {calls: 8, detail: "c"}}
+	s, ok := medianSample(v)
+	require.True(t, ok)
+	assert.Equal(t, "c", s.detail)
+	_, ok = medianSample([]kubeSample{{calls: -1}})
+	assert.False(t, ok)
+	assert.Equal(t, "0.8 (0.3-1.7)", spread([]float64{1.7, 0.3, 0.8}, 1))
+	assert.Equal(t, "-", spread(nil, 1))
+}
