@@ -30,7 +30,9 @@ func TestKubernetesSweep(t *testing.T) {
 	ns := project + "-prod"
 	_, err = cl.Clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = cl.Clientset.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = cl.Clientset.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
+	})
 
 	old := time.Now().Add(-2 * time.Hour)
 	deploy := func(version, operation string, created time.Time) {

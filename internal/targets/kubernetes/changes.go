@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
 	appsv1 "k8s.io/api/apps/v1"
@@ -36,8 +37,16 @@ func specDiff(before, after any) (string, error) {
 	if a == b {
 		return "", nil
 	}
-	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{A: difflib.SplitLines(a), B: difflib.SplitLines(b),
+	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{A: lines(a), B: lines(b),
 		FromFile: "live", ToFile: "planned", Context: 3})
+}
+
+// lines splits text into lines, each with its newline; none for "".
+func lines(text string) []string {
+	if text == "" {
+		return nil
+	}
+	return difflib.SplitLines(strings.TrimSuffix(text, "\n"))
 }
 
 func specYAML(spec any) (string, error) {
@@ -129,6 +138,25 @@ func serviceChange(ctx context.Context, cs kubernetes.Interface, obj *corev1ac.S
 	c.Action = targets.ActionUpdate
 	if c.Diff == "" {
 		c.Action = targets.ActionKeep
+	}
+	return c, err
+}
+
+// retireChange says what Retire does to d with fate: keep it running
+// (warm), scale it to zero, or delete it.
+func retireChange(d *appsv1.Deployment, fate targets.Fate) (targets.Change, error) {
+	c := targets.Change{Kind: "Deployment", Name: d.Name, Action: targets.ActionKeep}
+	var err error
+	switch {
+	case fate == targets.FateRemove:
+		c.Action = targets.ActionDelete
+		c.Diff, err = specDiff(d.Spec, nil)
+	case fate == targets.FateStop && desired(d) > 0:
+		c.Action = targets.ActionScale
+		stopped := d.Spec.DeepCopy()
+		zero := int32(0)
+		stopped.Replicas = &zero
+		c.Diff, err = specDiff(d.Spec, *stopped)
 	}
 	return c, err
 }

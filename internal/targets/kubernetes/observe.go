@@ -127,7 +127,7 @@ func (s *snapshot) replicas() []targets.Replica {
 		selected := s.selects(d)
 		for _, p := range s.podsOf(d) {
 			r := targets.Replica{ID: string(p.UID), Name: p.Name, Version: cmp.Or(p.Labels[LabelVersion], versionOf(d)),
-				Digest: cmp.Or(p.Annotations[AnnotationDigest], d.Annotations[AnnotationDigest]), Running: podIsReady(&p),
+				Digest: cmp.Or(p.Annotations[AnnotationDigest], d.Annotations[AnnotationDigest]), Running: podReady(&p),
 				Operation: d.Labels[LabelOperation]}
 			if selected {
 				r.Upstream = p.Name
@@ -139,15 +139,6 @@ func (s *snapshot) replicas() []targets.Replica {
 }
 
 func versionOf(d *appsv1.Deployment) string { return d.Labels[LabelVersion] }
-
-func podIsReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
 
 // desired is how many pods d asks for.
 func desired(d *appsv1.Deployment) int32 {
@@ -194,6 +185,12 @@ func (s *snapshot) selectsVersion() string {
 		return "the rolling deployment"
 	case sel[LabelVersion] != "":
 		return sel[LabelVersion]
+	case sel[LabelPerRelease] == "true":
+		var versions []string
+		for _, d := range s.selected() {
+			versions = append(versions, versionOf(d))
+		}
+		return "the pods of " + strings.Join(versions, " and ") + " (a canary)"
 	}
 	return labels.Set(sel).String()
 }

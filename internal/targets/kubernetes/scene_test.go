@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/kubex"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/servicestest"
 	"github.com/bakehq/bake/internal/targets"
@@ -165,3 +166,12 @@ func anyContains(lines []string, parts ...string) bool {
 	}
 	return false
 }
+
+func (s *scene) cl() *kubex.Client {
+	s.t.Helper()
+	cl, err := s.target.client(s.ctx, s.tgt)
+	require.NoError(s.t, err)
+	return cl
+}
+
+func isNotFound(err error) bool { return apierrors.IsNotFound(err) }
