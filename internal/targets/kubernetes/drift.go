@@ -104,14 +104,23 @@ func appImage(d *appsv1.Deployment) string {
 // handEdits names the managers other than bake that own fields under spec
 // of an object, and those fields. The cluster's controllers write status
 // only (their Update is on the status subresource, or touches no spec
-// field), so any such manager is a person or a tool editing by hand.
+// field), so any such manager is a person or a tool editing by hand. A
+// field bake owns too holds the value bake applied (an apply of the value
+// another manager set makes them share it; a different value is forced
+// back): that is no hand edit.
 func handEdits(object, after string, entries []metav1.ManagedFieldsEntry) []string {
+	ours := &fieldpath.Set{}
+	for _, e := range entries {
+		if e.Manager == FieldManager {
+			ours = ours.Union(fieldsOf(e))
+		}
+	}
 	var out []string
 	for _, e := range entries {
-		if e.Manager == FieldManager || e.Subresource == "status" || e.FieldsV1 == nil {
+		if e.Manager == FieldManager || e.Subresource == "status" {
 			continue
 		}
-		paths := specPaths(e.FieldsV1.Raw)
+		paths := specPaths(fieldsOf(e).Difference(ours))
 		if len(paths) == 0 {
 			continue
 		}
@@ -120,17 +129,23 @@ func handEdits(object, after string, entries []metav1.ManagedFieldsEntry) []stri
 	return out
 }
 
+// fieldsOf is the set of fields a managedFields entry owns; empty if it
+// cannot be read.
+func fieldsOf(e metav1.ManagedFieldsEntry) *fieldpath.Set {
+	set := &fieldpath.Set{}
+	if e.FieldsV1 == nil || set.FromJSON(bytes.NewReader(e.FieldsV1.Raw)) != nil {
+		return &fieldpath.Set{}
+	}
+	return set
+}
+
 // collapsed are fields whose children are names chosen by users (labels,
 // annotations): an edit is named by the field, not by each key.
 var collapsed = []string{"selector", "matchLabels", "labels", "annotations", "nodeSelector", "requests", "limits"}
 
 // specPaths are the fields under spec a managedFields entry owns, as
 // dotted paths (spec.selector, spec.template.spec.containers[name=app].image).
-func specPaths(raw []byte) []string {
-	var set fieldpath.Set
-	if err := set.FromJSON(bytes.NewReader(raw)); err != nil {
-		return nil
-	}
+func specPaths(set *fieldpath.Set) []string {
 	var out []string
 	set.Leaves().Iterate(func(p fieldpath.Path) {
 		if len(p) < 2 || p[0].FieldName == nil || *p[0].FieldName != "spec" {
