@@ -64,7 +64,6 @@ kube_build() {
   local tmp pkg="k8s.io/component-base/version" start=$SECONDS
   mkdir -p "$KUBE_BIN"
   tmp=$(mktemp -d "$KUBE_BIN/.kube-build.XXXXXX")
-  trap 'rm -rf "$tmp"' EXIT
   local minor=${KUBE_VERSION#v1.}
   minor=${minor%%.*}
   local pids=()
@@ -83,8 +82,9 @@ kube_build() {
   fi
   local pid rc=0
   for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+  ((rc == 0)) && mv -f "$tmp"/* "$KUBE_BIN/"
+  rm -rf "$tmp"
   ((rc == 0)) || return 1
-  mv -f "$tmp"/* "$KUBE_BIN/"
   echo "built in $((SECONDS - start))s"
 }
 
