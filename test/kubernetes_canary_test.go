@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -109,4 +110,34 @@ func TestKubernetesCanaryHeld(t *testing.T) {
 	assert.Contains(t, res.stderr, "50% of pods (2 of 4)")
 	p.assertSelects("dev", "1.1.0")
 	p.assertRuns("dev", v2, 2)
+}
+
+// TestKubernetesCanaryAbortAfterKill: `bake abort` of a kubernetes canary
+// whose bake was killed mid-step points the Service back at the baseline,
+// deletes the canary's Deployment and records the canary once, aborted.
+func TestKubernetesCanaryAbortAfterKill(t *testing.T) {
+	t.Parallel()
+	p := newKubeProject(t, kubeOptions{Target: `strategy: canary, steps: [{weight: 10, pause: 5m}], ` +
+		`analysis: {interval: 1s, prometheus: "` + servicestest.PrometheusURL + `", queries: [{name: errors, max: 0.5, query: 'vector(0)'}]}`})
+	p.release("1.0.0")
+	p.release("1.1.0")
+	p.mustBake("promote", "svc@1.0.0", "--to", "dev")
+	out := runAndKill(t, p.Dir, killPoint{name: "mid-step", line: regexp.MustCompile(`^step 1/1`), nth: 1},
+		"promote", "svc@1.1.0", "--to", "dev")
+	require.Contains(t, out, "--- SIGKILL", out)
+	p.assertShared("dev")
+
+	res := p.mustBake("abort", "svc", "--env", "dev")
+	assert.Contains(t, res.stdout, "aborted the canary of svc@1.1.0 in dev: every request is back on 1.0.0", res.String())
+	p.assertSelects("dev", "1.0.0")
+	assert.NotContains(t, p.service("dev").Annotations, kube.AnnotationBaseline)
+	assert.Nil(t, p.deployment("dev", "1.1.0"), "the canary's Deployment is deleted")
+	var ends []string
+	for _, d := range p.history("dev").Deployments {
+		if d.Version == "1.1.0" && d.Outcome != "step" {
+			ends = append(ends, d.Outcome+": "+d.Reason)
+		}
+	}
+	require.Len(t, ends, 1, "one record of the canary's end")
+	assert.Contains(t, ends[0], "aborted by e2e after the bake running it stopped")
 }

@@ -66,7 +66,7 @@ func (t *Target) StartCanary(ctx context.Context, req targets.Request) ([]target
 	if resumed {
 		up.now = cur
 		start = steps.Func(func(context.Context) error {
-			t.step(progress.Started, "found Deployment %s of the canary (%d pods)", name, *cur.Spec.Replicas)
+			t.step(progress.Started, "found Deployment %s of the canary (%d pod(s))", name, *cur.Spec.Replicas)
 			return nil
 		})
 	}
