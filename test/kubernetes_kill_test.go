@@ -85,4 +85,3 @@ func TestKubernetesKilledPromoteRecovers(t *testing.T) {
 	res = p.mustBake("promote", "svc@1.0.0", "--to", "dev")
 	assert.Contains(t, res.stdout, "dev already runs svc@1.0.0")
 }
-
