@@ -281,7 +281,7 @@ func (t *Target) applyService(ctx context.Context, cl *kubex.Client, req targets
 	if base != "" {
 		svc.WithAnnotations(map[string]string{AnnotationBaseline: base})
 	}
-	if _, err := cl.Clientset.CoreV1().Services(*svc.Namespace).Apply(ctx, svc, applyOptions); err != nil {
+	if _, err := applyTakingBack(ctx, cl.Clientset, svc); err != nil {
 		if ctx.Err() != nil {
 			return targets.InterruptedWhile(ctx, "applying Service "+*svc.Name)
 		}

@@ -196,7 +196,7 @@ func (t *Target) apply(ctx context.Context, cl *kubex.Client, req targets.Reques
 // on the first deployment: one apply.
 func (t *Target) switchTo(ctx context.Context, cl *kubex.Client, req targets.Request, selector labels.Set) error {
 	svc := t.serviceFor(req, selector)
-	if _, err := cl.Clientset.CoreV1().Services(*svc.Namespace).Apply(ctx, svc, applyOptions); err != nil {
+	if _, err := applyTakingBack(ctx, cl.Clientset, svc); err != nil {
 		if ctx.Err() != nil {
 			return targets.InterruptedWhile(ctx, "switching Service "+*svc.Name)
 		}

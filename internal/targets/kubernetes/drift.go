@@ -143,15 +143,20 @@ func fieldsOf(e metav1.ManagedFieldsEntry) *fieldpath.Set {
 // annotations): an edit is named by the field, not by each key.
 var collapsed = []string{"selector", "matchLabels", "labels", "annotations", "nodeSelector", "requests", "limits"}
 
-// specPaths are the fields under spec a managedFields entry owns, as
-// dotted paths (spec.selector, spec.template.spec.containers[name=app].image).
+// specPaths are the fields under spec of set, as dotted paths
+// (spec.selector, spec.template.spec.containers[name=app].image); several
+// fields of one list entry are named by the entry (spec.ports[port=9000,protocol=TCP]).
 func specPaths(set *fieldpath.Set) []string {
-	var out []string
+	type leaf struct{ full, entry string }
+	var leaves []leaf
+	perEntry := map[string]int{}
 	set.Leaves().Iterate(func(p fieldpath.Path) {
 		if len(p) < 2 || p[0].FieldName == nil || *p[0].FieldName != "spec" {
 			return
 		}
 		var b strings.Builder
+		entry := ""
+	path:
 		for i, el := range p {
 			switch {
 			case el.FieldName != nil:
@@ -160,7 +165,7 @@ func specPaths(set *fieldpath.Set) []string {
 				}
 				b.WriteString(*el.FieldName)
 				if slices.Contains(collapsed, *el.FieldName) {
-					goto done
+					break path
 				}
 			case el.Key != nil:
 				var kv []string
@@ -168,14 +173,26 @@ func specPaths(set *fieldpath.Set) []string {
 					kv = append(kv, f.Name+"="+fmt.Sprint(f.Value.Unstructured()))
 				}
 				b.WriteString("[" + strings.Join(kv, ",") + "]")
+				entry = b.String()
 			default:
 				b.WriteString(el.String())
 			}
 		}
-	done:
-		if s := b.String(); !slices.Contains(out, s) {
-			out = append(out, s)
+		l := leaf{full: b.String(), entry: entry}
+		if !slices.Contains(leaves, l) {
+			leaves = append(leaves, l)
+			perEntry[entry]++
 		}
 	})
+	var out []string
+	for _, l := range leaves {
+		name := l.full
+		if l.entry != "" && perEntry[l.entry] > 1 {
+			name = l.entry
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
 	return out
 }
