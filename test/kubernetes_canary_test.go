@@ -88,6 +88,8 @@ func TestKubernetesCanaryHeld(t *testing.T) {
 	v2 := p.release("1.1.0")
 	p.mustBake("promote", "svc@1.0.0", "--to", "dev")
 
+	plan := p.mustBake("promote", "svc@1.1.0", "--to", "dev", "--plan")
+	assert.Contains(t, plan.stdout, "gets 33% of the ready pods (1 of 3; the step asks 10%)", plan.String())
 	res := p.mustBake("promote", "svc@1.1.0", "--to", "dev", "--step")
 	assert.Contains(t, res.stderr, "33% of pods (1 of 3)")
 	p.assertShared("dev")

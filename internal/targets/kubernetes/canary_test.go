@@ -147,6 +147,10 @@ func TestCanaryAbortAtAStep(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.target.Shift(ctx, req, ready, 50))
 	f.endpoints(map[string]int{"web-v1-0-0": 2, "web-v1-1-0": 2})
+	require.NoError(t, f.target.Shift(ctx, req, ready, 0))
+	f.selects("1.0.0")
+	assert.Equal(t, "1.0.0", f.service().Annotations[kubernetes.AnnotationBaseline], "still a canary, with no share")
+	require.NoError(t, f.target.Shift(ctx, req, ready, 50))
 
 	f.fresh()
 	before := f.calls.ByOperation()
@@ -196,4 +200,32 @@ func TestCanaryAfterRolling(t *testing.T) {
 	assert.Contains(t, err.Error(), "selects the rolling Deployment: deploy once with strategy blue-green first")
 	assert.Equal(t, before, f.deployments())
 	assert.True(t, slices.Contains(before, "web"), fmt.Sprint(before))
+}
+
+// TestCanaryPlan: a canary's plan says each step's share of the pods and
+// that the queries alone judge it; with nothing serving, that it goes in
+// as blue-green.
+func TestCanaryPlan(t *testing.T) {
+	t.Parallel()
+	f := canaryFixture(t, config.KeepStopped, "1.0.0")
+	limit := 0.5
+	f.tgt().Analysis = &config.Analysis{Interval: time.Second, Prometheus: "http://127.0.0.1:9090",
+		Queries: []config.MetricQuery{{Name: "errors", Query: "vector(0)", Max: &limit}}}
+	req := f.request(f.release("1.1.0"))
+	p, err := f.target.Plan(t.Context(), req, "1.0.0")
+	require.NoError(t, err)
+	assert.Equal(t, config.Canary, p.Strategy)
+	assert.Equal(t, 1, p.Start, "the first step's pods")
+	steps := strings.Join(p.Steps, "\n")
+	assert.Contains(t, steps, "apply Deployment web-v1-1-0 beside web-v1-0-0, which keeps serving: 1 x ")
+	assert.Contains(t, steps, "every 1s ask Prometheus at http://127.0.0.1:9090: errors at most 0.5 (a Service counts no requests per release")
+	assert.Contains(t, steps, "step 1 of 2: scale web-v1-1-0 to 1 pod(s) and point Service "+f.ns+"/web at both releases' pods: web@1.1.0 gets 33% of the ready pods (1 of 3; the step asks 10%) for 1s")
+	assert.Contains(t, steps, "step 2 of 2: scale web-v1-1-0 to 2 pod(s)")
+	assert.Contains(t, steps, "then point Service "+f.ns+"/web at web@1.1.0 alone (2 pods)")
+	assert.Contains(t, steps, "scale Deployment web-v1-0-0 to zero, kept for rollback")
+	assert.Equal(t, []string{"web-v1-0-0"}, f.deployments(), "a plan changes nothing")
+
+	first, err := f.target.Plan(t.Context(), req, "")
+	require.NoError(t, err)
+	assert.Contains(t, first.Steps[0], "nothing serves yet")
 }

@@ -89,6 +89,7 @@ func (t *Target) Plan(ctx context.Context, req targets.Request, previousVersion 
 	}
 	p.Changes = append(p.Changes, retired...)
 	p.Steps = planSteps(p, req, previousVersion, nsExists)
+	t.canaryPlan(&p, req, s, previousVersion)
 	return p, nil
 }
 
