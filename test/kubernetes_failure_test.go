@@ -18,7 +18,7 @@ import (
 // and still selected, and the ledger records the failure.
 func TestKubernetesUnhealthyRelease(t *testing.T) {
 	t.Parallel()
-	p := newKubeProject(t, kubeOptions{HealthTimeout: "6s"})
+	p := newKubeProject(t, kubeOptions{HealthTimeout: "10s"})
 	v1 := p.release("1.0.0")
 	p.release("1.1.0")
 	p.mustBake("promote", "svc@1.0.0", "--to", "dev")
@@ -32,7 +32,7 @@ func TestKubernetesUnhealthyRelease(t *testing.T) {
 		res := p.bake("promote", "svc@1.1.0", "--to", "dev")
 		require.Equal(t, 1, res.code, "%s\n%s", c.fate, res)
 		assert.Regexp(t, `pod svc-v1-1-0-[a-z0-9]+-[a-z0-9]+: `+c.event, res.stderr, c.fate)
-		assert.Contains(t, res.stderr, "Deployment svc-v1-1-0 was not available within 6s", c.fate)
+		assert.Contains(t, res.stderr, "Deployment svc-v1-1-0 was not available within 10s", c.fate)
 		assert.Contains(t, res.stderr, "deleted Deployment svc-v1-1-0", c.fate)
 		assertKubeCalls(t, res)
 
