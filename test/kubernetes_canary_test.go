@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"os"
 	"regexp"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -116,7 +119,8 @@ func TestKubernetesCanaryHeld(t *testing.T) {
 
 // TestKubernetesCanaryAbortAfterKill: `bake abort` of a kubernetes canary
 // whose bake was killed mid-step points the Service back at the baseline,
-// deletes the canary's Deployment and records the canary once, aborted.
+// deletes the canary's Deployment and records the canary once, aborted;
+// Ctrl-C of the bake running one does the same itself.
 func TestKubernetesCanaryAbortAfterKill(t *testing.T) {
 	t.Parallel()
 	p := newKubeProject(t, kubeOptions{Target: `strategy: canary, steps: [{weight: 10, pause: 5m}], ` +
@@ -142,4 +146,15 @@ func TestKubernetesCanaryAbortAfterKill(t *testing.T) {
 	}
 	require.Len(t, ends, 1, "one record of the canary's end")
 	assert.Contains(t, ends[0], "aborted by e2e after the bake running it stopped")
+
+	// Ctrl-C mid-step: the bake running it sends every request back itself.
+	code, out := runActing(t, p.Dir, func(line string) bool { return strings.HasPrefix(line, "step 1/1") },
+		func(proc *os.Process) string {
+			_ = proc.Signal(syscall.SIGINT)
+			return "--- SIGINT"
+		}, "promote", "svc@1.1.0", "--to", "dev")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "interrupted by Ctrl-C (SIGINT) while it served its share", out)
+	p.assertSelects("dev", "1.0.0")
+	assert.Nil(t, p.deployment("dev", "1.1.0"), "the canary's Deployment is deleted")
 }
