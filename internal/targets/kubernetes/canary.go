@@ -56,6 +56,10 @@ func (t *Target) StartCanary(ctx context.Context, req targets.Request) ([]target
 	if err != nil {
 		return nil, err
 	}
+	if b == 0 {
+		return nil, fmt.Errorf("a canary of %s@%s in %q: Deployment %s of %s, which Service %s/%s selects, has no pods to share the requests with",
+			req.Image.Name, req.Release.Version, req.Env, DeploymentName(req.Image.Name, base), base, svc.Namespace, svc.Name)
+	}
 	up := &stepDeployment{t: t, cl: cl, req: req, name: name, size: canaryPods(firstWeight(req), b)}
 	cur, err := t.deployment(ctx, cl, ns, name)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
@@ -228,4 +229,18 @@ func TestCanaryPlan(t *testing.T) {
 	first, err := f.target.Plan(t.Context(), req, "")
 	require.NoError(t, err)
 	assert.Contains(t, first.Steps[0], "nothing serves yet")
+}
+
+// TestCanaryBaselineWithoutPods: a baseline scaled to zero by hand has no
+// pods to share requests with: the canary does not start.
+func TestCanaryBaselineWithoutPods(t *testing.T) {
+	t.Parallel()
+	f := canaryFixture(t, config.KeepStopped, "1.0.0")
+	_, err := f.admin.Clientset.AppsV1().Deployments(f.ns).Patch(t.Context(), "web-v1-0-0", types.MergePatchType,
+		[]byte(`{"spec":{"replicas":0}}`), metav1.PatchOptions{})
+	require.NoError(t, err)
+	_, err = f.target.StartCanary(t.Context(), f.request(f.release("1.1.0")))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Deployment web-v1-0-0 of 1.0.0, which Service "+f.ns+"/web selects, has no pods to share the requests with")
+	assert.Equal(t, []string{"web-v1-0-0"}, f.deployments())
 }
