@@ -334,7 +334,9 @@ const (
 )
 
 // resize scales the canary's Deployment to n pods as mode says and waits
-// until they are all available (a scale down, until the others are gone).
+// until they are all available (a scale down, until the others are gone);
+// one of the right size is waited for too, until its pods are available
+// again (ErrUnhealthy when they are not within the health timeout).
 func (t *Target) resize(ctx context.Context, cl *kubex.Client, req targets.Request, n int32, mode int) error {
 	ns, name := t.namespaceOf(req), DeploymentName(req.Image.Name, req.Release.Version)
 	d, err := t.deployment(ctx, cl, ns, name)
@@ -349,7 +351,14 @@ func (t *Target) resize(ctx context.Context, cl *kubex.Client, req targets.Reque
 		cur = *d.Spec.Replicas
 	}
 	if cur == n || (mode == atLeast && cur > n) {
-		return nil
+		// Its pods may have stopped being ready since the step before:
+		// the share would be less than said, and the last step would send
+		// every request to pods that do not answer.
+		if ok, _, err := settled(d); ok && err == nil {
+			return nil
+		}
+		_, err = t.waitSettled(ctx, cl, req, d)
+		return err
 	}
 	if err := t.scale(ctx, cl, ns, name, n); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -243,4 +244,36 @@ func TestCanaryBaselineWithoutPods(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Deployment web-v1-0-0 of 1.0.0, which Service "+f.ns+"/web selects, has no pods to share the requests with")
 	assert.Equal(t, []string{"web-v1-0-0"}, f.deployments())
+}
+
+// TestCanaryPodsUnreadyMidway: a canary pod that stops being ready during
+// a step fails the next step change, as a canary that never became ready
+// fails to start, rather than going on with less than its share.
+func TestCanaryPodsUnreadyMidway(t *testing.T) {
+	t.Parallel()
+	f := canaryFixture(t, config.KeepStopped, "1.0.0")
+	f.tgt().HealthTimeout = 3 * time.Second
+	ctx := t.Context()
+	req := f.request(f.release("1.1.0"))
+	ready, err := f.target.StartCanary(ctx, req)
+	require.NoError(t, err)
+	require.NoError(t, f.target.Shift(ctx, req, ready, 10))
+
+	// The kubelet's view of a failing readiness probe, as kwok would write it.
+	pod, err := f.admin.Clientset.CoreV1().Pods(f.ns).Get(ctx, ready[0].Name, metav1.GetOptions{})
+	require.NoError(t, err)
+	for i, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady || c.Type == corev1.ContainersReady {
+			pod.Status.Conditions[i].Status = corev1.ConditionFalse
+		}
+	}
+	_, err = f.admin.Clientset.CoreV1().Pods(f.ns).UpdateStatus(ctx, pod, metav1.UpdateOptions{})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		return f.deployment("web-v1-1-0").Status.AvailableReplicas == 0
+	}, 10*time.Second, 100*time.Millisecond)
+
+	err = f.target.Shift(ctx, req, ready, 10)
+	require.ErrorIs(t, err, targets.ErrUnhealthy)
+	assert.Contains(t, err.Error(), "pod "+ready[0].Name)
 }
