@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -84,4 +85,25 @@ func TestPlanNextPromoteAndRollback(t *testing.T) {
 	d = change(t, p, "Deployment", "web-v1-1-0")
 	assert.Equal(t, targets.ActionScale, d.Action)
 	assert.Contains(t, d.Diff, "-replicas: 0\n+replicas: 2\n")
+}
+
+// Under rolling, the plan updates the one rolling Deployment in place and
+// deletes the per-release ones an earlier strategy left.
+func TestPlanRolling(t *testing.T) {
+	s := newScene(t)
+	s.deploy("1.1.0", "op-a", 2)
+	s.point("1.1.0")
+	s.tgt.Strategy = config.Rolling
+	p, err := s.target.Plan(s.ctx, s.request("1.2.0"), "1.1.0")
+	require.NoError(t, err)
+	assert.Equal(t, config.Rolling, p.Strategy)
+	d := change(t, p, "Deployment", "web")
+	assert.Equal(t, targets.ActionCreate, d.Action)
+	assert.Contains(t, d.Diff, "bake.dev/rolling: \"true\"")
+	svc := change(t, p, "Service", "web")
+	assert.Equal(t, targets.ActionUpdate, svc.Action)
+	assert.Contains(t, svc.Diff, "-  bake.dev/per-release: \"true\"")
+	assert.Contains(t, svc.Diff, "+  bake.dev/rolling: \"true\"")
+	assert.Equal(t, targets.ActionDelete, change(t, p, "Deployment", "web-v1-1-0").Action)
+	assert.Equal(t, []string{"web-v1-1-0"}, p.Remove)
 }
