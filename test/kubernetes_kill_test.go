@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,12 +19,12 @@ import (
 // reports the interrupted promote, `sweep --kubernetes --dry-run` lists
 // the orphan, and `bake recover` converges: the old release serves as it
 // did, the orphan is deleted, and the ledger records the promote as
-// failed, interrupted.
+// failed, interrupted. Killed right after the switch, the promote is
+// finished by recover instead.
 func TestKubernetesKilledPromoteRecovers(t *testing.T) {
 	t.Parallel()
 	p := newKubeProject(t, kubeOptions{HealthTimeout: "2m"})
-	v1 := p.release("1.0.0")
-	p.release("1.1.0")
+	v1, v2 := p.release("1.0.0"), p.release("1.1.0")
 	p.mustBake("promote", "svc@1.0.0", "--to", "dev")
 	old := p.assertRuns("dev", v1, 2)
 	p.setFate("dev", "unready")
@@ -84,4 +85,22 @@ func TestKubernetesKilledPromoteRecovers(t *testing.T) {
 	// The lock is free: a promote of what runs takes it and changes nothing.
 	res = p.mustBake("promote", "svc@1.0.0", "--to", "dev")
 	assert.Contains(t, res.stdout, "dev already runs svc@1.0.0")
+
+	// Killed right after the switch, a promote of a healthy release is
+	// finished by recover: the release the Service selects keeps serving,
+	// and the one it replaced is retired as if bake had not been killed.
+	p.setFate("dev", "")
+	switched := killPoint{name: "switched", line: regexp.MustCompile(`^switched: Service `), nth: 1}
+	t.Logf("killed after the switch:\n%s", runAndKill(t, p.Dir, switched, "promote", "svc@1.1.0", "--to", "dev"))
+	p.assertSelects("dev", "1.1.0")
+	res = p.mustBake("recover", "dev")
+	t.Logf("recover:\n%s%s", res.stdout, res.stderr)
+	p.assertSelects("dev", "1.1.0")
+	p.assertRuns("dev", v2, 2)
+	p.assertRuns("dev", v1, 0)
+	assert.Equal(t, "1.1.0", p.status("dev").Version)
+	d = newest(t, p.history("dev"), "promote", "1.1.0")
+	assert.Equal(t, "succeeded", d.Outcome, "%+v", d)
+	p.mustBake("status", "--check")
+	p.mustBake("verify")
 }
