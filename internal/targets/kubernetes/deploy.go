@@ -99,11 +99,6 @@ func (st *stepDeployment) run(ctx context.Context) error {
 	case err != nil:
 		return fmt.Errorf("reading Deployment %s/%s: %w", ns, st.name, err)
 	}
-	if kept != nil && warm(kept, req, st.replicas()) {
-		st.now = kept
-		t.step(progress.Started, "reusing Deployment %s (kept warm, %d pods available)", st.name, kept.Status.AvailableReplicas)
-		return nil
-	}
 	var meta *metav1.ObjectMeta
 	if kept != nil {
 		meta = &kept.ObjectMeta
@@ -113,6 +108,11 @@ func (st *stepDeployment) run(ctx context.Context) error {
 		return err
 	}
 	obj.Spec.WithReplicas(st.replicas())
+	if kept != nil && warm(kept, obj) {
+		st.now = kept
+		t.step(progress.Started, "reusing Deployment %s (kept warm, %d pods available)", st.name, kept.Status.AvailableReplicas)
+		return nil
+	}
 	if st.now, err = t.apply(ctx, st.cl, req, obj); err != nil {
 		return err
 	}
@@ -138,11 +138,12 @@ func (st *stepDeployment) replicas() int32 {
 	return replicasOf(st.req)
 }
 
-// warm reports whether d, a kept Deployment of req's release, runs the
-// release's image at size pods with every pod available: it serves as it
-// is.
-func warm(d *appsv1.Deployment, req targets.Request, size int32) bool {
-	if d.Annotations[AnnotationDigest] != req.Release.Digest || d.Spec.Replicas == nil || *d.Spec.Replicas != size {
+// warm reports whether d, a kept Deployment of the release, has the pod
+// template and size bake would apply (obj) and every pod available: it
+// serves as it is, and applying it again would change nothing.
+func warm(d *appsv1.Deployment, obj *appsv1ac.DeploymentApplyConfiguration) bool {
+	if d.Annotations[AnnotationTemplate] != obj.Annotations[AnnotationTemplate] ||
+		d.Spec.Replicas == nil || *d.Spec.Replicas != *obj.Spec.Replicas {
 		return false
 	}
 	ok, _, err := settled(d)

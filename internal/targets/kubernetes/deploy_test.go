@@ -105,3 +105,22 @@ func TestRetention(t *testing.T) {
 	assert.Equal(t, 0, f.replicas("web-v1-2-0"), "the replaced release, kept")
 	assert.Equal(t, 0, f.replicas("web-v1-1-0"), "within retention")
 }
+
+// TestWarmWithChangedSettings: a warm Deployment whose pod template bake
+// would now make differently (the target's pod patch changed) is applied
+// again, not reused as it is.
+func TestWarmWithChangedSettings(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, config.BlueGreen, config.KeepWarm, 3)
+	v1, v2 := f.release("1.0.0"), f.release("1.1.0")
+	for _, rel := range []ledger.Release{v1, v2} {
+		_, _, err := f.execute(ledger.KindPromote, rel)
+		require.NoError(t, err)
+	}
+	f.tgt().Kubernetes.Pod = config.PodPatch(`{"metadata":{"annotations":{"team":"shop"}}}`)
+	_, calls, err := f.execute(ledger.KindRollback, v1)
+	require.NoError(t, err)
+	f.selects("1.0.0")
+	assert.Equal(t, 1, calls["apply deployments"])
+	assert.Equal(t, "shop", f.deployment("web-v1-0-0").Spec.Template.Annotations["team"])
+}

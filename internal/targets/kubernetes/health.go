@@ -48,11 +48,13 @@ func settled(d *appsv1.Deployment) (bool, string, error) {
 }
 
 // waitSettled waits, within the target's health timeout, until the
-// Deployment d (as bake last applied or read it) is settled, and returns
-// its pods. It watches d from the version bake has, so a wait costs one
-// watch however long it takes. When time runs out, the error names the
-// pods that are not ready and the newest warning event of each, and
-// wraps ErrUnhealthy.
+// Deployment d (as bake last applied or read it) is settled and as many of
+// its pods as it wants are ready, and returns them. It watches d from the
+// version bake has, so a wait costs one watch however long it takes, and
+// a list of the pods once the status says they are there (a status read
+// just after a scale can still count pods that are going away). When time
+// runs out, the error names the pods that are not ready and the newest
+// warning event of each, and wraps ErrUnhealthy.
 func (t *Target) waitSettled(ctx context.Context, cl *kubex.Client, req targets.Request, d *appsv1.Deployment) ([]targets.Replica, error) {
 	timeout := req.Target.HealthTimeout
 	if timeout <= 0 {
@@ -61,64 +63,87 @@ func (t *Target) waitSettled(ctx context.Context, cl *kubex.Client, req targets.
 	start := time.Now()
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	deployments := cl.Clientset.AppsV1().Deployments(d.Namespace)
-	what := "the pods of Deployment " + d.Name
-	ok, why, err := settled(d)
-	if !ok && err == nil {
-		w, werr := watchtools.NewRetryWatcherWithContext(wctx, d.ResourceVersion, watcher(func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", d.Name).String()
-			return deployments.Watch(ctx, o)
-		}))
-		if werr != nil {
-			return nil, werr
-		}
-		defer w.Stop()
-		ok, why, err = waitOn(wctx, w, d.Name, why)
-	}
+	pods, why, err := t.waitOn(wctx, cl, d)
 	switch {
 	case ctx.Err() != nil:
-		return nil, targets.Interrupted(ctx, what)
-	case err != nil:
+		return nil, targets.Interrupted(ctx, "the pods of Deployment "+d.Name)
+	case err != nil && wctx.Err() == nil:
 		return nil, fmt.Errorf("%w: %v%s", targets.ErrUnhealthy, err, t.failingPods(cl, d))
-	case !ok:
+	case pods == nil:
 		return nil, fmt.Errorf("%w: Deployment %s was not available within %s: %s%s",
 			targets.ErrUnhealthy, d.Name, timeout, why, t.failingPods(cl, d))
-	}
-	pods, err := t.pods(ctx, cl, d.Namespace, labels.Set(d.Spec.Selector.MatchLabels))
-	if err != nil {
-		return nil, err
 	}
 	t.step(progress.Healthy, "%s: %d pod(s) available after %s", d.Name, len(pods), time.Since(start).Round(time.Second))
 	return replicasOfPods(pods, req), nil
 }
 
-// waitOn reads d's changes from w until d is settled, will not settle, or
-// ctx ends; why is the last reason it was not settled.
-func waitOn(ctx context.Context, w watch.Interface, name, why string) (bool, string, error) {
-	for {
-		select {
-		case <-ctx.Done():
-			return false, why, nil
-		case ev, open := <-w.ResultChan():
-			if !open {
-				return false, why, nil
+// waitOn follows d until it is settled with its pods ready (and returns
+// them), will not settle (an error), or ctx ends (nil pods, with the last
+// reason it was not settled).
+func (t *Target) waitOn(ctx context.Context, cl *kubex.Client, d *appsv1.Deployment) ([]corev1.Pod, string, error) {
+	var events <-chan watch.Event
+	why := "nothing read yet"
+	for cur := d; ; {
+		ok, reason, err := settled(cur)
+		if err != nil {
+			return nil, "", err
+		}
+		var recheck <-chan time.Time
+		if ok {
+			pods, err := t.pods(ctx, cl, cur.Namespace, labels.Set(cur.Spec.Selector.MatchLabels))
+			if err != nil {
+				return nil, why, err
 			}
-			switch ev.Type {
-			case watch.Deleted:
-				return false, "", fmt.Errorf("Deployment %s was deleted while bake waited for it", name)
-			case watch.Added, watch.Modified:
-				d, isDeployment := ev.Object.(*appsv1.Deployment)
-				if !isDeployment {
-					continue
+			ready := readyOf(pods, cur)
+			if len(ready) >= int(*cur.Spec.Replicas) {
+				return ready, "", nil
+			}
+			reason = fmt.Sprintf("%d of %d pods ready", len(ready), *cur.Spec.Replicas)
+			recheck = time.After(500 * time.Millisecond)
+		}
+		why = reason
+		if events == nil {
+			w, err := watchtools.NewRetryWatcherWithContext(ctx, cur.ResourceVersion, watcher(func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+				o.FieldSelector = fields.OneTermEqualSelector("metadata.name", d.Name).String()
+				return cl.Clientset.AppsV1().Deployments(d.Namespace).Watch(ctx, o)
+			}))
+			if err != nil {
+				return nil, why, err
+			}
+			defer w.Stop()
+			events = w.ResultChan()
+		}
+		for waiting := true; waiting; {
+			select {
+			case <-ctx.Done():
+				return nil, why, nil
+			case <-recheck:
+				waiting = false
+			case ev, open := <-events:
+				if !open {
+					return nil, why, nil
 				}
-				ok, reason, err := settled(d)
-				if ok || err != nil {
-					return ok, reason, err
+				if ev.Type == watch.Deleted {
+					return nil, "", fmt.Errorf("Deployment %s was deleted while bake waited for it", d.Name)
 				}
-				why = reason
+				if nd, isDeployment := ev.Object.(*appsv1.Deployment); isDeployment && (ev.Type == watch.Added || ev.Type == watch.Modified) {
+					cur, waiting = nd, false
+				}
 			}
 		}
 	}
+}
+
+// readyOf are the pods of d's current template that are ready and not
+// going away.
+func readyOf(pods []corev1.Pod, d *appsv1.Deployment) []corev1.Pod {
+	var out []corev1.Pod
+	for _, p := range pods {
+		if p.DeletionTimestamp == nil && podReady(&p) && belongs(&p, d) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // watcher adapts a function to what a RetryWatcher watches with.

@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -24,6 +25,11 @@ import (
 
 // DefaultServicePort is the Service's port when the target names none.
 const DefaultServicePort = 80
+
+// AnnotationTemplate on a Deployment is a digest of the pod template bake
+// applied: a kept Deployment whose template bake would make the same
+// (same release, same pod patch, port and resources) serves as it is.
+const AnnotationTemplate = "bake.dev/template"
 
 // applyOptions are the options of every apply of bake's own objects: bake
 // takes back any field another manager took (a hand edit is drift, and
@@ -119,9 +125,13 @@ func (t *Target) deploymentFor(req targets.Request, existing *metav1.ObjectMeta)
 	c := t.createdOf(existing)
 	lbls := maps.Clone(sel)
 	lbls[LabelOperation] = c.operation
+	annotations := releaseAnnotations(req.Release, c.at)
+	if annotations[AnnotationTemplate], err = templateDigest(tpl); err != nil {
+		return nil, err
+	}
 	return appsv1ac.Deployment(DeploymentName(req.Image.Name, req.Release.Version), t.namespaceOf(req)).
 		WithLabels(lbls).
-		WithAnnotations(releaseAnnotations(req.Release, c.at)).
+		WithAnnotations(annotations).
 		WithSpec(appsv1ac.DeploymentSpec().
 			WithReplicas(replicasOf(req)).
 			WithSelector(metav1ac.LabelSelector().WithMatchLabels(sel)).
@@ -169,6 +179,15 @@ func releaseAnnotations(rel ledger.Release, at time.Time) map[string]string {
 		AnnotationReference: rel.Reference,
 		AnnotationCreatedAt: at.UTC().Format(time.RFC3339),
 	}
+}
+
+// templateDigest is the digest of a pod template bake applies.
+func templateDigest(tpl *corev1ac.PodTemplateSpecApplyConfiguration) (string, error) {
+	doc, err := json.Marshal(tpl)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("sha256:%x", sha256.Sum256(doc)), nil
 }
 
 // podTemplateFor is the pod template of req's release: bake's base (the
