@@ -59,7 +59,7 @@ func (t *Target) Plan(ctx context.Context, req targets.Request, previousVersion 
 		return targets.Plan{}, err
 	}
 	switch {
-	case live != nil && !rolling && warm(live, req, replicasOf(req)):
+	case live != nil && !rolling && warm(live, obj):
 		p.Reuse, p.Start = append(p.Reuse, name), 0
 		p.Changes = append(p.Changes, targets.Change{Kind: "Deployment", Name: name, Action: targets.ActionKeep})
 	default:
