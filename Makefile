@@ -24,6 +24,16 @@ build:
 services:
 	scripts/services.sh up
 
+# On a fresh machine `scripts/services.sh up` returns while a background job
+# builds the Kubernetes test cluster's binaries (minutes) and starts it; the
+# tests that need the cluster wait for it (servicestest.KubeConfig). A
+# package waiting holds one of go test's -p slots idle, so the packages that
+# need the cluster run last, after the end-to-end package has started (go
+# test runs packages in the order given); its Kubernetes tests are parallel,
+# so they wait in its parallel phase, not before its other tests.
+MODULE := github.com/bakehq/bake
+KUBE_PKGS := $(MODULE)/internal/servicestest $(MODULE)/internal/sweep $(MODULE)/internal/targets/kubernetes
+
 # The tests print a line per package and, for the end-to-end package, a
 # line per test as it ends (test/progress). `make fuzz` runs meanwhile at a
 # low priority: its instrumented build (minutes on a fresh machine) uses the
@@ -32,7 +42,8 @@ test: services build
 	@echo "fuzz: runs in the background at a low priority, output in bin/fuzz.log"
 	@nice -n 10 $(MAKE) --no-print-directory fuzz >bin/fuzz.log 2>&1 & fuzz=$$!; \
 	status=0; \
-	$(RUN_ENV) $(GO) test $(TESTFLAGS) -parallel $(E2E_PARALLEL) -json ./... | $(GO) run ./test/progress || status=1; \
+	pkgs="$$($(GO) list ./... | grep -vxF $(KUBE_PKGS:%=-e %)) $(KUBE_PKGS)"; \
+	$(RUN_ENV) $(GO) test $(TESTFLAGS) -parallel $(E2E_PARALLEL) -json $$pkgs | $(GO) run ./test/progress || status=1; \
 	if [ -n "$$(jobs -pr)" ]; then echo "fuzz: waiting for the fuzz targets"; fi; \
 	if wait $$fuzz; then grep -E '^(make fuzz: |ok |FAIL)' bin/fuzz.log || true; else cat bin/fuzz.log; echo "fuzz: FAILED"; status=1; fi; \
 	exit $$status

@@ -16,12 +16,21 @@
 # runs for bake's Kubernetes tests; its admin kubeconfig is
 # $BAKE_SERVICES_DIR/kube/kubeconfig (scripts/kube/kube.sh).
 #
-# usage: scripts/services.sh up|status|down
+# usage: scripts/services.sh up|status|down|kube-build
 #
-#   up      install what is missing, start what does not answer, print status
+#   up      install what is missing, start what does not answer, print status;
+#           when the Kubernetes binaries are missing it does not wait the
+#           minutes their build takes: a background job builds them and then
+#           starts the cluster (scripts/kube/kube.sh), and the tests that
+#           need the cluster wait for it (internal/servicestest.KubeConfig)
 #   status  one line per service; exit 0 when docker, both registries, moto,
-#           prometheus, kube and (as root) buildkitd are up
-#   down    stop what `up` started (found by pid files); data stays in place
+#           prometheus, kube (or its background job) and (as root)
+#           buildkitd are up
+#   down    stop what `up` started (found by pid files), the background job
+#           too; data stays in place
+#   kube-build  build the Kubernetes binaries in the background, as `up`
+#           would, without starting the cluster (to prepare a machine); the
+#           binaries go to KUBE_BIN_DIR (default /usr/local/bin as root)
 #
 # Logs, pid files, the registries' configs and storage live in
 # ${BAKE_SERVICES_DIR:-<repo>/.services}. The auth registry's CA (ca.pem) and
@@ -351,9 +360,9 @@ migrate_pending_connections() {
 
 cmd_up() {
   lock
-  # Building Kubernetes takes minutes on a fresh machine: it runs while
-  # the other services install and start.
-  kube_build_start
+  # Building Kubernetes takes minutes on a fresh machine: it runs in the
+  # background while the other services install and start, and after.
+  kube_background
   install_packages
   install_caddy
   ensure_loopback_only
@@ -364,8 +373,17 @@ cmd_up() {
   start_moto
   start_buildkitd
   start_prometheus
-  start_kube
+  kube_up
   cmd_status
+}
+
+cmd_kube_build() {
+  lock
+  if kube_built && kwok_built; then
+    log "kube: Kubernetes $KUBE_VERSION and kwok $KWOK_VERSION are in $KUBE_BIN"
+    return 0
+  fi
+  kube_job_start build
 }
 
 cmd_down() {
@@ -384,8 +402,11 @@ main() {
   up) cmd_up ;;
   status) cmd_status ;;
   down) cmd_down ;;
+  kube-build) cmd_kube_build ;;
+  # the background job that kube_job_start starts
+  kube-job) cmd_kube_job "${2:-up}" ;;
   *)
-    echo "usage: $0 up|status|down" >&2
+    echo "usage: $0 up|status|down|kube-build" >&2
     exit 2
     ;;
   esac

@@ -26,9 +26,15 @@
 # context "bake-test", is $STATE/kube/kubeconfig.
 #
 # The binaries are built from the Go module in this directory (Kubernetes
-# v1.34.2) and kwok with `go install` (its own module); a cold build takes
-# minutes, so `up` starts it first (kube_build_start) and waits for it only
-# when the cluster starts (kube_build_wait).
+# v1.34.2) and kwok with `go install` (its own module) into KUBE_BIN_DIR
+# (default /usr/local/bin as root, else $STATE/bin). A cold build takes 6 to
+# 8 minutes of CPU, so when a binary is missing `up` does not wait for it: it
+# starts a background job (kube_job) that builds them, then starts the
+# cluster, and returns. The job logs to $STATE/kube/build.log, keeps its pid
+# in $STATE/kube/build.pid and says where it is in $STATE/kube/state:
+# "building SINCE", then "ready SINCE" or "failed SINCE" ("built SINCE" for
+# `kube-build`). internal/servicestest.KubeConfig waits on that file, so the
+# tests that need the cluster start once it is ready while the others run.
 
 KUBE_VERSION=v1.34.2
 KWOK_VERSION=v0.8.0
@@ -36,8 +42,9 @@ KUBE_SRC=$ROOT/scripts/kube
 # shellcheck disable=SC2153 # STATE is services.sh's
 KUBE_DIR=$STATE/kube
 KUBE_PKI=$KUBE_DIR/pki
-KUBE_BIN=/usr/local/bin
-((EUID == 0)) || KUBE_BIN=$STATE/bin
+KUBE_BIN=${KUBE_BIN_DIR:-/usr/local/bin}
+((EUID == 0)) || [[ -n ${KUBE_BIN_DIR:-} ]] || KUBE_BIN=$STATE/bin
+KUBE_STATE=$KUBE_DIR/state
 KUBECONFIG_ADMIN=$KUBE_DIR/kubeconfig
 KUBE_API=https://127.0.0.1:6443
 ETCD_CLIENT=http://127.0.0.1:12379
@@ -59,12 +66,14 @@ kube_built() {
 kwok_built() { [[ $("$KUBE_BIN/kwok" --version 2>/dev/null) == "kwok version $KWOK_VERSION "* ]]; }
 
 # kube_build builds what is missing into a temporary directory beside
-# KUBE_BIN and moves it in, so that a failed build leaves nothing half done.
+# KUBE_BIN and moves it in, so that a failed or stopped build leaves nothing
+# half done (kube_job's exit trap removes KUBE_BUILD_TMP).
+KUBE_BUILD_TMP=
 kube_build() {
-  local tmp pkg="k8s.io/component-base/version" start=$SECONDS
+  local pkg="k8s.io/component-base/version" start=$SECONDS
   mkdir -p "$KUBE_BIN"
-  tmp=$(mktemp -d "$KUBE_BIN/.kube-build.XXXXXX")
-  local minor=${KUBE_VERSION#v1.}
+  KUBE_BUILD_TMP=$(mktemp -d "$KUBE_BIN/.kube-build.XXXXXX")
+  local tmp=$KUBE_BUILD_TMP minor=${KUBE_VERSION#v1.}
   minor=${minor%%.*}
   local pids=()
   if ! kube_built; then
@@ -84,34 +93,106 @@ kube_build() {
   for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
   ((rc == 0)) && mv -f "$tmp"/* "$KUBE_BIN/"
   rm -rf "$tmp"
+  KUBE_BUILD_TMP=
   ((rc == 0)) || return 1
-  echo "built in $((SECONDS - start))s"
+  log "kube: built Kubernetes $KUBE_VERSION and kwok $KWOK_VERSION into $KUBE_BIN in $((SECONDS - start))s"
 }
 
-# kube_build_start starts the build in the background when a binary is
-# missing or of another version; kube_build_wait waits for it.
-KUBE_BUILD_PID=
-kube_build_start() {
-  kube_built && kwok_built && return 0
-  command -v go >/dev/null || die "building Kubernetes $KUBE_VERSION needs Go 1.26 or later on PATH"
+# kube_state STATE records where the cluster's background job is.
+kube_state() {
   mkdir -p "$KUBE_DIR"
-  log "kube: building Kubernetes $KUBE_VERSION and kwok $KWOK_VERSION into $KUBE_BIN in the background (minutes; log $KUBE_DIR/build.log)"
-  (kube_build) >"$KUBE_DIR/build.log" 2>&1 9>&- &
-  KUBE_BUILD_PID=$!
+  printf '%s %s\n' "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$KUBE_STATE.new"
+  mv -f "$KUBE_STATE.new" "$KUBE_STATE"
 }
 
-kube_build_wait() {
-  if [[ -z $KUBE_BUILD_PID ]]; then
-    kube_built && kwok_built && return 0
-    kube_build_start
+# kube_job_running succeeds while the background job runs.
+kube_job_running() {
+  local pid
+  pid=$(pid_of kube/build) && alive "$pid" &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- " kube-job "
+}
+
+# kube_job_start MODE starts `services.sh kube-job MODE` in its own session
+# (so that `down` can stop it with the builds it runs), unless one runs.
+kube_job_start() {
+  if kube_job_running; then
+    log "kube: already being built in the background ($(kube_since); log $KUBE_DIR/build.log)"
+    return 0
   fi
-  if ! wait "$KUBE_BUILD_PID"; then
-    log "kube: building Kubernetes $KUBE_VERSION or kwok $KWOK_VERSION failed; end of $KUBE_DIR/build.log:"
-    tail -n 30 "$KUBE_DIR/build.log" >&2
-    exit 1
+  command -v go >/dev/null || die "building Kubernetes $KUBE_VERSION needs Go 1.26 or later on PATH"
+  kube_state building
+  spawn kube/build env BAKE_SERVICES_DIR="$STATE" "$ROOT/scripts/services.sh" kube-job "$1"
+  local what="building Kubernetes $KUBE_VERSION and kwok $KWOK_VERSION into $KUBE_BIN"
+  [[ $1 == up ]] && what+=", then starting the cluster,"
+  log "kube: $what in the background (minutes; pid $(pid_of kube/build), log $KUBE_DIR/build.log)"
+}
+
+# kube_since prints "since TIME" from the state file.
+kube_since() {
+  local state since
+  read -r state since <"$KUBE_STATE" 2>/dev/null || true
+  printf 'since %s' "${since:-?}"
+}
+
+# cmd_kube_job MODE is the background job: it builds, then (MODE up) starts
+# the cluster once the `up` that started it has finished: the lock waits for
+# that `up` to install etcd and start the services the cluster needs.
+KUBE_JOB_MODE=
+cmd_kube_job() {
+  KUBE_JOB_MODE=$1
+  trap 'kube_job_exit $?' EXIT
+  trap 'exit 143' TERM INT
+  kube_build
+  [[ $KUBE_JOB_MODE == up ]] || return 0
+  lock
+  start_kube
+}
+
+kube_job_exit() {
+  [[ -z $KUBE_BUILD_TMP ]] || rm -rf "$KUBE_BUILD_TMP"
+  if (($1 != 0)); then
+    kube_state failed
+  elif [[ $KUBE_JOB_MODE == up ]]; then
+    kube_state ready
+  else
+    kube_state built
   fi
-  log "kube: $(tail -n 1 "$KUBE_DIR/build.log")"
-  KUBE_BUILD_PID=
+}
+
+# kube_job_stop stops the background job and the builds it runs.
+kube_job_stop() {
+  local pid
+  if kube_job_running; then
+    pid=$(pid_of kube/build)
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    wait_gone "$pid" || kill -KILL -- "-$pid" 2>/dev/null || true
+    log "kube: stopped its background job (pid $pid)"
+  fi
+  rm -f "$STATE/kube/build.pid" "$KUBE_STATE"
+}
+
+# kube_background, first in `up`, leaves the cluster to the background job
+# when a binary is missing (or one runs already), so that the build
+# overlaps with the rest of `up` and with the tests that do not need the
+# cluster instead of delaying all of them. kube_up, last in `up`, starts the
+# cluster otherwise: with the binaries there that takes seconds.
+KUBE_BACKGROUND=0
+kube_background() {
+  if kube_job_running; then
+    log "kube: being built and started in the background ($(kube_since); log $KUBE_DIR/build.log)"
+    KUBE_BACKGROUND=1
+    return 0
+  fi
+  kube_built && kwok_built && return 0
+  kube_job_start up
+  KUBE_BACKGROUND=1
+}
+
+kube_up() {
+  ((KUBE_BACKGROUND == 0)) || return 0
+  rm -f "$KUBE_STATE"
+  start_kube
+  kube_state ready
 }
 
 kubectl_admin() { timeout 20 "$KUBE_BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
@@ -327,7 +408,6 @@ start_kwok() {
 # scheduler and kwok start together once the API server answers.
 start_kube() {
   local start=$SECONDS name
-  kube_build_wait
   if ! kube_certs_valid; then
     kube_stop_all
     kube_certs
@@ -351,12 +431,22 @@ start_kube() {
   [[ $KUBE_SPAWNED == " " ]] || log "kube: ready in $((SECONDS - start))s (kubeconfig $KUBECONFIG_ADMIN)"
 }
 
-cmd_down_kube() { kube_stop_all; }
+cmd_down_kube() {
+  kube_job_stop
+  kube_stop_all
+}
 
 # report_kube prints the cluster's status line; it fails unless the API
 # server is ready and both nodes are Ready.
 report_kube() {
   local api="API server not ready" nodes=0 down=""
+  if kube_job_running; then
+    printf '%-9s %s\n' kube "building ($(kube_since); log $KUBE_DIR/build.log)"
+    return 0
+  fi
+  local job=
+  read -r job _ <"$KUBE_STATE" 2>/dev/null || true
+  [[ $job != failed ]] || down+=", its background job failed: see $KUBE_DIR/build.log"
   if apiserver_up; then
     api="API server ready"
     nodes=$(kube_nodes_ready || true)

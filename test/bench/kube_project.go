@@ -70,6 +70,14 @@ func kubeClusterOf() (*kubeCluster, string) {
 	if err != nil {
 		return nil, err.Error()
 	}
+	// On a fresh machine scripts/services.sh up builds and starts the
+	// cluster in the background; the table waits for it like the tests.
+	err = servicestest.KubeWait(filepath.Join(state, "kube"), servicestest.KubeWaitTimeout, func() {
+		logf("kubernetes: waiting for the test cluster (being built by scripts/services.sh)")
+	})
+	if err != nil {
+		return nil, err.Error()
+	}
 	k := &kubeCluster{kubeconfig: filepath.Join(state, "kube", "kubeconfig")}
 	if _, err := os.Stat(k.kubeconfig); err != nil {
 		return nil, "no Kubernetes test cluster (scripts/services.sh up starts it): " + err.Error()
