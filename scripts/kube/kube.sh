@@ -137,11 +137,13 @@ kube_since() {
 # cmd_kube_job MODE is the background job: it builds, then (MODE up) starts
 # the cluster once the `up` that started it has finished: the lock waits for
 # that `up` to install etcd and start the services the cluster needs.
+# Stopped by `down`, it leaves no state behind: there is no cluster coming.
 KUBE_JOB_MODE=
 cmd_kube_job() {
   KUBE_JOB_MODE=$1
   trap 'kube_job_exit $?' EXIT
-  trap 'exit 143' TERM INT
+  trap 'KUBE_JOB_MODE=stopped; exit 143' TERM INT
+  log "kube: building Kubernetes $KUBE_VERSION and kwok $KWOK_VERSION into $KUBE_BIN (pid $$)"
   kube_build
   [[ $KUBE_JOB_MODE == up ]] || return 0
   lock
@@ -150,7 +152,9 @@ cmd_kube_job() {
 
 kube_job_exit() {
   [[ -z $KUBE_BUILD_TMP ]] || rm -rf "$KUBE_BUILD_TMP"
-  if (($1 != 0)); then
+  if [[ $KUBE_JOB_MODE == stopped ]]; then
+    rm -f "$KUBE_STATE"
+  elif (($1 != 0)); then
     kube_state failed
   elif [[ $KUBE_JOB_MODE == up ]]; then
     kube_state ready
