@@ -201,16 +201,7 @@ func (s *snapshot) lines(o targets.Observation) []string {
 	for i := range s.deployments {
 		d := &s.deployments[i]
 		line := fmt.Sprintf("deployment %s (%s): %d/%d ready", d.Name, versionOf(d), d.Status.ReadyReplicas, desired(d))
-		switch {
-		case s.selects(d):
-		case desired(d) == 0:
-			line += ", stopped"
-		case o.Canary != "" && d.Annotations[AnnotationDigest] == o.Canary:
-			line += ", canary"
-		default:
-			line += ", kept warm"
-		}
-		out = append(out, line)
+		out = append(out, line+roleOf(d, s.selects(d), o))
 	}
 	switch {
 	case s.service != nil:
@@ -219,6 +210,27 @@ func (s *snapshot) lines(o targets.Observation) []string {
 		out = append(out, fmt.Sprintf("service %s does not exist in namespace %s", s.serviceName, s.namespace))
 	}
 	return out
+}
+
+// roleOf says why d runs beside the Deployment in traffic, as the record
+// explains it: the canary under way, the replaced release kept warm, or a
+// stopped release kept for rollback. One the record does not explain was
+// left by a run that did not finish (killed, or still under way).
+func roleOf(d *appsv1.Deployment, selected bool, o targets.Observation) string {
+	switch v := versionOf(d); {
+	case selected:
+		return ""
+	case desired(d) == 0:
+		return ", stopped"
+	case o.Canary != "" && d.Annotations[AnnotationDigest] == o.Canary:
+		return ", canary"
+	case v == o.Version:
+		return ", out of traffic"
+	case v == o.Previous && v != "" && o.Keep == config.KeepWarm:
+		return ", kept warm"
+	}
+	return fmt.Sprintf(", left by run %s, which did not finish (interrupted, or still under way): bake recover or bake sweep --kubernetes removes it",
+		cmp.Or(d.Labels[LabelOperation], "unknown"))
 }
 
 // Detail is what `bake status --output json` shows of a kubernetes target.

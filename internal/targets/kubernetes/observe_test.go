@@ -94,3 +94,23 @@ func TestObserveAndDrift(t *testing.T) {
 		assert.Contains(t, st.Lines, "service web selects 1.2.0")
 	})
 }
+
+// A Deployment the record does not explain, neither the release it says
+// runs nor the replaced one kept warm, is one a killed run left behind.
+func TestObserveNamesWhatAKilledRunLeft(t *testing.T) {
+	s := newScene(t)
+	s.deploy("1.1.0", "op-a", 1)
+	s.deploy("1.2.0", "op-b", 1)
+	s.deploy("1.3.0", "op-killed", 1)
+	s.point("1.2.0")
+
+	lines := s.observe("1.2.0", "1.1.0").Lines
+	assert.Contains(t, lines, "deployment web-v1-1-0 (1.1.0): 1/1 ready, kept warm")
+	assert.Contains(t, lines, "deployment web-v1-3-0 (1.3.0): 1/1 ready, left by run op-killed, which did not finish (interrupted, or still under way): bake recover or bake sweep --kubernetes removes it")
+	for _, l := range lines {
+		assert.NotContains(t, l, "1.3.0): 1/1 ready, kept warm")
+	}
+
+	// With nothing recorded, every Deployment out of traffic was left by a run.
+	assert.True(t, anyContains(s.observe("", "").Lines, "web-v1-1-0", "left by run op-a"))
+}
