@@ -27,6 +27,7 @@ func TestErrorsNameTheCommandOnce(t *testing.T) {
 		{[]string{"ui", "--port", "abc"}, "bake: ui: --port \"abc\": want a whole number (see `bake ui --help`)"},
 		{[]string{"lock", "dev"}, "bake: lock: required flag(s) \"reason\" not set (see `bake lock --help`)"},
 		{[]string{"revoke", "svc@1.0.0", "--reason", "x"}, "bake: revoke: revoke svc@1.0.0 for good (no promote will take it again): confirmation needed"},
+		{[]string{"rollback", "svc", "--env", "dev"}, `bake: rollback: roll svc in "dev" back to its previous good release: confirmation needed`},
 	}
 	p.release(t, "1.0.0")
 	for _, tc := range cases {

@@ -46,7 +46,7 @@ func (f *Factory) confirm(action string) error {
 		return nil
 	}
 	if !f.InTerminal {
-		return &usageError{fmt.Sprintf("%s: confirmation needed and stdin is not a terminal: pass --yes to go ahead", errorPath(action))}
+		return confirmationNeeded(action, "")
 	}
 	fmt.Fprintf(f.Err, "%s? [y/N] ", action)
 	answer, _ := bufio.NewReader(f.In).ReadString('\n')
@@ -55,6 +55,13 @@ func (f *Factory) confirm(action string) error {
 		return nil
 	}
 	return &errNotConfirmed{action: action}
+}
+
+// confirmationNeeded refuses action, which needs a yes that no terminal
+// can give; hint says what else may help. The action's "bake " goes, as
+// main names the program once.
+func confirmationNeeded(action, hint string) error {
+	return &usageError{fmt.Sprintf("%s: confirmation needed and stdin is not a terminal: pass --yes to go ahead%s", errorPath(action), hint)}
 }
 
 // rollbackAction is what a rollback of image in env asks about.

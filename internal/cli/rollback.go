@@ -81,8 +81,7 @@ func runRollback(ctx context.Context, o *rollbackOptions) (err error) {
 		return err
 	}
 	if o.to == "" && !o.plan && !f.Yes && !f.InTerminal {
-		return &usageError{fmt.Sprintf("%s: confirmation needed and stdin is not a terminal: pass --yes to go ahead (or --plan to see what it would do)",
-			rollbackAction(o.image, env.Name, ""))}
+		return confirmationNeeded(rollbackAction(o.image, env.Name, ""), " (or --plan to see what it would do)")
 	}
 	if o.to != "" && !o.plan {
 		if err := f.confirmProtected(p, env.Name, rollbackAction(o.image, env.Name, o.to)); err != nil {
