@@ -186,13 +186,31 @@ func (s *snapshot) selectsVersion() string {
 	case sel[LabelVersion] != "":
 		return sel[LabelVersion]
 	case sel[LabelPerRelease] == "true":
-		var versions []string
-		for _, d := range s.selected() {
-			versions = append(versions, versionOf(d))
-		}
-		return "the pods of " + strings.Join(versions, " and ") + " (a canary)"
+		return s.sharedVersions()
 	}
-	return labels.Set(sel).String()
+	return "the pods labelled " + labels.Set(sel).String() + ", none of bake's releases"
+}
+
+// sharedVersions says which releases the selector a canary shares the
+// requests with selects: the baseline its annotation names first, then
+// the canary, in words.
+func (s *snapshot) sharedVersions() string {
+	base := s.service.Annotations[AnnotationBaseline]
+	var first, rest []string
+	for _, d := range s.selected() {
+		switch v := versionOf(d); {
+		case v == base:
+			first = append(first, v)
+		case base != "":
+			rest = append(rest, v+" (canary)")
+		default:
+			rest = append(rest, v)
+		}
+	}
+	if all := append(first, rest...); len(all) > 0 {
+		return strings.Join(all, " and ")
+	}
+	return "no release: no Deployment of bake's matches its selector for a canary"
 }
 
 // lines say what runs, one line per Deployment and one for the Service.

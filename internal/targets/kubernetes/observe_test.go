@@ -9,6 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 func TestObserveFreshNamespace(t *testing.T) {
@@ -113,4 +116,26 @@ func TestObserveNamesWhatAKilledRunLeft(t *testing.T) {
 
 	// With nothing recorded, every Deployment out of traffic was left by a run.
 	assert.True(t, anyContains(s.observe("", "").Lines, "web-v1-1-0", "left by run op-a"))
+}
+
+// During a canary the Service selects the pods of two releases: status
+// names them, the canary as such, not the selector's labels.
+func TestObserveSaysWhatACanarySharesInWords(t *testing.T) {
+	s := newScene(t)
+	s.deploy("1.2.0", "op-a", 2)
+	s.deploy("1.3.0", "op-b", 1)
+	req := s.request("1.3.0")
+	svc := s.target.serviceFor(req, s.target.sharedSelector(req)).WithAnnotations(map[string]string{AnnotationBaseline: "1.2.0"})
+	_, err := s.cs.CoreV1().Services(s.namespace).Apply(s.ctx, svc, applyOptions)
+	require.NoError(t, err)
+
+	o := targets.Observation{Env: "prod", Image: "web", Target: s.tgt, Version: "1.2.0", Digest: s.release("1.2.0").Digest,
+		Keep: config.KeepWarm, Canary: s.release("1.3.0").Digest}
+	st, err := s.target.Observe(s.ctx, o)
+	require.NoError(t, err)
+	assert.Contains(t, st.Lines, "service web selects 1.2.0 and 1.3.0 (canary)")
+	for _, l := range st.Lines {
+		assert.NotContains(t, l, "bake.dev/", "no labels in what status says")
+	}
+	assert.Empty(t, st.Drift, "a canary under way is no drift")
 }
