@@ -155,12 +155,13 @@ func TestSendDoesNotWaitForAHangingReceiver(t *testing.T) {
 	for range 3 {
 		w.Send(Event{Type: PromotionSucceeded})
 	}
-	assert.Less(t, time.Since(start), time.Second, "Send waited for the receiver")
+	// The receiver hangs for a minute: well under that means Send did not wait.
+	assert.Less(t, time.Since(start), 10*time.Second, "Send waited for the receiver")
 	<-rc.seen // the first event is in flight
 
 	start = time.Now()
 	err := closeWithin(t, w, 200*time.Millisecond)
-	assert.Less(t, time.Since(start), 2*time.Second, "Close did not abort the request in flight")
+	assert.Less(t, time.Since(start), 10*time.Second, "Close did not abort the request in flight")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Contains(t, err.Error(), "3 events not delivered")
