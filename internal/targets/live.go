@@ -1,6 +1,7 @@
 package targets
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -62,6 +63,9 @@ type Live struct {
 	// the requests to as a canary (nil: no canary has a share).
 	Canary []string `json:"canary,omitempty"`
 	Weight int      `json:"weight,omitempty"`
+	// Route names what sends the traffic, in the target type's words
+	// ("service web"), for String; "" for the front door.
+	Route string `json:"route,omitempty"`
 }
 
 // Serving returns the distinct running replicas the front door sends
@@ -94,12 +98,16 @@ func (l Live) ServesOnly(digest string, n int) bool {
 	return true
 }
 
-// String says where the front door sends traffic and which replicas run.
+// String says where the front door (or Route) sends traffic and which
+// replicas run.
 func (l Live) String() string {
 	var b strings.Builder
+	route := cmp.Or(l.Route, "the front door")
 	switch serving, unknown := l.Serving(); {
-	case l.Upstreams == nil:
+	case l.Upstreams == nil && l.Route == "":
 		b.WriteString("the front door has no route")
+	case l.Upstreams == nil:
+		b.WriteString(route + " sends traffic nowhere")
 	default:
 		var parts []string
 		for _, g := range groupByVersion(serving) {
@@ -108,7 +116,10 @@ func (l Live) String() string {
 		if len(unknown) > 0 {
 			parts = append(parts, fmt.Sprintf("%d address(es) no running replica has", len(unknown)))
 		}
-		b.WriteString("the front door sends traffic to " + strings.Join(parts, " and "))
+		if len(parts) == 0 {
+			parts = []string{"no replica"}
+		}
+		b.WriteString(route + " sends traffic to " + strings.Join(parts, " and "))
 		if len(l.Canary) > 0 {
 			fmt.Fprintf(&b, ", %d%% of it to %s as a canary", l.Weight, strings.Join(l.Canary, ", "))
 		}

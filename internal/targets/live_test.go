@@ -30,6 +30,12 @@ func TestLive(t *testing.T) {
 			wantWords: "the front door sends traffic to 2 replica(s) of 1.0.0 and 1 address(es) no running replica has; replicas running: 2 of 1.0.0"},
 		{name: "no route", live: Live{Replicas: []Replica{b2}},
 			wantWords: "the front door has no route; replicas running: none; stopped: 1 of 1.1.0"},
+		{name: "a route the target names", live: Live{Replicas: []Replica{a1, a2}, Upstreams: []string{a1.Upstream, a2.Upstream}, Route: "service web"},
+			servesA: true, wantWords: "service web sends traffic to 2 replica(s) of 1.0.0; replicas running: 2 of 1.0.0"},
+		{name: "a named route with no replica behind it", live: Live{Replicas: []Replica{b2}, Upstreams: []string{}, Route: "service web"},
+			wantWords: "service web sends traffic to no replica; replicas running: none; stopped: 1 of 1.1.0"},
+		{name: "a named route that is not there", live: Live{Replicas: []Replica{b2}, Route: "service web"},
+			wantWords: "service web sends traffic nowhere; replicas running: none; stopped: 1 of 1.1.0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -53,7 +53,7 @@ func TestObserveAndDrift(t *testing.T) {
 	live, err := s.target.Inspect(s.ctx, s.request("1.2.0"))
 	require.NoError(t, err)
 	assert.True(t, live.ServesOnly(s.release("1.2.0").Digest, 2), live.String())
-	assert.Equal(t, "the front door sends traffic to 2 replica(s) of 1.2.0; replicas running: 2 of 1.1.0, 2 of 1.2.0", live.String())
+	assert.Equal(t, "service web sends traffic to 2 replica(s) of 1.2.0; replicas running: 2 of 1.1.0, 2 of 1.2.0", live.String())
 
 	t.Run("service selecting another version", func(t *testing.T) {
 		s.point("1.1.0")
