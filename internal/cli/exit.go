@@ -72,5 +72,8 @@ func Message(err error) string {
 	if errors.Is(err, engine.ErrUnreachable) {
 		msg += "\nhint: start Docker (`sudo systemctl start docker`, or run `dockerd`), or set DOCKER_HOST to an engine that runs"
 	}
+	if errors.Is(err, kubex.ErrKubeconfig) {
+		msg += "\nhint: name a kubeconfig and a context of it with kubeconfig: and context: in the target in bake.yaml, or set KUBECONFIG; `kubectl config get-contexts` lists the contexts"
+	}
 	return msg
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/builder"
 	"github.com/bakehq/bake/internal/config"
@@ -14,6 +15,7 @@ import (
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/release"
+	"github.com/bakehq/bake/internal/servicestest"
 	"github.com/bakehq/bake/internal/signing"
 	"github.com/bakehq/bake/internal/signing/keys"
 	"github.com/bakehq/bake/internal/targets"
@@ -65,4 +67,13 @@ func TestMessageAddsHintForUnreachableEngine(t *testing.T) {
 	assert.Contains(t, msg, "bake: docker engine not reachable")
 	assert.Contains(t, msg, "hint: start Docker (`sudo systemctl start docker`, or run `dockerd`), or set DOCKER_HOST")
 	assert.NotContains(t, msg, "scripts/", "a user has the binary, not bake's clone")
+}
+
+func TestMessageAddsHintForUnusableKubeconfig(t *testing.T) {
+	_, err := kubex.Open(kubex.Cluster{Kubeconfig: servicestest.KubeConfig(t), Context: "no-such-context"}, nil)
+	require.ErrorIs(t, err, kubex.ErrKubeconfig)
+	msg := Message(err)
+	assert.Contains(t, msg, `it has no context "no-such-context"`)
+	assert.Contains(t, msg, "hint: name a kubeconfig and a context of it with kubeconfig: and context: in the target in bake.yaml, or set KUBECONFIG")
+	assert.Equal(t, ExitInput, ExitCode(err))
 }
