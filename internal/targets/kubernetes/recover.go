@@ -44,6 +44,10 @@ func (t *Target) Recover(ctx context.Context, rec targets.Recovery) (targets.Rec
 	if rec.Recorded == nil {
 		return targets.Recovered{}, t.clear(ctx, cl, rec)
 	}
+	canary, err := t.canaryLeft(ctx, cl, rec)
+	if err != nil {
+		return targets.Recovered{}, err
+	}
 	back := rec.Request
 	back.Release = *rec.Recorded
 	if rec.Target.Strategy == config.Canary {
@@ -54,6 +58,9 @@ func (t *Target) Recover(ctx context.Context, rec targets.Recovery) (targets.Rec
 	}
 	if _, err := t.Deploy(ctx, back); err != nil {
 		return targets.Recovered{}, fmt.Errorf("pointing the Service back at %s@%s: %w", back.Image.Name, back.Release.Version, err)
+	}
+	if err := t.dropCanary(ctx, cl, rec, canary); err != nil {
+		return targets.Recovered{}, err
 	}
 	if err := t.settle(ctx, cl, back, rec.Operation, rec.RecordedPrevious); err != nil {
 		return targets.Recovered{}, err

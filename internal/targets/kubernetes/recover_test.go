@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -70,4 +71,43 @@ func TestRecoverClearsAFirstPromote(t *testing.T) {
 	st := s.observe("", "")
 	assert.Empty(t, st.Drift)
 	assert.NotContains(t, st.Lines, "service web selects 1.2.0")
+}
+
+// A `bake promote --continue` of a canary killed mid-step: the canary's
+// Deployment carries the operation of the run that started it, not the
+// killed one's. Recovery points the Service back at the baseline and
+// deletes the canary's Deployment all the same, found by its release.
+func TestRecoverDeletesTheCanaryAContinuedRunLeft(t *testing.T) {
+	s := newScene(t)
+	s.tgt.Strategy = config.Canary
+	s.deploy("1.1.0", "op-a", 2)
+	s.point("1.1.0")
+	s.deploy("1.2.0", "op-first", 1)
+	req := s.request("1.2.0")
+	svc := s.target.serviceFor(req, s.target.sharedSelector(req)).WithAnnotations(map[string]string{AnnotationBaseline: "1.1.0"})
+	_, err := s.cs.CoreV1().Services(s.namespace).Apply(s.ctx, svc, applyOptions)
+	require.NoError(t, err)
+
+	got, err := s.target.Recover(s.ctx, s.recovery("1.2.0", "1.1.0", "op-continue"))
+	require.NoError(t, err)
+	assert.Equal(t, targets.Recovered{Serves: "1.1.0"}, got)
+	assert.Nil(t, s.deployment("web-v1-2-0"), "the canary's Deployment is deleted")
+	assert.NotNil(t, s.deployment("web-v1-1-0"))
+	assert.Equal(t, map[string]string(ServiceSelector(s.project, "prod", "web", "1.1.0")), s.service().Spec.Selector)
+	assert.Empty(t, s.service().Annotations[AnnotationBaseline])
+	assert.Empty(t, s.observe("1.1.0", "").Drift)
+}
+
+// A rollback to a release kept stopped, killed before its switch, is no
+// canary: its Deployment, made by an earlier run, stays kept for rollback.
+func TestRecoverKeepsAReleaseARollbackScaledUp(t *testing.T) {
+	s := newScene(t)
+	s.deploy("1.0.0", "op-z", 1)
+	s.deploy("1.1.0", "op-a", 2)
+	s.point("1.1.0")
+
+	got, err := s.target.Recover(s.ctx, s.recovery("1.0.0", "1.1.0", "op-rollback"))
+	require.NoError(t, err)
+	assert.Equal(t, targets.Recovered{Serves: "1.1.0"}, got)
+	assert.NotNil(t, s.deployment("web-v1-0-0"), "an earlier run's release is kept")
 }
