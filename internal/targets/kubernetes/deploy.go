@@ -99,6 +99,13 @@ func (st *stepDeployment) run(ctx context.Context) error {
 	case err != nil:
 		return fmt.Errorf("reading Deployment %s/%s: %w", ns, st.name, err)
 	}
+	if kept != nil {
+		if why := editedByHand(kept, req.Release.Reference); why != "" {
+			if kept, err = st.remake(ctx, kept, why); err != nil {
+				return err
+			}
+		}
+	}
 	var meta *metav1.ObjectMeta
 	if kept != nil {
 		meta = &kept.ObjectMeta
@@ -139,10 +146,12 @@ func (st *stepDeployment) replicas() int32 {
 }
 
 // warm reports whether d, a kept Deployment of the release, has the pod
-// template and size bake would apply (obj) and every pod available: it
-// serves as it is, and applying it again would change nothing.
+// template and size bake would apply (obj), still as bake applied it, and
+// every pod available: it serves as it is, and applying it again would
+// change nothing.
 func warm(d *appsv1.Deployment, obj *appsv1ac.DeploymentApplyConfiguration) bool {
 	if d.Annotations[AnnotationTemplate] != obj.Annotations[AnnotationTemplate] ||
+		editedByHand(d, obj.Annotations[AnnotationReference]) != "" ||
 		d.Spec.Replicas == nil || *d.Spec.Replicas != *obj.Spec.Replicas {
 		return false
 	}

@@ -109,22 +109,36 @@ func appImage(d *appsv1.Deployment) string {
 // another manager set makes them share it; a different value is forced
 // back): that is no hand edit.
 func handEdits(object, after string, entries []metav1.ManagedFieldsEntry) []string {
+	var out []string
+	for _, e := range editsOf(entries) {
+		out = append(out, fmt.Sprintf("%s: %q owns %s (edited by hand; %s)", object, e.manager, strings.Join(e.paths, ", "), after))
+	}
+	return out
+}
+
+// edit is a manager other than bake and the controllers that owns fields
+// under spec of an object, and those fields.
+type edit struct {
+	manager string
+	paths   []string
+}
+
+// editsOf are the hand edits of an object's managedFields (see handEdits).
+func editsOf(entries []metav1.ManagedFieldsEntry) []edit {
 	ours := &fieldpath.Set{}
 	for _, e := range entries {
 		if e.Manager == FieldManager {
 			ours = ours.Union(fieldsOf(e))
 		}
 	}
-	var out []string
+	var out []edit
 	for _, e := range entries {
 		if e.Manager == FieldManager || e.Subresource == "status" {
 			continue
 		}
-		paths := specPaths(fieldsOf(e).Difference(ours))
-		if len(paths) == 0 {
-			continue
+		if paths := specPaths(fieldsOf(e).Difference(ours)); len(paths) > 0 {
+			out = append(out, edit{manager: e.Manager, paths: paths})
 		}
-		out = append(out, fmt.Sprintf("%s: %q owns %s (edited by hand; %s)", object, e.Manager, strings.Join(paths, ", "), after))
 	}
 	return out
 }
