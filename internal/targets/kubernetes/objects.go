@@ -211,6 +211,11 @@ func podTemplateFor(req targets.Request, podLabels labels.Set) (*corev1ac.PodTem
 		if err != nil {
 			return nil, err
 		}
+		if ownsReadiness(patch) {
+			if doc, err = withoutReadiness(base); err != nil {
+				return nil, err
+			}
+		}
 		if doc, err = strategicpatch.StrategicMergePatch(doc, patch, corev1.PodTemplateSpec{}); err != nil {
 			return nil, fmt.Errorf("merging the target's pod patch into %s's pod template: %w", req.Image.Name, err)
 		}
@@ -241,6 +246,39 @@ func podPatchOf(p config.PodPatch) ([]byte, error) {
 		return p, nil
 	}
 	return json.Marshal(map[string]json.RawMessage{"spec": json.RawMessage(p)})
+}
+
+// ownsReadiness reports whether a pod patch sets the app container's
+// readinessProbe: the user's probe then replaces bake's whole (merged,
+// a probe of another kind would have two handlers, which the API server
+// refuses).
+func ownsReadiness(patch []byte) bool {
+	var p struct {
+		Spec struct {
+			Containers []map[string]json.RawMessage `json:"containers"`
+		} `json:"spec"`
+	}
+	if json.Unmarshal(patch, &p) != nil {
+		return false
+	}
+	for _, c := range p.Spec.Containers {
+		var name string
+		if _, set := c["readinessProbe"]; set && json.Unmarshal(c["name"], &name) == nil && name == ContainerName {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutReadiness is base without the app container's readiness probe.
+func withoutReadiness(base *corev1.PodTemplateSpec) ([]byte, error) {
+	base = base.DeepCopy()
+	for i := range base.Spec.Containers {
+		if base.Spec.Containers[i].Name == ContainerName {
+			base.Spec.Containers[i].ReadinessProbe = nil
+		}
+	}
+	return json.Marshal(base)
 }
 
 // baseTemplate is bake's pod template before the user's patch.

@@ -60,3 +60,25 @@ func TestPodPatchOfSpecOnly(t *testing.T) {
 	assert.Equal(t, "sha256:abc", d.Spec.Template.Annotations[AnnotationDigest])
 	assert.Equal(t, "0", d.Spec.Strategy.RollingUpdate.MaxUnavailable.String())
 }
+
+// TestPodPatchReadinessProbeReplacesBakes: a readiness probe of the app
+// container in the patch is the user's whole; bake's httpGet is not merged
+// into it. One on another container leaves bake's alone.
+func TestPodPatchReadinessProbeReplacesBakes(t *testing.T) {
+	tg := &Target{project: "shop"}
+	d, err := tg.deploymentFor(objectsRequest(`{"containers":[{"name":"app","readinessProbe":{"tcpSocket":{"port":8080},"periodSeconds":5}}]}`), nil)
+	require.NoError(t, err)
+	p := d.Spec.Template.Spec.Containers[0].ReadinessProbe
+	assert.Nil(t, p.HTTPGet)
+	assert.EqualValues(t, 8080, p.TCPSocket.Port.IntValue())
+	assert.EqualValues(t, 5, *p.PeriodSeconds)
+	assert.Nil(t, p.FailureThreshold, "nothing of bake's probe is left")
+
+	d, err = tg.deploymentFor(objectsRequest(`{"containers":[{"name":"proxy","image":"envoy","readinessProbe":{"exec":{"command":["true"]}}}]}`), nil)
+	require.NoError(t, err)
+	for _, c := range d.Spec.Template.Spec.Containers {
+		if *c.Name == ContainerName {
+			assert.Equal(t, "/healthz", *c.ReadinessProbe.HTTPGet.Path)
+		}
+	}
+}
