@@ -106,6 +106,11 @@ func (st *stepDeployment) run(ctx context.Context) error {
 			}
 		}
 	}
+	if kept != nil && kept.Spec.Replicas != nil && *kept.Spec.Replicas == 0 {
+		if kept, err = t.stoppedAtRest(ctx, st.cl, req, kept); err != nil {
+			return err
+		}
+	}
 	var meta *metav1.ObjectMeta
 	if kept != nil {
 		meta = &kept.ObjectMeta

@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	watchtools "k8s.io/client-go/tools/watch"
 
@@ -267,4 +268,36 @@ func eventTime(e *corev1.Event) time.Time {
 		return e.EventTime.Time
 	}
 	return e.FirstTimestamp.Time
+}
+
+// stoppedAtRest waits until d, kept at zero pods, has none left: the
+// Deployment controller saw its newest spec and its ReplicaSets report no
+// pod. Scaled up again while the ReplicaSet controller still takes the
+// pods of the scale to zero away (a rollback right after the promote that
+// stopped it), pods counted ready could go right after the switch. It
+// returns d as last read.
+func (t *Target) stoppedAtRest(ctx context.Context, cl *kubex.Client, req targets.Request, d *appsv1.Deployment) (*appsv1.Deployment, error) {
+	timeout := req.Target.HealthTimeout
+	if timeout <= 0 {
+		timeout = config.DefaultHealthTimeout
+	}
+	cur := d
+	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		if cur.Status.ObservedGeneration >= cur.Generation && cur.Status.Replicas == 0 {
+			return true, nil
+		}
+		next, err := cl.Clientset.AppsV1().Deployments(d.Namespace).Get(ctx, d.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, ignoreTransient(err)
+		}
+		cur = next
+		return false, nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, targets.InterruptedWhile(ctx, "waiting for Deployment "+d.Name+" to stop")
+		}
+		return nil, fmt.Errorf("Deployment %s/%s, kept at zero, still had %d pod(s) after %s: %w", d.Namespace, d.Name, cur.Status.Replicas, timeout, err)
+	}
+	return cur, nil
 }
