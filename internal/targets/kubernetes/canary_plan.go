@@ -70,6 +70,20 @@ func (t *Target) canaryPlan(p *targets.Plan, req targets.Request, s snapshot, cu
 	p.Strategy, p.Steps = config.Canary, out
 }
 
+// canaryStart is how many pods a canary of req starts with beside
+// current's Deployment, as StartCanary gives it; 0 when req is no canary
+// or there is no baseline (the release goes in as blue-green does).
+func canaryStart(req targets.Request, s snapshot, current string) int32 {
+	if req.Target.Strategy != config.Canary || current == "" {
+		return 0
+	}
+	d := s.deployment(DeploymentName(req.Image.Name, current))
+	if d == nil {
+		return 0
+	}
+	return canaryPods(firstWeight(req), desired(d))
+}
+
 // canaryJudged says how each step is judged: by the queries alone, since
 // nothing counts the requests a Service sends to each release.
 func (t *Target) canaryJudged(a *config.Analysis) string {

@@ -58,6 +58,9 @@ func (t *Target) Plan(ctx context.Context, req targets.Request, previousVersion 
 	if err != nil {
 		return targets.Plan{}, err
 	}
+	if n := canaryStart(req, s, previousVersion); n > 0 {
+		obj.Spec.WithReplicas(n)
+	}
 	switch {
 	case live != nil && !rolling && warm(live, obj):
 		p.Reuse, p.Start = append(p.Reuse, name), 0

@@ -107,3 +107,22 @@ func TestPlanRolling(t *testing.T) {
 	assert.Equal(t, targets.ActionDelete, change(t, p, "Deployment", "web-v1-1-0").Action)
 	assert.Equal(t, []string{"web-v1-1-0"}, p.Remove)
 }
+
+// TestPlanCanaryFirstStep: the Deployment a canary's plan shows has the
+// first step's pods, as StartCanary applies it, not the target's size.
+func TestPlanCanaryFirstStep(t *testing.T) {
+	s := newScene(t)
+	s.deploy("1.1.0", "op-a", 2)
+	s.point("1.1.0")
+	tgt := *s.tgt
+	tgt.Strategy = config.Canary
+	tgt.Steps = []config.CanaryStep{{Weight: 10}, {Weight: 50}}
+	req := s.request("1.2.0")
+	req.Target = &tgt
+	p, err := s.target.Plan(s.ctx, req, "1.1.0")
+	require.NoError(t, err)
+	d := change(t, p, "Deployment", "web-v1-2-0")
+	assert.Contains(t, d.Diff, "+replicas: 1\n")
+	assert.NotContains(t, d.Diff, "replicas: 2")
+	assert.Equal(t, 1, p.Start)
+}
