@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/kubex"
 	"github.com/bakehq/bake/internal/ledger"
 )
 
@@ -12,7 +13,8 @@ var ErrUnhealthy = errors.New("new replicas did not become healthy")
 
 // ErrUnreachable means the place a target runs releases (a cluster's API
 // server) did not answer: nothing was changed or recorded.
-var ErrUnreachable = errors.New("unreachable")
+// It is kubex's, so that every failed read of a cluster says it too.
+var ErrUnreachable = kubex.ErrUnreachable
 
 // Request is one deployment of a release to an environment.
 type Request struct {

@@ -26,6 +26,15 @@ func driftOf(project string, o targets.Observation, s snapshot) []string {
 	var drift []string
 	add := func(format string, args ...any) { drift = append(drift, fmt.Sprintf(format, args...)) }
 	rolling := o.Target.Strategy == config.Rolling
+	foreign := false
+	if s.service != nil {
+		if why := notOurService(s.service, project, o.Env, o.Image); why != "" {
+			// Not bake's: its selector and its editors are no drift of
+			// bake's objects, and the next promote refuses to take it over.
+			add("service %s in namespace %s %s: bake does not deploy through it", s.serviceName, s.namespace, why)
+			s.service, foreign = nil, true
+		}
+	}
 	var rec *appsv1.Deployment
 	if o.Version != "" {
 		name := DeploymentName(o.Image, o.Version)
@@ -42,7 +51,7 @@ func driftOf(project string, o targets.Observation, s snapshot) []string {
 			want = RollingSelector(project, o.Env, o.Image)
 		}
 		switch {
-		case o.Canary != "":
+		case o.Canary != "", foreign:
 			// A canary under way shares the Service on purpose.
 		case s.service == nil:
 			add("the record says %s runs, but service %s does not exist in namespace %s", o.Version, s.serviceName, s.namespace)

@@ -4,15 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"os"
-	"syscall"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/kubex"
 	"github.com/bakehq/bake/internal/targets"
 )
 
@@ -49,9 +47,10 @@ func (t *Target) Serves(tgt *config.Target) string {
 
 // Check refuses, before anything changes or is recorded, a request whose
 // cluster bake cannot use: a kubeconfig or context that does not work
-// (an error wrapping kubex.ErrKubeconfig) or an API server that does not
-// answer (targets.ErrUnreachable). It asks the server its version: one
-// call.
+// (an error wrapping kubex.ErrKubeconfig), an API server that does not
+// answer (targets.ErrUnreachable), or a namespace or Service that is not
+// bake's to change (checkOwnership). It asks the server its version, then
+// reads the namespace and the Service: three calls at most.
 func (t *Target) Check(ctx context.Context, req targets.Request) error {
 	if req.Target == nil || req.Target.Kubernetes == nil {
 		return fmt.Errorf("%s in %q has no kubernetes target settings", req.Image.Name, req.Env)
@@ -66,7 +65,7 @@ func (t *Target) Check(ctx context.Context, req targets.Request) error {
 	var status apierrors.APIStatus
 	switch {
 	case err == nil:
-		return nil
+		return t.checkOwnership(cctx, cl, req)
 	case ctx.Err() != nil:
 		return targets.InterruptedWhile(ctx, "asking the Kubernetes API server "+cl.Server+" its version")
 	case errors.As(err, &status):
@@ -78,17 +77,8 @@ func (t *Target) Check(ctx context.Context, req targets.Request) error {
 
 // reason says in a few words why no answer came.
 func reason(err error) string {
-	var errno syscall.Errno
-	var dns *net.DNSError
-	switch {
-	case errors.As(err, &dns):
-		return "its name does not resolve"
-	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
 		return "no answer within " + checkTimeout.String()
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the connection was closed"
-	case errors.As(err, &errno):
-		return errno.Error()
 	}
-	return err.Error()
+	return kubex.Reason(err)
 }
