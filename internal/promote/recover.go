@@ -174,7 +174,7 @@ func (d *Engine) recoverOne(ctx context.Context, env *config.Environment, it Int
 		return d.notRecovered(ctx, &rec, env, err)
 	}
 	if err != nil {
-		return rec, fmt.Errorf("%w: reading what runs for %s in %q: %v", ErrFailed, it.Image, env.Name, err)
+		return rec, failed{fmt.Errorf("reading what runs for %s in %q: %w", it.Image, env.Name, err)}
 	}
 	rec.Left = live.String()
 	d.say("interrupted: %s; state left: %s", it, rec.Left)

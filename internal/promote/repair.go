@@ -71,7 +71,7 @@ func (d *Engine) repairHeld(ctx context.Context, r Recoverer, env *config.Enviro
 			continue
 		}
 		if err != nil {
-			return recs, fmt.Errorf("%w: reading what runs for %s in %q: %v", ErrFailed, image, env.Name, err)
+			return recs, failed{fmt.Errorf("reading what runs for %s in %q: %w", image, env.Name, err)}
 		}
 		if live.ServesOnly(rel.Digest, tgt.Replicas) {
 			continue

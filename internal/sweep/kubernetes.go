@@ -49,7 +49,7 @@ func (s *KubernetesSweeper) Find(ctx context.Context, sel Selector) ([]Leftover,
 	for i, cl := range s.Clusters {
 		found, err := s.findIn(ctx, i, cl, sel, at)
 		if err != nil {
-			return nil, fmt.Errorf("looking for leftover Deployments in context %q (%s): %w", cl.Context, cl.Server, err)
+			return nil, cl.Err("looking for leftover Deployments", err)
 		}
 		out = append(out, found...)
 	}
@@ -177,7 +177,7 @@ func (s *KubernetesSweeper) Remove(ctx context.Context, found []Leftover) error 
 		if apierrors.IsNotFound(err) {
 			err = nil
 		}
-		l.Removed, l.Error = err == nil, errText(err)
+		l.Removed, l.Error = err == nil, errText(s.Clusters[cluster].Err("deleting Deployment "+ns+"/"+name, err))
 		if err != nil {
 			failed++
 		}

@@ -19,7 +19,7 @@ func (t *Target) Inspect(ctx context.Context, req targets.Request) (targets.Live
 	}
 	s, err := t.read(ctx, cl.Clientset, req)
 	if err != nil {
-		return targets.Live{}, err
+		return targets.Live{}, cl.Wrap(err)
 	}
 	return s.live(), nil
 }

@@ -28,7 +28,7 @@ func (t *Target) Observe(ctx context.Context, o targets.Observation) (targets.St
 	}
 	s, err := t.read(ctx, cl.Clientset, targets.Request{Env: o.Env, Image: &config.Image{Name: o.Image}, Target: o.Target})
 	if err != nil {
-		return targets.State{}, err
+		return targets.State{}, cl.Wrap(err)
 	}
 	st := targets.State{Replicas: s.replicas(), Detail: s.detail(), Lines: s.lines(o), Drift: driftOf(t.project, o, s)}
 	return st, nil
