@@ -52,6 +52,8 @@ func TestKubernetesCanary(t *testing.T) {
 	res = p.mustBake("promote", "svc@1.1.0", "--to", "dev")
 	assert.Contains(t, res.stderr, "33% of pods (1 of 3)", res.stderr)
 	assert.Contains(t, res.stderr, "50% of pods (2 of 4)")
+	assert.Contains(t, res.stderr, "step 1/2: the share said above (the step asks 10%) to svc@1.1.0 for 2s")
+	assert.NotContains(t, res.stderr, "of requests", "a Service shares pods, not requests")
 	assert.Contains(t, res.stderr, "passed its 2 steps")
 	assert.NotContains(t, res.stderr, "front door")
 	assertKubeCalls(t, res)

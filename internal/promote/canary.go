@@ -95,7 +95,7 @@ func (d *Engine) runCanary(ctx context.Context, env *config.Environment, req tar
 		s := steps[i]
 		label := stepLabel(i+1, len(steps), s.Weight)
 		if err := c.Shift(ctx, req, replicas, s.Weight); err != nil {
-			return d.canaryInterrupted(ctx, env, req, dep, label, fmt.Errorf("sending %d%% of requests to it: %w", s.Weight, err))
+			return d.canaryInterrupted(ctx, env, req, dep, label, fmt.Errorf("sending it %s: %w", share(c, req, s.Weight), err))
 		}
 		began := time.Now().UTC()
 		rec := dep
@@ -111,11 +111,11 @@ func (d *Engine) runCanary(ctx context.Context, env *config.Environment, req tar
 		}
 		what := fmt.Sprintf("%s@%s", dep.Image, dep.Version)
 		if run.hold {
-			progress.Stepf(d.Progress, progress.Canary, "step %d/%d: %d%% of requests to %s, held", i+1, len(steps), s.Weight, what)
+			progress.Stepf(d.Progress, progress.Canary, "step %d/%d: %s to %s, held", i+1, len(steps), share(c, req, s.Weight), what)
 			return Result{Deployment: rec, Replicas: replicas, Canary: rec.Canary}, nil
 		}
 		progress.Mark(d.Progress, progress.Step{Kind: progress.Canary, Begins: true, Period: s.Pause, What: what},
-			"step %d/%d: %d%% of requests to %s for %s", i+1, len(steps), s.Weight, what, s.Pause)
+			"step %d/%d: %s to %s for %s", i+1, len(steps), share(c, req, s.Weight), what, s.Pause)
 		last, err = d.pause(ctx, c, req, replicas, dep.Previous, began, s.Pause)
 		if err != nil {
 			return d.canaryInterrupted(ctx, env, req, dep, label, err)
@@ -189,4 +189,14 @@ func lookAt(n, looks int, last bool) analysis.Look {
 		return analysis.Look{N: looks, Of: looks}
 	}
 	return analysis.Look{N: min(n, looks-1), Of: looks}
+}
+
+// share names a step's share of weight percent: of requests, or, for a
+// target that says the share it gave itself (targets.ShareTeller), only
+// as the step's ask, since the target's line says what it really gave.
+func share(c targets.Canary, req targets.Request, weight int) string {
+	if t, ok := c.(targets.ShareTeller); ok && t.TellsShare(req) {
+		return fmt.Sprintf("the share said above (the step asks %d%%)", weight)
+	}
+	return fmt.Sprintf("%d%% of requests", weight)
 }

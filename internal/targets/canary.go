@@ -32,3 +32,12 @@ type Canary interface {
 	// canary's replicas; it is safe to repeat.
 	Abort(ctx context.Context, req Request) error
 }
+
+// ShareTeller is a Canary whose Shift says the share it gave the canary
+// itself, in its own terms: a Kubernetes canary gets the share of the
+// Service's pods nearest to the step's weight ("33% of pods (1 of 3)"),
+// not a share of requests. The steps' lines then name the weight as the
+// step's ask only.
+type ShareTeller interface {
+	TellsShare(req Request) bool
+}

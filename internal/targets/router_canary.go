@@ -8,7 +8,10 @@ import (
 	"github.com/bakehq/bake/internal/analysis"
 )
 
-var _ Canary = Router{}
+var (
+	_ Canary      = Router{}
+	_ ShareTeller = Router{}
+)
 
 // canary is req's target as a Canary; an error names the target type
 // that cannot run one (bake.yaml allows strategy canary only where one can).
@@ -58,4 +61,14 @@ func (r Router) Abort(ctx context.Context, req Request) error {
 		return err
 	}
 	return c.Abort(ctx, req)
+}
+
+// TellsShare reports whether req's target says each step's share itself.
+func (r Router) TellsShare(req Request) bool {
+	c, err := r.canary(req)
+	if err != nil {
+		return false
+	}
+	t, ok := c.(ShareTeller)
+	return ok && t.TellsShare(req)
 }

@@ -1,5 +1,7 @@
 package kubernetes
 
+import "github.com/bakehq/bake/internal/targets"
+
 // A Service cannot weigh requests: it spreads them over the ready pods it
 // selects, about evenly. A canary's share of requests is therefore its
 // share of those pods, and a step's weight becomes a number of canary pods
@@ -62,3 +64,7 @@ func podShare(canary, baseline int32) int {
 	}
 	return int((200*int64(canary) + int64(total)) / (2 * int64(total)))
 }
+
+// TellsShare is true: Shift says the share of pods it gave the canary,
+// which is seldom the step's weight (targets.ShareTeller).
+func (t *Target) TellsShare(targets.Request) bool { return true }
