@@ -17,8 +17,8 @@ import (
 // deployment, so that the Service selects exactly one release. With
 // rec.Finish, a Service that already selects rec.Release, whose
 // Deployment is settled on its digest, stays: the interruption came after
-// the switch. Otherwise the Service goes back to rec.Recorded as Deploy
-// does it (its warm Deployment as it is, a stopped one scaled up, a
+// the switch. Otherwise, unless it still selects rec.Recorded alone,
+// settled, the Service goes back to rec.Recorded as Deploy does it (its warm Deployment as it is, a stopped one scaled up, a
 // removed one applied again from the record, then one apply of the
 // Service). Then the Deployments the interrupted run created that do not
 // serve are deleted, and Retire deals with the rest as retention says.
@@ -56,8 +56,17 @@ func (t *Target) Recover(ctx context.Context, rec targets.Recovery) (targets.Rec
 		tgt.Strategy = config.BlueGreen
 		back.Target = &tgt
 	}
-	if _, err := t.Deploy(ctx, back); err != nil {
-		return targets.Recovered{}, fmt.Errorf("pointing the Service back at %s@%s: %w", back.Image.Name, back.Release.Version, err)
+	// A Service that still selects the recorded release alone, settled,
+	// is left as it is: recovering converges traffic, it does not apply
+	// bake.yaml's newer settings to the release that serves.
+	s, err := t.read(ctx, cl.Clientset, back)
+	if err != nil {
+		return targets.Recovered{}, err
+	}
+	if ok, _ := t.servesOnly(s, back); !ok {
+		if _, err := t.Deploy(ctx, back); err != nil {
+			return targets.Recovered{}, fmt.Errorf("pointing the Service back at %s@%s: %w", back.Image.Name, back.Release.Version, err)
+		}
 	}
 	if err := t.dropCanary(ctx, cl, rec, canary); err != nil {
 		return targets.Recovered{}, err
