@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/bakehq/bake/internal/dialerr"
 )
 
 // ErrEndpoint means an AWS endpoint could not be reached, or answered
@@ -102,17 +100,8 @@ func endpoint(u *url.URL) string {
 
 // connectionReason says in a few words why no answer came.
 func connectionReason(err error) string {
-	var errno syscall.Errno
-	var dns *net.DNSError
-	switch {
-	case errors.As(err, &dns):
-		return "its name does not resolve"
-	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
-		return "no answer in time"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the connection was closed"
-	case errors.As(err, &errno):
-		return errno.Error()
+	if reason, ok := dialerr.Reason(err); ok {
+		return reason
 	}
 	return "no answer"
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/url"
-	"os"
 	"strings"
-	"syscall"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/bakehq/bake/internal/dialerr"
 )
 
 // ErrUnreachable means a cluster's API server did not answer (package
@@ -56,17 +54,8 @@ func (e *unreachable) Unwrap() []error { return []error{ErrUnreachable, e.err} }
 // Reason says in a few words why no answer came: "connection refused",
 // "its name does not resolve", "no answer in time".
 func Reason(err error) string {
-	var errno syscall.Errno
-	var dns *net.DNSError
-	switch {
-	case errors.As(err, &dns):
-		return "its name does not resolve"
-	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
-		return "no answer in time"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return "the connection was closed"
-	case errors.As(err, &errno):
-		return errno.Error()
+	if reason, ok := dialerr.Reason(err); ok {
+		return reason
 	}
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
