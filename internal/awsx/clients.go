@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
@@ -19,6 +20,7 @@ type Clients struct {
 	AutoScaling *autoscaling.Client
 	ELB         *elbv2.Client
 	SSM         *ssm.Client
+	ECS         *ecs.Client
 }
 
 // NewClients makes the clients for cfg's region.
@@ -29,6 +31,7 @@ func NewClients(cfg aws.Config) *Clients {
 		AutoScaling: autoscaling.NewFromConfig(cfg),
 		ELB:         elbv2.NewFromConfig(cfg),
 		SSM:         ssm.NewFromConfig(cfg),
+		ECS:         ecs.NewFromConfig(cfg),
 	}
 }
 
