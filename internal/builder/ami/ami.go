@@ -47,7 +47,7 @@ type Builder struct {
 	// SDK's (15 s). Tests against a local server make it short.
 	Poll time.Duration
 	// BuildTimeout bounds how long the build instance has to run the scripts
-	// and power itself off; 1 hour if zero.
+	// and power itself off; 1 hour if zero. ami.yaml's timeout: overrides it.
 	BuildTimeout time.Duration
 	// ImageTimeout bounds each wait for an image (or a copy) to become
 	// available; 1 hour if zero.
@@ -109,8 +109,13 @@ func (b *Builder) Prepare(s builder.Spec) (builder.Job, error) {
 	}
 	template := builder.Digest(rendered)
 	inputs := fmt.Sprintf("ami\ntemplate %s\ncontext %s\nregion %s\nsource %s\n", template, contextDigest, region, aws.ToString(source.ImageId))
+	// The job's builder: this one, with the recipe's build timeout.
+	jb := *b
+	if rec.Timeout > 0 {
+		jb.BuildTimeout = rec.Timeout
+	}
 	return &job{
-		builder: b, spec: s, recipe: rec, clients: clients, source: source, userData: userData,
+		builder: &jb, spec: s, recipe: rec, clients: clients, source: source, userData: userData,
 		inputs: builder.InputsDigest(s, []byte(inputs)), template: template,
 	}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -26,6 +27,14 @@ type Recipe struct {
 	Regions      []string          // regions the AMI is copied to, besides the build region
 	ShareWith    []string          // account ids given launch permission in every region
 	VolumeSize   int32             // GiB of the root volume; 0 keeps the source AMI's
+	// Timeout bounds how long the build instance has to run the scripts and
+	// power itself off; 0 leaves the builder's (1 hour).
+	Timeout time.Duration
+	// InstanceProfile names the build instance's IAM instance profile ("" for none).
+	InstanceProfile string
+	// At locates values in ami.yaml (instance_type, subnet and source: the
+	// AMI id or the key), for problems EC2 finds with them later.
+	At map[string]yamlerr.Error
 }
 
 // Source says which AMI the build starts from: one AMI by id, or the most
@@ -37,13 +46,20 @@ type Source struct {
 }
 
 // recipeKeys are the keys of ami.yaml, in the order the docs list them.
-var recipeKeys = []string{"source", "instance_type", "subnet", "scripts", "env", "regions", "share_with", "volume_size"}
+var recipeKeys = []string{"source", "instance_type", "subnet", "scripts", "env", "regions", "share_with", "volume_size", "timeout", "instance_profile"}
 
 var (
 	regionName  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	accountID   = regexp.MustCompile(`^[0-9]{12}$`)
 	envName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	maxVolumeGB = 16384
+	// instanceTypeShape is what an EC2 instance type looks like (t3.micro,
+	// m7i-flex.large); whether the region offers it is checked against EC2.
+	instanceTypeShape = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9-]+$`)
+	// profileName is what IAM allows in an instance profile's name.
+	profileName = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
+	// The shortest and longest build timeouts ami.yaml may set.
+	minTimeout, maxTimeout = time.Minute, 24 * time.Hour
 )
 
 // recipeDecoder reads one ami.yaml and collects every problem in it.
@@ -57,7 +73,7 @@ type recipeDecoder struct {
 // ErrTemplate error naming the file, line, column and key.
 func parseRecipe(file, context string, rendered []byte) (Recipe, error) {
 	d := &recipeDecoder{Decoder: &yamlerr.Decoder{File: file, Kind: builder.ErrTemplate}, context: context}
-	rec := Recipe{InstanceType: config.DefaultInstanceType}
+	rec := Recipe{InstanceType: config.DefaultInstanceType, At: map[string]yamlerr.Error{}}
 	root, ok := d.Document(rendered)
 	if !ok {
 		return rec, d.err()
@@ -71,13 +87,24 @@ func parseRecipe(file, context string, rendered []byte) (Recipe, error) {
 		return rec, d.err()
 	}
 	if v := s.Get("source"); v != nil {
-		rec.Source = d.source(s.Key("source"), v)
+		var at *yaml.Node
+		rec.Source, at = d.source(s.Key("source"), v)
+		d.place(&rec, "source", at)
+		if rec.Source.AMI != "" {
+			e := rec.At["source"]
+			e.Key = "source.ami"
+			rec.At["source"] = e
+		}
 	} else if !s.Misspelt("source") {
 		d.Errorf(root, "source", "required: an AMI id (source: {ami: ami-...}) or filters and owners")
 	}
 	if v := s.Get("instance_type"); v != nil {
 		if t, ok := d.str("instance_type", v); ok {
+			if !instanceTypeShape.MatchString(t) {
+				d.Errorf(v, "instance_type", "expected an EC2 instance type such as %s, got %q", config.DefaultInstanceType, t)
+			}
 			rec.InstanceType = t
+			d.place(&rec, "instance_type", v)
 		}
 	}
 	if v := s.Get("subnet"); v != nil {
@@ -86,6 +113,7 @@ func parseRecipe(file, context string, rendered []byte) (Recipe, error) {
 				d.Errorf(v, "subnet", "expected a subnet id (subnet-...), got %q", t)
 			}
 			rec.Subnet = t
+			d.place(&rec, "subnet", v)
 		}
 	}
 	if v := s.Get("scripts"); v != nil {
@@ -120,7 +148,39 @@ func parseRecipe(file, context string, rendered []byte) (Recipe, error) {
 			rec.VolumeSize = int32(n)
 		}
 	}
+	if v := s.Get("timeout"); v != nil {
+		rec.Timeout = d.timeout(v)
+	}
+	if v := s.Get("instance_profile"); v != nil {
+		if t, ok := d.str("instance_profile", v); ok {
+			if !profileName.MatchString(t) {
+				d.Errorf(v, "instance_profile", "expected the name of an IAM instance profile (letters, digits and +=,.@_-), got %q", t)
+			}
+			rec.InstanceProfile = t
+		}
+	}
 	return rec, d.err()
+}
+
+// place records where key's value is, for problems found with it later.
+func (d *recipeDecoder) place(rec *Recipe, key string, n *yaml.Node) {
+	if n != nil {
+		rec.At[key] = yamlerr.Error{File: d.File, Line: n.Line, Column: n.Column, Key: key, Kind: builder.ErrTemplate}
+	}
+}
+
+// timeout reads the build timeout: a Go duration within bounds.
+func (d *recipeDecoder) timeout(n *yaml.Node) time.Duration {
+	v, err := time.ParseDuration(n.Value)
+	switch {
+	case n.Kind != yaml.ScalarNode || err != nil:
+		d.Errorf(n, "timeout", "expected a duration such as \"30m\" or \"1h30m\", got %s", yamlerr.Describe(n))
+	case v < minTimeout || v > maxTimeout:
+		d.Errorf(n, "timeout", "expected a duration from %s to %s, got %s", minTimeout, "24h", n.Value)
+	default:
+		return v
+	}
+	return 0
 }
 
 // err is every problem found, in file order, as one ErrTemplate error.
@@ -165,46 +225,6 @@ func (d *recipeDecoder) list(key string, n *yaml.Node, ok func(n *yaml.Node, key
 		out = append(out, s)
 	}
 	return out
-}
-
-// source reads source:, at its key.
-func (d *recipeDecoder) source(at, n *yaml.Node) Source {
-	var src Source
-	s, ok := d.Section("source", at, n, "ami", "filters", "owners")
-	if !ok {
-		return src
-	}
-	ami, filters, owners := s.Get("ami"), s.Get("filters"), s.Get("owners")
-	switch {
-	case ami != nil && (filters != nil || owners != nil):
-		d.Errorf(s.Key("ami"), "source.ami", "give an AMI id or filters and owners, not both")
-	case ami != nil:
-		if id, ok := d.str("source.ami", ami); ok {
-			if !strings.HasPrefix(id, "ami-") {
-				d.Errorf(ami, "source.ami", "expected an AMI id (ami-...), got %q", id)
-			}
-			src.AMI = id
-		}
-	case filters == nil:
-		if !s.Misspelt("ami") && !s.Misspelt("filters") {
-			d.Errorf(n, "source", "needs ami, or filters and owners")
-		}
-	case owners == nil:
-		if !s.Misspelt("owners") {
-			d.Errorf(s.Key("filters"), "source.owners", "required with filters (account ids, \"self\" or an alias such as \"amazon\"), so an image anyone published cannot be picked")
-		}
-	default:
-		src.Owners = d.list("source.owners", owners, nil)
-		src.Filters = map[string][]string{}
-		entries, ok := d.Entries("source.filters", filters)
-		for _, e := range entries {
-			src.Filters[e.Name()] = d.list(yamlerr.Join("source.filters", e.Name()), yamlerr.Resolve(e.Value), nil)
-		}
-		if ok && len(entries) == 0 {
-			d.Errorf(filters, "source.filters", "empty: name at least one filter, such as name: \"debian-12-amd64-*\"")
-		}
-	}
-	return src
 }
 
 // scripts reads the list of provisioning scripts and checks that each is a

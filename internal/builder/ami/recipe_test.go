@@ -4,12 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/bakehq/bake/internal/builder"
 	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/yamlerr"
 )
 
 func TestParseRecipe(t *testing.T) {
@@ -29,8 +31,16 @@ env: {APP_VERSION: "1.2.3", EMPTY: ""}
 regions: [us-west-2, eu-central-1]
 share_with: ["123456789012"]
 volume_size: 16
+timeout: 20m
+instance_profile: bake-build
 `))
 	require.NoError(t, err)
+	assert.Equal(t, map[string]yamlerr.Error{
+		"source":        {File: "ami.yaml", Line: 2, Column: 1, Key: "source", Kind: builder.ErrTemplate},
+		"instance_type": {File: "ami.yaml", Line: 5, Column: 16, Key: "instance_type", Kind: builder.ErrTemplate},
+		"subnet":        {File: "ami.yaml", Line: 6, Column: 9, Key: "subnet", Kind: builder.ErrTemplate},
+	}, rec.At)
+	rec.At = nil
 	assert.Equal(t, Recipe{
 		Source: Source{
 			Filters: map[string][]string{"name": {"debian-12-amd64-*"}, "architecture": {"x86_64", "arm64"}},
@@ -39,10 +49,13 @@ volume_size: 16
 		InstanceType: "t3.small", Subnet: "subnet-0abc", Scripts: []string{"provision.sh", "lib/setup.sh"},
 		Env:     map[string]string{"APP_VERSION": "1.2.3", "EMPTY": ""},
 		Regions: []string{"us-west-2", "eu-central-1"}, ShareWith: []string{"123456789012"}, VolumeSize: 16,
+		Timeout: 20 * time.Minute, InstanceProfile: "bake-build",
 	}, rec)
 
 	rec, err = parseRecipe("ami.yaml", ctxDir, []byte("source: {ami: ami-123}\n"))
 	require.NoError(t, err)
+	assert.Equal(t, yamlerr.Error{File: "ami.yaml", Line: 1, Column: 15, Key: "source.ami", Kind: builder.ErrTemplate}, rec.At["source"])
+	rec.At = nil
 	assert.Equal(t, Recipe{Source: Source{AMI: "ami-123"}, InstanceType: config.DefaultInstanceType}, rec)
 
 	for name, tc := range map[string]struct{ yaml, want string }{
@@ -71,6 +84,22 @@ volume_size: 16
 		"env value":        {"source: {ami: ami-1}\nenv: {X: [a]}\n", "env.X: expected a string, got a list"},
 		"instance type":    {"source: {ami: ami-1}\ninstance_type: \"\"\n", "instance_type: expected a non-empty string"},
 		"bad yaml":         {"source: {ami: ami-1\n", "ami.yaml:1: malformed YAML: did not find expected ',' or '}'"},
+		"type shape":       {"source: {ami: ami-1}\ninstance_type: t3micro\n", `ami.yaml:2:16: instance_type: expected an EC2 instance type such as t3.micro, got "t3micro"`},
+		"type number":      {"source: {ami: ami-1}\ninstance_type: [t3.micro]\n", "ami.yaml:2:16: instance_type: expected a non-empty string, got a list"},
+		"timeout text":     {"source: {ami: ami-1}\ntimeout: soon\n", `ami.yaml:2:10: timeout: expected a duration such as "30m" or "1h30m", got "soon"`},
+		"timeout number":   {"source: {ami: ami-1}\ntimeout: 30\n", `ami.yaml:2:10: timeout: expected a duration such as "30m" or "1h30m", got 30`},
+		"timeout short":    {"source: {ami: ami-1}\ntimeout: 5s\n", "ami.yaml:2:10: timeout: expected a duration from 1m0s to 24h, got 5s"},
+		"timeout long":     {"source: {ami: ami-1}\ntimeout: 48h\n", "ami.yaml:2:10: timeout: expected a duration from 1m0s to 24h, got 48h"},
+		"timeout typo":     {"source: {ami: ami-1}\ntimout: 1h\n", `ami.yaml:2:1: timout: unknown key; did you mean "timeout"?`},
+		"profile":          {"source: {ami: ami-1}\ninstance_profile: \"my profile\"\n", `ami.yaml:2:19: instance_profile: expected the name of an IAM instance profile`},
+		"profile typo":     {"source: {ami: ami-1}\ninstance_profil: x\n", `ami.yaml:2:1: instance_profil: unknown key; did you mean "instance_profile"?`},
+		"filter name":      {"source: {filters: {nmae: x}, owners: [self]}\n", `ami.yaml:1:20: source.filters.nmae: unknown image filter; did you mean "name"?`},
+		"filter unknown":   {"source: {filters: {flavour: x}, owners: [self]}\n", `ami.yaml:1:20: source.filters.flavour: unknown image filter; DescribeImages takes names such as name`},
+		"filter value":     {"source: {filters: {architecture: x86-64}, owners: [self]}\n", `ami.yaml:1:34: source.filters.architecture: "x86-64" matches no image; did you mean "x86_64"?`},
+		"filter values":    {"source: {filters: {virtualization-type: [hvm, kvm]}, owners: [self]}\n", `ami.yaml:1:47: source.filters.virtualization-type[1]: "kvm" matches no image; did you mean "hvm"?`},
+		"filter far value": {"source: {filters: {root-device-type: disk}, owners: [self]}\n", `"disk" matches no image; expected one of: ebs, instance-store`},
+		"owner alias":      {"source: {filters: {name: x}, owners: [amazn]}\n", `ami.yaml:1:39: source.owners[0]: unknown owner "amazn"; did you mean "amazon"?`},
+		"owner account":    {"source: {filters: {name: x}, owners: [12345]}\n", `source.owners[0]: expected a 12-digit account id (quoted) or one of self, amazon, aws-marketplace, aws-backup-vault, got "12345"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := parseRecipe("ami.yaml", ctxDir, []byte(tc.yaml))
@@ -88,7 +117,7 @@ func TestParseRecipeAllProblems(t *testing.T) {
 	assert.Equal(t, builder.ErrTemplate.Error()+": "+
 		"ami.yaml:1:14: volume_size: expected a size in GiB from 1 to 16384, got -1\n"+
 		"ami.yaml:2:15: source.ami: expected an AMI id (ami-...), got \"x\"\n"+
-		"ami.yaml:3:1: foo: unknown key; expected one of: source, instance_type, subnet, scripts, env, regions, share_with, volume_size",
+		"ami.yaml:3:1: foo: unknown key; expected one of: source, instance_type, subnet, scripts, env, regions, share_with, volume_size, timeout, instance_profile",
 		err.Error())
 }
 

@@ -48,6 +48,9 @@ func (st *stepRunInstance) Run(ctx context.Context, state multistep.StateBag) mu
 	if rec.Subnet != "" {
 		in.SubnetId = aws.String(rec.Subnet)
 	}
+	if rec.InstanceProfile != "" {
+		in.IamInstanceProfile = &types.IamInstanceProfileSpecification{Name: aws.String(rec.InstanceProfile)}
+	}
 	if root := rootVolume(b.source, rec.VolumeSize); root != nil {
 		in.BlockDeviceMappings = []types.BlockDeviceMapping{*root}
 	}
