@@ -21,7 +21,7 @@ const (
 const genesis = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
 
 // Link is one link of the ledger's hash chain. Every record of history
-// (release, deployment, approval, revocation, pin, freeze) gets one, written in the
+// (release, deployment, approval, revocation, pin, freeze, AMI removal) gets one, written in the
 // same atomic write as the record itself; locks are not history and get none.
 //
 // Hash covers the previous link's hash and this link's fields, so changing,

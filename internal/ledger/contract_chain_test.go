@@ -40,7 +40,9 @@ func writeHistory(t *testing.T, s ledger.Store) int {
 	require.NoError(t, s.SetPin(ctx, ledger.Pin{Image: "web", Env: "prod", Version: "1.0.0", Reason: "unpin", By: "bo", At: t0}))
 	require.NoError(t, s.SetFreeze(ctx, ledger.Freeze{Env: "prod", Locked: true, Reason: "incident", By: "ana", At: t0}))
 	require.NoError(t, s.SetFreeze(ctx, ledger.Freeze{Env: "prod", By: "bo", At: t0}))
-	return 11
+	require.NoError(t, s.RecordAMIRemoval(ctx, ledger.AMIRemoval{Image: "web", Version: "1.0.0",
+		AMIs: map[string]string{"us-east-1": "ami-1"}, Operation: "op", By: "gc", At: t0}))
+	return 12
 }
 
 func testChainCoversHistory(t *testing.T, open func() ledger.Store) {
@@ -133,7 +135,7 @@ func runTamperSuite(t *testing.T, newLedger func(t *testing.T) (ledger.Store, ta
 		tm.deleteLastLink(t)
 		rep := verify(t, s, "")
 		require.Len(t, rep.Problems, 1)
-		assert.Equal(t, "freeze prod: in the ledger but not in the chain: it was added outside bake", rep.Problems[0].String())
+		assert.Equal(t, "ami-removal web@1.0.0: in the ledger but not in the chain: it was added outside bake", rep.Problems[0].String())
 	})
 	t.Run("history cut off at the end", func(t *testing.T) {
 		s, tm := newLedger(t)

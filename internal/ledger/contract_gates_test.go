@@ -14,6 +14,41 @@ var gateContract = []contractTest{
 	{"Revocations", testRevocations},
 	{"Pins", testPins},
 	{"Freezes", testFreezes},
+	{"AMIRemovals", testAMIRemovals},
+}
+
+func testAMIRemovals(t *testing.T, open func() ledger.Store) {
+	ctx := t.Context()
+	s := open()
+	seedReleases(t, s, "web", "1.0.0", "1.1.0")
+
+	_, err := s.AMIRemoval(ctx, "web", "1.0.0")
+	assert.ErrorIs(t, err, ledger.ErrNotFound)
+	amis := map[string]string{"us-east-1": "ami-1", "eu-west-1": "ami-2"}
+	require.NoError(t, s.RecordAMIRemoval(ctx, ledger.AMIRemoval{Image: "web", Version: "1.0.0", AMIs: amis,
+		Operation: "op-1", By: "ci", At: t0}))
+	got, err := open().AMIRemoval(ctx, "web", "1.0.0")
+	require.NoError(t, err, "another handle sees it")
+	assert.Equal(t, amis, got.AMIs)
+	assert.Equal(t, "op-1", got.Operation)
+	assert.Equal(t, "ci", got.By)
+	assert.Equal(t, t0, got.At.UTC())
+	_, err = s.AMIRemoval(ctx, "web", "1.1.0")
+	assert.ErrorIs(t, err, ledger.ErrNotFound, "only the release whose AMIs were removed")
+
+	assert.ErrorIs(t, s.RecordAMIRemoval(ctx, ledger.AMIRemoval{Image: "web", Version: "1.0.0", AMIs: amis, By: "ci"}),
+		ledger.ErrExists, "one removal per release")
+	assert.ErrorIs(t, s.RecordAMIRemoval(ctx, ledger.AMIRemoval{Image: "web", Version: "9.9.9", AMIs: amis, By: "ci"}),
+		ledger.ErrNotFound, "the release must be recorded")
+	assert.ErrorContains(t, s.RecordAMIRemoval(ctx, ledger.AMIRemoval{Image: "web", Version: "1.1.0", By: "ci"}),
+		"its AMIs and who removed them are required")
+
+	var refused *ledger.AMIsRemovedError
+	err = error(&ledger.AMIsRemovedError{Removal: got})
+	require.ErrorAs(t, err, &refused)
+	assert.ErrorIs(t, err, ledger.ErrAMIsRemoved)
+	assert.Equal(t, "web@1.0.0 cannot be deployed: its AMIs were removed by `bake gc --amis` on 2025-03-01; "+
+		"run `bake release web` to build the image anew", err.Error())
 }
 
 func testApprovals(t *testing.T, open func() ledger.Store) {

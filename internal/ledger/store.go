@@ -251,6 +251,13 @@ type Store interface {
 	// last one is in force.
 	Freezes(ctx context.Context, env string) ([]Freeze, error)
 
+	// RecordAMIRemoval records that every AMI of image@version was
+	// deregistered; ErrExists if that is recorded already, ErrNotFound if
+	// the release is not.
+	RecordAMIRemoval(ctx context.Context, r AMIRemoval) error
+	// AMIRemoval returns the AMI removal of image@version; ErrNotFound if none.
+	AMIRemoval(ctx context.Context, image, version string) (AMIRemoval, error)
+
 	// ReadChain reads the hash chain and every record of history, for Verify.
 	ReadChain(ctx context.Context) (Chain, error)
 

@@ -218,6 +218,11 @@ func collectItem(c *ledger.Chain, item map[string]types.AttributeValue) error {
 		if err = unmarshalItem(item, &r); err == nil {
 			e, err = ledger.RevocationEntry(r)
 		}
+	case "amiremoval":
+		var r ledger.AMIRemoval
+		if err = unmarshalItem(item, &r); err == nil {
+			e, err = ledger.AMIRemovalEntry(r)
+		}
 	case "approvals":
 		var as []ledger.Approval
 		if err := unmarshalValue(item["approvals"], &as); err != nil {

@@ -42,6 +42,7 @@ const tableActiveTimeout = 5 * time.Minute
 //	revocation          revocation#IMAGE  VERSION              the Revocation fields
 //	pins                pins#IMAGE        ENV                  pins: a list, latest last
 //	freezes             freezes#ENV       freezes              freezes: a list, latest last (`bake lock`)
+//	AMI removal         amiremoval#IMAGE  VERSION              the AMIRemoval fields (`bake gc --amis`)
 //	hash chain link     chain             SEQ (20 digits)      the Link fields
 //
 // Every read is strongly consistent and there are no secondary indexes (their
@@ -51,7 +52,7 @@ const tableActiveTimeout = 5 * time.Minute
 //
 // Every record of history is written in one transaction with its link in
 // the hash chain (see record): a conditional put for what must not exist yet
-// (release, deployment, revocation) or list_append for approvals, pins and freezes,
+// (release, deployment, revocation, AMI removal) or list_append for approvals, pins and freezes,
 // plus the put of the next link on the condition that nobody took it. An
 // atomic counter hands out deployment ids; locks are single-item
 // conditional writes. No write updates or deletes a record of history;

@@ -95,7 +95,7 @@ func (s *Store) ReadChain(ctx context.Context) (ledger.Chain, error) {
 	if c.Entries, err = readEntries(ctx, tx, deploymentColumns, approvalColumns, revocationColumns); err != nil {
 		return ledger.Chain{}, fmt.Errorf("reading history: %w", err)
 	}
-	// Freezes came after the chain: no ledger has any to seal, so they are
+	// Freezes and AMI removals came after the chain: no ledger has any to seal, so they are
 	// read here rather than in readEntries, which sealing runs too.
 	freezes, err := readFreezes(ctx, tx, "")
 	if err != nil {
@@ -103,6 +103,17 @@ func (s *Store) ReadChain(ctx context.Context) (ledger.Chain, error) {
 	}
 	for _, f := range freezes {
 		e, err := ledger.FreezeEntry(f)
+		if err != nil {
+			return ledger.Chain{}, err
+		}
+		c.Entries = append(c.Entries, e)
+	}
+	removals, err := readAMIRemovals(ctx, tx, "", "")
+	if err != nil {
+		return ledger.Chain{}, fmt.Errorf("reading history: %w", err)
+	}
+	for _, r := range removals {
+		e, err := ledger.AMIRemovalEntry(r)
 		if err != nil {
 			return ledger.Chain{}, err
 		}

@@ -163,6 +163,23 @@ var migrations = [][]string{
 		`ALTER TABLE deployments ADD COLUMN canary TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE deployments ADD COLUMN analysis TEXT NOT NULL DEFAULT ''`,
 	},
+	{
+		// `bake gc --amis`: the AMIs of a release deregistered (a JSON map by region).
+		`CREATE TABLE ami_removals (
+			image     TEXT NOT NULL,
+			version   TEXT NOT NULL,
+			amis      TEXT NOT NULL,
+			operation TEXT NOT NULL,
+			by_user   TEXT NOT NULL,
+			at        TEXT NOT NULL,
+			PRIMARY KEY (image, version),
+			FOREIGN KEY (image, version) REFERENCES releases (image, version)
+		)`,
+		`CREATE TRIGGER ami_removals_no_update BEFORE UPDATE ON ami_removals
+		BEGIN SELECT RAISE(ABORT, 'AMI removals are final'); END`,
+		`CREATE TRIGGER ami_removals_no_delete BEFORE DELETE ON ami_removals
+		BEGIN SELECT RAISE(ABORT, 'AMI removals are final'); END`,
+	},
 }
 
 // afterMigration runs Go code after the statements of a step, inside the
