@@ -23,6 +23,7 @@ import (
 	"github.com/bakehq/bake/internal/builder/ami"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/targets/asg"
+	"github.com/bakehq/bake/internal/targets/ssmpointer"
 )
 
 // instances maps the project's instances of a kind (and operation, unless
@@ -222,10 +223,10 @@ func (p *awsProject) assertWarm(env, version string) {
 func (p *awsProject) assertPointer(env, version string, amis map[string]string) {
 	t := p.t
 	t.Helper()
-	name := asg.ParameterName(p.name, "web", env)
+	name := ssmpointer.Name(p.name, "web", env)
 	out, err := p.aws.SSM.GetParameter(t.Context(), &ssm.GetParameterInput{Name: aws.String(name)})
 	require.NoError(t, err, name)
-	var ptr asg.Pointer
+	var ptr ssmpointer.Pointer
 	require.NoError(t, json.Unmarshal([]byte(aws.ToString(out.Parameter.Value)), &ptr), aws.ToString(out.Parameter.Value))
 	assert.Equal(t, version, ptr.Version, name)
 	assert.Equal(t, amis, ptr.AMIs, name)

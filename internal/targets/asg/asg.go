@@ -23,12 +23,12 @@ import (
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/targets"
+	"github.com/bakehq/bake/internal/targets/ssmpointer"
 )
 
 // Defaults of the target's pacing.
@@ -71,9 +71,7 @@ type ELBAPI interface {
 }
 
 // SSMAPI is what the target asks of SSM; *ssm.Client has it.
-type SSMAPI interface {
-	PutParameter(context.Context, *ssm.PutParameterInput, ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
-}
+type SSMAPI = ssmpointer.API
 
 // Target runs releases as Auto Scaling groups in one region.
 type Target struct {

@@ -34,6 +34,7 @@ import (
 	"github.com/bakehq/bake/internal/promote"
 	"github.com/bakehq/bake/internal/targets"
 	"github.com/bakehq/bake/internal/targets/asg"
+	"github.com/bakehq/bake/internal/targets/ssmpointer"
 )
 
 const (
@@ -200,11 +201,11 @@ func (f *fixture) templateExists(version string) bool {
 }
 
 // pointer reads the environment's SSM parameter.
-func (f *fixture) pointer() asg.Pointer {
+func (f *fixture) pointer() ssmpointer.Pointer {
 	f.t.Helper()
-	out, err := f.aws.SSM.GetParameter(f.t.Context(), &ssm.GetParameterInput{Name: aws.String(asg.ParameterName(f.project, image, env))})
+	out, err := f.aws.SSM.GetParameter(f.t.Context(), &ssm.GetParameterInput{Name: aws.String(ssmpointer.Name(f.project, image, env))})
 	require.NoError(f.t, err)
-	var p asg.Pointer
+	var p ssmpointer.Pointer
 	require.NoError(f.t, json.Unmarshal([]byte(aws.ToString(out.Parameter.Value)), &p))
 	return p
 }
