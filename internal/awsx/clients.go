@@ -23,7 +23,8 @@ type Clients struct {
 	ECS         *ecs.Client
 }
 
-// NewClients makes the clients for cfg's region.
+// NewClients makes the clients for cfg's region; the ECS client reads
+// moto's answers too (see ECSNumbersAsStrings).
 func NewClients(cfg aws.Config) *Clients {
 	return &Clients{
 		Config:      cfg,
@@ -31,7 +32,7 @@ func NewClients(cfg aws.Config) *Clients {
 		AutoScaling: autoscaling.NewFromConfig(cfg),
 		ELB:         elbv2.NewFromConfig(cfg),
 		SSM:         ssm.NewFromConfig(cfg),
-		ECS:         ecs.NewFromConfig(cfg),
+		ECS:         ecs.NewFromConfig(cfg, ECSNumbersAsStrings),
 	}
 }
 

@@ -7,6 +7,8 @@
 // and in a test:
 //
 //	endpoint := mototest.Endpoint(t) // skips the test without moto_server
+//
+// StartECSAgent plays ECS's scheduler on that server (see ecsagent.go).
 package mototest
 
 import (

@@ -1,0 +1,221 @@
+package mototest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/awsx"
+)
+
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+// waitFor bounds every wait on the agent; it acts every agentTick.
+const waitFor = 20 * time.Second
+
+var fixtureSeq atomic.Int32
+
+// ecsFixture is a cluster, a task definition and a target group on moto.
+type ecsFixture struct {
+	clients  *awsx.Clients
+	cluster  string
+	taskDef  string
+	group    string // target group ARN
+	subnets  []string
+	security []string
+}
+
+func newECSFixture(t *testing.T) (context.Context, *ecsFixture) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := awsx.Load(ctx, awsx.Settings{Region: "us-east-1", Endpoint: Endpoint(t)}, nil)
+	require.NoError(t, err)
+	c := awsx.NewClients(cfg)
+	n := fmt.Sprintf("agent%d-%d", fixtureSeq.Add(1), time.Now().UnixNano()%100000)
+	f := &ecsFixture{clients: c, cluster: n}
+
+	vpcs, err := c.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}}})
+	require.NoError(t, err)
+	require.NotEmpty(t, vpcs.Vpcs)
+	vpc := vpcs.Vpcs[0].VpcId
+	subnets, err := c.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{*vpc}}}})
+	require.NoError(t, err)
+	f.subnets = []string{*subnets.Subnets[0].SubnetId}
+	groups, err := c.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{*vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
+	require.NoError(t, err)
+	f.security = []string{*groups.SecurityGroups[0].GroupId}
+
+	_, err = c.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(n)})
+	require.NoError(t, err)
+	td, err := c.ECS.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family: aws.String(n), NetworkMode: ecstypes.NetworkModeAwsvpc,
+		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
+		Cpu:                     aws.String("256"), Memory: aws.String("512"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{
+			Name: aws.String("web"), Image: aws.String("registry.local/web@sha256:" + strings.Repeat("a", 64)),
+			Cpu: 256, Memory: aws.Int32(512), MemoryReservation: aws.Int32(256), Essential: aws.Bool(true),
+			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8080)}},
+		}},
+	})
+	require.NoError(t, err)
+	f.taskDef = *td.TaskDefinition.TaskDefinitionArn
+	tg, err := c.ELB.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
+		Name: aws.String(n), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080),
+		VpcId: vpc, TargetType: elbtypes.TargetTypeEnumIp,
+	})
+	require.NoError(t, err)
+	f.group = *tg.TargetGroups[0].TargetGroupArn
+	return ctx, f
+}
+
+// createService makes a Fargate awsvpc service behind the fixture's group.
+func (f *ecsFixture) createService(t *testing.T, ctx context.Context, name string, desired int32) {
+	t.Helper()
+	_, err := f.clients.ECS.CreateService(ctx, &ecs.CreateServiceInput{
+		Cluster: aws.String(f.cluster), ServiceName: aws.String(name), TaskDefinition: aws.String(f.taskDef),
+		DesiredCount: aws.Int32(desired), LaunchType: ecstypes.LaunchTypeFargate,
+		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+			Subnets: f.subnets, SecurityGroups: f.security,
+		}},
+		LoadBalancers: []ecstypes.LoadBalancer{{TargetGroupArn: aws.String(f.group), ContainerName: aws.String("web"), ContainerPort: aws.Int32(8080)}},
+	})
+	require.NoError(t, err)
+}
+
+// tasks returns the tasks of group "service:NAME" with the given desired status.
+func (f *ecsFixture) tasks(t *testing.T, ctx context.Context, service string, desired ecstypes.DesiredStatus) []ecstypes.Task {
+	t.Helper()
+	list, err := f.clients.ECS.ListTasks(ctx, &ecs.ListTasksInput{Cluster: aws.String(f.cluster), ServiceName: aws.String(service), DesiredStatus: desired})
+	require.NoError(t, err)
+	if len(list.TaskArns) == 0 {
+		return nil
+	}
+	out, err := f.clients.ECS.DescribeTasks(ctx, &ecs.DescribeTasksInput{Cluster: aws.String(f.cluster), Tasks: list.TaskArns})
+	require.NoError(t, err)
+	var tasks []ecstypes.Task
+	for _, task := range out.Tasks {
+		if aws.ToString(task.Group) == "service:"+service {
+			tasks = append(tasks, task)
+		}
+	}
+	return tasks
+}
+
+func (f *ecsFixture) running(t *testing.T, ctx context.Context, service string) int {
+	n := 0
+	for _, task := range f.tasks(t, ctx, service, ecstypes.DesiredStatusRunning) {
+		if aws.ToString(task.LastStatus) == "RUNNING" {
+			n++
+		}
+	}
+	return n
+}
+
+// healthy counts the targets of the fixture's group that moto says are healthy.
+func (f *ecsFixture) healthy(t *testing.T, ctx context.Context) int {
+	t.Helper()
+	out, err := f.clients.ELB.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(f.group)})
+	require.NoError(t, err)
+	n := 0
+	for _, d := range out.TargetHealthDescriptions {
+		if d.TargetHealth.State == elbtypes.TargetHealthStateEnumHealthy {
+			n++
+		}
+	}
+	return n
+}
+
+func TestECSAgentRunsRegistersAndScales(t *testing.T) {
+	ctx, f := newECSFixture(t)
+	StartECSAgent(t, f.clients.Config, f.cluster)
+	f.createService(t, ctx, "web-v1", 2)
+
+	require.Eventually(t, func() bool { return f.running(t, ctx, "web-v1") == 2 && f.healthy(t, ctx) == 2 },
+		waitFor, 50*time.Millisecond, "2 running tasks, each healthy in the target group")
+
+	tasks := f.tasks(t, ctx, "web-v1", ecstypes.DesiredStatusRunning)
+	require.Len(t, tasks, 2)
+	health, err := f.clients.ELB.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(f.group)})
+	require.NoError(t, err)
+	var ips []string
+	for _, d := range health.TargetHealthDescriptions {
+		ips = append(ips, aws.ToString(d.Target.Id))
+		assert.EqualValues(t, 8080, aws.ToInt32(d.Target.Port))
+	}
+	for _, task := range tasks {
+		assert.Contains(t, ips, taskIP(task), "the task's own IP is the target")
+		assert.Equal(t, ecstypes.LaunchTypeFargate, task.LaunchType)
+		assert.True(t, strings.HasPrefix(aws.ToString(task.StartedBy), "ecs-svc/"), "started by the service's deployment")
+		require.Len(t, task.Containers, 1)
+		assert.Equal(t, "256", aws.ToString(task.Containers[0].Cpu), "read through awsx.ECSNumbersAsStrings")
+	}
+
+	_, err = f.clients.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(f.cluster), Service: aws.String("web-v1"), DesiredCount: aws.Int32(0)})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return f.running(t, ctx, "web-v1") == 0 && f.healthy(t, ctx) == 0 },
+		waitFor, 50*time.Millisecond, "scaled to 0: no task, no target")
+	stopped := f.tasks(t, ctx, "web-v1", ecstypes.DesiredStatusStopped)
+	require.Len(t, stopped, 2)
+	for _, task := range stopped {
+		assert.Equal(t, "STOPPED", aws.ToString(task.LastStatus))
+		assert.Contains(t, aws.ToString(task.StoppedReason), "Scaling activity initiated by")
+	}
+}
+
+func TestECSAgentCrashFate(t *testing.T) {
+	ctx, f := newECSFixture(t)
+	agent := StartECSAgent(t, f.clients.Config, f.cluster)
+	agent.SetFate("api-", FateCrash) // by prefix, before the service exists
+	f.createService(t, ctx, "api-v2", 1)
+
+	require.Eventually(t, func() bool { return len(f.tasks(t, ctx, "api-v2", ecstypes.DesiredStatusStopped)) >= 2 },
+		waitFor, 50*time.Millisecond, "tasks start, crash and start again")
+	for _, task := range f.tasks(t, ctx, "api-v2", ecstypes.DesiredStatusStopped) {
+		assert.Equal(t, CrashReason, aws.ToString(task.StoppedReason))
+	}
+}
+
+func TestECSAgentUnregisteredFate(t *testing.T) {
+	ctx, f := newECSFixture(t)
+	agent := StartECSAgent(t, f.clients.Config, f.cluster)
+	agent.SetFate("web", FateHealthy)
+	agent.SetFate("web-v3", FateUnregistered) // the longest match wins
+	f.createService(t, ctx, "web-v3", 2)
+
+	require.Eventually(t, func() bool { return f.running(t, ctx, "web-v3") == 2 },
+		waitFor, 50*time.Millisecond, "2 running tasks")
+	// A few more ticks change nothing: the tasks keep running, unregistered.
+	ticks := 0
+	require.Eventually(t, func() bool {
+		ticks++
+		return ticks > 5 && f.running(t, ctx, "web-v3") == 2 && f.healthy(t, ctx) == 0
+	}, waitFor, 2*agentTick)
+	assert.Len(t, f.tasks(t, ctx, "web-v3", ecstypes.DesiredStatusStopped), 0)
+}
+
+func TestECSAgentStopsTasksOfDeletedService(t *testing.T) {
+	ctx, f := newECSFixture(t)
+	StartECSAgent(t, f.clients.Config, f.cluster)
+	f.createService(t, ctx, "old-v1", 1)
+	require.Eventually(t, func() bool { return f.running(t, ctx, "old-v1") == 1 && f.healthy(t, ctx) == 1 },
+		waitFor, 50*time.Millisecond)
+
+	_, err := f.clients.ECS.DeleteService(ctx, &ecs.DeleteServiceInput{Cluster: aws.String(f.cluster), Service: aws.String("old-v1"), Force: aws.Bool(true)})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return f.running(t, ctx, "old-v1") == 0 && f.healthy(t, ctx) == 0 },
+		waitFor, 50*time.Millisecond, "a deleted service's tasks stop and leave the group")
+}
