@@ -86,18 +86,23 @@ type target struct {
 	port  int32
 }
 
-// StartECSAgent starts an agent for cluster on the moto endpoint cfg
-// reaches; it stops when the test ends. It makes moto keep a task's
-// lastStatus until the task is stopped (moto's default moves it on at
-// every DescribeTasks).
+// StartECSAgent starts an agent for cluster on the moto endpoint and in
+// the region of cfg; it stops when the test ends. Its calls go through a
+// configuration of its own, so that a count of cfg's calls holds only the
+// code under test's. It makes moto keep a task's lastStatus until the task
+// is stopped (moto's default moves it on at every DescribeTasks).
 func StartECSAgent(t testing.TB, cfg aws.Config, cluster string) *ECSAgent {
 	t.Helper()
 	if err := holdTaskStatus(cfg); err != nil {
 		t.Fatalf("ecs agent: %v", err)
 	}
+	own, err := awsx.Load(context.Background(), awsx.Settings{Region: cfg.Region, Endpoint: *cfg.BaseEndpoint}, nil)
+	if err != nil {
+		t.Fatalf("ecs agent: %v", err)
+	}
 	a := &ECSAgent{
 		t:          t,
-		clients:    awsx.NewClients(cfg),
+		clients:    awsx.NewClients(own),
 		cluster:    cluster,
 		fates:      map[string]Fate{},
 		seen:       map[string]time.Time{},

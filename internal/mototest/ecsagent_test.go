@@ -31,6 +31,7 @@ var fixtureSeq atomic.Int32
 
 // ecsFixture is a cluster, a task definition and a target group on moto.
 type ecsFixture struct {
+	calls    *awsx.Calls // the test's own calls, not the agent's
 	clients  *awsx.Clients
 	cluster  string
 	taskDef  string
@@ -42,11 +43,12 @@ type ecsFixture struct {
 func newECSFixture(t *testing.T) (context.Context, *ecsFixture) {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := awsx.Load(ctx, awsx.Settings{Region: "us-east-1", Endpoint: Endpoint(t)}, nil)
+	calls := &awsx.Calls{}
+	cfg, err := awsx.Load(ctx, awsx.Settings{Region: "us-east-1", Endpoint: Endpoint(t)}, calls)
 	require.NoError(t, err)
 	c := awsx.NewClients(cfg)
 	n := fmt.Sprintf("agent%d-%d", fixtureSeq.Add(1), time.Now().UnixNano()%100000)
-	f := &ecsFixture{clients: c, cluster: n}
+	f := &ecsFixture{calls: calls, clients: c, cluster: n}
 
 	vpcs, err := c.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}}})
 	require.NoError(t, err)
@@ -163,6 +165,8 @@ func TestECSAgentRunsRegistersAndScales(t *testing.T) {
 		require.Len(t, task.Containers, 1)
 		assert.Equal(t, "256", aws.ToString(task.Containers[0].Cpu), "read through awsx.ECSNumbersAsStrings")
 	}
+
+	assert.Zero(t, f.calls.ByOperation()["ECS.RunTask"], "the agent's calls are not counted in the test's configuration")
 
 	_, err = f.clients.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{Cluster: aws.String(f.cluster), Service: aws.String("web-v1"), DesiredCount: aws.Int32(0)})
 	require.NoError(t, err)
