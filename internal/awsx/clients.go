@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/bakehq/bake/internal/ec2check"
 )
 
 // Clients are the AWS service clients bake uses in one region, all made
@@ -21,12 +23,15 @@ type Clients struct {
 	ELB         *elbv2.Client
 	SSM         *ssm.Client
 	ECS         *ecs.Client
+	// EC2Check checks files' EC2 settings against the region; it reads
+	// the region's instance types once for all the clients' users.
+	EC2Check *ec2check.Checker
 }
 
 // NewClients makes the clients for cfg's region; the ECS client reads
 // moto's answers too (see ECSNumbersAsStrings).
 func NewClients(cfg aws.Config) *Clients {
-	return &Clients{
+	c := &Clients{
 		Config:      cfg,
 		EC2:         ec2.NewFromConfig(cfg),
 		AutoScaling: autoscaling.NewFromConfig(cfg),
@@ -34,6 +39,8 @@ func NewClients(cfg aws.Config) *Clients {
 		SSM:         ssm.NewFromConfig(cfg),
 		ECS:         ecs.NewFromConfig(cfg, ECSNumbersAsStrings),
 	}
+	c.EC2Check = ec2check.New(c.EC2, cfg.Region)
+	return c
 }
 
 // In makes the clients for another region, with the same configuration.

@@ -207,7 +207,7 @@ func (d *decoder) target(path string, e entry, used *listenUse, env string, img 
 
 // asgTarget decodes the keys of an asg target.
 func (d *decoder) asgTarget(path string, s *section, project, env, image string) *ASG {
-	a := &ASG{Group: project + "-" + env + "-" + image, InstanceType: DefaultInstanceType}
+	a := &ASG{Group: project + "-" + env + "-" + image, InstanceType: DefaultInstanceType, At: map[string]Error{}}
 	if v := s.Get("group"); v != nil {
 		if g, ok := d.str(join(path, "group"), v); ok {
 			if !groupRule.MatchString(g) {
@@ -228,9 +228,11 @@ func (d *decoder) asgTarget(path string, s *section, project, env, image string)
 	}
 	if v := s.Get("subnets"); v != nil {
 		a.Subnets, _ = d.strings(join(path, "subnets"), v)
+		d.placeList(a.At, "subnets", join(path, "subnets"), v)
 	}
 	if v := s.Get("instance_type"); v != nil {
 		a.InstanceType, _ = d.str(join(path, "instance_type"), v)
+		d.place(a.At, "instance_type", join(path, "instance_type"), v)
 	}
 	if v := s.Get("security_groups"); v != nil {
 		if ids, ok := d.strings(join(path, "security_groups"), v); ok {
@@ -240,6 +242,7 @@ func (d *decoder) asgTarget(path string, s *section, project, env, image string)
 				}
 			}
 			a.SecurityGroups = ids
+			d.placeList(a.At, "security_groups", join(path, "security_groups"), v)
 		}
 	}
 	if v := s.Get("instance_profile"); v != nil {

@@ -55,7 +55,7 @@ func (d *decoder) images(s *section, b Builder) *imageSet {
 func (d *decoder) image(e entry, set *imageSet, b Builder) *Image {
 	name := e.Name()
 	path := join("images", name)
-	img := &Image{Name: name, Vars: map[string]string{}, Sandbox: Sandbox{ReadOnly: true, InstanceType: DefaultInstanceType}}
+	img := &Image{Name: name, Vars: map[string]string{}, Sandbox: Sandbox{ReadOnly: true, InstanceType: DefaultInstanceType, At: map[string]Error{}}}
 	if msg := checkName(name, maxImageName); msg != "" {
 		// The rest of a definition under a name nothing accepts would only
 		// repeat the name in more messages.
@@ -124,9 +124,11 @@ func (d *decoder) sandbox(path string, at, n *yaml.Node, img *Image) {
 	}
 	if v := s.Get("subnet"); v != nil {
 		img.Sandbox.Subnet, _ = d.str(join(path, "subnet"), v)
+		d.place(img.Sandbox.At, "subnet", join(path, "subnet"), v)
 	}
 	if v := s.Get("instance_type"); v != nil {
 		img.Sandbox.InstanceType, _ = d.str(join(path, "instance_type"), v)
+		d.place(img.Sandbox.At, "instance_type", join(path, "instance_type"), v)
 	}
 	if v := s.Get("instance_profile"); v != nil {
 		img.Sandbox.InstanceProfile, _ = d.str(join(path, "instance_profile"), v)

@@ -301,6 +301,11 @@ environments:
 	assert.Equal(t, "subnet-0abc", p.Images[0].Sandbox.Subnet)
 	assert.Equal(t, "t3.small", p.Images[0].Sandbox.InstanceType)
 	assert.Equal(t, "bake-ssm", p.Images[0].Sandbox.InstanceProfile)
+	prod := p.Environments[0].Targets["hello"]
+	assert.Equal(t, Error{File: path, Line: prod.ASG.At["subnets[1]"].Line, Column: prod.ASG.At["subnets[1]"].Column,
+		Key: "environments[0].targets.hello.subnets[1]", Kind: ErrInvalid}, prod.ASG.At["subnets[1]"])
+	assert.NotZero(t, prod.ASG.At["subnets[1]"].Line)
+	prod.ASG.At = nil
 	assert.Equal(t, &Target{Type: TargetASG, Replicas: 3, HealthTimeout: DefaultHealthTimeout, Strategy: BlueGreen,
 		MinHealthy: 3, Watch: 5 * time.Minute, ASG: &ASG{
 			Group: "demo-prod-hello", InstanceType: DefaultInstanceType, Subnets: []string{"subnet-1", "subnet-2"},

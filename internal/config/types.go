@@ -198,6 +198,9 @@ type Sandbox struct {
 	// InstanceProfile names the IAM instance profile of an AMI image's
 	// sandbox instance: what lets its SSM agent register, so checks can run.
 	InstanceProfile string `yaml:"instance_profile"`
+	// At locates subnet and instance_type in bake.yaml, by key (those set
+	// only), for problems EC2 finds with them later.
+	At map[string]Error `yaml:"-"`
 }
 
 // Recipe is what says how the image is built: its template directory, or

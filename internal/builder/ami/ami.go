@@ -20,6 +20,7 @@ import (
 
 	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/builder"
+	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/secret"
 	"github.com/bakehq/bake/internal/steps"
 )
@@ -99,8 +100,11 @@ func (b *Builder) Prepare(s builder.Spec) (builder.Job, error) {
 			return nil, fmt.Errorf("%w: %s: regions: %s is the build region; list only the regions to copy the AMI to", builder.ErrTemplate, file, r)
 		}
 	}
-	source, err := resolveSource(ctx, clients.EC2, rec.Source)
+	source, err := clients.EC2Check.Check(ctx, ec2Request(file, rec, s.Image))
 	if err != nil {
+		if errors.Is(err, builder.ErrTemplate) || errors.Is(err, config.ErrInvalid) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("baking %s: %s: %w", s.Image.Name, file, err)
 	}
 	contextDigest, err := builder.ContextDigest(s.Image.Context)

@@ -98,7 +98,7 @@ func TestSourceErrors(t *testing.T) {
 	for name, tc := range map[string]struct{ recipe, want string }{
 		"no match": {
 			`source: {filters: {name: "no-such-image-*"}, owners: [self]}`,
-			"source: no available image owned by self matches name=no-such-image-*",
+			"source: no available image in us-east-1 owned by self matches name=no-such-image-*",
 		},
 		"unknown id": {"source: {ami: ami-0123456789abcdef0}", "source.ami: ami-0123456789abcdef0 does not exist"},
 		"build region copied to": {
