@@ -49,7 +49,7 @@ func Load(ctx context.Context, s Settings, calls *Calls) (aws.Config, error) {
 	}
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = attempts })
+			return fastRefusal{retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = attempts })}
 		}),
 		awsconfig.WithLogger(logging.Nop{}),
 	}

@@ -46,19 +46,52 @@ func (e *EndpointError) Is(target error) bool { return target == ErrEndpoint }
 // explainFailures replaces, once the retryer has given up, an error of the
 // transport (no connection, or a 5xx answer) with an *EndpointError. It
 // runs first in the stack, so that it sees the retryer's final error. API
-// errors (a missing resource, a refused request) pass unchanged.
+// errors (a missing resource, a refused request) pass unchanged. When the
+// caller's deadline ended the retries, the last attempt's failure says
+// why: not the SDK's "request canceled, context deadline exceeded". A
+// cancelled call (an interrupted run) stays as it is.
 func explainFailures(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("bakeExplainFailures",
+	if err := stack.Initialize.Add(middleware.InitializeMiddlewareFunc("bakeExplainFailures",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			out, md, err := next.HandleInitialize(ctx, in)
-			if err != nil && ctx.Err() == nil {
-				if explained := endpointError(err); explained != nil {
-					err = explained
+			last := &attempts{}
+			out, md, err := next.HandleInitialize(context.WithValue(ctx, attemptsKey{}, last), in)
+			if err == nil || errors.Is(ctx.Err(), context.Canceled) {
+				return out, md, err
+			}
+			explained := endpointError(err)
+			if explained == nil && ctx.Err() != nil && last.err != nil {
+				if explained = endpointError(last.err); explained != nil {
+					explained.Attempts = last.n
+				}
+			}
+			if explained != nil {
+				err = explained
+			}
+			return out, md, err
+		}), middleware.Before); err != nil {
+		return err
+	}
+	// After the retryer: each attempt's failure, for the one above.
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("bakeLastAttempt",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleFinalize(ctx, in)
+			if last, ok := ctx.Value(attemptsKey{}).(*attempts); ok {
+				last.n++
+				if err != nil {
+					last.err = err
 				}
 			}
 			return out, md, err
-		}), middleware.Before)
+		}), middleware.After)
 }
+
+// attempts are how many times a call was tried, and its last failure.
+type attempts struct {
+	n   int
+	err error
+}
+
+type attemptsKey struct{}
 
 // endpointError returns the *EndpointError err amounts to, or nil.
 func endpointError(err error) *EndpointError {

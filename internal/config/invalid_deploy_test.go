@@ -104,7 +104,19 @@ func TestLoadRejectsInvalidDeployments(t *testing.T) {
 			name:     "bad aws region",
 			content:  func(t *testing.T) string { return edit(t, "images:\n", "aws: {region: us_east_1}\nimages:\n") },
 			position: "2:15",
-			message:  `aws.region: "us_east_1" is not an AWS region name such as "us-east-1"`,
+			message:  `aws.region: "us_east_1" is not an AWS region; did you mean "us-east-1"?`,
+		},
+		{
+			name:     "unknown aws region",
+			content:  func(t *testing.T) string { return edit(t, "images:\n", "aws: {region: us-esat-1}\nimages:\n") },
+			position: "2:15",
+			message:  `aws.region: "us-esat-1" is not an AWS region; did you mean "us-east-1"?`,
+		},
+		{
+			name:     "aws region nothing like one",
+			content:  func(t *testing.T) string { return edit(t, "images:\n", "aws: {region: mars-north-9}\nimages:\n") },
+			position: "2:15",
+			message:  `aws.region: "mars-north-9" is not an AWS region name such as "us-east-1"`,
 		},
 	})
 }

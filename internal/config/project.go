@@ -132,8 +132,8 @@ func (d *decoder) aws(s *section, p *Project) {
 	}
 	if v := as.Get("region"); v != nil {
 		if r, ok := d.str("aws.region", v); ok {
-			if !location.RegionRule.MatchString(r) {
-				d.Errorf(v, "aws.region", "%q is not an AWS region name such as \"us-east-1\"", r)
+			if problem := regionProblem(r); problem != "" {
+				d.Errorf(v, "aws.region", "%s", problem)
 			}
 			p.AWS.Region = r
 		}
