@@ -22,9 +22,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	astypes "github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/bakehq/bake/internal/awsx"
+	"github.com/bakehq/bake/internal/ec2check"
 	"github.com/bakehq/bake/internal/engine"
 	"github.com/bakehq/bake/internal/progress"
 	"github.com/bakehq/bake/internal/targets"
@@ -87,14 +89,23 @@ type Target struct {
 	Poll         time.Duration
 	DrainTimeout time.Duration
 
+	// EC2Check checks the target's instance type, subnets and security
+	// groups against the region before anything is created; nil skips it.
+	EC2Check EC2Checker
+
 	defaultSubnets []string // the default VPC's subnets, once read
+}
+
+// EC2Checker checks bake.yaml's EC2 settings against the region.
+type EC2Checker interface {
+	Check(ctx context.Context, req ec2check.Request) (ec2types.Image, error)
 }
 
 // New returns the target on the clients of one region.
 func New(c *awsx.Clients, project, operation string, progress io.Writer) *Target {
 	return &Target{
 		AutoScaling: c.AutoScaling, EC2: c.EC2, ELB: c.ELB, SSM: c.SSM, Region: c.Config.Region,
-		Project: project, Operation: operation, Progress: progress,
+		Project: project, Operation: operation, Progress: progress, EC2Check: c.EC2Check,
 	}
 }
 

@@ -21,7 +21,7 @@ const maxNameLength = 128
 // Check refuses, before anything changes, a request the target cannot run:
 // a release without an AMI in the target's region, or a group name too long
 // for a launch template.
-func (t *Target) Check(_ context.Context, req targets.Request) error {
+func (t *Target) Check(ctx context.Context, req targets.Request) error {
 	if req.Target == nil || req.Target.ASG == nil {
 		return fmt.Errorf("%s in %q has no asg target settings", req.Image.Name, req.Env)
 	}
@@ -31,6 +31,11 @@ func (t *Target) Check(_ context.Context, req targets.Request) error {
 	if n := name(req); len(n) > maxNameLength {
 		return fmt.Errorf("group name %q is %d characters; launch template names may have %d: shorten the target's group",
 			n, len(n), maxNameLength)
+	}
+	if t.EC2Check != nil {
+		if _, err := t.EC2Check.Check(ctx, checkRequest(req.Target.ASG)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
