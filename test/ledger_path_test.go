@@ -190,4 +190,6 @@ func TestLedgerPathDynamoDB(t *testing.T) {
 	require.Equal(t, 0, res.code, res.String())
 	res = bakeEnv(t, p.Dir, env, "history", "svc")
 	assert.Equal(t, 0, res.code, res.String())
+	// The ledger's calls count with bake's other AWS calls.
+	assert.Regexp(t, `(?m)^aws: \d+ API calls? \(.*DynamoDB\.`, res.stderr)
 }

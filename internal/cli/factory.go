@@ -64,6 +64,8 @@ type Factory struct {
 	AWSCalls awsx.Calls
 	// KubernetesCalls counts the Kubernetes API calls this run made.
 	KubernetesCalls callcount.Counter
+	// noCallCount keeps the counts unsaid: the run ended on bad input.
+	noCallCount bool
 
 	// Secrets are the BAKE_SECRET_* variables: the values of build secrets.
 	Secrets secret.Env
@@ -175,7 +177,7 @@ func (f *Factory) openStore(ctx context.Context, create bool) (ledger.Store, err
 		return nil, err
 	}
 	o := backend.Options{Location: p.Ledger, Region: p.AWS.Region, Endpoint: p.AWS.Endpoint, Create: create,
-		Sealer: f.sealer}
+		Sealer: f.sealer, Calls: &f.AWSCalls}
 	if f.redactor != nil {
 		o.Redactor = f.redactor
 	}
@@ -216,8 +218,11 @@ func (f *Factory) FrontDoor(ctx context.Context) (*frontdoor.Caddy, error) {
 
 // reportCalls says how many AWS and Kubernetes API calls the run made, by
 // operation: what a deployment costs in API quota, and what the benchmark
-// counts.
+// counts. Not after bad input, whose one line says all.
 func (f *Factory) reportCalls() {
+	if f.noCallCount {
+		return
+	}
 	if line := f.AWSCalls.Summary(); line != "" {
 		fmt.Fprintf(f.Progress(), "aws: %s\n", line)
 	}

@@ -40,6 +40,8 @@ func Report(ctx context.Context, f *Factory, err error) int {
 	}
 	fmt.Fprintln(f.Err, Message(err))
 	code := ExitCode(err)
+	// Bad input stays one line: no count of the calls that found it.
+	f.noCallCount = code == ExitInput
 	if f.JSON() && !f.rendered {
 		msg, hint, _ := strings.Cut(strings.TrimPrefix(Message(err), "bake: "), "\nhint: ")
 		doc := errorDocument{Error: errorBody{Code: errorCode(err, code, interrupted), Message: msg, Hint: hint, Exit: code}}

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 
+	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/ledger/dynamodb"
 	"github.com/bakehq/bake/internal/ledger/sqlite"
@@ -27,6 +28,8 @@ type Options struct {
 	Sealer func() (ledger.Sealer, error)
 	// Redactor replaces secret values; nil when there are none.
 	Redactor ledger.Redactor
+	// Calls counts a DynamoDB ledger's API calls; nil counts nothing.
+	Calls *awsx.Calls
 }
 
 // Open opens the ledger at o.Location: releases put into it are redacted,
@@ -49,11 +52,7 @@ func Open(ctx context.Context, o Options) (ledger.Store, error) {
 		}
 		loc.Region = cmp.Or(loc.Region, o.Region)
 		loc.Endpoint = cmp.Or(loc.Endpoint, o.Endpoint)
-		open := dynamodb.OpenExisting
-		if o.Create {
-			open = dynamodb.Open
-		}
-		s, err = open(ctx, loc)
+		s, err = dynamodb.OpenCounting(ctx, loc, o.Create, o.Calls)
 	}
 	if err != nil {
 		return nil, err

@@ -96,18 +96,20 @@ func IsURL(loc string) bool { return location.IsDynamoDB(loc) }
 // from the SDK's usual sources (AWS_REGION, AWS_ENDPOINT_URL, profiles,
 // instance roles).
 func Open(ctx context.Context, loc Location) (*Store, error) {
-	return openDynamoDB(ctx, loc, true)
+	return OpenCounting(ctx, loc, true, nil)
 }
 
 // OpenExisting opens the ledger in the table at loc as Open
 // does, but creates no table: where there is none it returns a
 // NoLedgerError (ErrNoLedger).
 func OpenExisting(ctx context.Context, loc Location) (*Store, error) {
-	return openDynamoDB(ctx, loc, false)
+	return OpenCounting(ctx, loc, false, nil)
 }
 
-func openDynamoDB(ctx context.Context, loc Location, create bool) (*Store, error) {
-	cfg, err := awsx.Load(ctx, awsx.Settings{Region: loc.Region, Endpoint: loc.Endpoint}, nil)
+// OpenCounting is Open when create is set, else OpenExisting, and counts
+// the ledger's DynamoDB calls in calls when it is not nil.
+func OpenCounting(ctx context.Context, loc Location, create bool, calls *awsx.Calls) (*Store, error) {
+	cfg, err := awsx.Load(ctx, awsx.Settings{Region: loc.Region, Endpoint: loc.Endpoint}, calls)
 	if errors.Is(err, awsx.ErrNoRegion) {
 		return nil, fmt.Errorf("opening ledger %s: no AWS region: add ?region=REGION to the ledger URL, set aws.region in bake.yaml, or set AWS_REGION", loc)
 	}
