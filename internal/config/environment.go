@@ -80,7 +80,7 @@ func (d *decoder) targets(path string, n *yaml.Node, env *Environment, imgs *ima
 			d.Errorf(e.Key, tpath, "%s", unknownName("image", name, imgs.names))
 			continue
 		}
-		if typ := targetType(resolve(e.Value)); typ == TargetASG || typ == TargetKubernetes {
+		if typ := targetType(resolve(e.Value)); typ == TargetASG || typ == TargetKubernetes || typ == TargetECS {
 			// These wait on their own health (target groups, readiness),
 			// not on a front door's check of the image.
 			if tg := d.target(tpath, e, used, env.Name, img, imgs.broken[name]); tg != nil {
@@ -104,7 +104,7 @@ func (d *decoder) targets(path string, n *yaml.Node, env *Environment, imgs *ima
 }
 
 // targetTypes are the values type: may have.
-var targetTypes = []string{TargetDocker, TargetASG, TargetKubernetes}
+var targetTypes = []string{TargetDocker, TargetASG, TargetKubernetes, TargetECS}
 
 // targetType returns the type a target mapping says, as written, or docker
 // when it says none.
@@ -167,6 +167,8 @@ func (d *decoder) target(path string, e entry, used *listenUse, env string, img 
 		t.ASG = d.asgTarget(path, s, d.projectName, env, img.Name)
 	case TargetKubernetes:
 		d.refuseForKubernetes(path, s)
+	case TargetECS:
+		t.ECS = d.ecsTarget(path, s, img)
 	default:
 		if v := s.Require("listen"); v != nil {
 			if addr, ok := d.str(join(path, "listen"), v); ok {

@@ -184,10 +184,10 @@ func TestLoadRejectsInvalidFiles(t *testing.T) {
 		{
 			name: "unknown target type",
 			content: func(t *testing.T) string {
-				return edit(t, "{listen: 127.0.0.1:8101}", "{listen: 127.0.0.1:8101, type: ecs}")
+				return edit(t, "{listen: 127.0.0.1:8101}", "{listen: 127.0.0.1:8101, type: lambda}")
 			},
 			position: "12:45",
-			message:  `environments[0].targets.hello.type: unknown target type "ecs"; expected one of: docker, asg, kubernetes`,
+			message:  `environments[0].targets.hello.type: unknown target type "lambda"; expected one of: docker, asg, kubernetes, ecs`,
 		},
 		{
 			name:     "targeted image without an http check",

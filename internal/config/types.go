@@ -335,15 +335,17 @@ const (
 	TargetASG    = "asg"    // an EC2 Auto Scaling group per release behind load-balancer target groups
 	// TargetKubernetes is a Deployment per release behind the environment's Service.
 	TargetKubernetes = "kubernetes"
+	TargetECS        = "ecs" // an ECS service per release behind a load balancer listener
 )
 
 // Target says how an image runs in an environment.
 type Target struct {
 	// Type is the kind of target: docker (replica containers behind a
 	// front door), asg (an Auto Scaling group per release behind
-	// load-balancer target groups) or kubernetes (a Deployment per release
-	// behind a Service).
-	Type     string `yaml:"type" default:"docker" bake:"enum=docker|asg|kubernetes"`
+	// load-balancer target groups), kubernetes (a Deployment per release
+	// behind a Service) or ecs (an ECS service per release behind a load
+	// balancer listener).
+	Type     string `yaml:"type" default:"docker" bake:"enum=docker|asg|kubernetes|ecs"`
 	Replicas int    `yaml:"replicas" default:"1"` // how many replicas run, 1 to 20; for asg, the group's size
 	// Listen is the 127.0.0.1:PORT where the front door serves this image
 	// in this environment: unique, not the registry's or front door's.
@@ -368,6 +370,7 @@ type Target struct {
 	ASG      *ASG          `yaml:",inline" bake:"when=type:asg"` // set for TargetASG
 	// Kubernetes is set for TargetKubernetes.
 	Kubernetes *Kubernetes `yaml:",inline" bake:"when=type:kubernetes"`
+	ECS        *ECS        `yaml:",inline" bake:"when=type:ecs"` // set for TargetECS
 }
 
 // Image returns the image definition with that name, or nil.

@@ -55,7 +55,9 @@ func (p *properties) set(key string, s *schema) {
 	if p.values == nil {
 		p.values = map[string]*schema{}
 	}
-	p.keys = append(p.keys, key)
+	if _, ok := p.values[key]; !ok {
+		p.keys = append(p.keys, key)
+	}
 	p.values[key] = s
 }
 
@@ -122,7 +124,14 @@ func objectSchema(t reflect.Type, c comments) *schema {
 	obj := &schema{Type: "object", Properties: &properties{}, AdditionalProperties: false}
 	fields := fieldsOf(t)
 	var kinds []*schema
+	first := map[string]field{} // the field each key was first seen on
 	for _, f := range fields {
+		if prev, ok := first[f.key]; ok {
+			// Another target type's key of the same name.
+			shareKey(obj.Properties.values[f.key], prev, f, valueSchema(f.typ, f, c), c)
+			continue
+		}
+		first[f.key] = f
 		p := valueSchema(f.typ, f, c)
 		if p.Type == "object" && elem(f.typ).Kind() == reflect.Struct && !f.oneOf {
 			// bake reads a section left empty (`sandbox:`) as one with no
@@ -192,6 +201,8 @@ func conditions(fields []field) []*schema {
 				if f.required && f.with == "" {
 					then.Required = append(then.Required, f.key)
 				}
+			case allowedUnder(fields, f.key, key, value):
+				// Another field of that name is allowed there.
 			default:
 				then.Properties.set(f.key, absent())
 			}
@@ -199,6 +210,49 @@ func conditions(fields []field) []*schema {
 		out = append(out, &schema{If: cond, Then: then})
 	}
 	return out
+}
+
+// allowedUnder reports whether some field written as name is allowed when
+// key has value.
+func allowedUnder(fields []field, name, key, value string) bool {
+	for _, f := range fields {
+		if other, _, _ := strings.Cut(f.when, ":"); f.key == name && (f.when == "" || other == key && slices.Contains(whenValues(f.when), value)) {
+			return true
+		}
+	}
+	return false
+}
+
+// shareKey makes p, the schema of key prev, also that of field f, another
+// field of the same name allowed under another condition (two target
+// types' subnets): both descriptions, each said with its condition, and a
+// default only when both have the same.
+func shareKey(p *schema, prev, f field, fs *schema, c comments) {
+	if !sameShape(p, fs) {
+		panic(fmt.Sprintf("key %q is written as two different types (%s.%s and %s.%s)", f.key, prev.owner, prev.goName, f.owner, f.goName))
+	}
+	if !strings.HasPrefix(p.Description, "When ") {
+		p.Description = whenSaid(prev.when) + p.Description
+	}
+	p.Description += " " + whenSaid(f.when) + c.field(f.owner, f.goName)
+	if d := typedDefault(f); !f.hasDef || !prev.hasDef || fmt.Sprint(d) != fmt.Sprint(p.Default) {
+		p.Default = nil
+	}
+}
+
+// sameShape reports whether two schemas say the same but for their descriptions and defaults.
+func sameShape(a, b *schema) bool {
+	x, y := *a, *b
+	x.Description, y.Description, x.Default, y.Default = "", "", nil, nil
+	ja, errA := marshal(&x)
+	jb, errB := marshal(&y)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+// whenSaid introduces what a field says under condition when=KEY:A|B.
+func whenSaid(when string) string {
+	key, _, _ := strings.Cut(when, ":")
+	return fmt.Sprintf("When %s is %s: ", key, strings.Join(whenValues(when), " or "))
 }
 
 // whenValues are the values a when=KEY:A|B condition allows.
