@@ -76,7 +76,8 @@ func resolveCommit(ctx context.Context, dir, rev string) (string, error) {
 }
 
 // GitCommit returns the sha of HEAD in dir and whether the work tree has
-// uncommitted or untracked changes. Outside a git repository, or without git,
+// uncommitted or untracked changes, other than in dir/.bake: bake writes
+// its local state there itself (`bake init` keeps it out of git). Outside a git repository, or without git,
 // it returns ("", false, nil): the commit is informational for a release.
 func GitCommit(ctx context.Context, dir string) (commit string, dirty bool, err error) {
 	repo, err := isRepo(ctx, dir)
@@ -87,7 +88,7 @@ func GitCommit(ctx context.Context, dir string) (commit string, dirty bool, err 
 	if err != nil {
 		return "", false, err
 	}
-	status, err := git(ctx, dir, "status", "--porcelain")
+	status, err := git(ctx, dir, "status", "--porcelain", "--", ":(exclude).bake")
 	if err != nil {
 		return "", false, fmt.Errorf("reading git status of %q: %w", dir, err)
 	}

@@ -42,6 +42,29 @@ func TestGitCommit(t *testing.T) {
 			wantDirty: true,
 		},
 		{
+			name: "bake's own state, not ignored",
+			dir: func(t *testing.T) string {
+				dir := newRepo(t, commitFiles("chore: init"))
+				require.NoError(t, os.MkdirAll(filepath.Join(dir, ".bake"), 0o755))
+				require.NoError(t, os.WriteFile(filepath.Join(dir, ".bake", "ledger.db"), []byte("x"), 0o644))
+				return dir
+			},
+			wantSHA: true,
+		},
+		{
+			name: "project in a subdirectory, its .bake and a change elsewhere",
+			dir: func(t *testing.T) string {
+				root := newRepo(t, commitFiles("chore: init"))
+				dir := filepath.Join(root, "app")
+				require.NoError(t, os.MkdirAll(filepath.Join(dir, ".bake"), 0o755))
+				require.NoError(t, os.WriteFile(filepath.Join(dir, ".bake", "ledger.db"), []byte("x"), 0o644))
+				require.NoError(t, os.WriteFile(filepath.Join(root, "README.md"), []byte("changed\n"), 0o644))
+				return dir
+			},
+			wantSHA:   true,
+			wantDirty: true,
+		},
+		{
 			name: "no commits yet",
 			dir:  func(t *testing.T) string { return newRepo(t) },
 		},
