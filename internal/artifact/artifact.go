@@ -36,6 +36,20 @@ func AMIDigest(amis map[string]string) string {
 	return builder.Digest([]byte(b.String()))
 }
 
+// AMIList says which AMIs a release has, in words and by region:
+// "eu-west-1 ami-456, us-east-1 ami-123", or "none".
+func AMIList(amis map[string]string) string {
+	if len(amis) == 0 {
+		return "none"
+	}
+	regions := slices.Sorted(maps.Keys(amis))
+	words := make([]string, len(regions))
+	for i, region := range regions {
+		words[i] = region + " " + amis[region]
+	}
+	return strings.Join(words, ", ")
+}
+
 // Verify checks that rel deploys what its digest names. An image release's
 // reference must be REPOSITORY@DIGEST with its own, well-formed digest, so
 // a target pulls and runs those bytes whatever a registry tag points to
@@ -74,12 +88,7 @@ func Verify(rel ledger.Release) error {
 // Describe says what rel deploys, for a passed gate.
 func Describe(rel ledger.Release) string {
 	if len(rel.AMIs) > 0 {
-		regions := slices.Sorted(maps.Keys(rel.AMIs))
-		amis := make([]string, len(regions))
-		for i, r := range regions {
-			amis[i] = r + ":" + rel.AMIs[r]
-		}
-		return "its AMIs " + strings.Join(amis, ", ")
+		return "its AMIs " + AMIList(rel.AMIs)
 	}
 	return rel.Reference
 }

@@ -57,3 +57,9 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+func TestAMIList(t *testing.T) {
+	assert.Equal(t, "eu-west-1 ami-456, us-east-1 ami-123",
+		AMIList(map[string]string{"us-east-1": "ami-123", "eu-west-1": "ami-456"}), "words, by region")
+	assert.Equal(t, "none", AMIList(nil))
+}

@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/bakehq/bake/internal/artifact"
 	"github.com/bakehq/bake/internal/builder/ami"
 	"github.com/bakehq/bake/internal/release"
 	"github.com/bakehq/bake/internal/version"
@@ -96,16 +95,7 @@ func artifactText(ref string, amis map[string]string) string {
 	if len(amis) == 0 {
 		return ref
 	}
-	regions := make([]string, 0, len(amis))
-	for r := range amis {
-		regions = append(regions, r)
-	}
-	sort.Strings(regions)
-	parts := make([]string, len(regions))
-	for i, r := range regions {
-		parts[i] = r + ":" + amis[r]
-	}
-	return strings.Join(parts, " ")
+	return artifact.AMIList(amis)
 }
 
 type buildResult struct {

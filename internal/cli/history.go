@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bakehq/bake/internal/artifact"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/status"
@@ -111,13 +112,17 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 	}
 	return f.render(SchemaHistory, h, func(w io.Writer) {
 		if env == "" {
-			fmt.Fprintln(w, "RELEASE\tSTATUS\tDIGEST\tCREATED\tBY")
+			fmt.Fprintln(w, "RELEASE\tSTATUS\tARTIFACT\tCREATED\tBY")
 			for _, r := range h.Releases {
 				status := r.Status
 				if revoked[r.Version] {
 					status += ", revoked"
 				}
-				fmt.Fprintf(w, "%s@%s\t%s\t%s\t%s\t%s\n", r.Image, r.Version, status, dash(shortDigest(r.Digest)),
+				art := dash(shortDigest(r.Digest))
+				if len(r.AMIs) > 0 {
+					art = artifact.AMIList(r.AMIs) // the AMIs, not the digest bake gives them
+				}
+				fmt.Fprintf(w, "%s@%s\t%s\t%s\t%s\t%s\n", r.Image, r.Version, status, art,
 					r.CreatedAt.Local().Format("2006-01-02 15:04:05"), r.CreatedBy)
 			}
 			fmt.Fprintln(w)

@@ -6,12 +6,12 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/bakehq/bake/internal/artifact"
 	"github.com/bakehq/bake/internal/status"
 )
 
@@ -74,13 +74,8 @@ func printRelease(w io.Writer, res showResult) {
 	for _, env := range slices.Sorted(maps.Keys(res.Copies)) {
 		row("copy for "+env, res.Copies[env])
 	}
-	regions := make([]string, 0, len(r.AMIs))
-	for region := range r.AMIs {
-		regions = append(regions, region)
-	}
-	sort.Strings(regions)
-	for _, region := range regions {
-		row("ami "+region, r.AMIs[region])
+	if len(r.AMIs) > 0 {
+		row("amis", artifact.AMIList(r.AMIs))
 	}
 	row("inputs digest", r.InputsDigest)
 	row("template digest", pv.TemplateDigest)

@@ -7,9 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -149,7 +146,7 @@ func (r *Releaser) validate(ctx context.Context, o Options, rel *ledger.Release,
 // when a check failed or could not run on an instance.
 func (r *Releaser) releaseAMIs(ctx context.Context, o Options, rel ledger.Release, amis map[string]string) (ledger.Release, error) {
 	rel.AMIs, rel.Digest = amis, artifact.AMIDigest(amis)
-	r.say("%s@%s made AMIs %s", rel.Image, rel.Version, amiWords(amis))
+	r.say("%s@%s made AMIs %s", rel.Image, rel.Version, artifact.AMIList(amis))
 	if err := r.validateAMIs(ctx, o, &rel); err != nil {
 		return rel, err
 	}
@@ -219,13 +216,4 @@ func firstFailure(results []ledger.CheckResult) string {
 		}
 	}
 	return ""
-}
-
-// amiWords lists AMIs by region for a reader: "eu-west-1: ami-1, us-east-1: ami-2".
-func amiWords(amis map[string]string) string {
-	var out []string
-	for _, region := range slices.Sorted(maps.Keys(amis)) {
-		out = append(out, region+": "+amis[region])
-	}
-	return strings.Join(out, ", ")
 }

@@ -97,7 +97,7 @@ func (r *Releaser) releaseReused(ctx context.Context, o Options, rel, prev ledge
 
 func artifactName(rel ledger.Release) string {
 	if len(rel.AMIs) > 0 {
-		return fmt.Sprint(rel.AMIs)
+		return "AMIs " + artifact.AMIList(rel.AMIs)
 	}
 	return rel.Digest
 }

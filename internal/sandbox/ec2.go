@@ -8,14 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/bakehq/bake/internal/artifact"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/cst"
 	"github.com/bakehq/bake/internal/ledger"
@@ -84,7 +83,7 @@ type AMISubject struct {
 func (s *EC2) Validate(ctx context.Context, subj AMISubject) ([]ledger.CheckResult, error) {
 	ami, ok := subj.AMIs[s.Region]
 	if !ok {
-		return nil, fmt.Errorf("no AMI in %q, the region bake validates in (the release has %s)", s.Region, regionList(subj.AMIs))
+		return nil, fmt.Errorf("no AMI in %q, the region bake validates in (the release has %s)", s.Region, artifact.AMIList(subj.AMIs))
 	}
 	run := &ec2Run{sandbox: s, subject: subj, ami: ami, results: results{progress: s.Progress},
 		data: probe.Data{Image: subj.Image.Name, Version: subj.Version, Vars: subj.Image.Vars}}
@@ -176,16 +175,4 @@ func hasCommand(img *config.Image) bool {
 		}
 	}
 	return false
-}
-
-func regionList(amis map[string]string) string {
-	if len(amis) == 0 {
-		return "none"
-	}
-	var out []string
-	for region, id := range amis {
-		out = append(out, region+": "+id)
-	}
-	sort.Strings(out)
-	return strings.Join(out, ", ")
 }

@@ -356,6 +356,6 @@ func TestEC2NoAMIInRegion(t *testing.T) {
 	subj := f.subject(img)
 	subj.AMIs = map[string]string{"eu-west-1": "ami-0123"}
 	_, err := f.sandbox.Validate(context.Background(), subj)
-	require.EqualError(t, err, `no AMI in "us-east-1", the region bake validates in (the release has eu-west-1: ami-0123)`)
+	require.EqualError(t, err, `no AMI in "us-east-1", the region bake validates in (the release has eu-west-1 ami-0123)`)
 	assert.Empty(t, f.instances(t))
 }
