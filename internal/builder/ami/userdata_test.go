@@ -27,9 +27,10 @@ func TestProvisioningScriptRuns(t *testing.T) {
 	// No shebang: sh runs it itself.
 	require.NoError(t, os.WriteFile(filepath.Join(ctxDir, "first.sh"), []byte("echo \"first $GREETING\" >> \"$OUT\"\n"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(ctxDir, "lib", "second.sh"), []byte("#!/bin/sh\necho \"second $QUOTED\" >> \"$OUT\"\n"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(ctxDir, "fail.sh"), []byte("#!/bin/sh\nexit 3\n"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(ctxDir, "fail.sh"), []byte("#!/bin/sh\necho partial output\nexit 3\n"), 0o755))
 	spec := builder.Spec{Image: &config.Image{Name: "web", Context: ctxDir, Template: dir}}
 
+	var console string
 	run := func(scripts ...string) (string, error) {
 		_ = os.Remove(out)
 		script, err := provisioningScript(spec, Recipe{Scripts: scripts, Env: map[string]string{
@@ -41,6 +42,7 @@ func TestProvisioningScriptRuns(t *testing.T) {
 		output, runErr := cmd.CombinedOutput()
 		got, _ := os.ReadFile(out)
 		t.Logf("%s", output)
+		console = string(output)
 		return string(got), runErr
 	}
 
@@ -51,6 +53,10 @@ func TestProvisioningScriptRuns(t *testing.T) {
 	got, err = run("first.sh", "fail.sh", "lib/second.sh")
 	require.Error(t, err)
 	assert.Equal(t, "first hello\n", got, "no script after the failed one, no power-off")
+	rep := readReport(nil, console)
+	assert.Equal(t, "failed", rep.Status, console)
+	assert.Equal(t, "fail.sh exit 3", rep.Step)
+	assert.Equal(t, []string{"partial output"}, rep.Tail)
 }
 
 func TestProvisioningScriptTooLarge(t *testing.T) {
