@@ -147,11 +147,31 @@
 //	          spec:
 //	            serviceAccountName: api
 //	            containers: [{name: app, env: [{name: MODE, value: prod}]}]  # by name; not app's image
+//	      worker:
+//	        type: ecs             # an ECS service per release behind a load balancer listener, blue/green
+//	        replicas: 2           # the service's desired count
+//	        cluster: shop         # required; name or ARN
+//	        listener: "arn:aws:elasticloadbalancing:...:listener/app/web/..."  # required; or a
+//	                              # listener-rule ARN: the forward action bake points at each release
+//	        target_group: "arn:aws:elasticloadbalancing:...:targetgroup/web/..."  # required; a template
+//	                              # each release gets a copy of
+//	        service: worker       # name prefix, "<service>-v<version>"; default the image's name
+//	        launch_type: FARGATE  # the default; or EC2
+//	        network_mode: awsvpc  # the default; bridge only with EC2
+//	        subnets: [subnet-1]   # awsvpc; default: the default VPC's
+//	        security_groups: [sg-1]  # awsvpc; default: the VPC's default group
+//	        assign_public_ip: true   # Fargate only
+//	        cpu: 512              # default 256; on Fargate memory must be a size AWS offers with it
+//	        memory: 1024          # MiB, default 512
+//	        port: 8080            # the container's; default the image's port
+//	        execution_role: arn:aws:iam::123456789012:role/ecs-exec  # pulls the image, writes logs
+//	        task_role: arn:aws:iam::123456789012:role/worker         # the app's own AWS calls
 //
 // An image that a docker target runs needs a port and an http check: the
 // first http check is what a deployment waits on before switching traffic.
 // An asg target waits on its load-balancer target groups' health instead,
-// a kubernetes target on its Deployment's readiness.
+// a kubernetes target on its Deployment's readiness, an ecs target on its
+// tasks' health in its own copy of the target group.
 //
 // Every error wraps ErrInvalid and says where the problem is:
 //

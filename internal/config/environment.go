@@ -146,6 +146,8 @@ func (d *decoder) target(path string, e entry, used *listenUse, env string, img 
 		allowed = append(allowed, d.asgCanary(path, resolve(e.Value))...)
 	case TargetKubernetes:
 		allowed = append(allowed, refusedKeys(resolve(e.Value))...)
+	case TargetECS:
+		allowed = append(allowed, ecsRefusedKeys(resolve(e.Value))...)
 	}
 	s, ok := d.Section(path, e.Key, e.Value, allowed...)
 	if !ok {
@@ -168,7 +170,8 @@ func (d *decoder) target(path string, e entry, used *listenUse, env string, img 
 	case TargetKubernetes:
 		d.refuseForKubernetes(path, s)
 	case TargetECS:
-		t.ECS = d.ecsTarget(path, s, img)
+		d.refuseForECS(path, s)
+		t.ECS = d.ecsTarget(path, s, e.Key, env, img)
 	default:
 		if v := s.Require("listen"); v != nil {
 			if addr, ok := d.str(join(path, "listen"), v); ok {
@@ -187,7 +190,7 @@ func (d *decoder) target(path string, e entry, used *listenUse, env string, img 
 	if v := s.Get("strategy"); v != nil {
 		t.Strategy, _ = d.oneOf(join(path, "strategy"), v, BlueGreen, Rolling, Canary)
 	}
-	if kind != TargetASG {
+	if kind != TargetASG && kind != TargetECS {
 		d.canary(path, s, t)
 	}
 	if kind == TargetKubernetes {
@@ -195,7 +198,7 @@ func (d *decoder) target(path string, e entry, used *listenUse, env string, img 
 		d.kubernetesCanary(path, s, t)
 	}
 	t.MinHealthy = t.Replicas
-	if v := s.Get("min_healthy"); v != nil && kind != TargetKubernetes {
+	if v := s.Get("min_healthy"); v != nil && kind != TargetKubernetes && kind != TargetECS {
 		t.MinHealthy, _ = d.number(join(path, "min_healthy"), v, 1, max(t.Replicas, 1))
 		if t.Strategy != Rolling {
 			d.Errorf(v, join(path, "min_healthy"), "only applies to strategy %q; remove it or set strategy: %s", Rolling, Rolling)

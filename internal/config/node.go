@@ -13,6 +13,7 @@ type decoder struct {
 	projectName string
 	// kube holds the namespaces and Services kubernetes targets take.
 	kube kubernetesUse
+	ecs  ecsUse // the service prefixes ecs targets take in each cluster
 }
 
 // The YAML reading that bake.yaml shares with the other loaders.

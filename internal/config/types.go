@@ -356,8 +356,9 @@ type Target struct {
 	// (replace one replica at a time, each health-gated) or canary (start
 	// the new replicas beside the old and send them a growing share of
 	// requests, step by step, while analysis compares the two). On
-	// kubernetes, rolling is the Deployment's own rolling update.
-	Strategy   string `yaml:"strategy" default:"blue-green" bake:"enum=blue-green|rolling|canary,when=type:docker|kubernetes"`
+	// kubernetes, rolling is the Deployment's own rolling update; ecs is
+	// blue-green only.
+	Strategy   string `yaml:"strategy" default:"blue-green" bake:"enum=blue-green|rolling|canary,when=type:docker|kubernetes|ecs"`
 	MinHealthy int    `yaml:"min_healthy" bake:"when=type:docker"` // rolling: healthy replicas in traffic never fewer than this; defaults to replicas
 	// Steps are a canary's steps, 1 to 10, each a share of requests held
 	// for a while; after the last, all requests go to the new release.
