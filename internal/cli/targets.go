@@ -5,5 +5,6 @@ package cli
 import (
 	_ "github.com/bakehq/bake/internal/targets/asg"
 	_ "github.com/bakehq/bake/internal/targets/docker"
+	_ "github.com/bakehq/bake/internal/targets/ecs"
 	_ "github.com/bakehq/bake/internal/targets/kubernetes"
 )
