@@ -123,6 +123,8 @@ type Group struct {
 	min, max       int32
 	launchTemplate string
 	operation      string // the bake run that created it
+	project        string // its bake tags: "" for a group bake did not make
+	env, image     string
 }
 
 // inService counts the group's instances that are in service.
@@ -214,6 +216,7 @@ func groupOf(g astypes.AutoScalingGroup) Group {
 		Desired: int(aws.ToInt32(g.DesiredCapacity)), TargetGroups: slices.Clone(g.TargetGroupARNs),
 		Instances: []targets.Replica{}, Created: aws.ToTime(g.CreatedTime), Status: aws.ToString(g.Status),
 		min: aws.ToInt32(g.MinSize), max: aws.ToInt32(g.MaxSize), operation: tags[engine.LabelOperation],
+		project: tags[engine.LabelProject], env: tags[engine.LabelEnv], image: tags[engine.LabelImage],
 	}
 	if out.TargetGroups == nil {
 		out.TargetGroups = []string{}

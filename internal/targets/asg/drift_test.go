@@ -32,3 +32,11 @@ func TestDriftOf(t *testing.T) {
 	assert.Len(t, driftOf("1.1.0", []Group{kept}, tgt), 1, "the recorded group is gone")
 	assert.Empty(t, driftOf("", []Group{kept}, tgt), "nothing recorded, nothing serves")
 }
+
+func TestForeignDrift(t *testing.T) {
+	const tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1"
+	tgt := &config.Target{Type: config.TargetASG, ASG: &config.ASG{Group: "p-prod-web", TargetGroups: []string{tg}}}
+	staging := Group{Name: "p-staging-web-v2.0.0", Version: "2.0.0", TargetGroups: []string{tg}, project: "p", env: "staging", image: "web"}
+	assert.Equal(t, []string{"Auto Scaling group p-staging-web-v2.0.0 (web@2.0.0 in staging) is in target group(s) web, but the record says none runs"},
+		foreignDrift("p", "", []Group{staging}, tgt), "another environment's group")
+}

@@ -32,13 +32,15 @@ func (t *Target) Serves(tgt *config.Target) string {
 }
 
 // Observe reads the Auto Scaling groups of o's image in o's environment
-// (their instances are its replicas) and compares them with the record.
+// (their instances are its replicas) and compares them with the record;
+// any other group in the environment's target groups is drift too.
 func (t *Target) Observe(ctx context.Context, o targets.Observation) (targets.State, error) {
-	groups, err := t.Groups(ctx, o.Env, o.Image)
+	groups, foreign, err := t.observed(ctx, o.Env, o.Image, o.Target.ASG.TargetGroups)
 	if err != nil {
 		return targets.State{}, err
 	}
-	st := targets.State{Detail: groups, Drift: driftOf(o.Version, groups, o.Target)}
+	drift := append(driftOf(o.Version, groups, o.Target), foreignDrift(t.Project, o.Version, foreign, o.Target)...)
+	st := targets.State{Detail: groups, Drift: drift}
 	for _, g := range groups {
 		st.Replicas = append(st.Replicas, g.Instances...)
 		where := "out of the target groups"
