@@ -14,13 +14,14 @@ import (
 type gcOptions struct {
 	f      *Factory
 	dryRun bool
+	amis   bool
 }
 
 func newCmdGC(f *Factory) *cobra.Command {
 	o := &gcOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   "gc [--dry-run]",
-		Short: "Remove replicas, local images and registry manifests of releases nothing needs",
+		Use:   "gc [--dry-run] [--amis]",
+		Short: "Remove replicas, local images, registry manifests and AMIs of releases nothing needs",
 		Long: `Removes, for the project in bake.yaml, the replica containers, local engine
 images and registry manifests (with their tags) of every release that is not
 kept. Kept, by digest: what each environment runs; the last K releases that
@@ -29,18 +30,28 @@ succeeded there before it (K is the environment's retention.releases, default
 environment ran (waiting for promotion); the newest release (and the newest
 validated one); and the base release of each of these. Untagged images bake built for the project go too.
 
+With --amis (or retention: {amis: true} in bake.yaml) gc also deregisters
+the AMIs of the releases it does not keep, in every region the release
+recorded, and deletes their snapshots; an AMI that a launch template version
+of one of the project's Auto Scaling groups uses (a group kept for rollback,
+warm or scaled to zero) is never removed. Such a release stays in history,
+marked "AMIs removed": promote and rollback refuse it, and
+` + "`bake release`" + ` builds the image anew.
+
 The ledger is not changed: every release stays in the history. The registry
 frees the space of deleted manifests when its own garbage-collect runs.
 Run --dry-run first; -o json also lists the kept releases and why.`,
 		Example: `  bake gc --dry-run
-  bake gc`,
+  bake gc
+  bake gc --amis --dry-run -o json`,
 		Args:              exactArgs(0, "no arguments"),
 		ValidArgsFunction: noFiles,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGC(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print what would be removed and remove nothing")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print what would be removed, and what is kept and why, and remove nothing")
+	cmd.Flags().BoolVar(&o.amis, "amis", false, "also deregister the AMIs (and delete the snapshots) of releases nothing needs (retention.amis in bake.yaml)")
 	return cmd
 }
 
@@ -66,7 +77,14 @@ func runGC(ctx context.Context, o *gcOptions) error {
 	if err != nil {
 		return err
 	}
-	c := &gc.Collector{Project: p, Ledger: store, Engine: eng}
+	c := &gc.Collector{Project: p, Ledger: store, Engine: eng, AMIs: o.amis || p.Retention.AMIs, User: f.User(), Operation: f.Operation,
+		AWS: func(ctx context.Context) (*gc.AWS, error) {
+			clients, err := f.AWS(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return gc.AWSOf(clients), nil
+		}}
 	if !o.dryRun {
 		unlock, err := c.Lock(ctx, f.User())
 		if err != nil {
@@ -81,7 +99,7 @@ func runGC(ctx context.Context, o *gcOptions) error {
 	// As sweep does, ask (or require --yes) only when there is something
 	// to remove: with nothing, gc says so and succeeds.
 	if !o.dryRun && len(items) > 0 {
-		if err := f.confirm(fmt.Sprintf("bake gc: remove %s (replicas, local images, registry manifests) of %s's releases nothing needs (`bake gc --dry-run` lists them)", gcCount(len(items), "item"), p.Name)); err != nil {
+		if err := f.confirm(fmt.Sprintf("bake gc: remove %s (replicas, local images, registry manifests, AMIs) of %s's releases nothing needs (`bake gc --dry-run` lists them)", gcCount(len(items), "item"), p.Name)); err != nil {
 			return err
 		}
 	}
@@ -105,6 +123,7 @@ func runGC(ctx context.Context, o *gcOptions) error {
 func gcText(w io.Writer, r gcReport) {
 	kept := fmt.Sprintf("kept %s", gcCount(len(r.Kept), "release"))
 	if len(r.Items) == 0 {
+		gcKept(w, r)
 		fmt.Fprintf(w, "nothing to collect; %s\n", kept)
 		return
 	}
@@ -124,11 +143,15 @@ func gcText(w io.Writer, r gcReport) {
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", it.Kind, it.Name, releases, status)
 	}
+	gcKept(w, r)
 	var parts []string
 	for _, k := range []gc.Kind{gc.Replica, gc.Image, gc.Manifest} {
 		if n := count[k]; n > 0 {
 			parts = append(parts, gcCount(n, map[gc.Kind]string{gc.Replica: "replica", gc.Image: "image", gc.Manifest: "registry manifest"}[k]))
 		}
+	}
+	if n := count[gc.AMI]; n > 0 {
+		parts = append(parts, "the AMIs of "+gcCount(n, "release"))
 	}
 	switch {
 	case len(parts) == 0:
@@ -137,6 +160,16 @@ func gcText(w io.Writer, r gcReport) {
 		fmt.Fprintf(w, "dry run: would remove %s; nothing was removed; %s\n", strings.Join(parts, ", "), kept)
 	default:
 		fmt.Fprintf(w, "removed %s; %s\n", strings.Join(parts, ", "), kept)
+	}
+}
+
+// gcKept says, on a dry run, which releases are kept and why.
+func gcKept(w io.Writer, r gcReport) {
+	if !r.DryRun {
+		return
+	}
+	for _, k := range r.Kept {
+		fmt.Fprintf(w, "kept %s@%s: %s\n", k.Image, k.Version, strings.Join(k.Reasons, "; "))
 	}
 }
 

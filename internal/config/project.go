@@ -44,6 +44,7 @@ func (d *decoder) project(root *yaml.Node) *Project {
 	d.aws(s, p)
 	d.signing(s, p)
 	d.builder(s, p)
+	d.amiRetention(s, p)
 
 	imgs := d.images(s, p.Builder)
 	p.Images = imgs.list

@@ -51,6 +51,9 @@ type Project struct {
 	AWS       AWS       `yaml:"aws"`                        // how bake reaches AWS, for AMI images and asg targets
 	Signing   Signing   `yaml:"signing"`                    // the keys releases are signed and verified with; `bake keygen` prints these lines
 	Builder   Builder   `yaml:"builder" default:"buildkit"` // which BuildKit builds Docker images
+	// Retention says what `bake gc` does with the AMIs of releases, beside
+	// what each environment's retention keeps.
+	Retention AMIRetention `yaml:"retention"`
 	// Images are the image definitions, by name, in file order.
 	Images []*Image `yaml:"images" bake:"required,keyed"`
 	// Environments are the stages a release moves through, in promotion

@@ -23,7 +23,8 @@ import (
 // Kind is what sort of thing an Item is.
 type Kind string
 
-// Kinds, in the order gc removes them: replicas hold local images.
+// Kinds, in the order gc removes them: replicas hold local images (and
+// AMI, kind of its own file, comes last).
 const (
 	Replica  Kind = "replica"  // a replica container of a release
 	Image    Kind = "image"    // a local engine image, with its references
@@ -43,8 +44,12 @@ type Item struct {
 	// Platforms are a manifest's platform images, by manifest digest, when
 	// it is the index of a multi-platform release: deleted after it.
 	Platforms []string `json:"platforms,omitempty"`
-	Removed   bool     `json:"removed"`
-	Error     string   `json:"error,omitempty"`
+	// AMIs are an ami item's machine images, by region, and Snapshots
+	// their EBS snapshots (deleted after them).
+	AMIs      map[string]string   `json:"amis,omitempty"`
+	Snapshots map[string][]string `json:"snapshots,omitempty"` // by region
+	Removed   bool                `json:"removed"`
+	Error     string              `json:"error,omitempty"`
 }
 
 // Ledger is what gc reads from the record, and the locks it takes.
@@ -53,6 +58,8 @@ type Ledger interface {
 	Deployments(ctx context.Context, image, env string) ([]ledger.Deployment, error)
 	Current(ctx context.Context, image, env string) (ledger.Deployment, error)
 	Revocation(ctx context.Context, image, version string) (ledger.Revocation, error)
+	AMIRemoval(ctx context.Context, image, version string) (ledger.AMIRemoval, error)
+	RecordAMIRemoval(ctx context.Context, r ledger.AMIRemoval) error
 	Lock(ctx context.Context, key, holder string, ttl time.Duration) (ledger.Lock, error)
 	Unlock(ctx context.Context, l ledger.Lock) error
 }
@@ -62,6 +69,13 @@ type Collector struct {
 	Project *config.Project
 	Ledger  Ledger
 	Engine  *client.Client
+	// AMIs adds the AMIs of releases to what gc removes (`gc --amis`,
+	// retention.amis); AWS reaches them, called only then.
+	AMIs bool
+	AWS  func(ctx context.Context) (*AWS, error)
+	// User and Operation are who runs gc and the run's id, recorded with
+	// an AMI removal.
+	User, Operation string
 
 	registries map[string]*registry.Client // by host: the project's and environments' registries, made on first use
 }
@@ -109,7 +123,15 @@ func (c *Collector) Find(ctx context.Context) (*Protection, []Item, error) {
 		return nil, nil, err
 	}
 	manifests := c.findManifests(ctx, cat.manifests(prot))
-	return prot, append(append(replicas, images...), manifests...), nil
+	items := append(append(replicas, images...), manifests...)
+	if c.AMIs {
+		amis, err := c.findAMIs(ctx, cat, prot)
+		if err != nil {
+			return nil, nil, err
+		}
+		items = append(items, amis...)
+	}
+	return prot, items, nil
 }
 
 // histories reads the record of every image in bake.yaml.
@@ -151,7 +173,7 @@ func (c *Collector) histories(ctx context.Context) ([]History, error) {
 // each Removed or recording its Error. Something already gone counts as
 // removed. The error names every item left in place.
 func (c *Collector) Remove(ctx context.Context, items []Item) error {
-	for _, kind := range []Kind{Replica, Image, Manifest} {
+	for _, kind := range []Kind{Replica, Image, Manifest, AMI} {
 		for i := range items {
 			it := &items[i]
 			if it.Kind != kind || it.Error != "" || it.Removed {
@@ -165,6 +187,8 @@ func (c *Collector) Remove(ctx context.Context, items []Item) error {
 				err = c.removeImage(ctx, *it)
 			case Manifest:
 				err = c.removeManifest(ctx, *it)
+			case AMI:
+				err = c.removeAMI(ctx, *it)
 			}
 			if err != nil {
 				it.Error = err.Error()
