@@ -5,12 +5,17 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bakehq/bake/internal/config"
+	"github.com/bakehq/bake/internal/targets"
 )
 
 // TestNoTargetTypeInCLI keeps the command line free of target types: it
@@ -44,4 +49,18 @@ func TestNoTargetTypeInCLI(t *testing.T) {
 		})
 	}
 	assert.Contains(t, files, "targets.go")
+}
+
+// TestEveryTargetTypeRegistered: each target type bake.yaml accepts has its
+// package registered in this build, so that no valid configuration meets
+// "no such target type" at promote time.
+func TestEveryTargetTypeRegistered(t *testing.T) {
+	field, ok := reflect.TypeFor[config.Target]().FieldByName("Type")
+	require.True(t, ok)
+	tag := field.Tag.Get("bake")
+	_, enum, ok := strings.Cut(tag, "enum=")
+	require.True(t, ok, "config.Target.Type lists its types: %q", tag)
+	want := strings.Split(enum, "|")
+	sort.Strings(want)
+	assert.Equal(t, want, targets.Registered())
 }
