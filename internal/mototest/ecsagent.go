@@ -47,7 +47,9 @@ type Fate int
 const (
 	// FateHealthy tasks run and register in the service's target groups.
 	FateHealthy Fate = iota
-	// FateCrash tasks start, then stop soon after with CrashReason.
+	// FateCrash tasks start, then stop soon after with CrashReason, never
+	// registered in a target group (a load balancer would not have found
+	// them healthy yet).
 	FateCrash
 	// FateUnregistered tasks run but never register in a target group.
 	FateUnregistered
@@ -89,7 +91,7 @@ type target struct {
 // StartECSAgent starts an agent for cluster on the moto endpoint and in
 // the region of cfg; it stops when the test ends. Its calls go through a
 // configuration of its own, so that a count of cfg's calls holds only the
-// code under test's. It makes moto keep a task's lastStatus until the task
+// code under test's (it shares only cfg's credentials). It makes moto keep a task's lastStatus until the task
 // is stopped (moto's default moves it on at every DescribeTasks).
 func StartECSAgent(t testing.TB, cfg aws.Config, cluster string) *ECSAgent {
 	t.Helper()
@@ -100,6 +102,9 @@ func StartECSAgent(t testing.TB, cfg aws.Config, cluster string) *ECSAgent {
 	if err != nil {
 		t.Fatalf("ecs agent: %v", err)
 	}
+	// cfg's credentials, so that the agent works in a test binary that
+	// sets them on its configuration rather than in the environment.
+	own.Credentials = cfg.Credentials
 	a := &ECSAgent{
 		t:          t,
 		clients:    awsx.NewClients(own),

@@ -111,7 +111,10 @@ func (a *ECSAgent) reconcile(ctx context.Context, svc ecstypes.Service, tasks []
 	if len(tasks) < desired {
 		errs = append(errs, a.runTasks(ctx, svc, desired-len(tasks)))
 	}
-	if fate != FateUnregistered {
+	// A crashing task stops before a load balancer's first passing health
+	// checks would make it healthy; moto reports a registered target
+	// healthy at once, so only healthy tasks are registered.
+	if fate == FateHealthy {
 		for _, t := range tasks {
 			errs = append(errs, a.register(ctx, svc, t))
 		}

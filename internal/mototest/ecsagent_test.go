@@ -186,8 +186,14 @@ func TestECSAgentCrashFate(t *testing.T) {
 	agent.SetFate("api-", FateCrash) // by prefix, before the service exists
 	f.createService(t, ctx, "api-v2", 1)
 
-	require.Eventually(t, func() bool { return len(f.tasks(t, ctx, "api-v2", ecstypes.DesiredStatusStopped)) >= 2 },
-		waitFor, 50*time.Millisecond, "tasks start, crash and start again")
+	// Crashing tasks are never registered: a load balancer would not have
+	// found them healthy before they stop.
+	registered := 0
+	require.Eventually(t, func() bool {
+		registered = max(registered, f.healthy(t, ctx))
+		return len(f.tasks(t, ctx, "api-v2", ecstypes.DesiredStatusStopped)) >= 2
+	}, waitFor, 50*time.Millisecond, "tasks start, crash and start again")
+	assert.Zero(t, registered, "healthy targets seen while the tasks crashed")
 	for _, task := range f.tasks(t, ctx, "api-v2", ecstypes.DesiredStatusStopped) {
 		assert.Equal(t, CrashReason, aws.ToString(task.StoppedReason))
 	}
