@@ -66,6 +66,9 @@ func Load(ctx context.Context, s Settings, calls *Calls) (aws.Config, error) {
 	if cfg.Region == "" {
 		return aws.Config{}, ErrNoRegion
 	}
+	if err := credentialsFound(ctx, cfg); err != nil {
+		return aws.Config{}, err
+	}
 	cfg.APIOptions = append(cfg.APIOptions, explainFailures)
 	if calls != nil {
 		cfg.APIOptions = append(cfg.APIOptions, calls.middleware)

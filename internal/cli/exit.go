@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/bakehq/bake/internal/awsx"
 	"github.com/bakehq/bake/internal/builder"
 	"github.com/bakehq/bake/internal/config"
 	"github.com/bakehq/bake/internal/cst"
@@ -59,7 +60,7 @@ func ExitCode(err error) int {
 		errors.Is(err, engine.ErrUnreachable), errors.Is(err, report.ErrInvalid),
 		errors.Is(err, cst.ErrInvalid), errors.Is(err, secret.ErrInvalid), errors.Is(err, keys.ErrInvalidKey),
 		errors.Is(err, registry.ErrCredentials), errors.Is(err, registry.ErrTLS), errors.Is(err, frontdoor.ErrStateDir),
-		errors.Is(err, targets.ErrNoLogs), errors.Is(err, kubex.ErrKubeconfig):
+		errors.Is(err, targets.ErrNoLogs), errors.Is(err, kubex.ErrKubeconfig), errors.Is(err, awsx.ErrNoCredentials):
 		return ExitInput
 	}
 	return ExitFailed

@@ -52,7 +52,7 @@ func New(s awsx.Settings, calls *awsx.Calls) *Service {
 func (s *Service) AuthorizationToken(ctx context.Context, region string) (registry.ECRToken, error) {
 	c, err := s.Client(ctx, region)
 	if err != nil {
-		return registry.ECRToken{}, err
+		return registry.ECRToken{}, explain(err)
 	}
 	out, err := c.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
 	if err != nil {
@@ -83,7 +83,7 @@ func (s *Service) AuthorizationToken(ctx context.Context, region string) (regist
 func (s *Service) CreateRepository(ctx context.Context, region, account, repository string) (bool, error) {
 	c, err := s.Client(ctx, region)
 	if err != nil {
-		return false, err
+		return false, explain(err)
 	}
 	_, err = c.CreateRepository(ctx, &ecr.CreateRepositoryInput{
 		RepositoryName: aws.String(repository), RegistryId: aws.String(account),
@@ -105,6 +105,9 @@ func explain(err error) error {
 	var endpoint *awsx.EndpointError
 	if errors.As(err, &endpoint) {
 		return endpoint
+	}
+	if errors.Is(err, awsx.ErrNoCredentials) {
+		return credentialsError("no AWS credentials found (AWS_PROFILE, AWS_ACCESS_KEY_ID or an instance role)")
 	}
 	var api smithy.APIError
 	if errors.As(err, &api) {
