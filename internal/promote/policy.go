@@ -69,6 +69,12 @@ func gates(ctx context.Context, p *config.Project, store ledger.Store, rel ledge
 		return nil, err
 	}
 
+	if why, err := amisRemoved(ctx, store, rel); err != nil {
+		return nil, err
+	} else if why != "" {
+		gates = append(gates, Gate{Name: "AMIs present", Detail: why})
+	}
+
 	if idx > 0 {
 		prev := p.Environments[idx-1].Name
 		served, err := readServed(ctx, store, rel, prev, e.Gates.Soak, time.Now())

@@ -101,6 +101,11 @@ func ChooseRollback(ctx context.Context, store ledger.Store, image, env, to stri
 	if choice.Target, err = store.Release(ctx, image, version); err != nil {
 		return RollbackChoice{}, fmt.Errorf("reading %s@%s: %w", image, version, err)
 	}
+	if why, err := amisRemoved(ctx, store, choice.Target); err != nil {
+		return RollbackChoice{}, err
+	} else if why != "" {
+		return RollbackChoice{}, fmt.Errorf("%w: rolling back %q: %s", ErrRefused, env, why)
+	}
 	return choice, nil
 }
 
