@@ -53,6 +53,15 @@ never swept. Only what a bake run known here created is removed: one in the
 run journal (.bake/operations, next to bake.yaml, where every run that uses
 AWS writes its operation id first) or named by the ledger's records; a
 resource whose dev.bake.operation no known run had is listed and left alone.
+Where bake.yaml has ecs targets it also looks, in their clusters, task
+definition families and listeners, for the ECS services, target groups and
+task definition revisions of releases that never succeeded in their
+environment: a killed promote's. What a recorded deployment runs or keeps
+(warm or stopped) stays, and so does a target group a listener sends
+requests to (a run killed after its switch: ` + "`bake recover`" + ` deals with
+it). A service is scaled to 0 and deleted, a target group taken out of the
+forward actions it is in at weight 0 and deleted, a revision deregistered
+and deleted.
 
 With --kubernetes it looks in the clusters of bake.yaml's kubernetes targets
 for Deployments labelled bake.dev/operation that a killed promote, rollback
@@ -74,7 +83,7 @@ known here as with --aws.`,
 	cmd.Flags().StringVar(&o.operation, "operation", "", "sweep what this bake run created, whatever its age")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print what would be removed and remove nothing")
 	cmd.Flags().BoolVar(&o.allProjects, "all-projects", false, "sweep every project, not only bake.yaml's (needs no bake.yaml)")
-	cmd.Flags().BoolVar(&o.aws, "aws", false, "sweep AWS instead: build and sandbox instances, their security groups and key pairs, launch templates no group uses, AMIs no release records")
+	cmd.Flags().BoolVar(&o.aws, "aws", false, "sweep AWS instead: build and sandbox instances, their security groups and key pairs, launch templates no group uses, AMIs no release records, and the ECS services, target groups and task definitions killed promotes left")
 	cmd.Flags().BoolVar(&o.kubernetes, "kubernetes", false, "sweep the clusters of kubernetes targets instead: Deployments killed runs left that no Service selects and whose release never succeeded there")
 	cmd.MarkFlagsMutuallyExclusive("older-than", "operation")
 	cmd.MarkFlagsMutuallyExclusive("aws", "kubernetes")
@@ -219,9 +228,14 @@ func (o *sweepOptions) sweeper(ctx context.Context) (finder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sweep.AWSSweeper{Clients: clients, Regions: regions,
-		Recorded: func(region, ami string) bool { return recorded[region+"/"+ami] },
-		Known:    func(op string) bool { return known[op] }}, nil
+	succeeded, err := succeededReleases(ctx, store, images)
+	if err != nil {
+		return nil, err
+	}
+	return &sweep.AWSSweeper{Clients: clients, Regions: regions, ECS: ecsPlaces(p),
+		Recorded:  func(region, ami string) bool { return recorded[region+"/"+ami] },
+		Known:     func(op string) bool { return known[op] },
+		Succeeded: func(image, env, version string) bool { return succeeded[[3]string{image, env, version}] }}, nil
 }
 
 // knownOperations are the bake runs known to have run for p: those in the
@@ -304,7 +318,8 @@ func sweepText(w io.Writer, r sweepReport) {
 	}
 	var parts []string
 	for _, res := range []sweep.Resource{sweep.Container, sweep.Network, sweep.Volume,
-		sweep.Instance, sweep.SecurityGroup, sweep.KeyPair, sweep.LaunchTemplate, sweep.AMI, sweep.Deployment} {
+		sweep.Instance, sweep.SecurityGroup, sweep.KeyPair, sweep.LaunchTemplate, sweep.AMI,
+		sweep.ECSService, sweep.TargetGroup, sweep.TaskDefinition, sweep.Deployment} {
 		if n := count[res]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s%s", n, res, map[bool]string{true: "s"}[n > 1]))
 		}

@@ -45,7 +45,6 @@ func (o *sweepOptions) kubeSweeper(ctx context.Context) (finder, error) {
 		}
 		sw.Clusters = append(sw.Clusters, cl)
 	}
-	succeeded := map[[3]string]bool{}
 	store, err := f.Store(ctx)
 	var images []*config.Image
 	switch {
@@ -55,16 +54,9 @@ func (o *sweepOptions) kubeSweeper(ctx context.Context) (finder, error) {
 	default:
 		images = p.Images
 	}
-	for _, img := range images {
-		deps, err := store.Deployments(ctx, img.Name, "")
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range deps {
-			if d.Outcome == ledger.OutcomeSucceeded {
-				succeeded[[3]string{d.Image, d.Env, d.Version}] = true
-			}
-		}
+	succeeded, err := succeededReleases(ctx, store, images)
+	if err != nil {
+		return nil, err
 	}
 	known, err := knownOperations(ctx, p, store, images)
 	if err != nil {

@@ -31,9 +31,11 @@ const (
 
 // AWSSweeper finds and removes what bake runs left in AWS: build and
 // sandbox instances, their security groups and key pairs, launch templates
-// no Auto Scaling group uses, and AMIs no release records. Auto Scaling
-// groups, and the instances they run, are never swept: environments run
-// them, or keep them for rollback.
+// no Auto Scaling group uses, AMIs no release records, and, where ECS
+// names places, the ECS services, target groups and task definition
+// revisions of releases that never succeeded there (aws_ecs.go). Auto
+// Scaling groups, and the instances they run, are never swept:
+// environments run them, or keep them for rollback.
 type AWSSweeper struct {
 	Clients *awsx.Clients
 	// Regions to look in besides the clients' own: where releases' AMIs were copied.
@@ -45,8 +47,17 @@ type AWSSweeper struct {
 	// tag a resource can give it bake's tags, so a leftover of an operation
 	// not known is listed with LeftAlone and never removed; nil knows none.
 	Known func(operation string) bool
+	// ECS are where bake.yaml's ecs targets deploy, in the clients' region:
+	// sweep looks there for services, target groups and task definition
+	// revisions killed deployments left. None, no ECS call is made.
+	ECS []ECSPlace
+	// Succeeded reports whether the ledger records a deployment of
+	// image@version to env that succeeded: what it made runs or is kept.
+	Succeeded func(image, env, version string) bool
 	// Now is the clock ages are measured against; nil means time.Now.
 	Now func() time.Time
+
+	ecsClusters map[string]string // the cluster of each ECS service Find listed, by ARN
 }
 
 // Find lists the AWS leftovers sel selects in every region. It changes nothing.
@@ -64,7 +75,8 @@ func (s *AWSSweeper) Find(ctx context.Context, sel Selector) ([]Leftover, error)
 		}
 		out = append(out, found...)
 	}
-	order := map[Resource]int{Instance: 0, SecurityGroup: 1, KeyPair: 2, LaunchTemplate: 3, AMI: 4}
+	order := map[Resource]int{Instance: 0, SecurityGroup: 1, KeyPair: 2, LaunchTemplate: 3, AMI: 4,
+		ECSService: 5, TargetGroup: 6, TaskDefinition: 7}
 	sort.SliceStable(out, func(i, j int) bool { return order[out[i].Resource] < order[out[j].Resource] })
 	return out, nil
 }
@@ -101,10 +113,11 @@ func tagMap(tags []ec2types.Tag) map[string]string {
 
 func (s *AWSSweeper) findIn(ctx context.Context, c *awsx.Clients, region string, sel Selector, at time.Time) ([]Leftover, error) {
 	var out []Leftover
-	add := func(res Resource, id, name string, tags map[string]string, created time.Time) {
+	// add lists a leftover sel selects, and reports whether it will be removed.
+	add := func(res Resource, id, name string, tags map[string]string, created time.Time) bool {
 		when, ok := sel.match(tags, created, at)
 		if !ok {
-			return
+			return false
 		}
 		age := max(at.Sub(when), 0).Truncate(time.Second)
 		l := Leftover{
@@ -116,6 +129,7 @@ func (s *AWSSweeper) findIn(ctx context.Context, c *awsx.Clients, region string,
 			l.LeftAlone = "no bake run known here created it (operation " + l.Operation + " is in neither the run journal nor the ledger)"
 		}
 		out = append(out, l)
+		return l.LeftAlone == ""
 	}
 
 	pi := ec2.NewDescribeInstancesPaginator(c.EC2, &ec2.DescribeInstancesInput{Filters: append(bakeFilter(sel),
@@ -190,6 +204,11 @@ func (s *AWSSweeper) findIn(ctx context.Context, c *awsx.Clients, region string,
 			}
 			created, _ := time.Parse(time.RFC3339, aws.ToString(img.CreationDate))
 			add(AMI, id, aws.ToString(img.Name), tagMap(img.Tags), created)
+		}
+	}
+	if len(s.ECS) > 0 && region == s.Clients.Config.Region {
+		if err := s.findECS(ctx, c, add); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -295,6 +314,8 @@ func (s *AWSSweeper) removeOne(ctx context.Context, c *awsx.Clients, l Leftover)
 		return err
 	case AMI:
 		return deregister(ctx, c, l.ID)
+	case ECSService, TargetGroup, TaskDefinition:
+		return s.removeECS(ctx, c, l)
 	}
 	return fmt.Errorf("unknown resource %q", l.Resource)
 }
@@ -322,8 +343,8 @@ func deregister(ctx context.Context, c *awsx.Clients, id string) error {
 	return errors.Join(errs...)
 }
 
-// isCode reports whether err is an AWS API error with that code.
-func isCode(err error, code string) bool {
+// isCode reports whether err is an AWS API error with one of codes.
+func isCode(err error, codes ...string) bool {
 	var api interface{ ErrorCode() string }
-	return errors.As(err, &api) && api.ErrorCode() == code
+	return errors.As(err, &api) && slices.Contains(codes, api.ErrorCode())
 }
