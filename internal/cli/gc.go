@@ -35,7 +35,7 @@ the AMIs of the releases it does not keep, in every region the release
 recorded, and deletes their snapshots; an AMI that a launch template version
 of one of the project's Auto Scaling groups uses (a group kept for rollback,
 warm or scaled to zero) is never removed. Such a release stays in history,
-marked "AMIs removed": promote and rollback refuse it, and
+with a removal record in the ledger: promote and rollback refuse it, and
 ` + "`bake release`" + ` builds the image anew.
 
 The ledger is not changed: every release stays in the history. The registry
