@@ -222,11 +222,10 @@ func newAWSProject(t *testing.T) *awsProject {
 	p := &awsProject{t: t, name: "e2e-" + randomHex(t, 4), dir: t.TempDir(), moto: srv.Endpoint, targets: map[string]string{}}
 	p.env = awsTestEnv()
 	ctx := t.Context()
-	cfg, err := awsx.Load(ctx, awsx.Settings{Region: awsRegion, Endpoint: srv.Endpoint}, nil)
-	require.NoError(t, err)
-	cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+	cfg, err := awsx.Load(ctx, awsx.Settings{Region: awsRegion, Endpoint: srv.Endpoint, Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing", SessionToken: "testing"}, nil
-	})
+	})}, nil)
+	require.NoError(t, err)
 	p.aws = awsx.NewClients(cfg)
 
 	images, err := p.aws.EC2.DescribeImages(ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"},
@@ -281,8 +280,9 @@ func (p *awsProject) writeScript(body string) {
 	writeFile(p.t, filepath.Join(p.dir, "images", "web", "provision.sh"), "#!/bin/sh\nset -eu\n"+body)
 }
 
-// releaseStopping releases version with script as provision.sh, stopping
-// the build instance once it runs as its own poweroff would, and returns
+// releaseStopping releases version with script as provision.sh, reporting
+// success on the build instance (the tag its user data sets) and stopping
+// it once it runs, as its own poweroff would (moto runs no user data), and returns
 // what `bake show` says of the release. The build's temporary resources
 // must be gone afterwards.
 func (p *awsProject) releaseStopping(version, script string) awsShowDoc {
@@ -298,6 +298,10 @@ func (p *awsProject) releaseStopping(version, script string) awsShowDoc {
 		defer close(stopped)
 		for ctx.Err() == nil {
 			for _, id := range p.liveBuilds(ctx) {
+				if _, err := p.aws.EC2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id},
+					Tags: []ec2types.Tag{{Key: aws.String(ami.TagProvision), Value: aws.String("ok")}}}); err != nil {
+					continue
+				}
 				if _, err := p.aws.EC2.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{id}}); err == nil {
 					stopped <- id
 					return

@@ -48,11 +48,10 @@ func TestECRCreatesRepositoryOnFirstRelease(t *testing.T) {
 	assert.Equal(t, 2, bakeEnv(t, p.Dir, env, "show", "svc@1.0.0").code, "nothing was recorded")
 
 	ctx := context.Background()
-	awsCfg, err := awsx.Load(ctx, awsx.Settings{Region: "us-east-1", Endpoint: srv.Endpoint}, nil)
-	require.NoError(t, err)
-	awsCfg.Credentials = aws.NewCredentialsCache(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+	awsCfg, err := awsx.Load(ctx, awsx.Settings{Region: "us-east-1", Endpoint: srv.Endpoint, Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
-	}))
+	})}, nil)
+	require.NoError(t, err)
 	out, err := ecr.NewFromConfig(awsCfg).DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{repo}})
 	require.NoError(t, err)
 	require.Len(t, out.Repositories, 1)

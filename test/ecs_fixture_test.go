@@ -92,11 +92,10 @@ func newECSProject(t *testing.T, retention map[string]string) *ecsProject {
 		Listeners: map[string]string{}, Templates: map[string]string{}, env: awsTestEnv(),
 		agents: map[string]*mototest.ECSAgent{}}
 	ctx := t.Context()
-	cfg, err := awsx.Load(ctx, awsx.Settings{Region: awsRegion, Endpoint: srv.Endpoint}, nil)
-	require.NoError(t, err)
-	cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+	cfg, err := awsx.Load(ctx, awsx.Settings{Region: awsRegion, Endpoint: srv.Endpoint, Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing", SessionToken: "testing"}, nil
-	})
+	})}, nil)
+	require.NoError(t, err)
 	p.aws = awsx.NewClients(cfg)
 
 	vpcs, err := p.aws.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{

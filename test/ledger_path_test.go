@@ -176,11 +176,10 @@ func TestLedgerPathDynamoDB(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	cfg, err := awsx.Load(ctx, awsx.Settings{Region: awsRegion, Endpoint: srv.Endpoint}, nil)
-	require.NoError(t, err)
-	cfg.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+	cfg, err := awsx.Load(ctx, awsx.Settings{Region: awsRegion, Endpoint: srv.Endpoint, Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 		return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
-	})
+	})}, nil)
+	require.NoError(t, err)
 	tables, err := dynamodb.NewFromConfig(cfg).ListTables(ctx, &dynamodb.ListTablesInput{})
 	require.NoError(t, err)
 	assert.Empty(t, tables.TableNames, "a read-only command created a table")

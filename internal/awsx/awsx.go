@@ -33,6 +33,9 @@ const MaxAttempts = 8
 type Settings struct {
 	Region   string
 	Endpoint string
+	// Credentials, when set, are used instead of the SDK's chain (a
+	// program that holds its own, such as a test talking to moto).
+	Credentials aws.CredentialsProvider
 }
 
 // Load returns the SDK configuration for s. Every client made from it
@@ -58,6 +61,9 @@ func Load(ctx context.Context, s Settings, calls *Calls) (aws.Config, error) {
 	}
 	if s.Endpoint != "" {
 		opts = append(opts, awsconfig.WithBaseEndpoint(s.Endpoint))
+	}
+	if s.Credentials != nil {
+		opts = append(opts, awsconfig.WithCredentialsProvider(s.Credentials))
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

@@ -98,13 +98,13 @@ func StartECSAgent(t testing.TB, cfg aws.Config, cluster string) *ECSAgent {
 	if err := holdTaskStatus(cfg); err != nil {
 		t.Fatalf("ecs agent: %v", err)
 	}
-	own, err := awsx.Load(context.Background(), awsx.Settings{Region: cfg.Region, Endpoint: *cfg.BaseEndpoint}, nil)
+	// cfg's credentials, so that the agent works in a test binary that
+	// sets them on its configuration rather than in the environment.
+	own, err := awsx.Load(context.Background(), awsx.Settings{Region: cfg.Region, Endpoint: *cfg.BaseEndpoint,
+		Credentials: cfg.Credentials}, nil)
 	if err != nil {
 		t.Fatalf("ecs agent: %v", err)
 	}
-	// cfg's credentials, so that the agent works in a test binary that
-	// sets them on its configuration rather than in the environment.
-	own.Credentials = cfg.Credentials
 	a := &ECSAgent{
 		t:          t,
 		clients:    awsx.NewClients(own),
