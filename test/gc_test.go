@@ -288,7 +288,12 @@ func TestGCKeepsHotfixWaitingForPromotion(t *testing.T) {
 	p.release(t, "1.0.1")
 
 	res := mustBake(t, p.Dir, "gc", "--dry-run")
-	assert.NotContains(t, res.stdout, "svc@1.0.1", "the hotfix waits for dev")
+	assert.Contains(t, res.stdout, "kept svc@1.0.1: waiting to enter dev", "the hotfix waits for dev")
+	for _, line := range strings.Split(res.stdout, "\n") {
+		if strings.Contains(line, "svc@1.0.1") {
+			assert.NotContains(t, line, "would remove", "the hotfix waits for dev")
+		}
+	}
 	mustBake(t, p.Dir, "gc", "--yes")
 	res = mustBake(t, p.Dir, "promote", "svc@1.0.1", "--to", "dev")
 	assert.Contains(t, res.stdout, "promoted svc in dev to 1.0.1 (was 1.1.0)")
