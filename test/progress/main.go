@@ -56,7 +56,10 @@ type report struct {
 	pkgOut  map[string][]string
 	done    []finished
 	failed  bool
-	last    time.Time // when the last line was printed
+	// failures names what failed, for the last line: the end of a long
+	// run's output is what a CI log shows.
+	failures []string
+	last     time.Time // when the last line was printed
 }
 
 func main() {
@@ -163,6 +166,9 @@ func (r *report) handle(e event) {
 		if e.Action == "fail" {
 			r.failed = true
 			r.printf("--- FAIL: %s (%.1fs) in %s\n", e.Test, e.Elapsed, e.Package)
+			if top {
+				r.failures = append(r.failures, e.Test)
+			}
 			if t != nil && top {
 				// A subtest's output is part of its parent's: print it once.
 				r.printf("%s", strings.Join(t.output, ""))
@@ -203,13 +209,25 @@ func (r *report) packageEvent(e event) {
 		// What the package printed outside its tests: a panic, a timeout,
 		// TestMain's own error, the final FAIL line.
 		r.printf("%s", strings.Join(r.pkgOut[e.Package], ""))
+		why := panicLine(r.pkgOut[e.Package])
+		var unfinished []string
 		for key, t := range r.running {
-			if strings.HasPrefix(key, e.Package+" ") && !strings.Contains(key, "/") {
-				r.printf("--- unfinished: %s (running %s)\n%s", strings.TrimPrefix(key, e.Package+" "),
+			name, ok := strings.CutPrefix(key, e.Package+" ")
+			if ok && !strings.Contains(name, "/") {
+				unfinished = append(unfinished, name)
+				if why == "" {
+					why = panicLine(t.output)
+				}
+				r.printf("--- unfinished: %s (running %s)\n%s", name,
 					e.Time.Sub(t.started).Round(time.Second), strings.Join(t.output, ""))
 			}
 		}
 		r.printf("FAIL %s %.1fs\n", e.Package, e.Elapsed)
+		if why != "" || len(unfinished) > 0 {
+			sort.Strings(unfinished)
+			r.failures = append(r.failures, fmt.Sprintf("%s (%s; unfinished: %s)", path.Base(e.Package),
+				orDefault(why, "ended early"), orDefault(strings.Join(unfinished, ", "), "none")))
+		}
 		delete(r.pkgOut, e.Package)
 	}
 }
@@ -278,10 +296,33 @@ func (r *report) heartbeat(now time.Time, idle time.Duration) {
 	r.printf("%s", strings.Join(lines, ""))
 }
 
-// summary lists the slowest top-level tests.
+// panicLine is the first line of a panic in out (a timeout is one), without
+// its "panic: " prefix, or "".
+func panicLine(out []string) string {
+	for _, l := range out {
+		if rest, ok := strings.CutPrefix(l, "panic: "); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// summary lists the slowest top-level tests, then what failed.
 func (r *report) summary(n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer func() {
+		if len(r.failures) > 0 {
+			r.printf("failed: %s\n", strings.Join(r.failures, ", "))
+		}
+	}()
 	if n <= 0 || len(r.done) == 0 {
 		return
 	}

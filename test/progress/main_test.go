@@ -98,3 +98,26 @@ func TestHeartbeat(t *testing.T) {
 	r.heartbeat(now.Add(2*time.Minute), time.Minute)
 	assert.Regexp(t, `^e2e: still running TestLong \([^)]+\)\n$`, out.String())
 }
+
+// TestReportTimeout: a test binary that times out prints its panic in the
+// output of the test that ran last, and no test ends; the last line says
+// so and names the unfinished tests.
+func TestReportTimeout(t *testing.T) {
+	var out strings.Builder
+	r := newReport(&out, regexp.MustCompile(`/test$`), "e2e")
+	require.NoError(t, r.read(strings.NewReader(strings.Join([]string{
+		`{"Action":"run","Package":"example.com/m/test","Test":"TestSlow"}`,
+		`{"Action":"run","Package":"example.com/m/test","Test":"TestSlower"}`,
+		`{"Action":"run","Package":"example.com/m/test","Test":"TestFast"}`,
+		`{"Action":"pass","Package":"example.com/m/test","Test":"TestFast","Elapsed":1}`,
+		`{"Action":"output","Package":"example.com/m/test","Test":"TestSlower","Output":"panic: test timed out after 25m0s\n"}`,
+		`{"Action":"output","Package":"example.com/m/test","Test":"TestSlower","Output":"goroutine 1 [running]:\n"}`,
+		`{"Action":"output","Package":"example.com/m/test","Output":"FAIL\texample.com/m/test\t1500.1s\n"}`,
+		`{"Action":"fail","Package":"example.com/m/test","Elapsed":1500.1}`,
+	}, "\n"))))
+	r.summary(3)
+	got := out.String()
+	assert.True(t, r.failed)
+	assert.True(t, strings.HasSuffix(got,
+		"failed: test (test timed out after 25m0s; unfinished: TestSlow, TestSlower)\n"), got)
+}
