@@ -131,7 +131,17 @@ func printStatus(w, warn io.Writer, out []status.Image) {
 		if len(st.Environments) == 0 {
 			continue
 		}
-		fmt.Fprintln(w, "  ENV\tVERSION\tDIGEST\tSINCE\tBY\tREPLICAS\tFRONT DOOR")
+		// The front door is a docker target's: the column is left out
+		// when no environment of the image has one.
+		door := false
+		for _, es := range st.Environments {
+			door = door || es.Listen != ""
+		}
+		header := "  ENV\tVERSION\tDIGEST\tSINCE\tBY\tREPLICAS"
+		if door {
+			header += "\tFRONT DOOR"
+		}
+		fmt.Fprintln(w, header)
 		for _, es := range st.Environments {
 			since := "-"
 			if es.Since != nil {
@@ -153,8 +163,12 @@ func printStatus(w, warn io.Writer, out []status.Image) {
 			if c := es.Canary; c != nil {
 				version += fmt.Sprintf(" (canary %s at %d%%)", c.Version, c.Weight)
 			}
-			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", es.Env, version, dash(shortDigest(es.Digest)),
-				since, dash(es.By), replicaSummary(es.Replicas), dash(es.Listen))
+			row := fmt.Sprintf("  %s\t%s\t%s\t%s\t%s\t%s", es.Env, version, dash(shortDigest(es.Digest)),
+				since, dash(es.By), replicaSummary(es.Replicas))
+			if door {
+				row += "\t" + dash(es.Listen)
+			}
+			fmt.Fprintln(w, row)
 		}
 		for _, es := range st.Environments {
 			if es.Reference != "" {
