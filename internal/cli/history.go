@@ -91,7 +91,7 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 	case errors.Is(err, ledger.ErrNoLedger):
 		// Nothing released yet is an empty history, not bad input.
 		h.History = status.History{Releases: []ledger.Release{}, Deployments: []ledger.Deployment{},
-			Approvals: []ledger.Approval{}, Revocations: []ledger.Revocation{}}
+			Approvals: []ledger.Approval{}, Revocations: []ledger.Revocation{}, AMIRemovals: []ledger.AMIRemoval{}}
 		h.Locks = []ledger.Freeze{}
 		return f.render(SchemaHistory, h, func(w io.Writer) {
 			fmt.Fprintf(w, "nothing released yet: run `bake release %s`\n", image)
@@ -106,26 +106,9 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 	if h.Locks, err = historyLocks(ctx, store, p, image, env); err != nil {
 		return err
 	}
-	revoked := map[string]bool{}
-	for _, rv := range h.Revocations {
-		revoked[rv.Version] = true
-	}
 	return f.render(SchemaHistory, h, func(w io.Writer) {
 		if env == "" {
-			fmt.Fprintln(w, "RELEASE\tSTATUS\tARTIFACT\tCREATED\tBY")
-			for _, r := range h.Releases {
-				status := r.Status
-				if revoked[r.Version] {
-					status += ", revoked"
-				}
-				art := dash(shortDigest(r.Digest))
-				if len(r.AMIs) > 0 {
-					art = artifact.AMIList(r.AMIs) // the AMIs, not the digest bake gives them
-				}
-				fmt.Fprintf(w, "%s@%s\t%s\t%s\t%s\t%s\n", r.Image, r.Version, status, art,
-					r.CreatedAt.Local().Format("2006-01-02 15:04:05"), r.CreatedBy)
-			}
-			fmt.Fprintln(w)
+			printReleases(w, h.History)
 		}
 		printApprovals(w, h.Approvals, env)
 		printLocks(w, h.Locks)
@@ -138,6 +121,36 @@ func runHistory(ctx context.Context, f *Factory, opts historyOptions) error {
 			fmt.Fprintf(w, "\nolder deployments: run `%s` (or --all)\n", more)
 		}
 	})
+}
+
+// printReleases lists an image's releases as a table: a revoked one, and
+// one whose AMIs `bake gc --amis` removed, say so in the STATUS column.
+func printReleases(w io.Writer, h status.History) {
+	revoked := map[string]bool{}
+	for _, rv := range h.Revocations {
+		revoked[rv.Version] = true
+	}
+	removed := map[string]time.Time{}
+	for _, r := range h.AMIRemovals {
+		removed[r.Version] = r.At
+	}
+	fmt.Fprintln(w, "RELEASE\tSTATUS\tARTIFACT\tCREATED\tBY")
+	for _, r := range h.Releases {
+		status := r.Status
+		if revoked[r.Version] {
+			status += ", revoked"
+		}
+		if at, ok := removed[r.Version]; ok {
+			status += ", AMIs removed " + at.Local().Format(time.DateOnly)
+		}
+		art := dash(shortDigest(r.Digest))
+		if len(r.AMIs) > 0 {
+			art = artifact.AMIList(r.AMIs) // the AMIs, not the digest bake gives them
+		}
+		fmt.Fprintf(w, "%s@%s\t%s\t%s\t%s\t%s\n", r.Image, r.Version, status, art,
+			r.CreatedAt.Local().Format("2006-01-02 15:04:05"), r.CreatedBy)
+	}
+	fmt.Fprintln(w)
 }
 
 // printApprovals lists approvals (for env only, if set) as a table.

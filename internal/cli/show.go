@@ -77,6 +77,9 @@ func printRelease(w io.Writer, res showResult) {
 	if len(r.AMIs) > 0 {
 		row("amis", artifact.AMIList(r.AMIs))
 	}
+	if rm := res.AMIsRemoved; rm != nil {
+		row("amis removed", "by "+rm.By+" at "+rm.At.Local().Format(time.DateTime)+" (`bake gc --amis`): promote and rollback refuse it; `bake release "+r.Image+"` builds the image anew")
+	}
 	row("inputs digest", r.InputsDigest)
 	row("template digest", pv.TemplateDigest)
 	row("base", r.Base)

@@ -25,6 +25,9 @@ type History struct {
 	Approvals   []ledger.Approval   `json:"approvals"` // of the releases listed, oldest first
 	// Revocations are those of the releases listed, in their order.
 	Revocations []ledger.Revocation `json:"revocations"`
+	// AMIRemovals are the releases listed whose AMIs `bake gc --amis`
+	// removed, in their order: they stay in history but cannot be deployed.
+	AMIRemovals []ledger.AMIRemoval `json:"ami_removals"`
 	// NextBefore is the --before that lists the next, older page; 0 when
 	// the page reaches the first deployment.
 	NextBefore int64 `json:"next_before,omitempty"`
@@ -33,7 +36,7 @@ type History struct {
 // ReadHistory reads an image's releases, newest first, with their approvals
 // and revocations, and the page of deployments q selects.
 func ReadHistory(ctx context.Context, store ledger.Store, q HistoryQuery) (History, error) {
-	h := History{Approvals: []ledger.Approval{}, Revocations: []ledger.Revocation{}}
+	h := History{Approvals: []ledger.Approval{}, Revocations: []ledger.Revocation{}, AMIRemovals: []ledger.AMIRemoval{}}
 	var err error
 	if h.Releases, err = store.Releases(ctx, q.Image); err != nil {
 		return History{}, err
@@ -61,6 +64,13 @@ func ReadHistory(ctx context.Context, store ledger.Store, q HistoryQuery) (Histo
 		}
 		if rv != nil {
 			h.Revocations = append(h.Revocations, *rv)
+		}
+		removal, err := AMIRemoval(ctx, store, r)
+		if err != nil {
+			return History{}, err
+		}
+		if removal != nil {
+			h.AMIRemovals = append(h.AMIRemovals, *removal)
 		}
 	}
 	return h, nil

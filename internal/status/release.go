@@ -22,7 +22,10 @@ type Release struct {
 	Approvals []ledger.Approval `json:"approvals"`
 	// Revoked is the release's revocation, if it was revoked.
 	Revoked *ledger.Revocation `json:"revoked,omitempty"`
-	Signed  string             `json:"-"` // who signed it, and whether it verifies, for people
+	// AMIsRemoved is the record of `bake gc --amis` removing its AMIs, if
+	// it did: the release can no longer be deployed.
+	AMIsRemoved *ledger.AMIRemoval `json:"amis_removed,omitempty"`
+	Signed      string             `json:"-"` // who signed it, and whether it verifies, for people
 }
 
 // Describe reads what the ledger says of rel beyond its own record: where it
@@ -48,6 +51,9 @@ func Describe(ctx context.Context, p *config.Project, store ledger.Store, rel le
 		return Release{}, err
 	}
 	if res.Revoked, err = Revocation(ctx, store, rel.Image, rel.Version); err != nil {
+		return Release{}, err
+	}
+	if res.AMIsRemoved, err = AMIRemoval(ctx, store, rel); err != nil {
 		return Release{}, err
 	}
 	return res, nil
