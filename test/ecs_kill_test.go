@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,8 @@ import (
 // in their target group), then `bake recover` puts the recorded release
 // back and deletes what the killed run made, so `bake sweep --aws` finds
 // nothing of it left; the listener forwards everything to the old release.
+// Then, without AWS credentials, status says the live state is unavailable
+// and why, and promote is refused in one line with nothing recorded.
 func TestECSKillRecoverSweep(t *testing.T) {
 	t.Parallel()
 	p := newECSProject(t, nil)
@@ -72,6 +75,31 @@ func TestECSKillRecoverSweep(t *testing.T) {
 	assert.Equal(t, int32(2), p.service("dev", "1.0.0").DesiredCount)
 	res = p.mustBake("status", "--check")
 	assert.Contains(t, res.stdout, "dev: service svc-v1-0-0 (1.0.0): 2 of 2 tasks running, 2 healthy, weight 100 in the listener")
+
+	// 4. Without AWS credentials status shows the record and says the
+	// live state is unavailable and why; --check cannot check (2); promote
+	// is refused in one line (2), and nothing is recorded or changed.
+	noCredentials := append(append([]string{}, p.env...), "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=",
+		"AWS_SESSION_TOKEN=", "AWS_PROFILE=", "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull,
+		"AWS_CONFIG_FILE="+os.DevNull, "AWS_EC2_METADATA_DISABLED=true")
+	const why = "ecs targets: AWS credentials not found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+	history := p.mustBake("history", "svc", "-o", "json").stdout
+	res = bakeEnv(t, p.Dir, noCredentials, "status")
+	require.Equal(t, 0, res.code, res.String())
+	assert.Regexp(t, `(?m)^\s*dev\s+1\.0\.0\s`, res.stdout, "the record is shown")
+	assert.Contains(t, res.stdout, "live state unavailable: svc in dev: "+why)
+	assert.NotContains(t, res.stdout, "drift:")
+	res = bakeEnv(t, p.Dir, noCredentials, "status", "--check")
+	assert.Equal(t, 2, res.code, res.String())
+	assert.Contains(t, res.stdout, "live state unavailable: svc in dev: "+why)
+	assert.Contains(t, res.stderr, "bake: checking for drift: live state unavailable")
+	res = bakeEnv(t, p.Dir, noCredentials, "promote", "svc@1.1.0", "--to", "dev")
+	assert.Equal(t, 2, res.code, res.String())
+	assert.True(t, strings.HasPrefix(res.stderr, "bake: "+why), res.String())
+	assert.Equal(t, 1, strings.Count(res.stderr, "\n"), "one line\n%s", res)
+	assert.Empty(t, res.stdout)
+	assert.Equal(t, history, p.mustBake("history", "svc", "-o", "json").stdout, "nothing is recorded")
+	assert.Equal(t, map[string]int32{"template": 0, "1.0.0": 100}, p.weights("dev"))
 }
 
 // killedPromote starts `bake promote svc@VERSION --to ENV` and kills it
