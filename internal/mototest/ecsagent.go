@@ -21,8 +21,9 @@ package mototest
 // runs tasks (RunTask, group "service:NAME", startedBy the service's
 // primary deployment) until the service's RUNNING tasks match its
 // desiredCount, stops extra ones and the tasks of deleted services,
-// registers each running task's IP and container port in the service's
-// target groups and deregisters stopped ones. Its Fate decides, per service
+// registers each running task's IP and container port (awsvpc), or its
+// EC2 instance id and host port (bridge, see ecsagent_instances.go), in
+// the service's target groups and deregisters stopped ones. Its Fate decides, per service
 // name or name prefix, whether tasks get healthy, crash, or never register.
 // bake therefore counts RUNNING tasks in group "service:NAME" (after
 // ListTasks) and reads target health; it must not trust runningCount.
@@ -66,7 +67,7 @@ const crashAfter = 300 * time.Millisecond
 
 // ECSAgent runs and stops tasks of one cluster's services on moto.
 type ECSAgent struct {
-	t       testing.TB
+	logf    func(format string, args ...any)
 	clients *awsx.Clients
 	cluster string
 
@@ -76,6 +77,10 @@ type ECSAgent struct {
 	seen       map[string]time.Time // task ARN -> when the agent first saw it running
 	registered map[string][]target  // task ARN -> where it is registered
 	logged     map[string]bool      // errors already logged
+	instances  map[string]string    // container instance ARN -> EC2 instance id
+	hostPorts  map[string]int32     // task definition ARN -> its host port (0: dynamic)
+	dynamic    map[string]int32     // task ARN -> the dynamic host port the agent gave it
+	nextPort   int32
 
 	stop chan struct{}
 	done chan struct{}
@@ -84,41 +89,57 @@ type ECSAgent struct {
 // target is one registration of a task in a target group.
 type target struct {
 	group string
-	ip    string
+	id    string // IP (awsvpc) or EC2 instance id (bridge)
 	port  int32
 }
 
 // StartECSAgent starts an agent for cluster on the moto endpoint and in
-// the region of cfg; it stops when the test ends. Its calls go through a
-// configuration of its own, so that a count of cfg's calls holds only the
-// code under test's (it shares only cfg's credentials). It makes moto keep a task's lastStatus until the task
-// is stopped (moto's default moves it on at every DescribeTasks).
+// the region of cfg (see NewECSAgent); it logs to the test and stops when
+// the test ends.
 func StartECSAgent(t testing.TB, cfg aws.Config, cluster string) *ECSAgent {
 	t.Helper()
-	if err := holdTaskStatus(cfg); err != nil {
+	a, err := NewECSAgent(cfg, cluster, t.Logf)
+	if err != nil {
 		t.Fatalf("ecs agent: %v", err)
+	}
+	t.Cleanup(a.Stop)
+	return a
+}
+
+// NewECSAgent starts an agent for cluster on the moto endpoint and in the
+// region of cfg, outside a test (the bench); logf gets each distinct error
+// once, and Stop ends it. Its calls go through a configuration of its own,
+// so that a count of cfg's calls holds only the code under test's (it
+// shares only cfg's credentials). It makes moto keep a task's lastStatus
+// until the task is stopped (moto's default moves it on at every
+// DescribeTasks).
+func NewECSAgent(cfg aws.Config, cluster string, logf func(format string, args ...any)) (*ECSAgent, error) {
+	if err := holdTaskStatus(cfg); err != nil {
+		return nil, err
 	}
 	// cfg's credentials, so that the agent works in a test binary that
 	// sets them on its configuration rather than in the environment.
 	own, err := awsx.Load(context.Background(), awsx.Settings{Region: cfg.Region, Endpoint: *cfg.BaseEndpoint,
 		Credentials: cfg.Credentials}, nil)
 	if err != nil {
-		t.Fatalf("ecs agent: %v", err)
+		return nil, err
 	}
 	a := &ECSAgent{
-		t:          t,
+		logf:       logf,
 		clients:    awsx.NewClients(own),
 		cluster:    cluster,
 		fates:      map[string]Fate{},
 		seen:       map[string]time.Time{},
 		registered: map[string][]target{},
 		logged:     map[string]bool{},
+		instances:  map[string]string{},
+		hostPorts:  map[string]int32{},
+		dynamic:    map[string]int32{},
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
 	}
 	go a.run()
-	t.Cleanup(a.Stop)
-	return a
+	return a, nil
 }
 
 // SetFate sets the fate of the tasks of the service named service, or of
@@ -188,7 +209,7 @@ func (a *ECSAgent) logOnce(err error) {
 		return
 	}
 	a.logged[msg] = true
-	a.t.Logf("ecs agent (cluster %q): %v", a.cluster, err)
+	a.logf("ecs agent (cluster %q): %v", a.cluster, err)
 }
 
 // tick brings every service of the cluster one step closer to its

@@ -108,7 +108,11 @@ func (a *ECSAgent) reconcile(ctx context.Context, svc ecstypes.Service, tasks []
 		tasks = tasks[:len(tasks)-1]
 		errs = append(errs, a.stopTask(ctx, last, fmt.Sprintf("Scaling activity initiated by (deployment %s)", deploymentID(svc))))
 	}
-	if len(tasks) < desired {
+	switch {
+	case len(tasks) >= desired:
+	case svc.LaunchType == ecstypes.LaunchTypeEc2:
+		errs = append(errs, a.placeTasks(ctx, svc, tasks, desired-len(tasks)))
+	default:
 		errs = append(errs, a.runTasks(ctx, svc, desired-len(tasks)))
 	}
 	// A crashing task stops before a load balancer's first passing health
@@ -135,7 +139,8 @@ func deploymentID(svc ecstypes.Service) string {
 	return "ecs-svc/agent"
 }
 
-// runTasks starts n tasks of svc's task definition in group "service:NAME".
+// runTasks starts n tasks of svc's task definition in group
+// "service:NAME" (Fargate; EC2 tasks are placed by placeTasks).
 func (a *ECSAgent) runTasks(ctx context.Context, svc ecstypes.Service, n int) error {
 	launch := svc.LaunchType
 	if launch == "" {
@@ -160,11 +165,16 @@ func (a *ECSAgent) runTasks(ctx context.Context, svc ecstypes.Service, n int) er
 	if len(out.Failures) > 0 {
 		return fmt.Errorf("running tasks: %s", aws.ToString(out.Failures[0].Reason))
 	}
+	a.markSeen(out.Tasks)
+	return nil
+}
+
+// markSeen notes the tasks the agent just started as seen running now.
+func (a *ECSAgent) markSeen(tasks []ecstypes.Task) {
 	now := time.Now()
-	for _, t := range out.Tasks {
+	for _, t := range tasks {
 		a.seen[aws.ToString(t.TaskArn)] = now
 	}
-	return nil
 }
 
 // stopTask takes t out of its target groups, then stops it for reason.
@@ -191,16 +201,19 @@ func (a *ECSAgent) register(ctx context.Context, svc ecstypes.Service, t ecstype
 		if lb.TargetGroupArn == nil || lb.ContainerPort == nil {
 			continue
 		}
-		ip := taskIP(t)
-		if ip == "" {
-			return fmt.Errorf("task %q has no private IPv4 address (only awsvpc tasks are registered)", arn)
+		id, port := taskIP(t), *lb.ContainerPort
+		if id == "" {
+			var err error
+			if id, port, err = a.bridgeTarget(ctx, svc, t); err != nil {
+				return err
+			}
 		}
-		targets = append(targets, target{group: *lb.TargetGroupArn, ip: ip, port: *lb.ContainerPort})
+		targets = append(targets, target{group: *lb.TargetGroupArn, id: id, port: port})
 	}
 	for i, tg := range targets {
 		if _, err := a.clients.ELB.RegisterTargets(ctx, &elbv2.RegisterTargetsInput{
 			TargetGroupArn: aws.String(tg.group),
-			Targets:        []elbtypes.TargetDescription{{Id: aws.String(tg.ip), Port: aws.Int32(tg.port)}},
+			Targets:        []elbtypes.TargetDescription{{Id: aws.String(tg.id), Port: aws.Int32(tg.port)}},
 		}); err != nil {
 			a.registered[arn] = targets[:i]
 			a.deregister(ctx, arn)
@@ -217,10 +230,11 @@ func (a *ECSAgent) deregister(ctx context.Context, arn string) {
 	for _, tg := range a.registered[arn] {
 		_, _ = a.clients.ELB.DeregisterTargets(ctx, &elbv2.DeregisterTargetsInput{
 			TargetGroupArn: aws.String(tg.group),
-			Targets:        []elbtypes.TargetDescription{{Id: aws.String(tg.ip), Port: aws.Int32(tg.port)}},
+			Targets:        []elbtypes.TargetDescription{{Id: aws.String(tg.id), Port: aws.Int32(tg.port)}},
 		})
 	}
 	delete(a.registered, arn)
+	delete(a.dynamic, arn)
 }
 
 // taskIP is the private IPv4 address of an awsvpc task's network interface.

@@ -98,6 +98,7 @@ func (t *Target) healthOf(ctx context.Context, req targets.Request, name, tg str
 			return nil, "", err
 		}
 	}
+	ts = resolve(ts, health)
 	n, healthy, why := healthyIn(ts, health)
 	want := req.Target.Replicas
 	switch {

@@ -58,6 +58,7 @@ func (t *Target) snapshot(ctx context.Context, req targets.Request) (*Detail, er
 				return nil, err
 			}
 		}
+		ts = resolve(ts, health)
 		s.Running, s.Healthy, _ = healthyIn(ts, health)
 		for _, tk := range ts {
 			if tk.status != "RUNNING" {
