@@ -44,6 +44,7 @@ func TestAMIsRemovedRefused(t *testing.T) {
 	_, err = ChooseRollback(ctx, store, "web", "dev", "1.0.0")
 	require.ErrorIs(t, err, ErrRefused, "--to a release without AMIs")
 	assert.Contains(t, err.Error(), "its AMIs were removed")
+	assert.NotContains(t, err.Error(), "rolling back", "the caller names the rollback, once")
 	_, err = ChooseRollback(ctx, store, "web", "dev", "")
 	require.ErrorIs(t, err, ErrRefused, "the previous good release has no AMIs")
 

@@ -104,7 +104,7 @@ func ChooseRollback(ctx context.Context, store ledger.Store, image, env, to stri
 	if why, err := amisRemoved(ctx, store, choice.Target); err != nil {
 		return RollbackChoice{}, err
 	} else if why != "" {
-		return RollbackChoice{}, fmt.Errorf("%w: rolling back %q: %s", ErrRefused, env, why)
+		return RollbackChoice{}, fmt.Errorf("%w: %s", ErrRefused, why)
 	}
 	return choice, nil
 }
