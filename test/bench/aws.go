@@ -74,13 +74,14 @@ func (b *bench) awsClients(ctx context.Context) *awsx.Clients {
 }
 
 var (
-	awsCallsLine = regexp.MustCompile(`aws: ([0-9]+) API calls`)
-	amiAvailable = regexp.MustCompile(`^AMI .* is available in `)
-	copiedAMI    = regexp.MustCompile(`^copied AMI `)
+	awsCallsLine       = regexp.MustCompile(`aws: ([0-9]+) API calls`)
+	awsCallsDetailLine = regexp.MustCompile(`aws: [0-9]+ API calls \((.*)\)`)
+	amiAvailable       = regexp.MustCompile(`^AMI .* is available in `)
+	copiedAMI          = regexp.MustCompile(`^copied AMI `)
 )
 
-// awsTable: API calls per switch of an Auto Scaling group, and AMI copies
-// to 1 and 3 regions, on moto.
+// awsTable: API calls per switch of an Auto Scaling group, AMI copies to
+// 1 and 3 regions, and API calls and times of ECS promotions, on moto.
 func (b *bench) awsTable() string {
 	if b.motoEndpoint() == "" {
 		logf("aws: moto_server is not installed: skipping (scripts/services.sh up installs it)")
@@ -89,6 +90,7 @@ func (b *bench) awsTable() string {
 	ctx := context.Background()
 	logf("aws: a project with an AMI image and an asg target of 3 instances, on moto at %s", b.moto)
 	c := b.awsClients(ctx)
+	ecsRows := b.ecsSection(c)
 	images, err := c.EC2.DescribeImages(ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"},
 		Filters: []ec2types.Filter{{Name: aws.String("name"), Values: []string{"amzn2-ami-hvm-*-x86_64-gp2"}}}})
 	if err != nil || len(images.Images) == 0 {
@@ -110,6 +112,9 @@ func (b *bench) awsTable() string {
 	targetGroup := aws.ToString(tg.TargetGroups[0].TargetGroupArn)
 
 	dir := filepath.Join(b.work, "aws")
+	if err := os.RemoveAll(dir); err != nil { // a project of the bench's moto, made anew with it
+		die("%v", err)
+	}
 	write := func(rel, content string, mode os.FileMode) {
 		p := filepath.Join(dir, rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -206,7 +211,7 @@ environments:
 	}
 	c1, c3, s1, s3 := statsOf(copy1), statsOf(copy3), statsOf(step1), statsOf(step3)
 	return fmt.Sprintf(`
-### AWS, on moto: a 3-instance Auto Scaling group, and AMI copies
+### AWS, on moto: a 3-instance Auto Scaling group, AMI copies and ECS services
 
 moto answers every call at once and reports targets healthy as soon as they
 are registered, so these are counts and ratios, not AWS's own times: on AWS
@@ -228,13 +233,13 @@ DescribeTargetHealth per target group. Each count is what `+"`bake`"+` itself re
 The copy step runs from the AMI being available in the build region to every
 copy being available; the copies run in parallel, so 3 regions should cost
 about what 1 does: 3 copies / 1 copy = %s for the step, %s for the whole build.
-Most of a build's time is the SDK waiter's 15 s poll for the build instance to stop.
+Most of a build's time is bake's 5 s poll of the build instance (its state, tags and console output).
 On moto a copy is available as soon as it is asked for, so the step is a few
 API calls either way and its ratio is per-call overhead; on AWS, where each
 copy takes minutes, copying one region after another would multiply it.
-`, first, first, statsOf(num(promote)).med(0), list(promote), statsOf(num(rollback)).med(0), list(rollback),
+%s`, first, first, statsOf(num(promote)).med(0), list(promote), statsOf(num(rollback)).med(0), list(rollback),
 		c1.med(3), each(copy1, 3), s1.med(3), each(step1, 3), c3.med(3), each(copy3, 3), s3.med(3), each(step3, 3),
-		ratio(round(s3.Med, 3), round(s1.Med, 3)), ratio(round(c3.Med, 3), round(c1.Med, 3)))
+		ratio(round(s3.Med, 3), round(s1.Med, 3)), ratio(round(c3.Med, 3), round(c1.Med, 3)), ecsRows)
 }
 
 // powerOff stops every running build instance of project until stop closes.
@@ -266,6 +271,17 @@ func (b *bench) powerOff(c *awsx.Clients, project string, stop <-chan struct{}, 
 			_, _ = c.EC2.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: ids})
 		}
 	}
+}
+
+// awsCallsDetail is what a run reported of its AWS API calls by
+// operation ("ECS.ListTasks 4, ...").
+func awsCallsDetail(o op) string {
+	data, _ := os.ReadFile(o.Log)
+	all := awsCallsDetailLine.FindAllStringSubmatch(string(data), -1)
+	if len(all) == 0 {
+		return ""
+	}
+	return all[len(all)-1][1]
 }
 
 // awsCalls is the number of AWS API calls a run reported.
