@@ -9,7 +9,6 @@ package e2e
 // behaviour is proven by the release's checks in bake's sandbox.
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,8 +17,6 @@ import (
 	"text/template"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -91,44 +88,15 @@ func newECSProject(t *testing.T, retention map[string]string) *ecsProject {
 		Envs: []string{"dev", "prod"}, Retention: retention, Clusters: map[string]string{},
 		Listeners: map[string]string{}, Templates: map[string]string{}, env: awsTestEnv(),
 		agents: map[string]*mototest.ECSAgent{}}
-	ctx := t.Context()
-	cfg, err := awsx.Load(ctx, awsx.Settings{Region: awsRegion, Endpoint: srv.Endpoint, Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing", SessionToken: "testing"}, nil
-	})}, nil)
-	require.NoError(t, err)
-	p.aws = awsx.NewClients(cfg)
-
-	vpcs, err := p.aws.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("is-default"), Values: []string{"true"}}}})
-	require.NoError(t, err)
-	require.NotEmpty(t, vpcs.Vpcs, "moto has a default VPC")
-	vpc := vpcs.Vpcs[0].VpcId
-	subnets, err := p.aws.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("vpc-id"), Values: []string{aws.ToString(vpc)}}}})
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(subnets.Subnets), 2, "the default VPC has a subnet per zone")
-	lb, err := p.aws.ELB.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: aws.String(p.Name + "-lb"),
-		Subnets: []string{aws.ToString(subnets.Subnets[0].SubnetId), aws.ToString(subnets.Subnets[1].SubnetId)}})
-	require.NoError(t, err)
-
+	cfg := mototest.AWSConfig(t, srv.Endpoint, nil)
+	net := mototest.NewECSNetwork(t, cfg)
+	p.aws = net.Clients
+	lb := net.LoadBalancer(t, p.Name+"-lb")
 	for i, env := range p.Envs {
-		cluster := p.Name + "-" + env
-		_, err := p.aws.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(cluster)})
-		require.NoError(t, err)
-		p.Clusters[env] = cluster
-		tg, err := p.aws.ELB.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
-			Name: aws.String(p.Name + "-" + env), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080),
-			VpcId: vpc, TargetType: elbtypes.TargetTypeEnumIp, HealthCheckPath: aws.String("/healthz"),
-		})
-		require.NoError(t, err)
-		p.Templates[env] = aws.ToString(tg.TargetGroups[0].TargetGroupArn)
-		l, err := p.aws.ELB.CreateListener(ctx, &elbv2.CreateListenerInput{
-			LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(int32(8000 + i)),
-			DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg.TargetGroups[0].TargetGroupArn}},
-		})
-		require.NoError(t, err)
-		p.Listeners[env] = aws.ToString(l.Listeners[0].ListenerArn)
-		p.agents[env] = mototest.StartECSAgent(t, cfg, cluster)
+		p.Clusters[env] = net.Cluster(t, p.Name+"-"+env)
+		p.Templates[env] = net.TargetGroup(t, p.Name+"-"+env, 8080, elbtypes.TargetTypeEnumIp)
+		p.Listeners[env] = net.Listener(t, lb, int32(8000+i), p.Templates[env])
+		p.agents[env] = mototest.StartECSAgent(t, cfg, p.Clusters[env])
 	}
 
 	writeFile(t, filepath.Join(p.Dir, "templates", "svc", "Dockerfile.tmpl"), dockerfileTemplate)

@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/stretchr/testify/assert"
@@ -32,33 +29,11 @@ type ecsOnMoto struct {
 	network *ecstypes.NetworkConfiguration
 }
 
-func newECSOnMoto(t *testing.T, ctx context.Context) *ecsOnMoto {
+func newECSOnMoto(t *testing.T) *ecsOnMoto {
 	t.Helper()
-	cfg, err := awsx.Load(ctx, awsx.Settings{Region: "us-east-1", Endpoint: mototest.Endpoint(t)}, nil)
-	require.NoError(t, err)
-	c := awsx.NewClients(cfg)
-	name := fmt.Sprintf("awsx-%d", time.Now().UnixNano())
-	_, err = c.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(name)})
-	require.NoError(t, err)
-	td, err := c.ECS.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
-		Family: aws.String(name), NetworkMode: ecstypes.NetworkModeAwsvpc,
-		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
-		Cpu:                     aws.String("256"), Memory: aws.String("512"),
-		ContainerDefinitions: []ecstypes.ContainerDefinition{{
-			Name: aws.String("web"), Image: aws.String("web@sha256:" + strings.Repeat("b", 64)),
-			Cpu: 128, Memory: aws.Int32(512), MemoryReservation: aws.Int32(256), Essential: aws.Bool(true),
-			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8080)}},
-		}},
-	})
-	require.NoError(t, err)
-	subnets, err := c.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("default-for-az"), Values: []string{"true"}}}})
-	require.NoError(t, err)
-	groups, err := c.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("group-name"), Values: []string{"default"}}, {Name: aws.String("vpc-id"), Values: []string{*subnets.Subnets[0].VpcId}}}})
-	require.NoError(t, err)
-	return &ecsOnMoto{clients: c, cluster: name, taskDef: *td.TaskDefinition.TaskDefinitionArn,
-		network: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
-			Subnets: []string{*subnets.Subnets[0].SubnetId}, SecurityGroups: []string{*groups.SecurityGroups[0].GroupId},
-		}}}
+	net := mototest.NewECSNetwork(t, mototest.AWSConfig(t, mototest.Endpoint(t), nil))
+	name := net.Cluster(t, fmt.Sprintf("awsx-%d", time.Now().UnixNano()))
+	return &ecsOnMoto{clients: net.Clients, cluster: name, taskDef: net.FargateTaskDefinition(t, name, 128), network: net.AWSVPC()}
 }
 
 // TestECSNumbersAsStrings shows which answers of moto the SDK cannot read
@@ -66,7 +41,7 @@ func newECSOnMoto(t *testing.T, ctx context.Context) *ecsOnMoto {
 // the clients awsx makes read them all.
 func TestECSNumbersAsStrings(t *testing.T) {
 	ctx := context.Background()
-	m := newECSOnMoto(t, ctx)
+	m := newECSOnMoto(t)
 
 	// Task definitions are read without help: there the API has numbers too.
 	td, err := m.clients.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(m.taskDef)})
@@ -110,7 +85,7 @@ func TestECSNumbersAsStrings(t *testing.T) {
 // callers that all do always get the tags.
 func TestDescribeServicesIncludeTags(t *testing.T) {
 	ctx := context.Background()
-	m := newECSOnMoto(t, ctx)
+	m := newECSOnMoto(t)
 	_, err := m.clients.ECS.CreateService(ctx, &ecs.CreateServiceInput{
 		Cluster: aws.String(m.cluster), ServiceName: aws.String("web-v1"), TaskDefinition: aws.String(m.taskDef),
 		DesiredCount: aws.Int32(0), LaunchType: ecstypes.LaunchTypeFargate, NetworkConfiguration: m.network,

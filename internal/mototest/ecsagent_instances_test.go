@@ -1,12 +1,9 @@
 package mototest
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -23,20 +20,9 @@ func TestAgentPlacesBridgeTasksOnInstances(t *testing.T) {
 	t.Parallel()
 	ctx, f := newECSFixture(t)
 	c := f.clients
-	images, err := c.EC2.DescribeImages(ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"}})
-	require.NoError(t, err)
-	require.NotEmpty(t, images.Images)
-	run, err := c.EC2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: images.Images[0].ImageId,
-		InstanceType: ec2types.InstanceTypeT3Medium, MinCount: aws.Int32(2), MaxCount: aws.Int32(2)})
-	require.NoError(t, err)
 	instances := map[string]bool{}
-	for _, i := range run.Instances {
-		instances[aws.ToString(i.InstanceId)] = true
-		doc, err := json.Marshal(map[string]string{"instanceId": aws.ToString(i.InstanceId)})
-		require.NoError(t, err)
-		_, err = c.ECS.RegisterContainerInstance(ctx, &ecs.RegisterContainerInstanceInput{
-			Cluster: aws.String(f.cluster), InstanceIdentityDocument: aws.String(string(doc))})
-		require.NoError(t, err)
+	for _, id := range f.network.ContainerInstances(t, f.cluster, 2) {
+		instances[id] = true
 	}
 	td, err := c.ECS.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
 		Family: aws.String(f.cluster + "-bridge"), NetworkMode: ecstypes.NetworkModeBridge,
@@ -49,14 +35,7 @@ func TestAgentPlacesBridgeTasksOnInstances(t *testing.T) {
 		}},
 	})
 	require.NoError(t, err)
-	vpc, err := c.ELB.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{f.group}})
-	require.NoError(t, err)
-	tg, err := c.ELB.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
-		Name: aws.String(f.cluster + "-i"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080),
-		VpcId: vpc.TargetGroups[0].VpcId, TargetType: elbtypes.TargetTypeEnumInstance,
-	})
-	require.NoError(t, err)
-	group := tg.TargetGroups[0].TargetGroupArn
+	group := aws.String(f.network.TargetGroup(t, f.cluster+"-i", 8080, elbtypes.TargetTypeEnumInstance))
 
 	StartECSAgent(t, c.Config, f.cluster)
 	_, err = c.ECS.CreateService(ctx, &ecs.CreateServiceInput{

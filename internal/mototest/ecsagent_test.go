@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -31,57 +29,23 @@ var fixtureSeq atomic.Int32
 
 // ecsFixture is a cluster, a task definition and a target group on moto.
 type ecsFixture struct {
-	calls    *awsx.Calls // the test's own calls, not the agent's
-	clients  *awsx.Clients
-	cluster  string
-	taskDef  string
-	group    string // target group ARN
-	subnets  []string
-	security []string
+	calls   *awsx.Calls // the test's own calls, not the agent's
+	clients *awsx.Clients
+	network *ECSNetwork
+	cluster string
+	taskDef string
+	group   string // target group ARN
 }
 
 func newECSFixture(t *testing.T) (context.Context, *ecsFixture) {
 	t.Helper()
-	ctx := context.Background()
 	calls := &awsx.Calls{}
-	cfg, err := awsx.Load(ctx, awsx.Settings{Region: "us-east-1", Endpoint: Endpoint(t)}, calls)
-	require.NoError(t, err)
-	c := awsx.NewClients(cfg)
+	net := NewECSNetwork(t, AWSConfig(t, Endpoint(t), calls))
 	n := fmt.Sprintf("agent%d-%d", fixtureSeq.Add(1), time.Now().UnixNano()%100000)
-	f := &ecsFixture{calls: calls, clients: c, cluster: n}
-
-	vpcs, err := c.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{{Name: aws.String("is-default"), Values: []string{"true"}}}})
-	require.NoError(t, err)
-	require.NotEmpty(t, vpcs.Vpcs)
-	vpc := vpcs.Vpcs[0].VpcId
-	subnets, err := c.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{*vpc}}}})
-	require.NoError(t, err)
-	f.subnets = []string{*subnets.Subnets[0].SubnetId}
-	groups, err := c.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{*vpc}}, {Name: aws.String("group-name"), Values: []string{"default"}}}})
-	require.NoError(t, err)
-	f.security = []string{*groups.SecurityGroups[0].GroupId}
-
-	_, err = c.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(n)})
-	require.NoError(t, err)
-	td, err := c.ECS.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
-		Family: aws.String(n), NetworkMode: ecstypes.NetworkModeAwsvpc,
-		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
-		Cpu:                     aws.String("256"), Memory: aws.String("512"),
-		ContainerDefinitions: []ecstypes.ContainerDefinition{{
-			Name: aws.String("web"), Image: aws.String("registry.local/web@sha256:" + strings.Repeat("a", 64)),
-			Cpu: 256, Memory: aws.Int32(512), MemoryReservation: aws.Int32(256), Essential: aws.Bool(true),
-			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(8080)}},
-		}},
-	})
-	require.NoError(t, err)
-	f.taskDef = *td.TaskDefinition.TaskDefinitionArn
-	tg, err := c.ELB.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
-		Name: aws.String(n), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(8080),
-		VpcId: vpc, TargetType: elbtypes.TargetTypeEnumIp,
-	})
-	require.NoError(t, err)
-	f.group = *tg.TargetGroups[0].TargetGroupArn
-	return ctx, f
+	f := &ecsFixture{calls: calls, clients: net.Clients, network: net, cluster: net.Cluster(t, n)}
+	f.taskDef = net.FargateTaskDefinition(t, n, 256)
+	f.group = net.TargetGroup(t, n, 8080, elbtypes.TargetTypeEnumIp)
+	return context.Background(), f
 }
 
 // createService makes a Fargate awsvpc service behind the fixture's group.
@@ -90,10 +54,8 @@ func (f *ecsFixture) createService(t *testing.T, ctx context.Context, name strin
 	_, err := f.clients.ECS.CreateService(ctx, &ecs.CreateServiceInput{
 		Cluster: aws.String(f.cluster), ServiceName: aws.String(name), TaskDefinition: aws.String(f.taskDef),
 		DesiredCount: aws.Int32(desired), LaunchType: ecstypes.LaunchTypeFargate,
-		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
-			Subnets: f.subnets, SecurityGroups: f.security,
-		}},
-		LoadBalancers: []ecstypes.LoadBalancer{{TargetGroupArn: aws.String(f.group), ContainerName: aws.String("web"), ContainerPort: aws.Int32(8080)}},
+		NetworkConfiguration: f.network.AWSVPC(),
+		LoadBalancers:        []ecstypes.LoadBalancer{{TargetGroupArn: aws.String(f.group), ContainerName: aws.String("web"), ContainerPort: aws.Int32(8080)}},
 	})
 	require.NoError(t, err)
 }

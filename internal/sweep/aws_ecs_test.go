@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -42,35 +40,13 @@ const ecsEnv = "prod"
 func newECSFixture(t *testing.T) *ecsFixture {
 	ctx := t.Context()
 	mototest.Reset(t)
-	cfg, err := awsx.Load(ctx, awsx.Settings{Region: "us-east-1", Endpoint: mototest.Endpoint(t)}, nil)
-	require.NoError(t, err)
-	f := &ecsFixture{c: awsx.NewClients(cfg), project: "shop"}
-	cluster := f.project + "-cluster"
-	_, err = f.c.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(cluster)})
-	require.NoError(t, err)
-	vpcs, err := f.c.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("is-default"), Values: []string{"true"}}}})
-	require.NoError(t, err)
-	require.NotEmpty(t, vpcs.Vpcs, "moto has a default VPC")
-	subnets, err := f.c.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("vpc-id"), Values: []string{aws.ToString(vpcs.Vpcs[0].VpcId)}}}})
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(subnets.Subnets), 2)
-	lb, err := f.c.ELB.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: aws.String(f.project + "-lb"),
-		Subnets: []string{aws.ToString(subnets.Subnets[0].SubnetId), aws.ToString(subnets.Subnets[1].SubnetId)}})
-	require.NoError(t, err)
-	tg, err := f.c.ELB.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
-		Name: aws.String(f.project + "-tmpl"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
-		VpcId: vpcs.Vpcs[0].VpcId, TargetType: elbtypes.TargetTypeEnumIp, HealthCheckPath: aws.String("/healthz"),
-	})
-	require.NoError(t, err)
-	f.template = aws.ToString(tg.TargetGroups[0].TargetGroupArn)
-	l, err := f.c.ELB.CreateListener(ctx, &elbv2.CreateListenerInput{
-		LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
-		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(f.template)}},
-	})
-	require.NoError(t, err)
-	f.listener = aws.ToString(l.Listeners[0].ListenerArn)
+	cfg := mototest.AWSConfig(t, mototest.Endpoint(t), nil)
+	net := mototest.NewECSNetwork(t, cfg)
+	f := &ecsFixture{c: net.Clients, project: "shop"}
+	cluster := net.Cluster(t, f.project+"-cluster")
+	lb := net.LoadBalancer(t, f.project+"-lb")
+	f.template = net.TargetGroup(t, f.project+"-tmpl", 80, elbtypes.TargetTypeEnumIp)
+	f.listener = net.Listener(t, lb, 80, f.template)
 	f.tgt = &config.Target{Type: config.TargetECS, Replicas: 1, HealthTimeout: 30 * time.Second, Strategy: config.BlueGreen,
 		ECS: &config.ECS{Cluster: cluster, Listener: f.listener, TargetGroup: f.template, Service: "web",
 			LaunchType: config.ECSFargate, NetworkMode: config.ECSAWSVPC, CPU: 256, Memory: 512, Port: 8080}}
@@ -83,7 +59,7 @@ func newECSFixture(t *testing.T) *ecsFixture {
 	f.succeeded = []string{"0.9.0", "1.0.0"}
 	// Killed after 1.1.0's service was up, before its switch: the listener
 	// is as it was, 1.1.0's group in it at weight 0.
-	_, err = f.target("op-dead").Deploy(ctx, f.request("1.1.0"))
+	_, err := f.target("op-dead").Deploy(ctx, f.request("1.1.0"))
 	require.NoError(t, err)
 	_, err = done.Deploy(ctx, f.request("1.0.0"))
 	require.NoError(t, err)

@@ -1,12 +1,9 @@
 package ecs_test
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -25,20 +22,7 @@ func newBridgeFixture(t *testing.T, keep string, n int) *fixture {
 	t.Helper()
 	f := newFixture(t, keep)
 	f.tgt.ECS.LaunchType, f.tgt.ECS.NetworkMode = config.ECSEC2, config.ECSBridge
-	ctx := t.Context()
-	images, err := f.aws.EC2.DescribeImages(ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"}})
-	require.NoError(t, err)
-	require.NotEmpty(t, images.Images, "moto has Amazon's AMIs")
-	run, err := f.aws.EC2.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: images.Images[0].ImageId,
-		InstanceType: ec2types.InstanceTypeT3Medium, MinCount: aws.Int32(int32(n)), MaxCount: aws.Int32(int32(n))})
-	require.NoError(t, err)
-	for _, i := range run.Instances {
-		doc, err := json.Marshal(map[string]string{"instanceId": aws.ToString(i.InstanceId), "region": region})
-		require.NoError(t, err)
-		_, err = f.aws.ECS.RegisterContainerInstance(ctx, &ecs.RegisterContainerInstanceInput{
-			Cluster: aws.String(f.tgt.ECS.Cluster), InstanceIdentityDocument: aws.String(string(doc))})
-		require.NoError(t, err)
-	}
+	f.network.ContainerInstances(t, f.tgt.ECS.Cluster, n)
 	return f
 }
 

@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -34,9 +32,8 @@ import (
 )
 
 const (
-	region = "us-east-1"
-	image  = "web"
-	env    = "prod"
+	image = "web"
+	env   = "prod"
 )
 
 var seq atomic.Int64
@@ -49,6 +46,7 @@ type fixture struct {
 	calls    *awsx.Calls
 	aws      *awsx.Clients
 	agent    *mototest.ECSAgent
+	network  *mototest.ECSNetwork
 	project  string
 	listener string
 	template string
@@ -61,41 +59,14 @@ type fixture struct {
 
 func newFixture(t *testing.T, keep string) *fixture {
 	t.Helper()
-	endpoint := mototest.Endpoint(t)
 	f := &fixture{t: t, calls: &awsx.Calls{}, project: fmt.Sprintf("p%d", seq.Add(1)), keep: keep, releases: 2, progress: &syncBuffer{}}
-	ctx := t.Context()
-	cfg, err := awsx.Load(ctx, awsx.Settings{Region: region, Endpoint: endpoint}, f.calls)
-	require.NoError(t, err)
-	f.aws = awsx.NewClients(cfg)
-	cluster := f.project + "-cluster"
-	_, err = f.aws.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{ClusterName: aws.String(cluster)})
-	require.NoError(t, err)
-
-	vpcs, err := f.aws.EC2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("is-default"), Values: []string{"true"}}}})
-	require.NoError(t, err)
-	require.NotEmpty(t, vpcs.Vpcs, "moto has a default VPC")
-	subnets, err := f.aws.EC2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{Filters: []ec2types.Filter{
-		{Name: aws.String("vpc-id"), Values: []string{aws.ToString(vpcs.Vpcs[0].VpcId)}}}})
-	require.NoError(t, err)
-	var ids []string
-	for _, s := range subnets.Subnets {
-		ids = append(ids, aws.ToString(s.SubnetId))
-	}
-	lb, err := f.aws.ELB.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: aws.String(f.project + "-lb"), Subnets: ids[:2]})
-	require.NoError(t, err)
-	tg, err := f.aws.ELB.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
-		Name: aws.String(f.project + "-tmpl"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
-		VpcId: vpcs.Vpcs[0].VpcId, TargetType: elbtypes.TargetTypeEnumIp, HealthCheckPath: aws.String("/healthz"),
-	})
-	require.NoError(t, err)
-	f.template = aws.ToString(tg.TargetGroups[0].TargetGroupArn)
-	l, err := f.aws.ELB.CreateListener(ctx, &elbv2.CreateListenerInput{
-		LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(80),
-		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(f.template)}},
-	})
-	require.NoError(t, err)
-	f.listener = aws.ToString(l.Listeners[0].ListenerArn)
+	cfg := mototest.AWSConfig(t, mototest.Endpoint(t), f.calls)
+	f.network = mototest.NewECSNetwork(t, cfg)
+	f.aws = f.network.Clients
+	cluster := f.network.Cluster(t, f.project+"-cluster")
+	lb := f.network.LoadBalancer(t, f.project+"-lb")
+	f.template = f.network.TargetGroup(t, f.project+"-tmpl", 80, elbtypes.TargetTypeEnumIp)
+	f.listener = f.network.Listener(t, lb, 80, f.template)
 
 	f.tgt = &config.Target{Type: config.TargetECS, Replicas: 2, HealthTimeout: 20 * time.Second, Strategy: config.BlueGreen,
 		ECS: &config.ECS{Cluster: cluster, Listener: f.listener, TargetGroup: f.template, Service: image,
