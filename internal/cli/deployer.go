@@ -30,8 +30,12 @@ func (f *Factory) promoter(ctx context.Context, p *config.Project) (*promote.Eng
 		}
 		return router.Plan(ctx, req, current)
 	}
-	return &promote.Engine{Project: p, Store: store, Target: router, Planner: plan, User: f.User(), Operation: f.Operation,
-		Progress: f.Progress(), Recorded: f.notifyDeployment, AbortDir: filepath.Join(filepath.Dir(frontdoor.UserStateDir()), "aborts")}, nil
+	eng := &promote.Engine{Project: p, Store: store, Target: router, Planner: plan, User: f.User(), Operation: f.Operation,
+		Progress: f.Progress(), Recorded: f.notifyDeployment, AbortDir: filepath.Join(filepath.Dir(frontdoor.UserStateDir()), "aborts")}
+	if p.Retention.Lifecycle() {
+		eng.Lifecycle = f.amiLifecycle(p, store)
+	}
+	return eng, nil
 }
 
 // targetDeps are the clients target types build themselves from. A target

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -37,6 +38,10 @@ of one of the project's Auto Scaling groups uses (a group kept for rollback,
 warm or scaled to zero) is never removed. Such a release stays in history,
 with a removal record in the ledger: promote and rollback refuse it, and
 ` + "`bake release`" + ` builds the image anew.
+retention.deprecate_after and retention.protect in bake.yaml set the
+deprecation time of AMIs whose release left every environment, and turn
+deregistration protection on for what prod runs and off once it does not;
+gc applies them before removing (--dry-run lists them as AMI changes).
 
 The ledger is not changed: every release stays in the history. The registry
 frees the space of deleted manifests when its own garbage-collect runs.
@@ -61,6 +66,9 @@ type gcReport struct {
 	Project string    `json:"project"`
 	Items   []gc.Item `json:"items"`
 	Kept    []gc.Kept `json:"kept"`
+	// AMIChanges are what retention.deprecate_after and retention.protect
+	// change (or would change) on the AMIs gc keeps.
+	AMIChanges []gc.AMIChange `json:"ami_changes"`
 }
 
 func runGC(ctx context.Context, o *gcOptions) error {
@@ -78,13 +86,7 @@ func runGC(ctx context.Context, o *gcOptions) error {
 		return err
 	}
 	c := &gc.Collector{Project: p, Ledger: store, Engine: eng, AMIs: o.amis || p.Retention.AMIs, User: f.User(), Operation: f.Operation,
-		AWS: func(ctx context.Context) (*gc.AWS, error) {
-			clients, err := f.AWS(ctx)
-			if err != nil {
-				return nil, err
-			}
-			return gc.AWSOf(clients), nil
-		}}
+		AWS: f.gcAWS}
 	if !o.dryRun {
 		unlock, err := c.Lock(ctx, f.User())
 		if err != nil {
@@ -96,6 +98,12 @@ func runGC(ctx context.Context, o *gcOptions) error {
 	if err != nil {
 		return err
 	}
+	lifecycle := f.amiLifecycle(p, store)
+	changes, err := lifecycle.Find(ctx, "")
+	if err != nil {
+		return err
+	}
+	changes = gc.WithoutRemoved(changes, items)
 	// As sweep does, ask (or require --yes) only when there is something
 	// to remove: with nothing, gc says so and succeeds.
 	if !o.dryRun && len(items) > 0 {
@@ -105,9 +113,14 @@ func runGC(ctx context.Context, o *gcOptions) error {
 	}
 	failed := gc.Failed(items)
 	if !o.dryRun {
-		failed = c.Remove(ctx, items)
+		// Protection comes off before gc deregisters what prod left.
+		lerr := lifecycle.Change(ctx, changes)
+		failed = errors.Join(lerr, c.Remove(ctx, items))
 	}
-	report := gcReport{DryRun: o.dryRun, Project: p.Name, Items: items, Kept: prot.Kept}
+	report := gcReport{DryRun: o.dryRun, Project: p.Name, Items: items, Kept: prot.Kept, AMIChanges: changes}
+	if report.AMIChanges == nil {
+		report.AMIChanges = []gc.AMIChange{}
+	}
 	if report.Items == nil {
 		report.Items = []gc.Item{}
 	}
@@ -124,6 +137,7 @@ func gcText(w io.Writer, r gcReport) {
 	kept := fmt.Sprintf("kept %s", gcCount(len(r.Kept), "release"))
 	if len(r.Items) == 0 {
 		gcKept(w, r)
+		gcAMIChanges(w, r)
 		fmt.Fprintf(w, "nothing to collect; %s\n", kept)
 		return
 	}
@@ -144,6 +158,7 @@ func gcText(w io.Writer, r gcReport) {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", it.Kind, it.Name, releases, status)
 	}
 	gcKept(w, r)
+	gcAMIChanges(w, r)
 	var parts []string
 	for _, k := range []gc.Kind{gc.Replica, gc.Image, gc.Manifest} {
 		if n := count[k]; n > 0 {

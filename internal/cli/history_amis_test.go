@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bakehq/bake/internal/gc"
 	"github.com/bakehq/bake/internal/ledger"
 	"github.com/bakehq/bake/internal/status"
 )
@@ -47,4 +48,26 @@ func TestHistoryAndShowMarkRemovedAMIs(t *testing.T) {
 	require.NoError(t, json.Unmarshal(doc, &got))
 	assert.Equal(t, "ops", got.AMIsRemoved.By)
 	assert.Equal(t, amis, got.AMIsRemoved.AMIs)
+}
+
+// gc lists each AMI change retention makes, with why and how it went.
+func TestGCListsAMIChanges(t *testing.T) {
+	at := time.Date(2027, 1, 6, 12, 0, 0, 0, time.UTC)
+	changes := []gc.AMIChange{
+		{AMI: gc.AMIRef{Region: "us-east-1", ID: "ami-1"}, Action: gc.ActionDeprecate, Releases: []string{"svc@1.0.0"},
+			Why: "svc@1.0.0 runs in no environment any more", DeprecateAt: at},
+		{AMI: gc.AMIRef{Region: "eu-west-1", ID: "ami-2"}, Action: gc.ActionProtect, Releases: []string{"svc@1.1.0"},
+			Why: "svc@1.1.0 runs in the last environment"},
+	}
+	var b bytes.Buffer
+	gcText(&b, gcReport{DryRun: true, Project: "shop", AMIChanges: changes})
+	assert.Equal(t, "AMI change: deprecate us-east-1 ami-1 at 2027-01-06 12:00 UTC (svc@1.0.0 runs in no environment any more): would change\n"+
+		"AMI change: protect eu-west-1 ami-2 (svc@1.1.0 runs in the last environment): would change\n"+
+		"nothing to collect; kept 0 releases\n", b.String())
+
+	changes[0].Done, changes[1].Error = true, "UnauthorizedOperation"
+	b.Reset()
+	gcText(&b, gcReport{Project: "shop", AMIChanges: changes})
+	assert.Contains(t, b.String(), "(svc@1.0.0 runs in no environment any more): done\n")
+	assert.Contains(t, b.String(), "(svc@1.1.0 runs in the last environment): failed: UnauthorizedOperation\n")
 }

@@ -50,6 +50,13 @@ type Pointer interface {
 	Point(ctx context.Context, req targets.Request, dep ledger.Deployment) error
 }
 
+// AMILifecycle applies the project's AMI retention (deprecation time,
+// deregistration protection) to an image's releases once a deployment
+// switched; gc.Lifecycle does. A failure is a warning: the deployment stands.
+type AMILifecycle interface {
+	Apply(ctx context.Context, image string) error
+}
+
 // Engine is the promotion engine: promote, rollback and recover of the
 // releases of one project, each one call (Promote, Rollback, Recover,
 // Plan), sharing one deployment path (Execute).
@@ -72,6 +79,9 @@ type Engine struct {
 	// AbortDir is where `bake abort` leaves who asked the bake running a
 	// canary to abort it, for that bake to say so (abortNote); "" for none.
 	AbortDir string
+	// Lifecycle, if set, is applied after every promote and rollback of a
+	// release with AMIs that switched.
+	Lifecycle AMILifecycle
 
 	// aborting is set on the copy of the engine with which `bake abort`
 	// recovers a canary whose bake stopped: it records that canary aborted.
@@ -281,7 +291,19 @@ func (d *Engine) finish(ctx context.Context, env *config.Environment, req target
 	if err := d.Target.Retire(ctx, req, dep.Previous); err != nil {
 		d.say("warning: retiring old replicas: %v", err)
 	}
+	d.amiLifecycle(ctx, rel)
 	return res, nil
+}
+
+// amiLifecycle applies the AMI retention after rel, an AMI release,
+// switched: a failure is one warning line.
+func (d *Engine) amiLifecycle(ctx context.Context, rel ledger.Release) {
+	if d.Lifecycle == nil || len(rel.AMIs) == 0 {
+		return
+	}
+	if err := d.Lifecycle.Apply(context.WithoutCancel(ctx), rel.Image); err != nil {
+		d.say("warning: %v", err)
+	}
 }
 
 // start records the intent of dep before anything changes: a started
