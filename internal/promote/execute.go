@@ -302,7 +302,7 @@ func (d *Engine) amiLifecycle(ctx context.Context, rel ledger.Release) {
 		return
 	}
 	if err := d.Lifecycle.Apply(context.WithoutCancel(ctx), rel.Image); err != nil {
-		d.say("warning: %v", err)
+		d.say("warning: %v; the deployment stands, and the next promote, rollback or gc applies the AMI retention again", err)
 	}
 }
 

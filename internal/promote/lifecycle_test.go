@@ -62,5 +62,6 @@ func TestEngineAppliesAMILifecycle(t *testing.T) {
 			warnings = append(warnings, line)
 		}
 	}
-	assert.Equal(t, []string{"warning: applying retention to the AMIs of web: 1 of 1 AMI changes failed"}, warnings)
+	assert.Equal(t, []string{"warning: applying retention to the AMIs of web: 1 of 1 AMI changes failed; " +
+		"the deployment stands, and the next promote, rollback or gc applies the AMI retention again"}, warnings)
 }
