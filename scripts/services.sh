@@ -224,10 +224,19 @@ fail_start() {
   exit 1
 }
 
+# Docker's default address pools hold 31 networks (a /16 each); the tests
+# make two to four networks a project, four projects at a time, and a run
+# that was killed leaves its networks behind. The engine started here takes
+# /24 networks from one /16 instead: 256 of them. A pool set in
+# /etc/docker/daemon.json is left as it is (the flag would conflict with it).
+DOCKER_POOL=${DOCKER_POOL:-base=10.200.0.0/16,size=24}
+
 start_docker() {
   docker_up && return 0
   ((EUID == 0)) || die "no Docker engine answers on $DOCKER_SOCK for $(id -un); run this as root to start one"
-  spawn docker dockerd
+  local args=()
+  grep -qs default-address-pools /etc/docker/daemon.json || args=(--default-address-pool "$DOCKER_POOL")
+  spawn docker dockerd "${args[@]}"
   wait_for docker docker_up
 }
 

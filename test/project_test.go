@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"text/template"
 	"time"
@@ -274,11 +276,40 @@ func randomHex(t *testing.T, n int) string {
 	return hex.EncodeToString(b)
 }
 
-// freePort returns a loopback port that was free a moment ago.
+// The tests' own ports (front doors, fake servers) come from below the
+// kernel's ephemeral range (32768 and up, see ip_local_port_range), where
+// bake picks its replicas' ports and the kernel its outgoing connections'.
+// A front door is written into bake.yaml minutes before its first promote
+// binds it; from the ephemeral range, a replica of another test could take
+// it meanwhile.
+const testPortLow, testPortHigh = 20000, 32768
+
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
+// freePort returns a loopback port below the ephemeral range that was free
+// a moment ago and that no other test of this process was given.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for range 100 {
+		n, err := rand.Int(rand.Reader, big.NewInt(testPortHigh-testPortLow))
+		require.NoError(t, err)
+		port := testPortLow + int(n.Int64())
+		if handedOut.ports[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		handedOut.ports[port] = true
+		return port
+	}
+	t.Fatalf("no free port on 127.0.0.1 between %d and %d", testPortLow, testPortHigh)
+	return 0
 }
